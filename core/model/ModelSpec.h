@@ -1,0 +1,143 @@
+#pragma once
+// ModelSpec: a model as plain data — architecture, weights and provenance — independent of any
+// file format and of the runtime. core/io reads and writes it (Keras .h5/.keras, native format);
+// core/nn builds a runnable, prepared Model from it; core/hw estimates costs from it (no weights
+// needed); core/analysis converts it (projection to block-circulant form).
+//
+// Conventions:
+// - Shapes exclude the batch dimension; images are HWC (channels_last), as Keras stores them.
+// - Dense kernel is Keras' layout (in, out): y = x·K + b. The block-circulant literature's m×n
+//   matrix is W = Kᵀ (m = out, n = in); CirculantWeights refers to that m×n matrix.
+// - Conv2D kernel is Keras' layout (kh, kw, C_in, C_out).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Tensor.h"
+
+namespace circnn {
+
+enum class LayerKind {
+    Input,
+    Dense,
+    Conv2D,
+    MaxPooling2D,
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    Flatten,
+    Reshape,
+    ZeroPadding2D,
+    Dropout,
+    Activation,   // also Keras ReLU / LeakyReLU / Softmax layers (activation field says which)
+    BatchNormalization,
+    Add,
+    Concatenate,
+};
+
+enum class ActivationKind { Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu };
+
+enum class Padding { Valid, Same };
+
+// Keras class name of a kind ("Dense", "Conv2D", ...) and the reverse (nullopt if unknown).
+const char* layerKindName(LayerKind kind);
+std::optional<LayerKind> layerKindFromName(const std::string& kerasClassName);
+// Activation names as Keras writes them ("relu", "hard_sigmoid", "swish" ...). "silu" → Swish.
+const char* activationName(ActivationKind kind);
+std::optional<ActivationKind> activationFromName(const std::string& name);
+// Comma-separated list of supported Keras layer classes / activations, for error messages.
+std::string supportedLayerClasses();
+std::string supportedActivations();
+
+// The block-circulant representation of one weight matrix (a Dense layer's W = Kᵀ, m = out,
+// n = in) or of each spatial tap of a Conv2D kernel (m = C_out, n = C_in).
+// Convention: first-column circulant, C[r][c] = w[(r − c) mod k]; block (i, j) covers rows
+// i·k.. and columns j·k..; dimensions k does not divide are zero-padded.
+struct CirculantWeights {
+    std::int64_t k = 1;     // block size
+    std::int64_t rows = 0;  // m (unpadded)
+    std::int64_t cols = 0;  // n (unpadded)
+    // Defining vectors: Dense (p, q, k); Conv2D (kh, kw, p, q, k); p = ⌈m/k⌉, q = ⌈n/k⌉.
+    Tensor vectors;
+};
+
+struct LayerSpec {
+    std::string name;
+    LayerKind kind = LayerKind::Input;
+    std::string className;               // class name as found in the file (for messages)
+    std::vector<std::string> inputs;     // names of the layers feeding this one, in order
+
+    ActivationKind activation = ActivationKind::Linear; // fused activation (Dense/Conv2D/Activation)
+    float activationAlpha = 0.0f;        // LeakyReLU slope / ELU alpha (0 = Keras default)
+
+    // Input
+    Shape inputShape;                    // without batch, e.g. {784} or {28, 28, 1}
+    // Dense / Conv2D
+    std::int64_t units = 0;              // Dense output width / Conv2D filters
+    bool useBias = true;
+    // Conv2D / pooling
+    std::int64_t kernelH = 1, kernelW = 1;   // kernel or pool size
+    std::int64_t strideH = 1, strideW = 1;
+    std::int64_t dilationH = 1, dilationW = 1;
+    Padding padding = Padding::Valid;
+    // ZeroPadding2D: top, bottom, left, right
+    std::int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+    // Reshape: target shape without batch (-1 allowed once)
+    Shape targetShape;
+    // Concatenate axis (negative counts from the end; -1 = channels); BatchNormalization axis
+    std::int64_t axis = -1;
+    // BatchNormalization
+    float epsilon = 1e-3f;
+    // Dropout
+    float rate = 0.0f;
+
+    // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
+    // BatchNormalization: gamma, beta, movingMean, movingVariance (each (C,)); gamma/beta may be
+    // empty when scale/center are false (treated as 1/0).
+    Tensor kernel, bias, gamma, beta, movingMean, movingVariance;
+    // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
+    std::optional<CirculantWeights> circulant;
+
+    // Filled by inferShapes(): output shape without batch.
+    Shape outputShape;
+};
+
+// One training epoch's record, kept in the native format's provenance.
+struct EpochRecord {
+    int epoch = 0;
+    double trainLoss = 0, trainAccuracy = 0, valLoss = 0, valAccuracy = 0, seconds = 0;
+};
+
+struct Provenance {
+    std::string sourceFile;      // the file this model was read or converted from
+    std::string sourceFormat;    // "keras-h5", "keras-zip", "circnn", "spec", ...
+    std::string kerasVersion;    // when read from Keras
+    std::string createdBy;       // tool and version that wrote it
+    std::string createdAt;       // ISO 8601 UTC
+    std::string notes;
+    std::vector<EpochRecord> history;
+};
+
+// Block size chosen per layer name; layers not listed are dense.
+struct ConversionPlan {
+    std::map<std::string, std::int64_t> blockSize;
+};
+
+struct ModelSpec {
+    std::string name;
+    std::vector<LayerSpec> layers;       // topological order (every input precedes its user)
+    std::vector<std::string> inputs;     // names of Input layers (model inputs)
+    std::vector<std::string> outputs;    // names of output layers
+    Provenance provenance;
+    ConversionPlan plan;                 // the plan that produced this model (empty if none)
+
+    const LayerSpec* find(const std::string& layerName) const;
+    LayerSpec* find(const std::string& layerName);
+    // Index of a layer by name; throws Error naming the model if absent.
+    std::size_t indexOf(const std::string& layerName) const;
+};
+
+} // namespace circnn
