@@ -1,0 +1,22 @@
+#pragma once
+// A labelled dataset in memory: images as float32 already scaled for the model, batch first
+// (N, ...) — e.g. (N, 784) or (N, 28, 28, 1) — and one integer class label per sample.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/Tensor.h"
+
+namespace circnn {
+
+struct Dataset {
+    std::string name;              // e.g. the file it was read from
+    Tensor images;                 // (N, ...) float32
+    std::vector<std::int32_t> labels;  // N labels in [0, classCount)
+    std::int64_t classCount = 0;   // max label + 1 unless known otherwise
+
+    std::int64_t count() const { return images.rank() ? images.dim(0) : 0; }
+};
+
+} // namespace circnn

@@ -1,0 +1,46 @@
+#pragma once
+// Evaluation of a prepared Model on a labelled Dataset: accuracy figures, confusion matrix,
+// timing. Batched and parallel over all cores.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/Progress.h"
+#include "model/Dataset.h"
+#include "nn/Model.h"
+
+namespace circnn {
+
+struct EvalOptions {
+    std::int64_t batchSize = 256;
+    std::int64_t limit = 0;          // evaluate only the first `limit` samples (0 = all)
+    bool perLayerTiming = false;     // fill Evaluation::layerTimes
+    ProgressFn progress;             // (samples done, total); false cancels
+};
+
+struct Evaluation {
+    std::int64_t count = 0;
+    double top1 = 0, top5 = 0;               // fractions in [0, 1]
+    double meanCrossEntropy = 0;             // −log p(true class), natural log
+    std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
+    std::vector<double> perClassAccuracy;    // recall per true class (NaN when absent)
+    std::vector<LayerTiming> layerTimes;     // when requested
+    double seconds = 0;
+    double imagesPerSecond = 0;
+    std::vector<std::int32_t> predictions;   // top-1 class per sample
+    std::vector<std::string> warnings;
+};
+
+// Throws ShapeError when the dataset does not fit the model's input.
+Evaluation evaluate(const Model& model, const Dataset& data, const EvalOptions& options = {});
+
+// How closely two models agree on the same inputs (e.g. dense vs. block-circulant).
+struct Agreement {
+    std::int64_t count = 0;
+    double top1Match = 0;        // fraction of samples with the same top-1 class
+    double maxAbsDifference = 0; // largest |output_a − output_b| over all outputs
+};
+Agreement compareModels(const Model& a, const Model& b, const Dataset& data, const EvalOptions& options = {});
+
+} // namespace circnn
