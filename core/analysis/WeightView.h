@@ -1,0 +1,28 @@
+#pragma once
+// Views of a layer's weights for display: the weight matrix in the orientation of the
+// block-circulant literature (m × n = outputs × inputs), and per-block defining vectors.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/ModelSpec.h"
+
+namespace circnn {
+
+struct WeightMatrixView {
+    std::int64_t rows = 0;       // m: outputs (Dense units, Conv2D filters)
+    std::int64_t cols = 0;       // n: inputs (Dense inputs; Conv2D taps·C_in, tap-major)
+    std::int64_t blockSize = 1;  // k of the representation (1 = dense)
+    std::vector<float> values;   // row-major rows×cols
+    std::string description;     // e.g. "W = kernelᵀ (64 × 784)"
+};
+
+// The layer's weight matrix, expanded to dense when block-circulant. For Conv2D, column
+// t·C_in + c holds tap t = r·kw + s, input channel c. Throws Error for layers without weights.
+WeightMatrixView weightMatrix(const LayerSpec& layer);
+
+// True for layers weightMatrix() accepts (Dense, Conv2D with weights).
+bool hasWeightMatrix(const LayerSpec& layer);
+
+} // namespace circnn
