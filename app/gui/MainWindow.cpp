@@ -2,54 +2,304 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTableWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <exception>
+
+#include "HeatmapWidget.h"
+#include "analysis/WeightView.h"
+#include "common/Error.h"
+#include "io/ModelFile.h"
+#include "model/ShapeInference.h"
 
 namespace circnn::gui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+
+QString representation(const LayerSpec& l)
+{
+    if (l.circulant)
+        return QObject::tr("circulant k=%1").arg(l.circulant->k);
+    if (l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D)
+        return QObject::tr("dense");
+    return QString();
+}
+
+QString shapeText(const Shape& s) { return QString::fromStdString(shapeToString(s)); }
+
+ModelLoadResult loadModel(const QString& path)
+{
+    ModelLoadResult r;
+    r.path = path;
+    try {
+        r.model = std::make_shared<const ModelSpec>(readModel(path.toStdString()));
+    } catch (const std::exception& e) {
+        r.error = QString::fromStdString(e.what());
+    }
+    return r;
+}
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle(tr("CirCNN Studio"));
-    resize(1100, 720);
+    setAcceptDrops(true);
 
-    m_placeholder = new QLabel(tr("Open a model (File ▸ Open…) to explore its layers."), this);
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    setCentralWidget(m_placeholder);
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    m_summary = new QLabel(tr("Open a model (File ▸ Open…, or drop a file here) to explore its layers."), central);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_summary);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, central);
+    m_layers = new QTableWidget(0, 6, splitter);
+    m_layers->setHorizontalHeaderLabels(
+        {tr("Layer"), tr("Class"), tr("Output shape"), tr("Parameters"), tr("MACs"), tr("Representation")});
+    m_layers->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_layers->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_layers->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_layers->verticalHeader()->hide();
+    m_layers->horizontalHeader()->setStretchLastSection(true);
+    m_layers->setAlternatingRowColors(true);
+    connect(m_layers, &QTableWidget::currentCellChanged, this, [this](int row) { showLayer(row); });
+
+    auto* detail = new QWidget(splitter);
+    auto* detailLayout = new QVBoxLayout(detail);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    m_heatmap = new HeatmapWidget(detail);
+    m_layerInfo = new QLabel(detail);
+    m_layerInfo->setWordWrap(true);
+    detailLayout->addWidget(m_heatmap, 1);
+    detailLayout->addWidget(m_layerInfo);
+    splitter->addWidget(m_layers);
+    splitter->addWidget(detail);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+    setCentralWidget(central);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open…"));
+    QAction* open = file->addAction(QIcon::fromTheme("document-open"), tr("&Open…"));
     open->setShortcut(QKeySequence::Open);
     connect(open, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QString(),
-                                                          tr("Models (*.h5 *.keras *.hdf5);;All files (*)"));
+        QSettings settings;
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open model"), settings.value("lastDirectory").toString(),
+            tr("Models (*.h5 *.hdf5 *.keras);;All files (*)"));
         if (!path.isEmpty())
             openModel(path);
     });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
-    connect(quit, &QAction::triggered, qApp, &QApplication::quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QToolBar* tools = addToolBar(tr("Main"));
+    tools->setObjectName("mainToolBar");
+    tools->addAction(open);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     connect(help->addAction(tr("&About CirCNN Studio")), &QAction::triggered, this, &MainWindow::showAbout);
 
+    m_busy = new QProgressBar(this);
+    m_busy->setRange(0, 0);
+    m_busy->setMaximumWidth(160);
+    m_busy->hide();
+    statusBar()->addPermanentWidget(m_busy);
     statusBar()->showMessage(tr("Ready"));
+
+    connect(&m_loader, &QFutureWatcher<ModelLoadResult>::finished, this, &MainWindow::onLoadFinished);
+
+    QSettings settings;
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
+        resize(1200, 760);
+    restoreState(settings.value("window/state").toByteArray());
+    rebuildRecentMenu();
 }
+
+MainWindow::~MainWindow() { m_loader.waitForFinished(); }
 
 void MainWindow::openModel(const QString& path)
 {
-    const QFileInfo info(path);
-    if (!info.exists()) {
-        statusBar()->showMessage(tr("Cannot open %1: no such file").arg(path));
+    if (m_loader.isRunning()) {
+        statusBar()->showMessage(tr("Still loading the previous model…"), 3000);
         return;
     }
-    m_placeholder->setText(tr("%1\n\nThe model explorer arrives with the model reader.").arg(info.fileName()));
+    statusBar()->showMessage(tr("Loading %1…").arg(QFileInfo(path).fileName()));
+    m_busy->show();
+    m_loader.setFuture(QtConcurrent::run(loadModel, path));
+}
+
+void MainWindow::onLoadFinished()
+{
+    m_busy->hide();
+    const ModelLoadResult r = m_loader.result();
+    if (!r.model) {
+        m_lastError = r.error;
+        statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(r.path).fileName()));
+        emit modelLoadFailed(r.error);
+        if (!QApplication::platformName().startsWith("offscreen"))
+            QMessageBox::warning(this, tr("Could not open model"), r.error);
+        return;
+    }
+    m_model = r.model;
+    m_lastError.clear();
+    showModel(r.path);
+    addRecentFile(r.path);
+    emit modelLoaded(r.path);
+}
+
+void MainWindow::showModel(const QString& path)
+{
+    const ModelSpec& m = *m_model;
+    const QLocale locale;
+    std::int64_t params = 0, denseParams = 0, macs = 0;
+    m_layers->setRowCount(static_cast<int>(m.layers.size()));
+    for (int row = 0; row < static_cast<int>(m.layers.size()); ++row) {
+        const LayerSpec& l = m.layers[static_cast<std::size_t>(row)];
+        const LayerStats s = layerStats(m, l);
+        params += s.parameters;
+        denseParams += s.denseParameters;
+        macs += s.macs;
+        const QStringList cells = {QString::fromStdString(l.name),
+                                   QString::fromStdString(l.className.empty() ? layerKindName(l.kind) : l.className),
+                                   shapeText(l.outputShape),
+                                   s.parameters ? locale.toString(static_cast<qlonglong>(s.parameters)) : QString(),
+                                   s.macs ? locale.toString(static_cast<qlonglong>(s.macs)) : QString(),
+                                   representation(l)};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 3 || c == 4)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_layers->setItem(row, c, item);
+        }
+    }
+    m_layers->resizeColumnsToContents();
+    const QFileInfo info(path);
+    QString text = tr("<b>%1</b> — %2, %3 layers, %4 parameters")
+                       .arg(info.fileName().toHtmlEscaped(),
+                            QString::fromStdString(m.provenance.sourceFormat).toHtmlEscaped())
+                       .arg(m.layers.size())
+                       .arg(locale.toString(static_cast<qlonglong>(params)));
+    if (denseParams != params && params > 0)
+        text += tr(" (dense: %1, compression %2×)")
+                    .arg(locale.toString(static_cast<qlonglong>(denseParams)))
+                    .arg(double(denseParams) / double(params), 0, 'f', 1);
+    text += tr(", %1 MACs per sample").arg(locale.toString(static_cast<qlonglong>(macs)));
+    if (!m.provenance.kerasVersion.empty())
+        text += tr(" · Keras %1").arg(QString::fromStdString(m.provenance.kerasVersion).toHtmlEscaped());
+    m_summary->setText(text);
+    setWindowTitle(tr("%1 — CirCNN Studio").arg(info.fileName()));
     statusBar()->showMessage(info.absoluteFilePath());
+    // Select the first layer with weights so the heatmap shows something useful.
+    for (int row = 0; row < static_cast<int>(m.layers.size()); ++row)
+        if (hasWeightMatrix(m.layers[static_cast<std::size_t>(row)])) {
+            m_layers->selectRow(row);
+            m_layers->setCurrentCell(row, 0);
+            showLayer(row);
+            return;
+        }
+    m_heatmap->clear(tr("This model has no Dense or Conv2D weights"));
+}
+
+void MainWindow::showLayer(int row)
+{
+    if (!m_model || row < 0 || row >= static_cast<int>(m_model->layers.size()))
+        return;
+    const LayerSpec& l = m_model->layers[static_cast<std::size_t>(row)];
+    if (!hasWeightMatrix(l)) {
+        m_heatmap->clear(tr("Layer '%1' (%2) has no weight matrix")
+                             .arg(QString::fromStdString(l.name), layerKindName(l.kind)));
+        m_layerInfo->clear();
+        return;
+    }
+    try {
+        WeightMatrixView v = weightMatrix(l);
+        const int rows = static_cast<int>(v.rows), cols = static_cast<int>(v.cols);
+        m_heatmap->setMatrix(std::move(v.values), rows, cols, QString::fromStdString(l.name));
+        const bool gridAligned = l.kind == LayerKind::Dense || (l.circulant && l.outputShape.size() == 3 &&
+                                                                cols % (l.kernelH * l.kernelW) == 0 &&
+                                                                (cols / (l.kernelH * l.kernelW)) % v.blockSize == 0);
+        m_heatmap->setBlockGrid(gridAligned ? static_cast<int>(v.blockSize) : 0);
+        m_layerInfo->setText(tr("%1. %2")
+                                 .arg(QString::fromStdString(v.description),
+                                      l.circulant ? tr("Block-circulant, k = %1: each k×k block is defined by one "
+                                                       "k-vector (first column).")
+                                                        .arg(l.circulant->k)
+                                                  : tr("Dense weights.")));
+    } catch (const std::exception& e) {
+        m_heatmap->clear(QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+    QSettings settings;
+    QStringList files = settings.value("recentFiles").toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    files.removeAll(abs);
+    files.prepend(abs);
+    while (files.size() > kMaxRecent)
+        files.removeLast();
+    settings.setValue("recentFiles", files);
+    settings.setValue("lastDirectory", QFileInfo(abs).absolutePath());
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = QSettings().value("recentFiles").toStringList();
+    for (int i = 0; i < files.size(); ++i) {
+        QAction* a = m_recentMenu->addAction(tr("&%1 %2").arg(i + 1).arg(QFileInfo(files[i]).fileName()));
+        a->setToolTip(files[i]);
+        const QString path = files[i];
+        connect(a, &QAction::triggered, this, [this, path] { openModel(path); });
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.front().isLocalFile())
+        openModel(urls.front().toLocalFile());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::showAbout()

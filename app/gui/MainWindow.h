@@ -1,26 +1,74 @@
 #pragma once
 
+#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QString>
+#include <QStringList>
+
+#include <memory>
+
+#include "model/ModelSpec.h"
 
 class QLabel;
+class QMenu;
+class QTableWidget;
+class QProgressBar;
 
 namespace circnn::gui {
 
-// The main window. This first version is a shell: menus, status bar, and the place where the
-// model explorer, block inspector, hardware and sweep views will live.
+class HeatmapWidget;
+
+// Result of loading a model off the GUI thread: the spec, or the error message.
+struct ModelLoadResult {
+    QString path;
+    std::shared_ptr<const ModelSpec> model;
+    QString error;
+};
+
+// The main window: a model explorer (layer table, totals) with a weight heatmap of the selected
+// layer. Models load on a worker thread; recent files, drag and drop and the window state persist.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    // Opens a model file; errors are shown in the status bar and a message box.
+    // Starts loading a model file in the background; errors go to a dialog and the status bar.
     void openModel(const QString& path);
 
+    // For tests and automation.
+    bool isLoading() const { return m_loader.isRunning(); }
+    const ModelSpec* model() const { return m_model.get(); }
+    QTableWidget* layerTable() const { return m_layers; }
+    HeatmapWidget* heatmap() const { return m_heatmap; }
+    QString lastError() const { return m_lastError; }
+
+signals:
+    void modelLoaded(const QString& path);
+    void modelLoadFailed(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
 private:
+    void onLoadFinished();
+    void showModel(const QString& path);
+    void showLayer(int row);
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
     void showAbout();
 
-    QLabel* m_placeholder = nullptr;
+    std::shared_ptr<const ModelSpec> m_model;
+    QFutureWatcher<ModelLoadResult> m_loader;
+    QLabel* m_summary = nullptr;
+    QTableWidget* m_layers = nullptr;
+    HeatmapWidget* m_heatmap = nullptr;
+    QLabel* m_layerInfo = nullptr;
+    QProgressBar* m_busy = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QString m_lastError;
 };
 
 } // namespace circnn::gui

@@ -1,5 +1,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 
 #include "MainWindow.h"
 
@@ -9,6 +10,7 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName("CirCNN");
     QApplication::setApplicationName("CirCNN Studio");
     QApplication::setApplicationVersion("0.1.0");
+    QApplication::setWindowIcon(QIcon(":/icons/circnn-studio.svg"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Explore, convert and estimate block-circulant neural networks.");
