@@ -1,0 +1,158 @@
+// `circnn finetune`: converts a trained model to block-circulant form by Frobenius projection
+// (convertModel) and retrains the structured model; with --test it reports the accuracy of the
+// original, of the projection alone and of the fine-tuned model.
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ArgParser.h"
+#include "CommandRegistry.h"
+#include "TrainingCli.h"
+#include "analysis/Conversion.h"
+#include "io/ModelFile.h"
+#include "nn/Evaluation.h"
+#include "nn/Model.h"
+
+namespace circnn::cli {
+
+namespace {
+
+// A plan file: JSON mapping layer names to block sizes, either flat ({"dense_1": 8}) or under
+// "blockSize" or "layers" ({"blockSize": {"dense_1": 8}}).
+std::map<std::string, std::int64_t> readPlan(const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw Error("cannot open plan file " + path);
+    nlohmann::json j;
+    try {
+        in >> j;
+    } catch (const nlohmann::json::exception& e) {
+        throw FormatError("plan file " + path + ": not valid JSON (" + e.what() + ")");
+    }
+    if (j.is_object() && j.contains("blockSize"))
+        j = j["blockSize"];
+    else if (j.is_object() && j.contains("layers") && j["layers"].is_object())
+        j = j["layers"];
+    if (!j.is_object())
+        throw FormatError("plan file " + path + ": expected an object mapping layer names to block sizes");
+    std::map<std::string, std::int64_t> plan;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!it.value().is_number_integer() || it.value().get<std::int64_t>() < 1)
+            throw FormatError("plan file " + path + ": layer '" + it.key() + "' has block size " + it.value().dump() +
+                              ", expected an integer >= 1");
+        plan[it.key()] = it.value().get<std::int64_t>();
+    }
+    return plan;
+}
+
+int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    ArgParser p("circnn finetune",
+                "Project a trained model to block-circulant form and fine-tune it (structured retraining).");
+    p.positional("MODEL", "Trained model (.h5, .keras, .circnn.h5).");
+    p.option("k", "K", "Block size for every eligible Dense/Conv2D layer.", "", 'k');
+    p.option("plan", "FILE", "JSON plan: {\"layer_name\": K, ...} (overrides -k per layer).");
+    p.flag("convert-output", "Also convert the output layer (it stays dense by default).");
+    addTrainingOptions(p, "5");
+    p.epilog("With --test, prints the test accuracy of the original model, of the projection alone (no\n"
+             "retraining) and of the fine-tuned model. Example:\n"
+             "  circnn finetune mlp.h5 -k 8 --data train-images-idx3-ubyte.gz --test t10k-images-idx3-ubyte.gz "
+             "-o mlp_k8.circnn.h5");
+    if (!p.parse(args, out))
+        return 0;
+    if (!p.given("output"))
+        throw ArgError("-o OUT is required");
+    if (!p.given("k") && !p.given("plan"))
+        throw ArgError("give -k K or --plan FILE");
+    ConversionRequest request;
+    if (p.given("k")) {
+        request.defaultBlockSize = p.getInt("k");
+        if (request.defaultBlockSize < 1)
+            throw ArgError("-k must be >= 1, got " + p.get("k"));
+    }
+    if (p.given("plan"))
+        request.perLayer = readPlan(p.get("plan"));
+    request.convertOutputLayer = p.given("convert-output");
+
+    TrainOptions options = trainOptionsFromArgs(p, out, err);
+    const ModelSpec original = readModel(p.get("MODEL"));
+    ConversionResult converted = convertModel(original, request);
+    std::vector<std::string> warnings = converted.warnings;
+    int convertedLayers = 0;
+    for (const LayerConversion& l : converted.layers)
+        convertedLayers += l.converted ? 1 : 0;
+    if (convertedLayers == 0)
+        warnings.push_back("no layer was converted (block size too large for every eligible layer?)");
+
+    Dataset data;
+    Dataset test;
+    bool haveTest = false;
+    nlohmann::json originalJson, projectedJson, finetunedJson;
+    {
+        const Model before(original);
+        data = loadTrainingData(p, before.inputShape());
+        haveTest = loadTestData(p, before.inputShape(), test);
+        if (haveTest) {
+            originalJson = evaluationToJson(evaluate(before, test));
+            projectedJson = evaluationToJson(evaluate(Model(converted.model), test));
+        }
+    }
+    TrainResult result = trainModel(converted.model, data, options);
+    for (const std::string& w : result.warnings)
+        warnings.push_back(w);
+    if (haveTest)
+        finetunedJson = evaluationToJson(evaluate(Model(result.model), test));
+    const std::string format = saveTrainedModel(result.model, p.get("output"), "finetune", warnings);
+
+    nlohmann::json layers = nlohmann::json::array();
+    for (const LayerConversion& l : converted.layers)
+        layers.push_back({{"layer", l.layer}, {"kind", l.kind}, {"blockSize", l.blockSize},
+                          {"converted", l.converted}, {"reason", l.reason}, {"relativeResidual", l.relativeResidual}});
+    if (p.given("json")) {
+        nlohmann::json j = {{"command", "finetune"},
+                            {"source", p.get("MODEL")},
+                            {"output", p.get("output")},
+                            {"format", format},
+                            {"layers", layers},
+                            {"parametersBefore", storedParameters(original)},
+                            {"parameters", storedParameters(result.model)},
+                            {"bestEpoch", result.bestEpoch},
+                            {"bestValidationAccuracy", result.bestValidationAccuracy},
+                            {"trainCount", result.trainCount},
+                            {"validationCount", result.validationCount},
+                            {"seconds", result.seconds},
+                            {"imagesPerSecond", result.imagesPerSecond},
+                            {"history", historyToJson(result.history)},
+                            {"warnings", warnings}};
+        if (haveTest)
+            j["test"] = {{"original", originalJson}, {"projected", projectedJson}, {"finetuned", finetunedJson}};
+        out << j.dump(2) << "\n";
+    } else {
+        for (const std::string& w : warnings)
+            err << "warning: " << w << "\n";
+        for (const LayerConversion& l : converted.layers)
+            out << "  " << l.layer << ": " << (l.converted ? "k=" + std::to_string(l.blockSize) : "dense (" + l.reason + ")")
+                << (l.converted ? ", residual " + std::to_string(l.relativeResidual) : std::string()) << "\n";
+        out << "best epoch " << result.bestEpoch << " (validation accuracy " << std::fixed << std::setprecision(2)
+            << 100.0 * result.bestValidationAccuracy << "%), " << std::setprecision(1) << result.seconds << " s\n";
+        if (haveTest)
+            out << "test top-1: original " << std::setprecision(2) << 100.0 * originalJson["top1"].get<double>()
+                << "%, projected " << 100.0 * projectedJson["top1"].get<double>() << "%, fine-tuned "
+                << 100.0 * finetunedJson["top1"].get<double>() << "% (" << test.count() << " samples)\n";
+        out << "wrote " << p.get("output") << " (" << format << ", " << storedParameters(result.model)
+            << " parameters, was " << storedParameters(original) << ")\n";
+    }
+    return 0;
+}
+
+const CommandRegistrar registrar({"finetune", "Project a model to block-circulant form and fine-tune it.", runFinetune});
+
+} // namespace
+
+} // namespace circnn::cli

@@ -1,0 +1,44 @@
+#pragma once
+// Pieces shared by `circnn train` and `circnn finetune`: the training flags, dataset loading,
+// the terminal progress line, saving the result and the JSON / text summaries.
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ArgParser.h"
+#include "model/Dataset.h"
+#include "model/ModelSpec.h"
+#include "nn/Evaluation.h"
+#include "nn/training/Trainer.h"
+
+namespace circnn::cli {
+
+// Adds --data --labels --limit --epochs --optimizer --lr --momentum --weight-decay --schedule
+// --step-epochs --gamma --batch --val-split --seed --test --test-labels -o --json.
+void addTrainingOptions(ArgParser& parser, const std::string& defaultEpochs);
+
+// Options from the parsed flags (ArgError for bad values). Progress reporting is attached here:
+// a one-line status on stderr when stderr is a terminal, per-epoch lines on `out` unless --json.
+TrainOptions trainOptionsFromArgs(const ArgParser& parser, std::ostream& out, std::ostream& err);
+
+// Reads --data (with --labels / --limit) shaped for `inputShape`.
+Dataset loadTrainingData(const ArgParser& parser, const Shape& inputShape);
+// Reads --test (with --test-labels) if given; returns false otherwise.
+bool loadTestData(const ArgParser& parser, const Shape& inputShape, Dataset& test);
+
+// Writes the model: OUT ending in .h5 (not .circnn.h5) with only dense layers → Keras .h5;
+// otherwise the native format. Returns "keras-h5" or "circnn"; may add a warning.
+std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path, const std::string& command,
+                             std::vector<std::string>& warnings);
+
+// Stored parameters of a model (block-circulant layers count p·q·k per matrix).
+std::int64_t storedParameters(const ModelSpec& model);
+
+nlohmann::json historyToJson(const std::vector<EpochRecord>& history);
+nlohmann::json evaluationToJson(const Evaluation& e);
+
+} // namespace circnn::cli

@@ -1,0 +1,55 @@
+#pragma once
+// First-order optimizers over a model's parameters: SGD with (heavy-ball) momentum and Adam.
+//
+// Weight decay is L2 regularisation added to the gradient (g ← g + λ·w) before the update, for
+// weight tensors only (roles "kernel" and "vectors"); biases and BatchNormalization gamma/beta are
+// not decayed.
+//   SGD:  v ← μ·v + g;  w ← w − η·v               (μ = 0: plain SGD)
+//   Adam: m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;
+//         w ← w − η · (m / (1−β1^t)) / (sqrt(s / (1−β2^t)) + ε)      (t = step count from 1)
+// State is kept per parameter tensor, by position in the list given to step().
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Tensor.h"
+#include "nn/Model.h"
+
+namespace circnn {
+
+enum class OptimizerKind { Sgd, Adam };
+
+// "sgd" / "adam" (nullopt otherwise) and back.
+std::optional<OptimizerKind> optimizerFromName(const std::string& name);
+const char* optimizerName(OptimizerKind kind);
+
+struct OptimizerOptions {
+    OptimizerKind kind = OptimizerKind::Adam;
+    double learningRate = 1e-3;   // base rate; a schedule scales it per epoch
+    double momentum = 0.9;        // SGD only
+    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;  // Adam only (Keras defaults)
+    double weightDecay = 0;       // λ of the L2 term
+};
+
+class Optimizer {
+public:
+    explicit Optimizer(OptimizerOptions options);
+
+    // Updates every parameter in place from its gradient (same order and sizes; throws ShapeError
+    // otherwise) with the given learning rate (the schedule's value for this step).
+    void step(const std::vector<ParameterRef>& parameters, const std::vector<Tensor>& gradients,
+              double learningRate);
+
+    const OptimizerOptions& options() const { return m_options; }
+    std::int64_t stepCount() const { return m_steps; }
+
+private:
+    OptimizerOptions m_options;
+    std::int64_t m_steps = 0;
+    std::vector<std::vector<float>> m_first;   // SGD velocity / Adam first moment
+    std::vector<std::vector<float>> m_second;  // Adam second moment
+};
+
+} // namespace circnn

@@ -1,0 +1,251 @@
+#include "nn/training/Trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "nn/Evaluation.h"
+#include "nn/Model.h"
+#include "nn/training/SoftmaxCrossEntropy.h"
+
+namespace circnn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Copies the samples `indices[begin, end)` of `images` into a batch tensor (end−begin, sample...).
+Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indices, std::size_t begin,
+                   std::size_t end)
+{
+    Shape shape = images.shape();
+    const std::int64_t sample = shapeSize(Shape(shape.begin() + 1, shape.end()));
+    shape[0] = static_cast<std::int64_t>(end - begin);
+    Tensor batch(shape);
+    for (std::size_t i = begin; i < end; ++i)
+        std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample,
+                    images.data() + indices[i] * sample, sizeof(float) * static_cast<std::size_t>(sample));
+    return batch;
+}
+
+Dataset subset(const Dataset& data, const std::vector<std::int64_t>& indices)
+{
+    Dataset out;
+    out.name = data.name + " (validation split)";
+    out.classCount = data.classCount;
+    out.images = gatherBatch(data.images, indices, 0, indices.size());
+    out.labels.reserve(indices.size());
+    for (std::int64_t i : indices)
+        out.labels.push_back(data.labels[static_cast<std::size_t>(i)]);
+    return out;
+}
+
+} // namespace
+
+void shuffleIndices(std::vector<std::int64_t>& indices, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    for (std::size_t i = indices.size(); i > 1; --i) {
+        // Unbiased draw in [0, i) by rejection.
+        const std::uint64_t bound = i;
+        const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
+        std::uint64_t r;
+        do {
+            r = rng();
+        } while (r >= limit);
+        std::swap(indices[i - 1], indices[static_cast<std::size_t>(r % bound)]);
+    }
+}
+
+void splitIndices(std::int64_t n, double fraction, std::uint32_t seed, std::vector<std::int64_t>& train,
+                  std::vector<std::int64_t>& validation)
+{
+    if (!(fraction >= 0 && fraction < 1))
+        throw Error("validation split must be a fraction in [0, 1), found " + std::to_string(fraction));
+    std::vector<std::int64_t> all(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i)
+        all[static_cast<std::size_t>(i)] = i;
+    shuffleIndices(all, (std::uint64_t(seed) << 32) ^ 0x5eed5eedULL);
+    const auto nv = static_cast<std::size_t>(std::llround(fraction * double(n)));
+    validation.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(nv));
+    train.assign(all.begin() + static_cast<std::ptrdiff_t>(nv), all.end());
+    std::sort(validation.begin(), validation.end());
+    std::sort(train.begin(), train.end());
+}
+
+TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const TrainOptions& options)
+{
+    if (options.epochs < 1)
+        throw Error("training: epochs must be >= 1, found " + std::to_string(options.epochs));
+    if (options.batchSize < 1)
+        throw Error("training: batch size must be >= 1, found " + std::to_string(options.batchSize));
+    const std::int64_t n = data.count();
+    if (n < 1)
+        throw ShapeError("training: the dataset '" + data.name + "' is empty");
+    if (static_cast<std::int64_t>(data.labels.size()) != n)
+        throw ShapeError("training: dataset '" + data.name + "' has " + std::to_string(n) + " images but " +
+                         std::to_string(data.labels.size()) + " labels");
+
+    const auto start = Clock::now();
+    Model model(initial);
+    Shape sampleShape(data.images.shape().begin() + 1, data.images.shape().end());
+    if (shapeSize(sampleShape) != shapeSize(model.inputShape()) || sampleShape.size() != model.inputShape().size())
+        throw ShapeError("training: dataset '" + data.name + "' samples have shape " + shapeToString(sampleShape) +
+                         " but model '" + initial.name + "' expects " + shapeToString(model.inputShape()));
+    const std::int64_t classes = shapeSize(model.outputShape());
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int32_t l = data.labels[static_cast<std::size_t>(i)];
+        if (l < 0 || l >= classes)
+            throw ShapeError("training: label " + std::to_string(l) + " of sample " + std::to_string(i) + " in '" +
+                             data.name + "' is outside [0, " + std::to_string(classes) + "): model '" +
+                             initial.name + "' has " + std::to_string(classes) + " outputs");
+    }
+
+    TrainResult result;
+    std::vector<std::int64_t> trainIdx, valIdx;
+    splitIndices(n, options.validationSplit, options.seed, trainIdx, valIdx);
+    if (trainIdx.empty())
+        throw Error("training: no samples left for training after the validation split");
+    result.trainCount = static_cast<std::int64_t>(trainIdx.size());
+    result.validationCount = static_cast<std::int64_t>(valIdx.size());
+    const Dataset validation = valIdx.empty() ? Dataset{} : subset(data, valIdx);
+    if (options.validationSplit > 0 && valIdx.empty())
+        result.warnings.push_back("validation split " + std::to_string(options.validationSplit) +
+                                  " of " + std::to_string(n) + " samples is empty; the best epoch is chosen by training accuracy");
+
+    Optimizer optimizer(options.optimizer);
+    std::vector<ParameterRef> params = model.parameters();
+    if (params.empty())
+        throw Error("training: model '" + initial.name + "' has no trainable parameters");
+    std::vector<Tensor> total(params.size());
+    for (std::size_t p = 0; p < params.size(); ++p)
+        total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
+
+    const std::size_t threads = std::max<std::size_t>(1, workerCount());
+    std::vector<ForwardCache> caches(threads);
+    std::vector<std::vector<Tensor>> shardGrads(threads, total);
+    std::vector<LossSums> shardLoss(threads);
+
+    const std::int64_t batches = (result.trainCount + options.batchSize - 1) / options.batchSize;
+    const std::size_t totalBatches = static_cast<std::size_t>(batches) * static_cast<std::size_t>(options.epochs);
+    std::size_t batchesDone = 0;
+    std::int64_t samplesTrained = 0;
+    double trainingSeconds = 0;
+
+    ModelSpec best;
+    double bestScore = -1;
+    std::vector<std::int64_t> order = trainIdx;
+    for (int epoch = 0; epoch < options.epochs; ++epoch) {
+        const auto epochStart = Clock::now();
+        const double lr = learningRateAt(options.schedule, options.optimizer.learningRate, epoch, options.epochs);
+        order = trainIdx;
+        shuffleIndices(order, (std::uint64_t(options.seed) << 32) + std::uint64_t(epoch) + 1);
+        double lossSum = 0;
+        std::int64_t correct = 0, seen = 0;
+        for (std::int64_t b = 0; b < batches; ++b) {
+            const std::size_t begin = static_cast<std::size_t>(b * options.batchSize);
+            const std::size_t end = std::min(order.size(), begin + static_cast<std::size_t>(options.batchSize));
+            const std::size_t bsz = end - begin;
+            const std::size_t shards = std::min(threads, bsz);
+            const double scale = 1.0 / double(bsz);
+            parallelFor(shards, [&](std::size_t s0, std::size_t s1) {
+                for (std::size_t s = s0; s < s1; ++s) {
+                    const std::size_t lo = begin + bsz * s / shards, hi = begin + bsz * (s + 1) / shards;
+                    Tensor x = gatherBatch(data.images, order, lo, hi);
+                    std::vector<std::int32_t> labels(hi - lo);
+                    for (std::size_t i = lo; i < hi; ++i)
+                        labels[i - lo] = data.labels[static_cast<std::size_t>(order[i])];
+                    std::seed_seq seq{options.seed, static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(b),
+                                      static_cast<std::uint32_t>(s)};
+                    std::mt19937 rng(seq);
+                    Tensor out = model.forwardTrain(x, caches[s], rng, true);
+                    const Shape outShape = out.shape();
+                    out.reshape({static_cast<std::int64_t>(hi - lo), classes});
+                    Tensor grad;
+                    shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale);
+                    grad.reshape(outShape);
+                    model.backward(caches[s], grad, shardGrads[s]);
+                }
+            });
+            for (std::size_t p = 0; p < params.size(); ++p) {
+                float* t = total[p].data();
+                const std::int64_t size = total[p].size();
+                std::memcpy(t, shardGrads[0][p].data(), sizeof(float) * static_cast<std::size_t>(size));
+                for (std::size_t s = 1; s < shards; ++s) {
+                    if (shardGrads[s][p].size() != size)
+                        throw Error("training: gradient of " + params[p].layer + "/" + params[p].role +
+                                    " has the wrong size");
+                    const float* g = shardGrads[s][p].data();
+                    for (std::int64_t i = 0; i < size; ++i)
+                        t[i] += g[i];
+                }
+            }
+            for (std::size_t s = 0; s < shards; ++s) {
+                lossSum += shardLoss[s].lossSum;
+                correct += shardLoss[s].correct;
+            }
+            seen += static_cast<std::int64_t>(bsz);
+            if (!std::isfinite(lossSum))
+                throw Error("training: the loss became " + std::to_string(lossSum) + " in epoch " +
+                            std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) +
+                            " too high?)");
+            optimizer.step(params, total, lr);
+            model.parametersChanged();
+            ++batchesDone;
+            if (options.onStatus) {
+                TrainStatus st;
+                st.epoch = epoch + 1;
+                st.epochs = options.epochs;
+                st.batch = b + 1;
+                st.batches = batches;
+                st.loss = lossSum / double(seen);
+                st.accuracy = double(correct) / double(seen);
+                st.learningRate = lr;
+                st.elapsedSeconds = secondsSince(start);
+                st.etaSeconds = st.elapsedSeconds / double(batchesDone) * double(totalBatches - batchesDone);
+                if (!options.onStatus(st))
+                    throw Cancelled();
+            }
+            reportProgress(options.progress, batchesDone, totalBatches);
+        }
+        trainingSeconds += secondsSince(epochStart);
+        samplesTrained += seen;
+
+        EpochRecord rec;
+        rec.epoch = epoch + 1;
+        rec.trainLoss = lossSum / double(seen);
+        rec.trainAccuracy = double(correct) / double(seen);
+        double score = rec.trainAccuracy;
+        if (!valIdx.empty()) {
+            EvalOptions eo;
+            const Evaluation ev = evaluate(model, validation, eo);
+            rec.valLoss = ev.meanCrossEntropy;
+            rec.valAccuracy = ev.top1;
+            score = ev.top1;
+        }
+        rec.seconds = secondsSince(epochStart);
+        result.history.push_back(rec);
+        if (score > bestScore) {
+            bestScore = score;
+            best = model.currentSpec();
+            result.bestEpoch = rec.epoch;
+        }
+        if (options.onEpoch)
+            options.onEpoch(rec);
+    }
+    result.bestValidationAccuracy = bestScore;
+    result.model = std::move(best);
+    result.model.provenance.history = result.history;
+    result.seconds = secondsSince(start);
+    result.imagesPerSecond = trainingSeconds > 0 ? double(samplesTrained) / trainingSeconds : 0;
+    return result;
+}
+
+} // namespace circnn

@@ -1,0 +1,81 @@
+#pragma once
+// Supervised training of a model (dense or block-circulant) with softmax cross-entropy.
+//
+// - Mini-batch SGD-with-momentum or Adam (Optimizer.h), L2 weight decay, per-epoch learning-rate
+//   schedule (LearningRateSchedule.h).
+// - Validation split: a seeded random `validationSplit` fraction of the samples is held out (never
+//   trained on); each epoch ends with an evaluation on it. The best epoch (highest validation
+//   accuracy; the earliest on ties; training accuracy when there is no validation set) is kept and
+//   returned, not the last one.
+// - Each epoch visits the training samples in a seeded random order (Fisher–Yates over a
+//   std::mt19937_64, so identical on every standard library).
+// - Parallelism: every mini-batch is split into T = min(workerCount(), batch) contiguous shards,
+//   run forwardTrain/backward concurrently (one ForwardCache each), and the shard gradients are
+//   summed in shard order. Results are therefore bit-identical for a given seed, data and thread
+//   count; a different thread count changes float summation order (tiny differences).
+// - The loss is the mean over the mini-batch; if the model ends in softmax it is skipped and the
+//   loss works on logits (stable log-softmax); otherwise the model's outputs are taken as logits.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/Progress.h"
+#include "model/Dataset.h"
+#include "model/ModelSpec.h"
+#include "nn/training/LearningRateSchedule.h"
+#include "nn/training/Optimizer.h"
+
+namespace circnn {
+
+// Reported after every mini-batch (on the calling thread).
+struct TrainStatus {
+    int epoch = 0, epochs = 0;              // epoch counted from 1
+    std::int64_t batch = 0, batches = 0;    // batch counted from 1, per epoch
+    double loss = 0, accuracy = 0;          // running means over this epoch so far
+    double learningRate = 0;
+    double elapsedSeconds = 0, etaSeconds = 0;  // whole run
+};
+
+struct TrainOptions {
+    int epochs = 10;
+    std::int64_t batchSize = 64;
+    OptimizerOptions optimizer;
+    ScheduleOptions schedule;
+    double validationSplit = 0.1;   // fraction in [0, 1) held out for validation
+    std::uint32_t seed = 1;         // shuffling, split, dropout masks
+    // Cancellation and progress: (batches done, total batches of the run); false cancels
+    // (Cancelled is thrown after the current batch).
+    ProgressFn progress;
+    // Optional richer status after every batch; returning false cancels too.
+    std::function<bool(const TrainStatus&)> onStatus;
+    // Optional: called after every epoch with its record.
+    std::function<void(const EpochRecord&)> onEpoch;
+};
+
+struct TrainResult {
+    ModelSpec model;                      // the best epoch's model; provenance.history filled
+    std::vector<EpochRecord> history;     // every epoch (epoch counted from 1)
+    int bestEpoch = 0;                    // 1-based epoch the model comes from
+    double bestValidationAccuracy = 0;    // (training accuracy without validation set)
+    std::int64_t trainCount = 0, validationCount = 0;
+    double seconds = 0;
+    double imagesPerSecond = 0;           // training samples processed per second (forward+backward+update)
+    std::vector<std::string> warnings;
+};
+
+// Trains a copy of `initial` (which must have weights) on `data` (images already shaped for the
+// model input; see fitDatasetToInput). Throws Error for bad options, ShapeError when data and
+// model do not fit (naming both shapes, or the first out-of-range label), Cancelled on request.
+TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const TrainOptions& options);
+
+// Splits [0, n) into (train, validation) index lists: a seeded permutation, the first
+// round(fraction·n) indices go to validation (each list sorted ascending).
+void splitIndices(std::int64_t n, double fraction, std::uint32_t seed, std::vector<std::int64_t>& train,
+                  std::vector<std::int64_t>& validation);
+
+// In-place Fisher–Yates shuffle driven by `rng` (deterministic across platforms).
+void shuffleIndices(std::vector<std::int64_t>& indices, std::uint64_t seed);
+
+} // namespace circnn
