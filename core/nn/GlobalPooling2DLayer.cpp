@@ -1,0 +1,63 @@
+#include "nn/GlobalPooling2DLayer.h"
+
+namespace circnn::nn {
+
+void GlobalPooling2DLayer::forward(Inputs inputs, Tensor& out) const
+{
+    const Tensor& x = *inputs[0];
+    const std::int64_t b = x.dim(0), hw = x.dim(1) * x.dim(2), c = x.dim(3);
+    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D;
+    out.resize({b, c});
+    std::vector<double> acc(static_cast<std::size_t>(c));
+    for (std::int64_t n = 0; n < b; ++n) {
+        const float* xs = x.data() + n * hw * c;
+        float* o = out.data() + n * c;
+        if (isMax) {
+            for (std::int64_t ch = 0; ch < c; ++ch)
+                o[ch] = xs[ch];
+            for (std::int64_t p = 1; p < hw; ++p)
+                for (std::int64_t ch = 0; ch < c; ++ch)
+                    o[ch] = std::max(o[ch], xs[p * c + ch]);
+        } else {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (std::int64_t p = 0; p < hw; ++p)
+                for (std::int64_t ch = 0; ch < c; ++ch)
+                    acc[static_cast<std::size_t>(ch)] += xs[p * c + ch];
+            for (std::int64_t ch = 0; ch < c; ++ch)
+                o[ch] = static_cast<float>(acc[static_cast<std::size_t>(ch)] / static_cast<double>(hw));
+        }
+    }
+}
+
+void GlobalPooling2DLayer::backward(Inputs inputs, const Tensor& output, const Tensor& g, const LayerCache&,
+                                    std::span<Tensor* const> inGrads, std::span<Tensor>) const
+{
+    if (!inGrads[0])
+        return;
+    const Tensor& x = *inputs[0];
+    const std::int64_t b = x.dim(0), hw = x.dim(1) * x.dim(2), c = x.dim(3);
+    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D;
+    Tensor& gx = *inGrads[0];
+    gx.resize(x.shape());
+    gx.fill(0.0f);
+    for (std::int64_t n = 0; n < b; ++n) {
+        const float* xs = x.data() + n * hw * c;
+        float* gs = gx.data() + n * hw * c;
+        const float* gy = g.data() + n * c;
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+            if (isMax) {
+                std::int64_t best = 0;
+                for (std::int64_t p = 1; p < hw; ++p)
+                    if (xs[p * c + ch] > xs[best * c + ch])
+                        best = p;
+                gs[best * c + ch] = gy[ch];
+            } else {
+                const float v = gy[ch] / static_cast<float>(hw);
+                for (std::int64_t p = 0; p < hw; ++p)
+                    gs[p * c + ch] = v;
+            }
+        }
+    }
+}
+
+} // namespace circnn::nn

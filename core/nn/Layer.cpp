@@ -1,0 +1,93 @@
+#include "nn/Layer.h"
+
+#include <cmath>
+
+#include "common/Error.h"
+#include "nn/Activations.h"
+#include "nn/ActivationLayer.h"
+#include "nn/AddLayer.h"
+#include "nn/BatchNormalizationLayer.h"
+#include "nn/ConcatenateLayer.h"
+#include "nn/Conv2DLayer.h"
+#include "nn/DenseLayer.h"
+#include "nn/DropoutLayer.h"
+#include "nn/GlobalPooling2DLayer.h"
+#include "nn/InputLayer.h"
+#include "nn/Pooling2DLayer.h"
+#include "nn/ReshapeLayer.h"
+#include "nn/ZeroPadding2DLayer.h"
+
+namespace circnn::nn {
+
+void Layer::checkFinite(const Tensor& t, const char* role) const
+{
+    for (std::int64_t i = 0; i < t.size(); ++i)
+        if (!std::isfinite(t[i]))
+            throw Error(where() + std::string(role) + " contains " + (std::isnan(t[i]) ? "NaN" : "Inf") +
+                        " at index " + std::to_string(i));
+}
+
+void Layer::applyOwnActivation(Tensor& z, LayerCache* cache, bool skipSoftmax, bool keepPreActivation) const
+{
+    const ActivationKind act = m_spec->activation;
+    if (cache) {
+        cache->softmaxSkipped = false;
+        if (act == ActivationKind::Softmax && skipSoftmax) {
+            cache->softmaxSkipped = true;
+            return;
+        }
+        if (keepPreActivation && act != ActivationKind::Linear)
+            cache->aux = z;
+    }
+    const std::int64_t last = z.rank() ? z.dim(z.rank() - 1) : 1;
+    applyActivation(act, m_spec->activationAlpha, z.data(), z.size(), last);
+}
+
+void Layer::ownActivationGradient(const float* z, const Tensor& y, const Tensor& gy, const LayerCache& cache,
+                                  Tensor& gz) const
+{
+    const ActivationKind act = m_spec->activation;
+    if (act == ActivationKind::Linear || cache.softmaxSkipped) {
+        gz = gy;
+        return;
+    }
+    gz.resize(gy.shape());
+    const std::int64_t last = gy.rank() ? gy.dim(gy.rank() - 1) : 1;
+    activationGradient(act, m_spec->activationAlpha, z, y.data(), gy.data(), gz.data(), gy.size(), last);
+}
+
+std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
+{
+    switch (spec.kind) {
+    case LayerKind::Input:
+        return std::make_unique<InputLayer>(spec);
+    case LayerKind::Dense:
+        return std::make_unique<DenseLayer>(spec);
+    case LayerKind::Conv2D:
+        return std::make_unique<Conv2DLayer>(spec);
+    case LayerKind::MaxPooling2D:
+    case LayerKind::AveragePooling2D:
+        return std::make_unique<Pooling2DLayer>(spec);
+    case LayerKind::GlobalAveragePooling2D:
+    case LayerKind::GlobalMaxPooling2D:
+        return std::make_unique<GlobalPooling2DLayer>(spec);
+    case LayerKind::Flatten:
+    case LayerKind::Reshape:
+        return std::make_unique<ReshapeLayer>(spec);
+    case LayerKind::ZeroPadding2D:
+        return std::make_unique<ZeroPadding2DLayer>(spec);
+    case LayerKind::Dropout:
+        return std::make_unique<DropoutLayer>(spec);
+    case LayerKind::Activation:
+        return std::make_unique<ActivationLayer>(spec);
+    case LayerKind::BatchNormalization:
+        return std::make_unique<BatchNormalizationLayer>(spec);
+    case LayerKind::Add:
+        return std::make_unique<AddLayer>(spec);
+    case LayerKind::Concatenate:
+        return std::make_unique<ConcatenateLayer>(spec);
+    }
+    throw Error("layer '" + spec.name + "': unsupported layer kind");
+}
+
+} // namespace circnn::nn
