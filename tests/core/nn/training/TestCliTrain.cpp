@@ -1,0 +1,137 @@
+// `circnn train` and `circnn finetune` run in-process on a small synthetic dataset written to the
+// temp folder: outputs, formats, JSON metrics, provenance history and usage errors.
+
+#include <QTest>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "CommandRegistry.h"
+#include "TestSupport.h"
+#include "io/DatasetFile.h"
+#include "io/ModelFile.h"
+
+using namespace circnn;
+
+namespace {
+
+int run(const std::vector<std::string>& args, std::string& out, std::string& err)
+{
+    std::ostringstream o, e;
+    const int rc = cli::runCli(args, o, e);
+    out = o.str();
+    err = e.str();
+    return rc;
+}
+
+} // namespace
+
+class TestCliTrain : public QObject {
+    Q_OBJECT
+
+    std::filesystem::path m_dir, m_train, m_test;
+
+private slots:
+    void initTestCase()
+    {
+        m_dir = test::tempDir() / "cli_train";
+        std::filesystem::create_directories(m_dir);
+        // 3 classes in 16 dimensions: class c has bright pixels in band c.
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> u(0, 0.3f);
+        for (int part = 0; part < 2; ++part) {
+            Dataset d;
+            const std::int64_t n = part == 0 ? 300 : 90;
+            d.images = Tensor({n, 4, 4});
+            d.classCount = 3;
+            for (std::int64_t i = 0; i < n; ++i) {
+                const int c = static_cast<int>(i % 3);
+                d.labels.push_back(c);
+                for (int j = 0; j < 16; ++j)
+                    d.images[i * 16 + j] = u(rng) + (j / 5 == c ? 0.7f : 0.0f);
+            }
+            writeDatasetH5(d, part == 0 ? m_dir / "train.h5" : m_dir / "test.h5", true);
+        }
+        m_train = m_dir / "train.h5";
+        m_test = m_dir / "test.h5";
+    }
+
+    void trainCirculantNative()
+    {
+        std::string out, err;
+        const auto model = m_dir / "k4.circnn.h5";
+        const int rc = run({"train", "16-16-3", "-k", "4", "--data", m_train.string(), "--epochs", "4", "--lr",
+                            "0.02", "--test", m_test.string(), "-o", model.string(), "--json"},
+                           out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json j = nlohmann::json::parse(out);
+        QCOMPARE(j["format"].get<std::string>(), std::string("circnn"));
+        QCOMPARE(j["history"].size(), std::size_t(4));
+        QVERIFY(j["test"]["top1"].get<double>() > 0.8);
+        const ModelSpec m = readModel(model);
+        QVERIFY(m.layers[1].circulant.has_value());
+        QCOMPARE(m.provenance.history.size(), std::size_t(4));
+        QCOMPARE(m.provenance.history[3].trainLoss, j["history"][3]["loss"].get<double>());
+    }
+
+    void trainDenseKerasThenFinetune()
+    {
+        std::string out, err;
+        const auto dense = m_dir / "dense.h5";
+        int rc = run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o",
+                      dense.string()},
+                     out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY(out.find("epoch 3/3") != std::string::npos);
+        QVERIFY(out.find("keras-h5") != std::string::npos);
+        QCOMPARE(detectModelFormat(dense), ModelFormat::KerasH5);
+
+        const auto tuned = m_dir / "tuned.circnn.h5";
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "2", "--test",
+                  m_test.string(), "-o", tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json j = nlohmann::json::parse(out);
+        QVERIFY(j["test"].contains("original") && j["test"].contains("projected") && j["test"].contains("finetuned"));
+        QVERIFY(j["parameters"].get<std::int64_t>() < j["parametersBefore"].get<std::int64_t>());
+        const ModelSpec m = readModel(tuned);
+        QVERIFY(m.layers[1].circulant.has_value());
+        QCOMPARE(m.provenance.history.size(), std::size_t(2));
+
+        // Plan file: per-layer block sizes.
+        const auto plan = m_dir / "plan.json";
+        std::ofstream(plan) << R"({"blockSize": {")" << m.layers[1].name << R"(": 2}})";
+        rc = run({"finetune", dense.string(), "--plan", plan.string(), "--data", m_train.string(), "--epochs", "1",
+                  "-o", (m_dir / "plan.circnn.h5").string()},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QCOMPARE(readModel(m_dir / "plan.circnn.h5").layers[1].circulant->k, std::int64_t(2));
+    }
+
+    void usageErrors()
+    {
+        std::string out, err;
+        QCOMPARE(run({"train", "16-16-3", "--data", m_train.string()}, out, err), 2);  // no -o
+        QVERIFY(err.find("-o") != std::string::npos);
+        QCOMPARE(run({"train", "16-x-3", "--data", m_train.string(), "-o", (m_dir / "x.h5").string()}, out, err), 1);
+        QCOMPARE(run({"train", "16-16-3", "--data", m_train.string(), "--optimizer", "lbfgs", "-o",
+                      (m_dir / "x.h5").string()},
+                     out, err),
+                 2);
+        QVERIFY(err.find("--optimizer") != std::string::npos);
+        QCOMPARE(run({"train", "12-16-3", "--data", m_train.string(), "-o", (m_dir / "x.h5").string()}, out, err), 1);
+        QVERIFY(!std::filesystem::exists(m_dir / "x.h5"));
+        QCOMPARE(run({"finetune", (m_dir / "missing.h5").string(), "--data", m_train.string(), "-o",
+                      (m_dir / "y.h5").string()},
+                     out, err),
+                 2);  // neither -k nor --plan
+        QCOMPARE(run({"train", "--help"}, out, err), 0);
+        QVERIFY(out.find("--val-split") != std::string::npos);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCliTrain)
+#include "TestCliTrain.moc"

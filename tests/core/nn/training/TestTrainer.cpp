@@ -1,0 +1,211 @@
+// Training runs on small synthetic problems: reaching high accuracy dense and block-circulant,
+// determinism, cancellation, the best-epoch checkpoint and the recorded history.
+
+#include <QTest>
+
+#include <random>
+
+#include "TestSupport.h"
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "nn/Evaluation.h"
+#include "nn/Model.h"
+#include "nn/training/Architecture.h"
+#include "nn/training/Trainer.h"
+
+using namespace circnn;
+
+namespace {
+
+// `classes` Gaussian clusters in `dim` dimensions: prototype (uniform ±1) + noise σ.
+Dataset clusters(std::int64_t n, std::int64_t dim, int classes, float sigma, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::normal_distribution<float> noise(0, sigma);
+    std::mt19937 protoRng(12345);
+    std::vector<float> protos(static_cast<std::size_t>(classes * dim));
+    for (float& p : protos)
+        p = u(protoRng);
+    Dataset d;
+    d.name = "clusters";
+    d.images = Tensor({n, dim});
+    d.classCount = classes;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const int c = static_cast<int>(rng() % static_cast<unsigned>(classes));
+        d.labels.push_back(c);
+        for (std::int64_t j = 0; j < dim; ++j)
+            d.images[i * dim + j] = protos[static_cast<std::size_t>(c * dim + j)] + noise(rng);
+    }
+    return d;
+}
+
+ModelSpec mlp(const std::string& arch, std::int64_t k, std::uint32_t seed = 1)
+{
+    ArchitectureOptions o;
+    o.blockSize = k;
+    o.seed = seed;
+    return buildArchitecture(arch, o).model;
+}
+
+TrainOptions quick(int epochs)
+{
+    TrainOptions o;
+    o.epochs = epochs;
+    o.batchSize = 32;
+    o.optimizer.learningRate = 0.01;
+    o.validationSplit = 0.2;
+    o.seed = 5;
+    return o;
+}
+
+bool sameWeights(const ModelSpec& a, const ModelSpec& b)
+{
+    if (a.layers.size() != b.layers.size())
+        return false;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+        const LayerSpec &x = a.layers[i], &y = b.layers[i];
+        if (!(x.kernel == y.kernel) || !(x.bias == y.bias) || x.circulant.has_value() != y.circulant.has_value())
+            return false;
+        if (x.circulant && !(x.circulant->vectors == y.circulant->vectors))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class TestTrainer : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cleanup() { setWorkerCount(0); }
+
+    void learnsDenseAndCirculant_data()
+    {
+        QTest::addColumn<int>("k");
+        QTest::newRow("dense") << 1;
+        QTest::newRow("k=4") << 4;
+        QTest::newRow("k=5 (pads 24 and 30)") << 5;
+    }
+    void learnsDenseAndCirculant()
+    {
+        QFETCH(int, k);
+        const Dataset data = clusters(600, 24, 4, 0.5f, 1);
+        const ModelSpec initial = mlp("24-30-4", k);
+        QCOMPARE(initial.layers[1].circulant.has_value(), k > 1);
+        const Dataset test = clusters(400, 24, 4, 0.5f, 2);
+        const double before = evaluate(Model(initial), test).top1;
+        const TrainResult r = trainModel(initial, data, quick(8));
+        QCOMPARE(r.history.size(), std::size_t(8));
+        QCOMPARE(r.trainCount, std::int64_t(480));
+        QCOMPARE(r.validationCount, std::int64_t(120));
+        QVERIFY(r.model.layers[1].circulant.has_value() == (k > 1));
+        const double after = evaluate(Model(r.model), test).top1;
+        QVERIFY2(after > 0.9, (std::to_string(before) + " -> " + std::to_string(after)).c_str());
+        QVERIFY(r.history.back().trainLoss < r.history.front().trainLoss);
+    }
+
+    void sgdAndCosineLearnToo()
+    {
+        const Dataset data = clusters(600, 16, 3, 0.4f, 3);
+        TrainOptions o = quick(6);
+        o.optimizer.kind = OptimizerKind::Sgd;
+        o.optimizer.learningRate = 0.1;
+        o.schedule.kind = ScheduleKind::Cosine;
+        o.optimizer.weightDecay = 1e-4;
+        const TrainResult r = trainModel(mlp("16-16-3", 4), data, o);
+        QVERIFY2(r.bestValidationAccuracy > 0.9, std::to_string(r.bestValidationAccuracy).c_str());
+    }
+
+    void deterministic()
+    {
+        const Dataset data = clusters(300, 16, 3, 0.8f, 4);
+        for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+            setWorkerCount(threads);
+            const TrainResult a = trainModel(mlp("16-16-3", 4), data, quick(3));
+            const TrainResult b = trainModel(mlp("16-16-3", 4), data, quick(3));
+            QVERIFY(sameWeights(a.model, b.model));
+            QCOMPARE(a.bestEpoch, b.bestEpoch);
+            QCOMPARE(a.history.back().trainLoss, b.history.back().trainLoss);
+            TrainOptions other = quick(3);
+            other.seed = 6;
+            const TrainResult c = trainModel(mlp("16-16-3", 4), data, other);
+            QVERIFY(!sameWeights(a.model, c.model));
+        }
+    }
+
+    void cancelViaCallbacks()
+    {
+        const Dataset data = clusters(300, 16, 3, 0.8f, 4);
+        TrainOptions o = quick(50);
+        int calls = 0;
+        o.onStatus = [&](const TrainStatus& s) {
+            ++calls;
+            return s.batch < 3;
+        };
+        QVERIFY_THROWS_EXCEPTION(Cancelled, trainModel(mlp("16-16-3", 4), data, o));
+        QCOMPARE(calls, 3);
+        TrainOptions p = quick(50);
+        std::size_t last = 0, total = 0;
+        p.progress = [&](std::size_t done, std::size_t all) {
+            last = done;
+            total = all;
+            return done < 10;
+        };
+        QVERIFY_THROWS_EXCEPTION(Cancelled, trainModel(mlp("16-16-3", 4), data, p));
+        QCOMPARE(last, std::size_t(10));
+        QCOMPARE(total, std::size_t(50 * 8));  // 240 training samples / 32 = 8 batches per epoch
+    }
+
+    void checkpointIsBestEpoch()
+    {
+        // A high SGD rate makes validation accuracy go up and down between epochs.
+        const Dataset data = clusters(400, 16, 4, 1.2f, 7);
+        TrainOptions o = quick(8);
+        o.optimizer.kind = OptimizerKind::Sgd;
+        o.optimizer.learningRate = 0.5;
+        o.optimizer.momentum = 0.9;
+        std::vector<EpochRecord> seen;
+        o.onEpoch = [&](const EpochRecord& r) { seen.push_back(r); };
+        const TrainResult r = trainModel(mlp("16-32-4", 4), data, o);
+        QCOMPARE(seen.size(), r.history.size());
+        int best = 1;
+        for (const EpochRecord& e : r.history)
+            if (e.valAccuracy > r.history[static_cast<std::size_t>(best - 1)].valAccuracy)
+                best = e.epoch;
+        QCOMPARE(r.bestEpoch, best);
+        QCOMPARE(r.bestValidationAccuracy, r.history[static_cast<std::size_t>(best - 1)].valAccuracy);
+        // The returned model really is that epoch's: re-evaluating it on the same split agrees.
+        std::vector<std::int64_t> trainIdx, valIdx;
+        splitIndices(data.count(), o.validationSplit, o.seed, trainIdx, valIdx);
+        Dataset val;
+        val.images = Tensor({static_cast<std::int64_t>(valIdx.size()), 16});
+        for (std::size_t i = 0; i < valIdx.size(); ++i) {
+            std::copy_n(data.images.data() + valIdx[i] * 16, 16, val.images.data() + i * 16);
+            val.labels.push_back(data.labels[static_cast<std::size_t>(valIdx[i])]);
+        }
+        val.classCount = 4;
+        QCOMPARE(evaluate(Model(r.model), val).top1, r.bestValidationAccuracy);
+        QCOMPARE(r.model.provenance.history.size(), r.history.size());
+        QCOMPARE(r.model.provenance.history[2].trainLoss, r.history[2].trainLoss);
+    }
+
+    void badInput()
+    {
+        const Dataset data = clusters(100, 16, 3, 0.8f, 4);
+        TrainOptions o = quick(1);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("12-8-3", 1), data, o));  // 16 features vs 12
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-8-2", 1), data, o));  // label 2 of 2 classes
+        o.batchSize = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("16-8-3", 1), data, o));
+        o = quick(0);
+        QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("16-8-3", 1), data, o));
+        o = quick(1);
+        o.validationSplit = 1.0;
+        QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("16-8-3", 1), data, o));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "TestTrainer.moc"

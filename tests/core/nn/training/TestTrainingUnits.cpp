@@ -1,0 +1,284 @@
+// Optimizer steps against hand-computed values, learning-rate schedules, the loss, index
+// shuffling / splitting and architecture descriptions (parsing, errors, initialisation).
+
+#include <QTest>
+
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "TestSupport.h"
+#include "common/Error.h"
+#include "nn/training/Architecture.h"
+#include "nn/training/LearningRateSchedule.h"
+#include "nn/training/Optimizer.h"
+#include "nn/training/SoftmaxCrossEntropy.h"
+#include "nn/training/Trainer.h"
+
+using namespace circnn;
+
+class TestTrainingUnits : public QObject {
+    Q_OBJECT
+
+private slots:
+    void sgdMomentumSteps()
+    {
+        OptimizerOptions o;
+        o.kind = OptimizerKind::Sgd;
+        o.learningRate = 0.1;
+        o.momentum = 0.9;
+        Optimizer opt(o);
+        std::vector<float> w{1.0f};
+        std::vector<ParameterRef> params{{"dense", "kernel", std::span<float>(w)}};
+        std::vector<Tensor> g{Tensor({1}, {0.5f})};
+        opt.step(params, g, 0.1);
+        QVERIFY(std::abs(w[0] - 0.95f) < 1e-6f);   // v = 0.5
+        opt.step(params, g, 0.1);
+        QVERIFY(std::abs(w[0] - 0.855f) < 1e-6f);  // v = 0.9·0.5 + 0.5 = 0.95
+        QCOMPARE(opt.stepCount(), std::int64_t(2));
+    }
+
+    void weightDecayOnlyOnWeights()
+    {
+        OptimizerOptions o;
+        o.kind = OptimizerKind::Sgd;
+        o.momentum = 0;
+        o.learningRate = 0.1;
+        o.weightDecay = 0.1;
+        Optimizer opt(o);
+        std::vector<float> k{1.0f}, v{1.0f}, b{1.0f};
+        std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(k)},
+                                         {"c", "vectors", std::span<float>(v)},
+                                         {"d", "bias", std::span<float>(b)}};
+        std::vector<Tensor> g{Tensor({1}, {0.5f}), Tensor({1}, {0.5f}), Tensor({1}, {0.5f})};
+        opt.step(params, g, 0.1);
+        QVERIFY(std::abs(k[0] - 0.94f) < 1e-6f);  // g + λw = 0.6
+        QVERIFY(std::abs(v[0] - 0.94f) < 1e-6f);
+        QVERIFY(std::abs(b[0] - 0.95f) < 1e-6f);  // bias not decayed
+    }
+
+    void adamSteps()
+    {
+        OptimizerOptions o;
+        o.kind = OptimizerKind::Adam;
+        o.learningRate = 0.01;
+        Optimizer opt(o);
+        std::vector<float> w{1.0f, -2.0f};
+        std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(w)}};
+        std::vector<Tensor> g{Tensor({2}, {0.5f, 0.0f})};
+        opt.step(params, g, 0.01);
+        // First step: bias-corrected m̂ = g, ŝ = g², so the step is η·g/(|g|+ε) ≈ η.
+        QVERIFY(std::abs(w[0] - 0.99f) < 1e-6f);
+        QCOMPARE(w[1], -2.0f);  // zero gradient: no move
+        g[0] = Tensor({2}, {-0.25f, 0.0f});
+        opt.step(params, g, 0.01);
+        // m = 0.9·0.05 − 0.025 = 0.02; s = 0.999·2.5e-4 + 0.001·0.0625 = 3.1225e-4;
+        // m̂ = 0.02/0.19 = 0.1052632; ŝ = 3.1225e-4/0.001999 = 0.1562031; step = 0.01·0.1052632/0.3952254
+        QVERIFY2(std::abs(w[0] - 0.9873366f) < 2e-6f, std::to_string(w[0]).c_str());
+    }
+
+    void optimizerRejectsBadInput()
+    {
+        OptimizerOptions o;
+        o.learningRate = -1;
+        QVERIFY_THROWS_EXCEPTION(Error, Optimizer{o});
+        o.learningRate = 0.1;
+        o.momentum = 1.5;
+        QVERIFY_THROWS_EXCEPTION(Error, Optimizer{o});
+        Optimizer opt(OptimizerOptions{});
+        std::vector<float> w{1.0f, 2.0f};
+        std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(w)}};
+        std::vector<Tensor> g{Tensor({3})};
+        QVERIFY_THROWS_EXCEPTION(ShapeError, opt.step(params, g, 0.1));
+        QVERIFY(optimizerFromName("adam") == OptimizerKind::Adam);
+        QVERIFY(!optimizerFromName("rmsprop"));
+    }
+
+    void schedules()
+    {
+        ScheduleOptions c;
+        c.kind = ScheduleKind::Cosine;
+        const double expected[] = {1.0, 0.8535534, 0.5, 0.1464466};
+        for (int e = 0; e < 4; ++e)
+            QVERIFY(std::abs(learningRateAt(c, 2.0, e, 4) - 2.0 * expected[e]) < 1e-6);
+        ScheduleOptions s;
+        s.kind = ScheduleKind::Step;
+        s.stepEpochs = 2;
+        s.gamma = 0.5;
+        const double steps[] = {1, 1, 0.5, 0.5, 0.25, 0.25};
+        for (int e = 0; e < 6; ++e)
+            QCOMPARE(learningRateAt(s, 1.0, e, 6), steps[e]);
+        s.stepEpochs = 0;  // default: every max(1, E/3) epochs
+        QCOMPARE(learningRateAt(s, 1.0, 2, 6), 0.5);
+        QCOMPARE(learningRateAt(ScheduleOptions{}, 0.3, 5, 6), 0.3);
+        QVERIFY_THROWS_EXCEPTION(Error, learningRateAt(c, 1.0, 4, 4));
+        QVERIFY(scheduleFromName("cosine") == ScheduleKind::Cosine);
+        QVERIFY(!scheduleFromName("linear"));
+    }
+
+    void softmaxCrossEntropyValues()
+    {
+        Tensor z({2, 2}, {0.0f, std::log(3.0f), 1000.0f, 0.0f});
+        const std::int32_t labels[] = {1, 1};
+        Tensor g;
+        const LossSums s = softmaxCrossEntropy(z, labels, &g, 0.5);
+        // Sample 0: p = (1/4, 3/4), loss −ln 0.75; sample 1: loss 1000 (stable, no overflow).
+        QVERIFY(std::abs(s.lossSum - (-std::log(0.75) + 1000.0)) < 1e-3);
+        QCOMPARE(s.correct, std::int64_t(1));
+        QVERIFY(std::abs(g[0] - 0.125f) < 1e-6f && std::abs(g[1] + 0.125f) < 1e-6f);
+        QVERIFY(std::abs(g[2] - 0.5f) < 1e-6f && std::abs(g[3] + 0.5f) < 1e-6f);
+        const std::int32_t bad[] = {0, 2};
+        QVERIFY_THROWS_EXCEPTION(ShapeError, softmaxCrossEntropy(z, bad));
+    }
+
+    void shuffleAndSplit()
+    {
+        std::vector<std::int64_t> a(100);
+        std::iota(a.begin(), a.end(), 0);
+        auto b = a;
+        shuffleIndices(a, 7);
+        shuffleIndices(b, 7);
+        QCOMPARE(a, b);
+        auto sorted = a;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::int64_t i = 0; i < 100; ++i)
+            QCOMPARE(sorted[static_cast<std::size_t>(i)], i);
+        auto c = sorted;
+        shuffleIndices(c, 8);
+        QVERIFY(c != a);
+        QVERIFY(c != sorted);
+
+        std::vector<std::int64_t> train, val, train2, val2;
+        splitIndices(1000, 0.1, 3, train, val);
+        QCOMPARE(val.size(), std::size_t(100));
+        QCOMPARE(train.size(), std::size_t(900));
+        std::set<std::int64_t> all(train.begin(), train.end());
+        all.insert(val.begin(), val.end());
+        QCOMPARE(all.size(), std::size_t(1000));
+        splitIndices(1000, 0.1, 3, train2, val2);
+        QCOMPARE(val, val2);
+        splitIndices(1000, 0.1, 4, train2, val2);
+        QVERIFY(val != val2);
+        QVERIFY_THROWS_EXCEPTION(Error, splitIndices(10, 1.0, 1, train, val));
+    }
+
+    void mlpShorthand()
+    {
+        ArchitectureOptions o;
+        o.blockSize = 8;
+        const BuiltArchitecture b = buildArchitecture("784-250-10", o);
+        const ModelSpec& m = b.model;
+        QCOMPARE(m.layers.size(), std::size_t(3));
+        const LayerSpec& h = m.layers[1];
+        QVERIFY(h.circulant.has_value());
+        QCOMPARE(h.circulant->vectors.shape(), (Shape{32, 98, 8}));  // ⌈250/8⌉, ⌈784/8⌉
+        QCOMPARE(h.activation, ActivationKind::Relu);
+        const LayerSpec& out = m.layers[2];
+        QVERIFY(!out.circulant.has_value());  // output stays dense
+        QCOMPARE(out.kernel.shape(), (Shape{250, 10}));
+        QCOMPARE(out.activation, ActivationKind::Softmax);
+        QCOMPARE(m.layers.back().outputShape, (Shape{10}));
+        QCOMPARE(m.plan.blockSize.at(h.name), std::int64_t(8));
+
+        // Glorot uniform bound, same for the dense kernel and the circulant vectors.
+        const float limH = std::sqrt(6.0f / (784 + 250)), limO = std::sqrt(6.0f / (250 + 10));
+        double sumSq = 0;
+        for (std::int64_t i = 0; i < h.circulant->vectors.size(); ++i) {
+            QVERIFY(std::abs(h.circulant->vectors[i]) <= limH);
+            sumSq += double(h.circulant->vectors[i]) * h.circulant->vectors[i];
+        }
+        const double var = sumSq / double(h.circulant->vectors.size());
+        QVERIFY(std::abs(var - limH * limH / 3.0) < 0.1 * limH * limH / 3.0);
+        for (std::int64_t i = 0; i < out.kernel.size(); ++i)
+            QVERIFY(std::abs(out.kernel[i]) <= limO);
+
+        // Seeded: same seed, same weights; another seed, other weights.
+        QVERIFY(buildArchitecture("784-250-10", o).model.layers[1].circulant->vectors == h.circulant->vectors);
+        o.seed = 2;
+        QVERIFY(!(buildArchitecture("784-250-10", o).model.layers[1].circulant->vectors == h.circulant->vectors));
+
+        o.blockSize = 1;
+        const ModelSpec dense = buildArchitecture("784-250-10", o).model;
+        QVERIFY(!dense.layers[1].circulant && dense.layers[1].kernel.shape() == (Shape{784, 250}));
+    }
+
+    void cnnShorthand()
+    {
+        ArchitectureOptions o;
+        o.blockSize = 8;
+        const BuiltArchitecture b = buildArchitecture("28x28x1-c16-p2-c32k5-p2-64-10", o);
+        const ModelSpec& m = b.model;
+        const LayerSpec* c1 = m.find("conv2d_1");
+        const LayerSpec* c2 = m.find("conv2d_2");
+        QVERIFY(c1 && c2);
+        QVERIFY(!c1->circulant);  // C_in = 1 < 8: left dense with a warning
+        QCOMPARE(b.warnings.size(), std::size_t(1));
+        QVERIFY(b.warnings[0].find("conv2d_1") != std::string::npos);
+        QVERIFY(c2->circulant.has_value());
+        QCOMPARE(c2->circulant->vectors.shape(), (Shape{5, 5, 4, 2, 8}));
+        QCOMPARE(c2->outputShape, (Shape{14, 14, 32}));
+        QVERIFY(m.find("flatten_1"));
+        QCOMPARE(m.find("dense_1")->circulant->cols, std::int64_t(7 * 7 * 32));
+        QCOMPARE(m.layers.back().outputShape, (Shape{10}));
+    }
+
+    void jsonDescription()
+    {
+        const std::string j = R"({"name": "tiny", "input": [8, 8, 3], "k": 4,
+            "layers": [{"conv": 8, "kernel": 3, "padding": "valid"}, {"avgpool": 2}, "flatten",
+                       {"dropout": 0.25}, {"dense": 12, "activation": "tanh", "k": 2}, {"dense": 5}]})";
+        const BuiltArchitecture b = buildArchitecture(j, {});
+        const ModelSpec& m = b.model;
+        QCOMPARE(m.name, std::string("tiny"));
+        QVERIFY(b.warnings.size() == 1);  // conv: C_in = 3 < 4
+        QCOMPARE(m.find("conv2d_1")->outputShape, (Shape{6, 6, 8}));
+        QCOMPARE(m.find("dense_1")->activation, ActivationKind::Tanh);
+        QCOMPARE(m.find("dense_1")->circulant->k, std::int64_t(2));
+        QCOMPARE(m.find("dropout_1")->rate, 0.25f);
+        QCOMPARE(m.find("dense_2")->activation, ActivationKind::Softmax);
+        QVERIFY(!m.find("dense_2")->circulant);
+    }
+
+    void descriptionErrors_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("needle");
+        QTest::newRow("not a number") << "784-abc-10" << "abc";
+        QTest::newRow("only input") << "784" << "at least";
+        QTest::newRow("zero width") << "784-0-10" << "positive";
+        QTest::newRow("empty token") << "784--10" << "empty token";
+        QTest::newRow("conv on flat") << "784-c8-10" << "image-shaped";
+        QTest::newRow("pool too big") << "4x4x1-p8-10" << "no pixels";
+        QTest::newRow("bad json") << "{\"input\": [4" << "not valid JSON";
+        QTest::newRow("no input") << "{\"layers\": [{\"dense\": 3}]}" << "missing \"input\"";
+        QTest::newRow("bad activation") << "{\"input\": 4, \"layers\": [{\"dense\": 3, \"activation\": \"nope\"}]}"
+                                        << "unknown activation";
+        QTest::newRow("unknown layer") << "{\"input\": 4, \"layers\": [{\"lstm\": 3}]}" << "expected one of";
+        QTest::newRow("k too big") << "{\"input\": 4, \"layers\": [{\"dense\": 16, \"k\": 8}, {\"dense\": 2}]}"
+                                   << "exceeds";
+        QTest::newRow("conv last") << "8x8x1-c4" << "last weighted layer";
+    }
+    void descriptionErrors()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, needle);
+        try {
+            buildArchitecture(text.toStdString(), {});
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find(needle.toStdString()) != std::string::npos, e.what());
+        }
+    }
+
+    void shorthandDetection()
+    {
+        QVERIFY(isArchitectureShorthand("784-256-10"));
+        QVERIFY(isArchitectureShorthand("28x28x1-c16-p2-10"));
+        QVERIFY(!isArchitectureShorthand("model.h5"));
+        QVERIFY(!isArchitectureShorthand("my-model.h5"));
+        QVERIFY(!isArchitectureShorthand("784"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainingUnits)
+#include "TestTrainingUnits.moc"
