@@ -1,0 +1,104 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API used by the model and dataset readers/writers.
+//
+// Contract: every function here throws FormatError naming `file` (the file the user gave) and the
+// HDF5 path involved; none prints anything (HDF5's automatic error printing is switched off by
+// silenceHdf5Errors(), which every entry point of core/io calls first).
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/Tensor.h"
+
+namespace circnn::h5 {
+
+// Turns off HDF5's automatic printing of error stacks for the calling thread.
+void silenceHdf5Errors();
+
+// Owns one HDF5 identifier; closes it with the matching H5*close on destruction.
+class Handle {
+public:
+    using Closer = herr_t (*)(hid_t);
+    Handle() = default;
+    Handle(hid_t id, Closer closer) : m_id(id), m_closer(closer) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& o) noexcept : m_id(std::exchange(o.m_id, H5I_INVALID_HID)), m_closer(o.m_closer) {}
+    Handle& operator=(Handle&& o) noexcept
+    {
+        if (this != &o) {
+            reset();
+            m_id = std::exchange(o.m_id, H5I_INVALID_HID);
+            m_closer = o.m_closer;
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+
+    hid_t id() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+    void reset()
+    {
+        if (m_id >= 0 && m_closer)
+            m_closer(m_id);
+        m_id = H5I_INVALID_HID;
+    }
+
+private:
+    hid_t m_id = H5I_INVALID_HID;
+    Closer m_closer = nullptr;
+};
+
+// An open HDF5 file plus the user-facing file name used in every error message.
+struct File {
+    Handle handle;
+    std::string name;  // for messages
+    hid_t id() const { return handle.id(); }
+};
+
+// True if the file starts with the HDF5 signature (at offset 0; user blocks are not supported).
+bool hasHdf5Signature(const std::string& path);
+
+File openFile(const std::string& path);                        // read-only
+File openImage(const std::string& bytes, const std::string& name); // in-memory image, read-only
+File createFile(const std::string& path);                      // truncating
+
+bool linkExists(hid_t loc, const std::string& path);         // each component checked; never throws
+bool attributeExists(hid_t obj, const std::string& name);
+Handle openGroup(const File& f, hid_t loc, const std::string& path);
+Handle openDataset(const File& f, hid_t loc, const std::string& path);
+Handle createGroup(const File& f, hid_t loc, const std::string& path);
+// Names of the direct children of a group, in HDF5 name order.
+std::vector<std::string> childNames(const File& f, hid_t group, const std::string& where);
+
+// String attributes: fixed-length byte strings or variable-length strings, scalar or 1-D.
+// readStrings: a list (scalar → one element); an attribute of any non-string type with zero
+// elements (Keras writes empty weight_names as float64[0]) gives an empty list. Attribute arrays
+// Keras split into name0, name1, ... (over 64 KiB) are concatenated.
+std::optional<std::vector<std::string>> readStrings(const File& f, hid_t obj, const std::string& name,
+                                                    const std::string& where);
+std::optional<std::string> readString(const File& f, hid_t obj, const std::string& name, const std::string& where);
+std::optional<std::int64_t> readIntAttr(const File& f, hid_t obj, const std::string& name, const std::string& where);
+
+// Reads a numeric dataset as float32 (any integer or float type; HDF5 converts). Rank ≤ 8; total
+// elements ≤ maxElements, otherwise FormatError.
+Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path,
+                        std::int64_t maxElements = std::int64_t(1) << 31);
+// Shape of a dataset (dims), and its HDF5 type class.
+Shape datasetShape(const File& f, hid_t dataset, const std::string& path);
+
+// Writing (variable-length UTF-8 strings, like Keras 3; or fixed-length like Keras 2).
+void writeString(const File& f, hid_t obj, const std::string& name, const std::string& value);
+void writeStrings(const File& f, hid_t obj, const std::string& name, const std::vector<std::string>& values,
+                  bool fixedLength = false);
+void writeIntAttr(const File& f, hid_t obj, const std::string& name, std::int64_t value);
+void writeFloatDataset(const File& f, hid_t loc, const std::string& path, const Tensor& t);
+void writeRawDataset(const File& f, hid_t loc, const std::string& path, hid_t memType, hid_t fileType,
+                     const Shape& shape, const void* data);
+
+} // namespace circnn::h5

@@ -1,0 +1,39 @@
+#pragma once
+// Keras model configuration (the `model_config` JSON of a legacy .h5, or config.json of a .keras
+// zip) → ModelSpec architecture, and attaching weights to the parsed layers.
+// Rules followed: ../shared/reference/keras-format.md (Sequential with a layer list or Keras
+// 2.0's bare list, Functional/Model with both inbound_nodes formats, DTypePolicy dicts, input
+// shape from InputLayer batch_input_shape / batch_shape, the first layer's batch_input_shape, or
+// build_input_shape).
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/ModelSpec.h"
+
+namespace circnn::keras {
+
+// Parses the architecture. Layers come out in topological order, weights empty. Throws
+// FormatError naming `file`, the layer and its class for anything unsupported (unknown classes
+// list supportedLayerClasses()).
+ModelSpec parseModelConfig(const nlohmann::json& config, const std::string& file);
+
+// The weights a layer expects, in Keras' storage order (trainable first, then non-trainable):
+// Dense/Conv2D: kernel [, bias]; BatchNormalization: [gamma] [, beta], moving_mean, moving_variance.
+std::vector<std::string> expectedWeightRoles(const LayerSpec& layer);
+
+// Stores weights by role ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+// and checks that exactly the expected roles are present and finite. Throws FormatError naming
+// the file and layer.
+void assignWeights(LayerSpec& layer, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file);
+
+// Keras' snake_case of a class name ("Conv2D" → "conv2d", "LeakyReLU" → "leaky_re_lu").
+std::string toSnakeCase(const std::string& className);
+
+// "file: layer 'name' (Class): " — prefix of every per-layer message.
+std::string layerContext(const std::string& file, const LayerSpec& layer);
+
+} // namespace circnn::keras

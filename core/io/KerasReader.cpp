@@ -1,0 +1,182 @@
+#include "io/KerasReader.h"
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "common/Error.h"
+#include "io/Hdf5.h"
+#include "io/KerasConfig.h"
+#include "io/ZipArchive.h"
+
+namespace circnn::keras {
+
+using nlohmann::json;
+
+namespace {
+
+json parseJson(const std::string& text, const std::string& file, const std::string& what)
+{
+    try {
+        return json::parse(text);
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": " + what + " is not valid JSON (" + e.what() + ")");
+    }
+}
+
+// "sequential/dense/kernel:0" → "kernel".
+std::string weightRole(const std::string& weightName)
+{
+    std::string last = weightName.substr(weightName.find_last_of('/') + 1);
+    const auto colon = last.find(':');
+    if (colon != std::string::npos)
+        last.resize(colon);
+    return last;
+}
+
+// Layer entries of a config in the order Keras lists them (the order it numbers weight groups in).
+std::vector<std::pair<std::string, std::string>> configLayerOrder(const json& config)
+{
+    std::vector<std::pair<std::string, std::string>> order;
+    const json& body = config["config"];
+    const json& layers = body.is_array() ? body : body["layers"];
+    for (const auto& e : layers)
+        order.emplace_back(e["config"].value("name", ""), e.value("class_name", ""));
+    return order;
+}
+
+} // namespace
+
+ModelSpec readLegacyH5(const std::string& path)
+{
+    h5::File f = h5::openFile(path);
+    const hid_t root = f.id();
+    const auto modelConfig = h5::readString(f, root, "model_config", "/");
+    if (!modelConfig) {
+        if (h5::attributeExists(root, "layer_names") || h5::attributeExists(root, "layer_names0"))
+            throw FormatError(path + ": weights-only file, no architecture (saved with save_weights(): the root has "
+                                     "layer_names but no model_config attribute and no /model_weights group); "
+                                     "load it into a model built in Keras and save the whole model");
+        throw FormatError(path + ": not a Keras model file (no model_config attribute on the root)");
+    }
+    const auto kerasVersion = h5::readString(f, root, "keras_version", "/");
+    if (!kerasVersion)
+        throw FormatError(path + ": Keras 1 file (no keras_version attribute): only Keras 2 and 3 files are supported");
+    if (!kerasVersion->empty() && (*kerasVersion)[0] == '1')
+        throw FormatError(path + ": Keras " + *kerasVersion + " file: only Keras 2 and 3 files are supported");
+
+    const json config = parseJson(*modelConfig, path, "model_config");
+    ModelSpec m = parseModelConfig(config, path);
+    m.provenance.kerasVersion = *kerasVersion;
+
+    if (!h5::linkExists(root, "model_weights"))
+        throw FormatError(path + ": no /model_weights group (architecture without weights)");
+    h5::Handle weights = h5::openGroup(f, root, "model_weights");
+    const auto layerNames = h5::readStrings(f, weights.id(), "layer_names", "/model_weights");
+    if (!layerNames)
+        throw FormatError(path + ": /model_weights has no layer_names attribute");
+
+    std::set<std::string> withWeights;
+    for (const std::string& layerName : *layerNames) {
+        LayerSpec* l = m.find(layerName);
+        if (!l)
+            throw FormatError(path + ": /model_weights lists layer '" + layerName +
+                              "', which is not in the model configuration");
+        const std::string groupPath = "/model_weights/" + layerName;
+        h5::Handle group = h5::openGroup(f, weights.id(), layerName);
+        const auto names = h5::readStrings(f, group.id(), "weight_names", groupPath);
+        std::vector<std::pair<std::string, Tensor>> tensors;
+        for (const std::string& wn : names.value_or(std::vector<std::string>{})) {
+            try {
+                // weight_names are relative to the layer group; opened literally.
+                tensors.emplace_back(weightRole(wn), h5::readFloatDataset(f, group.id(), wn));
+            } catch (const FormatError& e) {
+                throw FormatError(layerContext(path, *l) + "weight '" + wn + "' (under " + groupPath +
+                                  "): " + e.what());
+            }
+        }
+        if (!tensors.empty() || !expectedWeightRoles(*l).empty())
+            assignWeights(*l, std::move(tensors), path);
+        withWeights.insert(layerName);
+    }
+    for (auto& l : m.layers)
+        if (!expectedWeightRoles(l).empty() && !withWeights.count(l.name))
+            throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
+    m.provenance.sourceFormat = "keras-h5";
+    return m;
+}
+
+ModelSpec readKerasZip(const std::string& path)
+{
+    ZipArchive zip(path);
+    if (!zip.contains("config.json"))
+        throw FormatError(path + ": .keras archive has no config.json");
+    if (!zip.contains("model.weights.h5"))
+        throw FormatError(path + ": .keras archive has no model.weights.h5");
+    const json config = parseJson(zip.read("config.json", 256u << 20), path, "config.json");
+    ModelSpec m = parseModelConfig(config, path);
+    if (zip.contains("metadata.json")) {
+        const json meta = parseJson(zip.read("metadata.json", 1u << 20), path, "metadata.json");
+        if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string())
+            m.provenance.kerasVersion = meta["keras_version"].get<std::string>();
+    }
+    const std::string weightsName = path + " (member model.weights.h5)";
+    h5::File f = h5::openImage(zip.read("model.weights.h5"), weightsName);
+    // Keras 3 writes layers/, Keras/TF 2.13–2.14 wrote _layer_checkpoint_dependencies/.
+    std::string rootName;
+    for (const char* candidate : {"layers", "_layer_checkpoint_dependencies"})
+        if (h5::linkExists(f.id(), candidate)) {
+            rootName = candidate;
+            break;
+        }
+    if (rootName.empty())
+        throw FormatError(weightsName + ": no 'layers' (or '_layer_checkpoint_dependencies') group");
+
+    // Weight groups are named by the snake_case class name numbered per class in model order
+    // (conv2d, conv2d_1, dense, ...), not by the configured layer names; variables are positional.
+    std::map<std::string, int> used;
+    for (const auto& [name, className] : configLayerOrder(config)) {
+        const std::string base = toSnakeCase(className);
+        const auto seen = used.find(base);
+        const int number = seen == used.end() ? 0 : seen->second + 1;
+        used[base] = number;
+        const std::string group = number == 0 ? base : base + "_" + std::to_string(number);
+        LayerSpec* l = m.find(name);
+        if (!l)
+            continue;
+        const auto roles = expectedWeightRoles(*l);
+        const std::string varsPath = rootName + "/" + group + "/vars";
+        std::vector<std::pair<std::string, Tensor>> tensors;
+        if (!h5::linkExists(f.id(), varsPath)) {
+            if (roles.empty())
+                continue;
+            throw FormatError(layerContext(path, *l) + "weights are missing (no group /" + varsPath +
+                              " in model.weights.h5)");
+        }
+        h5::Handle vars = h5::openGroup(f, f.id(), varsPath);
+        const auto children = h5::childNames(f, vars.id(), varsPath);
+        if (children.size() != roles.size()) {
+            std::string list;
+            for (const auto& r : roles)
+                list += (list.empty() ? "" : ", ") + r;
+            throw FormatError(layerContext(path, *l) + "/" + varsPath + " holds " + std::to_string(children.size()) +
+                              " variables, expected " + std::to_string(roles.size()) +
+                              (list.empty() ? "" : " (" + list + ")"));
+        }
+        for (std::size_t i = 0; i < roles.size(); ++i) {
+            const std::string varPath = varsPath + "/" + std::to_string(i);
+            try {
+                tensors.emplace_back(roles[i], h5::readFloatDataset(f, f.id(), varPath));
+            } catch (const FormatError& e) {
+                throw FormatError(layerContext(path, *l) + "variable /" + varPath + ": " + e.what());
+            }
+        }
+        if (!roles.empty())
+            assignWeights(*l, std::move(tensors), path);
+    }
+    m.provenance.sourceFormat = "keras-zip";
+    return m;
+}
+
+} // namespace circnn::keras

@@ -1,0 +1,225 @@
+// writeKerasH5: a ModelSpec with dense weights as a Keras 2-layout legacy .h5 (see
+// docs/file-formats.md), so models made here open in Keras again (keras.models.load_model).
+
+#include <nlohmann/json.hpp>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "io/Hdf5.h"
+#include "io/ModelFile.h"
+#include "model/ShapeInference.h"
+
+namespace circnn {
+
+using nlohmann::json;
+
+namespace {
+
+// The Keras version whose layout is written (root attribute keras_version).
+constexpr const char* kWrittenKerasVersion = "2.15.0";
+// Keras splits attributes larger than this many bytes into name0, name1, ...
+constexpr std::size_t kMaxAttributeBytes = 64512;
+
+json pair(std::int64_t a, std::int64_t b) { return json::array({a, b}); }
+
+json batchShape(const Shape& s)
+{
+    json j = json::array({nullptr});
+    for (auto d : s)
+        j.push_back(d);
+    return j;
+}
+
+// Keras class name and config of one layer.
+std::pair<std::string, json> kerasLayer(const LayerSpec& l)
+{
+    json c;
+    c["name"] = l.name;
+    c["trainable"] = true;
+    c["dtype"] = "float32";
+    const char* padding = l.padding == Padding::Same ? "same" : "valid";
+    switch (l.kind) {
+    case LayerKind::Input:
+        return {"InputLayer",
+                {{"batch_input_shape", batchShape(l.inputShape)}, {"dtype", "float32"}, {"sparse", false},
+                 {"name", l.name}}};
+    case LayerKind::Dense:
+        c["units"] = l.units;
+        c["activation"] = activationName(l.activation);
+        c["use_bias"] = l.useBias;
+        return {"Dense", c};
+    case LayerKind::Conv2D:
+        c["filters"] = l.units;
+        c["kernel_size"] = pair(l.kernelH, l.kernelW);
+        c["strides"] = pair(l.strideH, l.strideW);
+        c["padding"] = padding;
+        c["data_format"] = "channels_last";
+        c["dilation_rate"] = pair(l.dilationH, l.dilationW);
+        c["groups"] = 1;
+        c["activation"] = activationName(l.activation);
+        c["use_bias"] = l.useBias;
+        return {"Conv2D", c};
+    case LayerKind::MaxPooling2D:
+    case LayerKind::AveragePooling2D:
+        c["pool_size"] = pair(l.kernelH, l.kernelW);
+        c["strides"] = pair(l.strideH, l.strideW);
+        c["padding"] = padding;
+        c["data_format"] = "channels_last";
+        return {layerKindName(l.kind), c};
+    case LayerKind::GlobalAveragePooling2D:
+    case LayerKind::GlobalMaxPooling2D:
+        c["data_format"] = "channels_last";
+        c["keepdims"] = false;
+        return {layerKindName(l.kind), c};
+    case LayerKind::Flatten:
+        c["data_format"] = "channels_last";
+        return {"Flatten", c};
+    case LayerKind::Reshape:
+        c["target_shape"] = l.targetShape;
+        return {"Reshape", c};
+    case LayerKind::ZeroPadding2D:
+        c["padding"] = json::array({pair(l.padTop, l.padBottom), pair(l.padLeft, l.padRight)});
+        c["data_format"] = "channels_last";
+        return {"ZeroPadding2D", c};
+    case LayerKind::Dropout:
+        c["rate"] = l.rate;
+        return {"Dropout", c};
+    case LayerKind::Activation:
+        // A slope other than the default needs the layer classes that carry it.
+        if (l.activation == ActivationKind::LeakyRelu && l.activationAlpha != 0.0f) {
+            c["alpha"] = l.activationAlpha;
+            return {"LeakyReLU", c};
+        }
+        if (l.activation == ActivationKind::Elu && l.activationAlpha != 0.0f) {
+            c["alpha"] = l.activationAlpha;
+            return {"ELU", c};
+        }
+        c["activation"] = activationName(l.activation);
+        return {"Activation", c};
+    case LayerKind::BatchNormalization:
+        c["axis"] = l.axis;
+        c["epsilon"] = l.epsilon;
+        c["momentum"] = 0.99;
+        c["center"] = !l.beta.empty();
+        c["scale"] = !l.gamma.empty();
+        return {"BatchNormalization", c};
+    case LayerKind::Add:
+        return {"Add", c};
+    case LayerKind::Concatenate:
+        c["axis"] = l.axis;
+        return {"Concatenate", c};
+    }
+    return {"?", c};
+}
+
+bool isSequential(const ModelSpec& m)
+{
+    if (m.layers.empty() || m.layers[0].kind != LayerKind::Input || m.outputs.size() != 1 ||
+        m.outputs[0] != m.layers.back().name)
+        return false;
+    for (std::size_t i = 1; i < m.layers.size(); ++i)
+        if (m.layers[i].inputs != std::vector<std::string>{m.layers[i - 1].name})
+            return false;
+    return true;
+}
+
+json modelConfig(const ModelSpec& m)
+{
+    json layers = json::array();
+    const bool sequential = isSequential(m);
+    for (const auto& l : m.layers) {
+        auto [cls, cfg] = kerasLayer(l);
+        json entry = {{"class_name", cls}, {"config", cfg}};
+        if (!sequential) {
+            entry["name"] = l.name;
+            json node = json::array();
+            for (const auto& in : l.inputs)
+                node.push_back(json::array({in, 0, 0, json::object()}));
+            entry["inbound_nodes"] = l.inputs.empty() ? json::array() : json::array({node});
+        }
+        layers.push_back(entry);
+    }
+    if (sequential)
+        return {{"class_name", "Sequential"}, {"config", {{"name", m.name.empty() ? "sequential" : m.name}, {"layers", layers}}}};
+    json ins = json::array(), outs = json::array();
+    for (const auto& n : m.inputs)
+        ins.push_back(json::array({n, 0, 0}));
+    for (const auto& n : m.outputs)
+        outs.push_back(json::array({n, 0, 0}));
+    return {{"class_name", "Functional"},
+            {"config", {{"name", m.name.empty() ? "model" : m.name}, {"layers", layers}, {"input_layers", ins},
+                        {"output_layers", outs}}}};
+}
+
+// Fixed-length string list, split into name0, name1, ... when larger than Keras' attribute limit.
+void writeNameList(const h5::File& f, hid_t obj, const std::string& name, const std::vector<std::string>& values)
+{
+    std::size_t width = 1;
+    for (const auto& v : values)
+        width = std::max(width, v.size());
+    const std::size_t bytes = width * values.size();
+    if (bytes <= kMaxAttributeBytes) {
+        h5::writeStrings(f, obj, name, values, true);
+        return;
+    }
+    const std::size_t chunks = (bytes + kMaxAttributeBytes - 1) / kMaxAttributeBytes;
+    const std::size_t per = (values.size() + chunks - 1) / chunks;
+    for (std::size_t c = 0, start = 0; start < values.size(); ++c, start += per) {
+        std::vector<std::string> part(values.begin() + static_cast<std::ptrdiff_t>(start),
+                                      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + per)));
+        h5::writeStrings(f, obj, name + std::to_string(c), part, true);
+    }
+}
+
+} // namespace
+
+void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path)
+{
+    const std::string file = path.string();
+    for (const auto& l : model.layers)
+        if (l.circulant)
+            throw Error(file + ": layer '" + l.name +
+                        "' is block-circulant; Keras has no such layer (save the native format, or expand it first)");
+    ModelSpec checked = model;
+    try {
+        inferShapes(checked);
+    } catch (const ShapeError& e) {
+        throw Error(file + ": cannot write an inconsistent model: " + e.what());
+    }
+    const std::string config = modelConfig(model).dump();
+    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
+        h5::File f = h5::createFile(temp.string());
+        f.name = file;
+        h5::writeString(f, f.id(), "keras_version", kWrittenKerasVersion);
+        h5::writeString(f, f.id(), "backend", "tensorflow");
+        h5::writeString(f, f.id(), "model_config", config);
+        h5::writeString(f, f.id(), "circnn_writer", "CirCNN Studio writeKerasH5 (Keras 2 legacy layout)");
+        h5::Handle weights = h5::createGroup(f, f.id(), "model_weights");
+        h5::writeString(f, weights.id(), "keras_version", kWrittenKerasVersion);
+        h5::writeString(f, weights.id(), "backend", "tensorflow");
+        std::vector<std::string> names;
+        for (const auto& l : model.layers)
+            names.push_back(l.name);
+        writeNameList(f, weights.id(), "layer_names", names);
+        for (const auto& l : model.layers) {
+            h5::Handle group = h5::createGroup(f, weights.id(), l.name);
+            std::vector<std::string> weightNames;
+            const std::pair<const char*, const Tensor*> tensors[] = {
+                {"kernel", &l.kernel},           {"bias", &l.bias},
+                {"gamma", &l.gamma},             {"beta", &l.beta},
+                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
+            for (const auto& [role, t] : tensors) {
+                if (t->empty())
+                    continue;
+                const std::string wn = l.name + "/" + role + ":0";
+                h5::writeFloatDataset(f, group.id(), wn, *t);
+                weightNames.push_back(wn);
+            }
+            writeNameList(f, group.id(), "weight_names", weightNames);
+        }
+        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
+            throw FormatError(file + ": cannot flush the file");
+    });
+}
+
+} // namespace circnn

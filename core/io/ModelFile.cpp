@@ -1,0 +1,75 @@
+#include "io/ModelFile.h"
+
+#include <cstring>
+#include <fstream>
+#include <new>
+
+#include "common/Error.h"
+#include "io/Hdf5.h"
+#include "io/KerasReader.h"
+#include "io/NativeFormat.h"
+#include "model/ShapeInference.h"
+
+namespace circnn {
+
+ModelFormat detectModelFormat(const std::filesystem::path& path)
+{
+    const std::string file = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw FormatError(file + ": cannot open (missing or unreadable)");
+    char head[8] = {};
+    in.read(head, 8);
+    const auto got = in.gcount();
+    if (got == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0)
+        return native::isNative(file) ? ModelFormat::Native : ModelFormat::KerasH5;
+    if (got >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0)
+        return ModelFormat::KerasZip;
+    if (got == 0)
+        throw FormatError(file + ": file is empty");
+    throw FormatError(file + ": not a model file (expected HDF5 .h5 / .circnn.h5 or a Keras .keras zip)");
+}
+
+ModelSpec readModel(const std::filesystem::path& path)
+{
+    h5::silenceHdf5Errors();
+    const std::string file = path.string();
+    try {
+        ModelSpec m;
+        const ModelFormat format = detectModelFormat(path);
+        switch (format) {
+        case ModelFormat::KerasH5:
+            m = keras::readLegacyH5(file);
+            break;
+        case ModelFormat::KerasZip:
+            m = keras::readKerasZip(file);
+            break;
+        case ModelFormat::Native:
+            m = native::read(file);
+            break;
+        }
+        // A native file keeps the provenance it was written with (the Keras file it came from).
+        if (format != ModelFormat::Native)
+            m.provenance.sourceFile = file;
+        try {
+            inferShapes(m);
+        } catch (const ShapeError& e) {
+            throw FormatError(file + ": " + e.what());
+        }
+        return m;
+    } catch (const Error&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw FormatError(file + ": out of memory while reading (absurd sizes in the file?)");
+    } catch (const std::exception& e) {
+        throw FormatError(file + ": cannot read model: " + e.what());
+    }
+}
+
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path)
+{
+    h5::silenceHdf5Errors();
+    native::write(model, path.string());
+}
+
+} // namespace circnn

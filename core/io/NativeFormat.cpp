@@ -1,0 +1,292 @@
+#include "io/NativeFormat.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "io/Hdf5.h"
+
+namespace circnn::native {
+
+using nlohmann::json;
+
+namespace {
+
+const char* paddingName(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+
+json layerToJson(const LayerSpec& l)
+{
+    json j;
+    j["name"] = l.name;
+    j["kind"] = layerKindName(l.kind);
+    j["class_name"] = l.className;
+    j["inputs"] = l.inputs;
+    j["activation"] = activationName(l.activation);
+    j["activation_alpha"] = l.activationAlpha;
+    j["input_shape"] = l.inputShape;
+    j["units"] = l.units;
+    j["use_bias"] = l.useBias;
+    j["kernel_size"] = {l.kernelH, l.kernelW};
+    j["strides"] = {l.strideH, l.strideW};
+    j["dilation"] = {l.dilationH, l.dilationW};
+    j["padding"] = paddingName(l.padding);
+    j["zero_padding"] = {l.padTop, l.padBottom, l.padLeft, l.padRight};
+    j["target_shape"] = l.targetShape;
+    j["axis"] = l.axis;
+    j["epsilon"] = l.epsilon;
+    j["rate"] = l.rate;
+    j["representation"] = l.circulant ? "circulant" : "dense";
+    return j;
+}
+
+std::int64_t pairAt(const json& j, const char* key, std::size_t i) { return j.at(key).at(i).get<std::int64_t>(); }
+
+LayerSpec layerFromJson(const json& j, const std::string& file)
+{
+    LayerSpec l;
+    l.name = j.at("name").get<std::string>();
+    const std::string kind = j.at("kind").get<std::string>();
+    const auto k = layerKindFromName(kind);
+    if (!k)
+        throw FormatError(file + ": layer '" + l.name + "' has unknown kind '" + kind + "'; supported: " +
+                          supportedLayerClasses());
+    l.kind = *k;
+    l.className = j.value("class_name", kind);
+    l.inputs = j.at("inputs").get<std::vector<std::string>>();
+    const std::string act = j.at("activation").get<std::string>();
+    const auto a = activationFromName(act);
+    if (!a)
+        throw FormatError(file + ": layer '" + l.name + "' has unknown activation '" + act + "'");
+    l.activation = *a;
+    l.activationAlpha = j.at("activation_alpha").get<float>();
+    l.inputShape = j.at("input_shape").get<Shape>();
+    l.units = j.at("units").get<std::int64_t>();
+    l.useBias = j.at("use_bias").get<bool>();
+    l.kernelH = pairAt(j, "kernel_size", 0);
+    l.kernelW = pairAt(j, "kernel_size", 1);
+    l.strideH = pairAt(j, "strides", 0);
+    l.strideW = pairAt(j, "strides", 1);
+    l.dilationH = pairAt(j, "dilation", 0);
+    l.dilationW = pairAt(j, "dilation", 1);
+    l.padding = j.at("padding").get<std::string>() == "same" ? Padding::Same : Padding::Valid;
+    l.padTop = pairAt(j, "zero_padding", 0);
+    l.padBottom = pairAt(j, "zero_padding", 1);
+    l.padLeft = pairAt(j, "zero_padding", 2);
+    l.padRight = pairAt(j, "zero_padding", 3);
+    l.targetShape = j.at("target_shape").get<Shape>();
+    l.axis = j.at("axis").get<std::int64_t>();
+    l.epsilon = j.at("epsilon").get<float>();
+    l.rate = j.at("rate").get<float>();
+    return l;
+}
+
+json provenanceToJson(const Provenance& p)
+{
+    json j;
+    j["source_file"] = p.sourceFile;
+    j["source_format"] = p.sourceFormat;
+    j["keras_version"] = p.kerasVersion;
+    j["created_by"] = p.createdBy;
+    j["created_at"] = p.createdAt;
+    j["notes"] = p.notes;
+    j["history"] = json::array();
+    for (const auto& e : p.history)
+        j["history"].push_back({{"epoch", e.epoch},
+                                {"train_loss", e.trainLoss},
+                                {"train_accuracy", e.trainAccuracy},
+                                {"val_loss", e.valLoss},
+                                {"val_accuracy", e.valAccuracy},
+                                {"seconds", e.seconds}});
+    return j;
+}
+
+Provenance provenanceFromJson(const json& j)
+{
+    Provenance p;
+    p.sourceFile = j.value("source_file", "");
+    p.sourceFormat = j.value("source_format", "");
+    p.kerasVersion = j.value("keras_version", "");
+    p.createdBy = j.value("created_by", "");
+    p.createdAt = j.value("created_at", "");
+    p.notes = j.value("notes", "");
+    if (j.contains("history"))
+        for (const auto& e : j.at("history")) {
+            EpochRecord r;
+            r.epoch = e.value("epoch", 0);
+            r.trainLoss = e.value("train_loss", 0.0);
+            r.trainAccuracy = e.value("train_accuracy", 0.0);
+            r.valLoss = e.value("val_loss", 0.0);
+            r.valAccuracy = e.value("val_accuracy", 0.0);
+            r.seconds = e.value("seconds", 0.0);
+            p.history.push_back(r);
+        }
+    return p;
+}
+
+std::string utcNow()
+{
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json parse(const std::string& text, const std::string& file, const char* what)
+{
+    try {
+        return json::parse(text);
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": attribute '" + what + "' is not valid JSON (" + e.what() + ")");
+    }
+}
+
+} // namespace
+
+bool isNative(const std::string& path)
+{
+    try {
+        h5::File f = h5::openFile(path);
+        return h5::attributeExists(f.id(), "circnn_format");
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void write(const ModelSpec& model, const std::string& path)
+{
+    json arch;
+    arch["name"] = model.name;
+    arch["inputs"] = model.inputs;
+    arch["outputs"] = model.outputs;
+    arch["layers"] = json::array();
+    for (const auto& l : model.layers)
+        arch["layers"].push_back(layerToJson(l));
+    json plan = json::object();
+    for (const auto& [name, k] : model.plan.blockSize)
+        plan[name] = k;
+    Provenance prov = model.provenance;
+    if (prov.createdAt.empty())
+        prov.createdAt = utcNow();
+    if (prov.createdBy.empty())
+        prov.createdBy = "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." +
+                         std::to_string(kFormatMinor) + ")";
+
+    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
+        h5::File f = h5::createFile(temp.string());
+        f.name = path;
+        h5::writeString(f, f.id(), "circnn_format", kFormatTag);
+        h5::writeIntAttr(f, f.id(), "format_version_major", kFormatMajor);
+        h5::writeIntAttr(f, f.id(), "format_version_minor", kFormatMinor);
+        h5::writeString(f, f.id(), "architecture", arch.dump());
+        h5::writeString(f, f.id(), "plan", plan.dump());
+        h5::writeString(f, f.id(), "provenance", provenanceToJson(prov).dump());
+        h5::Handle layers = h5::createGroup(f, f.id(), "layers");
+        for (std::size_t i = 0; i < model.layers.size(); ++i) {
+            const LayerSpec& l = model.layers[i];
+            const std::string g = std::to_string(i);
+            h5::Handle group = h5::createGroup(f, layers.id(), g);
+            h5::writeString(f, group.id(), "name", l.name);
+            const std::pair<const char*, const Tensor*> tensors[] = {
+                {"kernel", &l.kernel},           {"bias", &l.bias},
+                {"gamma", &l.gamma},             {"beta", &l.beta},
+                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
+            for (const auto& [role, t] : tensors)
+                if (!t->empty())
+                    h5::writeFloatDataset(f, group.id(), role, *t);
+            if (l.circulant) {
+                h5::writeFloatDataset(f, group.id(), "vectors", l.circulant->vectors);
+                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
+                h5::writeIntAttr(f, ds.id(), "k", l.circulant->k);
+                h5::writeIntAttr(f, ds.id(), "rows", l.circulant->rows);
+                h5::writeIntAttr(f, ds.id(), "cols", l.circulant->cols);
+            }
+        }
+        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
+            throw FormatError(path + ": cannot flush the file");
+    });
+}
+
+ModelSpec read(const std::string& path)
+{
+    h5::File f = h5::openFile(path);
+    const auto tag = h5::readString(f, f.id(), "circnn_format", "/");
+    if (!tag || *tag != kFormatTag)
+        throw FormatError(path + ": not a CirCNN native model (circnn_format attribute missing)");
+    const auto major = h5::readIntAttr(f, f.id(), "format_version_major", "/");
+    const auto minor = h5::readIntAttr(f, f.id(), "format_version_minor", "/");
+    if (!major || !minor)
+        throw FormatError(path + ": native model without a format version");
+    if (*major > kFormatMajor)
+        throw FormatError(path + ": native format version " + std::to_string(*major) + "." + std::to_string(*minor) +
+                          " is newer than this tool supports (" + std::to_string(kFormatMajor) + "." +
+                          std::to_string(kFormatMinor) + "); update CirCNN Studio");
+    if (*major < 1)
+        throw FormatError(path + ": invalid native format version " + std::to_string(*major));
+    const auto archText = h5::readString(f, f.id(), "architecture", "/");
+    if (!archText)
+        throw FormatError(path + ": native model without an architecture attribute");
+    const json arch = parse(*archText, path, "architecture");
+    ModelSpec m;
+    try {
+        m.name = arch.at("name").get<std::string>();
+        m.inputs = arch.at("inputs").get<std::vector<std::string>>();
+        m.outputs = arch.at("outputs").get<std::vector<std::string>>();
+        for (const auto& lj : arch.at("layers"))
+            m.layers.push_back(layerFromJson(lj, path));
+        if (auto planText = h5::readString(f, f.id(), "plan", "/"))
+            for (const auto& [name, k] : parse(*planText, path, "plan").items())
+                m.plan.blockSize[name] = k.get<std::int64_t>();
+        if (auto provText = h5::readString(f, f.id(), "provenance", "/"))
+            m.provenance = provenanceFromJson(parse(*provText, path, "provenance"));
+        for (std::size_t i = 0; i < m.layers.size(); ++i) {
+            LayerSpec& l = m.layers[i];
+            const std::string g = "layers/" + std::to_string(i);
+            if (!h5::linkExists(f.id(), g))
+                throw FormatError(path + ": layer '" + l.name + "': group /" + g + " is missing");
+            h5::Handle group = h5::openGroup(f, f.id(), g);
+            const auto stored = h5::readString(f, group.id(), "name", "/" + g);
+            if (!stored || *stored != l.name)
+                throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
+            const std::pair<const char*, Tensor*> tensors[] = {
+                {"kernel", &l.kernel},           {"bias", &l.bias},
+                {"gamma", &l.gamma},             {"beta", &l.beta},
+                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
+            for (const auto& [role, t] : tensors)
+                if (h5::linkExists(group.id(), role))
+                    *t = h5::readFloatDataset(f, group.id(), role);
+            const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
+            if (circulant) {
+                CirculantWeights c;
+                c.vectors = h5::readFloatDataset(f, group.id(), "vectors");
+                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
+                c.k = h5::readIntAttr(f, ds.id(), "k", "/" + g + "/vectors").value_or(0);
+                c.rows = h5::readIntAttr(f, ds.id(), "rows", "/" + g + "/vectors").value_or(0);
+                c.cols = h5::readIntAttr(f, ds.id(), "cols", "/" + g + "/vectors").value_or(0);
+                l.circulant = std::move(c);
+            }
+            const Tensor* all[] = {&l.kernel, &l.bias, &l.gamma, &l.beta, &l.movingMean, &l.movingVariance,
+                                   l.circulant ? &l.circulant->vectors : nullptr};
+            for (const Tensor* t : all)
+                if (t)
+                    for (std::int64_t e = 0; e < t->size(); ++e)
+                        if (!std::isfinite((*t)[e]))
+                            throw FormatError(path + ": layer '" + l.name + "' (" + l.className +
+                                              "): weights contain NaN or infinite values");
+        }
+    } catch (const json::exception& e) {
+        throw FormatError(path + ": native architecture is malformed (" + e.what() + ")");
+    }
+    if (m.provenance.sourceFile.empty())
+        m.provenance.sourceFile = path;
+    if (m.provenance.sourceFormat.empty())
+        m.provenance.sourceFormat = "circnn";
+    return m;
+}
+
+} // namespace circnn::native
