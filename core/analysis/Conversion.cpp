@@ -1,0 +1,218 @@
+#include "analysis/Conversion.h"
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "circulant/BlockCirculantMatrix.h"
+#include "common/Error.h"
+#include "model/ShapeInference.h"
+
+namespace circnn {
+
+namespace {
+
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// The layer whose weights produce the model output: the output layer itself, or — when the output
+// is an Activation / Dropout / Flatten / Reshape / BatchNormalization — the weighted layer behind it.
+std::string outputWeightLayer(const ModelSpec& m)
+{
+    if (m.layers.empty())
+        return {};
+    const LayerSpec* l = m.outputs.empty() ? &m.layers.back() : m.find(m.outputs.front());
+    while (l && l->inputs.size() == 1 &&
+           (l->kind == LayerKind::Activation || l->kind == LayerKind::Dropout || l->kind == LayerKind::Flatten ||
+            l->kind == LayerKind::Reshape || l->kind == LayerKind::BatchNormalization))
+        l = m.find(l->inputs.front());
+    return l ? l->name : std::string();
+}
+
+// Projects the rows×cols row-major matrix `w`; appends the defining vectors to `vectors` and adds
+// ‖W − P(W)‖² and ‖W‖² to the accumulators.
+void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t cols, std::int64_t k,
+                   std::vector<float>& vectors, double& residual2, double& norm2)
+{
+    const BlockCirculantMatrix p = BlockCirculantMatrix::project(w, rows, cols, k);
+    const std::span<const float> v = p.vectors();
+    vectors.insert(vectors.end(), v.begin(), v.end());
+    const std::vector<float> back = p.toDense();
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        const double d = double(w[i]) - double(back[i]);
+        residual2 += d * d;
+        norm2 += double(w[i]) * double(w[i]);
+    }
+}
+
+std::string describeK(std::int64_t k) { return "k = " + std::to_string(k); }
+
+} // namespace
+
+ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& request)
+{
+    ConversionResult result;
+    result.model = model;
+    ModelSpec& m = result.model;
+    inferShapes(m, true);
+    if (request.defaultBlockSize < 0)
+        throw Error("conversion of model '" + m.name + "': default block size " +
+                    std::to_string(request.defaultBlockSize) + " must be at least 1 (0 = none)");
+    for (const auto& [name, k] : request.perLayer) {
+        const LayerSpec* l = m.find(name);
+        if (!l)
+            throw Error("conversion of model '" + m.name + "': the plan names layer '" + name +
+                        "', which the model does not have");
+        if (l->kind != LayerKind::Dense && l->kind != LayerKind::Conv2D)
+            throw Error("conversion of model '" + m.name + "': the plan names layer '" + name + "' (" +
+                        layerKindName(l->kind) + "); only Dense and Conv2D layers can be block-circulant");
+        if (k < 1)
+            throw Error("conversion of model '" + m.name + "': block size " + std::to_string(k) + " for layer '" +
+                        name + "' must be at least 1");
+    }
+    const std::string outputLayer = outputWeightLayer(m);
+    std::ostringstream notes;
+    for (LayerSpec& l : m.layers) {
+        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
+            continue;
+        LayerConversion lc;
+        lc.layer = l.name;
+        lc.kind = layerKindName(l.kind);
+        const LayerStats before = layerStats(m, l);
+        lc.parametersBefore = lc.parametersAfter = before.parameters;
+        const auto explicitK = request.perLayer.find(l.name);
+        const bool isExplicit = explicitK != request.perLayer.end();
+        const std::int64_t k = isExplicit ? explicitK->second : request.defaultBlockSize;
+        const std::int64_t rows = l.units;
+        const Shape& inShape = m.find(l.inputs.front())->outputShape;
+        const std::int64_t cols = inShape.back();
+        const std::int64_t currentK = l.circulant ? l.circulant->k : 1;
+        auto keep = [&](std::string reason) {
+            lc.blockSize = currentK;
+            lc.converted = l.circulant.has_value();
+            lc.reason = std::move(reason);
+            m.plan.blockSize[l.name] = currentK;
+            result.layers.push_back(lc);
+        };
+        if (k == 0) {
+            keep(l.circulant ? "already block-circulant (" + describeK(currentK) + "); no block size requested"
+                             : "no block size requested");
+            continue;
+        }
+        if (l.circulant) {
+            if (k != currentK)
+                throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is already block-circulant with " +
+                            describeK(currentK) + ", cannot convert it to " + describeK(k) +
+                            " (re-project from the dense model instead)");
+            keep("already block-circulant with " + describeK(k));
+            continue;
+        }
+        if (k == 1) {
+            keep("k = 1 (dense): original weights kept");
+            continue;
+        }
+        if (l.name == outputLayer && !isExplicit && !request.convertOutputLayer) {
+            keep("output layer (kept dense unless requested)");
+            continue;
+        }
+        if (l.kind == LayerKind::Conv2D && cols < k) {
+            keep("C_in = " + std::to_string(cols) + " is smaller than " + describeK(k) +
+                 ": the blocks would be mostly zero padding");
+            continue;
+        }
+        if (rows < k || cols < k) {
+            keep("a dimension of the " + std::to_string(rows) + "x" + std::to_string(cols) +
+                 " weight matrix is smaller than " + describeK(k));
+            continue;
+        }
+        // Project.
+        CirculantWeights cw;
+        cw.k = k;
+        cw.rows = rows;
+        cw.cols = cols;
+        std::vector<float> vectors;
+        double residual2 = 0, norm2 = 0;
+        std::vector<float> w(static_cast<std::size_t>(rows * cols));
+        if (l.kind == LayerKind::Dense) {
+            // W = Kᵀ: W[o][i] = K[i][o].
+            for (std::int64_t i = 0; i < cols; ++i)
+                for (std::int64_t o = 0; o < rows; ++o)
+                    w[static_cast<std::size_t>(o * cols + i)] = l.kernel[i * rows + o];
+            projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
+            cw.vectors = Tensor({ceilDiv(rows, k), ceilDiv(cols, k), k});
+        } else {
+            // Tap (r, s): W_t[o][c] = K[r][s][c][o].
+            const std::int64_t taps = l.kernelH * l.kernelW;
+            for (std::int64_t t = 0; t < taps; ++t) {
+                for (std::int64_t c = 0; c < cols; ++c)
+                    for (std::int64_t o = 0; o < rows; ++o)
+                        w[static_cast<std::size_t>(o * cols + c)] = l.kernel[(t * cols + c) * rows + o];
+                projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
+            }
+            cw.vectors = Tensor({l.kernelH, l.kernelW, ceilDiv(rows, k), ceilDiv(cols, k), k});
+        }
+        std::copy(vectors.begin(), vectors.end(), cw.vectors.data());
+        const std::int64_t weightsBefore = l.kernel.size();
+        const std::int64_t weightsAfter = cw.vectors.size();
+        l.circulant = std::move(cw);
+        l.kernel = Tensor();
+        lc.blockSize = k;
+        lc.converted = true;
+        lc.parametersAfter = layerStats(m, l).parameters;
+        lc.compression = weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0;
+        lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
+        m.plan.blockSize[l.name] = k;
+        notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
+        result.layers.push_back(lc);
+    }
+    if (result.layers.empty())
+        result.warnings.push_back("model '" + m.name + "' has no Dense or Conv2D layers to convert");
+    else if (notes.tellp() == 0)
+        result.warnings.push_back("no layer of model '" + m.name + "' was converted");
+    if (notes.tellp() > 0) {
+        const std::string note = "projected to block-circulant (Frobenius-optimal, no retraining): " + notes.str();
+        m.provenance.notes = m.provenance.notes.empty() ? note : m.provenance.notes + "; " + note;
+    }
+    inferShapes(m, true);
+    return result;
+}
+
+Tensor expandedKernel(const LayerSpec& layer)
+{
+    if (!layer.circulant)
+        return layer.kernel;
+    const CirculantWeights& c = *layer.circulant;
+    const std::int64_t rows = c.rows, cols = c.cols, k = c.k;
+    const std::int64_t per = ceilDiv(rows, k) * ceilDiv(cols, k) * k;
+    auto expand = [&](const float* v) {
+        return BlockCirculantMatrix(rows, cols, k, std::span<const float>(v, static_cast<std::size_t>(per))).toDense();
+    };
+    if (layer.kind == LayerKind::Dense) {
+        if (c.vectors.size() != per)
+            throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
+                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(per) + " values");
+        const std::vector<float> w = expand(c.vectors.data());
+        Tensor kernel({cols, rows});
+        for (std::int64_t o = 0; o < rows; ++o)
+            for (std::int64_t i = 0; i < cols; ++i)
+                kernel[i * rows + o] = w[static_cast<std::size_t>(o * cols + i)];
+        return kernel;
+    }
+    if (layer.kind == LayerKind::Conv2D) {
+        const std::int64_t taps = layer.kernelH * layer.kernelW;
+        if (c.vectors.size() != taps * per)
+            throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
+                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) +
+                             " values");
+        Tensor kernel({layer.kernelH, layer.kernelW, cols, rows});
+        for (std::int64_t t = 0; t < taps; ++t) {
+            const std::vector<float> w = expand(c.vectors.data() + t * per);
+            for (std::int64_t ci = 0; ci < cols; ++ci)
+                for (std::int64_t o = 0; o < rows; ++o)
+                    kernel[(t * cols + ci) * rows + o] = w[static_cast<std::size_t>(o * cols + ci)];
+        }
+        return kernel;
+    }
+    throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no block-circulant weights");
+}
+
+} // namespace circnn
