@@ -13,6 +13,17 @@
 // by any number of threads.
 //
 // Batches are row-major: input row b is x[b·n .. b·n + n), output row b is y[b·m .. b·m + m).
+//
+// Kernels (CirculantKernel.h): by default the matrix picks the FFT kernel, or the direct O(k²)
+// kernel for k <= kDirectMaxBlockSize; setKernel() forces one (tests, benchmarks). All products,
+// the transposed product and the gradient follow the chosen kernel.
+//
+// FFT layout (internal): a block's spectrum has k/2+1 complex bins, of which DC (and, for even k,
+// Nyquist) are real; it is stored split (real parts, then imaginary parts, SIMD-width padded) with
+// the Nyquist value packed into the imaginary slot of DC, so a block costs k floats plus padding.
+//
+// Training: multiply(x, y, batch, keep) also returns the transformed inputs in `keep`;
+// vectorGradient(keep, g, batch, grad) reuses them instead of transforming x again.
 
 #include <complex>
 #include <cstdint>
@@ -20,6 +31,8 @@
 #include <span>
 #include <vector>
 
+#include "circulant/CirculantKernel.h"
+#include "circulant/InputSpectra.h"
 #include "common/AlignedAllocator.h"
 
 namespace circnn {
@@ -65,6 +78,31 @@ public:
 
     // Visualisation: spectrum FFT(w_ij) of block (i, j), k/2+1 complex bins.
     std::vector<std::complex<float>> blockSpectrum(std::int64_t i, std::int64_t j) const;
+    // |FFT(w_ij)| and arg FFT(w_ij) (radians, in (−π, π]) of block (i, j), k/2+1 values each.
+    std::vector<float> blockMagnitude(std::int64_t i, std::int64_t j) const;
+    std::vector<float> blockPhase(std::int64_t i, std::int64_t j) const;
+
+    // ---- additions beyond the original contract ----
+
+    // As multiply(x, y, batch), and also stores the transformed inputs in `keep` (replacing its
+    // contents) for a later vectorGradient(keep, ...). Results are identical to multiply(x, y, batch).
+    void multiply(const float* x, float* y, std::int64_t batch, InputSpectra& keep) const;
+    // Transforms inputs x (batch×n) into `keep` without multiplying.
+    void prepareInput(const float* x, std::int64_t batch, InputSpectra& keep) const;
+    // As vectorGradient(x, g, batch, grad), with the inputs given as spectra kept by multiply().
+    // Throws ShapeError if `inputs` was made by a matrix of another shape/k/kernel or holds another batch.
+    void vectorGradient(const InputSpectra& inputs, const float* g, std::int64_t batch, float* grad) const;
+
+    // Chooses the kernel (Auto resolves by block size). Recomputes the precomputed weight layout.
+    void setKernel(CirculantKernel kernel);
+    // The kernel in use (never Auto).
+    CirculantKernel kernel() const;
+    // The kernel Auto picks for block size k.
+    static CirculantKernel autoKernel(std::int64_t k);
+
+    // Number of stored parameters (p·q·k) and the compression m·n / (p·q·k).
+    std::int64_t parameterCount() const;
+    double compression() const;
 
 private:
     struct Impl;

@@ -1,0 +1,548 @@
+#include "circulant/BlockCirculantMatrix.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "circulant/CirculantKernels.h"
+#include "circulant/FftPlanCache.h"
+#include "common/Error.h"
+
+namespace circnn {
+
+namespace {
+
+std::int64_t roundUp(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
+
+std::string shapeText(std::int64_t m, std::int64_t n, std::int64_t k)
+{
+    return std::to_string(m) + "×" + std::to_string(n) + " with block size k = " + std::to_string(k);
+}
+
+void checkShape(std::int64_t m, std::int64_t n, std::int64_t k)
+{
+    if (m < 1 || n < 1)
+        throw ShapeError("BlockCirculantMatrix: empty matrix " + std::to_string(m) + "×" + std::to_string(n) +
+                         " (rows and cols must be at least 1)");
+    if (k < 1 || k > std::max(m, n))
+        throw ShapeError("BlockCirculantMatrix: block size k = " + std::to_string(k) + " out of range [1, " +
+                         std::to_string(std::max(m, n)) + "] for a " + std::to_string(m) + "×" +
+                         std::to_string(n) + " matrix");
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Layouts (all buffers 64-byte aligned; every per-row stride is a multiple of 16 floats so each
+// row starts aligned exactly like the buffers the FFT plans were made on).
+//
+// FFT kernel, block size k, S = (k+1)/2 "slots", Sp = S rounded up to kLanes, V = Sp / kLanes:
+//   slot 0 holds (DC, Nyquist or 0), slot s in [1, S) holds bin s; slots >= S are zero.
+//   weights  W[i][v][j][2·kLanes]  (kLanes real parts of slots v·kLanes.., then kLanes imaginary)
+//   inputs   X[row][j][v][3·kLanes] expanded as (xr, xb, xc): see CirculantKernels.h
+// Direct kernel:
+//   weights  D[i][d][j] = w_ij[d];   inputs Xc[row][c][j] = x[j·k + c] (0 in padding)
+// ---------------------------------------------------------------------------------------------
+struct BlockCirculantMatrix::Impl {
+    std::int64_t m = 0, n = 0, k = 0, p = 0, q = 0;
+    std::vector<float> vectors;
+    CirculantKernel kernel = CirculantKernel::Fft;
+
+    // FFT geometry.
+    std::int64_t slots = 0, slotsPadded = 0, groups = 0;  // S, Sp, V
+    std::int64_t bins = 0, cdist = 0, kin = 0;            // k/2+1, complex distance, real distance
+    std::int64_t rowInQ = 0, rowInP = 0;                  // floats per row: q (resp. p) blocks of kin
+    std::int64_t rowSpecQ = 0, rowSpecP = 0;              // complex per row: q (resp. p) blocks of cdist
+    std::int64_t rowX = 0;                                // floats per row of expanded input spectra
+    std::shared_ptr<const FftwPlan> fwdQ, fwdP, invQ, invP;
+    AlignedVector<float> spectra;  // W (FFT kernel)
+
+    // Direct geometry.
+    std::int64_t rowXc = 0;        // floats per row of de-interleaved input
+    AlignedVector<float> direct;   // D (direct kernel)
+
+    void setup(CirculantKernel requested);
+    void computeWeights();
+
+    // FFT helpers.
+    void transformInputRows(const float* x, std::int64_t rows, float* xs) const;
+    void forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const;
+    void inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out, std::int64_t len,
+                    fftwf_complex* cbuf, float* rbuf) const;
+    void packRowSpectra(const fftwf_complex* spec, std::int64_t blocks, float* split) const;
+
+    // Direct helpers.
+    void deinterleaveRows(const float* x, std::int64_t rows, float* xc) const;
+};
+
+void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
+{
+    kernel = requested == CirculantKernel::Auto ? BlockCirculantMatrix::autoKernel(k) : requested;
+    spectra.clear();
+    spectra.shrink_to_fit();
+    direct.clear();
+    direct.shrink_to_fit();
+    fwdQ = fwdP = invQ = invP = nullptr;
+
+    if (kernel == CirculantKernel::Fft) {
+        slots = (k + 1) / 2;
+        slotsPadded = roundUp(slots, kernels::kLanes);
+        groups = slotsPadded / kernels::kLanes;
+        bins = k / 2 + 1;
+        cdist = roundUp(bins, 2);
+        kin = roundUp(k, 4);
+        rowInQ = roundUp(q * kin, 16);
+        rowInP = roundUp(p * kin, 16);
+        rowSpecQ = roundUp(q * cdist, 8);
+        rowSpecP = roundUp(p * cdist, 8);
+        rowX = roundUp(q * groups * 3 * kernels::kLanes, 16);
+        auto& cache = FftPlanCache::instance();
+        fwdQ = cache.realForward(k, q, kin, cdist);
+        fwdP = cache.realForward(k, p, kin, cdist);
+        invQ = cache.realInverse(k, q, cdist, kin);
+        invP = cache.realInverse(k, p, cdist, kin);
+    } else {
+        rowXc = roundUp(k * q, 16);
+    }
+    computeWeights();
+}
+
+void BlockCirculantMatrix::Impl::computeWeights()
+{
+    if (kernel == CirculantKernel::Direct) {
+        direct.assign(static_cast<std::size_t>(p * k * q), 0.0f);
+        for (std::int64_t i = 0; i < p; ++i)
+            for (std::int64_t j = 0; j < q; ++j)
+                for (std::int64_t d = 0; d < k; ++d)
+                    direct[(i * k + d) * q + j] = vectors[(i * q + j) * k + d];
+        return;
+    }
+    const std::int64_t L = kernels::kLanes;
+    spectra.assign(static_cast<std::size_t>(p * groups * q * 2 * L), 0.0f);
+    AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
+    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
+    AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
+    for (std::int64_t i = 0; i < p; ++i) {
+        for (std::int64_t j = 0; j < q; ++j)
+            std::memcpy(&in[j * kin], &vectors[(i * q + j) * k], sizeof(float) * k);
+        fwdQ->executeR2c(in.data(), spec.data());
+        packRowSpectra(spec.data(), q, split.data());  // split[j][v][2L]
+        for (std::int64_t j = 0; j < q; ++j)
+            for (std::int64_t v = 0; v < groups; ++v)
+                std::memcpy(&spectra[((i * groups + v) * q + j) * 2 * L], &split[(j * groups + v) * 2 * L],
+                            sizeof(float) * 2 * L);
+    }
+}
+
+// spec: `blocks` blocks of cdist complex bins -> split[b][v][2L] with the packed slot 0.
+void BlockCirculantMatrix::Impl::packRowSpectra(const fftwf_complex* spec, std::int64_t blocks, float* split) const
+{
+    const std::int64_t L = kernels::kLanes;
+    std::memset(split, 0, sizeof(float) * blocks * groups * 2 * L);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const fftwf_complex* c = spec + b * cdist;
+        float* out = split + b * groups * 2 * L;
+        out[0] = c[0][0];
+        out[L] = (k % 2 == 0) ? c[k / 2][0] : 0.0f;
+        for (std::int64_t s = 1; s < slots; ++s) {
+            float* g = out + (s / L) * 2 * L;
+            g[s % L] = c[s][0];
+            g[L + s % L] = c[s][1];
+        }
+    }
+}
+
+// Unpacks `blocks` split spectra (split[b][v][2L], packed slot 0), scaled by 1/k, into cbuf and
+// runs the inverse plan into rbuf; copies the first `len` values (blocks of kin, padding dropped)
+// into out.
+void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan,
+                                            float* out, std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
+{
+    const std::int64_t L = kernels::kLanes;
+    const float scale = 1.0f / static_cast<float>(k);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const float* in = split + b * groups * 2 * L;
+        fftwf_complex* c = cbuf + b * cdist;
+        c[0][0] = in[0] * scale;
+        c[0][1] = 0.0f;
+        for (std::int64_t s = 1; s < slots; ++s) {
+            const float* g = in + (s / L) * 2 * L;
+            c[s][0] = g[s % L] * scale;
+            c[s][1] = g[L + s % L] * scale;
+        }
+        if (k % 2 == 0) {
+            c[k / 2][0] = in[L] * scale;
+            c[k / 2][1] = 0.0f;
+        }
+    }
+    plan.executeC2r(cbuf, rbuf);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const std::int64_t begin = b * k;
+        if (begin >= len)
+            break;
+        std::memcpy(out + begin, rbuf + b * kin, sizeof(float) * std::min(k, len - begin));
+    }
+}
+
+// x: rows×n -> xs: rows×rowX expanded spectra.
+void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t rows, float* xs) const
+{
+    const std::int64_t L = kernels::kLanes;
+    AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
+    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
+    AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * n;
+        for (std::int64_t j = 0; j < q; ++j) {
+            const std::int64_t begin = j * k, len = std::min(k, n - begin);
+            std::memcpy(&in[j * kin], xr + begin, sizeof(float) * len);
+            std::fill(&in[j * kin + len], &in[j * kin + k], 0.0f);
+        }
+        fwdQ->executeR2c(in.data(), spec.data());
+        packRowSpectra(spec.data(), q, split.data());
+        float* out = xs + r * rowX;
+        std::memset(out, 0, sizeof(float) * rowX);
+        kernels::expandSpectra(split.data(), q, groups, out);
+    }
+}
+
+void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const
+{
+    const std::int64_t L = kernels::kLanes;
+    AlignedVector<float> acc(static_cast<std::size_t>(p * groups * 2 * L));
+    AlignedVector<fftwf_complex> cbuf(static_cast<std::size_t>(rowSpecP));
+    AlignedVector<float> rbuf(static_cast<std::size_t>(rowInP));
+    for (std::int64_t r = 0; r < rows; ++r) {
+        kernels::forwardRows(spectra.data(), xs + r * rowX, 1, rowX, p, q, groups, acc.data(), 0);
+        inverseRow(acc.data(), p, *invP, y + r * m, m, cbuf.data(), rbuf.data());
+    }
+}
+
+void BlockCirculantMatrix::Impl::deinterleaveRows(const float* x, std::int64_t rows, float* xc) const
+{
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * n;
+        float* out = xc + r * rowXc;
+        std::memset(out, 0, sizeof(float) * rowXc);
+        for (std::int64_t idx = 0; idx < n; ++idx)
+            out[(idx % k) * q + idx / k] = xr[idx];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+BlockCirculantMatrix::BlockCirculantMatrix(std::int64_t rows, std::int64_t cols, std::int64_t k,
+                                           std::span<const float> vectors)
+    : m_impl(std::make_unique<Impl>())
+{
+    checkShape(rows, cols, k);
+    Impl& d = *m_impl;
+    d.m = rows;
+    d.n = cols;
+    d.k = k;
+    d.p = (rows + k - 1) / k;
+    d.q = (cols + k - 1) / k;
+    if (static_cast<std::int64_t>(vectors.size()) != d.p * d.q * k)
+        throw ShapeError("BlockCirculantMatrix: " + shapeText(rows, cols, k) + " needs " + std::to_string(d.p) +
+                         "×" + std::to_string(d.q) + "×" + std::to_string(k) + " = " +
+                         std::to_string(d.p * d.q * k) + " defining-vector values, got " +
+                         std::to_string(vectors.size()));
+    d.vectors.assign(vectors.begin(), vectors.end());
+    d.setup(CirculantKernel::Auto);
+}
+
+BlockCirculantMatrix BlockCirculantMatrix::project(std::span<const float> dense, std::int64_t rows,
+                                                   std::int64_t cols, std::int64_t k)
+{
+    checkShape(rows, cols, k);
+    if (static_cast<std::int64_t>(dense.size()) != rows * cols)
+        throw ShapeError("BlockCirculantMatrix::project: a " + std::to_string(rows) + "×" + std::to_string(cols) +
+                         " matrix needs " + std::to_string(rows * cols) + " values, got " +
+                         std::to_string(dense.size()));
+    const std::int64_t p = (rows + k - 1) / k, q = (cols + k - 1) / k;
+    std::vector<double> sum(static_cast<std::size_t>(p * q * k), 0.0);
+    std::vector<std::int64_t> count(static_cast<std::size_t>(p * q * k), 0);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t i = r / k, rr = r % k;
+        for (std::int64_t c = 0; c < cols; ++c) {
+            const std::int64_t j = c / k, cc = c % k;
+            const std::int64_t idx = (i * q + j) * k + (rr - cc + k) % k;
+            sum[idx] += dense[r * cols + c];
+            ++count[idx];
+        }
+    }
+    // A wrapped diagonal with no entry inside the unpadded matrix only touches padding: any value is
+    // optimal there, 0 is the minimum-norm choice.
+    std::vector<float> w(sum.size());
+    for (std::size_t t = 0; t < w.size(); ++t)
+        w[t] = count[t] ? static_cast<float>(sum[t] / static_cast<double>(count[t])) : 0.0f;
+    return BlockCirculantMatrix(rows, cols, k, w);
+}
+
+BlockCirculantMatrix::BlockCirculantMatrix(const BlockCirculantMatrix& other)
+    : m_impl(std::make_unique<Impl>(*other.m_impl))
+{
+}
+
+BlockCirculantMatrix& BlockCirculantMatrix::operator=(const BlockCirculantMatrix& other)
+{
+    if (this != &other)
+        m_impl = std::make_unique<Impl>(*other.m_impl);
+    return *this;
+}
+
+BlockCirculantMatrix::BlockCirculantMatrix(BlockCirculantMatrix&&) noexcept = default;
+BlockCirculantMatrix& BlockCirculantMatrix::operator=(BlockCirculantMatrix&&) noexcept = default;
+BlockCirculantMatrix::~BlockCirculantMatrix() = default;
+
+std::int64_t BlockCirculantMatrix::rows() const { return m_impl->m; }
+std::int64_t BlockCirculantMatrix::cols() const { return m_impl->n; }
+std::int64_t BlockCirculantMatrix::blockSize() const { return m_impl->k; }
+std::int64_t BlockCirculantMatrix::blockRows() const { return m_impl->p; }
+std::int64_t BlockCirculantMatrix::blockCols() const { return m_impl->q; }
+std::int64_t BlockCirculantMatrix::parameterCount() const { return m_impl->p * m_impl->q * m_impl->k; }
+double BlockCirculantMatrix::compression() const
+{
+    return static_cast<double>(m_impl->m) * static_cast<double>(m_impl->n) / static_cast<double>(parameterCount());
+}
+
+std::span<const float> BlockCirculantMatrix::vectors() const { return m_impl->vectors; }
+
+void BlockCirculantMatrix::setVectors(std::span<const float> vectors)
+{
+    Impl& d = *m_impl;
+    if (vectors.size() != d.vectors.size())
+        throw ShapeError("BlockCirculantMatrix::setVectors: " + shapeText(d.m, d.n, d.k) + " needs " +
+                         std::to_string(d.vectors.size()) + " values, got " + std::to_string(vectors.size()));
+    std::copy(vectors.begin(), vectors.end(), d.vectors.begin());
+    d.computeWeights();
+}
+
+void BlockCirculantMatrix::setKernel(CirculantKernel kernel) { m_impl->setup(kernel); }
+CirculantKernel BlockCirculantMatrix::kernel() const { return m_impl->kernel; }
+CirculantKernel BlockCirculantMatrix::autoKernel(std::int64_t k)
+{
+    return k <= kDirectMaxBlockSize ? CirculantKernel::Direct : CirculantKernel::Fft;
+}
+
+std::vector<float> BlockCirculantMatrix::toDense() const
+{
+    const Impl& d = *m_impl;
+    std::vector<float> dense(static_cast<std::size_t>(d.m * d.n));
+    for (std::int64_t r = 0; r < d.m; ++r)
+        for (std::int64_t c = 0; c < d.n; ++c) {
+            const std::int64_t i = r / d.k, j = c / d.k;
+            dense[r * d.n + c] = d.vectors[(i * d.q + j) * d.k + ((r % d.k) - (c % d.k) + d.k) % d.k];
+        }
+    return dense;
+}
+
+std::vector<std::complex<float>> BlockCirculantMatrix::blockSpectrum(std::int64_t i, std::int64_t j) const
+{
+    const Impl& d = *m_impl;
+    if (i < 0 || i >= d.p || j < 0 || j >= d.q)
+        throw ShapeError("BlockCirculantMatrix::blockSpectrum: block (" + std::to_string(i) + ", " +
+                         std::to_string(j) + ") outside the " + std::to_string(d.p) + "×" + std::to_string(d.q) +
+                         " block grid");
+    // Computed on demand in double precision: exact reference values for visualisation.
+    const float* w = &d.vectors[(i * d.q + j) * d.k];
+    std::vector<std::complex<float>> out(static_cast<std::size_t>(d.k / 2 + 1));
+    const double twoPi = 6.283185307179586476925286766559;
+    for (std::int64_t f = 0; f <= d.k / 2; ++f) {
+        double re = 0, im = 0;
+        for (std::int64_t t = 0; t < d.k; ++t) {
+            const double a = -twoPi * static_cast<double>((f * t) % d.k) / static_cast<double>(d.k);
+            re += w[t] * std::cos(a);
+            im += w[t] * std::sin(a);
+        }
+        out[f] = {static_cast<float>(re), static_cast<float>(im)};
+    }
+    return out;
+}
+
+std::vector<float> BlockCirculantMatrix::blockMagnitude(std::int64_t i, std::int64_t j) const
+{
+    const auto s = blockSpectrum(i, j);
+    std::vector<float> out(s.size());
+    for (std::size_t t = 0; t < s.size(); ++t)
+        out[t] = std::abs(s[t]);
+    return out;
+}
+
+std::vector<float> BlockCirculantMatrix::blockPhase(std::int64_t i, std::int64_t j) const
+{
+    const auto s = blockSpectrum(i, j);
+    std::vector<float> out(s.size());
+    for (std::size_t t = 0; t < s.size(); ++t)
+        out[t] = std::arg(s[t]);
+    return out;
+}
+
+namespace {
+void checkBatch(const char* what, std::int64_t batch, const void* a, const void* b)
+{
+    if (batch < 0)
+        throw ShapeError(std::string("BlockCirculantMatrix::") + what + ": negative batch size " +
+                         std::to_string(batch));
+    if (batch > 0 && (!a || !b))
+        throw ShapeError(std::string("BlockCirculantMatrix::") + what + ": null data pointer for a batch of " +
+                         std::to_string(batch));
+}
+} // namespace
+
+void BlockCirculantMatrix::prepareInput(const float* x, std::int64_t batch, InputSpectra& keep) const
+{
+    checkBatch("prepareInput", batch, x, x);
+    const Impl& d = *m_impl;
+    keep.m_batch = batch;
+    keep.m_cols = d.n;
+    keep.m_blockSize = d.k;
+    keep.m_kernel = d.kernel;
+    keep.m_rowStride = d.kernel == CirculantKernel::Fft ? d.rowX : d.rowXc;
+    keep.m_data.resize(static_cast<std::size_t>(batch * keep.m_rowStride));
+    if (batch == 0)
+        return;
+    if (d.kernel == CirculantKernel::Fft)
+        d.transformInputRows(x, batch, keep.m_data.data());
+    else
+        d.deinterleaveRows(x, batch, keep.m_data.data());
+}
+
+void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch) const
+{
+    checkBatch("multiply", batch, x, y);
+    const Impl& d = *m_impl;
+    // Inputs are transformed a few rows at a time, so scratch memory stays small for any batch.
+    constexpr std::int64_t kChunk = 4;
+    if (d.kernel == CirculantKernel::Fft) {
+        AlignedVector<float> xs(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowX));
+        for (std::int64_t b = 0; b < batch; b += kChunk) {
+            const std::int64_t rows = std::min(kChunk, batch - b);
+            d.transformInputRows(x + b * d.n, rows, xs.data());
+            d.forwardFromSpectra(xs.data(), rows, y + b * d.m);
+        }
+    } else {
+        AlignedVector<float> xc(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowXc));
+        for (std::int64_t b = 0; b < batch; b += kChunk) {
+            const std::int64_t rows = std::min(kChunk, batch - b);
+            d.deinterleaveRows(x + b * d.n, rows, xc.data());
+            kernels::directForward(d.direct.data(), xc.data(), rows, d.rowXc, d.m, d.k, d.p, d.q, y + b * d.m);
+        }
+    }
+}
+
+void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch, InputSpectra& keep) const
+{
+    checkBatch("multiply", batch, x, y);
+    prepareInput(x, batch, keep);
+    if (batch == 0)
+        return;
+    const Impl& d = *m_impl;
+    if (d.kernel == CirculantKernel::Fft)
+        d.forwardFromSpectra(keep.m_data.data(), batch, y);
+    else
+        kernels::directForward(d.direct.data(), keep.m_data.data(), batch, d.rowXc, d.m, d.k, d.p, d.q, y);
+}
+
+void BlockCirculantMatrix::multiplyTransposed(const float* g, float* x, std::int64_t batch) const
+{
+    checkBatch("multiplyTransposed", batch, g, x);
+    const Impl& d = *m_impl;
+    if (d.kernel == CirculantKernel::Direct) {
+        AlignedVector<float> acc(static_cast<std::size_t>(d.k * d.q));
+        for (std::int64_t b = 0; b < batch; ++b) {
+            kernels::directTransposedRow(d.direct.data(), g + b * d.m, d.m, d.k, d.p, d.q, acc.data());
+            for (std::int64_t idx = 0; idx < d.n; ++idx)
+                x[b * d.n + idx] = acc[(idx % d.k) * d.q + idx / d.k];
+        }
+        return;
+    }
+    const std::int64_t L = kernels::kLanes;
+    AlignedVector<float> in(static_cast<std::size_t>(d.rowInP), 0.0f);
+    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(std::max(d.rowSpecP, d.rowSpecQ)));
+    AlignedVector<float> split(static_cast<std::size_t>(d.p * d.groups * 2 * L));
+    AlignedVector<float> gs(static_cast<std::size_t>(d.p * d.groups * 3 * L));
+    AlignedVector<float> acc(static_cast<std::size_t>(d.q * d.groups * 2 * L));
+    AlignedVector<float> rbuf(static_cast<std::size_t>(d.rowInQ));
+    for (std::int64_t b = 0; b < batch; ++b) {
+        const float* gr = g + b * d.m;
+        for (std::int64_t i = 0; i < d.p; ++i) {
+            const std::int64_t begin = i * d.k, len = std::min(d.k, d.m - begin);
+            std::memcpy(&in[i * d.kin], gr + begin, sizeof(float) * len);
+            std::fill(&in[i * d.kin + len], &in[i * d.kin + d.k], 0.0f);
+        }
+        d.fwdP->executeR2c(in.data(), spec.data());
+        d.packRowSpectra(spec.data(), d.p, split.data());
+        kernels::expandConjugateSpectra(split.data(), d.p, d.groups, gs.data());
+        kernels::transposedRow(d.spectra.data(), gs.data(), d.p, d.q, d.groups, acc.data());
+        d.inverseRow(acc.data(), d.q, *d.invQ, x + b * d.n, d.n, spec.data(), rbuf.data());
+    }
+}
+
+void BlockCirculantMatrix::vectorGradient(const float* x, const float* g, std::int64_t batch, float* grad) const
+{
+    checkBatch("vectorGradient", batch, x, g);
+    InputSpectra inputs;
+    prepareInput(x, batch, inputs);
+    vectorGradient(inputs, g, batch, grad);
+}
+
+void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const float* g, std::int64_t batch,
+                                          float* grad) const
+{
+    checkBatch("vectorGradient", batch, g, grad);
+    const Impl& d = *m_impl;
+    if (!grad)
+        throw ShapeError("BlockCirculantMatrix::vectorGradient: null gradient pointer");
+    if (inputs.m_batch != batch || inputs.m_cols != d.n || inputs.m_blockSize != d.k || inputs.m_kernel != d.kernel)
+        throw ShapeError("BlockCirculantMatrix::vectorGradient: kept input spectra (batch " +
+                         std::to_string(inputs.m_batch) + ", n = " + std::to_string(inputs.m_cols) + ", k = " +
+                         std::to_string(inputs.m_blockSize) + ", " + kernelName(inputs.m_kernel) +
+                         ") do not match this call (batch " + std::to_string(batch) + ", " +
+                         shapeText(d.m, d.n, d.k) + ", " + kernelName(d.kernel) + ")");
+    const std::int64_t total = d.p * d.q * d.k;
+    if (batch == 0) {
+        std::fill(grad, grad + total, 0.0f);
+        return;
+    }
+    if (d.kernel == CirculantKernel::Direct) {
+        AlignedVector<float> acc(static_cast<std::size_t>(total), 0.0f);  // acc[i][d][j]
+        kernels::directGradient(inputs.m_data.data(), inputs.m_rowStride, g, batch, d.m, d.k, d.p, d.q, acc.data());
+        for (std::int64_t i = 0; i < d.p; ++i)
+            for (std::int64_t dd = 0; dd < d.k; ++dd)
+                for (std::int64_t j = 0; j < d.q; ++j)
+                    grad[(i * d.q + j) * d.k + dd] = acc[(i * d.k + dd) * d.q + j];
+        return;
+    }
+    const std::int64_t L = kernels::kLanes;
+    // Output-gradient spectra of every row: gsplit[b][i][v][2L].
+    const std::int64_t rowG = d.p * d.groups * 2 * L;
+    AlignedVector<float> gsplit(static_cast<std::size_t>(batch * rowG));
+    {
+        AlignedVector<float> in(static_cast<std::size_t>(d.rowInP), 0.0f);
+        AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(d.rowSpecP));
+        for (std::int64_t b = 0; b < batch; ++b) {
+            const float* gr = g + b * d.m;
+            for (std::int64_t i = 0; i < d.p; ++i) {
+                const std::int64_t begin = i * d.k, len = std::min(d.k, d.m - begin);
+                std::memcpy(&in[i * d.kin], gr + begin, sizeof(float) * len);
+                std::fill(&in[i * d.kin + len], &in[i * d.kin + d.k], 0.0f);
+            }
+            d.fwdP->executeR2c(in.data(), spec.data());
+            d.packRowSpectra(spec.data(), d.p, gsplit.data() + b * rowG);
+        }
+    }
+    AlignedVector<float> acc(static_cast<std::size_t>(d.q * d.groups * 2 * L));
+    AlignedVector<fftwf_complex> cbuf(static_cast<std::size_t>(d.rowSpecQ));
+    AlignedVector<float> rbuf(static_cast<std::size_t>(d.rowInQ));
+    AlignedVector<float> blockRow(static_cast<std::size_t>(d.q * d.k));
+    for (std::int64_t i = 0; i < d.p; ++i) {
+        kernels::gradientRow(gsplit.data() + i * d.groups * 2 * L, rowG, inputs.m_data.data(), inputs.m_rowStride,
+                             batch, d.q, d.groups, acc.data());
+        d.inverseRow(acc.data(), d.q, *d.invQ, blockRow.data(), d.q * d.k, cbuf.data(), rbuf.data());
+        std::memcpy(grad + i * d.q * d.k, blockRow.data(), sizeof(float) * d.q * d.k);
+    }
+}
+
+} // namespace circnn
