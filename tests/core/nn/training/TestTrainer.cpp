@@ -102,6 +102,7 @@ private slots:
         QCOMPARE(r.validationCount, std::int64_t(120));
         QVERIFY(r.model.layers[1].circulant.has_value() == (k > 1));
         const double after = evaluate(Model(r.model), test).top1;
+        qInfo("k=%d: test accuracy %.3f before, %.3f after training", k, before, after);
         QVERIFY2(after > 0.9, (std::to_string(before) + " -> " + std::to_string(after)).c_str());
         QVERIFY(r.history.back().trainLoss < r.history.front().trainLoss);
     }
