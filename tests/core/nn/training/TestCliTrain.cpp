@@ -103,7 +103,7 @@ private slots:
 
         // Plan file: per-layer block sizes.
         const auto plan = m_dir / "plan.json";
-        std::ofstream(plan) << R"({"blockSize": {")" << m.layers[1].name << R"(": 2}})";
+        std::ofstream(plan) << "{\"blockSize\": {\"" << m.layers[1].name << "\": 2}}";
         rc = run({"finetune", dense.string(), "--plan", plan.string(), "--data", m_train.string(), "--epochs", "1",
                   "-o", (m_dir / "plan.circnn.h5").string()},
                  out, err);
