@@ -1,0 +1,191 @@
+#include "circulant/CirculantBenchmark.h"
+
+#include <cblas.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "circulant/BlockCirculantMatrix.h"
+#include "common/AlignedAllocator.h"
+#include "common/Error.h"
+
+namespace circnn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Warm time per call (s): median of `repeat` samples of `iters` back-to-back calls.
+double timeWarm(const std::function<void()>& f, int repeat, double minSample)
+{
+    f();  // warm-up (first touch, lazy initialisation)
+    auto t0 = Clock::now();
+    f();
+    const double once = std::max(seconds(t0, Clock::now()), 1e-7);
+    const int iters = std::max(1, static_cast<int>(std::ceil(minSample / once)));
+    std::vector<double> samples;
+    for (int r = 0; r < repeat; ++r) {
+        t0 = Clock::now();
+        for (int i = 0; i < iters; ++i)
+            f();
+        samples.push_back(seconds(t0, Clock::now()) / iters);
+    }
+    return median(samples);
+}
+
+class CacheFlusher {
+public:
+    explicit CacheFlusher(std::int64_t bytes) : m_buffer(static_cast<std::size_t>(bytes / sizeof(float)), 1.0f) {}
+    void flush()
+    {
+        // Write every cache line: evicts everything else from all cache levels.
+        m_value += 1.0f;
+        for (std::size_t i = 0; i < m_buffer.size(); i += 16)
+            m_buffer[i] = m_value;
+    }
+
+private:
+    AlignedVector<float> m_buffer;
+    float m_value = 0.0f;
+};
+
+double timeCold(const std::function<void()>& f, int repeat, CacheFlusher& flusher)
+{
+    f();
+    std::vector<double> samples;
+    for (int r = 0; r < repeat; ++r) {
+        flusher.flush();
+        const auto t0 = Clock::now();
+        f();
+        samples.push_back(seconds(t0, Clock::now()));
+    }
+    return median(samples);
+}
+
+std::vector<float> randomVector(std::size_t n, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> v(n);
+    for (float& x : v)
+        x = dist(rng);
+    return v;
+}
+
+} // namespace
+
+BenchMachine benchMachine()
+{
+    BenchMachine m;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line))
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            m.cpuModel = colon == std::string::npos ? line : line.substr(colon + 2);
+            break;
+        }
+    m.logicalCpus = static_cast<int>(std::thread::hardware_concurrency());
+    long l3 = -1;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    m.lastLevelCacheBytes = l3 > 0 ? l3 : 32ll << 20;
+    return m;
+}
+
+std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std::function<void(const BenchRow&)>& onRow)
+{
+    if (config.repeat < 1)
+        throw ShapeError("bench: --repeat must be at least 1, got " + std::to_string(config.repeat));
+    for (auto b : config.batches)
+        if (b < 1)
+            throw ShapeError("bench: batch sizes must be at least 1, got " + std::to_string(b));
+    openblas_set_num_threads(1);
+
+    std::unique_ptr<CacheFlusher> flusher;
+    if (config.cold) {
+        // Twice the last-level cache (capped at 1 GiB) so nothing of the previous call survives.
+        const auto llc = benchMachine().lastLevelCacheBytes;
+        flusher = std::make_unique<CacheFlusher>(std::min<std::int64_t>(2 * llc, 1ll << 30));
+    }
+
+    std::vector<BenchRow> rows;
+    std::uint32_t seed = config.seed;
+    for (const BenchShape& shape : config.shapes) {
+        const std::int64_t m = shape.rows, n = shape.cols;
+        if (m < 1 || n < 1)
+            throw ShapeError("bench: empty shape " + std::to_string(m) + "x" + std::to_string(n));
+        for (std::int64_t batch : config.batches) {
+            const auto x = randomVector(static_cast<std::size_t>(batch * n), seed++);
+            for (std::int64_t k : config.blockSizes) {
+                if (k < 1 || k > std::max(m, n))
+                    continue;
+                const std::int64_t p = (m + k - 1) / k, q = (n + k - 1) / k;
+                const auto v = randomVector(static_cast<std::size_t>(p * q * k), seed++);
+                const auto t0 = Clock::now();
+                BlockCirculantMatrix w(m, n, k, v);
+                if (config.kernel != CirculantKernel::Auto)
+                    w.setKernel(config.kernel);
+                const double prepareMs = seconds(t0, Clock::now()) * 1e3;
+                const auto dense = w.toDense();
+                std::vector<float> yDense(static_cast<std::size_t>(batch * m)), yCirc(yDense.size());
+
+                auto runDense = [&] {
+                    if (batch == 1)
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), 1.0f,
+                                    dense.data(), static_cast<int>(n), x.data(), 1, 0.0f, yDense.data(), 1);
+                    else
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(batch),
+                                    static_cast<int>(m), static_cast<int>(n), 1.0f, x.data(), static_cast<int>(n),
+                                    dense.data(), static_cast<int>(n), 0.0f, yDense.data(), static_cast<int>(m));
+                };
+                auto runCirc = [&] { w.multiply(x.data(), yCirc.data(), batch); };
+
+                BenchRow row;
+                row.rows = m;
+                row.cols = n;
+                row.blockSize = k;
+                row.batch = batch;
+                row.kernel = kernelName(w.kernel());
+                row.compression = w.compression();
+                row.prepareMs = prepareMs;
+                // Interleave the two so that machine load affects both alike.
+                row.denseUs = timeWarm(runDense, config.repeat, config.minSampleSeconds) * 1e6;
+                row.circulantUs = timeWarm(runCirc, config.repeat, config.minSampleSeconds) * 1e6;
+                row.speedup = row.denseUs / row.circulantUs;
+                if (flusher) {
+                    row.denseColdUs = timeCold(runDense, config.repeat, *flusher) * 1e6;
+                    row.circulantColdUs = timeCold(runCirc, config.repeat, *flusher) * 1e6;
+                    row.coldSpeedup = row.denseColdUs / row.circulantColdUs;
+                }
+                double scale = 1e-30, diff = 0;
+                for (std::size_t t = 0; t < yDense.size(); ++t) {
+                    scale = std::max(scale, static_cast<double>(std::abs(yDense[t])));
+                    diff = std::max(diff, static_cast<double>(std::abs(yDense[t] - yCirc[t])));
+                }
+                row.maxRelDiff = diff / scale;
+                rows.push_back(row);
+                if (onRow)
+                    onRow(row);
+            }
+        }
+    }
+    return rows;
+}
+
+} // namespace circnn

@@ -1,0 +1,62 @@
+#pragma once
+// CirculantBenchmark: times BlockCirculantMatrix::multiply against OpenBLAS on the expanded dense
+// matrix (cblas_sgemv for batch 1, cblas_sgemm otherwise), side by side in one process, both on one
+// thread (OpenBLAS is set to one thread; the engine is single-threaded). Used by `circnn bench`.
+//
+// Times are per call, in microseconds: the median over `repeat` samples, each sample averaging
+// enough back-to-back calls to last >= ~2 ms (warm: data stays in cache between calls). Cold
+// samples are single calls preceded by writing a buffer larger than the last-level cache, so
+// weights and inputs come from memory.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "circulant/CirculantKernel.h"
+
+namespace circnn {
+
+struct BenchShape {
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+};
+
+struct BenchConfig {
+    std::vector<BenchShape> shapes{{1024, 1024}, {4096, 4096}, {4096, 9216}};
+    std::vector<std::int64_t> blockSizes{4, 8, 16, 32, 64, 128, 256, 512, 1024};
+    std::vector<std::int64_t> batches{1, 64};
+    int repeat = 7;          // samples per figure (median reported)
+    bool cold = false;       // also measure cold-cache figures
+    double minSampleSeconds = 2e-3;
+    CirculantKernel kernel = CirculantKernel::Auto;
+    std::uint32_t seed = 1;
+};
+
+struct BenchRow {
+    std::int64_t rows = 0, cols = 0, blockSize = 0, batch = 0;
+    std::string kernel;           // "fft" or "direct"
+    double denseUs = 0;           // warm, per call
+    double circulantUs = 0;       // warm, per call
+    double speedup = 0;           // denseUs / circulantUs
+    double denseColdUs = 0;       // cold (0 when not measured)
+    double circulantColdUs = 0;
+    double coldSpeedup = 0;
+    double maxRelDiff = 0;        // max |y_circ − y_dense| / max |y_dense|
+    double compression = 0;       // m·n / stored parameters
+    double prepareMs = 0;         // constructing the matrix (spectra + FFT plans)
+};
+
+struct BenchMachine {
+    std::string cpuModel;
+    int logicalCpus = 0;
+    std::int64_t lastLevelCacheBytes = 0;
+};
+
+BenchMachine benchMachine();
+
+// Runs every (shape, batch, k) with k <= max(rows, cols); calls onRow after each row.
+std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
+                                            const std::function<void(const BenchRow&)>& onRow = {});
+
+} // namespace circnn
