@@ -13,6 +13,10 @@ namespace circnn {
 
 namespace {
 
+// Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
+// each weight slab many times from cache).
+constexpr std::int64_t kForwardChunk = 16;
+
 std::int64_t roundUp(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
 
 std::string shapeText(std::int64_t m, std::int64_t n, std::int64_t k)
@@ -209,13 +213,17 @@ void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t
 
 void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const
 {
-    const std::int64_t L = kernels::kLanes;
-    AlignedVector<float> acc(static_cast<std::size_t>(p * groups * 2 * L));
+    const std::int64_t accStride = p * groups * 2 * kernels::kLanes;
+    // Row chunks bound the accumulator memory for large batches.
+    const std::int64_t chunk = std::min<std::int64_t>(rows, kForwardChunk);
+    AlignedVector<float> acc(static_cast<std::size_t>(chunk * accStride));
     AlignedVector<fftwf_complex> cbuf(static_cast<std::size_t>(rowSpecP));
     AlignedVector<float> rbuf(static_cast<std::size_t>(rowInP));
-    for (std::int64_t r = 0; r < rows; ++r) {
-        kernels::forwardRows(spectra.data(), xs + r * rowX, 1, rowX, p, q, groups, acc.data(), 0);
-        inverseRow(acc.data(), p, *invP, y + r * m, m, cbuf.data(), rbuf.data());
+    for (std::int64_t r0 = 0; r0 < rows; r0 += chunk) {
+        const std::int64_t n0 = std::min(chunk, rows - r0);
+        kernels::forwardRows(spectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, acc.data(), accStride);
+        for (std::int64_t r = 0; r < n0; ++r)
+            inverseRow(acc.data() + r * accStride, p, *invP, y + (r0 + r) * m, m, cbuf.data(), rbuf.data());
     }
 }
 
@@ -413,8 +421,8 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
 {
     checkBatch("multiply", batch, x, y);
     const Impl& d = *m_impl;
-    // Inputs are transformed a few rows at a time, so scratch memory stays small for any batch.
-    constexpr std::int64_t kChunk = 4;
+    // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
+    constexpr std::int64_t kChunk = kForwardChunk;
     if (d.kernel == CirculantKernel::Fft) {
         AlignedVector<float> xs(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowX));
         for (std::int64_t b = 0; b < batch; b += kChunk) {
