@@ -1,0 +1,194 @@
+// Model-level behaviour: graphs with branches, concurrent inference and training passes from
+// several threads, chunked/parallel inference equal to one sequential pass, per-layer timing,
+// parameters / currentSpec round trip, and errors for invalid specs.
+
+#include <QTest>
+
+#include <thread>
+
+#include "NnTestUtil.h"
+#include "TestSupport.h"
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "nn/Model.h"
+
+using namespace circnn;
+using circnn::test::randomTensor;
+using circnn::test::SpecBuilder;
+
+namespace {
+
+// A small residual CNN with a Concatenate branch and a block-circulant layer.
+ModelSpec branchyNet()
+{
+    SpecBuilder b({8, 8, 3}, "branchy");
+    LayerSpec& c1 = b.conv(3, 8, 3, 3, ActivationKind::Relu);
+    c1.padding = Padding::Same;
+    c1.name = "c1";
+    LayerSpec& c2 = b.conv(8, 8, 3, 3, ActivationKind::Linear);
+    c2.padding = Padding::Same;
+    c2.name = "c2";
+    test::makeCirculant(c2, 8, 4, 3);
+    b.simple(LayerKind::Add, {"c1", "c2"}).name = "res";
+    LayerSpec& p = b.simple(LayerKind::MaxPooling2D);
+    p.kernelH = p.kernelW = p.strideH = p.strideW = 2;
+    p.name = "pool";
+    b.conv(8, 4, 1, 1, ActivationKind::Tanh, {"pool"}).name = "side";
+    b.simple(LayerKind::Concatenate, {"pool", "side"}).name = "cat";
+    b.simple(LayerKind::GlobalAveragePooling2D);
+    b.dense(12, 5, ActivationKind::Softmax).name = "out";
+    return b.done();
+}
+
+bool bitEqual(const Tensor& a, const Tensor& b)
+{
+    return a.shape() == b.shape() && std::equal(a.data(), a.data() + a.size(), b.data());
+}
+
+} // namespace
+
+class TestModel : public QObject {
+    Q_OBJECT
+private slots:
+    void branchesAndChunking()
+    {
+        const Model m(branchyNet());
+        QCOMPARE(m.inputShape(), (Shape{8, 8, 3}));
+        QCOMPARE(m.outputShape(), (Shape{5}));
+        const Tensor x = randomTensor({77, 8, 8, 3}, 5);
+        const Tensor all = m.forward(x);
+        // Each sample alone must give the same values as inside the (parallel, chunked) batch.
+        for (std::int64_t s : {0, 31, 32, 76}) {
+            Tensor one({1, 8, 8, 3});
+            std::copy_n(x.data() + s * 192, 192, one.data());
+            const Tensor y = m.forward(one);
+            CIRCNN_COMPARE_VECTORS(y.data(), all.data() + s * 5, 5, 1e-6, "sample " << s);
+        }
+        // Probabilities sum to one.
+        for (std::int64_t s = 0; s < 77; ++s) {
+            double sum = 0;
+            for (int i = 0; i < 5; ++i)
+                sum += all[s * 5 + i];
+            QVERIFY(std::abs(sum - 1) < 1e-5);
+        }
+    }
+
+    void threadCountDoesNotChangeResults()
+    {
+        const Model m(branchyNet());
+        const Tensor x = randomTensor({100, 8, 8, 3}, 6);
+        setWorkerCount(1);
+        const Tensor serial = m.forward(x);
+        setWorkerCount(4);
+        const Tensor parallel = m.forward(x);
+        setWorkerCount(0);
+        QVERIFY(bitEqual(serial, parallel));
+    }
+
+    void concurrentForwardAndTraining()
+    {
+        const Model m(branchyNet());
+        const Tensor x = randomTensor({20, 8, 8, 3}, 7);
+        const Tensor expected = m.forward(x);
+        ForwardCache refCache;
+        std::mt19937 refRng(3);
+        const Tensor refOut = m.forwardTrain(x, refCache, refRng, true);
+        const Tensor g = randomTensor(refOut.shape(), 8);
+        std::vector<Tensor> refGrads;
+        m.backward(refCache, g, refGrads);
+
+        constexpr int kThreads = 4;
+        std::vector<Tensor> outs(kThreads), trainOuts(kThreads);
+        std::vector<std::vector<Tensor>> grads(kThreads);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&, t] {
+                for (int rep = 0; rep < 3; ++rep) {
+                    outs[t] = m.forward(x);
+                    ForwardCache cache;
+                    std::mt19937 rng(3);
+                    trainOuts[t] = m.forwardTrain(x, cache, rng, true);
+                    m.backward(cache, g, grads[t]);
+                }
+            });
+        for (auto& th : threads)
+            th.join();
+        for (int t = 0; t < kThreads; ++t) {
+            QVERIFY(bitEqual(outs[t], expected));
+            QVERIFY(bitEqual(trainOuts[t], refOut));
+            QCOMPARE(grads[t].size(), refGrads.size());
+            for (std::size_t p = 0; p < refGrads.size(); ++p)
+                QVERIFY(bitEqual(grads[t][p], refGrads[p]));
+        }
+    }
+
+    void timings()
+    {
+        const Model m(branchyNet());
+        std::vector<LayerTiming> t;
+        m.forward(randomTensor({40, 8, 8, 3}, 9), t);
+        QCOMPARE(t.size(), m.spec().layers.size());
+        QCOMPARE(t[1].name, std::string("c1"));
+        double total = 0;
+        for (const auto& l : t) {
+            QVERIFY(l.seconds >= 0);
+            total += l.seconds;
+        }
+        QVERIFY(total > 0);
+    }
+
+    void parametersAndCurrentSpec()
+    {
+        Model m(branchyNet());
+        std::vector<ParameterRef> params = m.parameters();
+        // c1 kernel+bias, c2 vectors+bias, side kernel+bias, out kernel+bias.
+        QCOMPARE(params.size(), std::size_t(8));
+        QCOMPARE(params[0].layer, std::string("c1"));
+        QCOMPARE(params[0].role, std::string("kernel"));
+        QCOMPARE(params[2].role, std::string("vectors"));
+        QCOMPARE(params[2].values.size(), std::size_t(3 * 3 * 2 * 2 * 4));
+        const Tensor x = randomTensor({4, 8, 8, 3}, 10);
+        const Tensor before = m.forward(x);
+        for (float& v : params[2].values)
+            v *= 0.5f;
+        m.parametersChanged();
+        const Tensor after = m.forward(x);
+        QVERIFY(!bitEqual(before, after));
+        // currentSpec carries the changed vectors and rebuilds an identical model.
+        const ModelSpec cur = m.currentSpec();
+        QCOMPARE(cur.find("c2")->circulant->vectors[0], m.spec().find("c2")->circulant->vectors[0] * 0.5f);
+        QVERIFY(bitEqual(Model(cur).forward(x), after));
+    }
+
+    void invalidSpecs()
+    {
+        {
+            ModelSpec s = branchyNet();
+            s.layers[1].kernel = Tensor({3, 3, 2, 8}); // wrong C_in
+            QVERIFY_THROWS_EXCEPTION(ShapeError, Model{s});
+        }
+        {
+            ModelSpec s = branchyNet();
+            s.layers.back().inputs = {"nonexistent"};
+            QVERIFY_THROWS_EXCEPTION(Error, Model{s});
+        }
+        {
+            ModelSpec s = branchyNet();
+            s.find("c2")->circulant->vectors[3] = NAN;
+            try {
+                Model m(s);
+                QFAIL("expected an Error");
+            } catch (const Error& e) {
+                QVERIFY2(std::string(e.what()).find("c2") != std::string::npos, e.what());
+            }
+        }
+        {
+            ModelSpec s;
+            s.name = "empty";
+            QVERIFY_THROWS_EXCEPTION(Error, Model{s});
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestModel)
+#include "TestModel.moc"
