@@ -239,9 +239,11 @@ ModelSpec read(const std::string& path)
         m.outputs = arch.at("outputs").get<std::vector<std::string>>();
         for (const auto& lj : arch.at("layers"))
             m.layers.push_back(layerFromJson(lj, path));
-        if (auto planText = h5::readString(f, f.id(), "plan", "/"))
-            for (const auto& [name, k] : parse(*planText, path, "plan").items())
-                m.plan.blockSize[name] = k.get<std::int64_t>();
+        if (auto planText = h5::readString(f, f.id(), "plan", "/")) {
+            const json plan = parse(*planText, path, "plan");
+            for (auto it = plan.begin(); it != plan.end(); ++it)
+                m.plan.blockSize[it.key()] = it.value().get<std::int64_t>();
+        }
         if (auto provText = h5::readString(f, f.id(), "provenance", "/"))
             m.provenance = provenanceFromJson(parse(*provText, path, "provenance"));
         for (std::size_t i = 0; i < m.layers.size(); ++i) {
