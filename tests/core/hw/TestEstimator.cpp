@@ -119,8 +119,13 @@ ModelSpec stack(std::int64_t width, int layers)
     ModelSpec m;
     m.name = "stack";
     m.layers.push_back(input("in", {width}));
-    for (int i = 0; i < layers; ++i)
-        m.layers.push_back(dense("d" + std::to_string(i), i ? "d" + std::to_string(i - 1) : "in", width));
+    std::string previous = "in";
+    for (int i = 0; i < layers; ++i) {
+        std::string name = "d";
+        name.append(std::to_string(i));
+        m.layers.push_back(dense(name, previous, width));
+        previous = name;
+    }
     return finish(m);
 }
 
