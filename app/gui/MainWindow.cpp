@@ -254,6 +254,17 @@ void MainWindow::showLayer(int row)
     }
 }
 
+void MainWindow::selectLayer(const QString& name)
+{
+    for (int row = 0; row < m_layers->rowCount(); ++row)
+        if (m_layers->item(row, 0) && m_layers->item(row, 0)->text() == name) {
+            m_layers->selectRow(row);
+            m_layers->setCurrentCell(row, 0);
+            showLayer(row);
+            return;
+        }
+}
+
 void MainWindow::addRecentFile(const QString& path)
 {
     QSettings settings;

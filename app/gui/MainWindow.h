@@ -36,6 +36,9 @@ public:
     // Starts loading a model file in the background; errors go to a dialog and the status bar.
     void openModel(const QString& path);
 
+    // Selects the layer with this name in the table (no-op if absent).
+    void selectLayer(const QString& name);
+
     // For tests and automation.
     bool isLoading() const { return m_loader.isRunning(); }
     const ModelSpec* model() const { return m_model.get(); }

@@ -1,6 +1,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QTimer>
 
 #include "MainWindow.h"
 
@@ -17,11 +18,36 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument("model", "Model file to open (.h5, .keras, .circnn.h5).", "[model]");
+    QCommandLineOption screenshot("screenshot",
+                                  "Open the model, save a PNG of the window to <file>, and exit (for docs).",
+                                  "file");
+    QCommandLineOption layer("select-layer", "Select the layer with this name after opening.", "name");
+    parser.addOption(screenshot);
+    parser.addOption(layer);
     parser.process(app);
 
     circnn::gui::MainWindow window;
     window.show();
+    const QString shotPath = parser.value(screenshot);
+    const QString layerName = parser.value(layer);
+    auto finish = [&] {
+        if (!layerName.isEmpty())
+            window.selectLayer(layerName);
+        if (!shotPath.isEmpty()) {
+            QTimer::singleShot(300, &window, [&] {
+                const bool ok = window.grab().save(shotPath);
+                QApplication::exit(ok ? 0 : 1);
+            });
+        }
+    };
+    QObject::connect(&window, &circnn::gui::MainWindow::modelLoaded, &window, finish);
+    QObject::connect(&window, &circnn::gui::MainWindow::modelLoadFailed, &window, [&] {
+        if (!shotPath.isEmpty())
+            QApplication::exit(1);
+    });
     if (!parser.positionalArguments().isEmpty())
         window.openModel(parser.positionalArguments().front());
+    else if (!shotPath.isEmpty())
+        finish();
     return QApplication::exec();
 }
