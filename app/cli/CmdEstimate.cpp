@@ -68,7 +68,7 @@ void printEstimate(std::ostream& out, const hw::Estimate& e)
         << "model " << e.model << " | platform " << e.platform << " (" << e.platformKind << ") | precision "
         << hw::precisionKey(e.precision) << " | batch " << e.batch << " | dense vs " << c.label << "\n\n";
 
-    const std::vector<int> w{14, 8, 4, 11, 11, 10, 10, 6, 12, 12, 10, 10, 12};
+    const std::vector<int> w{16, 12, 4, 11, 11, 10, 10, 6, 12, 12, 10, 10, 12};
     printRow(out, {"layer", "kind", "k", "Mops dense", "Mops bc", "KiB dense", "KiB bc", "chip", "us dense",
                    "us bc", "uJ dense", "uJ bc", "bound bc"},
              w);
