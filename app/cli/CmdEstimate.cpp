@@ -152,7 +152,7 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
              "  circnn estimate model.h5 --platform xcku060 --plan plan.json --json\n"
              "  circnn estimate --platform xcku060 --write-platform my-board.json   (then edit and pass the file)\n"
              "Platforms: CIRCNN_PLATFORM_DIR names a folder of <name>.json files that override and extend the "
-             "built-in presets.");
+             "built-in presets.\n");
     if (!p.parse(args, out))
         return 0;
 
