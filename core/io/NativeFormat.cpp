@@ -9,6 +9,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "io/Hdf5.h"
+#include "model/ShapeInference.h"
 
 namespace circnn::native {
 
@@ -160,6 +161,12 @@ bool isNative(const std::string& path)
 
 void write(const ModelSpec& model, const std::string& path)
 {
+    ModelSpec checked = model;
+    try {
+        inferShapes(checked);
+    } catch (const ShapeError& e) {
+        throw Error(path + ": cannot write an inconsistent model: " + e.what());
+    }
     json arch;
     arch["name"] = model.name;
     arch["inputs"] = model.inputs;
