@@ -59,6 +59,9 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     p.option("k", "K", "Block size for every eligible Dense/Conv2D layer.", "", 'k');
     p.option("plan", "FILE", "JSON plan: {\"layer_name\": K, ...} (overrides -k per layer).");
     p.flag("convert-output", "Also convert the output layer (it stays dense by default).");
+    p.option("distill", "A", "Knowledge distillation from the original model: the training targets are "
+                             "(1-A)*label + A*original model's probabilities (0 = labels only).", "0.5");
+    p.option("temperature", "T", "Distillation temperature (soft targets softmax(logits/T)).", "1");
     addTrainingOptions(p, "5");
     p.epilog("With --test, prints the test accuracy of the original model, of the projection alone (no\n"
              "retraining) and of the fine-tuned model. Example:\n"
@@ -96,13 +99,21 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     nlohmann::json originalJson, projectedJson, finetunedJson;
     {
         const Model before(original);
-        data = loadTrainingData(p, before.inputShape());
+        data = loadTrainingData(p, before.inputShape(), &options.imageShape);
         haveTest = loadTestData(p, before.inputShape(), test);
         if (haveTest) {
             originalJson = evaluationToJson(evaluate(before, test));
             projectedJson = evaluationToJson(evaluate(Model(converted.model), test));
         }
     }
+    const double distill = p.getDouble("distill");
+    if (!(distill >= 0 && distill <= 1))
+        throw ArgError("--distill must be in [0, 1], got " + p.get("distill"));
+    options.teacher = &original;
+    options.distillation = distill;
+    options.temperature = p.getDouble("temperature");
+    if (!(options.temperature > 0))
+        throw ArgError("--temperature must be > 0, got " + p.get("temperature"));
     TrainResult result = trainModel(converted.model, data, options);
     for (const std::string& w : result.warnings)
         warnings.push_back(w);

@@ -79,7 +79,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
         initial = readModel(sourcePath);
     }
 
-    Dataset data = loadTrainingData(p, Model(initial).inputShape());
+    Dataset data = loadTrainingData(p, Model(initial).inputShape(), &options.imageShape);
     TrainResult result = trainModel(initial, data, options);
     for (const std::string& w : result.warnings)
         warnings.push_back(w);

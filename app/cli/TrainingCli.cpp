@@ -59,6 +59,7 @@ void addTrainingOptions(ArgParser& p, const std::string& defaultEpochs)
         .option("batch", "N", "Mini-batch size.", "64")
         .option("val-split", "F", "Fraction of the training data held out for validation (seeded); the "
                                   "best epoch by validation accuracy is kept.", "0.1")
+        .option("augment-shift", "P", "Shift training images by up to P pixels at random (0 = off).", "0")
         .option("seed", "S", "Seed for initialisation, shuffling, split and dropout.", "1")
         .option("test", "FILE", "Evaluate the result on this labelled dataset (same formats as --data).")
         .option("test-labels", "FILE", "IDX labels file for --test (default: derived).")
@@ -96,6 +97,10 @@ TrainOptions trainOptionsFromArgs(const ArgParser& p, std::ostream& out, std::os
     if (seed < 0 || seed > 0xffffffffLL)
         throw ArgError("--seed must be in [0, 4294967295], got " + p.get("seed"));
     o.seed = static_cast<std::uint32_t>(seed);
+    const std::int64_t shift = p.getInt("augment-shift");
+    if (shift < 0 || shift > 1000)
+        throw ArgError("--augment-shift must be in [0, 1000], got " + p.get("augment-shift"));
+    o.augmentShift = static_cast<int>(shift);
 
     const bool json = p.given("json");
     if (isatty(STDERR_FILENO)) {
@@ -131,7 +136,7 @@ TrainOptions trainOptionsFromArgs(const ArgParser& p, std::ostream& out, std::os
     return o;
 }
 
-Dataset loadTrainingData(const ArgParser& p, const Shape& inputShape)
+Dataset loadTrainingData(const ArgParser& p, const Shape& inputShape, Shape* imageShape)
 {
     if (!p.given("data"))
         throw ArgError("--data is required (the training images)");
@@ -142,6 +147,15 @@ Dataset loadTrainingData(const ArgParser& p, const Shape& inputShape)
     if (d.limit < 0)
         throw ArgError("--limit must be >= 0");
     Dataset data = readDataset(p.get("data"), d);
+    if (imageShape) {
+        const Shape& s = data.images.shape();
+        if (s.size() == 3)
+            *imageShape = {s[1], s[2], 1};
+        else if (s.size() == 4)
+            *imageShape = {s[1], s[2], s[3]};
+        else
+            imageShape->clear();
+    }
     fitDatasetToInput(data, inputShape);
     return data;
 }

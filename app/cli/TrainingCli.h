@@ -25,8 +25,9 @@ void addTrainingOptions(ArgParser& parser, const std::string& defaultEpochs);
 // a one-line status on stderr when stderr is a terminal, per-epoch lines on `out` unless --json.
 TrainOptions trainOptionsFromArgs(const ArgParser& parser, std::ostream& out, std::ostream& err);
 
-// Reads --data (with --labels / --limit) shaped for `inputShape`.
-Dataset loadTrainingData(const ArgParser& parser, const Shape& inputShape);
+// Reads --data (with --labels / --limit) shaped for `inputShape`; `imageShape` (optional)
+// receives the (H, W, C) layout of the samples as stored (empty when they are not images).
+Dataset loadTrainingData(const ArgParser& parser, const Shape& inputShape, Shape* imageShape = nullptr);
 // Reads --test (with --test-labels) if given; returns false otherwise.
 bool loadTestData(const ArgParser& parser, const Shape& inputShape, Dataset& test);
 

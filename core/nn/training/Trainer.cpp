@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 
 #include "common/Error.h"
@@ -33,6 +34,32 @@ Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indice
         std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample,
                     images.data() + indices[i] * sample, sizeof(float) * static_cast<std::size_t>(sample));
     return batch;
+}
+
+// Shifts every sample of `batch` (rows of H·W·C values, HWC order) by a random offset in
+// [−shift, shift]² with zero fill.
+void shiftBatch(Tensor& batch, const Shape& image, int shift, std::mt19937& rng)
+{
+    const std::int64_t h = image[0], w = image[1], c = image[2], sample = h * w * c;
+    std::vector<float> tmp(static_cast<std::size_t>(sample));
+    const std::uint32_t span = static_cast<std::uint32_t>(2 * shift + 1);
+    for (std::int64_t i = 0; i < batch.dim(0); ++i) {
+        const int dy = static_cast<int>(rng() % span) - shift, dx = static_cast<int>(rng() % span) - shift;
+        float* x = batch.data() + i * sample;
+        std::fill(tmp.begin(), tmp.end(), 0.0f);
+        for (std::int64_t y = 0; y < h; ++y) {
+            const std::int64_t sy = y - dy;
+            if (sy < 0 || sy >= h)
+                continue;
+            for (std::int64_t xx = 0; xx < w; ++xx) {
+                const std::int64_t sx = xx - dx;
+                if (sx < 0 || sx >= w)
+                    continue;
+                std::copy_n(x + (sy * w + sx) * c, c, tmp.data() + (y * w + xx) * c);
+            }
+        }
+        std::copy(tmp.begin(), tmp.end(), x);
+    }
 }
 
 Dataset subset(const Dataset& data, const std::vector<std::int64_t>& indices)
@@ -89,6 +116,28 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         result.warnings.push_back("validation split " + std::to_string(options.validationSplit) +
                                   " of " + std::to_string(n) + " samples is empty; the best epoch is chosen by training accuracy");
 
+    std::unique_ptr<Model> teacher;
+    if (options.teacher && options.distillation > 0) {
+        if (!(options.distillation <= 1))
+            throw Error("training: distillation weight must be in [0, 1], found " + std::to_string(options.distillation));
+        teacher = std::make_unique<Model>(*options.teacher);
+        if (shapeSize(teacher->outputShape()) != classes || teacher->inputShape() != model.inputShape())
+            throw ShapeError("training: teacher model '" + options.teacher->name + "' maps " +
+                             shapeToString(teacher->inputShape()) + " to " + shapeToString(teacher->outputShape()) +
+                             ", the student " + shapeToString(model.inputShape()) + " to " +
+                             shapeToString(model.outputShape()));
+    }
+    const bool teacherSoftmax = options.teacher && !options.teacher->outputs.empty() &&
+                                options.teacher->find(options.teacher->outputs.front()) &&
+                                options.teacher->find(options.teacher->outputs.front())->activation == ActivationKind::Softmax;
+
+    Shape image = options.imageShape.empty() ? sampleShape : options.imageShape;
+    if (options.augmentShift < 0)
+        throw Error("training: augmentation shift must be >= 0, found " + std::to_string(options.augmentShift));
+    if (options.augmentShift > 0 && (image.size() != 3 || shapeSize(image) != shapeSize(sampleShape)))
+        throw ShapeError("training: shift augmentation needs images (H, W, C) of " +
+                         std::to_string(shapeSize(sampleShape)) + " values, found image shape " + shapeToString(image));
+
     Optimizer optimizer(options.optimizer);
     std::vector<ParameterRef> params = model.parameters();
     if (params.empty())
@@ -134,11 +183,26 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     std::seed_seq seq{options.seed, static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(b),
                                       static_cast<std::uint32_t>(s)};
                     std::mt19937 rng(seq);
+                    if (options.augmentShift > 0) {
+                        std::seed_seq augSeq{options.seed, static_cast<std::uint32_t>(epoch),
+                                             static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), 0xa11u};
+                        std::mt19937 augRng(augSeq);
+                        shiftBatch(x, image, options.augmentShift, augRng);
+                    }
                     Tensor out = model.forwardTrain(x, caches[s], rng, true);
                     const Shape outShape = out.shape();
                     out.reshape({static_cast<std::int64_t>(hi - lo), classes});
                     Tensor grad;
-                    shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale);
+                    Tensor soft;
+                    if (teacher) {
+                        soft = teacher->forward(x);
+                        soft.reshape({static_cast<std::int64_t>(hi - lo), classes});
+                        if (!teacherSoftmax)
+                            softmaxRows(soft);
+                        softenRows(soft, options.temperature);
+                    }
+                    shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale, teacher ? &soft : nullptr,
+                                                       options.distillation, options.temperature);
                     grad.reshape(outShape);
                     model.backward(caches[s], grad, shardGrads[s]);
                 }

@@ -45,6 +45,18 @@ struct TrainOptions {
     ScheduleOptions schedule;
     double validationSplit = 0.1;   // fraction in [0, 1) held out for validation
     std::uint32_t seed = 1;         // shuffling, split, dropout masks
+    // Knowledge distillation (optional): a teacher model's output probabilities (inference mode)
+    // are mixed into the targets with weight `distillation` in [0, 1] (see softmaxCrossEntropy).
+    // Used by fine-tuning with the original dense model as teacher.
+    const ModelSpec* teacher = nullptr;
+    double distillation = 0.0;
+    double temperature = 1.0;      // distillation temperature T (> 0)
+    // Data augmentation (optional): every training sample is shifted by a random (dy, dx) in
+    // [−augmentShift, augmentShift]² pixels (zero fill), drawn from the seed. `imageShape` (H, W, C)
+    // says how a sample's values are laid out (needed when the model input is flat, e.g. 784);
+    // empty = the sample shape, which must then be (H, W, C).
+    int augmentShift = 0;
+    Shape imageShape;
     // Cancellation and progress: (batches done, total batches of the run); false cancels
     // (Cancelled is thrown after the current batch).
     ProgressFn progress;
