@@ -28,6 +28,13 @@ std::string outputWeightedLayer(const ModelSpec& spec)
 
 } // namespace
 
+BlockSizeChoice blockSizeChoiceFromPlan(const ConversionPlan& plan)
+{
+    BlockSizeChoice c;
+    c.perLayer = plan.blockSize;
+    return c;
+}
+
 std::map<std::string, std::int64_t> resolveBlockSizes(const ModelSpec& spec, const BlockSizeChoice& choice,
                                                       std::vector<std::string>& warnings,
                                                       std::map<std::string, std::string>& notes)

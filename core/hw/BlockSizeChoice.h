@@ -19,6 +19,9 @@ struct BlockSizeChoice {
     bool includeOutputLayer = false;              // defaultK skips the model's output layer unless set
 };
 
+// A plan as ModelSpec stores it (layer → k): every named layer at its k, nothing by default.
+BlockSizeChoice blockSizeChoiceFromPlan(const ConversionPlan& plan);
+
 // The block size of each Dense/Conv2D layer of `spec` (call inferShapes first) under `choice`:
 // - a layer already block-circulant in the spec keeps its own k (a different request is a warning);
 // - perLayer entries apply to the named layer (unknown names, layers without weights and k < 1

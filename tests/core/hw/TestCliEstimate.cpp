@@ -100,6 +100,28 @@ private slots:
         QVERIFY2(r.code == 0, r.err.c_str());
     }
 
+    void modelFileFromShared()
+    {
+        CIRCNN_REQUIRE_SHARED();
+        const auto model = test::sharedDir() / "models" / "cnn_keras3.1.1_moonflower2022.keras";
+        if (!std::filesystem::exists(model))
+            QSKIP("sample CNN not in ../shared/models");
+        const Run r = run({"estimate", model.string(), "--platform", "xcku060", "-k", "8", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const auto j = nlohmann::json::parse(r.out);
+        int convLayers = 0, converted = 0;
+        for (const auto& l : j.at("block_circulant").at("layers")) {
+            if (l.at("kind") == "Conv2D") {
+                ++convLayers;
+                converted += l.at("k").get<int>() == 8;
+            }
+        }
+        // The first convolution has C_in = 1 (kept dense, with a note); the next one converts.
+        QVERIFY(convLayers >= 2);
+        QVERIFY(converted >= 1 && converted < convLayers);
+        QVERIFY(j.at("storage_reduction").get<double>() > 1);
+    }
+
     void errorsAreOneClearLine()
     {
         Run r = run({"estimate", "64-10", "--platform", "no-such-board"});

@@ -509,6 +509,19 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ShapeError, resolveBlockSizes(m, c, warnings, notes));
     }
 
+    void conversionPlanAsChoice()
+    {
+        const ModelSpec m = parseSpecString("64-32-32-10");
+        ConversionPlan plan;
+        plan.blockSize = {{"fc1", 8}, {"fc3", 2}};
+        EstimateOptions o;
+        o.blocks = blockSizeChoiceFromPlan(plan);
+        const Estimate e = estimateModel(m, builtinPlatforms().front(), o);
+        QCOMPARE(e.circulant.layers[1].blockSize, std::int64_t(8));
+        QCOMPARE(e.circulant.layers[2].blockSize, std::int64_t(1));
+        QCOMPARE(e.circulant.layers[3].blockSize, std::int64_t(2));  // named: the output layer too
+    }
+
     void layersAlreadyBlockCirculantKeepTheirK()
     {
         ModelSpec m = stack(64, 2);
