@@ -88,6 +88,8 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     p.option("batch", "B,...", "Batch sizes (1 uses sgemv, more use sgemm).", "1,64");
     p.option("repeat", "N", "Timed samples per figure; the median is reported.", "7");
     p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct for k <= 4).", "auto");
+    p.option("clock", "cpu|wall", "Clock: the benchmark thread's CPU time (robust on a shared machine) or wall time.",
+             "cpu");
     p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache is written before each call).");
     p.epilog("Times are microseconds per call; speedup = dense / circulant. Examples:\n"
              "  circnn bench --quick\n"
@@ -126,6 +128,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     else if (kernel != "auto")
         throw ArgError("bench: --kernel must be auto, fft or direct, got '" + kernel + "'");
     config.cold = p.has("cold");
+    const std::string clock = p.get("clock");
+    if (clock != "cpu" && clock != "wall")
+        throw ArgError("bench: --clock must be cpu or wall, got '" + clock + "'");
+    config.threadCpuClock = clock == "cpu";
 
     const BenchMachine machine = benchMachine();
     const bool json = p.has("json");
@@ -136,9 +142,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
         return os.str();
     };
     if (!json) {
-        out << "block-circulant multiply vs OpenBLAS " << "(single thread; us per call, median of " << config.repeat
-            << ")\n"
-            << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs\n\n";
+        out << "block-circulant multiply vs OpenBLAS (single thread; us per call, " << clock
+            << " clock, median of " << config.repeat << ")\n"
+            << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs; OpenBLAS core "
+            << machine.blasCore << "\n\n";
         const std::vector<std::string> head{"shape", "batch", "k", "kernel", "dense us", "circ us", "speedup",
                                             "dense cold", "circ cold", "cold x", "max diff"};
         std::string line;
@@ -162,8 +169,11 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     });
     if (json) {
         nlohmann::json doc;
-        doc["machine"] = {{"cpu", machine.cpuModel}, {"logical_cpus", machine.logicalCpus}};
-        doc["settings"] = {{"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1}, {"kernel", kernel}};
+        doc["machine"] = {{"cpu", machine.cpuModel},
+                          {"logical_cpus", machine.logicalCpus},
+                          {"openblas_core", machine.blasCore}};
+        doc["settings"] = {{"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1},
+                           {"kernel", kernel},        {"clock", clock}};
         doc["rows"] = nlohmann::json::array();
         for (const auto& r : rows)
             doc["rows"].push_back(rowJson(r, config.cold));

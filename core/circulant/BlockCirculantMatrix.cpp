@@ -17,6 +17,32 @@ namespace {
 // each weight slab many times from cache).
 constexpr std::int64_t kForwardChunk = 16;
 
+// Per-thread scratch for the forward and transposed products: const members stay thread-safe and
+// repeated calls do not allocate. Buffers only grow; contents are never assumed between calls.
+struct Scratch {
+    AlignedVector<float> xs, in, acc, rbuf, split, gs;
+    AlignedVector<float> spec, cbuf;  // complex buffers, 2 floats per bin
+};
+
+Scratch& scratch()
+{
+    thread_local Scratch s;
+    return s;
+}
+
+template <typename T>
+T* ensure(AlignedVector<T>& v, std::int64_t n)
+{
+    if (static_cast<std::int64_t>(v.size()) < n)
+        v.resize(static_cast<std::size_t>(n));
+    return v.data();
+}
+
+fftwf_complex* ensureComplex(AlignedVector<float>& v, std::int64_t n)
+{
+    return reinterpret_cast<fftwf_complex*>(ensure(v, 2 * n));
+}
+
 std::int64_t roundUp(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
 
 std::string shapeText(std::int64_t m, std::int64_t n, std::int64_t k)
@@ -189,25 +215,53 @@ void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blo
     }
 }
 
-// x: rows×n -> xs: rows×rowX expanded spectra.
+// x: rows×n -> xs: rows×rowX expanded spectra (see CirculantKernels.h), written in one pass from
+// FFTW's interleaved output.
 void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t rows, float* xs) const
 {
     const std::int64_t L = kernels::kLanes;
-    AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
-    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
-    AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
+    Scratch& sc = scratch();
+    float* in = ensure(sc.in, rowInQ);
+    fftwf_complex* spec = ensureComplex(sc.spec, rowSpecQ);
+    const std::int64_t fullGroups = slots / L;
     for (std::int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * n;
         for (std::int64_t j = 0; j < q; ++j) {
             const std::int64_t begin = j * k, len = std::min(k, n - begin);
-            std::memcpy(&in[j * kin], xr + begin, sizeof(float) * len);
-            std::fill(&in[j * kin + len], &in[j * kin + k], 0.0f);
+            std::memcpy(in + j * kin, xr + begin, sizeof(float) * len);
+            std::fill(in + j * kin + len, in + j * kin + k, 0.0f);
         }
-        fwdQ->executeR2c(in.data(), spec.data());
-        packRowSpectra(spec.data(), q, split.data());
+        fwdQ->executeR2c(in, spec);
         float* out = xs + r * rowX;
-        std::memset(out, 0, sizeof(float) * rowX);
-        kernels::expandSpectra(split.data(), q, groups, out);
+        for (std::int64_t j = 0; j < q; ++j) {
+            const float* c = reinterpret_cast<const float*>(spec + j * cdist);
+            float* o = out + j * groups * 3 * L;
+            std::int64_t v = 0;
+            for (; v < fullGroups; ++v) {
+                float* t = o + v * 3 * L;
+                const float* cv = c + v * 2 * L;
+                for (std::int64_t l = 0; l < L; ++l) {
+                    t[l] = cv[2 * l];
+                    t[L + l] = cv[2 * l + 1];
+                    t[2 * L + l] = cv[2 * l];
+                }
+            }
+            for (; v < groups; ++v) {
+                float* t = o + v * 3 * L;
+                for (std::int64_t l = 0; l < L; ++l) {
+                    const std::int64_t s = v * L + l;
+                    const float re = s < slots ? c[2 * s] : 0.0f, im = s < slots ? c[2 * s + 1] : 0.0f;
+                    t[l] = re;
+                    t[L + l] = im;
+                    t[2 * L + l] = re;
+                }
+            }
+            // Packed lane: (DC, Nyquist) multiply component-wise.
+            o[L] = 0.0f;
+            o[2 * L] = (k % 2 == 0) ? c[k] : 0.0f;
+        }
+        if (rowX > q * groups * 3 * L)
+            std::fill(out + q * groups * 3 * L, out + rowX, 0.0f);
     }
 }
 
@@ -216,14 +270,15 @@ void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_
     const std::int64_t accStride = p * groups * 2 * kernels::kLanes;
     // Row chunks bound the accumulator memory for large batches.
     const std::int64_t chunk = std::min<std::int64_t>(rows, kForwardChunk);
-    AlignedVector<float> acc(static_cast<std::size_t>(chunk * accStride));
-    AlignedVector<fftwf_complex> cbuf(static_cast<std::size_t>(rowSpecP));
-    AlignedVector<float> rbuf(static_cast<std::size_t>(rowInP));
+    Scratch& sc = scratch();
+    float* acc = ensure(sc.acc, chunk * accStride);
+    fftwf_complex* cbuf = ensureComplex(sc.cbuf, rowSpecP);
+    float* rbuf = ensure(sc.rbuf, rowInP);
     for (std::int64_t r0 = 0; r0 < rows; r0 += chunk) {
         const std::int64_t n0 = std::min(chunk, rows - r0);
-        kernels::forwardRows(spectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, acc.data(), accStride);
+        kernels::forwardRows(spectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, acc, accStride);
         for (std::int64_t r = 0; r < n0; ++r)
-            inverseRow(acc.data() + r * accStride, p, *invP, y + (r0 + r) * m, m, cbuf.data(), rbuf.data());
+            inverseRow(acc + r * accStride, p, *invP, y + (r0 + r) * m, m, cbuf, rbuf);
     }
 }
 
@@ -338,11 +393,17 @@ std::vector<float> BlockCirculantMatrix::toDense() const
 {
     const Impl& d = *m_impl;
     std::vector<float> dense(static_cast<std::size_t>(d.m * d.n));
-    for (std::int64_t r = 0; r < d.m; ++r)
-        for (std::int64_t c = 0; c < d.n; ++c) {
-            const std::int64_t i = r / d.k, j = c / d.k;
-            dense[r * d.n + c] = d.vectors[(i * d.q + j) * d.k + ((r % d.k) - (c % d.k) + d.k) % d.k];
+    for (std::int64_t r = 0; r < d.m; ++r) {
+        const std::int64_t i = r / d.k, rr = r % d.k;
+        float* row = dense.data() + r * d.n;
+        for (std::int64_t j = 0; j < d.q; ++j) {
+            const float* w = d.vectors.data() + (i * d.q + j) * d.k;
+            const std::int64_t c0 = j * d.k, cols = std::min(d.k, d.n - c0);
+            // Entry (rr, cc) of the block is w[(rr − cc) mod k].
+            for (std::int64_t cc = 0; cc < cols; ++cc)
+                row[c0 + cc] = w[cc <= rr ? rr - cc : rr - cc + d.k];
         }
+    }
     return dense;
 }
 
@@ -424,11 +485,11 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
     // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
     constexpr std::int64_t kChunk = kForwardChunk;
     if (d.kernel == CirculantKernel::Fft) {
-        AlignedVector<float> xs(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowX));
+        float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
         for (std::int64_t b = 0; b < batch; b += kChunk) {
             const std::int64_t rows = std::min(kChunk, batch - b);
-            d.transformInputRows(x + b * d.n, rows, xs.data());
-            d.forwardFromSpectra(xs.data(), rows, y + b * d.m);
+            d.transformInputRows(x + b * d.n, rows, xs);
+            d.forwardFromSpectra(xs, rows, y + b * d.m);
         }
     } else {
         AlignedVector<float> xc(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowXc));
@@ -467,24 +528,25 @@ void BlockCirculantMatrix::multiplyTransposed(const float* g, float* x, std::int
         return;
     }
     const std::int64_t L = kernels::kLanes;
-    AlignedVector<float> in(static_cast<std::size_t>(d.rowInP), 0.0f);
-    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(std::max(d.rowSpecP, d.rowSpecQ)));
-    AlignedVector<float> split(static_cast<std::size_t>(d.p * d.groups * 2 * L));
-    AlignedVector<float> gs(static_cast<std::size_t>(d.p * d.groups * 3 * L));
-    AlignedVector<float> acc(static_cast<std::size_t>(d.q * d.groups * 2 * L));
-    AlignedVector<float> rbuf(static_cast<std::size_t>(d.rowInQ));
+    Scratch& sc = scratch();
+    float* in = ensure(sc.in, d.rowInP);
+    fftwf_complex* spec = ensureComplex(sc.spec, std::max(d.rowSpecP, d.rowSpecQ));
+    float* split = ensure(sc.split, d.p * d.groups * 2 * L);
+    float* gs = ensure(sc.gs, d.p * d.groups * 3 * L);
+    float* acc = ensure(sc.acc, d.q * d.groups * 2 * L);
+    float* rbuf = ensure(sc.rbuf, d.rowInQ);
     for (std::int64_t b = 0; b < batch; ++b) {
         const float* gr = g + b * d.m;
         for (std::int64_t i = 0; i < d.p; ++i) {
             const std::int64_t begin = i * d.k, len = std::min(d.k, d.m - begin);
-            std::memcpy(&in[i * d.kin], gr + begin, sizeof(float) * len);
-            std::fill(&in[i * d.kin + len], &in[i * d.kin + d.k], 0.0f);
+            std::memcpy(in + i * d.kin, gr + begin, sizeof(float) * len);
+            std::fill(in + i * d.kin + len, in + i * d.kin + d.k, 0.0f);
         }
-        d.fwdP->executeR2c(in.data(), spec.data());
-        d.packRowSpectra(spec.data(), d.p, split.data());
-        kernels::expandConjugateSpectra(split.data(), d.p, d.groups, gs.data());
-        kernels::transposedRow(d.spectra.data(), gs.data(), d.p, d.q, d.groups, acc.data());
-        d.inverseRow(acc.data(), d.q, *d.invQ, x + b * d.n, d.n, spec.data(), rbuf.data());
+        d.fwdP->executeR2c(in, spec);
+        d.packRowSpectra(spec, d.p, split);
+        kernels::expandConjugateSpectra(split, d.p, d.groups, gs);
+        kernels::transposedRow(d.spectra.data(), gs, d.p, d.q, d.groups, acc);
+        d.inverseRow(acc, d.q, *d.invQ, x + b * d.n, d.n, spec, rbuf);
     }
 }
 

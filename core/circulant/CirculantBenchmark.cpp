@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <thread>
+#include <ctime>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/AlignedAllocator.h"
@@ -22,6 +23,20 @@ using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
+// The clock figures are taken with: wall time, or CPU time of the calling thread (robust when
+// other processes share the cores: time-slices given to them are not counted).
+bool g_threadCpuClock = true;
+
+double now()
+{
+    if (g_threadCpuClock) {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    }
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
 double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
@@ -33,16 +48,16 @@ double median(std::vector<double> v)
 double timeWarm(const std::function<void()>& f, int repeat, double minSample)
 {
     f();  // warm-up (first touch, lazy initialisation)
-    auto t0 = Clock::now();
+    double t0 = now();
     f();
-    const double once = std::max(seconds(t0, Clock::now()), 1e-7);
+    const double once = std::max(now() - t0, 1e-7);
     const int iters = std::max(1, static_cast<int>(std::ceil(minSample / once)));
     std::vector<double> samples;
     for (int r = 0; r < repeat; ++r) {
-        t0 = Clock::now();
+        t0 = now();
         for (int i = 0; i < iters; ++i)
             f();
-        samples.push_back(seconds(t0, Clock::now()) / iters);
+        samples.push_back((now() - t0) / iters);
     }
     return median(samples);
 }
@@ -69,9 +84,9 @@ double timeCold(const std::function<void()>& f, int repeat, CacheFlusher& flushe
     std::vector<double> samples;
     for (int r = 0; r < repeat; ++r) {
         flusher.flush();
-        const auto t0 = Clock::now();
+        const double t0 = now();
         f();
-        samples.push_back(seconds(t0, Clock::now()));
+        samples.push_back(now() - t0);
     }
     return median(samples);
 }
@@ -100,6 +115,7 @@ BenchMachine benchMachine()
             break;
         }
     m.logicalCpus = static_cast<int>(std::thread::hardware_concurrency());
+    m.blasCore = openblas_get_corename();
     long l3 = -1;
 #ifdef _SC_LEVEL3_CACHE_SIZE
     l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
@@ -116,6 +132,7 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std
         if (b < 1)
             throw ShapeError("bench: batch sizes must be at least 1, got " + std::to_string(b));
     openblas_set_num_threads(1);
+    g_threadCpuClock = config.threadCpuClock;
 
     std::unique_ptr<CacheFlusher> flusher;
     if (config.cold) {

@@ -3,7 +3,8 @@
 // matrix (cblas_sgemv for batch 1, cblas_sgemm otherwise), side by side in one process, both on one
 // thread (OpenBLAS is set to one thread; the engine is single-threaded). Used by `circnn bench`.
 //
-// Times are per call, in microseconds: the median over `repeat` samples, each sample averaging
+// Times are per call, in microseconds, by default of the calling thread's CPU clock (the machine
+// may be shared; time-slices given to other processes are then not counted), else wall clock: the median over `repeat` samples, each sample averaging
 // enough back-to-back calls to last >= ~2 ms (warm: data stays in cache between calls). Cold
 // samples are single calls preceded by writing a buffer larger than the last-level cache, so
 // weights and inputs come from memory.
@@ -30,6 +31,7 @@ struct BenchConfig {
     bool cold = false;       // also measure cold-cache figures
     double minSampleSeconds = 2e-3;
     CirculantKernel kernel = CirculantKernel::Auto;
+    bool threadCpuClock = true;  // time with the thread's CPU clock (default) or the wall clock
     std::uint32_t seed = 1;
 };
 
@@ -50,6 +52,7 @@ struct BenchRow {
 struct BenchMachine {
     std::string cpuModel;
     int logicalCpus = 0;
+    std::string blasCore;  // OpenBLAS kernel family in use (e.g. Haswell, SkylakeX, Prescott)
     std::int64_t lastLevelCacheBytes = 0;
 };
 
