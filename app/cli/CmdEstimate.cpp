@@ -91,7 +91,7 @@ void printEstimate(std::ostream& out, const hw::Estimate& e)
            "uJ per frame)\n\n";
 
     const std::vector<int> tw{30, 14, 14, 10};
-    printRow(out, {"total (estimate)", "dense", "block-circ.", "ratio"}, tw);
+    printRow(out, {"total (estimate)", "dense", "block-circ.", "gain"}, tw);
     auto row = [&](const std::string& name, double dv, double cv, bool showRatio = true, bool invert = false) {
         printRow(out, {name, num(dv), num(cv), showRatio ? (invert ? ratio(cv, dv) : ratio(dv, cv)) : ""}, tw);
     };
