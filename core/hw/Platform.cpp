@@ -1,6 +1,8 @@
 #include "hw/Platform.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>

@@ -292,6 +292,23 @@ private slots:
         }());
     }
 
+    // The tiny dense layer at 8-bit fixed point, by hand: 2 blocks × 4 = 8 multipliers.
+    void handComputedEightBit()
+    {
+        EstimateOptions o;
+        o.precision = Precision::Fixed8;
+        const Estimate e = estimateModel(tinyModel(), tinyPlatform(), o);
+        const LayerEstimate& d = e.dense.layers.at(1);
+        QCOMPARE(e.dense.multipliers, 8.0);
+        QCOMPARE(d.weightBits, 288.0);        // 36 numbers × 8 bit
+        QCOMPARE(d.onchipBits, 384.0);        // 288 + (8 + 4) × 8
+        QCOMPARE(d.computeCycles, 5.0);       // max(32, 40) / 8
+        QCOMPARE(d.onchipCycles, 3.0);        // 384 / 128
+        CHECK_CLOSE(d.energy.computePj, 10.0);    // 32 · 0.25 + 40 · 0.05
+        CHECK_CLOSE(d.energy.onchipPj, 192.0);    // 384 · 0.5
+        CHECK_CLOSE(d.energy.staticPj, 5000.0);   // 0.1 W · 5 cycles / 100 MHz
+    }
+
     // Input(4,4,8) → Conv2D(16, 3×3, valid) → (2,2,16), by hand.
     void handComputedConvLayer()
     {
