@@ -7,6 +7,15 @@
 // All activations are batch first (batch, shape...) with images in NHWC. A layer call works on
 // whatever batch it is given (Model splits batches into chunks). Const members touch no shared
 // mutable state: per-call state goes into the LayerCache the caller owns.
+//
+// Adding a layer type:
+//  1. add the LayerKind (core/model: ModelSpec.h names, ShapeInference.cpp output shape + weight checks);
+//  2. write <Kind>Layer.h/.cpp here: prepare (copy/validate weights with checkFinite), forward,
+//     backward (+ forwardTrain if training differs, parameters/parametersChanged/storeParameters if
+//     it has weights);
+//  3. add it to createLayer() in Layer.cpp;
+//  4. test forward against a naive loop in tests/core/nn/TestLayers.cpp and the gradient against
+//     finite differences in TestGradients.cpp.
 
 #include <cstdint>
 #include <memory>

@@ -5,6 +5,18 @@
 // prepared Model may be shared read-only by any number of threads.
 //
 // Activations are batch first: input (batch, inputShape...), output (batch, outputShape...).
+//
+// Implementation notes:
+// - Layers (core/nn/*Layer.h) run in spec order; branches (Add, Concatenate) follow
+//   LayerSpec::inputs. One model input, one output (spec.outputs[0], else the last layer); layers
+//   that do not lead to the output are not run.
+// - forward() splits the batch into chunks of 32 samples run by parallelFor; each chunk runs the
+//   whole network sequentially, so results do not depend on the thread count. BLAS is made
+//   single-threaded (openblas_set_num_threads(1), process-wide, at the first Model construction) so
+//   worker threads do not oversubscribe the cores.
+// - forwardTrain()/backward() run on the calling thread only (no parallelFor inside): the trainer
+//   calls them from several threads at once, each with its own ForwardCache and sub-batch.
+// - BatchNormalization trains with FROZEN moving statistics (see BatchNormalizationLayer.h).
 
 #include <cstdint>
 #include <memory>
@@ -69,7 +81,9 @@ public:
     // Inference (Dropout is identity, BatchNormalization uses moving statistics). Thread-safe.
     // Parallelises over the batch on all cores unless called from inside a parallel region.
     Tensor forward(const Tensor& input) const;
-    // Same, also adding the time spent per layer to `timings` (one entry per layer, model order).
+    // Same, also adding the time spent per layer to `timings` (one entry per layer, model order;
+    // resized to the layer count if needed). Seconds are summed over worker threads (CPU time), so
+    // on several threads they can exceed the wall time.
     Tensor forward(const Tensor& input, std::vector<LayerTiming>& timings) const;
 
     // ---- training support ----
@@ -78,9 +92,13 @@ public:
     // returned tensor holds the logits (so the loss can use a stable log-softmax).
     Tensor forwardTrain(const Tensor& input, ForwardCache& cache, std::mt19937& rng, bool logits = true) const;
     // Back-propagates dLoss/dOutput (w.r.t. the tensor forwardTrain returned) and writes the
-    // parameter gradients into `gradients` (one tensor per parameters() entry, same sizes; overwritten).
+    // parameter gradients into `gradients` (one tensor per parameters() entry, same sizes; overwritten),
+    // summed over the batch. Throws Error without a preceding forwardTrain() on this cache.
+    // Parameters of layers that do not lead to the output get zero gradients.
     void backward(const ForwardCache& cache, const Tensor& outputGradient, std::vector<Tensor>& gradients) const;
-    // All trainable parameters, in a stable order.
+    // All trainable parameters, in a stable order: layers in spec order; per layer Dense/Conv2D
+    // "kernel" (Keras layout) or "vectors" (block-circulant, CirculantWeights layout), then "bias";
+    // BatchNormalization "gamma", "beta" (those present in the spec).
     std::vector<ParameterRef> parameters();
     // Recomputes derived state (weight spectra) after parameters were changed in place.
     void parametersChanged();
