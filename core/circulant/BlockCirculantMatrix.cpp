@@ -86,7 +86,12 @@ struct BlockCirculantMatrix::Impl {
     std::int64_t rowSpecQ = 0, rowSpecP = 0;              // complex per row: q (resp. p) blocks of cdist
     std::int64_t rowX = 0;                                // floats per row of expanded input spectra
     std::shared_ptr<const FftwPlan> fwdQ, fwdP, invQ, invP;
-    AlignedVector<float> spectra;  // W (FFT kernel)
+    AlignedVector<float> spectra;  // W (FFT kernel, slot lanes), empty when rowLanes
+    // Row-lane layout (CirculantKernels.h) replaces W where padding S slots to kLanes would waste
+    // more than padding p block rows to kLanes (small k): wrl[s][ig][j][2L].
+    bool rowLanes = false;
+    std::int64_t pGroups = 0;
+    AlignedVector<float> rowLaneSpectra;
 
     // Direct geometry.
     std::int64_t rowXc = 0;        // floats per row of de-interleaved input
@@ -111,6 +116,9 @@ void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
     kernel = requested == CirculantKernel::Auto ? BlockCirculantMatrix::autoKernel(k) : requested;
     spectra.clear();
     spectra.shrink_to_fit();
+    rowLaneSpectra.clear();
+    rowLaneSpectra.shrink_to_fit();
+    rowLanes = false;
     direct.clear();
     direct.shrink_to_fit();
     fwdQ = fwdP = invQ = invP = nullptr;
@@ -127,6 +135,8 @@ void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
         rowSpecQ = roundUp(q * cdist, 8);
         rowSpecP = roundUp(p * cdist, 8);
         rowX = roundUp(q * groups * 3 * kernels::kLanes, 16);
+        pGroups = (p + kernels::kLanes - 1) / kernels::kLanes;
+        rowLanes = slotsPadded * p > slots * pGroups * kernels::kLanes;
         auto& cache = FftPlanCache::instance();
         fwdQ = cache.realForward(k, q, kin, cdist);
         fwdP = cache.realForward(k, p, kin, cdist);
@@ -149,7 +159,10 @@ void BlockCirculantMatrix::Impl::computeWeights()
         return;
     }
     const std::int64_t L = kernels::kLanes;
-    spectra.assign(static_cast<std::size_t>(p * groups * q * 2 * L), 0.0f);
+    if (rowLanes)
+        rowLaneSpectra.assign(static_cast<std::size_t>(slots * pGroups * q * 2 * L), 0.0f);
+    else
+        spectra.assign(static_cast<std::size_t>(p * groups * q * 2 * L), 0.0f);
     AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
     AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
     AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
@@ -158,6 +171,17 @@ void BlockCirculantMatrix::Impl::computeWeights()
             std::memcpy(&in[j * kin], &vectors[(i * q + j) * k], sizeof(float) * k);
         fwdQ->executeR2c(in.data(), spec.data());
         packRowSpectra(spec.data(), q, split.data());  // split[j][v][2L]
+        if (rowLanes) {
+            const std::int64_t ig = i / L, t = i % L;
+            for (std::int64_t s = 0; s < slots; ++s)
+                for (std::int64_t j = 0; j < q; ++j) {
+                    const float* src = &split[(j * groups + s / L) * 2 * L + s % L];
+                    float* dst = &rowLaneSpectra[((s * pGroups + ig) * q + j) * 2 * L + t];
+                    dst[0] = src[0];
+                    dst[L] = src[L];
+                }
+            continue;
+        }
         for (std::int64_t j = 0; j < q; ++j)
             for (std::int64_t v = 0; v < groups; ++v)
                 std::memcpy(&spectra[((i * groups + v) * q + j) * 2 * L], &split[(j * groups + v) * 2 * L],
@@ -276,7 +300,11 @@ void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_
     float* rbuf = ensure(sc.rbuf, rowInP);
     for (std::int64_t r0 = 0; r0 < rows; r0 += chunk) {
         const std::int64_t n0 = std::min(chunk, rows - r0);
-        kernels::forwardRows(spectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, acc, accStride);
+        if (rowLanes)
+            kernels::forwardRowLanes(rowLaneSpectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, slots, acc,
+                                     accStride);
+        else
+            kernels::forwardRows(spectra.data(), xs + r0 * rowX, n0, rowX, p, q, groups, acc, accStride);
         for (std::int64_t r = 0; r < n0; ++r)
             inverseRow(acc + r * accStride, p, *invP, y + (r0 + r) * m, m, cbuf, rbuf);
     }
@@ -545,7 +573,10 @@ void BlockCirculantMatrix::multiplyTransposed(const float* g, float* x, std::int
         d.fwdP->executeR2c(in, spec);
         d.packRowSpectra(spec, d.p, split);
         kernels::expandConjugateSpectra(split, d.p, d.groups, gs);
-        kernels::transposedRow(d.spectra.data(), gs, d.p, d.q, d.groups, acc);
+        if (d.rowLanes)
+            kernels::transposedRowLanes(d.rowLaneSpectra.data(), gs, d.p, d.q, d.groups, d.slots, acc);
+        else
+            kernels::transposedRow(d.spectra.data(), gs, d.p, d.q, d.groups, acc);
         d.inverseRow(acc, d.q, *d.invQ, x + b * d.n, d.n, spec, rbuf);
     }
 }

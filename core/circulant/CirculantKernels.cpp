@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -160,6 +161,136 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
 #else
     forwardRowsGeneric(weights, xs, rows, rowStride, p, q, groups, acc, accStride);
 #endif
+}
+
+namespace {
+
+// xsl[s][j][b][3] = (xr, xb, xc) of slot s, input block j, row b: compact per-slot inputs so that a
+// row-lane tile reads 3·R consecutive floats per j.
+void gatherSlots(const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t q, std::int64_t groups,
+                 std::int64_t slots, float* xsl)
+{
+    for (std::int64_t b = 0; b < rows; ++b) {
+        const float* x = xs + b * rowStride;
+        for (std::int64_t j = 0; j < q; ++j)
+            for (std::int64_t s = 0; s < slots; ++s) {
+                const float* t = x + (j * groups + s / L) * 3 * L + s % L;
+                float* o = xsl + ((s * q + j) * rows + b) * 3;
+                o[0] = t[0];
+                o[1] = t[L];
+                o[2] = t[2 * L];
+            }
+    }
+}
+
+template <int R>
+void rowLaneTile(const float* w, const float* x, std::int64_t xStride, std::int64_t q, float (*re)[L], float (*im)[L])
+{
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 vr[R], vi[R];
+    for (int b = 0; b < R; ++b)
+        vr[b] = vi[b] = _mm256_setzero_ps();
+    for (std::int64_t j = 0; j < q; ++j) {
+        const __m256 wr = _mm256_load_ps(w + j * 2 * L), wi = _mm256_load_ps(w + j * 2 * L + L);
+        const float* xj = x + j * xStride;
+        for (int b = 0; b < R; ++b) {
+            const __m256 xr = _mm256_broadcast_ss(xj + 3 * b), xb = _mm256_broadcast_ss(xj + 3 * b + 1),
+                         xc = _mm256_broadcast_ss(xj + 3 * b + 2);
+            vr[b] = _mm256_fmadd_ps(wr, xr, vr[b]);
+            vr[b] = _mm256_fnmadd_ps(wi, xb, vr[b]);
+            vi[b] = _mm256_fmadd_ps(wr, xb, vi[b]);
+            vi[b] = _mm256_fmadd_ps(wi, xc, vi[b]);
+        }
+    }
+    for (int b = 0; b < R; ++b) {
+        _mm256_storeu_ps(re[b], vr[b]);
+        _mm256_storeu_ps(im[b], vi[b]);
+    }
+#else
+    for (int b = 0; b < R; ++b)
+        for (std::int64_t t = 0; t < L; ++t)
+            re[b][t] = im[b][t] = 0.0f;
+    for (std::int64_t j = 0; j < q; ++j) {
+        const float* wt = w + j * 2 * L;
+        const float* xj = x + j * xStride;
+        for (int b = 0; b < R; ++b)
+            for (std::int64_t t = 0; t < L; ++t) {
+                re[b][t] += wt[t] * xj[3 * b] - wt[L + t] * xj[3 * b + 1];
+                im[b][t] += wt[t] * xj[3 * b + 1] + wt[L + t] * xj[3 * b + 2];
+            }
+    }
+#endif
+}
+
+template <int R>
+void rowLaneRows(const float* w, const float* xsl, std::int64_t rows, std::int64_t b0, std::int64_t q,
+                 std::int64_t ig, std::int64_t p, std::int64_t groups, std::int64_t s, float* acc,
+                 std::int64_t accStride)
+{
+    alignas(32) float re[R][L], im[R][L];
+    rowLaneTile<R>(w, xsl + b0 * 3, rows * 3, q, re, im);
+    const std::int64_t v = s / L, l = s % L;
+    for (int b = 0; b < R; ++b)
+        for (std::int64_t t = 0; t < L && ig * L + t < p; ++t) {
+            float* a = acc + (b0 + b) * accStride + ((ig * L + t) * groups + v) * 2 * L + l;
+            a[0] = re[b][t];
+            a[L] = im[b][t];
+        }
+}
+
+} // namespace
+
+void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
+                     std::int64_t q, std::int64_t groups, std::int64_t slots, float* acc, std::int64_t accStride)
+{
+    thread_local std::vector<float> xslBuffer;
+    if (static_cast<std::int64_t>(xslBuffer.size()) < slots * q * rows * 3)
+        xslBuffer.resize(static_cast<std::size_t>(slots * q * rows * 3));
+    float* xsl = xslBuffer.data();
+    gatherSlots(xs, rows, rowStride, q, groups, slots, xsl);
+    const std::int64_t pGroups = (p + L - 1) / L;
+    for (std::int64_t s = 0; s < slots; ++s) {
+        const float* xs_s = xsl + s * q * rows * 3;
+        for (std::int64_t ig = 0; ig < pGroups; ++ig) {
+            const float* w = wrl + (s * pGroups + ig) * q * 2 * L;
+            std::int64_t b = 0;
+            for (; b + 4 <= rows; b += 4)
+                rowLaneRows<4>(w, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+            for (; b < rows; ++b)
+                rowLaneRows<1>(w, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+        }
+    }
+}
+
+void transposedRowLanes(const float* wrl, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,
+                        std::int64_t slots, float* acc)
+{
+    std::memset(acc, 0, sizeof(float) * q * groups * 2 * L);
+    const std::int64_t pGroups = (p + L - 1) / L;
+    for (std::int64_t s = 0; s < slots; ++s) {
+        const std::int64_t v = s / L, l = s % L;
+        for (std::int64_t ig = 0; ig < pGroups; ++ig) {
+            float gr[L] = {}, gb[L] = {}, gd[L] = {};
+            for (std::int64_t t = 0; t < L && ig * L + t < p; ++t) {
+                const float* g = gs + ((ig * L + t) * groups + v) * 3 * L + l;
+                gr[t] = g[0];
+                gb[t] = g[L];
+                gd[t] = g[2 * L];
+            }
+            const float* w = wrl + (s * pGroups + ig) * q * 2 * L;
+            for (std::int64_t j = 0; j < q; ++j) {
+                const float* wt = w + j * 2 * L;
+                float re = 0.0f, im = 0.0f;
+                for (std::int64_t t = 0; t < L; ++t) {
+                    re += wt[t] * gr[t] + wt[L + t] * gb[t];
+                    im += wt[t] * gb[t] + wt[L + t] * gd[t];
+                }
+                float* a = acc + (j * groups + v) * 2 * L + l;
+                a[0] += re;
+                a[L] += im;
+            }
+        }
+    }
 }
 
 void transposedRow(const float* weights, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,

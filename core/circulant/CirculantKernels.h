@@ -26,6 +26,16 @@ void expandConjugateSpectra(const float* split, std::int64_t blocks, std::int64_
 // acc[i][v][2L] = Σ_j W[i][v][j] · X[j][v]  for one input row (xs expanded, [j][v][3L]).
 void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
                  std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride);
+// Row-lane layout (small k, where padding S slots to kLanes would waste work): for slot s, group of
+// kLanes output block rows ig, input block j, a tile of kLanes real parts (one per row) then kLanes
+// imaginary parts: wrl[((s·pGroups + ig)·q + j)·2L]; rows >= p are zero. Same products as forwardRows
+// (acc in the same [i][v][2L] layout, only lanes s < slots written), reading xs in its usual layout.
+void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
+                     std::int64_t q, std::int64_t groups, std::int64_t slots, float* acc, std::int64_t accStride);
+// acc[j][v][2L] = Σ_i conj(W[i][v][j]) · G[i][v] with row-lane weights (see forwardRowLanes).
+void transposedRowLanes(const float* wrl, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,
+                        std::int64_t slots, float* acc);
+
 // acc[j][v][2L] = Σ_i conj(W[i][v][j]) · G[i][v]  (gs conjugate-expanded, [i][v][3L]).
 void transposedRow(const float* weights, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,
                    float* acc);
