@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
-#include "analysis/ConversionPlanFile.h"
 #include "CommandRegistry.h"
+#include "analysis/ConversionPlanFile.h"
 #include "common/Error.h"
 #include "hw/EstimateJson.h"
 #include "hw/Estimator.h"
@@ -69,25 +69,27 @@ void printEstimate(std::ostream& out, const hw::Estimate& e)
         << hw::precisionKey(e.precision) << " | batch " << e.batch << " | dense vs " << c.label << "\n\n";
 
     const std::vector<int> w{16, 12, 4, 11, 11, 10, 10, 6, 12, 12, 10, 10, 12};
-    printRow(out, {"layer", "kind", "k", "Mops dense", "Mops bc", "KiB dense", "KiB bc", "chip", "us dense",
-                   "us bc", "uJ dense", "uJ bc", "bound bc"},
+    printRow(out,
+             {"layer", "kind", "k", "Mops dense", "Mops bc", "KiB dense", "KiB bc", "chip", "us dense", "us bc",
+              "uJ dense", "uJ bc", "bound bc"},
              w);
     for (std::size_t i = 0; i < c.layers.size(); ++i) {
         const hw::LayerEstimate& ld = d.layers[i];
         const hw::LayerEstimate& lc = c.layers[i];
         if (ld.ops.total() == 0 && ld.weightBits == 0)
-            continue;  // Input, Flatten, Dropout...: nothing to estimate
+            continue; // Input, Flatten, Dropout...: nothing to estimate
         printRow(out,
                  {lc.name, lc.kind, std::to_string(lc.blockSize), num(ld.ops.total() / 1e6), num(lc.ops.total() / 1e6),
                   num(ld.weightBits / 8192), num(lc.weightBits / 8192),
-                  lc.weightBits == 0 ? "-" : onChipMark(ld) + "/" + onChipMark(lc),
-                  num(ld.latencyS * 1e6), num(lc.latencyS * 1e6), num(ld.energy.totalPj() / 1e6),
-                  num(lc.energy.totalPj() / 1e6), hw::boundName(lc.bound)},
+                  lc.weightBits == 0 ? "-" : onChipMark(ld) + "/" + onChipMark(lc), num(ld.latencyS * 1e6),
+                  num(lc.latencyS * 1e6), num(ld.energy.totalPj() / 1e6), num(lc.energy.totalPj() / 1e6),
+                  hw::boundName(lc.bound)},
                  w);
         if (!lc.note.empty())
             out << "    note: " << lc.note << "\n";
     }
-    out << "(Mops = multiplies + adds per frame; KiB of weights; chip = weights on chip dense/bc: y all, p part, n none; us per batch; "
+    out << "(Mops = multiplies + adds per frame; KiB of weights; chip = weights on chip dense/bc: y all, p part, n "
+           "none; us per batch; "
            "uJ per frame)\n\n";
 
     const std::vector<int> tw{30, 14, 14, 10};
@@ -133,15 +135,18 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
                 "Estimate operations, storage, throughput and energy of a model on a hardware platform, dense "
                 "and block-circulant side by side. Every figure is an estimate from the analytical model in "
                 "docs/hardware-model.md; the assumptions are printed with it.");
-    p.positional("MODEL", "Model file (.h5, .keras, .circnn.h5) or an architecture string of layer widths such "
-                          "as 9216-4096-4096-1000 (Dense layers, relu, softmax last; no weights needed).",
+    p.positional("MODEL",
+                 "Model file (.h5, .keras, .circnn.h5) or an architecture string of layer widths such "
+                 "as 9216-4096-4096-1000 (Dense layers, relu, softmax last; no weights needed).",
                  false);
-    p.option("platform", "NAME|FILE", "Built-in platform name (see --list-platforms) or a platform .json file.",
-             "", 'p');
+    p.option("platform", "NAME|FILE", "Built-in platform name (see --list-platforms) or a platform .json file.", "",
+             'p');
     p.option("precision", "BITS", "Datapath precision: 8 (fixed), 16 (fixed) or 32 (float).", "16");
     p.option("batch", "N", "Frames processed together (weights fetched once per batch).", "1");
-    p.option("k", "K", "Block size for every eligible Dense/Conv2D layer; a comma-separated list gives one "
-                       "estimate per k.", "", 'k');
+    p.option("k", "K",
+             "Block size for every eligible Dense/Conv2D layer; a comma-separated list gives one "
+             "estimate per k.",
+             "", 'k');
     p.option("plan", "FILE", "JSON plan {\"default_k\": 8, \"layers\": {\"name\": k}} (instead of -k).");
     p.flag("convert-output", "Let -k apply to the output layer too (kept dense by default, as `convert` does).");
     p.flag("json", "Print the estimate(s) as JSON.");
@@ -207,7 +212,7 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
             choices.push_back(c);
         }
     } else {
-        choices.emplace_back();  // the spec's own block-circulant layers (if any) vs dense
+        choices.emplace_back(); // the spec's own block-circulant layers (if any) vs dense
     }
 
     std::vector<hw::Estimate> estimates;
@@ -234,9 +239,8 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
     return 0;
 }
 
-const CommandRegistrar kRegistrar{Command{"estimate",
-                                          "Estimate hardware cost (ops, storage, throughput, energy) on a platform",
-                                          runEstimate}};
+const CommandRegistrar kRegistrar{
+    Command{"estimate", "Estimate hardware cost (ops, storage, throughput, energy) on a platform", runEstimate}};
 
 } // namespace
 

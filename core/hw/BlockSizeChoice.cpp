@@ -8,7 +8,10 @@ namespace circnn::hw {
 
 namespace {
 
-bool isWeighted(const LayerSpec& l) { return l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D; }
+bool isWeighted(const LayerSpec& l)
+{
+    return l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D;
+}
 
 // The weighted layer behind the first model output, through layers that only reshape or scale
 // (the same rule as convertModel).
@@ -51,8 +54,8 @@ std::map<std::string, std::int64_t> resolveBlockSizes(const ModelSpec& spec, con
             throw ShapeError("model '" + spec.name + "': the plan names layer '" + name + "' (" +
                              layerKindName(l->kind) + "); only Dense and Conv2D layers can be block-circulant");
         if (k < 1)
-            throw ShapeError("model '" + spec.name + "', layer '" + name + "': block size k = " +
-                             std::to_string(k) + " must be at least 1");
+            throw ShapeError("model '" + spec.name + "', layer '" + name + "': block size k = " + std::to_string(k) +
+                             " must be at least 1");
     }
     const std::string outputLayer = outputWeightedLayer(spec);
     std::map<std::string, std::int64_t> result;
@@ -64,9 +67,8 @@ std::map<std::string, std::int64_t> resolveBlockSizes(const ModelSpec& spec, con
             auto it = choice.perLayer.find(l.name);
             const std::int64_t asked = it != choice.perLayer.end() ? it->second : choice.defaultK;
             if (asked > 1 && asked != own)
-                warnings.push_back("layer '" + l.name + "' is already block-circulant with k = " +
-                                   std::to_string(own) + "; the requested k = " + std::to_string(asked) +
-                                   " is ignored");
+                warnings.push_back("layer '" + l.name + "' is already block-circulant with k = " + std::to_string(own) +
+                                   "; the requested k = " + std::to_string(asked) + " is ignored");
             if (own > 1)
                 result[l.name] = own;
             continue;

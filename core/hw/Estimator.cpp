@@ -12,7 +12,10 @@ namespace circnn::hw {
 
 namespace {
 
-std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 const Shape* inputShape(const ModelSpec& spec, const LayerSpec& l)
 {
@@ -22,7 +25,10 @@ const Shape* inputShape(const ModelSpec& spec, const LayerSpec& l)
     return src ? &src->outputShape : nullptr;
 }
 
-double elements(const Shape* s) { return s ? static_cast<double>(shapeSize(*s)) : 0.0; }
+double elements(const Shape* s)
+{
+    return s ? static_cast<double>(shapeSize(*s)) : 0.0;
+}
 
 // Multiplies and adds per output element of an activation function (see docs/hardware-model.md:
 // transcendental functions are piecewise-linear approximations: a segment lookup and a multiply-add).
@@ -30,18 +36,38 @@ void activationCost(ActivationKind a, double& mul, double& add)
 {
     mul = add = 0;
     switch (a) {
-    case ActivationKind::Linear: break;
-    case ActivationKind::Relu: add = 1; break;           // one compare
-    case ActivationKind::Relu6: add = 2; break;          // two compares
-    case ActivationKind::LeakyRelu: mul = 1; add = 1; break;
+    case ActivationKind::Linear:
+        break;
+    case ActivationKind::Relu:
+        add = 1;
+        break; // one compare
+    case ActivationKind::Relu6:
+        add = 2;
+        break; // two compares
+    case ActivationKind::LeakyRelu:
+        mul = 1;
+        add = 1;
+        break;
     case ActivationKind::Sigmoid:
     case ActivationKind::HardSigmoid:
-    case ActivationKind::Tanh: mul = 1; add = 1; break;
+    case ActivationKind::Tanh:
+        mul = 1;
+        add = 1;
+        break;
     case ActivationKind::Elu:
-    case ActivationKind::Selu: mul = 1; add = 2; break;   // compare + multiply-add
+    case ActivationKind::Selu:
+        mul = 1;
+        add = 2;
+        break; // compare + multiply-add
     case ActivationKind::Swish:
-    case ActivationKind::Gelu: mul = 2; add = 1; break;   // sigmoid-like segment, then × x
-    case ActivationKind::Softmax: mul = 2; add = 2; break; // exp segment, running sum, × 1/sum
+    case ActivationKind::Gelu:
+        mul = 2;
+        add = 1;
+        break; // sigmoid-like segment, then × x
+    case ActivationKind::Softmax:
+        mul = 2;
+        add = 2;
+        break; // exp segment, running sum, × 1/sum
     }
 }
 
@@ -52,16 +78,22 @@ std::string fmt(double v)
     return os.str();
 }
 
-bool isPowerOfTwo(std::int64_t k) { return k > 0 && (k & (k - 1)) == 0; }
+bool isPowerOfTwo(std::int64_t k)
+{
+    return k > 0 && (k & (k - 1)) == 0;
+}
 
 } // namespace
 
 const char* boundName(Bound b)
 {
     switch (b) {
-    case Bound::Compute: return "compute";
-    case Bound::OnchipMemory: return "on-chip memory";
-    case Bound::OffchipBandwidth: return "off-chip bandwidth";
+    case Bound::Compute:
+        return "compute";
+    case Bound::OnchipMemory:
+        return "on-chip memory";
+    case Bound::OffchipBandwidth:
+        return "off-chip bandwidth";
     }
     return "?";
 }
@@ -113,8 +145,8 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
     case LayerKind::Dense:
     case LayerKind::Conv2D: {
         const bool conv = l.kind == LayerKind::Conv2D;
-        const std::int64_t n = in && !in->empty() ? in->back() : 0;  // input features / C_in
-        const std::int64_t m = l.units;                              // output features / C_out
+        const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
+        const std::int64_t m = l.units;                             // output features / C_out
         const double taps = conv ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
         // Output vectors per frame (Dense: rows of a rank>1 input; Conv2D: output positions) and
         // input vectors (Conv2D: input positions, each FFT'd once and reused by every tap).
@@ -144,7 +176,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
     case LayerKind::Activation:
         addActivation(l.activation);
         break;
-    case LayerKind::BatchNormalization:  // folded to one multiply-add per element
+    case LayerKind::BatchNormalization: // folded to one multiply-add per element
         c.mults += outElems;
         c.adds += outElems;
         c.activationOps += 2 * outElems;
@@ -170,7 +202,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.otherOps = extra;
         break;
     }
-    default:  // Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate: addressing only
+    default: // Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate: addressing only
         break;
     }
     return c;
@@ -197,8 +229,8 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
     }
 }
 
-DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision,
-                              std::int64_t batch, const std::map<std::string, std::int64_t>& blockSizes,
+DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision, std::int64_t batch,
+                              const std::map<std::string, std::int64_t>& blockSizes,
                               const std::map<std::string, std::string>& notes)
 {
     if (batch < 1)
@@ -243,7 +275,7 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
             le.note = it->second;
         le.ops = layerOps(spec, l, le.blockSize);
         le.weightBits = layerWeightCount(spec, l, le.blockSize) * bits;
-        if (le.ops.total() > 0) {  // layers that compute read their inputs and write their output
+        if (le.ops.total() > 0) { // layers that compute read their inputs and write their output
             double inElems = 0;
             for (const std::string& name : l.inputs)
                 if (const LayerSpec* src = spec.find(name))
@@ -286,8 +318,8 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
             const Shape* in = inputShape(spec, l);
             const std::int64_t n = in && !in->empty() ? in->back() : 0;
             const double outVectors = static_cast<double>(shapeSize(l.outputShape)) / static_cast<double>(l.units);
-            const double inVectors = l.kind == LayerKind::Conv2D && n > 0 ? elements(in) / static_cast<double>(n)
-                                                                           : outVectors;
+            const double inVectors =
+                l.kind == LayerKind::Conv2D && n > 0 ? elements(in) / static_cast<double>(n) : outVectors;
             const double spectra = (inVectors * static_cast<double>(ceilDiv(n, le.blockSize)) +
                                     outVectors * static_cast<double>(ceilDiv(l.units, le.blockSize))) *
                                    2.0 * static_cast<double>(le.blockSize / 2 + 1);
@@ -377,8 +409,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
                                    " KiB) does not fit on chip (" + fmt(platform.onchipMemoryKib) +
                                    " KiB); activations go to DRAM");
         if (!d->allWeightsOnChip)
-            est.warnings.push_back(d->label + ": weights of " + fmt(d->weightBits / 8192.0) + " KiB do not all fit on chip (" +
-                                   fmt(platform.onchipMemoryKib) + " KiB); " +
+            est.warnings.push_back(d->label + ": weights of " + fmt(d->weightBits / 8192.0) +
+                                   " KiB do not all fit on chip (" + fmt(platform.onchipMemoryKib) + " KiB); " +
                                    fmt((d->weightBits - d->weightBitsOnChip) / 8192.0) +
                                    " KiB stream from DRAM once per batch");
     }
@@ -398,7 +430,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
     a.push_back("One datapath of " + fmt(est.dense.multipliers) + " multipliers (" + fmt(platform.dspBlocks) +
                 " blocks x " + fmt(platform.multipliersPerDsp[static_cast<int>(options.precision)]) +
                 "), each paired with an adder, at " + fmt(platform.clockMhz) + " MHz and " +
-                fmt(platform.computeEfficiency * 100) + "% efficiency; layers run one after another, each using "
+                fmt(platform.computeEfficiency * 100) +
+                "% efficiency; layers run one after another, each using "
                 "the whole datapath.");
     a.push_back("A layer takes max(compute, on-chip memory, off-chip memory) cycles (transfers overlap compute "
                 "perfectly); compute cycles = batch x max(multiplies, adds) / (multipliers x efficiency).");
@@ -410,7 +443,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
                 "input position.");
     a.push_back("Block-circulant weights are stored as spectra: p·q·k real numbers per tap (k/2+1 complex bins, "
                 "DC and Nyquist real); biases stay dense; batch normalisation is folded to 2 numbers per channel.");
-    a.push_back("On-chip memory (" + fmt(platform.onchipMemoryKib) + " KiB) holds the activation buffer (largest "
+    a.push_back("On-chip memory (" + fmt(platform.onchipMemoryKib) +
+                " KiB) holds the activation buffer (largest "
                 "layer input + output x batch) first, then layer weights in model order until it is full; the "
                 "weights that do not fit stream from DRAM once per batch.");
     a.push_back("Weights are read once per batch; each activation is written once and read once per consuming "

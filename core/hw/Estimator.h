@@ -17,8 +17,8 @@ namespace circnn::hw {
 
 struct EstimateOptions {
     Precision precision = Precision::Fixed16;
-    std::int64_t batch = 1;          // frames processed together (weights fetched once per batch)
-    BlockSizeChoice blocks;          // block sizes for the block-circulant design
+    std::int64_t batch = 1; // frames processed together (weights fetched once per batch)
+    BlockSizeChoice blocks; // block sizes for the block-circulant design
 };
 
 // Radix-2 butterflies of one real-input FFT of size k: (k/4)·log2(k) (0 for k = 1). The inverse
@@ -35,8 +35,8 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& layer, std::int6
 
 // One design: every Dense/Conv2D layer at the block size in `blockSizes` (absent = 1, dense).
 // `notes` are copied onto the layers they name. `spec` must have gone through inferShapes.
-DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision,
-                              std::int64_t batch, const std::map<std::string, std::int64_t>& blockSizes,
+DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision, std::int64_t batch,
+                              const std::map<std::string, std::int64_t>& blockSizes,
                               const std::map<std::string, std::string>& notes = {});
 
 // The full estimate: dense and block-circulant designs side by side, ratios, warnings and the

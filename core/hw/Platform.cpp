@@ -39,7 +39,10 @@ constexpr std::array<const char*, 15> kFields{
     throw FormatError("platform " + origin + ", field \"" + field + "\": " + what);
 }
 
-std::string jsonTypeName(const nlohmann::json& j) { return j.type_name(); }
+std::string jsonTypeName(const nlohmann::json& j)
+{
+    return j.type_name();
+}
 
 double numberField(const nlohmann::json& obj, const std::string& key, const std::string& path,
                    const std::string& origin, bool required = true, double fallback = 0)
@@ -55,8 +58,7 @@ double numberField(const nlohmann::json& obj, const std::string& key, const std:
     return it->get<double>();
 }
 
-std::string stringField(const nlohmann::json& obj, const std::string& key, const std::string& origin,
-                        bool required)
+std::string stringField(const nlohmann::json& obj, const std::string& key, const std::string& origin, bool required)
 {
     auto it = obj.find(key);
     if (it == obj.end()) {
@@ -88,8 +90,7 @@ void rejectUnknownKeys(const nlohmann::json& obj, const std::set<std::string>& k
             std::string list;
             for (const std::string& k : known)
                 list += (list.empty() ? "" : ", ") + k;
-            failField(origin, path.empty() ? it.key() : path + "." + it.key(),
-                      "unknown field (known: " + list + ")");
+            failField(origin, path.empty() ? it.key() : path + "." + it.key(), "unknown field (known: " + list + ")");
         }
     }
 }
@@ -119,9 +120,12 @@ nlohmann::ordered_json number(double v)
 const char* precisionKey(Precision p)
 {
     switch (p) {
-    case Precision::Fixed8: return "fixed8";
-    case Precision::Fixed16: return "fixed16";
-    case Precision::Float32: return "float32";
+    case Precision::Fixed8:
+        return "fixed8";
+    case Precision::Fixed16:
+        return "fixed16";
+    case Precision::Float32:
+        return "float32";
     }
     return "?";
 }
@@ -129,9 +133,12 @@ const char* precisionKey(Precision p)
 int precisionBits(Precision p)
 {
     switch (p) {
-    case Precision::Fixed8: return 8;
-    case Precision::Fixed16: return 16;
-    case Precision::Float32: return 32;
+    case Precision::Fixed8:
+        return 8;
+    case Precision::Fixed16:
+        return 16;
+    case Precision::Float32:
+        return 32;
     }
     return 0;
 }
@@ -144,21 +151,28 @@ Precision parsePrecision(const std::string& text)
         return Precision::Fixed16;
     if (text == "32" || text == "float32")
         return Precision::Float32;
-    throw ShapeError("precision '" + text + "' is not supported (use 8 = 8-bit fixed point, 16 = 16-bit fixed point, "
+    throw ShapeError("precision '" + text +
+                     "' is not supported (use 8 = 8-bit fixed point, 16 = 16-bit fixed point, "
                      "32 = 32-bit float)");
 }
 
 const char* platformKindName(PlatformKind k)
 {
     switch (k) {
-    case PlatformKind::Fpga: return "fpga";
-    case PlatformKind::Asic: return "asic";
-    case PlatformKind::Cpu: return "cpu";
+    case PlatformKind::Fpga:
+        return "fpga";
+    case PlatformKind::Asic:
+        return "asic";
+    case PlatformKind::Cpu:
+        return "cpu";
     }
     return "?";
 }
 
-const std::array<const char*, 15>& platformFieldNames() { return kFields; }
+const std::array<const char*, 15>& platformFieldNames()
+{
+    return kFields;
+}
 
 void validatePlatform(const Platform& p, const std::string& origin)
 {
@@ -178,8 +192,8 @@ void validatePlatform(const Platform& p, const std::string& origin)
     }
     checkPositive(p.computeEfficiency, origin, "compute_efficiency");
     if (p.computeEfficiency > 1)
-        failField(origin, "compute_efficiency", "must be at most 1 (a fraction of the peak), found " +
-                                                    std::to_string(p.computeEfficiency));
+        failField(origin, "compute_efficiency",
+                  "must be at most 1 (a fraction of the peak), found " + std::to_string(p.computeEfficiency));
     checkNonNegative(p.onchipMemoryKib, origin, "onchip_memory_kib");
     checkPositive(p.onchipBandwidthBitsPerCycle, origin, "onchip_bandwidth_bits_per_cycle");
     checkNonNegative(p.onchipEnergyPjPerBit, origin, "onchip_energy_pj_per_bit");
@@ -240,8 +254,7 @@ Platform platformFromJson(const nlohmann::json& j, const std::string& origin)
 
     if (auto it = j.find("sources"); it != j.end()) {
         if (!it->is_object())
-            failField(origin, "sources", "expected an object mapping field names to text, found " +
-                                             jsonTypeName(*it));
+            failField(origin, "sources", "expected an object mapping field names to text, found " + jsonTypeName(*it));
         for (auto s = it->begin(); s != it->end(); ++s) {
             if (!s->is_string())
                 failField(origin, "sources." + s.key(), "expected a string, found " + jsonTypeName(*s));
@@ -277,7 +290,7 @@ nlohmann::ordered_json platformToJson(const Platform& p)
     j["static_power_w"] = number(p.staticPowerW);
     j["energy_pj"] = energy;
     nlohmann::ordered_json sources = nlohmann::ordered_json::object();
-    for (const char* field : kFields)  // file order first, then anything else
+    for (const char* field : kFields) // file order first, then anything else
         if (auto it = p.sources.find(field); it != p.sources.end())
             sources[field] = it->second;
     for (const auto& [field, text] : p.sources)

@@ -28,8 +28,8 @@ namespace circnn::hw {
 enum class Precision { Fixed8, Fixed16, Float32 };
 constexpr std::array<Precision, 3> kAllPrecisions{Precision::Fixed8, Precision::Fixed16, Precision::Float32};
 
-const char* precisionKey(Precision p);        // "fixed8", "fixed16", "float32" (JSON keys)
-int precisionBits(Precision p);               // 8, 16, 32
+const char* precisionKey(Precision p); // "fixed8", "fixed16", "float32" (JSON keys)
+int precisionBits(Precision p);        // 8, 16, 32
 // Parses "8"/"16"/"32" (CLI) or a JSON key ("fixed16"); throws ShapeError naming the accepted values.
 Precision parsePrecision(const std::string& text);
 
@@ -38,31 +38,31 @@ const char* platformKindName(PlatformKind k); // "fpga", "asic", "cpu"
 
 // Dynamic energy of one arithmetic operation at one precision, in picojoules.
 struct OpEnergy {
-    double addPj = 0;   // one add, subtract or compare
-    double mulPj = 0;   // one multiply
+    double addPj = 0; // one add, subtract or compare
+    double mulPj = 0; // one multiply
     bool operator==(const OpEnergy&) const = default;
 };
 
 struct Platform {
-    std::string name;                 // preset name, also the JSON file's stem
+    std::string name; // preset name, also the JSON file's stem
     PlatformKind kind = PlatformKind::Fpga;
     std::string description;
-    double processNm = 0;             // informational (0 = unknown)
-    double clockMhz = 0;              // datapath clock, MHz
+    double processNm = 0; // informational (0 = unknown)
+    double clockMhz = 0;  // datapath clock, MHz
     // Compute blocks: DSP blocks (FPGA), MAC units (ASIC) or cores (CPU). Each multiplier is paired
     // with one adder (DSP accumulator, MAC unit, fused multiply-add lane).
     double dspBlocks = 0;
     // Multipliers per block per precision: DSP packing (FPGA), 1 (ASIC MAC), SIMD lanes (CPU).
-    std::array<double, 3> multipliersPerDsp{};     // indexed by Precision
-    double computeEfficiency = 1;     // fraction of the peak the datapath sustains, (0, 1]
-    double onchipMemoryKib = 0;       // on-chip memory for weights and activations, KiB (1024 bytes)
-    double onchipBandwidthBitsPerCycle = 0;  // on-chip memory bits delivered per clock cycle
-    double onchipEnergyPjPerBit = 0;  // energy per bit read or written on chip, pJ
-    double offchipBandwidthGbps = 0;  // off-chip (DRAM) bandwidth, gigabits per second (1e9 bit/s)
-    double offchipEnergyPjPerBit = 0; // energy per bit moved to or from DRAM, pJ
-    double staticPowerW = 0;          // static (leakage + idle) power, W
-    std::array<OpEnergy, 3> energyPj{};            // indexed by Precision
-    std::map<std::string, std::string> sources;    // field name → source or "assumption: ..."
+    std::array<double, 3> multipliersPerDsp{};  // indexed by Precision
+    double computeEfficiency = 1;               // fraction of the peak the datapath sustains, (0, 1]
+    double onchipMemoryKib = 0;                 // on-chip memory for weights and activations, KiB (1024 bytes)
+    double onchipBandwidthBitsPerCycle = 0;     // on-chip memory bits delivered per clock cycle
+    double onchipEnergyPjPerBit = 0;            // energy per bit read or written on chip, pJ
+    double offchipBandwidthGbps = 0;            // off-chip (DRAM) bandwidth, gigabits per second (1e9 bit/s)
+    double offchipEnergyPjPerBit = 0;           // energy per bit moved to or from DRAM, pJ
+    double staticPowerW = 0;                    // static (leakage + idle) power, W
+    std::array<OpEnergy, 3> energyPj{};         // indexed by Precision
+    std::map<std::string, std::string> sources; // field name → source or "assumption: ..."
 
     double multipliers(Precision p) const { return dspBlocks * multipliersPerDsp[static_cast<int>(p)]; }
     const OpEnergy& energy(Precision p) const { return energyPj[static_cast<int>(p)]; }
@@ -79,7 +79,7 @@ void validatePlatform(const Platform& platform, const std::string& origin);
 // JSON conversion. fromJson validates and throws FormatError naming `origin` and the field for a
 // missing field, a wrong type, an unknown field (a typo would otherwise be ignored) or a bad value.
 Platform platformFromJson(const nlohmann::json& json, const std::string& origin);
-nlohmann::ordered_json platformToJson(const Platform& platform);  // fields in file order
+nlohmann::ordered_json platformToJson(const Platform& platform); // fields in file order
 
 // Reads a platform file; errors name the file (and the field). The name defaults to the file stem
 // when the file has none.

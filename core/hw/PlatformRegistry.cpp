@@ -15,7 +15,7 @@ namespace {
 // the same data (test_hw_platform checks it). FPGA and ASIC energies follow stated scaling rules
 // from Horowitz's 45 nm table (ISSCC 2014): see docs/hardware-model.md.
 const char* const kPresetTexts[] = {
-R"json({
+    R"json({
   "name": "cyclone-v-5cseba6",
   "kind": "fpga",
   "description": "Intel Cyclone V SE 5CSEBA6 (DE10-Nano class), 28 nm low-cost FPGA with an ARM HPS and DDR3",
@@ -53,7 +53,7 @@ R"json({
     "energy_pj": "assumption: Horowitz 45 nm per-operation energies (16-bit fixed interpolated: add 0.05, mul 0.8 pJ) x (28/45) node scaling x 10 for the FPGA/ASIC dynamic energy gap (Kuon & Rose 2007 report roughly 7-14x)"
   }
 })json",
-R"json({
+    R"json({
   "name": "xcku060",
   "kind": "fpga",
   "description": "Xilinx Kintex UltraScale XCKU060, 20 nm, the device ESE (FPGA 2017) used at 200 MHz",
@@ -91,7 +91,7 @@ R"json({
     "energy_pj": "assumption: Horowitz 45 nm per-operation energies (16-bit fixed interpolated: add 0.05, mul 0.8 pJ) x (20/45) node scaling x 10 for the FPGA/ASIC dynamic energy gap (Kuon & Rose 2007 report roughly 7-14x)"
   }
 })json",
-R"json({
+    R"json({
   "name": "asic-45nm",
   "kind": "asic",
   "description": "A 45 nm ASIC datapath of 64 MAC units at 800 MHz (EIE's process, clock and PE count) with Horowitz's per-operation energies",
@@ -129,7 +129,7 @@ R"json({
     "energy_pj": "Horowitz (ISSCC 2014) 45 nm: 8-bit int add/mult 0.03/0.2 pJ, 32-bit float add/mult 0.9/3.7 pJ; 16-bit fixed is an assumption interpolated from the 8- and 32-bit integer figures (add linear in width: 0.05 pJ; mult quadratic in width: 0.8 pJ)"
   }
 })json",
-R"json({
+    R"json({
   "name": "asic-28nm",
   "kind": "asic",
   "description": "The asic-45nm datapath scaled to 28 nm at 1.2 GHz (PermDNN's node and clock)",
@@ -167,7 +167,7 @@ R"json({
     "energy_pj": "scaling rule (assumption): dynamic energy = C V^2 with capacitance proportional to feature size and supply held at 0.9 V (voltage scaling has stalled), so E(28 nm) = E(45 nm) x 28/45 = 0.6222 x Horowitz's 45 nm figures"
   }
 })json",
-R"json({
+    R"json({
   "name": "cortex-a72",
   "kind": "cpu",
   "description": "ARM Cortex-A72 quad core at 1.5 GHz with 128-bit NEON (Raspberry Pi 4 / BCM2711 class), 48 GFLOP/s float32 peak",

@@ -30,7 +30,7 @@ std::filesystem::path userPlatformDir();
 
 struct PlatformListing {
     std::string name;
-    std::string origin;       // "built-in" or the file path
+    std::string origin; // "built-in" or the file path
     std::string description;
 };
 // The built-in presets followed by every *.json in CIRCNN_PLATFORM_DIR (unreadable files are

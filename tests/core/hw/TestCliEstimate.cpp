@@ -50,8 +50,8 @@ private slots:
 
     void severalBlockSizesGiveAnArray()
     {
-        const Run r = run({"estimate", "256-128-10", "--platform", "xcku060", "-k", "2,4,8", "--json",
-                           "--precision", "8", "--batch", "4"});
+        const Run r = run({"estimate", "256-128-10", "--platform", "xcku060", "-k", "2,4,8", "--json", "--precision",
+                           "8", "--batch", "4"});
         QVERIFY2(r.code == 0, r.err.c_str());
         const auto j = nlohmann::json::parse(r.out);
         QVERIFY(j.is_array());

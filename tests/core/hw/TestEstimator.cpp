@@ -20,12 +20,11 @@ using namespace circnn::hw;
 namespace {
 
 // Relative comparison for computed doubles (hand values are exact decimals).
-#define CHECK_CLOSE(actual, expected)                                                                  \
-    do {                                                                                               \
-        const double a_ = (actual), e_ = (expected);                                                   \
-        if (!(std::abs(a_ - e_) <= 1e-9 * std::max(1.0, std::abs(e_))))                                \
-            QFAIL((std::string(#actual) + " = " + std::to_string(a_) + ", expected " +                 \
-                   std::to_string(e_)).c_str());                                                       \
+#define CHECK_CLOSE(actual, expected)                                                                                  \
+    do {                                                                                                               \
+        const double a_ = (actual), e_ = (expected);                                                                   \
+        if (!(std::abs(a_ - e_) <= 1e-9 * std::max(1.0, std::abs(e_))))                                                \
+            QFAIL((std::string(#actual) + " = " + std::to_string(a_) + ", expected " + std::to_string(e_)).c_str());   \
     } while (0)
 
 // The tiny platform of the hand-computed cases:
@@ -82,8 +81,7 @@ LayerSpec dense(const std::string& name, const std::string& from, std::int64_t u
     return l;
 }
 
-LayerSpec conv(const std::string& name, const std::string& from, std::int64_t filters, std::int64_t kh,
-               std::int64_t kw)
+LayerSpec conv(const std::string& name, const std::string& from, std::int64_t filters, std::int64_t kh, std::int64_t kw)
 {
     LayerSpec l;
     l.name = name;
@@ -165,9 +163,9 @@ private slots:
     void fftButterflyCount()
     {
         QCOMPARE(realFftButterflies(1), 0.0);
-        QCOMPARE(realFftButterflies(4), 2.0);    // 4/4 · log2 4
-        QCOMPARE(realFftButterflies(8), 6.0);    // 8/4 · 3
-        QCOMPARE(realFftButterflies(16), 16.0);  // 16/4 · 4
+        QCOMPARE(realFftButterflies(4), 2.0);   // 4/4 · log2 4
+        QCOMPARE(realFftButterflies(8), 6.0);   // 8/4 · 3
+        QCOMPARE(realFftButterflies(16), 16.0); // 16/4 · 4
         // 10 real operations per butterfly give the textbook 2.5·k·log2 k of a real FFT.
         QCOMPARE(10 * realFftButterflies(64), 2.5 * 64 * 6);
     }
@@ -184,15 +182,15 @@ private slots:
         // Weights 32 + 4 bias = 36 numbers × 16 bit = 576 bits; activations (8 + 4) × 16 = 192 bits.
         QCOMPARE(d.weightBits, 576.0);
         QCOMPARE(d.activationBits, 192.0);
-        QVERIFY(d.weightsOnChip);   // 192 (activation buffer) + 576 ≤ 8192 bits
-        QCOMPARE(d.onchipBits, 768.0);  // 576 weight reads + 192 activation traffic
+        QVERIFY(d.weightsOnChip);      // 192 (activation buffer) + 576 ≤ 8192 bits
+        QCOMPARE(d.onchipBits, 768.0); // 576 weight reads + 192 activation traffic
         QCOMPARE(d.offchipBits, 0.0);
         // Cycles: compute max(32, 40) / 4 = 10; on chip 768 / 128 = 6; DRAM 0 → compute bound.
         QCOMPARE(d.computeCycles, 10.0);
         QCOMPARE(d.onchipCycles, 6.0);
         QCOMPARE(d.cycles, 10.0);
         QVERIFY(d.bound == Bound::Compute);
-        CHECK_CLOSE(d.latencyS, 1e-7);             // 10 cycles / 100 MHz
+        CHECK_CLOSE(d.latencyS, 1e-7); // 10 cycles / 100 MHz
         // Energy: compute 32·1 + 40·0.1 = 36 pJ; on chip 768·0.5 = 384 pJ; static 0.1 W · 1e-7 s = 1e4 pJ.
         CHECK_CLOSE(d.energy.computePj, 36.0);
         CHECK_CLOSE(d.energy.onchipPj, 384.0);
@@ -251,7 +249,7 @@ private slots:
     void handComputedOffchipLayer()
     {
         Platform p = tinyPlatform();
-        p.onchipMemoryKib = 512.0 / 8192.0;  // 512 bits
+        p.onchipMemoryKib = 512.0 / 8192.0; // 512 bits
         const Estimate e = estimateModel(tinyModel(), p, EstimateOptions{});
         const LayerEstimate& d = e.dense.layers.at(1);
         // Activation buffer 192 bits first; 320 bits of the 576 weight bits fit; 256 stream from DRAM.
@@ -259,14 +257,14 @@ private slots:
         QVERIFY(!d.weightsOnChip);
         QCOMPARE(d.weightBitsOnChip, 320.0);
         QCOMPARE(d.offchipBits, 256.0);
-        QCOMPARE(d.onchipBits, 512.0);     // 320 + 192
+        QCOMPARE(d.onchipBits, 512.0); // 320 + 192
         // DRAM: 256 bit / 1e9 bit/s = 256 ns = 25.6 cycles > 10 compute cycles → off-chip bound.
         CHECK_CLOSE(d.offchipCycles, 25.6);
         QVERIFY(d.bound == Bound::OffchipBandwidth);
         QVERIFY(e.dense.bound == Bound::OffchipBandwidth);
-        CHECK_CLOSE(d.energy.offchipPj, 2560.0);  // 256 · 10 pJ
-        CHECK_CLOSE(d.energy.onchipPj, 256.0);    // 512 · 0.5 pJ
-        CHECK_CLOSE(d.energy.staticPj, 25600.0);  // 0.1 W · 256 ns
+        CHECK_CLOSE(d.energy.offchipPj, 2560.0); // 256 · 10 pJ
+        CHECK_CLOSE(d.energy.onchipPj, 256.0);   // 512 · 0.5 pJ
+        CHECK_CLOSE(d.energy.staticPj, 25600.0); // 0.1 W · 256 ns
         QVERIFY(!e.warnings.empty());
     }
 
@@ -277,13 +275,13 @@ private slots:
         o.batch = 2;
         const Estimate e = estimateModel(tinyModel(), tinyPlatform(), o);
         const LayerEstimate& d = e.dense.layers.at(1);
-        QCOMPARE(d.onchipBits, 480.0);        // 576/2 + 192 per frame
-        QCOMPARE(d.computeCycles, 20.0);      // 2 · 40 / 4
-        QCOMPARE(d.onchipCycles, 7.5);        // 2 · 480 / 128
+        QCOMPARE(d.onchipBits, 480.0);   // 576/2 + 192 per frame
+        QCOMPARE(d.computeCycles, 20.0); // 2 · 40 / 4
+        QCOMPARE(d.onchipCycles, 7.5);   // 2 · 480 / 128
         CHECK_CLOSE(e.dense.latencyS, 2e-7);
         CHECK_CLOSE(e.dense.framesPerSecond, 1e7);
         CHECK_CLOSE(d.energy.onchipPj, 240.0);
-        CHECK_CLOSE(d.energy.staticPj, 10000.0);  // 0.1 W · 2e-7 s / 2 frames
+        CHECK_CLOSE(d.energy.staticPj, 10000.0); // 0.1 W · 2e-7 s / 2 frames
         QCOMPARE(e.dense.activationBufferBits, 384.0);
         QVERIFY_THROWS_EXCEPTION(ShapeError, [] {
             EstimateOptions bad;
@@ -300,13 +298,13 @@ private slots:
         const Estimate e = estimateModel(tinyModel(), tinyPlatform(), o);
         const LayerEstimate& d = e.dense.layers.at(1);
         QCOMPARE(e.dense.multipliers, 8.0);
-        QCOMPARE(d.weightBits, 288.0);        // 36 numbers × 8 bit
-        QCOMPARE(d.onchipBits, 384.0);        // 288 + (8 + 4) × 8
-        QCOMPARE(d.computeCycles, 5.0);       // max(32, 40) / 8
-        QCOMPARE(d.onchipCycles, 3.0);        // 384 / 128
-        CHECK_CLOSE(d.energy.computePj, 10.0);    // 32 · 0.25 + 40 · 0.05
-        CHECK_CLOSE(d.energy.onchipPj, 192.0);    // 384 · 0.5
-        CHECK_CLOSE(d.energy.staticPj, 5000.0);   // 0.1 W · 5 cycles / 100 MHz
+        QCOMPARE(d.weightBits, 288.0);          // 36 numbers × 8 bit
+        QCOMPARE(d.onchipBits, 384.0);          // 288 + (8 + 4) × 8
+        QCOMPARE(d.computeCycles, 5.0);         // max(32, 40) / 8
+        QCOMPARE(d.onchipCycles, 3.0);          // 384 / 128
+        CHECK_CLOSE(d.energy.computePj, 10.0);  // 32 · 0.25 + 40 · 0.05
+        CHECK_CLOSE(d.energy.onchipPj, 192.0);  // 384 · 0.5
+        CHECK_CLOSE(d.energy.staticPj, 5000.0); // 0.1 W · 5 cycles / 100 MHz
     }
 
     // Input(4,4,8) → Conv2D(16, 3×3, valid) → (2,2,16), by hand.
@@ -318,9 +316,9 @@ private slots:
         m = finish(m);
         const LayerSpec& c = m.layers[1];
         const OpCounts dense = layerOps(m, c, 1);
-        QCOMPARE(dense.realMacs, 4.0 * 9 * 8 * 16);            // 4608
-        QCOMPARE(dense.adds, 4608.0 + 64 + 64);                // + bias + relu on 2·2·16 outputs
-        QCOMPARE(layerWeightCount(m, c, 1), 9.0 * 8 * 16 + 16);  // 1168
+        QCOMPARE(dense.realMacs, 4.0 * 9 * 8 * 16);             // 4608
+        QCOMPARE(dense.adds, 4608.0 + 64 + 64);                 // + bias + relu on 2·2·16 outputs
+        QCOMPARE(layerWeightCount(m, c, 1), 9.0 * 8 * 16 + 16); // 1168
         // k = 8: p = 2, q = 1; 16 input positions × q FFTs + 4 output positions × p IFFTs = 24
         // transforms × 6 butterflies = 144; complex MACs 4 positions · 9 taps · 2 · 1 · 5 bins = 360.
         const OpCounts bc = layerOps(m, c, 8);
@@ -328,7 +326,7 @@ private slots:
         QCOMPARE(bc.complexMacs, 360.0);
         QCOMPARE(bc.mults, 4 * 144.0 + 4 * 360.0);
         QCOMPARE(bc.denseEquivalentMacs, 4608.0);
-        QCOMPARE(layerWeightCount(m, c, 8), 9.0 * 2 * 1 * 8 + 16);  // 160
+        QCOMPARE(layerWeightCount(m, c, 8), 9.0 * 2 * 1 * 8 + 16); // 160
     }
 
     void poolingActivationAndBatchNormOps()
@@ -453,7 +451,7 @@ private slots:
         const Estimate b = estimateModel(m, p, perLayer);
         compareDesigns(b.circulant, a.dense);
         // And the ops of every layer at k = 1 are those of a dense layer.
-        for (const LayerSpec& l : a.dense.layers.empty() ? m.layers : m.layers) {
+        for (const LayerSpec& l : m.layers) {
             const OpCounts o = layerOps(m, l, 1);
             QCOMPARE(o.fftButterflies, 0.0);
             QCOMPARE(o.complexMacs, 0.0);
@@ -485,8 +483,7 @@ private slots:
             for (std::int64_t k = 1; k <= 32; k *= 2) {
                 const Estimate e = estimateModel(m, p, withK(k));
                 QCOMPARE(e.circulant.blockSizes.size(), k == 1 ? std::size_t(0) : std::size_t(3));
-                QVERIFY2(e.circulant.weightBits <= previous,
-                         ("storage grew at k = " + std::to_string(k)).c_str());
+                QVERIFY2(e.circulant.weightBits <= previous, ("storage grew at k = " + std::to_string(k)).c_str());
                 QVERIFY(e.circulant.offchipBits <= previousOff + 1e-6);
                 previous = e.circulant.weightBits;
                 previousOff = e.circulant.offchipBits;
@@ -536,7 +533,7 @@ private slots:
         const Estimate e = estimateModel(m, builtinPlatforms().front(), o);
         QCOMPARE(e.circulant.layers[1].blockSize, std::int64_t(8));
         QCOMPARE(e.circulant.layers[2].blockSize, std::int64_t(1));
-        QCOMPARE(e.circulant.layers[3].blockSize, std::int64_t(2));  // named: the output layer too
+        QCOMPARE(e.circulant.layers[3].blockSize, std::int64_t(2)); // named: the output layer too
     }
 
     void layersAlreadyBlockCirculantKeepTheirK()
@@ -545,7 +542,7 @@ private slots:
         CirculantWeights cw;
         cw.k = 16;
         cw.rows = cw.cols = 64;
-        m.layers[1].circulant = cw;  // architecture only: no vectors needed
+        m.layers[1].circulant = cw; // architecture only: no vectors needed
         const Estimate e = estimateModel(m, builtinPlatforms().front(), withK(4));
         QCOMPARE(e.circulant.layers[1].blockSize, std::int64_t(16));
         QCOMPARE(e.circulant.layers[2].blockSize, std::int64_t(4));

@@ -18,7 +18,10 @@ using namespace circnn::hw;
 
 namespace {
 
-std::filesystem::path presetDir() { return test::sourceDir() / "resources" / "platforms"; }
+std::filesystem::path presetDir()
+{
+    return test::sourceDir() / "resources" / "platforms";
+}
 
 void writeText(const std::filesystem::path& path, const std::string& text)
 {
@@ -124,7 +127,7 @@ private slots:
     void unknownFieldsAreErrors()
     {
         auto j = validJson();
-        j["clock_mz"] = 100;  // a typo must not be silently ignored
+        j["clock_mz"] = 100; // a typo must not be silently ignored
         expectFileError(j, "clock_mz", "unknown field");
         j = validJson();
         j["energy_pj"]["fixed4"] = {{"add", 1}, {"mul", 1}};
@@ -169,7 +172,7 @@ private slots:
     {
         for (const Platform& preset : builtinPlatforms()) {
             Platform p = preset;
-            p.clockMhz *= 1.5;  // an edited copy, as the GUI would save it
+            p.clockMhz *= 1.5; // an edited copy, as the GUI would save it
             p.sources["clock_mhz"] = "edited in a test";
             const auto path = test::tempDir() / ("hw_roundtrip_" + p.name + ".json");
             savePlatform(p, path);
