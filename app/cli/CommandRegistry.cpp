@@ -28,7 +28,10 @@ void printUsage(std::ostream& out)
     std::sort(commands.begin(), commands.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
     for (const Command& c : commands)
         out << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
-    out << "\nEnvironment: CIRCNN_THREADS sets the number of worker threads (default: all cores).\n";
+    out << "\nEnvironment:\n"
+        << "  CIRCNN_THREADS       worker threads for batch work (default: all cores)\n"
+        << "  CIRCNN_PLATFORM_DIR  folder of user platform JSON files, searched before the built-in presets\n"
+        << "  CIRCNN_WISDOM_FILE   FFTW wisdom cache (default: ~/.cache/circnn/wisdom.fftwf)\n";
 }
 } // namespace
 
