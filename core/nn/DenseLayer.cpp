@@ -47,6 +47,11 @@ void DenseLayer::linear(const Tensor& x, Tensor& z) const
                     static_cast<int>(m_in), 1.0f, x.data(), static_cast<int>(m_in), m_kernel.data(),
                     static_cast<int>(m_out), 0.0f, z.data(), static_cast<int>(m_out));
     }
+    addBias(z, rows);
+}
+
+void DenseLayer::addBias(Tensor& z, std::int64_t rows) const
+{
     if (!m_bias.empty())
         for (std::int64_t r = 0; r < rows; ++r) {
             float* zr = z.data() + r * m_out;
@@ -63,7 +68,18 @@ void DenseLayer::forward(Inputs inputs, Tensor& out) const
 
 void DenseLayer::forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937&, bool skipSoftmax) const
 {
-    linear(*inputs[0], out);
+    if (m_matrix) {
+        // Same product as linear(), keeping the input spectra for vectorGradient() in backward().
+        const Tensor& x = *inputs[0];
+        Shape s = x.shape();
+        s.back() = m_out;
+        out.resize(s);
+        const std::int64_t rows = x.size() / m_in;
+        m_matrix->multiply(x.data(), out.data(), rows, cache.spectra);
+        addBias(out, rows);
+    } else {
+        linear(*inputs[0], out);
+    }
     applyOwnActivation(out, &cache, skipSoftmax, true);
 }
 
@@ -77,7 +93,10 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
     const int r = static_cast<int>(rows), in = static_cast<int>(m_in), out = static_cast<int>(m_out);
     if (m_matrix) {
         paramGrads[0].resize(m_vectors.shape());
-        m_matrix->vectorGradient(x.data(), gz.data(), rows, paramGrads[0].data());
+        if (cache.spectra.batch() == rows)
+            m_matrix->vectorGradient(cache.spectra, gz.data(), rows, paramGrads[0].data());
+        else
+            m_matrix->vectorGradient(x.data(), gz.data(), rows, paramGrads[0].data());
     } else {
         paramGrads[0].resize({m_in, m_out});
         // dK = xᵀ · gz  (in × out)

@@ -28,6 +28,7 @@ public:
 
 private:
     void linear(const Tensor& x, Tensor& z) const;  // z = x·K + b (no activation)
+    void addBias(Tensor& z, std::int64_t rows) const;
 
     std::int64_t m_in = 0, m_out = 0;
     Tensor m_kernel;                                  // dense: (in, out)

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "circulant/InputSpectra.h"
 #include "common/Tensor.h"
 #include "model/ModelSpec.h"
 #include "nn/Model.h"
@@ -34,6 +35,7 @@ namespace circnn::nn {
 // Model keeps): pre-activation values, dropout masks.
 struct LayerCache {
     Tensor aux;
+    InputSpectra spectra;         // block-circulant Dense: transformed inputs for the weight gradient
     bool softmaxSkipped = false;  // the layer's final softmax was skipped (output = logits)
 };
 

@@ -239,8 +239,9 @@ Tensor Model::forwardTrain(const Tensor& input, ForwardCache& cache, std::mt1993
                          ", expected (batch, " + shapeToString(want).substr(1));
     ForwardCache::Impl& c = cache.impl();
     const std::size_t n = d.layers.size();
-    c.values.assign(n, Tensor());
-    c.caches.assign(n, LayerCache());
+    // Reused across batches: every layer overwrites its value and cache entries.
+    c.values.resize(n);
+    c.caches.resize(n);
     c.input = input;
     c.valid = false;
     for (std::size_t i = 0; i < n; ++i) {
