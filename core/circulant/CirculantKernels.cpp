@@ -356,19 +356,47 @@ void axpy(float alpha, const float* x, float* y, std::int64_t n)
 }
 } // namespace
 
+namespace {
+// R input rows at once: each weight vector load serves R FMAs. Partial sums per lane, reduced in a
+// fixed order, so results do not depend on R.
+template <int R>
+void directForwardRows(const float* D, const float* xc, std::int64_t rowXc, std::int64_t m, std::int64_t k,
+                       std::int64_t p, std::int64_t q, float* y)
+{
+    for (std::int64_t i = 0; i < p; ++i)
+        for (std::int64_t r = 0; r < k && i * k + r < m; ++r) {
+            float part[R][L] = {};
+            float tail[R] = {};
+            for (std::int64_t c = 0; c < k; ++c) {
+                const float* a = D + (i * k + (r - c + k) % k) * q;
+                const float* x = xc + c * q;
+                std::int64_t j = 0;
+                for (; j + L <= q; j += L)
+                    for (int b = 0; b < R; ++b)
+                        for (std::int64_t l = 0; l < L; ++l)
+                            part[b][l] += a[j + l] * x[b * rowXc + j + l];
+                for (; j < q; ++j)
+                    for (int b = 0; b < R; ++b)
+                        tail[b] += a[j] * x[b * rowXc + j];
+            }
+            for (int b = 0; b < R; ++b) {
+                float sum = tail[b];
+                for (std::int64_t l = 0; l < L; ++l)
+                    sum += part[b][l];
+                y[b * m + i * k + r] = sum;
+            }
+        }
+}
+} // namespace
+
 void directForward(const float* D, const float* xc, std::int64_t rows, std::int64_t rowXc, std::int64_t m,
                    std::int64_t k, std::int64_t p, std::int64_t q, float* y)
 {
-    for (std::int64_t b = 0; b < rows; ++b) {
-        const float* x = xc + b * rowXc;
-        for (std::int64_t i = 0; i < p; ++i)
-            for (std::int64_t r = 0; r < k && i * k + r < m; ++r) {
-                float s = 0.0f;
-                for (std::int64_t c = 0; c < k; ++c)
-                    s += dot(D + (i * k + (r - c + k) % k) * q, x + c * q, q);
-                y[b * m + i * k + r] = s;
-            }
-    }
+    std::int64_t b = 0;
+    for (; b + 4 <= rows; b += 4)
+        directForwardRows<4>(D, xc + b * rowXc, rowXc, m, k, p, q, y + b * m);
+    for (; b < rows; ++b)
+        directForwardRows<1>(D, xc + b * rowXc, rowXc, m, k, p, q, y + b * m);
 }
 
 void directTransposedRow(const float* D, const float* g, std::int64_t m, std::int64_t k, std::int64_t p,
