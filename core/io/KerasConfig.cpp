@@ -431,7 +431,7 @@ void topologicalSort(ModelSpec& m, const std::string& file)
     std::vector<LayerSpec> sorted;
     std::set<std::string> placed;
     std::vector<bool> done(m.layers.size(), false);
-    for (std::size_t round = 0; sorted.size() < m.layers.size(); ++round) {
+    while (sorted.size() < m.layers.size()) {
         bool progress = false;
         for (std::size_t i = 0; i < m.layers.size(); ++i) {
             if (done[i])
@@ -447,10 +447,18 @@ void topologicalSort(ModelSpec& m, const std::string& file)
             }
         }
         if (!progress) {
-            for (std::size_t i = 0; i < m.layers.size(); ++i)
-                if (!done[i])
-                    throw FormatError(file + ": layer '" + m.layers[i].name +
-                                      "' has inputs that are missing or form a cycle");
+            for (std::size_t i = 0; i < m.layers.size(); ++i) {
+                if (done[i])
+                    continue;
+                std::string missing;
+                for (const auto& in : m.layers[i].inputs)
+                    if (!m.find(in) && std::none_of(sorted.begin(), sorted.end(),
+                                                    [&](const LayerSpec& s) { return s.name == in; }))
+                        missing += (missing.empty() ? "'" : ", '") + in + "'";
+                throw FormatError(layerContext(file, m.layers[i]) +
+                                  (missing.empty() ? std::string("its inputs form a cycle")
+                                                   : "input " + missing + " is not a layer of the model"));
+            }
         }
     }
     m.layers = std::move(sorted);

@@ -46,6 +46,13 @@ std::vector<std::pair<std::string, std::string>> configLayerOrder(const json& co
     return order;
 }
 
+// An inner message without its leading "file: " (the outer message names the file already).
+std::string withoutPrefix(const std::string& message, const std::string& file)
+{
+    const std::string prefix = file + ": ";
+    return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
 } // namespace
 
 ModelSpec readLegacyH5(const std::string& path)
@@ -93,7 +100,7 @@ ModelSpec readLegacyH5(const std::string& path)
                 tensors.emplace_back(weightRole(wn), h5::readFloatDataset(f, group.id(), wn));
             } catch (const FormatError& e) {
                 throw FormatError(layerContext(path, *l) + "weight '" + wn + "' (under " + groupPath +
-                                  "): " + e.what());
+                                  "): " + withoutPrefix(e.what(), path));
             }
         }
         if (!tensors.empty() || !expectedWeightRoles(*l).empty())
@@ -169,7 +176,8 @@ ModelSpec readKerasZip(const std::string& path)
             try {
                 tensors.emplace_back(roles[i], h5::readFloatDataset(f, f.id(), varPath));
             } catch (const FormatError& e) {
-                throw FormatError(layerContext(path, *l) + "variable /" + varPath + ": " + e.what());
+                throw FormatError(layerContext(path, *l) + "variable /" + varPath + ": " +
+                                  withoutPrefix(e.what(), weightsName));
             }
         }
         if (!roles.empty())
