@@ -87,10 +87,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
              "4,8,16,32,64,128,256,512,1024", 'k');
     p.option("batch", "B,...", "Batch sizes (1 uses sgemv, more use sgemm).", "1,64");
     p.option("repeat", "N", "Timed samples per figure; the median is reported.", "7");
-    p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct for k <= 4).", "auto");
+    p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct only for k = 1).", "auto");
     p.option("clock", "cpu|wall", "Clock: the benchmark thread's CPU time (robust on a shared machine) or wall time.",
              "cpu");
-    p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache is written before each call).");
+    p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache, at most 1 GiB, is written before each call).");
     p.epilog("Times are microseconds per call; speedup = dense / circulant. Examples:\n"
              "  circnn bench --quick\n"
              "  circnn bench --shapes 4096x9216 -k 16,64,256,1024 --batch 1 --cold\n"

@@ -138,7 +138,9 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std
     if (config.cold) {
         // Twice the last-level cache (capped at 1 GiB) so nothing of the previous call survives.
         const auto llc = benchMachine().lastLevelCacheBytes;
-        flusher = std::make_unique<CacheFlusher>(std::min<std::int64_t>(2 * llc, 1ll << 30));
+        const std::int64_t bytes =
+            config.coldFlushBytes > 0 ? config.coldFlushBytes : std::min<std::int64_t>(2 * llc, 1ll << 30);
+        flusher = std::make_unique<CacheFlusher>(bytes);
     }
 
     std::vector<BenchRow> rows;

@@ -29,6 +29,7 @@ struct BenchConfig {
     std::vector<std::int64_t> batches{1, 64};
     int repeat = 7;          // samples per figure (median reported)
     bool cold = false;       // also measure cold-cache figures
+    std::int64_t coldFlushBytes = 0;  // buffer written before each cold call; 0 = 2 × last-level cache (≤ 1 GiB)
     double minSampleSeconds = 2e-3;
     CirculantKernel kernel = CirculantKernel::Auto;
     bool threadCpuClock = true;  // time with the thread's CPU clock (default) or the wall clock

@@ -11,6 +11,7 @@
 
 #include "TestSupport.h"
 #include "circulant/BlockCirculantMatrix.h"
+#include "circulant/CirculantBenchmark.h"
 #include "circulant/FftPlanCache.h"
 #include "common/Error.h"
 
@@ -418,6 +419,33 @@ private slots:
             th.join();
         for (int t = 0; t < threads; ++t)
             QVERIFY2(ok[t], ("thread " + std::to_string(t) + " differs").c_str());
+    }
+
+    void benchmarkRowsAreComplete()
+    {
+        // The harness itself (no timing assertions): every requested row, both products agree.
+        BenchConfig config;
+        config.shapes = {{40, 72}};
+        config.blockSizes = {1, 4, 16, 100};  // 100 > max(m, n): skipped
+        config.batches = {1, 3};
+        config.repeat = 1;
+        config.minSampleSeconds = 1e-5;
+        config.cold = true;
+        config.coldFlushBytes = 1 << 20;
+        int seen = 0;
+        const auto rows = runCirculantBenchmark(config, [&](const BenchRow&) { ++seen; });
+        QCOMPARE(rows.size(), std::size_t(6));
+        QCOMPARE(seen, 6);
+        for (const auto& r : rows) {
+            QCOMPARE(r.rows, 40);
+            QCOMPARE(r.cols, 72);
+            QVERIFY(r.denseUs > 0 && r.circulantUs > 0 && r.denseColdUs > 0 && r.circulantColdUs > 0);
+            QVERIFY(std::abs(r.speedup - r.denseUs / r.circulantUs) < 1e-9 * r.speedup);
+            QVERIFY2(r.maxRelDiff < 1e-5, std::to_string(r.maxRelDiff).c_str());
+            QCOMPARE(r.kernel, std::string(kernelName(BlockCirculantMatrix::autoKernel(r.blockSize))));
+        }
+        config.repeat = 0;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, runCirculantBenchmark(config));
     }
 
     void errors()
