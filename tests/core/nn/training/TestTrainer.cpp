@@ -192,6 +192,41 @@ private slots:
         QCOMPARE(r.model.provenance.history[2].trainLoss, r.history[2].trainLoss);
     }
 
+    void distillationFromTeacher()
+    {
+        const Dataset data = clusters(400, 16, 4, 0.6f, 8);
+        const TrainResult teacher = trainModel(mlp("16-32-4", 1), data, quick(6));
+        // Pure distillation (α = 1, no labels used): the student learns the teacher's decisions.
+        TrainOptions o = quick(6);
+        o.teacher = &teacher.model;
+        o.distillation = 1.0;
+        o.temperature = 2.0;
+        const TrainResult student = trainModel(mlp("16-16-4", 4), data, o);
+        const Dataset test = clusters(300, 16, 4, 0.6f, 9);
+        const Agreement a = compareModels(Model(teacher.model), Model(student.model), test);
+        QVERIFY2(a.top1Match > 0.9, std::to_string(a.top1Match).c_str());
+        const ModelSpec wrongTeacher = mlp("16-8-3", 1);
+        o.teacher = &wrongTeacher;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-4", 4), data, o));  // 3 vs 4 classes
+    }
+
+    void shiftAugmentation()
+    {
+        const Dataset data = clusters(300, 16, 3, 0.5f, 10);
+        TrainOptions o = quick(4);
+        o.augmentShift = 1;
+        o.imageShape = {4, 4, 1};
+        const TrainResult a = trainModel(mlp("16-16-3", 1), data, o);
+        const TrainResult b = trainModel(mlp("16-16-3", 1), data, o);
+        QVERIFY(sameWeights(a.model, b.model));  // augmentation is seeded
+        const TrainResult plain = trainModel(mlp("16-16-3", 1), data, quick(4));
+        QVERIFY(!sameWeights(a.model, plain.model));  // and it changes what is trained on
+        o.imageShape = {3, 3, 1};
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-3", 1), data, o));
+        o.imageShape = {};
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-3", 1), data, o));  // flat samples
+    }
+
     void badInput()
     {
         const Dataset data = clusters(100, 16, 3, 0.8f, 4);

@@ -131,6 +131,47 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ShapeError, softmaxCrossEntropy(z, bad));
     }
 
+    void distillationTargets()
+    {
+        // T = 1, α = 0.5: q = 0.5·onehot(1) + 0.5·(0.5, 0.5) = (0.25, 0.75) = p, so the gradient vanishes.
+        Tensor z({1, 2}, {0.0f, std::log(3.0f)});
+        Tensor soft({1, 2}, {0.5f, 0.5f});
+        const std::int32_t label[] = {1};
+        Tensor g;
+        const LossSums s = softmaxCrossEntropy(z, label, &g, 1.0, &soft, 0.5, 1.0);
+        QVERIFY(std::abs(g[0]) < 1e-6f && std::abs(g[1]) < 1e-6f);
+        QVERIFY(std::abs(s.lossSum - 0.5 * (-std::log(0.75)) - 0.5 * (-(0.5 * std::log(0.25) + 0.5 * std::log(0.75)))) < 1e-6);
+
+        // Softening: (0.2, 0.8) at T = 2 → (√0.2, √0.8)/(√0.2 + √0.8) = (1/3, 2/3).
+        Tensor p({1, 2}, {0.2f, 0.8f});
+        softenRows(p, 2.0);
+        QVERIFY(std::abs(p[0] - 1.0f / 3) < 1e-6f && std::abs(p[1] - 2.0f / 3) < 1e-6f);
+        QVERIFY_THROWS_EXCEPTION(Error, softenRows(p, 0.0));
+        Tensor l({1, 3}, {1.0f, 2.0f, 3.0f});
+        softmaxRows(l);
+        QVERIFY(std::abs(l[0] + l[1] + l[2] - 1.0f) < 1e-6f && l[2] > l[1] && l[1] > l[0]);
+
+        // The gradient at T = 3, α = 0.7 agrees with central finite differences of the loss.
+        const auto zv = test::randomVector(8, 11, -2, 2);
+        Tensor zz({2, 4});
+        std::copy(zv.begin(), zv.end(), zz.data());
+        Tensor q({2, 4}, {0.1f, 0.2f, 0.3f, 0.4f, 0.7f, 0.1f, 0.1f, 0.1f});
+        const std::int32_t labels[] = {3, 1};
+        Tensor grad;
+        softmaxCrossEntropy(zz, labels, &grad, 1.0, &q, 0.7, 3.0);
+        for (std::int64_t i = 0; i < 8; ++i) {
+            const float h = 1e-2f;
+            Tensor a = zz, b = zz;
+            a[i] += h;
+            b[i] -= h;
+            const double num = (softmaxCrossEntropy(a, labels, nullptr, 1.0, &q, 0.7, 3.0).lossSum -
+                                softmaxCrossEntropy(b, labels, nullptr, 1.0, &q, 0.7, 3.0).lossSum) / (2 * h);
+            QVERIFY2(std::abs(num - grad[i]) < 2e-3, (std::to_string(num) + " vs " + std::to_string(grad[i])).c_str());
+        }
+        Tensor wrong({2, 3});
+        QVERIFY_THROWS_EXCEPTION(ShapeError, softmaxCrossEntropy(zz, labels, nullptr, 1.0, &wrong, 0.5));
+    }
+
     void shuffleAndSplit()
     {
         std::vector<std::int64_t> a(100);
