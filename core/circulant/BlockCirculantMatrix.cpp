@@ -16,6 +16,8 @@ namespace {
 // Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
 // each weight slab many times from cache).
 constexpr std::int64_t kForwardChunk = 16;
+// Rows per chunk in vectorGradient(x, g, ...).
+constexpr std::int64_t kGradientChunk = 256;
 
 // Per-thread scratch for the forward and transposed products: const members stay thread-safe and
 // repeated calls do not allocate. Buffers only grow; contents are never assumed between calls.
@@ -584,9 +586,27 @@ void BlockCirculantMatrix::multiplyTransposed(const float* g, float* x, std::int
 void BlockCirculantMatrix::vectorGradient(const float* x, const float* g, std::int64_t batch, float* grad) const
 {
     checkBatch("vectorGradient", batch, x, g);
+    if (!grad)
+        throw ShapeError("BlockCirculantMatrix::vectorGradient: null gradient pointer");
+    // Large batches (e.g. im2col rows of a convolution) go in chunks, so the transformed inputs never
+    // need more than kGradientChunk rows of memory; chunk gradients are summed in order.
+    const Impl& d = *m_impl;
+    const std::int64_t total = d.p * d.q * d.k;
     InputSpectra inputs;
-    prepareInput(x, batch, inputs);
-    vectorGradient(inputs, g, batch, grad);
+    if (batch <= kGradientChunk) {
+        prepareInput(x, batch, inputs);
+        vectorGradient(inputs, g, batch, grad);
+        return;
+    }
+    std::vector<float> part(static_cast<std::size_t>(total));
+    std::fill(grad, grad + total, 0.0f);
+    for (std::int64_t b = 0; b < batch; b += kGradientChunk) {
+        const std::int64_t rows = std::min(kGradientChunk, batch - b);
+        prepareInput(x + b * d.n, rows, inputs);
+        vectorGradient(inputs, g + b * d.m, rows, part.data());
+        for (std::int64_t t = 0; t < total; ++t)
+            grad[t] += part[t];
+    }
 }
 
 void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const float* g, std::int64_t batch,

@@ -73,7 +73,8 @@ public:
     // x = Wᵀ·g for each of `batch` rows: g is batch×m, x is batch×n (overwritten).
     void multiplyTransposed(const float* g, float* x, std::int64_t batch = 1) const;
     // dL/dw for the defining vectors, summed over the batch, given the layer inputs x (batch×n)
-    // and output gradients g (batch×m): grad has p·q·k floats (overwritten).
+    // and output gradients g (batch×m): grad has p·q·k floats (overwritten). Batches of any size
+    // are processed in chunks of bounded memory.
     void vectorGradient(const float* x, const float* g, std::int64_t batch, float* grad) const;
 
     // Visualisation: spectrum FFT(w_ij) of block (i, j), k/2+1 complex bins.

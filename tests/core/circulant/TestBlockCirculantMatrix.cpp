@@ -208,6 +208,31 @@ private slots:
         QVERIFY(grad2 == grad);
     }
 
+    void gradientOfLargeBatchIsChunked_data()
+    {
+        QTest::addColumn<qint64>("k");
+        QTest::addColumn<Kernel>("kernel");
+        QTest::newRow("k4 fft") << qint64(4) << Kernel::Fft;
+        QTest::newRow("k16 fft") << qint64(16) << Kernel::Fft;
+        QTest::newRow("k3 direct") << qint64(3) << Kernel::Direct;
+    }
+
+    void gradientOfLargeBatchIsChunked()
+    {
+        // More rows than one gradient chunk (256): the chunked sum must equal the reference.
+        QFETCH(qint64, k);
+        QFETCH(Kernel, kernel);
+        const std::int64_t m = 13, n = 21, batch = 601;
+        const auto v = test::randomVector(blocks(m, n, k), 51);
+        BlockCirculantMatrix w(m, n, k, v);
+        w.setKernel(kernel);
+        const auto x = test::randomVector(batch * n, 52), g = test::randomVector(batch * m, 53);
+        std::vector<float> grad(v.size(), NAN);
+        w.vectorGradient(x.data(), g.data(), batch, grad.data());
+        const auto ref = naiveGradient(x, g, m, n, k, batch);
+        CIRCNN_COMPARE_VECTORS(grad.data(), ref.data(), grad.size(), kTol, "chunked vectorGradient");
+    }
+
     void kernelsAgree_data()
     {
         QTest::addColumn<qint64>("m");
