@@ -79,6 +79,38 @@ private:
     std::string m_path;
 };
 
+// One big-endian IDX element as float.
+float idxValue(unsigned char type, const unsigned char* p)
+{
+    const auto be32 = [p] {
+        return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+    };
+    switch (type) {
+    case 0x08:
+        return p[0];
+    case 0x09:
+        return static_cast<signed char>(p[0]);
+    case 0x0B:
+        return static_cast<std::int16_t>((p[0] << 8) | p[1]);
+    case 0x0C:
+        return static_cast<float>(static_cast<std::int32_t>(be32()));
+    case 0x0D: {
+        const std::uint32_t u = be32();
+        float v;
+        std::memcpy(&v, &u, 4);
+        return v;
+    }
+    default: {
+        std::uint64_t u = 0;
+        for (int b = 0; b < 8; ++b)
+            u = (u << 8) | p[b];
+        double d;
+        std::memcpy(&d, &u, 8);
+        return static_cast<float>(d);
+    }
+    }
+}
+
 Raw readIdx(const std::string& path, std::int64_t limit)
 {
     GzFile f(path);
@@ -115,34 +147,20 @@ Raw readIdx(const std::string& path, std::int64_t limit)
     checkedCount(raw.shape, path);
     raw.shape = limited(raw.shape, limit);
     const std::int64_t n = checkedCount(raw.shape, path);
-    std::vector<unsigned char> bytes(static_cast<std::size_t>(n) * elemSize);
-    f.read(bytes.data(), bytes.size(), "the IDX data");
-    raw.values.resize(static_cast<std::size_t>(n));
     raw.integer = type != 0x0D && type != 0x0E;
-    for (std::int64_t i = 0; i < n; ++i) {
-        const unsigned char* p = bytes.data() + static_cast<std::size_t>(i) * elemSize;
-        float v = 0;
-        switch (type) {
-        case 0x08: v = p[0]; break;
-        case 0x09: v = static_cast<signed char>(p[0]); break;
-        case 0x0B: v = static_cast<std::int16_t>((p[0] << 8) | p[1]); break;
-        case 0x0C: v = static_cast<float>(static_cast<std::int32_t>((std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3])); break;
-        case 0x0D: {
-            const std::uint32_t u = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
-            std::memcpy(&v, &u, 4);
-            break;
+    // Read in slices so that a header claiming far more data than the file holds fails on the
+    // truncation before much memory is committed.
+    constexpr std::int64_t kSlice = 1 << 20;
+    raw.values.reserve(static_cast<std::size_t>(std::min(n, kSlice)));
+    std::vector<unsigned char> bytes;
+    for (std::int64_t start = 0; start < n; start += kSlice) {
+        const std::int64_t count = std::min(kSlice, n - start);
+        bytes.resize(static_cast<std::size_t>(count) * elemSize);
+        f.read(bytes.data(), bytes.size(), "the IDX data");
+        for (std::int64_t i = 0; i < count; ++i) {
+            const unsigned char* p = bytes.data() + static_cast<std::size_t>(i) * elemSize;
+            raw.values.push_back(idxValue(type, p));
         }
-        case 0x0E: {
-            std::uint64_t u = 0;
-            for (int b = 0; b < 8; ++b)
-                u = (u << 8) | p[b];
-            double d;
-            std::memcpy(&d, &u, 8);
-            v = static_cast<float>(d);
-            break;
-        }
-        }
-        raw.values[static_cast<std::size_t>(i)] = v;
     }
     return raw;
 }
@@ -181,6 +199,8 @@ Raw readH5Dataset(const h5::File& f, const std::string& key, std::int64_t limit)
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)
         throw FormatError(f.name + ": dataset '" + key + "' is not numeric");
     raw.integer = cls == H5T_INTEGER;
+    if (n > 0 && H5Dget_storage_size(ds.id()) == 0)
+        throw FormatError(f.name + ": dataset '" + key + "' has no data stored");
     raw.values.resize(static_cast<std::size_t>(n));
     if (n == 0)
         return raw;

@@ -270,6 +270,10 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path, std::
     }
     if (n > maxElements)
         fail(f, path, "dataset " + shapeToString(shape) + " is too large");
+    // A dataset with no storage at all would read back as fill values: the data is missing
+    // (truncated writer, hand-made file).
+    if (n > 0 && H5Dget_storage_size(ds.id()) == 0)
+        fail(f, path, "dataset " + shapeToString(shape) + " has no data stored");
     Tensor t(shape);
     if (n > 0 && H5Dread(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data()) < 0)
         fail(f, path, "cannot read dataset (truncated or corrupt file)");

@@ -86,9 +86,10 @@ std::optional<std::string> readString(const File& f, hid_t obj, const std::strin
 std::optional<std::int64_t> readIntAttr(const File& f, hid_t obj, const std::string& name, const std::string& where);
 
 // Reads a numeric dataset as float32 (any integer or float type; HDF5 converts). Rank ≤ 8; total
-// elements ≤ maxElements, otherwise FormatError.
+// elements ≤ maxElements (default 2^28 = 1 GiB of float32), otherwise FormatError; a dataset
+// with no stored data is a FormatError too.
 Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path,
-                        std::int64_t maxElements = std::int64_t(1) << 31);
+                        std::int64_t maxElements = std::int64_t(1) << 28);
 // Shape of a dataset (dims), and its HDF5 type class.
 Shape datasetShape(const File& f, hid_t dataset, const std::string& path);
 

@@ -22,7 +22,7 @@ public:
     bool contains(const std::string& member) const;
     // The whole uncompressed member. Throws FormatError if absent, larger than maxBytes, or if
     // decompression / the CRC check fails (a broken or truncated member).
-    std::string read(const std::string& member, std::uint64_t maxBytes = std::uint64_t(4) << 30) const;
+    std::string read(const std::string& member, std::uint64_t maxBytes = std::uint64_t(2) << 30) const;
 
 private:
     struct Impl;

@@ -153,6 +153,11 @@ private slots:
         expectFormatError(dir / "count-images-idx3-ubyte", "labels");
         writeRaw(dir / "huge-images-idx3-ubyte", idxBytes({0xffffffff, 0xffffff, 0xffff}, {}));
         expectFormatError(dir / "huge-images-idx3-ubyte", "too large");
+        // A header claiming 1.6 G pixels in a tiny file: fails on the truncation, without
+        // allocating for the claim.
+        writeGz(dir / "claim-images-idx3-ubyte.gz", idxBytes({40000, 200, 200}, pixels(5000, 2)));
+        writeGz(dir / "claim-labels-idx1-ubyte.gz", idxBytes({40000}, std::vector<std::uint8_t>(40000, 1)));
+        expectFormatError(dir / "claim-images-idx3-ubyte.gz", "truncated");
         writeRaw(dir / "nolabels-images-idx3-ubyte", good);
         expectFormatError(dir / "nolabels-images-idx3-ubyte", "nolabels-labels-idx1-ubyte");
         writeRaw(dir / "garbage.bin", "this is not a dataset at all");

@@ -255,6 +255,17 @@ private slots:
                                                           Tensor(Shape{7, 7}, 0.5f));
                                 }),
                     {"'d2'", "kernel", "(7, 7)"});
+        expectError(editedKeras("unwritten_kernel.h5", m,
+                                [](h5::File& f) {
+                                    H5Ldelete(f.id(), "/model_weights/d1/d1/kernel:0", H5P_DEFAULT);
+                                    hsize_t dims[2] = {30, 20};
+                                    hid_t space = H5Screate_simple(2, dims, nullptr);
+                                    hid_t ds = H5Dcreate2(f.id(), "/model_weights/d1/d1/kernel:0", H5T_IEEE_F32LE,
+                                                          space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+                                    H5Dclose(ds);
+                                    H5Sclose(space);
+                                }),
+                    {"'d1'", "no data stored"});
         expectError(editedKeras("no_model_weights.h5", m,
                                 [](h5::File& f) { H5Ldelete(f.id(), "/model_weights", H5P_DEFAULT); }),
                     {"model_weights"});
