@@ -136,6 +136,17 @@ private slots:
             b.dense(8, 3, ActivationKind::Linear).name = "post";
             return Case{b.done(), {5}};
         }) << false;
+        QTest::newRow("concatenate along H + batchnorm without gamma") << Maker([] {
+            return spatial(4, 3, 2, [](SpecBuilder& b) {
+                LayerSpec& c = b.conv(2, 2, 1, 1, ActivationKind::Elu);
+                c.name = "side";
+                b.simple(LayerKind::Concatenate, {"pre", "side"}).axis = 1;
+                LayerSpec& bn = b.simple(LayerKind::BatchNormalization);
+                bn.movingMean = randomTensor({2}, 11);
+                bn.movingVariance = randomTensor({2}, 12, 0.2f, 1.5f);
+                bn.beta = randomTensor({2}, 13);
+            });
+        }) << false;
         QTest::newRow("conv 3x3 same stride 2") << Maker([] {
             return spatial(7, 6, 3, [](SpecBuilder& b) {
                 LayerSpec& l = b.conv(3, 4, 3, 3, ActivationKind::Tanh);
