@@ -39,11 +39,16 @@ Shape fittedShape(const Model& model, const Dataset& data, std::vector<std::stri
 
 std::int64_t classCountOf(const Model& model)
 {
+    // One vector of class scores per sample; leading 1s (e.g. (1, 1, 10) from a convolutional
+    // head) are accepted since the scores are then contiguous.
     const Shape out = model.outputShape();
-    if (out.size() != 1)
+    bool leadingOnes = !out.empty();
+    for (std::size_t i = 0; i + 1 < out.size(); ++i)
+        leadingOnes = leadingOnes && out[i] == 1;
+    if (!leadingOnes)
         throw ShapeError("model '" + model.spec().name + "' output has shape " + shapeToString(out) +
                          ", expected one vector of class scores per sample");
-    return out[0];
+    return out.back();
 }
 
 bool endsWithSoftmax(const Model& model)

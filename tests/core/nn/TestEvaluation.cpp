@@ -143,6 +143,19 @@ private slots:
         QVERIFY(!ev.warnings.empty());
     }
 
+    void outputShapes()
+    {
+        // (1, classes) per sample is accepted; (2, 3) is not a vector of class scores.
+        ModelSpec s = identityModel(false);
+        s.layers[0].inputShape = {1, kClasses};
+        Dataset data = makeData();
+        QCOMPARE(evaluate(Model(s), data).top1, 5 / 8.0);
+        test::SpecBuilder b({2, 3});
+        b.dense(3, 3);
+        data.images.reshape({8, 2, 3});
+        QVERIFY_THROWS_EXCEPTION(ShapeError, evaluate(Model(b.done()), data));
+    }
+
     void compare()
     {
         const Model a(identityModel(false));
