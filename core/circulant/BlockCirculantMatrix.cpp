@@ -562,24 +562,34 @@ void BlockCirculantMatrix::multiplyTransposed(const float* g, float* x, std::int
     float* in = ensure(sc.in, d.rowInP);
     fftwf_complex* spec = ensureComplex(sc.spec, std::max(d.rowSpecP, d.rowSpecQ));
     float* split = ensure(sc.split, d.p * d.groups * 2 * L);
-    float* gs = ensure(sc.gs, d.p * d.groups * 3 * L);
-    float* acc = ensure(sc.acc, d.q * d.groups * 2 * L);
+    const std::int64_t gStride = roundUp(d.p * d.groups * 3 * L, 16);
+    const std::int64_t accStride = d.q * d.groups * 2 * L;
+    const std::int64_t chunk = std::min(batch, kForwardChunk);
+    float* gs = ensure(sc.gs, chunk * gStride);
+    float* acc = ensure(sc.acc, chunk * accStride);
     float* rbuf = ensure(sc.rbuf, d.rowInQ);
-    for (std::int64_t b = 0; b < batch; ++b) {
-        const float* gr = g + b * d.m;
-        for (std::int64_t i = 0; i < d.p; ++i) {
-            const std::int64_t begin = i * d.k, len = std::min(d.k, d.m - begin);
-            std::memcpy(in + i * d.kin, gr + begin, sizeof(float) * len);
-            std::fill(in + i * d.kin + len, in + i * d.kin + d.k, 0.0f);
+    for (std::int64_t b0 = 0; b0 < batch; b0 += chunk) {
+        const std::int64_t rows = std::min(chunk, batch - b0);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const float* gr = g + (b0 + r) * d.m;
+            for (std::int64_t i = 0; i < d.p; ++i) {
+                const std::int64_t begin = i * d.k, len = std::min(d.k, d.m - begin);
+                std::memcpy(in + i * d.kin, gr + begin, sizeof(float) * len);
+                std::fill(in + i * d.kin + len, in + i * d.kin + d.k, 0.0f);
+            }
+            d.fwdP->executeR2c(in, spec);
+            d.packRowSpectra(spec, d.p, split);
+            kernels::expandConjugateSpectra(split, d.p, d.groups, gs + r * gStride);
         }
-        d.fwdP->executeR2c(in, spec);
-        d.packRowSpectra(spec, d.p, split);
-        kernels::expandConjugateSpectra(split, d.p, d.groups, gs);
-        if (d.rowLanes)
-            kernels::transposedRowLanes(d.rowLaneSpectra.data(), gs, d.p, d.q, d.groups, d.slots, acc);
-        else
-            kernels::transposedRow(d.spectra.data(), gs, d.p, d.q, d.groups, acc);
-        d.inverseRow(acc, d.q, *d.invQ, x + b * d.n, d.n, spec, rbuf);
+        if (d.rowLanes) {
+            for (std::int64_t r = 0; r < rows; ++r)
+                kernels::transposedRowLanes(d.rowLaneSpectra.data(), gs + r * gStride, d.p, d.q, d.groups, d.slots,
+                                            acc + r * accStride);
+        } else {
+            kernels::transposedRows(d.spectra.data(), gs, rows, gStride, d.p, d.q, d.groups, acc, accStride);
+        }
+        for (std::int64_t r = 0; r < rows; ++r)
+            d.inverseRow(acc + r * accStride, d.q, *d.invQ, x + (b0 + r) * d.n, d.n, spec, rbuf);
     }
 }
 

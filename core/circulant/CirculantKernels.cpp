@@ -426,3 +426,78 @@ void directGradient(const float* xc, std::int64_t rowXc, const float* g, std::in
 }
 
 } // namespace circnn::kernels
+
+namespace circnn::kernels {
+
+namespace {
+#if defined(__AVX2__) && defined(__FMA__)
+// Transposed tile: J consecutive input blocks j0.. × R rows, one tile group, summed over all i.
+template <int J, int R>
+inline void transposedTile(const float* w, std::int64_t wLoopStride, const float* g, std::int64_t gRowStride,
+                           std::int64_t gLoopStride, std::int64_t p, float* acc, std::int64_t accJStride,
+                           std::int64_t accRStride)
+{
+    __m256 re[J][R], im[J][R];
+    for (int a = 0; a < J; ++a)
+        for (int b = 0; b < R; ++b)
+            re[a][b] = im[a][b] = _mm256_setzero_ps();
+    for (std::int64_t i = 0; i < p; ++i) {
+        __m256 wr[J], wi[J];
+        for (int a = 0; a < J; ++a) {
+            wr[a] = _mm256_load_ps(w + i * wLoopStride + a * 2 * L);
+            wi[a] = _mm256_load_ps(w + i * wLoopStride + a * 2 * L + L);
+        }
+        for (int b = 0; b < R; ++b) {
+            const float* gt = g + b * gRowStride + i * gLoopStride;
+            const __m256 gr = _mm256_load_ps(gt), gb = _mm256_load_ps(gt + L), gd = _mm256_load_ps(gt + 2 * L);
+            for (int a = 0; a < J; ++a) {
+                re[a][b] = _mm256_fmadd_ps(wr[a], gr, re[a][b]);
+                re[a][b] = _mm256_fmadd_ps(wi[a], gb, re[a][b]);
+                im[a][b] = _mm256_fmadd_ps(wr[a], gb, im[a][b]);
+                im[a][b] = _mm256_fmadd_ps(wi[a], gd, im[a][b]);
+            }
+        }
+    }
+    for (int a = 0; a < J; ++a)
+        for (int b = 0; b < R; ++b) {
+            float* o = acc + a * accJStride + b * accRStride;
+            _mm256_store_ps(o, re[a][b]);
+            _mm256_store_ps(o + L, im[a][b]);
+        }
+}
+
+template <int R>
+void transposedRowGroup(const float* weights, const float* gs, std::int64_t gStride, std::int64_t p,
+                        std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+{
+    constexpr int J = R == 1 ? 4 : 2;
+    const std::int64_t wLoop = groups * q * 2 * L;
+    for (std::int64_t v = 0; v < groups; ++v) {
+        std::int64_t j = 0;
+        for (; j + J <= q; j += J)
+            transposedTile<J, R>(weights + (v * q + j) * 2 * L, wLoop, gs + v * 3 * L, gStride, groups * 3 * L, p,
+                                 acc + (j * groups + v) * 2 * L, groups * 2 * L, accStride);
+        for (; j < q; ++j)
+            transposedTile<1, R>(weights + (v * q + j) * 2 * L, wLoop, gs + v * 3 * L, gStride, groups * 3 * L, p,
+                                 acc + (j * groups + v) * 2 * L, groups * 2 * L, accStride);
+    }
+}
+#endif
+} // namespace
+
+void transposedRows(const float* weights, const float* gs, std::int64_t rows, std::int64_t gStride, std::int64_t p,
+                    std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+{
+#if defined(__AVX2__) && defined(__FMA__)
+    std::int64_t r = 0;
+    for (; r + 2 <= rows; r += 2)
+        transposedRowGroup<2>(weights, gs + r * gStride, gStride, p, q, groups, acc + r * accStride, accStride);
+    for (; r < rows; ++r)
+        transposedRowGroup<1>(weights, gs + r * gStride, gStride, p, q, groups, acc + r * accStride, accStride);
+#else
+    for (std::int64_t r = 0; r < rows; ++r)
+        transposedRow(weights, gs + r * gStride, p, q, groups, acc + r * accStride);
+#endif
+}
+
+} // namespace circnn::kernels

@@ -39,6 +39,9 @@ void transposedRowLanes(const float* wrl, const float* gs, std::int64_t p, std::
 // acc[j][v][2L] = Σ_i conj(W[i][v][j]) · G[i][v]  (gs conjugate-expanded, [i][v][3L]).
 void transposedRow(const float* weights, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,
                    float* acc);
+// transposedRow for `rows` rows: gs rows gStride apart, acc rows accStride apart (register-blocked).
+void transposedRows(const float* weights, const float* gs, std::int64_t rows, std::int64_t gStride, std::int64_t p,
+                    std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride);
 // acc[j][v][2L] = Σ_b G_b[v] · conj(X_b[j][v]) for one output block row; gsplit points at that
 // block's split spectrum in row 0 and advances by gStride per batch row; xs rows advance by xStride.
 void gradientRow(const float* gsplit, std::int64_t gStride, const float* xs, std::int64_t xStride,
