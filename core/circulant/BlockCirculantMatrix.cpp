@@ -647,12 +647,15 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
         return;
     }
     const std::int64_t L = kernels::kLanes;
-    // Output-gradient spectra of every row: gsplit[b][i][v][2L].
-    const std::int64_t rowG = d.p * d.groups * 2 * L;
-    AlignedVector<float> gsplit(static_cast<std::size_t>(batch * rowG));
+    // Output-gradient spectra, batch-major: gT[i][v][b][2L]; inputs re-laid batch-major: xT[j][v][b][3L],
+    // so the sums over the batch read contiguous memory.
+    AlignedVector<float> gT(static_cast<std::size_t>(d.p * d.groups * batch * 2 * L));
+    AlignedVector<float> xT(static_cast<std::size_t>(d.q * d.groups * batch * 3 * L));
     {
         AlignedVector<float> in(static_cast<std::size_t>(d.rowInP), 0.0f);
-        AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(d.rowSpecP));
+        AlignedVector<float> specBuf(static_cast<std::size_t>(2 * d.rowSpecP));
+        auto* spec = reinterpret_cast<fftwf_complex*>(specBuf.data());
+        AlignedVector<float> split(static_cast<std::size_t>(d.p * d.groups * 2 * L));
         for (std::int64_t b = 0; b < batch; ++b) {
             const float* gr = g + b * d.m;
             for (std::int64_t i = 0; i < d.p; ++i) {
@@ -660,19 +663,25 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
                 std::memcpy(&in[i * d.kin], gr + begin, sizeof(float) * len);
                 std::fill(&in[i * d.kin + len], &in[i * d.kin + d.k], 0.0f);
             }
-            d.fwdP->executeR2c(in.data(), spec.data());
-            d.packRowSpectra(spec.data(), d.p, gsplit.data() + b * rowG);
+            d.fwdP->executeR2c(in.data(), spec);
+            d.packRowSpectra(spec, d.p, split.data());
+            for (std::int64_t t = 0; t < d.p * d.groups; ++t)
+                std::memcpy(&gT[(t * batch + b) * 2 * L], &split[t * 2 * L], sizeof(float) * 2 * L);
+            const float* xs = inputs.m_data.data() + b * inputs.m_rowStride;
+            for (std::int64_t t = 0; t < d.q * d.groups; ++t)
+                std::memcpy(&xT[(t * batch + b) * 3 * L], xs + t * 3 * L, sizeof(float) * 3 * L);
         }
     }
-    AlignedVector<float> acc(static_cast<std::size_t>(d.q * d.groups * 2 * L));
-    AlignedVector<fftwf_complex> cbuf(static_cast<std::size_t>(d.rowSpecQ));
+    const std::int64_t accStride = d.q * d.groups * 2 * L;
+    AlignedVector<float> acc(static_cast<std::size_t>(2 * accStride));
+    AlignedVector<float> cbuf(static_cast<std::size_t>(2 * d.rowSpecQ));
     AlignedVector<float> rbuf(static_cast<std::size_t>(d.rowInQ));
-    AlignedVector<float> blockRow(static_cast<std::size_t>(d.q * d.k));
-    for (std::int64_t i = 0; i < d.p; ++i) {
-        kernels::gradientRow(gsplit.data() + i * d.groups * 2 * L, rowG, inputs.m_data.data(), inputs.m_rowStride,
-                             batch, d.q, d.groups, acc.data());
-        d.inverseRow(acc.data(), d.q, *d.invQ, blockRow.data(), d.q * d.k, cbuf.data(), rbuf.data());
-        std::memcpy(grad + i * d.q * d.k, blockRow.data(), sizeof(float) * d.q * d.k);
+    for (std::int64_t i = 0; i < d.p; i += 2) {
+        const std::int64_t count = std::min<std::int64_t>(2, d.p - i);
+        kernels::gradientRows(gT.data(), xT.data(), batch, i, count, d.q, d.groups, acc.data());
+        for (std::int64_t a = 0; a < count; ++a)
+            d.inverseRow(acc.data() + a * accStride, d.q, *d.invQ, grad + (i + a) * d.q * d.k, d.q * d.k,
+                         reinterpret_cast<fftwf_complex*>(cbuf.data()), rbuf.data());
     }
 }
 

@@ -47,6 +47,12 @@ void transposedRows(const float* weights, const float* gs, std::int64_t rows, st
 void gradientRow(const float* gsplit, std::int64_t gStride, const float* xs, std::int64_t xStride,
                  std::int64_t batch, std::int64_t q, std::int64_t groups, float* acc);
 
+// Batch-major gradient: gT[i][v][b][2L] (output-gradient spectra), xT[j][v][b][3L] (expanded input
+// spectra); acc[a][j][v][2L] = Σ_b G_b[i0 + a][v] · conj(X_b[j][v]) for a < count (count <= 2 is
+// register-blocked).
+void gradientRows(const float* gT, const float* xT, std::int64_t batch, std::int64_t i0, std::int64_t count,
+                  std::int64_t q, std::int64_t groups, float* acc);
+
 // Direct kernel. D[i][d][j] = w_ij[d]; xc rows are [c][j] = x[j·k + c] (0 in padding), rowXc apart.
 void directForward(const float* D, const float* xc, std::int64_t rows, std::int64_t rowXc, std::int64_t m,
                    std::int64_t k, std::int64_t p, std::int64_t q, float* y);
