@@ -267,28 +267,41 @@ void transposedRowLanes(const float* wrl, const float* gs, std::int64_t p, std::
 {
     std::memset(acc, 0, sizeof(float) * q * groups * 2 * L);
     const std::int64_t pGroups = (p + L - 1) / L;
+    // gsl[s][ig][3][L]: the conjugate-expanded gradient of slot s for kLanes block rows, so one
+    // vector serves kLanes rows; rows >= p are zero.
+    thread_local std::vector<float> gslBuffer;
+    if (static_cast<std::int64_t>(gslBuffer.size()) < slots * pGroups * 3 * L)
+        gslBuffer.resize(static_cast<std::size_t>(slots * pGroups * 3 * L));
+    float* gsl = gslBuffer.data();
+    std::memset(gsl, 0, sizeof(float) * slots * pGroups * 3 * L);
+    for (std::int64_t i = 0; i < p; ++i)
+        for (std::int64_t s = 0; s < slots; ++s) {
+            const float* g = gs + (i * groups + s / L) * 3 * L + s % L;
+            float* o = gsl + (s * pGroups + i / L) * 3 * L + i % L;
+            o[0] = g[0];
+            o[L] = g[L];
+            o[2 * L] = g[2 * L];
+        }
     for (std::int64_t s = 0; s < slots; ++s) {
         const std::int64_t v = s / L, l = s % L;
-        for (std::int64_t ig = 0; ig < pGroups; ++ig) {
-            float gr[L] = {}, gb[L] = {}, gd[L] = {};
-            for (std::int64_t t = 0; t < L && ig * L + t < p; ++t) {
-                const float* g = gs + ((ig * L + t) * groups + v) * 3 * L + l;
-                gr[t] = g[0];
-                gb[t] = g[L];
-                gd[t] = g[2 * L];
-            }
-            const float* w = wrl + (s * pGroups + ig) * q * 2 * L;
-            for (std::int64_t j = 0; j < q; ++j) {
-                const float* wt = w + j * 2 * L;
-                float re = 0.0f, im = 0.0f;
+        for (std::int64_t j = 0; j < q; ++j) {
+            float re[L] = {}, im[L] = {};
+            for (std::int64_t ig = 0; ig < pGroups; ++ig) {
+                const float* wt = wrl + ((s * pGroups + ig) * q + j) * 2 * L;
+                const float* g = gsl + (s * pGroups + ig) * 3 * L;
                 for (std::int64_t t = 0; t < L; ++t) {
-                    re += wt[t] * gr[t] + wt[L + t] * gb[t];
-                    im += wt[t] * gb[t] + wt[L + t] * gd[t];
+                    re[t] += wt[t] * g[t] + wt[L + t] * g[L + t];
+                    im[t] += wt[t] * g[L + t] + wt[L + t] * g[2 * L + t];
                 }
-                float* a = acc + (j * groups + v) * 2 * L + l;
-                a[0] += re;
-                a[L] += im;
             }
+            float sr = 0.0f, si = 0.0f;
+            for (std::int64_t t = 0; t < L; ++t) {
+                sr += re[t];
+                si += im[t];
+            }
+            float* a = acc + (j * groups + v) * 2 * L + l;
+            a[0] = sr;
+            a[L] = si;
         }
     }
 }
