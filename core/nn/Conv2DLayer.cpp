@@ -127,19 +127,23 @@ void Conv2DLayer::col2im(const float* cols, std::int64_t first, std::int64_t cou
             }
 }
 
-void Conv2DLayer::linear(const Tensor& x, Tensor& z) const
+void Conv2DLayer::linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep) const
 {
     const std::int64_t batch = x.dim(0);
     z.resize({batch, m_oh, m_ow, m_cout});
     const std::int64_t width = m_taps * m_cinPadded;
     const std::int64_t group = imagesPerGroup();
     std::vector<float> cols(static_cast<std::size_t>(std::min(group, batch) * m_oh * m_ow * width));
+    if (keep)
+        keep->resize(static_cast<std::size_t>((batch + group - 1) / group));
     for (std::int64_t first = 0; first < batch; first += group) {
         const std::int64_t count = std::min(group, batch - first);
         const std::int64_t rows = count * m_oh * m_ow;
         im2col(x, first, count, cols.data());
         float* y = z.data() + first * m_oh * m_ow * m_cout;
-        if (m_matrix)
+        if (m_matrix && keep)
+            m_matrix->multiply(cols.data(), y, rows, (*keep)[static_cast<std::size_t>(first / group)]);
+        else if (m_matrix)
             m_matrix->multiply(cols.data(), y, rows);
         else
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(m_cout),
@@ -160,7 +164,7 @@ void Conv2DLayer::forward(Inputs inputs, Tensor& out) const
 
 void Conv2DLayer::forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937&, bool skipSoftmax) const
 {
-    linear(*inputs[0], out);
+    linear(*inputs[0], out, m_matrix ? &cache.groupSpectra : nullptr);
     applyOwnActivation(out, &cache, skipSoftmax, true);
 }
 
@@ -194,10 +198,16 @@ void Conv2DLayer::backward(Inputs inputs, const Tensor& output, const Tensor& ou
     for (std::int64_t first = 0; first < batch; first += group) {
         const std::int64_t count = std::min(group, batch - first);
         const std::int64_t rows = count * m_oh * m_ow;
-        im2col(x, first, count, cols.data());
         const float* g = gz.data() + first * m_oh * m_ow * m_cout;
+        const std::size_t gi = static_cast<std::size_t>(first / group);
+        const bool kept = m_matrix && gi < cache.groupSpectra.size() && cache.groupSpectra[gi].batch() == rows;
+        if (!kept)
+            im2col(x, first, count, cols.data());
         if (m_matrix) {
-            m_matrix->vectorGradient(cols.data(), g, rows, bigPart.data());
+            if (kept)
+                m_matrix->vectorGradient(cache.groupSpectra[gi], g, rows, bigPart.data());
+            else
+                m_matrix->vectorGradient(cols.data(), g, rows, bigPart.data());
             for (std::size_t i = 0; i < bigGrad.size(); ++i)
                 bigGrad[i] += bigPart[i];
             if (gx)

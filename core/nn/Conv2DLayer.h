@@ -34,7 +34,9 @@ public:
     void storeParameters(LayerSpec& spec) const override;
 
 private:
-    void linear(const Tensor& x, Tensor& z) const;
+    // z = conv(x) + b; with `keep` (block-circulant only) also stores each im2col group's input
+    // spectra for the weight gradient.
+    void linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep = nullptr) const;
     // Fills `cols` ((count·OH·OW) × (taps·m_cinPadded)) for images [first, first + count) of x.
     void im2col(const Tensor& x, std::int64_t first, std::int64_t count, float* cols) const;
     // Adds the column gradients back into gx for the same images.

@@ -36,6 +36,7 @@ namespace circnn::nn {
 struct LayerCache {
     Tensor aux;
     InputSpectra spectra;         // block-circulant Dense: transformed inputs for the weight gradient
+    std::vector<InputSpectra> groupSpectra;  // block-circulant Conv2D: the same per im2col group
     bool softmaxSkipped = false;  // the layer's final softmax was skipped (output = logits)
 };
 

@@ -122,6 +122,47 @@ private slots:
         }
     }
 
+    void batchGradientIsSumOfSampleGradients()
+    {
+        // 64x64 positions: Conv2D splits a batch of 5 into several im2col groups (and keeps input
+        // spectra per group); the batch gradient must equal the sum of single-sample gradients.
+        SpecBuilder b({64, 64, 4}, "big-conv");
+        LayerSpec& c = b.conv(4, 6, 3, 3, ActivationKind::Tanh);
+        c.padding = Padding::Same;
+        test::makeCirculant(c, 4, 3, 4);
+        b.conv(6, 5, 3, 3, ActivationKind::Relu).padding = Padding::Same;
+        b.simple(LayerKind::GlobalAveragePooling2D);
+        b.dense(5, 3, ActivationKind::Softmax);
+        const Model m(b.done());
+        const Tensor x = randomTensor({5, 64, 64, 4}, 12);
+        const Tensor g = randomTensor({5, 3}, 13);
+        ForwardCache cache;
+        std::mt19937 rng(1);
+        m.forwardTrain(x, cache, rng, true);
+        std::vector<Tensor> batchGrads;
+        m.backward(cache, g, batchGrads);
+        std::vector<Tensor> sum;
+        for (std::int64_t s = 0; s < 5; ++s) {
+            Tensor xs({1, 64, 64, 4}), gs({1, 3});
+            std::copy_n(x.data() + s * xs.size(), xs.size(), xs.data());
+            std::copy_n(g.data() + s * 3, 3, gs.data());
+            ForwardCache c1;
+            m.forwardTrain(xs, c1, rng, true);
+            std::vector<Tensor> one;
+            m.backward(c1, gs, one);
+            if (sum.empty())
+                sum = one;
+            else
+                for (std::size_t p = 0; p < one.size(); ++p)
+                    for (std::int64_t i = 0; i < one[p].size(); ++i)
+                        sum[p][i] += one[p][i];
+        }
+        QCOMPARE(sum.size(), batchGrads.size());
+        for (std::size_t p = 0; p < sum.size(); ++p)
+            CIRCNN_COMPARE_VECTORS(batchGrads[p].data(), sum[p].data(), static_cast<std::size_t>(sum[p].size()), 1e-4,
+                                   "parameter " << p);
+    }
+
     void timings()
     {
         const Model m(branchyNet());
