@@ -307,6 +307,45 @@ private slots:
         QVERIFY(names && *names == (std::vector<std::string>{"out/kernel:0", "out/bias:0"}));
     }
 
+    void kerasWriterOutputReadByIndependentLoader_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::newRow("sequential mlp") << 0;
+        QTest::newRow("functional cnn") << 1;
+    }
+
+    void kerasWriterOutputReadByIndependentLoader()
+    {
+        // tests/data/keras_h5_forward.py loads the written file as Keras' legacy loader does and
+        // runs the numpy reference forward pass: the file means to Keras what it means here.
+        QFETCH(int, which);
+        const QString python = test::pythonWithH5py();
+        if (python.isEmpty())
+            QSKIP("python3 with h5py and numpy is not available");
+        const ModelSpec m = which == 0 ? test::mlpSpec(31) : test::branchySpec(32);
+        const auto dir = test::tempDir();
+        const auto model = dir / ("independent_" + std::to_string(which) + ".h5");
+        const auto in = dir / ("independent_in_" + std::to_string(which) + ".h5");
+        const auto out = dir / ("independent_out_" + std::to_string(which) + ".h5");
+        writeKerasH5(m, model);
+        const Tensor x = randomBatch(m.layers[0].inputShape, 4, 33);
+        {
+            h5::File f = h5::createFile(in.string());
+            h5::writeFloatDataset(f, f.id(), "x", x);
+        }
+        std::filesystem::remove(out);
+        QProcess p;
+        p.start(python, {QString::fromStdString((test::sourceDir() / "tests/data/keras_h5_forward.py").string()),
+                         QString::fromStdString(model.string()), QString::fromStdString(in.string()),
+                         QString::fromStdString(out.string())});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const Tensor want = readRef(out, "y");
+        const Tensor got = Model(m).forward(x);
+        QCOMPARE(got.shape(), want.shape());
+        CIRCNN_COMPARE_VECTORS(got.data(), want.data(), std::size_t(got.size()), 2e-5, "written Keras file");
+    }
+
     void kerasWriterChunksLongNameLists()
     {
         ModelSpec m;
