@@ -473,6 +473,34 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ShapeError, runCirculantBenchmark(config));
     }
 
+    void concurrentConstructionPlansSafely()
+    {
+        // Matrices of different shapes built at once from several threads: the plan cache serialises
+        // FFTW's planner; every product must still match the reference.
+        const int threads = 4;
+        std::vector<int> ok(threads, 0);
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] {
+                bool good = true;
+                for (int rep = 0; rep < 3; ++rep) {
+                    const std::int64_t m = 23 + 5 * t + rep, n = 31 + 3 * t, k = 2 + t + 3 * rep;
+                    const auto v = test::randomVector(blocks(m, n, k), 60 + t);
+                    const BlockCirculantMatrix w(m, n, k, v);
+                    const auto x = test::randomVector(n, 70 + t);
+                    std::vector<float> y(m);
+                    w.multiply(x.data(), y.data());
+                    const auto ref = naiveMultiply(naiveDense(v, m, n, k), x, m, n, 1, false);
+                    good = good && test::compareVectors(y.data(), ref.data(), m, kTol).firstBad < 0;
+                }
+                ok[t] = good;
+            });
+        for (auto& th : pool)
+            th.join();
+        for (int t = 0; t < threads; ++t)
+            QVERIFY2(ok[t], ("thread " + std::to_string(t) + " wrong product").c_str());
+    }
+
     void errors()
     {
         const auto v = test::randomVector(blocks(10, 12, 4), 41);
