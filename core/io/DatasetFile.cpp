@@ -193,9 +193,8 @@ Raw readH5Dataset(const h5::File& f, const std::string& key, std::int64_t limit)
     Raw raw;
     raw.shape = limited(full, limit);
     const std::int64_t n = checkedCount(raw.shape, f.name + ": dataset '" + key + "'");
-    hid_t type = H5Dget_type(ds.id());
-    const H5T_class_t cls = H5Tget_class(type);
-    H5Tclose(type);
+    const h5::Handle type(H5Dget_type(ds.id()), H5Tclose);
+    const H5T_class_t cls = type.valid() ? H5Tget_class(type.id()) : H5T_NO_CLASS;
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)
         throw FormatError(f.name + ": dataset '" + key + "' is not numeric");
     raw.integer = cls == H5T_INTEGER;
@@ -205,13 +204,11 @@ Raw readH5Dataset(const h5::File& f, const std::string& key, std::int64_t limit)
     if (n == 0)
         return raw;
     std::vector<hsize_t> start(full.size(), 0), count(raw.shape.begin(), raw.shape.end());
-    hid_t fileSpace = H5Dget_space(ds.id());
-    hid_t memSpace = H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr);
-    herr_t status = H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+    const h5::Handle fileSpace(H5Dget_space(ds.id()), H5Sclose);
+    const h5::Handle memSpace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+    herr_t status = H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
     if (status >= 0)
-        status = H5Dread(ds.id(), H5T_NATIVE_FLOAT, memSpace, fileSpace, H5P_DEFAULT, raw.values.data());
-    H5Sclose(memSpace);
-    H5Sclose(fileSpace);
+        status = H5Dread(ds.id(), H5T_NATIVE_FLOAT, memSpace.id(), fileSpace.id(), H5P_DEFAULT, raw.values.data());
     if (status < 0)
         throw FormatError(f.name + ": cannot read dataset '" + key + "' (truncated or corrupt)");
     return raw;
@@ -385,6 +382,9 @@ enum class DataKind { Idx, Hdf5, Npz };
 
 DataKind detect(const std::filesystem::path& path)
 {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw FormatError(path.string() + ": is a directory, expected a dataset file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw FormatError(path.string() + ": cannot open (missing or unreadable)");

@@ -15,6 +15,9 @@ namespace circnn {
 ModelFormat detectModelFormat(const std::filesystem::path& path)
 {
     const std::string file = path.string();
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw FormatError(file + ": is a directory, expected a model file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw FormatError(file + ": cannot open (missing or unreadable)");

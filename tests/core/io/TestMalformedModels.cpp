@@ -198,6 +198,7 @@ private slots:
                 expectError(path);
             }
         expectError(test::tempDir() / "does_not_exist.h5", {"cannot open"});
+        expectError(test::tempDir(), {"directory"});
     }
 
     void brokenZipMembers()
