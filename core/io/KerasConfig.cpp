@@ -290,6 +290,9 @@ void parseLayerConfig(const Ctx& c, LayerSpec& l, const json& cfg)
             const double alpha = member(cfg, "negative_slope") ? getDouble(c, cfg, "negative_slope", 0.3)
                                                                : getDouble(c, cfg, "alpha", 0.3);
             l.activationAlpha = static_cast<float>(alpha);
+            // ModelSpec reads a slope of 0 as "Keras default"; LeakyReLU(0) is a plain ReLU.
+            if (alpha == 0.0)
+                l.activation = ActivationKind::Relu;
         } else if (l.className == "Softmax") {
             const json* axis = member(cfg, "axis");
             if (axis && !(axis->is_number() && toInt(c, *axis, "axis") == -1) &&
@@ -299,6 +302,8 @@ void parseLayerConfig(const Ctx& c, LayerSpec& l, const json& cfg)
         } else if (l.className == "ELU") {
             l.activation = ActivationKind::Elu;
             l.activationAlpha = static_cast<float>(getDouble(c, cfg, "alpha", 1.0));
+            if (l.activationAlpha == 0.0f)  // ELU(0) is max(x, 0); 0 would mean "default" (1.0)
+                l.activation = ActivationKind::Relu;
         }
         break;
     case LayerKind::BatchNormalization: {

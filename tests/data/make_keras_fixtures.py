@@ -393,6 +393,8 @@ def activation_layers():
         layer("ELU", "elu_layer", alpha=0.7),
         layer("Dropout", "drop", rate=0.5),
         dense("d5", 16, 16),
+        layer("LeakyReLU", "leaky_zero", alpha=0.0),  # Keras 2 key; slope 0 is a plain ReLU
+        dense("d5b", 16, 16),
         layer("Activation", "act_hs", activation="hard_sigmoid"),
         dense("d6", 16, 5),
         layer("Softmax", "softmax_layer", axis=-1),
