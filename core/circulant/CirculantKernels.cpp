@@ -325,43 +325,7 @@ void transposedRow(const float* weights, const float* gs, std::int64_t p, std::i
         }
 }
 
-void gradientRow(const float* gsplit, std::int64_t gStride, const float* xs, std::int64_t xStride,
-                 std::int64_t batch, std::int64_t q, std::int64_t groups, float* acc)
-{
-    for (std::int64_t j = 0; j < q; ++j)
-        for (std::int64_t v = 0; v < groups; ++v) {
-            float re[L] = {}, im[L] = {};
-            for (std::int64_t b = 0; b < batch; ++b) {
-                const float* gt = gsplit + b * gStride + v * 2 * L;
-                const float* xt = xs + b * xStride + (j * groups + v) * 3 * L;
-                for (std::int64_t l = 0; l < L; ++l) {
-                    re[l] += gt[l] * xt[l] + gt[L + l] * xt[L + l];
-                    im[l] += gt[L + l] * xt[2 * L + l] - gt[l] * xt[L + l];
-                }
-            }
-            float* a = acc + (j * groups + v) * 2 * L;
-            std::memcpy(a, re, sizeof re);
-            std::memcpy(a + L, im, sizeof im);
-        }
-}
-
 namespace {
-// Σ_j a[j]·b[j] with kLanes independent partial sums (vectorisable, deterministic order).
-float dot(const float* a, const float* b, std::int64_t n)
-{
-    float part[L] = {};
-    std::int64_t j = 0;
-    for (; j + L <= n; j += L)
-        for (std::int64_t l = 0; l < L; ++l)
-            part[l] += a[j + l] * b[j + l];
-    float s = 0.0f;
-    for (; j < n; ++j)
-        s += a[j] * b[j];
-    for (std::int64_t l = 0; l < L; ++l)
-        s += part[l];
-    return s;
-}
-
 void axpy(float alpha, const float* x, float* y, std::int64_t n)
 {
     for (std::int64_t j = 0; j < n; ++j)

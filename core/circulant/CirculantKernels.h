@@ -42,11 +42,6 @@ void transposedRow(const float* weights, const float* gs, std::int64_t p, std::i
 // transposedRow for `rows` rows: gs rows gStride apart, acc rows accStride apart (register-blocked).
 void transposedRows(const float* weights, const float* gs, std::int64_t rows, std::int64_t gStride, std::int64_t p,
                     std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride);
-// acc[j][v][2L] = Σ_b G_b[v] · conj(X_b[j][v]) for one output block row; gsplit points at that
-// block's split spectrum in row 0 and advances by gStride per batch row; xs rows advance by xStride.
-void gradientRow(const float* gsplit, std::int64_t gStride, const float* xs, std::int64_t xStride,
-                 std::int64_t batch, std::int64_t q, std::int64_t groups, float* acc);
-
 // Batch-major gradient: gT[i][v][b][2L] (output-gradient spectra), xT[j][v][b][3L] (expanded input
 // spectra); acc[a][j][v][2L] = Σ_b G_b[i0 + a][v] · conj(X_b[j][v]) for a < count (count <= 2 is
 // register-blocked).
