@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "TestSupport.h"
 #include "circulant/BlockCirculantMatrix.h"
 #include "circulant/CirculantBenchmark.h"
@@ -70,11 +72,15 @@ constexpr double kTol = 1e-5;
 
 class TestBlockCirculantMatrix : public QObject {
     Q_OBJECT
+    std::filesystem::path m_wisdomPath;
+
 private slots:
     void initTestCase()
     {
         // Corrupt wisdom must be tolerated silently, and replaced by good wisdom once plans are made.
-        const auto path = test::tempDir() / "corrupt-wisdom.fftwf";
+        // One file per process: the SIMD and portable suites may run in parallel.
+        const auto path = test::tempDir() / ("corrupt-wisdom-" + std::to_string(::getpid()) + ".fftwf");
+        m_wisdomPath = path;
         std::ofstream(path) << "(fftw-3.3.10 fftwf_wisdom #x garbage (((";
         qputenv("CIRCNN_WISDOM_FILE", QByteArray::fromStdString(path.string()));
         QCOMPARE(FftPlanCache::wisdomPath(), path);
@@ -86,6 +92,12 @@ private slots:
         std::getline(in, head);
         QVERIFY2(head.rfind("(fftw-3", 0) == 0, head.c_str());
         QVERIFY(head.find("garbage") == std::string::npos);
+    }
+
+    void cleanupTestCase()
+    {
+        std::error_code ec;
+        std::filesystem::remove(m_wisdomPath, ec);
     }
 
     void firstColumnConvention()
