@@ -65,6 +65,10 @@ ModelSpec readLegacyH5(const std::string& path)
             throw FormatError(path + ": weights-only file, no architecture (saved with save_weights(): the root has "
                                      "layer_names but no model_config attribute and no /model_weights group); "
                                      "load it into a model built in Keras and save the whole model");
+        if (h5::linkExists(root, "layers") || h5::linkExists(root, "_layer_checkpoint_dependencies"))
+            throw FormatError(path + ": weights-only file, no architecture (a Keras 3 .weights.h5 from "
+                                     "save_weights(): layers/ group but no model_config); load it into a model "
+                                     "built in Keras and save the whole model (.keras)");
         throw FormatError(path + ": not a Keras model file (no model_config attribute on the root)");
     }
     const auto kerasVersion = h5::readString(f, root, "keras_version", "/");

@@ -374,6 +374,12 @@ private slots:
             h5::writeFloatDataset(f, f.id(), "dense_1/dense_1/kernel:0", Tensor(Shape{4, 2}));
         }
         expectError(path, {"weights-only file, no architecture"});
+        const auto k3 = test::tempDir() / "model.weights.h5";
+        {
+            h5::File f = h5::createFile(k3.string());
+            h5::writeFloatDataset(f, f.id(), "layers/dense/vars/0", Tensor(Shape{4, 2}));
+        }
+        expectError(k3, {"weights-only file, no architecture"});
         const auto empty = test::tempDir() / "empty_hdf5.h5";
         { h5::File f = h5::createFile(empty.string()); }
         expectError(empty, {"model_config"});
