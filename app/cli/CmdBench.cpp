@@ -31,10 +31,10 @@ std::vector<BenchShape> parseShapes(const std::vector<std::string>& items)
             if (used1 != x || used2 != s.size() - x - 1)
                 throw std::invalid_argument(s);
         } catch (const std::exception&) {
-            throw ArgError("bench: --shapes expects MxN items like 4096x9216, got '" + s + "'");
+            throw ArgError("--shapes expects MxN items like 4096x9216, got '" + s + "'");
         }
         if (shape.rows < 1 || shape.cols < 1)
-            throw ArgError("bench: --shapes needs positive sizes, got '" + s + "'");
+            throw ArgError("--shapes needs positive sizes, got '" + s + "'");
         shapes.push_back(shape);
     }
     return shapes;
@@ -67,11 +67,10 @@ nlohmann::json rowJson(const BenchRow& r, bool cold)
                      {"max_rel_diff", r.maxRelDiff},
                      {"compression", r.compression},
                      {"prepare_ms", r.prepareMs}};
-    if (cold) {
-        j["dense_cold_us"] = r.denseColdUs;
-        j["circulant_cold_us"] = r.circulantColdUs;
-        j["cold_speedup"] = r.coldSpeedup;
-    }
+    // Cold figures are null unless --cold was given.
+    j["dense_cold_us"] = cold ? nlohmann::json(r.denseColdUs) : nlohmann::json(nullptr);
+    j["circulant_cold_us"] = cold ? nlohmann::json(r.circulantColdUs) : nlohmann::json(nullptr);
+    j["cold_speedup"] = cold ? nlohmann::json(r.coldSpeedup) : nlohmann::json(nullptr);
     return j;
 }
 
@@ -113,24 +112,24 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (!p.has("quick") || p.given("repeat"))
         config.repeat = static_cast<int>(p.getInt("repeat"));
     if (config.repeat < 1 || config.repeat > 10000)
-        throw ArgError("bench: --repeat must be in [1, 10000], got " + p.get("repeat"));
+        throw ArgError("--repeat must be in [1, 10000], got " + p.get("repeat"));
     for (auto k : config.blockSizes)
         if (k < 1)
-            throw ArgError("bench: block sizes must be >= 1, got " + std::to_string(k));
+            throw ArgError("block sizes must be >= 1, got " + std::to_string(k));
     for (auto b : config.batches)
         if (b < 1 || b > 65536)
-            throw ArgError("bench: batch sizes must be in [1, 65536], got " + std::to_string(b));
+            throw ArgError("batch sizes must be in [1, 65536], got " + std::to_string(b));
     const std::string kernel = p.get("kernel");
     if (kernel == "fft")
         config.kernel = CirculantKernel::Fft;
     else if (kernel == "direct")
         config.kernel = CirculantKernel::Direct;
     else if (kernel != "auto")
-        throw ArgError("bench: --kernel must be auto, fft or direct, got '" + kernel + "'");
+        throw ArgError("--kernel must be auto, fft or direct, got '" + kernel + "'");
     config.cold = p.has("cold");
     const std::string clock = p.get("clock");
     if (clock != "cpu" && clock != "wall")
-        throw ArgError("bench: --clock must be cpu or wall, got '" + clock + "'");
+        throw ArgError("--clock must be cpu or wall, got '" + clock + "'");
     config.threadCpuClock = clock == "cpu";
 
     const BenchMachine machine = benchMachine();
@@ -182,7 +181,7 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     // Agreement check: a product that disagrees with the dense baseline is a failure, not a result.
     for (const auto& r : rows)
         if (!(r.maxRelDiff <= 1e-4))
-            throw Error("bench: circulant and dense products disagree for " + std::to_string(r.rows) + "x" +
+            throw Error("circulant and dense products disagree for " + std::to_string(r.rows) + "x" +
                         std::to_string(r.cols) + " k = " + std::to_string(r.blockSize) + " (max relative difference " +
                         sci(r.maxRelDiff) + ")");
     return 0;

@@ -127,10 +127,10 @@ BenchMachine benchMachine()
 std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std::function<void(const BenchRow&)>& onRow)
 {
     if (config.repeat < 1)
-        throw ShapeError("bench: --repeat must be at least 1, got " + std::to_string(config.repeat));
+        throw ShapeError("circulant benchmark: --repeat must be at least 1, got " + std::to_string(config.repeat));
     for (auto b : config.batches)
         if (b < 1)
-            throw ShapeError("bench: batch sizes must be at least 1, got " + std::to_string(b));
+            throw ShapeError("circulant benchmark: batch sizes must be at least 1, got " + std::to_string(b));
     openblas_set_num_threads(1);
     g_threadCpuClock = config.threadCpuClock;
 
@@ -148,7 +148,7 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std
     for (const BenchShape& shape : config.shapes) {
         const std::int64_t m = shape.rows, n = shape.cols;
         if (m < 1 || n < 1)
-            throw ShapeError("bench: empty shape " + std::to_string(m) + "x" + std::to_string(n));
+            throw ShapeError("circulant benchmark: empty shape " + std::to_string(m) + "x" + std::to_string(n));
         for (std::int64_t batch : config.batches) {
             const auto x = randomVector(static_cast<std::size_t>(batch * n), seed++);
             for (std::int64_t k : config.blockSizes) {
