@@ -183,59 +183,72 @@ void gatherSlots(const float* xs, std::int64_t rows, std::int64_t rowStride, std
     }
 }
 
-template <int R>
-void rowLaneTile(const float* w, const float* x, std::int64_t xStride, std::int64_t q, float (*re)[L], float (*im)[L])
+// G groups of kLanes block rows (weight stripes wGStride apart) × R input rows, one slot, all j.
+template <int G, int R>
+void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int64_t xStride, std::int64_t q,
+                 float (*re)[L], float (*im)[L])
 {
 #if defined(__AVX2__) && defined(__FMA__)
-    __m256 vr[R], vi[R];
-    for (int b = 0; b < R; ++b)
-        vr[b] = vi[b] = _mm256_setzero_ps();
+    __m256 vr[G][R], vi[G][R];
+    for (int g = 0; g < G; ++g)
+        for (int b = 0; b < R; ++b)
+            vr[g][b] = vi[g][b] = _mm256_setzero_ps();
     for (std::int64_t j = 0; j < q; ++j) {
-        const __m256 wr = _mm256_load_ps(w + j * 2 * L), wi = _mm256_load_ps(w + j * 2 * L + L);
+        __m256 wr[G], wi[G];
+        for (int g = 0; g < G; ++g) {
+            wr[g] = _mm256_load_ps(w + g * wGStride + j * 2 * L);
+            wi[g] = _mm256_load_ps(w + g * wGStride + j * 2 * L + L);
+        }
         const float* xj = x + j * xStride;
         for (int b = 0; b < R; ++b) {
             const __m256 xr = _mm256_broadcast_ss(xj + 3 * b), xb = _mm256_broadcast_ss(xj + 3 * b + 1),
                          xc = _mm256_broadcast_ss(xj + 3 * b + 2);
-            vr[b] = _mm256_fmadd_ps(wr, xr, vr[b]);
-            vr[b] = _mm256_fnmadd_ps(wi, xb, vr[b]);
-            vi[b] = _mm256_fmadd_ps(wr, xb, vi[b]);
-            vi[b] = _mm256_fmadd_ps(wi, xc, vi[b]);
+            for (int g = 0; g < G; ++g) {
+                vr[g][b] = _mm256_fmadd_ps(wr[g], xr, vr[g][b]);
+                vr[g][b] = _mm256_fnmadd_ps(wi[g], xb, vr[g][b]);
+                vi[g][b] = _mm256_fmadd_ps(wr[g], xb, vi[g][b]);
+                vi[g][b] = _mm256_fmadd_ps(wi[g], xc, vi[g][b]);
+            }
         }
     }
-    for (int b = 0; b < R; ++b) {
-        _mm256_storeu_ps(re[b], vr[b]);
-        _mm256_storeu_ps(im[b], vi[b]);
-    }
+    for (int g = 0; g < G; ++g)
+        for (int b = 0; b < R; ++b) {
+            _mm256_storeu_ps(re[g * R + b], vr[g][b]);
+            _mm256_storeu_ps(im[g * R + b], vi[g][b]);
+        }
 #else
-    for (int b = 0; b < R; ++b)
-        for (std::int64_t t = 0; t < L; ++t)
-            re[b][t] = im[b][t] = 0.0f;
+    for (int t = 0; t < G * R; ++t)
+        for (std::int64_t l = 0; l < L; ++l)
+            re[t][l] = im[t][l] = 0.0f;
     for (std::int64_t j = 0; j < q; ++j) {
-        const float* wt = w + j * 2 * L;
         const float* xj = x + j * xStride;
-        for (int b = 0; b < R; ++b)
-            for (std::int64_t t = 0; t < L; ++t) {
-                re[b][t] += wt[t] * xj[3 * b] - wt[L + t] * xj[3 * b + 1];
-                im[b][t] += wt[t] * xj[3 * b + 1] + wt[L + t] * xj[3 * b + 2];
-            }
+        for (int g = 0; g < G; ++g) {
+            const float* wt = w + g * wGStride + j * 2 * L;
+            for (int b = 0; b < R; ++b)
+                for (std::int64_t l = 0; l < L; ++l) {
+                    re[g * R + b][l] += wt[l] * xj[3 * b] - wt[L + l] * xj[3 * b + 1];
+                    im[g * R + b][l] += wt[l] * xj[3 * b + 1] + wt[L + l] * xj[3 * b + 2];
+                }
+        }
     }
 #endif
 }
 
-template <int R>
-void rowLaneRows(const float* w, const float* xsl, std::int64_t rows, std::int64_t b0, std::int64_t q,
-                 std::int64_t ig, std::int64_t p, std::int64_t groups, std::int64_t s, float* acc,
+template <int G, int R>
+void rowLaneRows(const float* w, std::int64_t wGStride, const float* xsl, std::int64_t rows, std::int64_t b0,
+                 std::int64_t q, std::int64_t ig0, std::int64_t p, std::int64_t groups, std::int64_t s, float* acc,
                  std::int64_t accStride)
 {
-    alignas(32) float re[R][L], im[R][L];
-    rowLaneTile<R>(w, xsl + b0 * 3, rows * 3, q, re, im);
+    alignas(32) float re[G * R][L], im[G * R][L];
+    rowLaneTile<G, R>(w, wGStride, xsl + b0 * 3, rows * 3, q, re, im);
     const std::int64_t v = s / L, l = s % L;
-    for (int b = 0; b < R; ++b)
-        for (std::int64_t t = 0; t < L && ig * L + t < p; ++t) {
-            float* a = acc + (b0 + b) * accStride + ((ig * L + t) * groups + v) * 2 * L + l;
-            a[0] = re[b][t];
-            a[L] = im[b][t];
-        }
+    for (int g = 0; g < G; ++g)
+        for (int b = 0; b < R; ++b)
+            for (std::int64_t t = 0; t < L && (ig0 + g) * L + t < p; ++t) {
+                float* a = acc + (b0 + b) * accStride + (((ig0 + g) * L + t) * groups + v) * 2 * L + l;
+                a[0] = re[g * R + b][t];
+                a[L] = im[g * R + b][t];
+            }
 }
 
 } // namespace
@@ -251,13 +264,20 @@ void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::
     const std::int64_t pGroups = (p + L - 1) / L;
     for (std::int64_t s = 0; s < slots; ++s) {
         const float* xs_s = xsl + s * q * rows * 3;
-        for (std::int64_t ig = 0; ig < pGroups; ++ig) {
-            const float* w = wrl + (s * pGroups + ig) * q * 2 * L;
-            std::int64_t b = 0;
-            for (; b + 4 <= rows; b += 4)
-                rowLaneRows<4>(w, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
-            for (; b < rows; ++b)
-                rowLaneRows<1>(w, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+        const float* ws = wrl + s * pGroups * q * 2 * L;
+        const std::int64_t stripe = q * 2 * L;
+        // Batch rows in fours share each weight load; a single row instead takes four row groups at
+        // once (four weight streams in flight, which a lone stream cannot keep the memory bus busy with).
+        const std::int64_t full = rows / 4 * 4;
+        for (std::int64_t ig = 0; ig < pGroups; ++ig)  // the stripe stays in L2 across the row quads
+            for (std::int64_t b = 0; b < full; b += 4)
+                rowLaneRows<1, 4>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+        for (std::int64_t b = full; b < rows; ++b) {
+            std::int64_t ig = 0;
+            for (; ig + 4 <= pGroups; ig += 4)
+                rowLaneRows<4, 1>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+            for (; ig < pGroups; ++ig)
+                rowLaneRows<1, 1>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
         }
     }
 }
