@@ -186,7 +186,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         return 0;
     }
     out << modelPath << " on " << p.get("data") << "\n";
-    printEvaluation(out, "dense", dense, !circ, eo.perLayerTiming);
+    printEvaluation(out, circ ? "as read" : "model", dense, !circ, eo.perLayerTiming);
     if (circ) {
         out << "\n";
         printEvaluation(out, "block-circulant k=" + p.get("k"), *circ, false, eo.perLayerTiming);
@@ -195,7 +195,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             if (c.converted)
                 converted += (converted.empty() ? "" : ", ") + c.layer;
         out << "  converted layers: " << (converted.empty() ? "none" : converted) << "\n";
-        out << "agreement with the dense model: " << std::fixed << std::setprecision(4) << agreement->top1Match
+        out << "agreement with the model as read: " << std::fixed << std::setprecision(4) << agreement->top1Match
             << " same top-1, max |output difference| " << std::scientific << std::setprecision(3)
             << agreement->maxAbsDifference << "\n";
         out.unsetf(std::ios::floatfield);
