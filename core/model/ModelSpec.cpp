@@ -96,7 +96,7 @@ std::string supportedLayerClasses()
     std::string s;
     for (const auto& [k, name] : kKindNames)
         s += (s.empty() ? "" : ", ") + std::string(name);
-    return s + ", ReLU, LeakyReLU, Softmax";
+    return s + ", ReLU, LeakyReLU, Softmax, ELU";
 }
 
 std::string supportedActivations()
