@@ -19,11 +19,20 @@
 // the transposed product and the gradient follow the chosen kernel.
 //
 // FFT layout (internal): a block's spectrum has k/2+1 complex bins, of which DC (and, for even k,
-// Nyquist) are real; it is stored split (real parts, then imaginary parts, SIMD-width padded) with
-// the Nyquist value packed into the imaginary slot of DC, so a block costs k floats plus padding.
+// Nyquist) are real; it is stored split (real parts, then imaginary parts) with the Nyquist value
+// packed into the imaginary slot of DC, so a block costs k floats (k+1 for odd k). For k >= 16 the
+// SIMD lanes run over bins (padded to 8); for small k they run over 8 output block rows instead
+// (one bin at a time, a per-bin complex GEMM), whichever pads less. See CirculantKernels.h.
 //
-// Training: multiply(x, y, batch, keep) also returns the transformed inputs in `keep`;
-// vectorGradient(keep, g, batch, grad) reuses them instead of transforming x again.
+// Scratch memory is per call or thread_local; large batches are processed in chunks of bounded
+// memory. Results for a given input row do not depend on the batch it is part of, nor on threads.
+//
+// Training: multiply(x, y, batch, keep) also returns the transformed inputs in `keep`
+// (InputSpectra); vectorGradient(keep, g, batch, grad) reuses them instead of transforming x again:
+//     InputSpectra keep;                      // e.g. a member of the layer's forward cache
+//     w.multiply(x, y, batch, keep);          // forward
+//     w.multiplyTransposed(gy, gx, batch);    // backward: input gradient
+//     w.vectorGradient(keep, gy, batch, gw);  // backward: defining-vector gradient
 
 #include <complex>
 #include <cstdint>
