@@ -53,6 +53,7 @@ ForwardCache::~ForwardCache() = default;
 ForwardCache::ForwardCache(ForwardCache&&) noexcept = default;
 ForwardCache& ForwardCache::operator=(ForwardCache&&) noexcept = default;
 ForwardCache::Impl& ForwardCache::impl() { return *m_impl; }
+const ForwardCache::Impl& ForwardCache::impl() const { return *m_impl; }
 
 struct Model::Impl {
     ModelSpec spec;
@@ -261,7 +262,7 @@ Tensor Model::forwardTrain(const Tensor& input, ForwardCache& cache, std::mt1993
 void Model::backward(const ForwardCache& cacheIn, const Tensor& outputGradient, std::vector<Tensor>& gradients) const
 {
     const Impl& d = *m_impl;
-    const ForwardCache::Impl& c = const_cast<ForwardCache&>(cacheIn).impl();
+    const ForwardCache::Impl& c = cacheIn.impl();
     if (!c.valid)
         throw Error("model '" + d.spec.name + "': backward() without a preceding forwardTrain()");
     if (outputGradient.shape() != c.values[d.outputIndex].shape())

@@ -55,6 +55,7 @@ public:
     ForwardCache& operator=(ForwardCache&&) noexcept;
     struct Impl;
     Impl& impl();
+    const Impl& impl() const;
 
 private:
     std::unique_ptr<Impl> m_impl;
