@@ -49,8 +49,9 @@ private slots:
     {
         CIRCNN_REQUIRE_SHARED();
         const ModelSpec spec = readModel(test::sharedDir() / "models" / "cnn_keras2.3.1_ikukang.h5");
-        Dataset data = readDataset(test::sharedDir() / "data" / "mnist" / "t10k-images-idx3-ubyte.gz",
-                                   DatasetOptions{.limit = 300});
+        DatasetOptions options;
+        options.limit = 300;
+        Dataset data = readDataset(test::sharedDir() / "data" / "mnist" / "t10k-images-idx3-ubyte.gz", options);
         fitDatasetToInput(data, spec.layers.front().inputShape);
         const Model original(spec);
         const ConversionResult same = convertModel(spec, ConversionRequest{1, {}, true});
