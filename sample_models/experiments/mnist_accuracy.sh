@@ -2,12 +2,15 @@
 # MNIST accuracy of the two shared Keras MLPs after block-circulant projection only, after
 # projection + fine-tuning, and for the same architecture trained block-circulant from scratch.
 # Usage: mnist_accuracy.sh [CIRCNN] [OUTDIR]   (prints a Markdown table; needs ../shared)
+# FINETUNE_ARGS overrides the fine-tuning flags.
 set -euo pipefail
 CIRCNN=${1:-build/app/cli/circnn}
 OUT=${2:-/tmp/circnn-mnist-accuracy}
 SHARED=${CIRCNN_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
 D=$SHARED/data/mnist
 mkdir -p "$OUT"
+# Fine-tuning recipe (see docs/accuracy.md): SGD + momentum, distillation from the original model.
+read -r -a FT <<< "${FINETUNE_ARGS:---optimizer sgd --lr 0.01 --batch 32 --distill 0.9 --temperature 4}"
 TRAIN=(--data "$D/train10k-images-idx3-ubyte.gz" --test "$D/t10k-images-idx3-ubyte.gz" --seed 1)
 top1() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print('%.2f' % (100*eval('j'+sys.argv[2])))" "$@"; }
 
@@ -18,7 +21,7 @@ for spec in "mlp_keras2.0.8_jacegem.h5:784-64-10" "mlp_keras3.3.3_4bumuhammad.h5
   "$CIRCNN" train "$arch" "${TRAIN[@]}" --epochs 10 -o "$OUT/${model%.h5}_scratch_dense.h5" --json > "$OUT/${model%.h5}_scratch_k1.json"
   first=1
   for k in 2 4 8 16; do
-    "$CIRCNN" finetune "$SHARED/models/$model" -k "$k" "${TRAIN[@]}" --epochs 5 \
+    "$CIRCNN" finetune "$SHARED/models/$model" -k "$k" "${TRAIN[@]}" "${FT[@]}" --epochs 5 \
       -o "$OUT/${model%.h5}_ft_k$k.circnn.h5" --json > "$OUT/${model%.h5}_ft_k$k.json"
     "$CIRCNN" train "$arch" -k "$k" "${TRAIN[@]}" --epochs 10 \
       -o "$OUT/${model%.h5}_scratch_k$k.circnn.h5" --json > "$OUT/${model%.h5}_scratch_k$k.json"
