@@ -89,7 +89,8 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct only for k = 1).", "auto");
     p.option("clock", "cpu|wall", "Clock: the benchmark thread's CPU time (robust on a shared machine) or wall time.",
              "cpu");
-    p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache, at most 1 GiB, is written before each call).");
+    p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache, at most 1 GiB, is written before "
+                   "each call).");
     p.epilog("Times are microseconds per call; speedup = dense / circulant. Examples:\n"
              "  circnn bench --quick\n"
              "  circnn bench --shapes 4096x9216 -k 16,64,256,1024 --batch 1 --cold\n"
@@ -141,12 +142,12 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
         return os.str();
     };
     if (!json) {
-        out << "block-circulant multiply vs OpenBLAS (single thread; us per call, " << clock
-            << " clock, median of " << config.repeat << ")\n"
+        out << "block-circulant multiply vs OpenBLAS (single thread; us per call, " << clock << " clock, median of "
+            << config.repeat << ")\n"
             << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs; OpenBLAS core "
             << machine.blasCore << "\n\n";
-        const std::vector<std::string> head{"shape", "batch", "k", "kernel", "dense us", "circ us", "speedup",
-                                            "dense cold", "circ cold", "cold x", "max diff"};
+        const std::vector<std::string> head{"shape",   "batch",      "k",         "kernel", "dense us", "circ us",
+                                            "speedup", "dense cold", "circ cold", "cold x", "max diff"};
         std::string line;
         for (std::size_t i = 0; i < head.size(); ++i)
             line += cell(i, head[i]);
@@ -155,12 +156,17 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     const auto rows = runCirculantBenchmark(config, [&](const BenchRow& r) {
         if (json)
             return;
-        const std::vector<std::string> cells{
-            std::to_string(r.rows) + "x" + std::to_string(r.cols), std::to_string(r.batch),
-            std::to_string(r.blockSize), r.kernel, fixed(r.denseUs, 1), fixed(r.circulantUs, 1),
-            fixed(r.speedup, 1) + "x", config.cold ? fixed(r.denseColdUs, 1) : "-",
-            config.cold ? fixed(r.circulantColdUs, 1) : "-", config.cold ? fixed(r.coldSpeedup, 1) + "x" : "-",
-            sci(r.maxRelDiff)};
+        const std::vector<std::string> cells{std::to_string(r.rows) + "x" + std::to_string(r.cols),
+                                             std::to_string(r.batch),
+                                             std::to_string(r.blockSize),
+                                             r.kernel,
+                                             fixed(r.denseUs, 1),
+                                             fixed(r.circulantUs, 1),
+                                             fixed(r.speedup, 1) + "x",
+                                             config.cold ? fixed(r.denseColdUs, 1) : "-",
+                                             config.cold ? fixed(r.circulantColdUs, 1) : "-",
+                                             config.cold ? fixed(r.coldSpeedup, 1) + "x" : "-",
+                                             sci(r.maxRelDiff)};
         std::string line;
         for (std::size_t i = 0; i < cells.size(); ++i)
             line += cell(i, cells[i]);
@@ -168,11 +174,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     });
     if (json) {
         nlohmann::json doc;
-        doc["machine"] = {{"cpu", machine.cpuModel},
-                          {"logical_cpus", machine.logicalCpus},
-                          {"openblas_core", machine.blasCore}};
-        doc["settings"] = {{"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1},
-                           {"kernel", kernel},        {"clock", clock}};
+        doc["machine"] = {
+            {"cpu", machine.cpuModel}, {"logical_cpus", machine.logicalCpus}, {"openblas_core", machine.blasCore}};
+        doc["settings"] = {
+            {"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1}, {"kernel", kernel}, {"clock", clock}};
         doc["rows"] = nlohmann::json::array();
         for (const auto& r : rows)
             doc["rows"].push_back(rowJson(r, config.cold));

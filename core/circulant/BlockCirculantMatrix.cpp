@@ -23,7 +23,7 @@ constexpr std::int64_t kGradientChunk = 256;
 // repeated calls do not allocate. Buffers only grow; contents are never assumed between calls.
 struct Scratch {
     AlignedVector<float> xs, in, acc, rbuf, split, gs;
-    AlignedVector<float> spec, cbuf;  // complex buffers, 2 floats per bin
+    AlignedVector<float> spec, cbuf; // complex buffers, 2 floats per bin
 };
 
 Scratch& scratch()
@@ -32,8 +32,7 @@ Scratch& scratch()
     return s;
 }
 
-template <typename T>
-T* ensure(AlignedVector<T>& v, std::int64_t n)
+template <typename T> T* ensure(AlignedVector<T>& v, std::int64_t n)
 {
     if (static_cast<std::int64_t>(v.size()) < n)
         v.resize(static_cast<std::size_t>(n));
@@ -45,7 +44,10 @@ fftwf_complex* ensureComplex(AlignedVector<float>& v, std::int64_t n)
     return reinterpret_cast<fftwf_complex*>(ensure(v, 2 * n));
 }
 
-std::int64_t roundUp(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
+std::int64_t roundUp(std::int64_t v, std::int64_t to)
+{
+    return (v + to - 1) / to * to;
+}
 
 std::string shapeText(std::int64_t m, std::int64_t n, std::int64_t k)
 {
@@ -59,8 +61,8 @@ void checkShape(std::int64_t m, std::int64_t n, std::int64_t k)
                          " (rows and cols must be at least 1)");
     if (k < 1 || k > std::max(m, n))
         throw ShapeError("BlockCirculantMatrix: block size k = " + std::to_string(k) + " out of range [1, " +
-                         std::to_string(std::max(m, n)) + "] for a " + std::to_string(m) + "×" +
-                         std::to_string(n) + " matrix");
+                         std::to_string(std::max(m, n)) + "] for a " + std::to_string(m) + "×" + std::to_string(n) +
+                         " matrix");
 }
 
 } // namespace
@@ -82,13 +84,13 @@ struct BlockCirculantMatrix::Impl {
     CirculantKernel kernel = CirculantKernel::Fft;
 
     // FFT geometry.
-    std::int64_t slots = 0, slotsPadded = 0, groups = 0;  // S, Sp, V
-    std::int64_t bins = 0, cdist = 0, kin = 0;            // k/2+1, complex distance, real distance
-    std::int64_t rowInQ = 0, rowInP = 0;                  // floats per row: q (resp. p) blocks of kin
-    std::int64_t rowSpecQ = 0, rowSpecP = 0;              // complex per row: q (resp. p) blocks of cdist
-    std::int64_t rowX = 0;                                // floats per row of expanded input spectra
+    std::int64_t slots = 0, slotsPadded = 0, groups = 0; // S, Sp, V
+    std::int64_t bins = 0, cdist = 0, kin = 0;           // k/2+1, complex distance, real distance
+    std::int64_t rowInQ = 0, rowInP = 0;                 // floats per row: q (resp. p) blocks of kin
+    std::int64_t rowSpecQ = 0, rowSpecP = 0;             // complex per row: q (resp. p) blocks of cdist
+    std::int64_t rowX = 0;                               // floats per row of expanded input spectra
     std::shared_ptr<const FftwPlan> fwdQ, fwdP, invQ, invP;
-    AlignedVector<float> spectra;  // W (FFT kernel, slot lanes), empty when rowLanes
+    AlignedVector<float> spectra; // W (FFT kernel, slot lanes), empty when rowLanes
     // Row-lane layout (CirculantKernels.h) replaces W where padding S slots to kLanes would waste
     // more than padding p block rows to kLanes (small k): wrl[s][ig][j][2L].
     bool rowLanes = false;
@@ -96,8 +98,8 @@ struct BlockCirculantMatrix::Impl {
     AlignedVector<float> rowLaneSpectra;
 
     // Direct geometry.
-    std::int64_t rowXc = 0;        // floats per row of de-interleaved input
-    AlignedVector<float> direct;   // D (direct kernel)
+    std::int64_t rowXc = 0;      // floats per row of de-interleaved input
+    AlignedVector<float> direct; // D (direct kernel)
 
     void setup(CirculantKernel requested);
     void computeWeights();
@@ -172,7 +174,7 @@ void BlockCirculantMatrix::Impl::computeWeights()
         for (std::int64_t j = 0; j < q; ++j)
             std::memcpy(&in[j * kin], &vectors[(i * q + j) * k], sizeof(float) * k);
         fwdQ->executeR2c(in.data(), spec.data());
-        packRowSpectra(spec.data(), q, split.data());  // split[j][v][2L]
+        packRowSpectra(spec.data(), q, split.data()); // split[j][v][2L]
         if (rowLanes) {
             const std::int64_t ig = i / L, t = i % L;
             for (std::int64_t s = 0; s < slots; ++s)
@@ -212,8 +214,8 @@ void BlockCirculantMatrix::Impl::packRowSpectra(const fftwf_complex* spec, std::
 // Unpacks `blocks` split spectra (split[b][v][2L], packed slot 0), scaled by 1/k, into cbuf and
 // runs the inverse plan into rbuf; copies the first `len` values (blocks of kin, padding dropped)
 // into out.
-void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan,
-                                            float* out, std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
+void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out,
+                                            std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
 {
     const std::int64_t L = kernels::kLanes;
     const float scale = 1.0f / static_cast<float>(k);
@@ -337,16 +339,15 @@ BlockCirculantMatrix::BlockCirculantMatrix(std::int64_t rows, std::int64_t cols,
     d.p = (rows + k - 1) / k;
     d.q = (cols + k - 1) / k;
     if (static_cast<std::int64_t>(vectors.size()) != d.p * d.q * k)
-        throw ShapeError("BlockCirculantMatrix: " + shapeText(rows, cols, k) + " needs " + std::to_string(d.p) +
-                         "×" + std::to_string(d.q) + "×" + std::to_string(k) + " = " +
-                         std::to_string(d.p * d.q * k) + " defining-vector values, got " +
-                         std::to_string(vectors.size()));
+        throw ShapeError("BlockCirculantMatrix: " + shapeText(rows, cols, k) + " needs " + std::to_string(d.p) + "×" +
+                         std::to_string(d.q) + "×" + std::to_string(k) + " = " + std::to_string(d.p * d.q * k) +
+                         " defining-vector values, got " + std::to_string(vectors.size()));
     d.vectors.assign(vectors.begin(), vectors.end());
     d.setup(CirculantKernel::Auto);
 }
 
-BlockCirculantMatrix BlockCirculantMatrix::project(std::span<const float> dense, std::int64_t rows,
-                                                   std::int64_t cols, std::int64_t k)
+BlockCirculantMatrix BlockCirculantMatrix::project(std::span<const float> dense, std::int64_t rows, std::int64_t cols,
+                                                   std::int64_t k)
 {
     checkShape(rows, cols, k);
     if (static_cast<std::int64_t>(dense.size()) != rows * cols)
@@ -389,18 +390,39 @@ BlockCirculantMatrix::BlockCirculantMatrix(BlockCirculantMatrix&&) noexcept = de
 BlockCirculantMatrix& BlockCirculantMatrix::operator=(BlockCirculantMatrix&&) noexcept = default;
 BlockCirculantMatrix::~BlockCirculantMatrix() = default;
 
-std::int64_t BlockCirculantMatrix::rows() const { return m_impl->m; }
-std::int64_t BlockCirculantMatrix::cols() const { return m_impl->n; }
-std::int64_t BlockCirculantMatrix::blockSize() const { return m_impl->k; }
-std::int64_t BlockCirculantMatrix::blockRows() const { return m_impl->p; }
-std::int64_t BlockCirculantMatrix::blockCols() const { return m_impl->q; }
-std::int64_t BlockCirculantMatrix::parameterCount() const { return m_impl->p * m_impl->q * m_impl->k; }
+std::int64_t BlockCirculantMatrix::rows() const
+{
+    return m_impl->m;
+}
+std::int64_t BlockCirculantMatrix::cols() const
+{
+    return m_impl->n;
+}
+std::int64_t BlockCirculantMatrix::blockSize() const
+{
+    return m_impl->k;
+}
+std::int64_t BlockCirculantMatrix::blockRows() const
+{
+    return m_impl->p;
+}
+std::int64_t BlockCirculantMatrix::blockCols() const
+{
+    return m_impl->q;
+}
+std::int64_t BlockCirculantMatrix::parameterCount() const
+{
+    return m_impl->p * m_impl->q * m_impl->k;
+}
 double BlockCirculantMatrix::compression() const
 {
     return static_cast<double>(m_impl->m) * static_cast<double>(m_impl->n) / static_cast<double>(parameterCount());
 }
 
-std::span<const float> BlockCirculantMatrix::vectors() const { return m_impl->vectors; }
+std::span<const float> BlockCirculantMatrix::vectors() const
+{
+    return m_impl->vectors;
+}
 
 void BlockCirculantMatrix::setVectors(std::span<const float> vectors)
 {
@@ -412,8 +434,14 @@ void BlockCirculantMatrix::setVectors(std::span<const float> vectors)
     d.computeWeights();
 }
 
-void BlockCirculantMatrix::setKernel(CirculantKernel kernel) { m_impl->setup(kernel); }
-CirculantKernel BlockCirculantMatrix::kernel() const { return m_impl->kernel; }
+void BlockCirculantMatrix::setKernel(CirculantKernel kernel)
+{
+    m_impl->setup(kernel);
+}
+CirculantKernel BlockCirculantMatrix::kernel() const
+{
+    return m_impl->kernel;
+}
 CirculantKernel BlockCirculantMatrix::autoKernel(std::int64_t k)
 {
     return k <= kDirectMaxBlockSize ? CirculantKernel::Direct : CirculantKernel::Fft;
@@ -441,9 +469,8 @@ std::vector<std::complex<float>> BlockCirculantMatrix::blockSpectrum(std::int64_
 {
     const Impl& d = *m_impl;
     if (i < 0 || i >= d.p || j < 0 || j >= d.q)
-        throw ShapeError("BlockCirculantMatrix::blockSpectrum: block (" + std::to_string(i) + ", " +
-                         std::to_string(j) + ") outside the " + std::to_string(d.p) + "×" + std::to_string(d.q) +
-                         " block grid");
+        throw ShapeError("BlockCirculantMatrix::blockSpectrum: block (" + std::to_string(i) + ", " + std::to_string(j) +
+                         ") outside the " + std::to_string(d.p) + "×" + std::to_string(d.q) + " block grid");
     // Computed on demand in double precision: exact reference values for visualisation.
     const float* w = &d.vectors[(i * d.q + j) * d.k];
     std::vector<std::complex<float>> out(static_cast<std::size_t>(d.k / 2 + 1));
@@ -628,17 +655,17 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
         throw ShapeError("BlockCirculantMatrix::vectorGradient: null gradient pointer");
     if (inputs.m_batch != batch || inputs.m_cols != d.n || inputs.m_blockSize != d.k || inputs.m_kernel != d.kernel)
         throw ShapeError("BlockCirculantMatrix::vectorGradient: kept input spectra (batch " +
-                         std::to_string(inputs.m_batch) + ", n = " + std::to_string(inputs.m_cols) + ", k = " +
-                         std::to_string(inputs.m_blockSize) + ", " + kernelName(inputs.m_kernel) +
-                         ") do not match this call (batch " + std::to_string(batch) + ", " +
-                         shapeText(d.m, d.n, d.k) + ", " + kernelName(d.kernel) + ")");
+                         std::to_string(inputs.m_batch) + ", n = " + std::to_string(inputs.m_cols) +
+                         ", k = " + std::to_string(inputs.m_blockSize) + ", " + kernelName(inputs.m_kernel) +
+                         ") do not match this call (batch " + std::to_string(batch) + ", " + shapeText(d.m, d.n, d.k) +
+                         ", " + kernelName(d.kernel) + ")");
     const std::int64_t total = d.p * d.q * d.k;
     if (batch == 0) {
         std::fill(grad, grad + total, 0.0f);
         return;
     }
     if (d.kernel == CirculantKernel::Direct) {
-        AlignedVector<float> acc(static_cast<std::size_t>(total), 0.0f);  // acc[i][d][j]
+        AlignedVector<float> acc(static_cast<std::size_t>(total), 0.0f); // acc[i][d][j]
         kernels::directGradient(inputs.m_data.data(), inputs.m_rowStride, g, batch, d.m, d.k, d.p, d.q, acc.data());
         for (std::int64_t i = 0; i < d.p; ++i)
             for (std::int64_t dd = 0; dd < d.k; ++dd)

@@ -63,11 +63,11 @@ public:
     BlockCirculantMatrix& operator=(BlockCirculantMatrix&&) noexcept;
     ~BlockCirculantMatrix();
 
-    std::int64_t rows() const;        // m
-    std::int64_t cols() const;        // n
-    std::int64_t blockSize() const;   // k
-    std::int64_t blockRows() const;   // p
-    std::int64_t blockCols() const;   // q
+    std::int64_t rows() const;      // m
+    std::int64_t cols() const;      // n
+    std::int64_t blockSize() const; // k
+    std::int64_t blockRows() const; // p
+    std::int64_t blockCols() const; // q
 
     // Defining vectors, p·q·k floats (layout above).
     std::span<const float> vectors() const;

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <thread>
-#include <ctime>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/AlignedAllocator.h"
@@ -21,7 +21,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b)
+{
+    return std::chrono::duration<double>(b - a).count();
+}
 
 // The clock figures are taken with: wall time, or CPU time of the calling thread (robust when
 // other processes share the cores: time-slices given to them are not counted).
@@ -47,7 +50,7 @@ double median(std::vector<double> v)
 // Warm time per call (s): median of `repeat` samples of `iters` back-to-back calls.
 double timeWarm(const std::function<void()>& f, int repeat, double minSample)
 {
-    f();  // warm-up (first touch, lazy initialisation)
+    f(); // warm-up (first touch, lazy initialisation)
     double t0 = now();
     f();
     const double once = std::max(now() - t0, 1e-7);
@@ -124,7 +127,8 @@ BenchMachine benchMachine()
     return m;
 }
 
-std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config, const std::function<void(const BenchRow&)>& onRow)
+std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
+                                            const std::function<void(const BenchRow&)>& onRow)
 {
     if (config.repeat < 1)
         throw ShapeError("circulant benchmark: --repeat must be at least 1, got " + std::to_string(config.repeat));

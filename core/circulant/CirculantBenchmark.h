@@ -4,10 +4,10 @@
 // thread (OpenBLAS is set to one thread; the engine is single-threaded). Used by `circnn bench`.
 //
 // Times are per call, in microseconds, by default of the calling thread's CPU clock (the machine
-// may be shared; time-slices given to other processes are then not counted), else wall clock: the median over `repeat` samples, each sample averaging
-// enough back-to-back calls to last >= ~2 ms (warm: data stays in cache between calls). Cold
-// samples are single calls preceded by writing a buffer larger than the last-level cache, so
-// weights and inputs come from memory.
+// may be shared; time-slices given to other processes are then not counted), else wall clock: the median over `repeat`
+// samples, each sample averaging enough back-to-back calls to last >= ~2 ms (warm: data stays in cache between calls).
+// Cold samples are single calls preceded by writing a buffer larger than the last-level cache, so weights and inputs
+// come from memory.
 
 #include <cstdint>
 #include <functional>
@@ -27,33 +27,33 @@ struct BenchConfig {
     std::vector<BenchShape> shapes{{1024, 1024}, {4096, 4096}, {4096, 9216}};
     std::vector<std::int64_t> blockSizes{4, 8, 16, 32, 64, 128, 256, 512, 1024};
     std::vector<std::int64_t> batches{1, 64};
-    int repeat = 7;          // samples per figure (median reported)
-    bool cold = false;       // also measure cold-cache figures
-    std::int64_t coldFlushBytes = 0;  // buffer written before each cold call; 0 = 2 × last-level cache (≤ 1 GiB)
+    int repeat = 7;                  // samples per figure (median reported)
+    bool cold = false;               // also measure cold-cache figures
+    std::int64_t coldFlushBytes = 0; // buffer written before each cold call; 0 = 2 × last-level cache (≤ 1 GiB)
     double minSampleSeconds = 2e-3;
     CirculantKernel kernel = CirculantKernel::Auto;
-    bool threadCpuClock = true;  // time with the thread's CPU clock (default) or the wall clock
+    bool threadCpuClock = true; // time with the thread's CPU clock (default) or the wall clock
     std::uint32_t seed = 1;
 };
 
 struct BenchRow {
     std::int64_t rows = 0, cols = 0, blockSize = 0, batch = 0;
-    std::string kernel;           // "fft" or "direct"
-    double denseUs = 0;           // warm, per call
-    double circulantUs = 0;       // warm, per call
-    double speedup = 0;           // denseUs / circulantUs
-    double denseColdUs = 0;       // cold (0 when not measured)
+    std::string kernel;     // "fft" or "direct"
+    double denseUs = 0;     // warm, per call
+    double circulantUs = 0; // warm, per call
+    double speedup = 0;     // denseUs / circulantUs
+    double denseColdUs = 0; // cold (0 when not measured)
     double circulantColdUs = 0;
     double coldSpeedup = 0;
-    double maxRelDiff = 0;        // max |y_circ − y_dense| / max |y_dense|
-    double compression = 0;       // m·n / stored parameters
-    double prepareMs = 0;         // constructing the matrix (spectra + FFT plans)
+    double maxRelDiff = 0;  // max |y_circ − y_dense| / max |y_dense|
+    double compression = 0; // m·n / stored parameters
+    double prepareMs = 0;   // constructing the matrix (spectra + FFT plans)
 };
 
 struct BenchMachine {
     std::string cpuModel;
     int logicalCpus = 0;
-    std::string blasCore;  // OpenBLAS kernel family in use (e.g. Haswell, SkylakeX, Prescott)
+    std::string blasCore; // OpenBLAS kernel family in use (e.g. Haswell, SkylakeX, Prescott)
     std::int64_t lastLevelCacheBytes = 0;
 };
 

@@ -23,9 +23,12 @@ inline constexpr std::int64_t kDirectMaxBlockSize = 1;
 inline const char* kernelName(CirculantKernel kernel)
 {
     switch (kernel) {
-    case CirculantKernel::Fft: return "fft";
-    case CirculantKernel::Direct: return "direct";
-    default: return "auto";
+    case CirculantKernel::Fft:
+        return "fft";
+    case CirculantKernel::Direct:
+        return "direct";
+    default:
+        return "auto";
     }
 }
 

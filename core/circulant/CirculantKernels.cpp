@@ -53,8 +53,9 @@ void expandConjugateSpectra(const float* split, std::int64_t blocks, std::int64_
 namespace {
 
 // Portable reference for the SIMD kernel below (same layout, same summation order per lane).
-[[maybe_unused]] void forwardRowsGeneric(const float* weights, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
-                 std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+[[maybe_unused]] void forwardRowsGeneric(const float* weights, const float* xs, std::int64_t rows,
+                                         std::int64_t rowStride, std::int64_t p, std::int64_t q, std::int64_t groups,
+                                         float* acc, std::int64_t accStride)
 {
     for (std::int64_t r = 0; r < rows; ++r) {
         const float* x = xs + r * rowStride;
@@ -76,7 +77,6 @@ namespace {
             }
     }
 }
-
 
 #if defined(__AVX2__) && defined(__FMA__)
 // Register-blocked tile: I output block rows × R input rows, one tile group v, all j.
@@ -116,13 +116,13 @@ inline void forwardTile(const float* w, std::int64_t wStride, const float* x, st
 }
 
 template <int I, int R>
-void forwardBlockRows(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t i0,
-                      std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+void forwardBlockRows(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t i0, std::int64_t q,
+                      std::int64_t groups, float* acc, std::int64_t accStride)
 {
-    const std::int64_t wStride = groups * q * 2 * L;  // between output block rows
+    const std::int64_t wStride = groups * q * 2 * L; // between output block rows
     for (std::int64_t v = 0; v < groups; ++v)
-        forwardTile<I, R>(weights + (i0 * groups + v) * q * 2 * L, wStride, xs + v * 3 * L, rowStride,
-                          groups * 3 * L, q, acc + (i0 * groups + v) * 2 * L, groups * 2 * L, accStride);
+        forwardTile<I, R>(weights + (i0 * groups + v) * q * 2 * L, wStride, xs + v * 3 * L, rowStride, groups * 3 * L,
+                          q, acc + (i0 * groups + v) * 2 * L, groups * 2 * L, accStride);
 }
 
 template <int R>
@@ -269,7 +269,7 @@ void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::
         // Batch rows in fours share each weight load; a single row instead takes four row groups at
         // once (four weight streams in flight, which a lone stream cannot keep the memory bus busy with).
         const std::int64_t full = rows / 4 * 4;
-        for (std::int64_t ig = 0; ig < pGroups; ++ig)  // the stripe stays in L2 across the row quads
+        for (std::int64_t ig = 0; ig < pGroups; ++ig) // the stripe stays in L2 across the row quads
             for (std::int64_t b = 0; b < full; b += 4)
                 rowLaneRows<1, 4>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
         for (std::int64_t b = full; b < rows; ++b) {
@@ -396,8 +396,8 @@ void directForward(const float* D, const float* xc, std::int64_t rows, std::int6
         directForwardRows<1>(D, xc + b * rowXc, rowXc, m, k, p, q, y + b * m);
 }
 
-void directTransposedRow(const float* D, const float* g, std::int64_t m, std::int64_t k, std::int64_t p,
-                         std::int64_t q, float* acc)
+void directTransposedRow(const float* D, const float* g, std::int64_t m, std::int64_t k, std::int64_t p, std::int64_t q,
+                         float* acc)
 {
     std::memset(acc, 0, sizeof(float) * k * q);
     for (std::int64_t i = 0; i < p; ++i)
@@ -464,8 +464,8 @@ inline void transposedTile(const float* w, std::int64_t wLoopStride, const float
 }
 
 template <int R>
-void transposedRowGroup(const float* weights, const float* gs, std::int64_t gStride, std::int64_t p,
-                        std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+void transposedRowGroup(const float* weights, const float* gs, std::int64_t gStride, std::int64_t p, std::int64_t q,
+                        std::int64_t groups, float* acc, std::int64_t accStride)
 {
     constexpr int J = R == 1 ? 4 : 2;
     const std::int64_t wLoop = groups * q * 2 * L;

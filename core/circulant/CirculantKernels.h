@@ -17,7 +17,7 @@
 
 namespace circnn::kernels {
 
-inline constexpr std::int64_t kLanes = 8;  // floats per SIMD register (AVX2)
+inline constexpr std::int64_t kLanes = 8; // floats per SIMD register (AVX2)
 
 // split: blocks×groups tiles of 2·kLanes -> out: blocks×groups tiles of 3·kLanes.
 void expandSpectra(const float* split, std::int64_t blocks, std::int64_t groups, float* out);
@@ -52,8 +52,8 @@ void gradientRows(const float* gT, const float* xT, std::int64_t batch, std::int
 void directForward(const float* D, const float* xc, std::int64_t rows, std::int64_t rowXc, std::int64_t m,
                    std::int64_t k, std::int64_t p, std::int64_t q, float* y);
 // acc[c][j] = Σ_i Σ_r w_ij[(r − c) mod k] · g[i·k + r] for one row g (length m).
-void directTransposedRow(const float* D, const float* g, std::int64_t m, std::int64_t k, std::int64_t p,
-                         std::int64_t q, float* acc);
+void directTransposedRow(const float* D, const float* g, std::int64_t m, std::int64_t k, std::int64_t p, std::int64_t q,
+                         float* acc);
 // acc[i][d][j] += Σ_b Σ_r g_b[i·k + r] · xc_b[(r − d) mod k][j]  (acc must be zeroed by the caller).
 void directGradient(const float* xc, std::int64_t rowXc, const float* g, std::int64_t batch, std::int64_t m,
                     std::int64_t k, std::int64_t p, std::int64_t q, float* acc);

@@ -56,7 +56,7 @@ private:
     void importWisdomLocked();
     void exportWisdomLocked();
 
-    mutable std::mutex m_mutex;  // guards the map and flags; always taken before fftwPlannerMutex()
+    mutable std::mutex m_mutex; // guards the map and flags; always taken before fftwPlannerMutex()
     std::map<Key, std::shared_ptr<const FftwPlan>> m_plans;
     unsigned m_flags = FFTW_MEASURE;
     bool m_wisdomImported = false;

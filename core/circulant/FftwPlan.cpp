@@ -18,7 +18,10 @@ FftwPlan& FftwPlan::operator=(FftwPlan&& other) noexcept
     return *this;
 }
 
-FftwPlan::~FftwPlan() { reset(); }
+FftwPlan::~FftwPlan()
+{
+    reset();
+}
 
 void FftwPlan::reset() noexcept
 {

@@ -21,9 +21,9 @@ public:
     InputSpectra() = default;
 
     bool empty() const { return m_batch == 0; }
-    std::int64_t batch() const { return m_batch; }       // number of input rows held
-    std::int64_t cols() const { return m_cols; }         // n of the producing matrix
-    std::int64_t blockSize() const { return m_blockSize; }  // k of the producing matrix
+    std::int64_t batch() const { return m_batch; }         // number of input rows held
+    std::int64_t cols() const { return m_cols; }           // n of the producing matrix
+    std::int64_t blockSize() const { return m_blockSize; } // k of the producing matrix
     CirculantKernel kernel() const { return m_kernel; }
     // Memory held, in bytes.
     std::int64_t bytes() const { return static_cast<std::int64_t>(m_data.size() * sizeof(float)); }
@@ -34,7 +34,7 @@ private:
     std::int64_t m_batch = 0;
     std::int64_t m_cols = 0;
     std::int64_t m_blockSize = 0;
-    std::int64_t m_rowStride = 0;  // floats per input row in m_data
+    std::int64_t m_rowStride = 0; // floats per input row in m_data
     CirculantKernel m_kernel = CirculantKernel::Auto;
     AlignedVector<float> m_data;
 };

@@ -64,7 +64,10 @@ std::vector<float> naiveGradient(const std::vector<float>& x, const std::vector<
     return {acc.begin(), acc.end()};
 }
 
-std::int64_t blocks(std::int64_t m, std::int64_t n, std::int64_t k) { return ((m + k - 1) / k) * ((n + k - 1) / k) * k; }
+std::int64_t blocks(std::int64_t m, std::int64_t n, std::int64_t k)
+{
+    return ((m + k - 1) / k) * ((n + k - 1) / k) * k;
+}
 
 constexpr double kTol = 1e-5;
 
@@ -128,8 +131,8 @@ private slots:
     {
         const std::int64_t k = 8;
         std::vector<float> v(2 * k, 0.0f);
-        v[0] = 1.0f;      // block (0,0) = delta: flat spectrum
-        v[k + 1] = 1.0f;  // block (0,1) = shifted delta: exp(−2πi f/k)
+        v[0] = 1.0f;     // block (0,0) = delta: flat spectrum
+        v[k + 1] = 1.0f; // block (0,1) = shifted delta: exp(−2πi f/k)
         BlockCirculantMatrix w(8, 16, k, v);
         const auto s0 = w.blockSpectrum(0, 0), s1 = w.blockSpectrum(0, 1);
         QCOMPARE(s0.size(), std::size_t(k / 2 + 1));
@@ -162,7 +165,7 @@ private slots:
                 for (qint64 batch : {1, 5})
                     for (Kernel kernel : {Kernel::Fft, Kernel::Direct}) {
                         if (kernel == Kernel::Direct && k > 64 && batch > 1)
-                            continue;  // O(k²) per block: keep the suite fast
+                            continue; // O(k²) per block: keep the suite fast
                         const std::string name = std::to_string(m) + "x" + std::to_string(n) + " k" +
                                                  std::to_string(k) + " b" + std::to_string(batch) + " " +
                                                  kernelName(kernel);
@@ -306,7 +309,7 @@ private slots:
         const auto paDense = pa.toDense();
 
         if (k == 1) {
-            QVERIFY(paDense == a);  // k = 1 is the identity map
+            QVERIFY(paDense == a); // k = 1 is the identity map
             return;
         }
 
@@ -321,7 +324,7 @@ private slots:
             normA += double(a[t]) * a[t];
             residualNorm += (double(a[t]) - paDense[t]) * (double(a[t]) - paDense[t]);
         }
-        QVERIFY(residualNorm > 1e-3 * normA);  // random dense matrices are not block-circulant
+        QVERIFY(residualNorm > 1e-3 * normA); // random dense matrices are not block-circulant
         for (std::uint32_t s = 0; s < 3; ++s) {
             const auto bv = test::randomVector(blocks(m, n, k), 900 + s);
             const auto bd = naiveDense(bv, m, n, k);
@@ -384,24 +387,26 @@ private slots:
         w.vectorGradient(x.data(), g.data(), batch, gradW.data());
         w.multiplyTransposed(g.data(), gradX.data(), batch);
 
-        const float h = 1e-2f;  // L is quadratic: central differences are exact up to rounding
+        const float h = 1e-2f; // L is quadratic: central differences are exact up to rounding
         for (std::size_t idx = 0; idx < v.size(); idx += std::max<std::size_t>(1, v.size() / 17)) {
             auto vp = v, vm = v;
             vp[idx] += h;
             vm[idx] -= h;
             const double fd = (loss(vp, x) - loss(vm, x)) / (double(vp[idx]) - double(vm[idx]));
-            QVERIFY2(std::abs(fd - gradW[idx]) <= 1e-3 * std::max(1.0, std::abs(fd)),
-                     ("dL/dw[" + std::to_string(idx) + "] fd " + std::to_string(fd) + " vs " +
-                      std::to_string(gradW[idx])).c_str());
+            QVERIFY2(
+                std::abs(fd - gradW[idx]) <= 1e-3 * std::max(1.0, std::abs(fd)),
+                ("dL/dw[" + std::to_string(idx) + "] fd " + std::to_string(fd) + " vs " + std::to_string(gradW[idx]))
+                    .c_str());
         }
         for (std::size_t idx = 0; idx < x.size(); idx += 3) {
             auto xp = x, xm = x;
             xp[idx] += h;
             xm[idx] -= h;
             const double fd = (loss(v, xp) - loss(v, xm)) / (double(xp[idx]) - double(xm[idx]));
-            QVERIFY2(std::abs(fd - gradX[idx]) <= 1e-3 * std::max(1.0, std::abs(fd)),
-                     ("dL/dx[" + std::to_string(idx) + "] fd " + std::to_string(fd) + " vs " +
-                      std::to_string(gradX[idx])).c_str());
+            QVERIFY2(
+                std::abs(fd - gradX[idx]) <= 1e-3 * std::max(1.0, std::abs(fd)),
+                ("dL/dx[" + std::to_string(idx) + "] fd " + std::to_string(fd) + " vs " + std::to_string(gradX[idx]))
+                    .c_str());
         }
     }
 
@@ -474,7 +479,7 @@ private slots:
         // The harness itself (no timing assertions): every requested row, both products agree.
         BenchConfig config;
         config.shapes = {{40, 72}};
-        config.blockSizes = {1, 4, 16, 100};  // 100 > max(m, n): skipped
+        config.blockSizes = {1, 4, 16, 100}; // 100 > max(m, n): skipped
         config.batches = {1, 3};
         config.repeat = 1;
         config.minSampleSeconds = 1e-5;
@@ -547,7 +552,7 @@ private slots:
         std::vector<float> x(12), y(10);
         QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiply(x.data(), y.data(), -1));
         QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiply(nullptr, y.data(), 1));
-        w.multiply(nullptr, nullptr, 0);  // an empty batch is fine
+        w.multiply(nullptr, nullptr, 0); // an empty batch is fine
         InputSpectra keep;
         w.prepareInput(x.data(), 1, keep);
         std::vector<float> grad(v.size());
