@@ -29,7 +29,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
                        "for K and the output layer stay dense.", "1", 'k');
     p.flag("convert-output", "Make the output layer block-circulant too (architectures only).");
     p.option("name", "NAME", "Model name (architectures only).");
-    addTrainingOptions(p, "10");
+    addTrainingOptions(p, TrainingDefaults{});
     p.epilog("Architecture shorthand: INPUT-LAYER-...; INPUT is a width (784) or HxWxC (28x28x1); a number is a\n"
              "Dense layer (relu; the last one softmax); cN = Conv2D N filters 3x3 'same' relu (cNkK: KxK);\n"
              "pN = MaxPooling2D NxN; a Flatten is inserted before the first Dense after images.\n"

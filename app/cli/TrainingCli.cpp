@@ -43,20 +43,20 @@ bool endsWith(const std::string& s, const std::string& suffix)
 
 } // namespace
 
-void addTrainingOptions(ArgParser& p, const std::string& defaultEpochs)
+void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
 {
     p.option("data", "FILE", "Training images: IDX (.gz) images file, HDF5 (x/y datasets) or .npz.")
         .option("labels", "FILE", "IDX labels file (default: derived from the images file name).")
         .option("limit", "N", "Use only the first N training samples (0 = all).", "0")
-        .option("epochs", "N", "Number of epochs.", defaultEpochs)
-        .option("optimizer", "NAME", "adam or sgd.", "adam")
+        .option("epochs", "N", "Number of epochs.", defaults.epochs)
+        .option("optimizer", "NAME", "adam or sgd.", defaults.optimizer)
         .option("lr", "RATE", "Base learning rate (default 0.001 for adam, 0.01 for sgd).")
         .option("momentum", "M", "SGD momentum.", "0.9")
         .option("weight-decay", "L", "L2 weight decay on kernels / circulant vectors (not biases).", "0")
-        .option("schedule", "NAME", "Learning-rate schedule per epoch: constant, step or cosine.", "constant")
+        .option("schedule", "NAME", "Learning-rate schedule per epoch: constant, step or cosine.", defaults.schedule)
         .option("step-epochs", "N", "step schedule: epochs between decays (0 = epochs/3).", "0")
         .option("gamma", "G", "step schedule: factor per decay.", "0.1")
-        .option("batch", "N", "Mini-batch size.", "64")
+        .option("batch", "N", "Mini-batch size.", defaults.batch)
         .option("val-split", "F", "Fraction of the training data held out for validation (seeded); the "
                                   "best epoch by validation accuracy is kept.", "0.1")
         .option("augment-shift", "P", "Shift training images by up to P pixels at random (0 = off).", "0")

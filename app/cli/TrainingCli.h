@@ -19,7 +19,11 @@ namespace circnn::cli {
 
 // Adds --data --labels --limit --epochs --optimizer --lr --momentum --weight-decay --schedule
 // --step-epochs --gamma --batch --val-split --seed --test --test-labels -o --json.
-void addTrainingOptions(ArgParser& parser, const std::string& defaultEpochs);
+// The defaults differ between commands (finetune uses the recipe measured in docs/accuracy.md).
+struct TrainingDefaults {
+    std::string epochs = "10", optimizer = "adam", batch = "64", schedule = "constant";
+};
+void addTrainingOptions(ArgParser& parser, const TrainingDefaults& defaults);
 
 // Options from the parsed flags (ArgError for bad values). Progress reporting is attached here:
 // a one-line status on stderr when stderr is a terminal, per-epoch lines on `out` unless --json.

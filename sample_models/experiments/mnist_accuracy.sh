@@ -10,7 +10,7 @@ SHARED=${CIRCNN_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
 D=$SHARED/data/mnist
 mkdir -p "$OUT"
 # Fine-tuning recipe (see docs/accuracy.md): SGD + momentum, distillation from the original model.
-read -r -a FT <<< "${FINETUNE_ARGS:---optimizer sgd --lr 0.01 --batch 32 --distill 0.9 --temperature 4}"
+read -r -a FT <<< "${FINETUNE_ARGS:---optimizer sgd --lr 0.01 --batch 32 --schedule constant --distill 0.9 --temperature 4}"
 TRAIN=(--data "$D/train10k-images-idx3-ubyte.gz" --test "$D/t10k-images-idx3-ubyte.gz" --seed 1)
 top1() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print('%.2f' % (100*eval('j'+sys.argv[2])))" "$@"; }
 
