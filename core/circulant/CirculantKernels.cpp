@@ -1,7 +1,9 @@
 #include "circulant/CirculantKernels.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -140,6 +142,111 @@ void forwardRowGroup(const float* weights, const float* xs, std::int64_t rowStri
 
 } // namespace
 
+#if defined(__AVX2__) && defined(__FMA__) && defined(__x86_64__) && defined(__GNUC__)
+#define CIRCNN_AVX512_FORWARD 1
+// GCC 12 reports its own _mm512_undefined_ps() placeholders as uninitialised: not our code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+namespace {
+
+// AVX-512 variant of the batched forward product, used when the CPU has AVX-512F/DQ (runtime
+// check; the project is built for x86-64-v3). One zmm holds the same 8 lanes of two input rows;
+// a tile is I output block rows × P row pairs over a block of kJBlock input blocks, so the inputs
+// of the tile stay in L1 while the weights stream from L2. Accumulators carry over between
+// j-blocks in memory. Per lane the operations and their order are those of forwardTile, so
+// results are bit-identical to the AVX2 path.
+constexpr std::int64_t kJBlock = 64;
+
+template <int I, int P>
+__attribute__((target("avx512f,avx512dq"))) void
+forwardTile512(const float* w, std::int64_t wStride, const float* x, std::int64_t xStride, std::int64_t xTileStride,
+               std::int64_t jn, float* acc, std::int64_t accIStride, std::int64_t accRStride, bool first)
+{
+    __m512 re[I][P], im[I][P];
+    for (int a = 0; a < I; ++a)
+        for (int c = 0; c < P; ++c) {
+            if (first) {
+                re[a][c] = im[a][c] = _mm512_setzero_ps();
+            } else {
+                const float* o = acc + a * accIStride + 2 * c * accRStride;
+                re[a][c] =
+                    _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(o)), _mm256_load_ps(o + accRStride), 1);
+                im[a][c] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(o + L)),
+                                              _mm256_load_ps(o + accRStride + L), 1);
+            }
+        }
+    for (std::int64_t j = 0; j < jn; ++j) {
+        __m512 xr[P], xb[P], xc[P];
+        for (int c = 0; c < P; ++c) {
+            const float* xt = x + 2 * c * xStride + j * xTileStride;
+            xr[c] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(xt)), _mm256_load_ps(xt + xStride), 1);
+            xb[c] =
+                _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(xt + L)), _mm256_load_ps(xt + xStride + L), 1);
+            xc[c] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(xt + 2 * L)),
+                                       _mm256_load_ps(xt + xStride + 2 * L), 1);
+        }
+        for (int a = 0; a < I; ++a) {
+            const __m512 wr = _mm512_broadcast_f32x8(_mm256_load_ps(w + a * wStride + j * 2 * L));
+            const __m512 wi = _mm512_broadcast_f32x8(_mm256_load_ps(w + a * wStride + j * 2 * L + L));
+            for (int c = 0; c < P; ++c) {
+                re[a][c] = _mm512_fmadd_ps(wr, xr[c], re[a][c]);
+                re[a][c] = _mm512_fnmadd_ps(wi, xb[c], re[a][c]);
+                im[a][c] = _mm512_fmadd_ps(wr, xb[c], im[a][c]);
+                im[a][c] = _mm512_fmadd_ps(wi, xc[c], im[a][c]);
+            }
+        }
+    }
+    for (int a = 0; a < I; ++a)
+        for (int c = 0; c < P; ++c) {
+            float* o = acc + a * accIStride + 2 * c * accRStride;
+            _mm256_store_ps(o, _mm512_castps512_ps256(re[a][c]));
+            _mm256_store_ps(o + L, _mm512_castps512_ps256(im[a][c]));
+            _mm256_store_ps(o + accRStride, _mm512_extractf32x8_ps(re[a][c], 1));
+            _mm256_store_ps(o + accRStride + L, _mm512_extractf32x8_ps(im[a][c], 1));
+        }
+}
+
+template <int P>
+__attribute__((target("avx512f,avx512dq"))) void
+forwardRows512(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin, std::int64_t iEnd,
+               std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+{
+    const std::int64_t wStride = groups * q * 2 * L;
+    for (std::int64_t v = 0; v < groups; ++v)
+        for (std::int64_t jb = 0; jb < q; jb += kJBlock) {
+            const std::int64_t jn = std::min(kJBlock, q - jb);
+            const float* x = xs + (jb * groups + v) * 3 * L;
+            std::int64_t i = iBegin;
+            for (; i + 4 <= iEnd; i += 4)
+                forwardTile512<4, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
+                                     groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
+                                     jb == 0);
+            for (; i < iEnd; ++i)
+                forwardTile512<1, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
+                                     groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
+                                     jb == 0);
+        }
+}
+
+// AVX-512F and DQ usable (CPUID and OS register state, as checked by libgcc);
+// CIRCNN_NO_AVX512=1 in the environment disables the path (comparisons, debugging).
+bool useAvx512()
+{
+    static const bool use = [] {
+        const char* off = std::getenv("CIRCNN_NO_AVX512");
+        if (off && *off && std::string(off) != "0")
+            return false;
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    }();
+    return use;
+}
+
+} // namespace
+#pragma GCC diagnostic pop
+#endif
+
 void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
                  std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
 {
@@ -151,6 +258,16 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
     for (std::int64_t i0 = 0; i0 < p; i0 += slab) {
         const std::int64_t i1 = std::min(p, i0 + slab);
         std::int64_t r = 0;
+#ifdef CIRCNN_AVX512_FORWARD
+        if (useAvx512()) {
+            for (; r + 4 <= rows; r += 4)
+                forwardRows512<2>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
+                                  accStride);
+            for (; r + 2 <= rows; r += 2)
+                forwardRows512<1>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
+                                  accStride);
+        }
+#endif
         for (; r + 2 <= rows; r += 2)
             forwardRowGroup<2>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
                                accStride);
