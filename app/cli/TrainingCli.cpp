@@ -119,14 +119,16 @@ TrainOptions trainOptionsFromArgs(const ArgParser& p, std::ostream& out, std::os
             return true;
         };
     }
-    if (!json) {
+    const bool tty = isatty(STDERR_FILENO);
+    if (!json || tty) {
         std::ostream* os = &out;
         std::ostream* e = &err;
-        const bool tty = isatty(STDERR_FILENO);
         const int total = o.epochs;
-        o.onEpoch = [os, e, tty, total](const EpochRecord& r) {
+        o.onEpoch = [os, e, tty, json, total](const EpochRecord& r) {
             if (tty)
-                *e << "\r" << std::string(78, ' ') << "\r" << std::flush;
+                *e << "\r" << std::string(78, ' ') << "\r" << std::flush;  // clear the progress line
+            if (json)
+                return;
             *os << "epoch " << r.epoch << "/" << total << "  loss " << std::fixed << std::setprecision(4) << r.trainLoss
                 << "  acc " << std::setprecision(2) << 100.0 * r.trainAccuracy << "%  val_loss " << std::setprecision(4)
                 << r.valLoss << "  val_acc " << std::setprecision(2) << 100.0 * r.valAccuracy << "%  "
