@@ -254,7 +254,7 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
     // Output block rows are taken in slabs whose weights (~256 KiB) stay in L2 while every input
     // row of the call streams past them; with one input row this is a single pass over the weights.
     const std::int64_t rowBytes = q * groups * 2 * L * static_cast<std::int64_t>(sizeof(float));
-    const std::int64_t slab = rows == 1 ? p : std::max<std::int64_t>(4, (256 << 10) / rowBytes);
+    const std::int64_t slab = rows == 1 ? p : std::max<std::int64_t>(4, (256 << 10) / rowBytes / 4 * 4);
     for (std::int64_t i0 = 0; i0 < p; i0 += slab) {
         const std::int64_t i1 = std::min(p, i0 + slab);
         std::int64_t r = 0;
