@@ -9,8 +9,9 @@ OUT=${2:-/tmp/circnn-mnist-accuracy}
 SHARED=${CIRCNN_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
 D=$SHARED/data/mnist
 mkdir -p "$OUT"
-# Fine-tuning recipe (see docs/accuracy.md): SGD + momentum, distillation from the original model.
-read -r -a FT <<< "${FINETUNE_ARGS:---optimizer sgd --lr 0.01 --batch 32 --schedule constant --distill 0.9 --temperature 4}"
+# Fine-tuning recipe: the `circnn finetune` defaults (SGD + momentum, lr 0.01, batch 32, cosine,
+# distillation 0.9 from the original model at T = 4; see docs/accuracy.md) unless FINETUNE_ARGS.
+read -r -a FT <<< "${FINETUNE_ARGS:-}"
 TRAIN=(--data "$D/train10k-images-idx3-ubyte.gz" --test "$D/t10k-images-idx3-ubyte.gz" --seed 1)
 top1() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print('%.2f' % (100*eval('j'+sys.argv[2])))" "$@"; }
 
@@ -21,7 +22,7 @@ for spec in "mlp_keras2.0.8_jacegem.h5:784-64-10" "mlp_keras3.3.3_4bumuhammad.h5
   "$CIRCNN" train "$arch" "${TRAIN[@]}" --epochs 10 -o "$OUT/${model%.h5}_scratch_dense.h5" --json > "$OUT/${model%.h5}_scratch_k1.json"
   first=1
   for k in 2 4 8 16; do
-    "$CIRCNN" finetune "$SHARED/models/$model" -k "$k" "${TRAIN[@]}" "${FT[@]}" --epochs 5 \
+    "$CIRCNN" finetune "$SHARED/models/$model" -k "$k" "${TRAIN[@]}" ${FT[@]+"${FT[@]}"} --epochs 5 \
       -o "$OUT/${model%.h5}_ft_k$k.circnn.h5" --json > "$OUT/${model%.h5}_ft_k$k.json"
     "$CIRCNN" train "$arch" -k "$k" "${TRAIN[@]}" --epochs 10 \
       -o "$OUT/${model%.h5}_scratch_k$k.circnn.h5" --json > "$OUT/${model%.h5}_scratch_k$k.json"
