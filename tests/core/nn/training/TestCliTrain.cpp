@@ -111,6 +111,43 @@ private slots:
         QCOMPARE(readModel(m_dir / "plan.circnn.h5").layers[1].circulant->k, std::int64_t(2));
     }
 
+    void trainFromJsonFileAndContinueModel()
+    {
+        std::string out, err;
+        const auto arch = m_dir / "arch.json";
+        std::ofstream(arch) << "{\"name\": \"tiny\", \"input\": [4, 4, 1], \"layers\": [{\"conv\": 4, \"kernel\": 3}, "
+                               "{\"maxpool\": 2}, {\"dense\": 8, \"k\": 4}, {\"dense\": 3}]}";
+        const auto cnn = m_dir / "cnn.circnn.h5";
+        int rc = run({"train", arch.string(), "--data", m_train.string(), "--epochs", "2", "-o", cnn.string()}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const ModelSpec m = readModel(cnn);
+        QCOMPARE(m.name, std::string("tiny"));
+        QVERIFY(m.find("dense_1") && m.find("dense_1")->circulant.has_value());
+        QCOMPARE(m.find("conv2d_1")->outputShape, (Shape{4, 4, 4}));
+
+        // An existing model file trains further as it is; -k is refused there.
+        const auto more = m_dir / "more.circnn.h5";
+        rc = run({"train", cnn.string(), "--data", m_train.string(), "--epochs", "1", "-o", more.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QCOMPARE(nlohmann::json::parse(out)["history"].size(), std::size_t(1));
+        QCOMPARE(run({"train", cnn.string(), "-k", "4", "--data", m_train.string(), "-o", more.string()}, out, err), 2);
+    }
+
+    void subsetCommand()
+    {
+        std::string out, err;
+        const auto small = m_dir / "small.h5";
+        QVERIFY2(run({"subset", m_train.string(), "-n", "10", "-o", small.string()}, out, err) == 0, err.c_str());
+        const Dataset d = readDataset(small);
+        QCOMPARE(d.count(), std::int64_t(10));
+        const Dataset full = readDataset(m_train);
+        QCOMPARE(std::vector<std::int32_t>(full.labels.begin(), full.labels.begin() + 10), d.labels);
+        for (std::int64_t i = 0; i < 160; ++i)
+            QVERIFY(std::abs(d.images[i] - full.images[i]) < 0.5f / 255);
+        QCOMPARE(run({"subset", m_train.string(), "-n", "0", "-o", small.string()}, out, err), 2);
+    }
+
     void usageErrors()
     {
         std::string out, err;
