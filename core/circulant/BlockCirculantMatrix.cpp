@@ -5,6 +5,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "circulant/CirculantKernels.h"
 #include "circulant/FftPlanCache.h"
 #include "common/Error.h"
@@ -268,11 +272,24 @@ void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t
             for (; v < fullGroups; ++v) {
                 float* t = o + v * 3 * L;
                 const float* cv = c + v * 2 * L;
+#if defined(__AVX2__)
+                // De-interleave 8 complex bins: even floats are real parts, odd ones imaginary.
+                static_assert(kernels::kLanes == 8);
+                const __m256 a = _mm256_loadu_ps(cv), b = _mm256_loadu_ps(cv + 8);
+                const __m256 re = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                    _mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+                const __m256 im = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                    _mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
+                _mm256_store_ps(t, re);
+                _mm256_store_ps(t + L, im);
+                _mm256_store_ps(t + 2 * L, re);
+#else
                 for (std::int64_t l = 0; l < L; ++l) {
                     t[l] = cv[2 * l];
                     t[L + l] = cv[2 * l + 1];
                     t[2 * L + l] = cv[2 * l];
                 }
+#endif
             }
             for (; v < groups; ++v) {
                 float* t = o + v * 3 * L;
