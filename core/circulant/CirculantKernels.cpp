@@ -86,12 +86,19 @@ namespace {
 template <int I, int R>
 inline void forwardTile(const float* w, std::int64_t wStride, const float* x, std::int64_t xStride,
                         std::int64_t xTileStride, std::int64_t q, float* acc, std::int64_t accIStride,
-                        std::int64_t accRStride)
+                        std::int64_t accRStride, bool first = true)
 {
+    // first = false: continue the sums already in acc (a later block of j).
     __m256 re[I][R], im[I][R];
     for (int a = 0; a < I; ++a)
-        for (int b = 0; b < R; ++b)
-            re[a][b] = im[a][b] = _mm256_setzero_ps();
+        for (int b = 0; b < R; ++b) {
+            if (first) {
+                re[a][b] = im[a][b] = _mm256_setzero_ps();
+            } else {
+                re[a][b] = _mm256_load_ps(acc + a * accIStride + b * accRStride);
+                im[a][b] = _mm256_load_ps(acc + a * accIStride + b * accRStride + L);
+            }
+        }
     for (std::int64_t j = 0; j < q; ++j) {
         __m256 wr[I], wi[I];
         for (int a = 0; a < I; ++a) {
@@ -127,16 +134,37 @@ void forwardBlockRows(const float* weights, const float* xs, std::int64_t rowStr
                           q, acc + (i0 * groups + v) * 2 * L, groups * 2 * L, accStride);
 }
 
+// Input blocks per j-block in batched tiles: the tile's inputs (R rows × 64 × 96 B) stay in L1.
+constexpr std::int64_t kJBlockAvx2 = 64;
+
 template <int R>
 void forwardRowGroup(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin,
                      std::int64_t iEnd, std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
 {
     constexpr int I = R == 1 ? 4 : 2;
-    std::int64_t i = iBegin;
-    for (; i + I <= iEnd; i += I)
-        forwardBlockRows<I, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
-    for (; i < iEnd; ++i)
-        forwardBlockRows<1, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
+    if constexpr (R == 1) {
+        std::int64_t i = iBegin;
+        for (; i + I <= iEnd; i += I)
+            forwardBlockRows<I, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
+        for (; i < iEnd; ++i)
+            forwardBlockRows<1, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
+    } else {
+        const std::int64_t wStride = groups * q * 2 * L;
+        for (std::int64_t v = 0; v < groups; ++v)
+            for (std::int64_t jb = 0; jb < q; jb += kJBlockAvx2) {
+                const std::int64_t jn = std::min(kJBlockAvx2, q - jb);
+                const float* x = xs + (jb * groups + v) * 3 * L;
+                std::int64_t i = iBegin;
+                for (; i + I <= iEnd; i += I)
+                    forwardTile<I, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
+                                      groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
+                                      jb == 0);
+                for (; i < iEnd; ++i)
+                    forwardTile<1, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
+                                      groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
+                                      jb == 0);
+            }
+    }
 }
 #endif
 
