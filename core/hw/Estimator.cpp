@@ -50,6 +50,7 @@ void activationCost(ActivationKind a, double& mul, double& add)
         break;
     case ActivationKind::Sigmoid:
     case ActivationKind::HardSigmoid:
+    case ActivationKind::HardSigmoidKeras2:
     case ActivationKind::Tanh:
         mul = 1;
         add = 1;

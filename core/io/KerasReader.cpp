@@ -53,6 +53,18 @@ std::string withoutPrefix(const std::string& message, const std::string& file)
     return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
 }
 
+// Names whose meaning changed between Keras 2 and 3: hard_sigmoid was clip(0.2·x + 0.5, 0, 1)
+// in Keras 2 and is relu6(x + 3) / 6 in Keras 3. parseModelConfig maps names to the Keras 3
+// meaning; files that say Keras 2.x get the Keras 2 one.
+void applyKerasVersionSemantics(ModelSpec& m)
+{
+    if (m.provenance.kerasVersion.rfind("2.", 0) != 0)
+        return;
+    for (LayerSpec& l : m.layers)
+        if (l.activation == ActivationKind::HardSigmoid)
+            l.activation = ActivationKind::HardSigmoidKeras2;
+}
+
 } // namespace
 
 ModelSpec readLegacyH5(const std::string& path)
@@ -80,6 +92,7 @@ ModelSpec readLegacyH5(const std::string& path)
     const json config = parseJson(*modelConfig, path, "model_config");
     ModelSpec m = parseModelConfig(config, path);
     m.provenance.kerasVersion = *kerasVersion;
+    applyKerasVersionSemantics(m);
 
     if (!h5::linkExists(root, "model_weights"))
         throw FormatError(path + ": no /model_weights group (architecture without weights)");
@@ -132,6 +145,7 @@ ModelSpec readKerasZip(const std::string& path)
         if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string())
             m.provenance.kerasVersion = meta["keras_version"].get<std::string>();
     }
+    applyKerasVersionSemantics(m);
     const std::string weightsName = path + " (member model.weights.h5)";
     h5::File f = h5::openImage(zip.read("model.weights.h5"), weightsName);
     // Keras 3 writes layers/, Keras/TF 2.13–2.14 wrote _layer_checkpoint_dependencies/.

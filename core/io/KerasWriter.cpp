@@ -17,6 +17,18 @@ namespace {
 
 // The Keras version whose layout is written (root attribute keras_version).
 constexpr const char* kWrittenKerasVersion = "2.15.0";
+
+// Activation name as Keras 2 (the written layout) understands it. Keras 3's hard_sigmoid has no
+// Keras 2 name, so it cannot be written.
+std::string keras2ActivationName(const LayerSpec& l)
+{
+    if (l.activation == ActivationKind::HardSigmoidKeras2)
+        return "hard_sigmoid";
+    if (l.activation == ActivationKind::HardSigmoid)
+        throw Error("layer '" + l.name + "': Keras 3's hard_sigmoid (relu6(x + 3) / 6) has no Keras 2 equivalent; "
+                    "save in the native format instead");
+    return activationName(l.activation);
+}
 // Keras splits attributes larger than this many bytes into name0, name1, ...
 constexpr std::size_t kMaxAttributeBytes = 64512;
 
@@ -45,7 +57,7 @@ std::pair<std::string, json> kerasLayer(const LayerSpec& l)
                  {"name", l.name}}};
     case LayerKind::Dense:
         c["units"] = l.units;
-        c["activation"] = activationName(l.activation);
+        c["activation"] = keras2ActivationName(l);
         c["use_bias"] = l.useBias;
         return {"Dense", c};
     case LayerKind::Conv2D:
@@ -56,7 +68,7 @@ std::pair<std::string, json> kerasLayer(const LayerSpec& l)
         c["data_format"] = "channels_last";
         c["dilation_rate"] = pair(l.dilationH, l.dilationW);
         c["groups"] = 1;
-        c["activation"] = activationName(l.activation);
+        c["activation"] = keras2ActivationName(l);
         c["use_bias"] = l.useBias;
         return {"Conv2D", c};
     case LayerKind::MaxPooling2D:
@@ -94,7 +106,7 @@ std::pair<std::string, json> kerasLayer(const LayerSpec& l)
             c["alpha"] = l.activationAlpha;
             return {"ELU", c};
         }
-        c["activation"] = activationName(l.activation);
+        c["activation"] = keras2ActivationName(l);
         return {"Activation", c};
     case LayerKind::BatchNormalization:
         c["axis"] = l.axis;

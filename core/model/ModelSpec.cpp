@@ -26,7 +26,7 @@ constexpr std::array<std::pair<LayerKind, const char*>, 15> kKindNames{{
     {LayerKind::Concatenate, "Concatenate"},
 }};
 
-constexpr std::array<std::pair<ActivationKind, const char*>, 12> kActivationNames{{
+constexpr std::array<std::pair<ActivationKind, const char*>, 13> kActivationNames{{
     {ActivationKind::Linear, "linear"},
     {ActivationKind::Relu, "relu"},
     {ActivationKind::Relu6, "relu6"},
@@ -39,6 +39,7 @@ constexpr std::array<std::pair<ActivationKind, const char*>, 12> kActivationName
     {ActivationKind::Selu, "selu"},
     {ActivationKind::Swish, "swish"},
     {ActivationKind::Gelu, "gelu"},
+    {ActivationKind::HardSigmoidKeras2, "hard_sigmoid_keras2"},  // native files only
 }};
 } // namespace
 
@@ -103,7 +104,8 @@ std::string supportedActivations()
 {
     std::string s;
     for (const auto& [k, name] : kActivationNames)
-        s += (s.empty() ? "" : ", ") + std::string(name);
+        if (k != ActivationKind::HardSigmoidKeras2)
+            s += (s.empty() ? "" : ", ") + std::string(name);
     return s + ", silu";
 }
 

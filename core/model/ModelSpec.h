@@ -38,7 +38,11 @@ enum class LayerKind {
     Concatenate,
 };
 
-enum class ActivationKind { Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu };
+// HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
+// (HardSigmoidKeras2): readers pick by the file's keras_version.
+enum class ActivationKind {
+    Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu, HardSigmoidKeras2
+};
 
 enum class Padding { Valid, Same };
 

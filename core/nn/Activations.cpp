@@ -63,6 +63,10 @@ void applyActivation(ActivationKind kind, float alpha, float* v, std::int64_t n,
         for (std::int64_t i = 0; i < n; ++i)
             v[i] = std::min(std::max(v[i] + 3.0f, 0.0f), 6.0f) / 6.0f;
         return;
+    case ActivationKind::HardSigmoidKeras2:
+        for (std::int64_t i = 0; i < n; ++i)
+            v[i] = std::min(std::max(0.2f * v[i] + 0.5f, 0.0f), 1.0f);
+        return;
     case ActivationKind::Tanh:
         for (std::int64_t i = 0; i < n; ++i)
             v[i] = std::tanh(v[i]);
@@ -130,6 +134,10 @@ void activationGradient(ActivationKind kind, float alpha, const float* x, const 
     case ActivationKind::HardSigmoid:
         for (std::int64_t i = 0; i < n; ++i)
             gx[i] = (x[i] > -3.0f && x[i] < 3.0f) ? gy[i] / 6.0f : 0.0f;
+        return;
+    case ActivationKind::HardSigmoidKeras2:
+        for (std::int64_t i = 0; i < n; ++i)
+            gx[i] = (x[i] > -2.5f && x[i] < 2.5f) ? 0.2f * gy[i] : 0.0f;
         return;
     case ActivationKind::Tanh:
         for (std::int64_t i = 0; i < n; ++i)

@@ -26,6 +26,8 @@ def load(path):
     with h5py.File(path, "r") as f:
         assert "keras_version" in f.attrs and "backend" in f.attrs
         config = json.loads(f.attrs["model_config"])
+        version = f.attrs["keras_version"]
+        keras2 = (version.decode() if isinstance(version, bytes) else str(version)).startswith("2")
         g = f["model_weights"]
         weights = {}
         for name in strings(g.attrs["layer_names"]):
@@ -47,14 +49,14 @@ def load(path):
         model.append({"cls": entry["class_name"], "name": name, "cfg": cfg, "inputs": inputs,
                       "weights": weights.get(name, [])})
         prev = name
-    return model
+    return model, keras2
 
 
 def main():
-    model = load(sys.argv[1])
+    model, keras2 = load(sys.argv[1])
     with h5py.File(sys.argv[2], "r") as f:
         x = np.array(f["x"])
-    y = forward(model, x)
+    y = forward(model, x, keras2)
     with h5py.File(sys.argv[3], "w") as f:
         f.create_dataset("y", data=y.astype(np.float32))
 

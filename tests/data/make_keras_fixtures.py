@@ -79,7 +79,7 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def activate(name, x, alpha=None):
+def activate(name, x, alpha=None, keras2=False):
     if name in (None, "linear"):
         return x
     if name == "relu":
@@ -88,8 +88,8 @@ def activate(name, x, alpha=None):
         return np.clip(x, 0, 6)
     if name == "sigmoid":
         return sigmoid(x)
-    if name == "hard_sigmoid":  # Keras 3: relu6(x + 3) / 6
-        return np.clip(x + 3.0, 0, 6) / 6.0
+    if name == "hard_sigmoid":  # Keras 2: clip(0.2 x + 0.5, 0, 1); Keras 3: relu6(x + 3) / 6
+        return np.clip(0.2 * x + 0.5, 0, 1) if keras2 else np.clip(x + 3.0, 0, 6) / 6.0
     if name == "tanh":
         return np.tanh(x)
     if name == "softmax":
@@ -154,7 +154,7 @@ def pool2d(x, k, s, padding, kind):
     return y
 
 
-def forward(model, x):
+def forward(model, x, keras2=False):
     values = {}
     weights = {}
     for l in model:
@@ -165,10 +165,10 @@ def forward(model, x):
             y = x.astype(np.float64)
         elif cls == "Dense":
             y = ins[0] @ weights["kernel"] + weights.get("bias", 0.0)
-            y = activate(c["activation"], y)
+            y = activate(c["activation"], y, keras2=keras2)
         elif cls == "Conv2D":
             y = conv2d(ins[0], weights["kernel"], c["strides"], c["padding"], c["dilation_rate"])
-            y = activate(c["activation"], y + weights.get("bias", 0.0))
+            y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
         elif cls in ("MaxPooling2D", "AveragePooling2D"):
             k = c["pool_size"]
             s = c.get("strides") or k
@@ -187,7 +187,7 @@ def forward(model, x):
         elif cls == "Dropout":
             y = ins[0]
         elif cls == "Activation":
-            y = activate(c["activation"], ins[0])
+            y = activate(c["activation"], ins[0], keras2=keras2)
         elif cls == "ReLU":
             y = np.maximum(ins[0], 0) if c.get("max_value") is None else np.clip(ins[0], 0, c["max_value"])
         elif cls == "LeakyReLU":
@@ -349,9 +349,10 @@ def write_keras_zip(path, model, config, compression, root="layers"):
         z.writestr("model.weights.h5", buf.getvalue())
 
 
-def write_reference(path, model, input_shape, count=3):
+def write_reference(path, model, input_shape, count=3, keras2=False):
+    """keras2: the file says Keras 2.x, whose hard_sigmoid differs from Keras 3's."""
     x = RNG.normal(0, 1, (count,) + tuple(input_shape)).astype(np.float32)
-    y = forward(model, x)
+    y = forward(model, x, keras2)
     with h5py.File(path + ".ref.h5", "w") as f:
         f.create_dataset("x", data=x)
         f.create_dataset("y", data=y.astype(np.float32))
@@ -501,21 +502,21 @@ def main():
     os.makedirs(out, exist_ok=True)
     manifest = []
 
-    def emit(fname, model, shape, description):
-        write_reference(os.path.join(out, fname), model, shape)
+    def emit(fname, model, shape, description, keras2=False):
+        write_reference(os.path.join(out, fname), model, shape, keras2=keras2)
         manifest.append({"file": fname, "reference": fname + ".ref.h5", "description": description})
 
     m, s = mlp_all_activations("k2")
     write_legacy_h5(os.path.join(out, "k2_mlp_activations.h5"), m, model_config(m, "sequential_1", "k2", False),
                     "k2", "2.3.1")
-    emit("k2_mlp_activations.h5", m, s, "Keras 2 layout, every activation fused in Dense")
+    emit("k2_mlp_activations.h5", m, s, "Keras 2 layout, every activation fused in Dense", keras2=True)
 
     m, s = mlp_all_activations("k2")
     body = m[1:]
     write_legacy_h5(os.path.join(out, "k20_bare_list.h5"), body,
                     model_config(body, "", "k2", False, bare_list=True, first_layer_shape=[None, 12]), "k2", "2.0.8",
                     fixed_model_config=True)
-    emit("k20_bare_list.h5", m, s, "Keras 2.0 bare-list config, batch_input_shape on the first layer")
+    emit("k20_bare_list.h5", m, s, "Keras 2.0 bare-list config, batch_input_shape on the first layer", keras2=True)
 
     m, s = activation_layers()
     write_legacy_h5(os.path.join(out, "k33_activation_layers.h5"), m, model_config(m, "sequential", "k3", False),
@@ -529,12 +530,12 @@ def main():
 
     m, s = cnn_global_model("GlobalAveragePooling2D")
     write_legacy_h5(os.path.join(out, "k2_cnn_gap.h5"), m, model_config(m, "sequential", "k2", False), "k2", "2.15.0")
-    emit("k2_cnn_gap.h5", m, s, "Keras 2 layout CNN with GlobalAveragePooling2D")
+    emit("k2_cnn_gap.h5", m, s, "Keras 2 layout CNN with GlobalAveragePooling2D", keras2=True)
 
     m, s = functional_branches()
     write_legacy_h5(os.path.join(out, "k2_functional.h5"), m, model_config(m, "model", "k2", True), "k2", "2.11.0",
                     weightless_in_names=False)
-    emit("k2_functional.h5", m, s, "Keras 2 Functional (list inbound_nodes) with Add and Concatenate")
+    emit("k2_functional.h5", m, s, "Keras 2 Functional (list inbound_nodes) with Add and Concatenate", keras2=True)
 
     write_legacy_h5(os.path.join(out, "k33_functional.h5"), m, model_config(m, "functional", "k3", True), "k33",
                     "3.3.3", model_name="functional")
@@ -557,7 +558,7 @@ def main():
     m, s = chunked_model()
     write_legacy_h5(os.path.join(out, "k2_chunked_names.h5"), m, model_config(m, "sequential", "k2", False), "k2",
                     "2.15.0", chunk=True)
-    emit("k2_chunked_names.h5", m, s, "layer_names split into layer_names0, layer_names1, ...")
+    emit("k2_chunked_names.h5", m, s, "layer_names split into layer_names0, layer_names1, ...", keras2=True)
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -82,7 +82,7 @@ private slots:
         QTest::addColumn<Maker>("make");
         QTest::addColumn<bool>("logits");
         for (ActivationKind a : {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6,
-                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid,
+                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
                                  ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu,
                                  ActivationKind::Selu, ActivationKind::Swish, ActivationKind::Gelu})
             QTest::newRow((std::string("dense ") + activationName(a)).c_str()) << Maker([a] { return denseAct(a); })

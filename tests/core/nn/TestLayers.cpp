@@ -32,6 +32,7 @@ double actRef(ActivationKind kind, double alpha, double x)
     case ActivationKind::LeakyRelu: return x >= 0 ? x : (alpha ? alpha : 0.3) * x;
     case ActivationKind::Sigmoid: return 1 / (1 + std::exp(-x));
     case ActivationKind::HardSigmoid: return std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case ActivationKind::HardSigmoidKeras2: return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0);
     case ActivationKind::Tanh: return std::tanh(x);
     case ActivationKind::Elu: return x > 0 ? x : (alpha ? alpha : 1.0) * (std::exp(x) - 1);
     case ActivationKind::Selu: return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (std::exp(x) - 1));
@@ -291,7 +292,7 @@ private slots:
         QTest::addColumn<ActivationKind>("act");
         QTest::addColumn<float>("alpha");
         for (ActivationKind a : {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6,
-                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid,
+                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
                                  ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu,
                                  ActivationKind::Selu, ActivationKind::Swish, ActivationKind::Gelu})
             QTest::newRow(activationName(a)) << a << 0.0f;
