@@ -41,17 +41,21 @@ build() {
 }
 
 demo() {
-  local cli="$BUILD_DIR/app/cli/circnn"
-  local model=sample_models/mnist_mlp_dense.h5
+  # The command-line tour of the bundled sample models (sample_models/README.md).
+  local cli="$BUILD_DIR/app/cli/circnn" out="$BUILD_DIR/demo"
+  local dense=sample_models/fashion_mlp_dense.h5 data=sample_models/fashion_test_1k.h5
+  mkdir -p "$out"
   set -x
-  "$cli" --help
-  if [ -f "$model" ]; then
-    "$cli" inspect "$model"
-    "$cli" eval "$model" --data sample_models/mnist_test_1k.h5
-    "$cli" convert "$model" -k 8 -o "$BUILD_DIR/demo_k8.circnn.h5"
-  fi
-  "$cli" estimate 9216-4096-4096-1000 --platform xilinx-ku060 -k 16 || true
+  "$cli" inspect sample_models/fashion_mlp_k8.circnn.h5
+  "$cli" eval "$dense" --data "$data"
+  "$cli" eval sample_models/fashion_mlp_k8.circnn.h5 --data "$data"
+  "$cli" convert "$dense" -k 8 -o "$out/fashion_mlp_projected_k8.circnn.h5"
+  "$cli" eval "$dense" --data "$data" -k 8
+  "$cli" estimate "$dense" --platform xcku060 -k 8,16
+  "$cli" estimate 9216-4096-4096-1000 --platform asic-45nm -k 16
   "$cli" bench --quick
+  { set +x; } 2>/dev/null
+  echo "setup: demo done. With a display, './setup.sh run' opens the GUI instead."
 }
 
 install_packages
@@ -63,7 +67,7 @@ case "$MODE" in
     ;;
   run)
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$BUILD_DIR/app/gui/circnn-studio" ]; then
-      exec "$BUILD_DIR/app/gui/circnn-studio" sample_models/mnist_mlp_dense.h5
+      exec "$BUILD_DIR/app/gui/circnn-studio" sample_models/fashion_mlp_k8.circnn.h5
     else
       echo "setup: no display; running the command-line demo"
       demo

@@ -5,14 +5,13 @@
 #
 # Usage: sample_models/regenerate.sh [path/to/circnn]     (default: build/app/cli/circnn)
 # Data:  Fashion-MNIST from the Debian package dataset-fashion-mnist (FASHION_DIR, default
-#        /usr/share/datasets/fashion-mnist); MNIST from ../shared/data/mnist (MNIST_DIR) — the
-#        MNIST files are skipped with a message when it is absent.
+#        /usr/share/datasets/fashion-mnist). MNIST (../shared) is test material and is not used here:
+#        nothing derived from it is bundled.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 CIRCNN=${1:-$ROOT/build/app/cli/circnn}
 FASHION_DIR=${FASHION_DIR:-/usr/share/datasets/fashion-mnist}
-MNIST_DIR=${MNIST_DIR:-$ROOT/../shared/data/mnist}
 export CIRCNN_THREADS=2
 [ -x "$CIRCNN" ] || { echo "regenerate.sh: no circnn at $CIRCNN (build first or pass its path)" >&2; exit 2; }
 LOG=$(mktemp -d)
@@ -42,15 +41,8 @@ if [ -d "$FASHION_DIR" ]; then
   train "Fashion-MNIST MLP $MLP, 784→128 block-circulant k=8" fashion_mlp_k8.circnn.h5 "$FASHION_DIR" train 5 "$MLP" -k 8
   train "Fashion-MNIST CNN $CNN, dense (first 20k images)" fashion_cnn_dense.h5 "$FASHION_DIR" train 3 "$CNN" --limit 20000
 else
-  echo "regenerate.sh: $FASHION_DIR not found (apt install dataset-fashion-mnist); skipping Fashion-MNIST" >&2
-fi
-if [ -d "$MNIST_DIR" ]; then
-  "$CIRCNN" subset "$MNIST_DIR/t10k-images-idx3-ubyte.gz" -n 1000 -o "$HERE/mnist_test_1k.h5" >&2
-  train "MNIST MLP $MLP, dense" mnist_mlp_dense.h5 "$MNIST_DIR" train10k 10 "$MLP"
-  train "MNIST MLP $MLP, 784→128 block-circulant k=8" mnist_mlp_k8.circnn.h5 "$MNIST_DIR" train10k 10 "$MLP" -k 8
-  train "MNIST CNN $CNN, dense" mnist_cnn_dense.h5 "$MNIST_DIR" train10k 5 "$CNN"
-else
-  echo "regenerate.sh: $MNIST_DIR not found; skipping the MNIST models" >&2
+  echo "regenerate.sh: $FASHION_DIR not found (apt install dataset-fashion-mnist)" >&2
+  exit 2
 fi
 echo "| file | model | stored parameters | top-1 on the full 10k test set | size |"
 echo "|---|---|---|---|---|"

@@ -14,6 +14,7 @@
 #include "CommandRegistry.h"
 #include "TrainingCli.h"
 #include "analysis/Conversion.h"
+#include "analysis/ConversionPlanFile.h"
 #include "io/ModelFile.h"
 #include "nn/Evaluation.h"
 #include "nn/Model.h"
@@ -22,42 +23,15 @@ namespace circnn::cli {
 
 namespace {
 
-// A plan file: JSON mapping layer names to block sizes, either flat ({"dense_1": 8}) or under
-// "blockSize" or "layers" ({"blockSize": {"dense_1": 8}}).
-std::map<std::string, std::int64_t> readPlan(const std::string& path)
-{
-    std::ifstream in(path);
-    if (!in)
-        throw Error("cannot open plan file " + path);
-    nlohmann::json j;
-    try {
-        in >> j;
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError("plan file " + path + ": not valid JSON (" + e.what() + ")");
-    }
-    if (j.is_object() && j.contains("blockSize"))
-        j = j["blockSize"];
-    else if (j.is_object() && j.contains("layers") && j["layers"].is_object())
-        j = j["layers"];
-    if (!j.is_object())
-        throw FormatError("plan file " + path + ": expected an object mapping layer names to block sizes");
-    std::map<std::string, std::int64_t> plan;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!it.value().is_number_integer() || it.value().get<std::int64_t>() < 1)
-            throw FormatError("plan file " + path + ": layer '" + it.key() + "' has block size " + it.value().dump() +
-                              ", expected an integer >= 1");
-        plan[it.key()] = it.value().get<std::int64_t>();
-    }
-    return plan;
-}
-
 int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
     ArgParser p("circnn finetune",
                 "Project a trained model to block-circulant form and fine-tune it (structured retraining).");
     p.positional("MODEL", "Trained model (.h5, .keras, .circnn.h5).");
     p.option("k", "K", "Block size for every eligible Dense/Conv2D layer.", "", 'k');
-    p.option("plan", "FILE", "JSON plan: {\"layer_name\": K, ...} (overrides -k per layer).");
+    p.option("plan", "FILE",
+             "Conversion plan JSON, as for `circnn convert`: {\"default_k\": 8, \"layers\": {\"dense_1\": 16}, "
+             "\"convert_output_layer\": false} (-k, when given, sets default_k).");
     p.flag("convert-output", "Also convert the output layer (it stays dense by default).");
     p.option("distill", "A", "Knowledge distillation from the original model: the training targets are "
                              "(1-A)*label + A*original model's probabilities (0 = labels only).", "0.9");
@@ -77,14 +51,15 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     if (!p.given("k") && !p.given("plan"))
         throw ArgError("give -k K or --plan FILE");
     ConversionRequest request;
+    if (p.given("plan"))
+        request = readConversionPlan(p.get("plan"));
     if (p.given("k")) {
         request.defaultBlockSize = p.getInt("k");
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be >= 1, got " + p.get("k"));
     }
-    if (p.given("plan"))
-        request.perLayer = readPlan(p.get("plan"));
-    request.convertOutputLayer = p.given("convert-output");
+    if (p.given("convert-output"))
+        request.convertOutputLayer = true;
 
     TrainOptions options = trainOptionsFromArgs(p, out, err);
     const ModelSpec original = readModel(p.get("MODEL"));

@@ -101,9 +101,9 @@ private slots:
         QVERIFY(m.layers[1].circulant.has_value());
         QCOMPARE(m.provenance.history.size(), std::size_t(2));
 
-        // Plan file: per-layer block sizes.
+        // Plan file (the same format as `circnn convert --plan`): per-layer block sizes.
         const auto plan = m_dir / "plan.json";
-        std::ofstream(plan) << "{\"blockSize\": {\"" << m.layers[1].name << "\": 2}}";
+        std::ofstream(plan) << "{\"layers\": {\"" << m.layers[1].name << "\": 2}}";
         rc = run({"finetune", dense.string(), "--plan", plan.string(), "--data", m_train.string(), "--epochs", "1",
                   "-o", (m_dir / "plan.circnn.h5").string()},
                  out, err);
