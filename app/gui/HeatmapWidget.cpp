@@ -107,7 +107,7 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
     p.drawImage(r, m_image);
     if (m_blockK > 1) {
         const double cw = double(r.width()) / m_cols, ch = double(r.height()) / m_rows;
-        if (cw * m_blockK >= 4 && ch * m_blockK >= 4) {
+        if (cw * m_blockK >= 12 && ch * m_blockK >= 12) {  // only where blocks are visible
             p.setPen(QPen(QColor(0, 0, 0, 90), 0));
             for (int c = m_blockK; c < m_cols; c += m_blockK)
                 p.drawLine(QPointF(r.left() + c * cw, r.top()), QPointF(r.left() + c * cw, r.bottom()));

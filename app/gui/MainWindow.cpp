@@ -24,6 +24,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <exception>
+#include <filesystem>
 
 #include "HeatmapWidget.h"
 #include "analysis/WeightView.h"
@@ -52,7 +53,13 @@ ModelLoadResult loadModel(const QString& path)
     ModelLoadResult r;
     r.path = path;
     try {
-        r.model = std::make_shared<const ModelSpec>(readModel(path.toStdString()));
+        const std::filesystem::path file = path.toStdString();
+        r.model = std::make_shared<const ModelSpec>(readModel(file));
+        switch (detectModelFormat(file)) {
+        case ModelFormat::KerasH5: r.format = QObject::tr("Keras .h5"); break;
+        case ModelFormat::KerasZip: r.format = QObject::tr("Keras .keras"); break;
+        case ModelFormat::Native: r.format = QObject::tr("CirCNN native"); break;
+        }
     } catch (const std::exception& e) {
         r.error = QString::fromStdString(e.what());
     }
@@ -166,12 +173,12 @@ void MainWindow::onLoadFinished()
     }
     m_model = r.model;
     m_lastError.clear();
-    showModel(r.path);
+    showModel(r.path, r.format);
     addRecentFile(r.path);
     emit modelLoaded(r.path);
 }
 
-void MainWindow::showModel(const QString& path)
+void MainWindow::showModel(const QString& path, const QString& format)
 {
     const ModelSpec& m = *m_model;
     const QLocale locale;
@@ -200,7 +207,7 @@ void MainWindow::showModel(const QString& path)
     const QFileInfo info(path);
     QString text = tr("<b>%1</b> — %2, %3 layers, %4 parameters")
                        .arg(info.fileName().toHtmlEscaped(),
-                            QString::fromStdString(m.provenance.sourceFormat).toHtmlEscaped())
+                            format.toHtmlEscaped())
                        .arg(m.layers.size())
                        .arg(locale.toString(static_cast<qlonglong>(params)));
     if (denseParams != params && params > 0)

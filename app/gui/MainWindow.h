@@ -22,6 +22,7 @@ class HeatmapWidget;
 struct ModelLoadResult {
     QString path;
     std::shared_ptr<const ModelSpec> model;
+    QString format;  // "Keras .h5", "Keras .keras", "CirCNN native"
     QString error;
 };
 
@@ -57,7 +58,7 @@ protected:
 
 private:
     void onLoadFinished();
-    void showModel(const QString& path);
+    void showModel(const QString& path, const QString& format);
     void showLayer(int row);
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
