@@ -13,25 +13,20 @@
 // im2col runs on groups of images bounding the scratch size; gradients are summed over groups.
 // Parameters: "kernel" (kh, kw, C_in, C_out) or "vectors" (kh, kw, p, q, k); then "bias" (C_out).
 
-#include <optional>
-
-#include "circulant/BlockCirculantMatrix.h"
-#include "nn/Layer.h"
+#include "nn/WeightedLayer.h"
 
 namespace circnn::nn {
 
-class Conv2DLayer : public Layer {
+class Conv2DLayer : public WeightedLayer {
 public:
-    using Layer::Layer;
+    using WeightedLayer::WeightedLayer;
     void prepare(const std::vector<Shape>& inputShapes) override;
     void forward(Inputs inputs, Tensor& out) const override;
     void forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937& rng,
                       bool skipSoftmax) const override;
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
-    std::vector<ParameterRef> parameters() override;
     void parametersChanged() override;
-    void storeParameters(LayerSpec& spec) const override;
 
 private:
     // z = conv(x) + b; with `keep` (block-circulant only) also stores each im2col group's input
@@ -50,8 +45,7 @@ private:
     std::int64_t m_padTop = 0, m_padLeft = 0;
     std::int64_t m_cinPadded = 0;                    // C_in (dense) or q·k (block-circulant)
     std::int64_t m_k = 1, m_p = 0, m_q = 0;
-    Tensor m_kernel, m_vectors, m_bias;
-    std::optional<BlockCirculantMatrix> m_matrix;    // C_out × (taps·q·k)
+    // m_kernel (kh, kw, C_in, C_out); m_vectors (kh, kw, p, q, k); m_matrix is C_out × (taps·q·k).
 };
 
 } // namespace circnn::nn

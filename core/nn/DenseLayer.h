@@ -6,35 +6,27 @@
 // BlockCirculantMatrix::vectorGradient / multiplyTransposed.
 // Parameters: "kernel" (in, out) or "vectors" (p, q, k); then "bias" (out) when useBias.
 
-#include <optional>
-
-#include "circulant/BlockCirculantMatrix.h"
-#include "nn/Layer.h"
+#include "nn/WeightedLayer.h"
 
 namespace circnn::nn {
 
-class DenseLayer : public Layer {
+class DenseLayer : public WeightedLayer {
 public:
-    using Layer::Layer;
+    using WeightedLayer::WeightedLayer;
     void prepare(const std::vector<Shape>& inputShapes) override;
     void forward(Inputs inputs, Tensor& out) const override;
     void forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937& rng,
                       bool skipSoftmax) const override;
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
-    std::vector<ParameterRef> parameters() override;
     void parametersChanged() override;
-    void storeParameters(LayerSpec& spec) const override;
 
 private:
     void linear(const Tensor& x, Tensor& z) const;  // z = x·K + b (no activation)
     void addBias(Tensor& z, std::int64_t rows) const;
 
     std::int64_t m_in = 0, m_out = 0;
-    Tensor m_kernel;                                  // dense: (in, out)
-    Tensor m_vectors;                                 // block-circulant: (p, q, k)
-    Tensor m_bias;                                    // (out) or empty
-    std::optional<BlockCirculantMatrix> m_matrix;     // block-circulant W (out × in)
+    // m_kernel (in, out); m_vectors (p, q, k); m_matrix is W (out × in).
 };
 
 } // namespace circnn::nn

@@ -1,0 +1,27 @@
+#include "nn/WeightedLayer.h"
+
+namespace circnn::nn {
+
+std::vector<ParameterRef> WeightedLayer::parameters()
+{
+    std::vector<ParameterRef> p;
+    if (m_matrix)
+        p.push_back({name(), "vectors", {m_vectors.data(), static_cast<std::size_t>(m_vectors.size())}});
+    else
+        p.push_back({name(), "kernel", {m_kernel.data(), static_cast<std::size_t>(m_kernel.size())}});
+    if (!m_bias.empty())
+        p.push_back({name(), "bias", {m_bias.data(), static_cast<std::size_t>(m_bias.size())}});
+    return p;
+}
+
+void WeightedLayer::storeParameters(LayerSpec& spec) const
+{
+    if (m_matrix)
+        spec.circulant->vectors = m_vectors;
+    else
+        spec.kernel = m_kernel;
+    if (!m_bias.empty())
+        spec.bias = m_bias;
+}
+
+} // namespace circnn::nn
