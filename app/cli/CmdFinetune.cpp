@@ -104,21 +104,10 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         layers.push_back({{"layer", l.layer}, {"kind", l.kind}, {"blockSize", l.blockSize},
                           {"converted", l.converted}, {"reason", l.reason}, {"relativeResidual", l.relativeResidual}});
     if (p.given("json")) {
-        nlohmann::json j = {{"command", "finetune"},
-                            {"source", p.get("MODEL")},
-                            {"output", p.get("output")},
-                            {"format", format},
-                            {"layers", layers},
-                            {"parametersBefore", storedParameters(original)},
-                            {"parameters", storedParameters(result.model)},
-                            {"bestEpoch", result.bestEpoch},
-                            {"bestValidationAccuracy", result.bestValidationAccuracy},
-                            {"trainCount", result.trainCount},
-                            {"validationCount", result.validationCount},
-                            {"seconds", result.seconds},
-                            {"imagesPerSecond", result.imagesPerSecond},
-                            {"history", historyToJson(result.history)},
-                            {"warnings", warnings}};
+        nlohmann::json j = trainResultToJson("finetune", p.get("output"), format, result, warnings);
+        j["source"] = p.get("MODEL");
+        j["layers"] = layers;
+        j["parametersBefore"] = storedParameters(original);
         if (haveTest)
             j["test"] = {{"original", originalJson}, {"projected", projectedJson}, {"finetuned", finetunedJson}};
         out << j.dump(2) << "\n";

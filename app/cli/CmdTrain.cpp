@@ -93,18 +93,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
     const std::string format = saveTrainedModel(result.model, p.get("output"), "train", warnings);
 
     if (p.given("json")) {
-        nlohmann::json j = {{"command", "train"},
-                            {"output", p.get("output")},
-                            {"format", format},
-                            {"parameters", storedParameters(result.model)},
-                            {"bestEpoch", result.bestEpoch},
-                            {"bestValidationAccuracy", result.bestValidationAccuracy},
-                            {"trainCount", result.trainCount},
-                            {"validationCount", result.validationCount},
-                            {"seconds", result.seconds},
-                            {"imagesPerSecond", result.imagesPerSecond},
-                            {"history", historyToJson(result.history)},
-                            {"warnings", warnings}};
+        nlohmann::json j = trainResultToJson("train", p.get("output"), format, result, warnings);
         if (!testJson.is_null())
             j["test"] = testJson;
         out << j.dump(2) << "\n";

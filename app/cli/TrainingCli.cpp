@@ -212,6 +212,23 @@ nlohmann::json historyToJson(const std::vector<EpochRecord>& history)
     return a;
 }
 
+nlohmann::json trainResultToJson(const std::string& command, const std::string& output, const std::string& format,
+                                 const TrainResult& result, const std::vector<std::string>& warnings)
+{
+    return {{"command", command},
+            {"output", output},
+            {"format", format},
+            {"parameters", storedParameters(result.model)},
+            {"bestEpoch", result.bestEpoch},
+            {"bestValidationAccuracy", result.bestValidationAccuracy},
+            {"trainCount", result.trainCount},
+            {"validationCount", result.validationCount},
+            {"seconds", result.seconds},
+            {"imagesPerSecond", result.imagesPerSecond},
+            {"history", historyToJson(result.history)},
+            {"warnings", warnings}};
+}
+
 nlohmann::json evaluationToJson(const Evaluation& e)
 {
     return {{"count", e.count}, {"top1", e.top1}, {"top5", e.top5}, {"meanCrossEntropy", e.meanCrossEntropy}};

@@ -45,5 +45,9 @@ std::int64_t storedParameters(const ModelSpec& model);
 
 nlohmann::json historyToJson(const std::vector<EpochRecord>& history);
 nlohmann::json evaluationToJson(const Evaluation& e);
+// The --json report common to train and finetune: command, output, format, parameters, best
+// epoch, counts, timing, history, warnings (callers add their own keys).
+nlohmann::json trainResultToJson(const std::string& command, const std::string& output, const std::string& format,
+                                 const TrainResult& result, const std::vector<std::string>& warnings);
 
 } // namespace circnn::cli
