@@ -1,6 +1,9 @@
 // `circnn finetune`: converts a trained model to block-circulant form by Frobenius projection
 // (convertModel) and retrains the structured model; with --test it reports the accuracy of the
 // original, of the projection alone and of the fine-tuned model.
+// With --admm-epochs N the first N epochs train the DENSE original with an ADMM proximal term that
+// pulls the layers to be converted toward block-circulant form (TrainOptions::admm); the result is
+// then projected and fine-tuned block-circulant for the remaining epochs.
 
 #include <filesystem>
 #include <fstream>
@@ -36,10 +39,19 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     p.option("distill", "A", "Knowledge distillation from the original model: the training targets are "
                              "(1-A)*label + A*original model's probabilities (0 = labels only).", "0.9");
     p.option("temperature", "T", "Distillation temperature (soft targets softmax(logits/T)).", "4");
+    p.option("admm-epochs", "N", "ADMM structured training: the first N of the --epochs train the dense model "
+                                 "with the proximal term (rho/2)*|W - Z + U|^2 toward block-circulant form "
+                                 "(Z, U updated every --admm-every batches), then it is projected and "
+                                 "fine-tuned block-circulant (0 = project first, no ADMM).", "0");
+    p.option("rho", "R", "ADMM penalty rho (relative to the mean mini-batch loss).", "0.01");
+    p.option("rho-growth", "G", "ADMM: rho is multiplied by G after every Z/U update.", "1");
+    p.option("admm-every", "N", "ADMM: update Z and U every N batches (0 = once per epoch).", "0");
     // Defaults: the fine-tuning recipe measured in docs/accuracy.md.
     addTrainingOptions(p, TrainingDefaults{"5", "sgd", "32", "cosine"});
     p.epilog("Default recipe (docs/accuracy.md): SGD, momentum 0.9, lr 0.01, batch 32, cosine schedule,\n"
              "distillation 0.9 at temperature 4, 5 epochs.\n"
+             "ADMM (--admm-epochs N): the first N epochs train the dense model toward block-circulant form,\n"
+             "each phase with its own learning-rate schedule; best epoch = the fine-tuning phase's, by validation.\n"
              "With --test, prints the test accuracy of the original model, of the projection alone (no\n"
              "retraining) and of the fine-tuned model. Example:\n"
              "  circnn finetune mlp.h5 -k 8 --data train-images-idx3-ubyte.gz --test t10k-images-idx3-ubyte.gz "
@@ -92,7 +104,71 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     options.temperature = p.getDouble("temperature");
     if (!(options.temperature > 0))
         throw ArgError("--temperature must be > 0, got " + p.get("temperature"));
-    TrainResult result = trainModel(converted.model, data, options);
+
+    const std::int64_t admmEpochs = p.getInt("admm-epochs");
+    if (admmEpochs < 0 || admmEpochs >= options.epochs)
+        throw ArgError("--admm-epochs must be in [0, epochs - 1] (at least one fine-tuning epoch), got " +
+                       p.get("admm-epochs"));
+    nlohmann::json admmJson;
+    ModelSpec start = converted.model;
+    if (admmEpochs > 0 && convertedLayers > 0) {
+        TrainOptions admmOptions = options;
+        admmOptions.epochs = static_cast<int>(admmEpochs);
+        admmOptions.keepBestEpoch = false;
+        admmOptions.admm.rho = p.getDouble("rho");
+        admmOptions.admm.rhoGrowth = p.getDouble("rho-growth");
+        admmOptions.admm.updateEveryBatches = p.getInt("admm-every");
+        if (!(admmOptions.admm.rho > 0))
+            throw ArgError("--rho must be > 0, got " + p.get("rho"));
+        if (!(admmOptions.admm.rhoGrowth >= 1))
+            throw ArgError("--rho-growth must be >= 1, got " + p.get("rho-growth"));
+        if (admmOptions.admm.updateEveryBatches < 0)
+            throw ArgError("--admm-every must be >= 0, got " + p.get("admm-every"));
+        for (const LayerConversion& l : converted.layers)
+            if (l.converted)
+                admmOptions.admm.targets.push_back({l.layer, l.blockSize});
+        const TrainResult admm = trainModel(original, data, admmOptions);
+        for (const std::string& w : admm.warnings)
+            warnings.push_back(w);
+        const ConversionResult reconverted = convertModel(admm.model, request);
+        start = reconverted.model;
+        nlohmann::json residuals = nlohmann::json::object();
+        for (const LayerConversion& l : reconverted.layers)
+            if (l.converted)
+                residuals[l.layer] = l.relativeResidual;
+        admmJson = {{"epochs", admmEpochs},
+                    {"rho", admmOptions.admm.rho},
+                    {"rhoGrowth", admmOptions.admm.rhoGrowth},
+                    {"updateEveryBatches", admmOptions.admm.updateEveryBatches},
+                    {"history", historyToJson(admm.history)},
+                    {"structureResidual", admm.structureResidual},
+                    {"relativeResidual", residuals},
+                    {"seconds", admm.seconds}};
+        if (haveTest)
+            admmJson["test"] = {{"dense", evaluationToJson(evaluate(Model(admm.model), test))},
+                                {"projected", evaluationToJson(evaluate(Model(start), test))}};
+        // The fine-tuning phase continues the epoch count in progress lines.
+        options.epochs -= static_cast<int>(admmEpochs);
+        const int offset = static_cast<int>(admmEpochs), total = options.epochs + offset;
+        if (options.onEpoch)
+            options.onEpoch = [f = options.onEpoch, offset](EpochRecord r) {
+                r.epoch += offset;
+                f(r);
+            };
+        if (options.onStatus)
+            options.onStatus = [f = options.onStatus, offset, total](TrainStatus s) {
+                s.epoch += offset;
+                s.epochs = total;
+                return f(s);
+            };
+    }
+    TrainResult result = trainModel(start, data, options);
+    if (!admmJson.is_null()) {  // number the fine-tuning epochs after the ADMM ones
+        result.bestEpoch += static_cast<int>(admmEpochs);
+        for (EpochRecord& r : result.history)
+            r.epoch += static_cast<int>(admmEpochs);
+        result.model.provenance.history = result.history;
+    }
     for (const std::string& w : result.warnings)
         warnings.push_back(w);
     if (haveTest)
@@ -107,6 +183,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         nlohmann::json j = trainResultToJson("finetune", p.get("output"), format, result, warnings);
         j["source"] = p.get("MODEL");
         j["layers"] = layers;
+        if (!admmJson.is_null())
+            j["admm"] = admmJson;
         j["parametersBefore"] = storedParameters(original);
         if (haveTest)
             j["test"] = {{"original", originalJson}, {"projected", projectedJson}, {"finetuned", finetunedJson}};
@@ -117,6 +195,16 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         for (const LayerConversion& l : converted.layers)
             out << "  " << l.layer << ": " << (l.converted ? "k=" + std::to_string(l.blockSize) : "dense (" + l.reason + ")")
                 << (l.converted ? ", residual " + std::to_string(l.relativeResidual) : std::string()) << "\n";
+        if (!admmJson.is_null()) {
+            out << "ADMM (" << admmEpochs << " epochs, rho " << p.get("rho") << "): residual";
+            for (const auto& [layer, r] : admmJson["relativeResidual"].items())
+                out << " " << layer << " " << std::setprecision(4) << r.get<double>();
+            if (haveTest)
+                out << "; test top-1 dense " << std::fixed << std::setprecision(2)
+                    << 100.0 * admmJson["test"]["dense"]["top1"].get<double>() << "%, projected "
+                    << 100.0 * admmJson["test"]["projected"]["top1"].get<double>() << "%";
+            out << "\n";
+        }
         out << "best epoch " << result.bestEpoch << " (validation accuracy " << std::fixed << std::setprecision(2)
             << 100.0 * result.bestValidationAccuracy << "%), " << std::setprecision(1) << result.seconds << " s\n";
         if (haveTest)

@@ -12,6 +12,7 @@
 #include "common/Parallel.h"
 #include "nn/Evaluation.h"
 #include "nn/Model.h"
+#include "nn/training/KernelProjection.h"
 #include "nn/training/SoftmaxCrossEntropy.h"
 
 namespace circnn {
@@ -73,6 +74,96 @@ Dataset subset(const Dataset& data, const std::vector<std::int64_t>& indices)
         out.labels.push_back(data.labels[static_cast<std::size_t>(i)]);
     return out;
 }
+
+// ADMM state for the target kernels (see AdmmOptions in Trainer.h).
+class AdmmState {
+public:
+    AdmmState(const AdmmOptions& options, const ModelSpec& spec, const std::vector<ParameterRef>& params)
+        : m_rho(options.rho)
+    {
+        if (options.targets.empty())
+            return;
+        if (!(options.rho > 0) || !std::isfinite(options.rho))
+            throw Error("training: ADMM rho must be > 0, found " + std::to_string(options.rho));
+        if (!(options.rhoGrowth >= 1) || !std::isfinite(options.rhoGrowth))
+            throw Error("training: ADMM rho growth must be >= 1, found " + std::to_string(options.rhoGrowth));
+        for (const ProximalTarget& t : options.targets) {
+            const LayerSpec* layer = spec.find(t.layer);
+            if (!layer)
+                throw Error("training: ADMM target layer '" + t.layer + "' is not in model '" + spec.name + "'");
+            std::size_t index = params.size();
+            for (std::size_t p = 0; p < params.size(); ++p)
+                if (params[p].layer == t.layer && params[p].role == "kernel")
+                    index = p;
+            if (index == params.size() || layer->circulant)
+                throw Error("training: ADMM target layer '" + t.layer + "' has no dense kernel to train");
+            Target target;
+            target.param = index;
+            target.shape = layer->kernel.shape();
+            target.blockSize = t.blockSize;
+            target.z.resize(params[index].values.size());
+            target.u.assign(params[index].values.size(), 0.0f);
+            projectKernelBlockCirculant(target.shape, params[index].values, t.blockSize, target.z);
+            m_targets.push_back(std::move(target));
+        }
+    }
+
+    bool active() const { return !m_targets.empty(); }
+
+    // gradient += ρ·(W − Z + U) for every target.
+    void addProximalGradient(const std::vector<ParameterRef>& params, std::vector<Tensor>& gradients) const
+    {
+        const float rho = static_cast<float>(m_rho);
+        for (const Target& t : m_targets) {
+            const std::span<float> w = params[t.param].values;
+            float* g = gradients[t.param].data();
+            for (std::size_t i = 0; i < w.size(); ++i)
+                g[i] += rho * (w[i] - t.z[i] + t.u[i]);
+        }
+    }
+
+    // Z = P(W + U); U += W − Z; ρ *= growth.
+    void update(const std::vector<ParameterRef>& params, double growth)
+    {
+        for (Target& t : m_targets) {
+            const std::span<float> w = params[t.param].values;
+            std::vector<float> v(w.size());
+            for (std::size_t i = 0; i < w.size(); ++i)
+                v[i] = w[i] + t.u[i];
+            projectKernelBlockCirculant(t.shape, v, t.blockSize, t.z);
+            for (std::size_t i = 0; i < w.size(); ++i)
+                t.u[i] += w[i] - t.z[i];
+        }
+        m_rho *= growth;
+    }
+
+    // ‖W − P(W)‖_F / ‖W‖_F over all targets together.
+    double residual(const std::vector<ParameterRef>& params) const
+    {
+        double r2 = 0, n2 = 0;
+        for (const Target& t : m_targets) {
+            const std::span<float> w = params[t.param].values;
+            std::vector<float> p(w.size());
+            projectKernelBlockCirculant(t.shape, w, t.blockSize, p);
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                const double d = double(w[i]) - double(p[i]);
+                r2 += d * d;
+                n2 += double(w[i]) * double(w[i]);
+            }
+        }
+        return n2 > 0 ? std::sqrt(r2 / n2) : 0.0;
+    }
+
+private:
+    struct Target {
+        std::size_t param = 0;
+        Shape shape;
+        std::int64_t blockSize = 0;
+        std::vector<float> z, u;
+    };
+    std::vector<Target> m_targets;
+    double m_rho = 0;
+};
 
 } // namespace
 
@@ -142,6 +233,9 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     std::vector<ParameterRef> params = model.parameters();
     if (params.empty())
         throw Error("training: model '" + initial.name + "' has no trainable parameters");
+    AdmmState admm(options.admm, initial, params);
+    if (admm.active())
+        result.structureResidual.push_back(admm.residual(params));
     std::vector<Tensor> total(params.size());
     for (std::size_t p = 0; p < params.size(); ++p)
         total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
@@ -229,8 +323,13 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 throw Error("training: the loss became " + std::to_string(lossSum) + " in epoch " +
                             std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) +
                             " too high?)");
+            if (admm.active())
+                admm.addProximalGradient(params, total);
             optimizer.step(params, total, lr);
             model.parametersChanged();
+            if (admm.active() &&
+                (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0 : b + 1 == batches))
+                admm.update(params, options.admm.rhoGrowth);
             ++batchesDone;
             if (options.onStatus) {
                 TrainStatus st;
@@ -265,7 +364,9 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         }
         rec.seconds = secondsSince(epochStart);
         result.history.push_back(rec);
-        if (score > bestScore) {
+        if (admm.active())
+            result.structureResidual.push_back(admm.residual(params));
+        if (!options.keepBestEpoch || score > bestScore) {
             bestScore = score;
             best = model.currentSpec();
             result.bestEpoch = rec.epoch;

@@ -38,6 +38,28 @@ struct TrainStatus {
     double elapsedSeconds = 0, etaSeconds = 0;  // whole run
 };
 
+// ADMM structured training (optional; the pretrained-model route of the CirCNN group's later work,
+// e.g. Zhang et al., ECCV 2018 "A systematic DNN weight pruning framework using ADMM"): the DENSE
+// kernels W of the target layers are trained with the extra loss term (ρ/2)·‖W − Z + U‖²_F, where
+//   Z = P_k(W + U)   the Frobenius-nearest block-circulant kernel (KernelProjection.h), and
+//   U ← U + W − Z    the scaled dual variable,
+// both updated every `updateEveryBatches` mini-batches (0 = once per epoch, after its last batch);
+// initially Z = P_k(W), U = 0. The proximal gradient ρ·(W − Z + U) is added to the summed
+// mini-batch gradient of each target's "kernel" before the optimizer step (the reported loss
+// excludes the term). W is pulled toward block-circulant form, so a later hard projection
+// (convertModel) loses less. ρ is multiplied by `rhoGrowth` after every Z/U update.
+struct ProximalTarget {
+    std::string layer;            // a Dense or Conv2D layer of the model, still dense
+    std::int64_t blockSize = 0;   // k of the block-circulant form it is pulled toward
+};
+
+struct AdmmOptions {
+    std::vector<ProximalTarget> targets;   // empty = off
+    double rho = 1e-2;
+    double rhoGrowth = 1.0;
+    std::int64_t updateEveryBatches = 0;
+};
+
 struct TrainOptions {
     int epochs = 10;
     std::int64_t batchSize = 64;
@@ -57,6 +79,12 @@ struct TrainOptions {
     // empty = the sample shape, which must then be (H, W, C).
     int augmentShift = 0;
     Shape imageShape;
+    // ADMM structured training of dense layers toward block-circulant form (off by default).
+    AdmmOptions admm;
+    // true: the best epoch (validation accuracy) is returned; false: the last epoch (bestEpoch and
+    // bestValidationAccuracy then describe it; used for the ADMM phase, whose last epoch is the
+    // most nearly block-circulant).
+    bool keepBestEpoch = true;
     // Cancellation and progress: (batches done, total batches of the run); false cancels
     // (Cancelled is thrown after the current batch).
     ProgressFn progress;
@@ -75,6 +103,9 @@ struct TrainResult {
     double seconds = 0;
     double imagesPerSecond = 0;           // training samples processed per second (forward+backward+update)
     std::vector<std::string> warnings;
+    // With ADMM targets: ‖W − P_k(W)‖_F / ‖W‖_F over all target kernels together; [0] before
+    // training, [e] after epoch e (empty without ADMM).
+    std::vector<double> structureResidual;
 };
 
 // Trains a copy of `initial` (which must have weights) on `data` (images already shaped for the

@@ -111,6 +111,61 @@ private slots:
         QCOMPARE(readModel(m_dir / "plan.circnn.h5").layers[1].circulant->k, std::int64_t(2));
     }
 
+    void finetuneWithAdmm()
+    {
+        std::string out, err;
+        const auto dense = m_dir / "dense_admm.h5";
+        int rc = run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o",
+                      dense.string()},
+                     out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const auto tuned = m_dir / "admm.circnn.h5";
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "3", "--admm-epochs",
+                  "2", "--rho", "0.5", "--test", m_test.string(), "-o", tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json j = nlohmann::json::parse(out);
+        QVERIFY(j.contains("admm"));
+        const nlohmann::json& a = j["admm"];
+        QCOMPARE(a["history"].size(), std::size_t(2));
+        QCOMPARE(a["structureResidual"].size(), std::size_t(3));
+        QVERIFY(a["structureResidual"][2].get<double>() < a["structureResidual"][0].get<double>());
+        QVERIFY(a["test"].contains("dense") && a["test"].contains("projected"));
+        // The residual of the projection after ADMM is below the one of the original.
+        const std::string layer = j["layers"][0]["layer"].get<std::string>();
+        QVERIFY(a["relativeResidual"][layer].get<double>() < j["layers"][0]["relativeResidual"].get<double>());
+        // Fine-tuning epochs are numbered after the ADMM ones.
+        QCOMPARE(j["history"].size(), std::size_t(1));
+        QCOMPARE(j["history"][0]["epoch"].get<int>(), 3);
+        QCOMPARE(j["bestEpoch"].get<int>(), 3);
+        const ModelSpec m = readModel(tuned);
+        QVERIFY(m.layers[1].circulant.has_value());
+        QCOMPARE(m.provenance.history.size(), std::size_t(1));
+
+        // Text output names the ADMM phase; progress lines count all epochs.
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "2", "--admm-epochs",
+                  "1", "--admm-every", "3", "--rho-growth", "1.1", "-o", tuned.string()},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY(out.find("ADMM (1 epochs") != std::string::npos);
+        QVERIFY(out.find("epoch 1/2") != std::string::npos && out.find("epoch 2/2") != std::string::npos);
+
+        const std::vector<std::string> base{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
+                                            "--epochs", "2", "-o", tuned.string()};
+        const auto with = [&](std::vector<std::string> extra) {
+            std::vector<std::string> args = base;
+            args.insert(args.end(), extra.begin(), extra.end());
+            return run(args, out, err);
+        };
+        QCOMPARE(with({"--admm-epochs", "2"}), 2);  // no fine-tuning epoch left
+        QVERIFY(err.find("--admm-epochs") != std::string::npos);
+        QCOMPARE(with({"--admm-epochs", "1", "--rho", "0"}), 2);
+        QCOMPARE(with({"--admm-epochs", "1", "--rho-growth", "0.5"}), 2);
+        QCOMPARE(with({"--admm-epochs", "1", "--admm-every", "-1"}), 2);
+        QCOMPARE(run({"finetune", "--help"}, out, err), 0);
+        QVERIFY(out.find("--admm-epochs") != std::string::npos && out.find("--rho") != std::string::npos);
+    }
+
     void trainFromJsonFileAndContinueModel()
     {
         std::string out, err;
