@@ -5,6 +5,7 @@
 // pulls the layers to be converted toward block-circulant form (TrainOptions::admm); the result is
 // then projected and fine-tuned block-circulant for the remaining epochs.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -173,7 +174,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         result.model.provenance.history = result.history;
     }
     for (const std::string& w : result.warnings)
-        warnings.push_back(w);
+        if (std::find(warnings.begin(), warnings.end(), w) == warnings.end())  // the ADMM phase may have said it
+            warnings.push_back(w);
     if (haveTest)
         finetunedJson = evaluationToJson(evaluate(Model(result.model), test));
     const std::string format = saveTrainedModel(result.model, p.get("output"), "finetune", warnings);
