@@ -133,6 +133,13 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
         throw ArgError("--clock must be cpu or wall, got '" + clock + "'");
     config.threadCpuClock = clock == "cpu";
 
+    bool anyFits = false;
+    for (const auto& shape : config.shapes)
+        for (auto k : config.blockSizes)
+            anyFits |= k <= std::max(shape.rows, shape.cols);
+    if (!anyFits)
+        throw ArgError("no block size fits the shapes (k must be at most max(rows, cols))");
+
     const BenchMachine machine = benchMachine();
     const bool json = p.has("json");
     const std::vector<int> widths{11, 5, 5, 7, 12, 12, 9, 12, 12, 9, 9};
