@@ -111,6 +111,65 @@ private slots:
         QCOMPARE(readModel(m_dir / "plan.circnn.h5").layers[1].circulant->k, std::int64_t(2));
     }
 
+    void finetuneDataAwareProjection()
+    {
+        std::string out, err;
+        const auto dense = m_dir / "dense_for_dap.h5";
+        int rc = run({"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o",
+                      dense.string()},
+                     out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const auto tuned = m_dir / "tuned_dap.circnn.h5";
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1", "--test",
+                  m_test.string(), "--projection", "data", "--calibration", "100", "-o", tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json j = nlohmann::json::parse(out);
+        QCOMPARE(j["projection"].get<std::string>(), std::string("data"));
+        QCOMPARE(j["dataAware"]["calibrationSamples"].get<std::int64_t>(), std::int64_t(100));
+        QCOMPARE(j["dataAware"]["layers"].size(), std::size_t(2));  // the output layer stays dense
+        for (const auto& l : j["dataAware"]["layers"]) {
+            QVERIFY(l["dataAware"].get<bool>());
+            QVERIFY(l["dataAwareOutputError"].get<double>() <= l["frobeniusOutputError"].get<double>());
+        }
+        QVERIFY(readModel(tuned).provenance.notes.find("data-aware") != std::string::npos);
+        // Text output names the projection; the default stays Frobenius.
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1",
+                  "--projection", "data", "-o", tuned.string()},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY(out.find("data-aware projection (270 calibration samples)") != std::string::npos);
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1", "-o",
+                  tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QCOMPARE(nlohmann::json::parse(out)["projection"].get<std::string>(), std::string("frobenius"));
+        const std::vector<std::string> base{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
+                                            "--epochs", "1", "-o", tuned.string()};
+        const auto with = [&](std::vector<std::string> extra) {
+            std::vector<std::string> args = base;
+            args.insert(args.end(), extra.begin(), extra.end());
+            return run(args, out, err);
+        };
+        // `circnn convert --calibrate` (projection only).
+        rc = run({"convert", dense.string(), "-k", "4", "--calibrate", m_train.string(), "--calibration", "50", "-o",
+                  tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json c = nlohmann::json::parse(out);
+        QCOMPARE(c["data_aware"]["calibration_samples"].get<std::int64_t>(), std::int64_t(50));
+        QCOMPARE(c["data_aware"]["layers"].size(), std::size_t(2));
+        QVERIFY(c["data_aware"]["layers"][0]["data_aware"].get<bool>());
+        QCOMPARE(run({"convert", dense.string(), "-k", "4", "--calibrate", m_train.string(), "--calibration", "0",
+                      "-o", tuned.string()},
+                     out, err),
+                 2);
+        QCOMPARE(with({"--projection", "fancy"}), 2);
+        QVERIFY(err.find("--projection") != std::string::npos);
+        QCOMPARE(with({"--projection", "data", "--calibration", "0"}), 2);
+        QCOMPARE(with({"--projection", "data", "--ridge", "-1"}), 2);
+    }
+
     void finetuneWithAdmm()
     {
         std::string out, err;
