@@ -35,28 +35,44 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QWidget(parent)
     m_message = tr("Select a layer with weights");
 }
 
-void HeatmapWidget::setMatrix(std::vector<float> values, int rows, int cols, const QString& title)
+HeatmapWidget::Rendered HeatmapWidget::render(std::vector<float> values, int rows, int cols)
 {
-    m_values = std::move(values);
-    m_rows = rows;
-    m_cols = cols;
-    m_title = title;
-    m_message.clear();
+    Rendered r;
+    r.values = std::move(values);
+    r.rows = rows;
+    r.cols = cols;
     float maxAbs = 0;
-    for (float v : m_values)
+    for (float v : r.values)
         if (std::isfinite(v))
             maxAbs = std::max(maxAbs, std::abs(v));
-    m_scale = maxAbs > 0 ? maxAbs : 1.0f;
-    m_image = QImage(cols, rows, QImage::Format_Indexed8);
-    m_image.setColorTable(divergingTable());
-    for (int r = 0; r < rows; ++r) {
-        uchar* line = m_image.scanLine(r);
+    r.scale = maxAbs > 0 ? maxAbs : 1.0f;
+    r.image = QImage(cols, rows, QImage::Format_Indexed8);
+    r.image.setColorTable(divergingTable());
+    for (int row = 0; row < rows; ++row) {
+        uchar* line = r.image.scanLine(row);
         for (int c = 0; c < cols; ++c) {
-            const float v = m_values[static_cast<std::size_t>(r) * cols + c];
-            const float t = std::isfinite(v) ? v / m_scale : 0.0f;
+            const float v = r.values[static_cast<std::size_t>(row) * cols + c];
+            const float t = std::isfinite(v) ? v / r.scale : 0.0f;
             line[c] = static_cast<uchar>(std::clamp(std::lround(127.5f + 127.5f * t), 0L, 255L));
         }
     }
+    return r;
+}
+
+void HeatmapWidget::setMatrix(std::vector<float> values, int rows, int cols, const QString& title)
+{
+    setRendered(render(std::move(values), rows, cols), title);
+}
+
+void HeatmapWidget::setRendered(Rendered rendered, const QString& title)
+{
+    m_values = std::move(rendered.values);
+    m_rows = rendered.rows;
+    m_cols = rendered.cols;
+    m_scale = rendered.scale;
+    m_image = std::move(rendered.image);
+    m_title = title;
+    m_message.clear();
     update();
 }
 

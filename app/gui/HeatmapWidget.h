@@ -16,8 +16,18 @@ class HeatmapWidget : public QWidget {
 public:
     explicit HeatmapWidget(QWidget* parent = nullptr);
 
+    // A matrix rendered for display: safe to build on a worker thread (QImage is not a widget).
+    struct Rendered {
+        std::vector<float> values;  // row-major rows×cols (kept for hover read-out)
+        int rows = 0, cols = 0;
+        float scale = 1.0f;         // colour scale ±scale (max |finite value|)
+        QImage image;               // rows×cols, 8-bit indexed, diverging colour table
+    };
     // values: row-major rows×cols. Colour scale ±max|value|.
+    static Rendered render(std::vector<float> values, int rows, int cols);
+
     void setMatrix(std::vector<float> values, int rows, int cols, const QString& title);
+    void setRendered(Rendered rendered, const QString& title);
     void setBlockGrid(int k);  // 0 = no grid
     void clear(const QString& message);
 

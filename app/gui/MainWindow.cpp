@@ -26,7 +26,6 @@
 #include <exception>
 #include <filesystem>
 
-#include "HeatmapWidget.h"
 #include "analysis/WeightView.h"
 #include "common/Error.h"
 #include "io/ModelFile.h"
@@ -138,6 +137,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     statusBar()->showMessage(tr("Ready"));
 
     connect(&m_loader, &QFutureWatcher<ModelLoadResult>::finished, this, &MainWindow::onLoadFinished);
+    connect(&m_layerJob, &QFutureWatcher<std::shared_ptr<LayerView>>::finished, this, &MainWindow::onLayerRendered);
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
@@ -146,7 +146,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     rebuildRecentMenu();
 }
 
-MainWindow::~MainWindow() { m_loader.waitForFinished(); }
+MainWindow::~MainWindow()
+{
+    m_loader.waitForFinished();
+    m_layerJob.waitForFinished();
+}
 
 void MainWindow::openModel(const QString& path)
 {
@@ -231,34 +235,86 @@ void MainWindow::showModel(const QString& path, const QString& format)
     m_heatmap->clear(tr("This model has no Dense or Conv2D weights"));
 }
 
+// What the worker prepares for one layer: the rendered heatmap and the texts beside it.
+struct MainWindow::LayerView {
+    int request = 0;
+    QString name, title, info, error;
+    int blockGrid = 0;
+    HeatmapWidget::Rendered rendered;
+};
+
+std::shared_ptr<MainWindow::LayerView> MainWindow::prepareLayerView(std::shared_ptr<const ModelSpec> model, int row,
+                                                                    int request)
+{
+    auto view = std::make_shared<MainWindow::LayerView>();
+    view->request = request;
+    const LayerSpec& l = model->layers[static_cast<std::size_t>(row)];
+    view->name = QString::fromStdString(l.name);
+    try {
+        WeightMatrixView v = weightMatrix(l);
+        const int rows = static_cast<int>(v.rows), cols = static_cast<int>(v.cols);
+        view->rendered = HeatmapWidget::render(std::move(v.values), rows, cols);
+        view->title = view->name;
+        // Block grid lines only where blocks line up across the whole matrix (Dense, or Conv2D
+        // whose C_in is a multiple of k so no tap is padded).
+        const std::int64_t taps = l.kernelH * l.kernelW;
+        const bool aligned = l.kind == LayerKind::Dense || (cols % taps == 0 && (cols / taps) % v.blockSize == 0);
+        view->blockGrid = aligned ? static_cast<int>(v.blockSize) : 0;
+        view->info = QObject::tr("%1. %2").arg(
+            QString::fromStdString(v.description),
+            l.circulant ? QObject::tr("Block-circulant, k = %1: each k×k block is defined by one k-vector "
+                                      "(first column).")
+                              .arg(l.circulant->k)
+                        : QObject::tr("Dense weights."));
+    } catch (const std::exception& e) {
+        view->error = QString::fromStdString(e.what());
+    }
+    return view;
+}
+
 void MainWindow::showLayer(int row)
 {
     if (!m_model || row < 0 || row >= static_cast<int>(m_model->layers.size()))
         return;
     const LayerSpec& l = m_model->layers[static_cast<std::size_t>(row)];
+    ++m_layerRequest;
     if (!hasWeightMatrix(l)) {
+        m_pendingRow = -1;
         m_heatmap->clear(tr("Layer '%1' (%2) has no weight matrix")
                              .arg(QString::fromStdString(l.name), layerKindName(l.kind)));
         m_layerInfo->clear();
+        emit layerShown(QString::fromStdString(l.name));
         return;
     }
-    try {
-        WeightMatrixView v = weightMatrix(l);
-        const int rows = static_cast<int>(v.rows), cols = static_cast<int>(v.cols);
-        m_heatmap->setMatrix(std::move(v.values), rows, cols, QString::fromStdString(l.name));
-        const bool gridAligned = l.kind == LayerKind::Dense || (l.circulant && l.outputShape.size() == 3 &&
-                                                                cols % (l.kernelH * l.kernelW) == 0 &&
-                                                                (cols / (l.kernelH * l.kernelW)) % v.blockSize == 0);
-        m_heatmap->setBlockGrid(gridAligned ? static_cast<int>(v.blockSize) : 0);
-        m_layerInfo->setText(tr("%1. %2")
-                                 .arg(QString::fromStdString(v.description),
-                                      l.circulant ? tr("Block-circulant, k = %1: each k×k block is defined by one "
-                                                       "k-vector (first column).")
-                                                        .arg(l.circulant->k)
-                                                  : tr("Dense weights.")));
-    } catch (const std::exception& e) {
-        m_heatmap->clear(QString::fromStdString(e.what()));
+    if (m_layerJob.isRunning()) {  // the running job's result will be dropped; start this one after it
+        m_pendingRow = row;
+        return;
     }
+    m_pendingRow = -1;
+    m_heatmap->clear(tr("Preparing '%1'…").arg(QString::fromStdString(l.name)));
+    m_layerJob.setFuture(QtConcurrent::run(&MainWindow::prepareLayerView, m_model, row, m_layerRequest));
+}
+
+void MainWindow::onLayerRendered()
+{
+    const std::shared_ptr<LayerView> view = m_layerJob.result();
+    if (m_pendingRow >= 0) {  // a newer selection arrived meanwhile
+        const int row = m_pendingRow;
+        m_pendingRow = -1;
+        showLayer(row);
+        return;
+    }
+    if (!view || view->request != m_layerRequest)
+        return;
+    if (!view->error.isEmpty()) {
+        m_heatmap->clear(view->error);
+        m_layerInfo->clear();
+    } else {
+        m_heatmap->setRendered(std::move(view->rendered), view->title);
+        m_heatmap->setBlockGrid(view->blockGrid);
+        m_layerInfo->setText(view->info);
+    }
+    emit layerShown(view->name);
 }
 
 void MainWindow::selectLayer(const QString& name)

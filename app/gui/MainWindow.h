@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "HeatmapWidget.h"
+
 #include "model/ModelSpec.h"
 
 class QLabel;
@@ -47,7 +49,13 @@ public:
     HeatmapWidget* heatmap() const { return m_heatmap; }
     QString lastError() const { return m_lastError; }
 
+    // True while a layer's weight view is being prepared on a worker thread.
+    bool isRenderingLayer() const { return m_layerJob.isRunning(); }
+
 signals:
+    // Emitted when the heatmap shows the selected layer (after the background rendering).
+    void layerShown(const QString& layerName);
+
     void modelLoaded(const QString& path);
     void modelLoadFailed(const QString& message);
 
@@ -58,6 +66,7 @@ protected:
 
 private:
     void onLoadFinished();
+    void onLayerRendered();
     void showModel(const QString& path, const QString& format);
     void showLayer(int row);
     void addRecentFile(const QString& path);
@@ -66,6 +75,13 @@ private:
 
     std::shared_ptr<const ModelSpec> m_model;
     QFutureWatcher<ModelLoadResult> m_loader;
+    // Weight views are prepared off the GUI thread; only the latest request is shown.
+    struct LayerView;
+    // Runs on a worker thread: expands and renders layer `row` of `model`.
+    static std::shared_ptr<LayerView> prepareLayerView(std::shared_ptr<const ModelSpec> model, int row, int request);
+    QFutureWatcher<std::shared_ptr<LayerView>> m_layerJob;
+    int m_layerRequest = 0;  // generation of the latest showLayer() request
+    int m_pendingRow = -1;   // a request made while a job was running
     QLabel* m_summary = nullptr;
     QTableWidget* m_layers = nullptr;
     HeatmapWidget* m_heatmap = nullptr;

@@ -3,6 +3,8 @@
 #include <QIcon>
 #include <QTimer>
 
+#include <functional>
+
 #include "MainWindow.h"
 
 int main(int argc, char** argv)
@@ -30,15 +32,19 @@ int main(int argc, char** argv)
     window.show();
     const QString shotPath = parser.value(screenshot);
     const QString layerName = parser.value(layer);
+    // Saves the screenshot once the selected layer's heatmap (prepared in the background) is shown.
+    std::function<void()> shootWhenIdle = [&] {
+        if (window.isLoading() || window.isRenderingLayer()) {
+            QTimer::singleShot(100, &window, shootWhenIdle);
+            return;
+        }
+        QTimer::singleShot(200, &window, [&] { QApplication::exit(window.grab().save(shotPath) ? 0 : 1); });
+    };
     auto finish = [&] {
         if (!layerName.isEmpty())
             window.selectLayer(layerName);
-        if (!shotPath.isEmpty()) {
-            QTimer::singleShot(300, &window, [&] {
-                const bool ok = window.grab().save(shotPath);
-                QApplication::exit(ok ? 0 : 1);
-            });
-        }
+        if (!shotPath.isEmpty())
+            QTimer::singleShot(100, &window, shootWhenIdle);
     };
     QObject::connect(&window, &circnn::gui::MainWindow::modelLoaded, &window, finish);
     QObject::connect(&window, &circnn::gui::MainWindow::modelLoadFailed, &window, [&] {

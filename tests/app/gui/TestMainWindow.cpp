@@ -68,8 +68,12 @@ private slots:
         gui::MainWindow w;
         w.show();
         QSignalSpy loaded(&w, &gui::MainWindow::modelLoaded);
+        QSignalSpy shown(&w, &gui::MainWindow::layerShown);
         w.openModel(QString::fromStdString(path.string()));
         QVERIFY(loaded.wait(10000));
+        // The heatmap is prepared on a worker thread.
+        QVERIFY(shown.count() > 0 || shown.wait(10000));
+        QCOMPARE(shown.last().at(0).toString(), QString("hidden"));
         QVERIFY(w.model());
         QCOMPARE(w.layerTable()->rowCount(), 3);
         QCOMPARE(w.layerTable()->item(1, 0)->text(), QString("hidden"));
@@ -77,6 +81,15 @@ private slots:
         // The first layer with weights is selected and shown as W = kernelᵀ (6 × 12).
         QCOMPARE(w.heatmap()->matrixRows(), 6);
         QCOMPARE(w.heatmap()->matrixCols(), 12);
+        // Selecting a layer without weights clears the heatmap; selecting "out" shows W (3 × 6).
+        w.selectLayer("input");
+        QCOMPARE(w.heatmap()->matrixRows(), 0);
+        shown.clear();
+        w.selectLayer("out");
+        QVERIFY(shown.wait(10000));
+        QCOMPARE(shown.last().at(0).toString(), QString("out"));
+        QCOMPARE(w.heatmap()->matrixRows(), 3);
+        QCOMPARE(w.heatmap()->matrixCols(), 6);
         // Screenshot for the docs when asked (CIRCNN_SCREENSHOT_DIR).
         if (const char* dir = std::getenv("CIRCNN_SCREENSHOT_DIR"))
             w.grab().save(QString(dir) + "/main-window-test.png");
