@@ -6,6 +6,7 @@
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
+#include "model/ConversionRules.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -13,20 +14,6 @@ namespace circnn {
 namespace {
 
 std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-// The layer whose weights produce the model output: the output layer itself, or — when the output
-// is an Activation / Dropout / Flatten / Reshape / BatchNormalization — the weighted layer behind it.
-std::string outputWeightLayer(const ModelSpec& m)
-{
-    if (m.layers.empty())
-        return {};
-    const LayerSpec* l = m.outputs.empty() ? &m.layers.back() : m.find(m.outputs.front());
-    while (l && l->inputs.size() == 1 &&
-           (l->kind == LayerKind::Activation || l->kind == LayerKind::Dropout || l->kind == LayerKind::Flatten ||
-            l->kind == LayerKind::Reshape || l->kind == LayerKind::BatchNormalization))
-        l = m.find(l->inputs.front());
-    return l ? l->name : std::string();
-}
 
 // Projects the rows×cols row-major matrix `w`; appends the defining vectors to `vectors` and adds
 // ‖W − P(W)‖² and ‖W‖² to the accumulators.
@@ -57,18 +44,7 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
     if (request.defaultBlockSize < 0)
         throw Error("conversion of model '" + m.name + "': default block size " +
                     std::to_string(request.defaultBlockSize) + " must be at least 1 (0 = none)");
-    for (const auto& [name, k] : request.perLayer) {
-        const LayerSpec* l = m.find(name);
-        if (!l)
-            throw Error("conversion of model '" + m.name + "': the plan names layer '" + name +
-                        "', which the model does not have");
-        if (l->kind != LayerKind::Dense && l->kind != LayerKind::Conv2D)
-            throw Error("conversion of model '" + m.name + "': the plan names layer '" + name + "' (" +
-                        layerKindName(l->kind) + "); only Dense and Conv2D layers can be block-circulant");
-        if (k < 1)
-            throw Error("conversion of model '" + m.name + "': block size " + std::to_string(k) + " for layer '" +
-                        name + "' must be at least 1");
-    }
+    checkPlanLayers(m, request.perLayer);
     const std::string outputLayer = outputWeightLayer(m);
     std::ostringstream notes;
     for (LayerSpec& l : m.layers) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/Error.h"
+#include "model/ConversionRules.h"
 
 namespace circnn::hw {
 
@@ -11,22 +12,6 @@ namespace {
 bool isWeighted(const LayerSpec& l)
 {
     return l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D;
-}
-
-// The weighted layer behind the first model output, through layers that only reshape or scale
-// (the same rule as convertModel).
-std::string outputWeightedLayer(const ModelSpec& spec)
-{
-    if (spec.layers.empty())
-        return {};
-    const LayerSpec* l = spec.outputs.empty() ? &spec.layers.back() : spec.find(spec.outputs.front());
-    for (std::size_t guard = 0; l && guard <= spec.layers.size() && l->inputs.size() == 1; ++guard) {
-        if (l->kind != LayerKind::Activation && l->kind != LayerKind::Dropout && l->kind != LayerKind::Flatten &&
-            l->kind != LayerKind::Reshape && l->kind != LayerKind::BatchNormalization)
-            break;
-        l = spec.find(l->inputs.front());
-    }
-    return l ? l->name : std::string();
 }
 
 } // namespace
@@ -45,19 +30,8 @@ std::map<std::string, std::int64_t> resolveBlockSizes(const ModelSpec& spec, con
     if (choice.defaultK < 0)
         throw ShapeError("model '" + spec.name + "': block size k = " + std::to_string(choice.defaultK) +
                          " must be at least 1");
-    for (const auto& [name, k] : choice.perLayer) {
-        const LayerSpec* l = spec.find(name);
-        if (!l)
-            throw ShapeError("model '" + spec.name + "': the plan names layer '" + name +
-                             "', which the model does not have");
-        if (!isWeighted(*l))
-            throw ShapeError("model '" + spec.name + "': the plan names layer '" + name + "' (" +
-                             layerKindName(l->kind) + "); only Dense and Conv2D layers can be block-circulant");
-        if (k < 1)
-            throw ShapeError("model '" + spec.name + "', layer '" + name + "': block size k = " + std::to_string(k) +
-                             " must be at least 1");
-    }
-    const std::string outputLayer = outputWeightedLayer(spec);
+    checkPlanLayers(spec, choice.perLayer);
+    const std::string outputLayer = outputWeightLayer(spec);
     std::map<std::string, std::int64_t> result;
     for (const LayerSpec& l : spec.layers) {
         if (!isWeighted(l))
