@@ -89,13 +89,10 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     const std::string output = p.get("output");
     writeNativeModel(result.model, output);
 
-    std::int64_t before = 0, after = 0;
-    for (const auto& l : model.layers)
-        before += layerStats(model, l).parameters;
+    const std::int64_t before = modelStats(model).parameters;
     ModelSpec converted = result.model;
     inferShapes(converted);
-    for (const auto& l : converted.layers)
-        after += layerStats(converted, l).parameters;
+    const std::int64_t after = modelStats(converted).parameters;
 
     if (p.given("json")) {
         json j;

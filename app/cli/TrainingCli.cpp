@@ -195,13 +195,7 @@ std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path,
     return "circnn";
 }
 
-std::int64_t storedParameters(const ModelSpec& model)
-{
-    std::int64_t n = 0;
-    for (const LayerSpec& l : model.layers)
-        n += layerStats(model, l).parameters;
-    return n;
-}
+std::int64_t storedParameters(const ModelSpec& model) { return modelStats(model).parameters; }
 
 nlohmann::json historyToJson(const std::vector<EpochRecord>& history)
 {

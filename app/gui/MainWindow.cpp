@@ -186,14 +186,12 @@ void MainWindow::showModel(const QString& path, const QString& format)
 {
     const ModelSpec& m = *m_model;
     const QLocale locale;
-    std::int64_t params = 0, denseParams = 0, macs = 0;
+    const LayerStats totals = modelStats(m);
+    const std::int64_t params = totals.parameters, denseParams = totals.denseParameters, macs = totals.macs;
     m_layers->setRowCount(static_cast<int>(m.layers.size()));
     for (int row = 0; row < static_cast<int>(m.layers.size()); ++row) {
         const LayerSpec& l = m.layers[static_cast<std::size_t>(row)];
         const LayerStats s = layerStats(m, l);
-        params += s.parameters;
-        denseParams += s.denseParameters;
-        macs += s.macs;
         const QStringList cells = {QString::fromStdString(l.name),
                                    QString::fromStdString(l.className.empty() ? layerKindName(l.kind) : l.className),
                                    shapeText(l.outputShape),

@@ -265,4 +265,16 @@ LayerStats layerStats(const ModelSpec& model, const LayerSpec& l)
     return s;
 }
 
+LayerStats modelStats(const ModelSpec& model)
+{
+    LayerStats total;
+    for (const LayerSpec& l : model.layers) {
+        const LayerStats s = layerStats(model, l);
+        total.parameters += s.parameters;
+        total.denseParameters += s.denseParameters;
+        total.macs += s.macs;
+    }
+    return total;
+}
+
 } // namespace circnn

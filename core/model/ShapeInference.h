@@ -21,6 +21,8 @@ struct LayerStats {
     std::int64_t macs = 0;             // dense-equivalent multiply-accumulates per sample
 };
 LayerStats layerStats(const ModelSpec& model, const LayerSpec& layer);
+// Sum of layerStats over all layers.
+LayerStats modelStats(const ModelSpec& model);
 
 // Spatial output size of a convolution or pooling window along one axis.
 std::int64_t convOutputSize(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
