@@ -10,6 +10,8 @@
 
 #include "ArgParser.h"
 #include "CommandRegistry.h"
+#include "ConversionCli.h"
+#include "TerminalProgress.h"
 #include "analysis/Conversion.h"
 #include "analysis/ConversionPlanFile.h"
 #include "analysis/DataAwareProjection.h"
@@ -37,6 +39,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
                              "\"convert_output_layer\": false}.");
     p.option("output", "OUT", "Output file (native format, e.g. model.circnn.h5).", "", 'o');
     p.flag("convert-output-layer", "Also convert the model's output layer (left dense by default).");
+    addReorderFlag(p);
     p.flag("json", "Print the per-layer figures as JSON.");
     p.option("calibrate", "DATA", "Data-aware projection: fit each converted Dense layer so its outputs on samples "
                                   "of DATA (images as for `circnn train --data`) match the original model's, "
@@ -44,7 +47,11 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     p.option("calibration", "N", "--calibrate: number of samples used (the first N of DATA).", "2000");
     p.option("ridge", "R", "--calibrate: ridge toward the Frobenius projection, relative to trace(G)/dim.", "0.001");
     p.epilog("Layers smaller than k and the output layer (unless --convert-output-layer) stay dense;\n"
-             "the table says why. Compression counts weights only (biases stay dense).");
+             "the table says why. Compression counts weights only (biases stay dense).\n"
+             "Hidden units are reordered before the projection unless --no-reorder: which units share a\n"
+             "k x k block decides how much of a layer its block-circulant projection keeps, and permuting a\n"
+             "layer's outputs together with the next layer's inputs does not change the network. The saved\n"
+             "model's hidden units are therefore in a different order than the source's.");
     if (!p.parse(args, out))
         return 0;
     if (p.given("k") == p.given("plan"))
@@ -61,6 +68,8 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     if (p.given("convert-output-layer"))
         request.convertOutputLayer = true;
+    request.reorderUnits = !p.given("no-reorder");
+    request.reorderProgress = terminalProgress(err, "reordering units, layer");
 
     const std::string input = p.get("MODEL");
     const ModelSpec model = readModel(input);
@@ -113,6 +122,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
                        {"parameters_after", after},
                        {"compression", after > 0 ? double(before) / double(after) : 1.0}};
         j["warnings"] = result.warnings;
+        j["reordering"] = reorderingToJson(result.reordering, true);
         if (p.given("calibrate")) {
             j["data_aware"] = {{"calibration_samples", calibrationSamples}, {"layers", json::array()}};
             for (const DataAwareLayerReport& r : report)
@@ -141,6 +151,10 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
             << std::setprecision(4) << std::setw(11) << c.relativeResidual << "  "
             << (c.converted ? "block-circulant" : "dense: " + c.reason) << "\n";
         out.unsetf(std::ios::floatfield);
+    }
+    if (!result.reordering.empty()) {
+        out << "\nhidden units reordered before projection (the dense model's function is unchanged):\n";
+        printReordering(out, result.reordering);
     }
     if (p.given("calibrate")) {
         out << "\ndata-aware projection on " << calibrationSamples

@@ -2,20 +2,20 @@
 // confusion matrix and throughput; with -k K also converts the model and reports how closely the
 // block-circulant model agrees with the dense one.
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <mutex>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
 #include "CommandRegistry.h"
+#include "ConversionCli.h"
+#include "TerminalProgress.h"
 #include "analysis/Conversion.h"
 #include "io/DatasetFile.h"
 #include "io/ModelFile.h"
@@ -89,22 +89,6 @@ void printEvaluation(std::ostream& out, const std::string& title, const Evaluati
     }
 }
 
-// A progress line on stderr, only when stderr is the terminal the user watches.
-ProgressFn terminalProgress(std::ostream& err, const std::string& label)
-{
-    if (&err != &std::cerr || !isatty(STDERR_FILENO))
-        return {};
-    auto mutex = std::make_shared<std::mutex>();
-    return [mutex, label](std::size_t done, std::size_t total) {
-        std::lock_guard lock(*mutex);
-        std::fprintf(stderr, "\r%s %zu/%zu", label.c_str(), done, total);
-        if (done >= total)
-            std::fprintf(stderr, "\r%*s\r", static_cast<int>(label.size() + 24), "");
-        std::fflush(stderr);
-        return true;
-    };
-}
-
 int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
     ArgParser p("circnn eval", "Evaluate a model on a labelled dataset (accuracy, confusion matrix, speed).");
@@ -115,6 +99,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     p.option("batch", "N", "Batch size.", "256");
     p.option("k", "K", "Also convert to block-circulant with block size K and compare with the dense model.", "", 'k');
     p.flag("convert-output-layer", "With -k: also convert the output layer.");
+    addReorderFlag(p);
     p.flag("per-layer", "Report the time spent in each layer.");
     p.option("images-key", "NAME", "HDF5 dataset / npz member holding the images (x_test tried too).", "x");
     p.option("labels-key", "NAME", "HDF5 dataset / npz member holding the labels (y_test tried too).", "y");
@@ -163,6 +148,8 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be at least 1, got " + p.get("k"));
         request.convertOutputLayer = p.given("convert-output-layer");
+        request.reorderUnits = !p.given("no-reorder");
+        request.reorderProgress = terminalProgress(err, "reordering units, layer");
         conversion = convertModel(spec, request);
         const Model circulant(conversion.model);
         eo.progress = terminalProgress(err, "evaluating block-circulant");
@@ -174,6 +161,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         cj["agreement"] = {{"count", agreement->count},
                            {"top1_match", agreement->top1Match},
                            {"max_abs_difference", agreement->maxAbsDifference}};
+        cj["reordering"] = reorderingToJson(conversion.reordering, true);
         cj["converted_layers"] = json::array();
         for (const auto& c : conversion.layers)
             if (c.converted)

@@ -37,6 +37,37 @@ std::string describeK(std::int64_t k) { return "k = " + std::to_string(k); }
 
 ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& request)
 {
+    if (request.reorderUnits) {
+        ConversionRequest plain = request;
+        plain.reorderUnits = false;
+        ConversionResult first = convertModel(model, plain);
+        std::vector<ReorderTarget> targets;
+        for (const LayerConversion& lc : first.layers) {
+            const LayerSpec* l = model.find(lc.layer);
+            if (lc.converted && l && !l->circulant)
+                targets.push_back({lc.layer, lc.blockSize});
+        }
+        if (targets.empty())
+            return first;
+        UnitReorderingOptions options;
+        options.seed = request.reorderSeed;
+        options.progress = request.reorderProgress;
+        UnitReorderingResult reordered = reorderUnits(model, targets, options);
+        ConversionResult result = convertModel(reordered.model, plain);
+        std::ostringstream note;
+        for (const LayerReordering& r : reordered.layers)
+            if (r.reordered)
+                note << (note.tellp() > 0 ? ", " : "") << r.layer << " (projection residual " << r.residualBefore
+                     << " -> " << r.residualAfter << ")";
+        if (note.tellp() > 0) {
+            const std::string text = "hidden units reordered before projection (function-preserving): " + note.str();
+            std::string& notes = result.model.provenance.notes;
+            notes = notes.empty() ? text : notes + "; " + text;
+        }
+        result.reordering = std::move(reordered.layers);
+        result.reorderedSource = std::move(reordered.model);
+        return result;
+    }
     ConversionResult result;
     result.model = model;
     ModelSpec& m = result.model;

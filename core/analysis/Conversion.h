@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/UnitReordering.h"
+#include "common/Progress.h"
 #include "model/ModelSpec.h"
 
 namespace circnn {
@@ -16,6 +19,11 @@ struct ConversionRequest {
     std::int64_t defaultBlockSize = 0;                  // for every eligible layer (0 = none)
     std::map<std::string, std::int64_t> perLayer;       // block size by layer name (overrides)
     bool convertOutputLayer = false;                    // the model's output layer stays dense unless set
+    // Reorder hidden units before projecting (UnitReordering.h): the same function, a smaller
+    // projection residual. Off by default here; the command-line tools turn it on.
+    bool reorderUnits = false;
+    std::uint64_t reorderSeed = 1;
+    ProgressFn reorderProgress;   // (layers reordered, layers to reorder); false cancels
 };
 
 struct LayerConversion {
@@ -33,11 +41,17 @@ struct ConversionResult {
     ModelSpec model;                 // converted copy (plan and provenance updated)
     std::vector<LayerConversion> layers;
     std::vector<std::string> warnings;
+    // With reorderUnits: what was done per converted layer, and the reordered dense model (the
+    // input model's function, its hidden units in the converted model's order — the reference
+    // to compare the converted model's layers with, e.g. as a distillation teacher).
+    std::vector<LayerReordering> reordering;
+    std::optional<ModelSpec> reorderedSource;
 };
 
 // Throws Error for unknown layer names in perLayer, k < 1, or layers already block-circulant at a
 // different k. Layers whose dimensions are smaller than k, the output layer (by default) and
-// layers with C_in < k are left dense with a reason.
+// layers with C_in < k are left dense with a reason. With request.reorderUnits, the layers to be
+// converted have their hidden units reordered first (function-preserving), then are projected.
 ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& request);
 
 // Expands a block-circulant layer back to a dense kernel in Keras layout (slow reference path).

@@ -237,7 +237,8 @@ ConversionResult convertModelDataAware(const ModelSpec& model, const ConversionR
     if (calibrationInputs.rank() < 2 || calibrationInputs.dim(0) < 1)
         throw Error("data-aware projection: no calibration inputs");
     ConversionResult result = convertModel(model, request);
-    ModelSpec original = model;
+    // The reference outputs come from the dense model whose unit order the conversion used.
+    ModelSpec original = result.reorderedSource ? *result.reorderedSource : model;
     inferShapes(original, true);
 
     // Dense layers converted by this call (not already block-circulant in `model`).

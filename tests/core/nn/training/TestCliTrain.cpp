@@ -133,7 +133,7 @@ private slots:
             QVERIFY(l["dataAwareOutputError"].get<double>() <= l["frobeniusOutputError"].get<double>());
         }
         QVERIFY(readModel(tuned).provenance.notes.find("data-aware") != std::string::npos);
-        // Text output names the projection; the default stays Frobenius.
+        // Text output names the projection; the default is data-aware.
         rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1",
                   "--projection", "data", "-o", tuned.string()},
                  out, err);
@@ -143,7 +143,7 @@ private slots:
                   tuned.string(), "--json"},
                  out, err);
         QVERIFY2(rc == 0, err.c_str());
-        QCOMPARE(nlohmann::json::parse(out)["projection"].get<std::string>(), std::string("frobenius"));
+        QCOMPARE(nlohmann::json::parse(out)["projection"].get<std::string>(), std::string("data"));
         const std::vector<std::string> base{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
                                             "--epochs", "1", "-o", tuned.string()};
         const auto with = [&](std::vector<std::string> extra) {
@@ -168,6 +168,58 @@ private slots:
         QVERIFY(err.find("--projection") != std::string::npos);
         QCOMPARE(with({"--projection", "data", "--calibration", "0"}), 2);
         QCOMPARE(with({"--projection", "data", "--ridge", "-1"}), 2);
+    }
+
+    void reorderingIsOnByDefaultAndCanBeTurnedOff()
+    {
+        std::string out, err;
+        const auto dense = m_dir / "dense_for_reorder.h5";
+        int rc = run({"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o",
+                      dense.string()},
+                     out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const auto tuned = m_dir / "tuned_reorder.circnn.h5";
+        const std::vector<std::string> finetune{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
+                                                "--epochs", "1", "--projection", "frobenius", "-o", tuned.string(),
+                                                "--json"};
+        // finetune: both hidden layers reordered (the output layer stays dense and keeps its order).
+        rc = run(finetune, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        nlohmann::json j = nlohmann::json::parse(out);
+        QCOMPARE(j["reordering"].size(), std::size_t(2));
+        for (const auto& l : j["reordering"]) {
+            QVERIFY(l["reordered"].get<bool>());
+            QVERIFY(l["residualAfter"].get<double>() <= l["residualBefore"].get<double>());
+        }
+        QCOMPARE(j["reordering"][0]["residualAfter"].get<double>(), j["layers"][0]["relativeResidual"].get<double>());
+        QVERIFY(readModel(tuned).provenance.notes.find("reordered") != std::string::npos);
+        std::vector<std::string> off = finetune;
+        off.push_back("--no-reorder");
+        rc = run(off, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        j = nlohmann::json::parse(out);
+        QVERIFY(j["reordering"].empty());
+        QVERIFY(readModel(tuned).provenance.notes.find("reordered") == std::string::npos);
+
+        // convert: the reported residual drops, and the text output says what was reordered.
+        rc = run({"convert", dense.string(), "-k", "4", "-o", tuned.string(), "--json"}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json c = nlohmann::json::parse(out);
+        rc = run({"convert", dense.string(), "-k", "4", "-o", tuned.string(), "--json", "--no-reorder"}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const nlohmann::json plain = nlohmann::json::parse(out);
+        QCOMPARE(c["reordering"].size(), std::size_t(2));
+        QVERIFY(plain["reordering"].empty());
+        QVERIFY(c["layers"][0]["relative_residual"].get<double>() < plain["layers"][0]["relative_residual"].get<double>());
+        QCOMPARE(c["reordering"][0]["residual_before"].get<double>(), plain["layers"][0]["relative_residual"].get<double>());
+        rc = run({"convert", dense.string(), "-k", "4", "-o", tuned.string()}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY2(out.find("units reordered (inputs of") != std::string::npos, out.c_str());
+
+        // eval -k: the same conversion, reported under "circulant".
+        rc = run({"eval", dense.string(), "--data", m_test.string(), "-k", "4", "--json"}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QCOMPARE(nlohmann::json::parse(out)["circulant"]["reordering"].size(), std::size_t(2));
     }
 
     void finetuneWithAdmm()

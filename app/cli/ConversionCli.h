@@ -1,0 +1,26 @@
+#pragma once
+// Pieces shared by the commands that convert models (convert, eval -k, finetune): the unit
+// reordering flag and its JSON / text report.
+
+#include <iosfwd>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ArgParser.h"
+#include "analysis/UnitReordering.h"
+
+namespace circnn::cli {
+
+// [{"layer", "reordered", "reason", "consumer", "residualBefore", "residualAfter", "steps"}, ...];
+// snakeCase: "residual_before", "residual_after" (for `circnn convert`, whose JSON is snake_case).
+nlohmann::json reorderingToJson(const std::vector<LayerReordering>& layers, bool snakeCase = false);
+
+// The --no-reorder flag and its help text (the same wording in every command).
+void addReorderFlag(ArgParser& parser);
+
+// One line per reordered layer ("  dense: units reordered, projection residual 0.867 -> 0.790"),
+// nothing when no layer was considered.
+void printReordering(std::ostream& out, const std::vector<LayerReordering>& layers);
+
+} // namespace circnn::cli
