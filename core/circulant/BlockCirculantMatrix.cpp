@@ -110,6 +110,14 @@ struct BlockCirculantMatrix::Impl {
 
     // FFT helpers.
     void transformInputRows(const float* x, std::int64_t rows, float* xs) const;
+    void transformRows(const float* x, std::int64_t rows, std::int64_t xStride, std::int64_t len, std::int64_t blocks,
+                       const FftwPlan& plan, float* xs, std::int64_t outStride) const;
+    // Segment gathering: copies rows [b0, b0 + rows) of the assembled input into xs (rows rowStride
+    // apart, layout of prepareInput for the kernel in use).
+    void gatherRows(const InputSpectra& segments, const std::int64_t* index, std::int64_t b0, std::int64_t rows,
+                    float* xs) const;
+    void checkSegments(const char* what, const InputSpectra& segments, std::span<const std::int64_t> index,
+                       std::int64_t batch) const;
     void forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const;
     void inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out, std::int64_t len,
                     fftwf_complex* cbuf, float* rbuf) const;
@@ -251,21 +259,32 @@ void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blo
 // FFTW's interleaved output.
 void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t rows, float* xs) const
 {
+    transformRows(x, rows, n, n, q, *fwdQ, xs, rowX);
+}
+
+// Rows of `len` values (x rows xStride apart), each zero-padded to `blocks` blocks of k, through
+// `plan` (blocks transforms of k, distances kin / cdist) -> expanded spectra [j][v][3L], out rows
+// outStride floats apart (the tail beyond blocks·groups·3L zeroed).
+void BlockCirculantMatrix::Impl::transformRows(const float* x, std::int64_t rows, std::int64_t xStride,
+                                               std::int64_t len, std::int64_t blocks, const FftwPlan& plan, float* xs,
+                                               std::int64_t outStride) const
+{
     const std::int64_t L = kernels::kLanes;
     Scratch& sc = scratch();
-    float* in = ensure(sc.in, rowInQ);
-    fftwf_complex* spec = ensureComplex(sc.spec, rowSpecQ);
+    float* in = ensure(sc.in, roundUp(blocks * kin, 16));
+    fftwf_complex* spec = ensureComplex(sc.spec, roundUp(blocks * cdist, 8));
     const std::int64_t fullGroups = slots / L;
     for (std::int64_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * n;
-        for (std::int64_t j = 0; j < q; ++j) {
-            const std::int64_t begin = j * k, len = std::min(k, n - begin);
-            std::memcpy(in + j * kin, xr + begin, sizeof(float) * len);
-            std::fill(in + j * kin + len, in + j * kin + k, 0.0f);
+        const float* xr = x + r * xStride;
+        for (std::int64_t j = 0; j < blocks; ++j) {
+            const std::int64_t begin = j * k, n0 = std::clamp<std::int64_t>(len - begin, 0, k);
+            if (n0 > 0)
+                std::memcpy(in + j * kin, xr + begin, sizeof(float) * n0);
+            std::fill(in + j * kin + n0, in + j * kin + k, 0.0f);
         }
-        fwdQ->executeR2c(in, spec);
-        float* out = xs + r * rowX;
-        for (std::int64_t j = 0; j < q; ++j) {
+        plan.executeR2c(in, spec);
+        float* out = xs + r * outStride;
+        for (std::int64_t j = 0; j < blocks; ++j) {
             const float* c = reinterpret_cast<const float*>(spec + j * cdist);
             float* o = out + j * groups * 3 * L;
             std::int64_t v = 0;
@@ -305,8 +324,8 @@ void BlockCirculantMatrix::Impl::transformInputRows(const float* x, std::int64_t
             o[L] = 0.0f;
             o[2 * L] = (k % 2 == 0) ? c[k] : 0.0f;
         }
-        if (rowX > q * groups * 3 * L)
-            std::fill(out + q * groups * 3 * L, out + rowX, 0.0f);
+        if (outStride > blocks * groups * 3 * L)
+            std::fill(out + blocks * groups * 3 * L, out + outStride, 0.0f);
     }
 }
 
@@ -542,6 +561,7 @@ void BlockCirculantMatrix::prepareInput(const float* x, std::int64_t batch, Inpu
     keep.m_cols = d.n;
     keep.m_blockSize = d.k;
     keep.m_kernel = d.kernel;
+    keep.m_segmentCols = 0;
     keep.m_rowStride = d.kernel == CirculantKernel::Fft ? d.rowX : d.rowXc;
     keep.m_data.resize(static_cast<std::size_t>(batch * keep.m_rowStride));
     if (batch == 0)
@@ -670,7 +690,8 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
     const Impl& d = *m_impl;
     if (!grad)
         throw ShapeError("BlockCirculantMatrix::vectorGradient: null gradient pointer");
-    if (inputs.m_batch != batch || inputs.m_cols != d.n || inputs.m_blockSize != d.k || inputs.m_kernel != d.kernel)
+    if (inputs.m_batch != batch || inputs.m_cols != d.n || inputs.m_blockSize != d.k || inputs.m_kernel != d.kernel ||
+        inputs.m_segmentCols != 0)
         throw ShapeError("BlockCirculantMatrix::vectorGradient: kept input spectra (batch " +
                          std::to_string(inputs.m_batch) + ", n = " + std::to_string(inputs.m_cols) +
                          ", k = " + std::to_string(inputs.m_blockSize) + ", " + kernelName(inputs.m_kernel) +
@@ -726,6 +747,174 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
         for (std::int64_t a = 0; a < count; ++a)
             d.inverseRow(acc.data() + a * accStride, d.q, *d.invQ, grad + (i + a) * d.q * d.k, d.q * d.k,
                          reinterpret_cast<fftwf_complex*>(cbuf.data()), rbuf.data());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs as spectra: multiply(InputSpectra) and rows assembled from segment spectra.
+//
+// Segment spectra layout (qs = segmentCols / k blocks per segment):
+//   FFT kernel     segment s at s·qs·V·3L floats: its qs blocks [js][v][3L], exactly the layout of
+//                  blocks t·qs .. t·qs + qs − 1 inside an input row of prepareInput, so assembling a
+//                  row is T contiguous copies.
+//   Direct kernel  segment s at s·segmentCols floats: [c][js] = value js·k + c, copied into the
+//                  row's [c][t·qs + js] (k runs of qs floats per segment).
+// ---------------------------------------------------------------------------------------------
+
+void BlockCirculantMatrix::multiply(const InputSpectra& x, float* y) const
+{
+    const Impl& d = *m_impl;
+    if (x.m_cols != d.n || x.m_blockSize != d.k || x.m_kernel != d.kernel || x.m_segmentCols != 0)
+        throw ShapeError("BlockCirculantMatrix::multiply: input spectra (n = " + std::to_string(x.m_cols) +
+                         ", k = " + std::to_string(x.m_blockSize) + ", " + kernelName(x.m_kernel) +
+                         (x.m_segmentCols ? ", segments" : "") + ") do not match this " + shapeText(d.m, d.n, d.k) +
+                         " (" + kernelName(d.kernel) + ")");
+    checkBatch("multiply", x.m_batch, x.m_data.data(), y);
+    if (x.m_batch == 0)
+        return;
+    if (d.kernel == CirculantKernel::Fft)
+        d.forwardFromSpectra(x.m_data.data(), x.m_batch, y);
+    else
+        kernels::directForward(d.direct.data(), x.m_data.data(), x.m_batch, d.rowXc, d.m, d.k, d.p, d.q, y);
+}
+
+void BlockCirculantMatrix::prepareSegments(const float* x, std::int64_t count, std::int64_t len, std::int64_t stride,
+                                           std::int64_t segmentCols, InputSpectra& out) const
+{
+    checkBatch("prepareSegments", count, x, x);
+    const Impl& d = *m_impl;
+    if (segmentCols < 1 || segmentCols % d.k != 0 || d.n % segmentCols != 0)
+        throw ShapeError("BlockCirculantMatrix::prepareSegments: segments of " + std::to_string(segmentCols) +
+                         " columns do not tile the " + shapeText(d.m, d.n, d.k) +
+                         " (they must be a multiple of k and divide n)");
+    if (len < 1 || len > segmentCols || stride < 0)
+        throw ShapeError("BlockCirculantMatrix::prepareSegments: segment length " + std::to_string(len) +
+                         " (stride " + std::to_string(stride) + ") out of range [1, " + std::to_string(segmentCols) +
+                         "]");
+    const std::int64_t qs = segmentCols / d.k;
+    out.m_batch = count;
+    out.m_cols = segmentCols;
+    out.m_segmentCols = segmentCols;
+    out.m_blockSize = d.k;
+    out.m_kernel = d.kernel;
+    out.m_rowStride = d.kernel == CirculantKernel::Fft ? qs * d.groups * 3 * kernels::kLanes : segmentCols;
+    out.m_data.resize(static_cast<std::size_t>(count * out.m_rowStride));
+    if (count == 0)
+        return;
+    if (d.kernel == CirculantKernel::Fft) {
+        const auto plan = FftPlanCache::instance().realForward(d.k, qs, d.kin, d.cdist);
+        d.transformRows(x, count, stride, len, qs, *plan, out.m_data.data(), out.m_rowStride);
+        return;
+    }
+    for (std::int64_t s = 0; s < count; ++s) {
+        const float* xs = x + s * stride;
+        float* o = out.m_data.data() + s * segmentCols;
+        std::fill(o, o + segmentCols, 0.0f);
+        for (std::int64_t idx = 0; idx < len; ++idx)
+            o[(idx % d.k) * qs + idx / d.k] = xs[idx];
+    }
+}
+
+void BlockCirculantMatrix::Impl::checkSegments(const char* what, const InputSpectra& segments,
+                                               std::span<const std::int64_t> index, std::int64_t batch) const
+{
+    const std::string fn = std::string("BlockCirculantMatrix::") + what;
+    if (batch < 0)
+        throw ShapeError(fn + ": negative batch size " + std::to_string(batch));
+    if (segments.m_segmentCols < 1 || segments.m_blockSize != k || segments.m_kernel != kernel ||
+        n % segments.m_segmentCols != 0)
+        throw ShapeError(fn + ": the segment spectra (" +
+                         (segments.m_segmentCols ? std::to_string(segments.m_segmentCols) + " columns per segment"
+                                                 : std::string("not segments")) +
+                         ", k = " + std::to_string(segments.m_blockSize) + ", " + kernelName(segments.m_kernel) +
+                         ") were not made by prepareSegments of a matrix like this " + shapeText(m, n, k) + " (" +
+                         kernelName(kernel) + ")");
+    const std::int64_t per = n / segments.m_segmentCols;
+    if (static_cast<std::int64_t>(index.size()) != batch * per)
+        throw ShapeError(fn + ": " + std::to_string(batch) + " rows of " + std::to_string(per) + " segments need " +
+                         std::to_string(batch * per) + " indices, got " + std::to_string(index.size()));
+    for (const std::int64_t i : index)
+        if (i >= segments.m_batch)
+            throw ShapeError(fn + ": segment index " + std::to_string(i) + " out of range (" +
+                             std::to_string(segments.m_batch) + " segments)");
+}
+
+void BlockCirculantMatrix::Impl::gatherRows(const InputSpectra& segments, const std::int64_t* index, std::int64_t b0,
+                                            std::int64_t rows, float* xs) const
+{
+    const std::int64_t qs = segments.m_segmentCols / k, per = q / qs, seg = segments.m_rowStride;
+    const float* data = segments.m_data.data();
+    if (kernel == CirculantKernel::Fft) {
+        const std::int64_t used = q * groups * 3 * kernels::kLanes;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            float* out = xs + r * rowX;
+            const std::int64_t* ix = index + (b0 + r) * per;
+            for (std::int64_t t = 0; t < per; ++t) {
+                if (ix[t] < 0)
+                    std::memset(out + t * seg, 0, sizeof(float) * seg);
+                else
+                    std::memcpy(out + t * seg, data + ix[t] * seg, sizeof(float) * seg);
+            }
+            if (rowX > used)
+                std::memset(out + used, 0, sizeof(float) * (rowX - used));
+        }
+        return;
+    }
+    for (std::int64_t r = 0; r < rows; ++r) {
+        float* out = xs + r * rowXc;
+        const std::int64_t* ix = index + (b0 + r) * per;
+        for (std::int64_t t = 0; t < per; ++t)
+            for (std::int64_t c = 0; c < k; ++c) {
+                float* dst = out + c * q + t * qs;
+                if (ix[t] < 0)
+                    std::memset(dst, 0, sizeof(float) * qs);
+                else
+                    std::memcpy(dst, data + ix[t] * seg + c * qs, sizeof(float) * qs);
+            }
+        if (rowXc > k * q)
+            std::memset(out + k * q, 0, sizeof(float) * (rowXc - k * q));
+    }
+}
+
+void BlockCirculantMatrix::gatherSegments(const InputSpectra& segments, std::span<const std::int64_t> index,
+                                          std::int64_t batch, InputSpectra& out) const
+{
+    const Impl& d = *m_impl;
+    d.checkSegments("gatherSegments", segments, index, batch);
+    if (&segments == &out)
+        throw ShapeError("BlockCirculantMatrix::gatherSegments: the output must not be the segment spectra");
+    out.m_batch = batch;
+    out.m_cols = d.n;
+    out.m_blockSize = d.k;
+    out.m_kernel = d.kernel;
+    out.m_segmentCols = 0;
+    out.m_rowStride = d.kernel == CirculantKernel::Fft ? d.rowX : d.rowXc;
+    out.m_data.resize(static_cast<std::size_t>(batch * out.m_rowStride));
+    if (batch > 0)
+        d.gatherRows(segments, index.data(), 0, batch, out.m_data.data());
+}
+
+void BlockCirculantMatrix::multiplyGathered(const InputSpectra& segments, std::span<const std::int64_t> index,
+                                            std::int64_t batch, float* y) const
+{
+    const Impl& d = *m_impl;
+    d.checkSegments("multiplyGathered", segments, index, batch);
+    checkBatch("multiplyGathered", batch, y, y);
+    constexpr std::int64_t kChunk = kForwardChunk;
+    if (d.kernel == CirculantKernel::Fft) {
+        float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
+        for (std::int64_t b = 0; b < batch; b += kChunk) {
+            const std::int64_t rows = std::min(kChunk, batch - b);
+            d.gatherRows(segments, index.data(), b, rows, xs);
+            d.forwardFromSpectra(xs, rows, y + b * d.m);
+        }
+    } else {
+        AlignedVector<float> xc(static_cast<std::size_t>(std::min(batch, kChunk) * d.rowXc));
+        for (std::int64_t b = 0; b < batch; b += kChunk) {
+            const std::int64_t rows = std::min(kChunk, batch - b);
+            d.gatherRows(segments, index.data(), b, rows, xc.data());
+            kernels::directForward(d.direct.data(), xc.data(), rows, d.rowXc, d.m, d.k, d.p, d.q, y + b * d.m);
+        }
     }
 }
 

@@ -33,6 +33,8 @@
 //     w.multiply(x, y, batch, keep);          // forward
 //     w.multiplyTransposed(gy, gx, batch);    // backward: input gradient
 //     w.vectorGradient(keep, gy, batch, gw);  // backward: defining-vector gradient
+// Convolutions transform each pixel once (prepareSegments) and gather the spectra of the im2col
+// rows (gatherSegments / multiplyGathered) instead of transforming every im2col row.
 
 #include <complex>
 #include <cstdint>
@@ -102,6 +104,33 @@ public:
     // As vectorGradient(x, g, batch, grad), with the inputs given as spectra kept by multiply().
     // Throws ShapeError if `inputs` was made by a matrix of another shape/k/kernel or holds another batch.
     void vectorGradient(const InputSpectra& inputs, const float* g, std::int64_t batch, float* grad) const;
+
+    // y = W·x for the x.batch() input rows held in x (made by prepareInput, multiply(..., keep) or
+    // gatherSegments of a matrix with the same shape, k and kernel); y is x.batch()×m. Identical to
+    // multiply() on the inputs x was made from.
+    void multiply(const InputSpectra& x, float* y) const;
+
+    // ---- inputs assembled from transformed segments ("im2col in the frequency domain") ----
+    // When every input row is a concatenation of T = n / segmentCols segments taken from a smaller
+    // set of distinct segments (a convolution's im2col row: one segment per kernel tap, each one
+    // pixel's channels zero-padded to segmentCols), each distinct segment can be transformed once
+    // and the rows assembled by copying spectra: no forward FFT per row. segmentCols must be a
+    // multiple of k that divides n, so no block straddles two segments. Works with every kernel.
+    //
+    // Transforms `count` segments into `out` (segment spectra, see InputSpectra.h): segment s is
+    // x[s·stride .. s·stride + len) followed by segmentCols − len zeros (1 <= len <= segmentCols).
+    void prepareSegments(const float* x, std::int64_t count, std::int64_t len, std::int64_t stride,
+                         std::int64_t segmentCols, InputSpectra& out) const;
+    // Assembles `batch` input rows into `out` (replacing its contents): segment t of row b is segment
+    // index[b·T + t] of `segments`, or all zeros if that index is negative. `out` is then exactly what
+    // prepareInput() makes of the same rows written out in the time domain, up to float rounding of
+    // the FFTs: usable by multiply(const InputSpectra&, y) and vectorGradient(out, ...).
+    void gatherSegments(const InputSpectra& segments, std::span<const std::int64_t> index, std::int64_t batch,
+                        InputSpectra& out) const;
+    // gatherSegments + multiply(InputSpectra) a chunk of rows at a time (bounded scratch memory, no
+    // InputSpectra of the whole batch); y is batch×m. Results equal those of the two-step form.
+    void multiplyGathered(const InputSpectra& segments, std::span<const std::int64_t> index, std::int64_t batch,
+                          float* y) const;
 
     // Chooses the kernel (Auto resolves by block size). Recomputes the precomputed weight layout.
     void setKernel(CirculantKernel kernel);

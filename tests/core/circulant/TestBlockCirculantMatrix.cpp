@@ -7,6 +7,7 @@
 #include <complex>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <unistd.h>
@@ -257,6 +258,117 @@ private slots:
         w.vectorGradient(x.data(), g.data(), batch, grad.data());
         const auto ref = naiveGradient(x, g, m, n, k, batch);
         CIRCNN_COMPARE_VECTORS(grad.data(), ref.data(), grad.size(), kTol, "chunked vectorGradient");
+    }
+
+    // Inputs assembled from segment spectra ("im2col in the frequency domain") against the same
+    // rows written out in the time domain and multiplied by the ordinary entry points. Held within
+    // float tolerance (the segment FFT plan covers fewer blocks than the row plan, and FFTW may pick
+    // other codelets for it); the gathered two-step and fused forms are held bit-identical.
+    void gatheredSegmentsMatchRows_data()
+    {
+        QTest::addColumn<qint64>("m");
+        QTest::addColumn<qint64>("k");
+        QTest::addColumn<qint64>("segmentBlocks"); // segmentCols = segmentBlocks·k
+        QTest::addColumn<qint64>("len");           // values per segment (rest zero)
+        QTest::addColumn<qint64>("per");           // segments per row (n = per·segmentCols)
+        QTest::addColumn<qint64>("batch");
+        QTest::addColumn<Kernel>("kernel");
+        for (qint64 k : {1, 2, 3, 4, 5, 8, 16})
+            for (qint64 batch : {1, 37}) // 37 > one forward chunk (16 rows)
+                for (Kernel kernel : {Kernel::Auto, Kernel::Fft, Kernel::Direct}) {
+                    if (kernel == BlockCirculantMatrix::autoKernel(k))
+                        continue; // covered by Auto
+                    // m not a multiple of k; len not a multiple of k (channels padded inside the
+                    // segment), except a full segment; 9 segments like a 3×3 kernel, and 2.
+                    const qint64 blocksPer = k >= 8 ? 2 : 3;
+                    const qint64 m = 3 * k + 1 + (k > 1 ? 1 : 0);
+                    for (auto [len, per] : {std::pair<qint64, qint64>{blocksPer * k - (k > 1 ? k / 2 : 0), 9},
+                                            std::pair<qint64, qint64>{blocksPer * k, 2},
+                                            std::pair<qint64, qint64>{1, 9}}) {
+                        std::ostringstream name;
+                        name << "k" << k << " m" << m << " len" << len << "/" << blocksPer * k << " x" << per << " b"
+                             << batch << " " << kernelName(kernel);
+                        QTest::newRow(name.str().c_str()) << m << k << blocksPer << len << per << batch << kernel;
+                    }
+                }
+    }
+
+    void gatheredSegmentsMatchRows()
+    {
+        QFETCH(qint64, m);
+        QFETCH(qint64, k);
+        QFETCH(qint64, segmentBlocks);
+        QFETCH(qint64, len);
+        QFETCH(qint64, per);
+        QFETCH(qint64, batch);
+        QFETCH(Kernel, kernel);
+        const std::int64_t segCols = segmentBlocks * k, n = per * segCols;
+        const auto seed = static_cast<std::uint32_t>(k * 101 + len * 7 + per * 3 + batch);
+        const auto v = test::randomVector(blocks(m, n, k), seed);
+        BlockCirculantMatrix w(m, n, k, v);
+        w.setKernel(kernel);
+
+        // Distinct segments: `len` values each, stored `stride` apart (stride > len: gaps are ignored).
+        const std::int64_t count = 11, stride = len + 2;
+        const auto values = test::randomVector(count * stride, seed + 1);
+        // Indices: a fixed pseudo-random pattern with some zero (−1) segments.
+        std::vector<std::int64_t> index(static_cast<std::size_t>(batch * per));
+        for (std::size_t t = 0; t < index.size(); ++t)
+            index[t] = (t * 7 + t / 3) % 5 == 0 ? -1 : static_cast<std::int64_t>((t * 5 + 3) % count);
+        // The same rows in the time domain.
+        std::vector<float> x(static_cast<std::size_t>(batch * n), 0.0f);
+        for (std::int64_t b = 0; b < batch; ++b)
+            for (std::int64_t t = 0; t < per; ++t)
+                if (const std::int64_t s = index[b * per + t]; s >= 0)
+                    std::copy_n(values.data() + s * stride, len, x.data() + b * n + t * segCols);
+
+        InputSpectra segments;
+        w.prepareSegments(values.data(), count, len, stride, segCols, segments);
+        QCOMPARE(segments.batch(), count);
+        QCOMPARE(segments.segmentCols(), segCols);
+
+        std::vector<float> yRef(batch * m, NAN), yFused(batch * m, NAN), yTwo(batch * m, NAN);
+        w.multiply(x.data(), yRef.data(), batch);
+        w.multiplyGathered(segments, index, batch, yFused.data());
+        CIRCNN_COMPARE_VECTORS(yFused.data(), yRef.data(), yRef.size(), kTol, "multiplyGathered vs multiply");
+
+        InputSpectra gathered;
+        w.gatherSegments(segments, index, batch, gathered);
+        QCOMPARE(gathered.batch(), batch);
+        QCOMPARE(gathered.cols(), n);
+        QCOMPARE(gathered.segmentCols(), std::int64_t(0));
+        w.multiply(gathered, yTwo.data());
+        QVERIFY(yTwo == yFused);
+
+        // The gathered spectra serve the weight gradient like kept spectra of the rows.
+        const auto g = test::randomVector(batch * m, seed + 2);
+        std::vector<float> gradRef(v.size(), NAN), grad(v.size(), NAN);
+        w.vectorGradient(x.data(), g.data(), batch, gradRef.data());
+        w.vectorGradient(gathered, g.data(), batch, grad.data());
+        CIRCNN_COMPARE_VECTORS(grad.data(), gradRef.data(), grad.size(), kTol, "vectorGradient(gathered)");
+
+        // multiply(InputSpectra) on prepareInput spectra is the ordinary product, bit for bit.
+        InputSpectra kept;
+        w.prepareInput(x.data(), batch, kept);
+        std::vector<float> yKept(batch * m, NAN);
+        w.multiply(kept, yKept.data());
+        QVERIFY(yKept == yRef);
+
+        // Misuse is a ShapeError, not a crash.
+        std::vector<std::int64_t> shortIndex(index.begin(), index.end() - 1);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiplyGathered(segments, shortIndex, batch, yFused.data()));
+        std::vector<std::int64_t> badIndex = index;
+        badIndex[0] = count;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.gatherSegments(segments, badIndex, batch, gathered));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiply(segments, yFused.data()));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.vectorGradient(segments, g.data(), count, grad.data()));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiplyGathered(kept, index, batch, yFused.data()));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.prepareSegments(values.data(), count, len, stride, segCols + 1, kept));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, w.prepareSegments(values.data(), count, segCols + 1, stride, segCols, kept));
+        BlockCirculantMatrix other(m, n, k, v);
+        other.setKernel(w.kernel() == Kernel::Fft ? Kernel::Direct : Kernel::Fft);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, other.multiply(gathered, yFused.data()));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, other.multiplyGathered(segments, index, batch, yFused.data()));
     }
 
     void kernelsAgree_data()
