@@ -127,28 +127,58 @@ void Conv2DLayer::col2im(const float* cols, std::int64_t first, std::int64_t cou
             }
 }
 
+void Conv2DLayer::im2colIndex(std::int64_t count, std::vector<std::int64_t>& index) const
+{
+    index.resize(static_cast<std::size_t>(count * m_oh * m_ow * m_taps));
+    std::int64_t* out = index.data();
+    for (std::int64_t n = 0; n < count; ++n)
+        for (std::int64_t oi = 0; oi < m_oh; ++oi)
+            for (std::int64_t oj = 0; oj < m_ow; ++oj)
+                for (std::int64_t r = 0; r < m_spec->kernelH; ++r) {
+                    const std::int64_t i = oi * m_spec->strideH - m_padTop + r * m_spec->dilationH;
+                    for (std::int64_t s = 0; s < m_spec->kernelW; ++s) {
+                        const std::int64_t j = oj * m_spec->strideW - m_padLeft + s * m_spec->dilationW;
+                        *out++ = (i < 0 || i >= m_h || j < 0 || j >= m_w) ? -1 : (n * m_h + i) * m_w + j;
+                    }
+                }
+}
+
 void Conv2DLayer::linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep) const
 {
     const std::int64_t batch = x.dim(0);
     z.resize({batch, m_oh, m_ow, m_cout});
     const std::int64_t width = m_taps * m_cinPadded;
     const std::int64_t group = imagesPerGroup();
-    std::vector<float> cols(static_cast<std::size_t>(std::min(group, batch) * m_oh * m_ow * width));
+    std::vector<float> cols;
+    InputSpectra pixels;
+    std::vector<std::int64_t> index;
+    if (!m_matrix)
+        cols.resize(static_cast<std::size_t>(std::min(group, batch) * m_oh * m_ow * width));
     if (keep)
         keep->resize(static_cast<std::size_t>((batch + group - 1) / group));
     for (std::int64_t first = 0; first < batch; first += group) {
         const std::int64_t count = std::min(group, batch - first);
         const std::int64_t rows = count * m_oh * m_ow;
-        im2col(x, first, count, cols.data());
         float* y = z.data() + first * m_oh * m_ow * m_cout;
-        if (m_matrix && keep)
-            m_matrix->multiply(cols.data(), y, rows, (*keep)[static_cast<std::size_t>(first / group)]);
-        else if (m_matrix)
-            m_matrix->multiply(cols.data(), y, rows);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(m_cout),
-                        static_cast<int>(width), 1.0f, cols.data(), static_cast<int>(width), m_kernel.data(),
-                        static_cast<int>(m_cout), 0.0f, y, static_cast<int>(m_cout));
+        if (m_matrix) {
+            // Each pixel of the group is transformed once; the im2col rows are gathered from the
+            // pixel spectra (zero spectra for 'same' padding).
+            m_matrix->prepareSegments(x.data() + first * m_h * m_w * m_cin, count * m_h * m_w, m_cin, m_cin,
+                                      m_cinPadded, pixels);
+            im2colIndex(count, index);
+            if (keep) {
+                InputSpectra& kept = (*keep)[static_cast<std::size_t>(first / group)];
+                m_matrix->gatherSegments(pixels, index, rows, kept);
+                m_matrix->multiply(kept, y);
+            } else {
+                m_matrix->multiplyGathered(pixels, index, rows, y);
+            }
+            continue;
+        }
+        im2col(x, first, count, cols.data());
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(m_cout),
+                    static_cast<int>(width), 1.0f, cols.data(), static_cast<int>(width), m_kernel.data(),
+                    static_cast<int>(m_cout), 0.0f, y, static_cast<int>(m_cout));
     }
     if (!m_bias.empty())
         for (std::int64_t i = 0; i < z.size(); i += m_cout)

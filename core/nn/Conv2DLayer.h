@@ -6,12 +6,25 @@
 // Dense weights: im2col (rows = positions, columns = taps·C_in in (r, s, c) order) times the kernel
 // viewed as a (taps·C_in) × C_out matrix, by cblas_sgemm.
 // Block-circulant weights: every tap t = r·kw + s has a C_out × C_in block-circulant matrix
-// (defining vectors (kh, kw, p, q, k)). The im2col columns of each tap are zero-padded from C_in to
-// q·k channels, and ONE BlockCirculantMatrix of C_out × (taps·q·k) does the whole product: its block
-// (i, t·q + j) is tap t's block (i, j). Because every tap's column group is a multiple of k wide,
-// no block straddles two taps, so this matrix equals the per-tap stack exactly.
-// im2col runs on groups of images bounding the scratch size; gradients are summed over groups.
+// (defining vectors (kh, kw, p, q, k)). Each tap's C_in channels are zero-padded to q·k, and ONE
+// BlockCirculantMatrix of C_out × (taps·q·k) does the whole product: its block (i, t·q + j) is tap
+// t's block (i, j). Because every tap's column group is a multiple of k wide, no block straddles
+// two taps, so this matrix equals the per-tap stack exactly.
+// Forward ("im2col in the frequency domain"): the q blocks of every input pixel's (padded) channel
+// vector are transformed ONCE (BlockCirculantMatrix::prepareSegments, one segment per pixel); each
+// output position's matrix row is then assembled from the spectra of the pixels its taps read
+// (gatherSegments / multiplyGathered: pure copies of packed spectra, zero spectra where a tap
+// falls into 'same' padding), followed by the frequency-domain multiply-accumulate and one inverse
+// FFT per output block. So a 3×3 stride-1 layer does about 1/9 of the forward FFTs of the
+// im2col-then-transform scheme. Works with whichever kernel the matrix uses (FFT or, at k = 1, direct). In training the
+// gathered spectra are kept per group as the InputSpectra of the weight gradient (vectorGradient
+// needs no forward FFTs either). Backward input gradient: multiplyTransposed per im2col row, then
+// col2im in the time domain.
+// Work goes by groups of images bounding the scratch size; gradients are summed over groups.
 // Parameters: "kernel" (kh, kw, C_in, C_out) or "vectors" (kh, kw, p, q, k); then "bias" (C_out).
+
+#include <cstdint>
+#include <vector>
 
 #include "nn/WeightedLayer.h"
 
@@ -29,11 +42,14 @@ public:
     void parametersChanged() override;
 
 private:
-    // z = conv(x) + b; with `keep` (block-circulant only) also stores each im2col group's input
-    // spectra for the weight gradient.
+    // z = conv(x) + b; with `keep` (block-circulant only) also stores each im2col group's gathered
+    // input spectra for the weight gradient.
     void linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep = nullptr) const;
     // Fills `cols` ((count·OH·OW) × (taps·m_cinPadded)) for images [first, first + count) of x.
     void im2col(const Tensor& x, std::int64_t first, std::int64_t count, float* cols) const;
+    // For images [first, first + count): per im2col row (position) and tap, the index of the input
+    // pixel within those images ((n − first)·H + i)·W + j, or −1 where the tap falls into padding.
+    void im2colIndex(std::int64_t count, std::vector<std::int64_t>& index) const;
     // Adds the column gradients back into gx for the same images.
     void col2im(const float* cols, std::int64_t first, std::int64_t count, Tensor& gx) const;
     std::int64_t imagesPerGroup() const;

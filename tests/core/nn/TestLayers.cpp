@@ -497,6 +497,93 @@ private slots:
         compare(yc, convRef(x, dense.layers[1], dense.layers[1].kernel), 1e-5, "circulant conv vs naive");
     }
 
+    // The block-circulant Conv2D transforms each input pixel once and gathers the spectra of its
+    // im2col rows ("im2col in the frequency domain"; 'same' padding gives zero spectra). Held
+    // against the naive dense convolution with the expanded kernel for every block size the
+    // matrix may meet (k = 1 takes the direct kernel), C_in not a multiple of k, strides,
+    // dilation, both paddings, one and several images (and several im2col groups); forwardTrain
+    // gives bit-identical outputs, and its weight gradient (from the gathered spectra) equals the
+    // dense kernel gradient folded onto the defining vectors.
+    void circulantConvGathered_data()
+    {
+        QTest::addColumn<int>("h");
+        QTest::addColumn<int>("w");
+        QTest::addColumn<int>("k");
+        QTest::addColumn<int>("kh");
+        QTest::addColumn<int>("kw");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<int>("dil");
+        QTest::addColumn<Padding>("pad");
+        QTest::addColumn<int>("batch");
+        for (int k : {1, 2, 3, 4, 5, 8, 16})
+            for (int batch : {1, 3}) {
+                const std::string kb = " k" + std::to_string(k) + " b" + std::to_string(batch);
+                QTest::newRow(("3x3 same" + kb).c_str()) << 7 << 6 << k << 3 << 3 << 1 << 1 << Padding::Same << batch;
+                QTest::newRow(("3x3 valid" + kb).c_str()) << 7 << 6 << k << 3 << 3 << 1 << 1 << Padding::Valid << batch;
+                QTest::newRow(("3x3 stride 2 same" + kb).c_str())
+                    << 9 << 8 << k << 3 << 3 << 2 << 1 << Padding::Same << batch;
+                QTest::newRow(("3x2 stride 2 valid" + kb).c_str())
+                    << 9 << 8 << k << 3 << 2 << 2 << 1 << Padding::Valid << batch;
+                QTest::newRow(("3x3 dilation 2 same" + kb).c_str())
+                    << 8 << 9 << k << 3 << 3 << 1 << 2 << Padding::Same << batch;
+                QTest::newRow(("2x3 dilation 2 valid" + kb).c_str())
+                    << 8 << 9 << k << 2 << 3 << 1 << 2 << Padding::Valid << batch;
+                QTest::newRow(("1x1 stride 2" + kb).c_str()) << 6 << 5 << k << 1 << 1 << 2 << 1 << Padding::Same << batch;
+            }
+        // 70×70 'same': 4900 positions per image, so 2 images are 2 im2col groups (8192 rows each).
+        QTest::newRow("two im2col groups k4") << 70 << 70 << 4 << 3 << 3 << 1 << 1 << Padding::Same << 2;
+    }
+    void circulantConvGathered()
+    {
+        QFETCH(int, h);
+        QFETCH(int, w);
+        QFETCH(int, k);
+        QFETCH(int, kh);
+        QFETCH(int, kw);
+        QFETCH(int, stride);
+        QFETCH(int, dil);
+        QFETCH(Padding, pad);
+        QFETCH(int, batch);
+        const int c = k == 1 ? 3 : 2 * k - 1; // C_in not a multiple of k (k >= 2)
+        const int f = k + 2;
+        SpecBuilder b({h, w, c});
+        LayerSpec& l = b.conv(c, f, kh, kw, ActivationKind::Linear);
+        l.padding = pad;
+        l.strideH = l.strideW = stride;
+        l.dilationH = l.dilationW = dil;
+        test::makeCirculant(l, c, k, 201 + k);
+        const ModelSpec circ = b.done();
+        ModelSpec dense = circ;
+        dense.layers[1].kernel = test::naiveKernel(circ.layers[1]);
+        dense.layers[1].circulant.reset();
+        const Tensor x = randomTensor({batch, h, w, c}, 202);
+        const Model mc(circ), md(dense);
+        const Tensor yc = mc.forward(x);
+        compare(yc, convRef(x, dense.layers[1], dense.layers[1].kernel), 1e-5, "gathered circulant conv vs naive");
+
+        ForwardCache cc, cd;
+        std::mt19937 rng(1);
+        const Tensor ycTrain = mc.forwardTrain(x, cc, rng, true);
+        QCOMPARE(ycTrain.shape(), yc.shape());
+        QVERIFY(std::equal(yc.data(), yc.data() + yc.size(), ycTrain.data()));
+        md.forwardTrain(x, cd, rng, true);
+        const Tensor r = randomTensor(yc.shape(), 203);
+        std::vector<Tensor> gc, gd;
+        mc.backward(cc, r, gc);
+        md.backward(cd, r, gd);
+        // Fold dL/dK (kh, kw, C_in, C_out) onto the defining vectors (kh, kw, p, q, k).
+        const std::int64_t taps = kh * kw, p = (f + k - 1) / k, q = (c + k - 1) / k;
+        std::vector<double> folded(static_cast<std::size_t>(taps * p * q * k), 0.0);
+        for (std::int64_t t = 0; t < taps; ++t)
+            for (std::int64_t ch = 0; ch < c; ++ch)
+                for (std::int64_t o = 0; o < f; ++o)
+                    folded[static_cast<std::size_t>(((t * p + o / k) * q + ch / k) * k + ((o % k) - (ch % k) + k) % k)] +=
+                        gd[0][(t * c + ch) * f + o];
+        QCOMPARE(gc[0].size(), static_cast<std::int64_t>(folded.size()));
+        compare(gc[0], folded, 1e-4, "circulant conv weight gradient vs folded dense");
+        CIRCNN_COMPARE_VECTORS(gc[1].data(), gd[1].data(), static_cast<std::size_t>(gd[1].size()), 1e-5, "bias gradient");
+    }
+
     void badWeights_data()
     {
         QTest::addColumn<float>("value");
