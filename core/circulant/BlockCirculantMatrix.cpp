@@ -116,6 +116,10 @@ struct BlockCirculantMatrix::Impl {
     // apart, layout of prepareInput for the kernel in use).
     void gatherRows(const InputSpectra& segments, const std::int64_t* index, std::int64_t b0, std::int64_t rows,
                     float* xs) const;
+    // Row-lane layout only: the same rows straight into a per-slot layout xsl[s][b][j][3] (b < rows)
+    // for forwardRowLanesCompact, skipping the full expanded rows.
+    void gatherSlotRows(const InputSpectra& segments, const std::int64_t* index, std::int64_t b0, std::int64_t rows,
+                        float* xsl) const;
     void checkSegments(const char* what, const InputSpectra& segments, std::span<const std::int64_t> index,
                        std::int64_t batch) const;
     void forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const;
@@ -757,6 +761,10 @@ void BlockCirculantMatrix::vectorGradient(const InputSpectra& inputs, const floa
 //   FFT kernel     segment s at s·qs·V·3L floats: its qs blocks [js][v][3L], exactly the layout of
 //                  blocks t·qs .. t·qs + qs − 1 inside an input row of prepareInput, so assembling a
 //                  row is T contiguous copies.
+//   FFT kernel with row lanes (small k): segment s at s·qs·S·3 floats, compact [slot][js][3] =
+//                  (xr, xb, xc): multiplyGathered copies each slot's qs·3 floats straight into the
+//                  row-lane kernel's per-slot layout; gatherSegments re-expands them into tiles
+//                  (exact: the other lanes of an expanded tile are zero).
 //   Direct kernel  segment s at s·segmentCols floats: [c][js] = value js·k + c, copied into the
 //                  row's [c][t·qs + js] (k runs of qs floats per segment).
 // ---------------------------------------------------------------------------------------------
@@ -797,13 +805,39 @@ void BlockCirculantMatrix::prepareSegments(const float* x, std::int64_t count, s
     out.m_segmentCols = segmentCols;
     out.m_blockSize = d.k;
     out.m_kernel = d.kernel;
-    out.m_rowStride = d.kernel == CirculantKernel::Fft ? qs * d.groups * 3 * kernels::kLanes : segmentCols;
+    const std::int64_t L = kernels::kLanes;
+    out.m_rowStride = d.kernel == CirculantKernel::Direct ? segmentCols
+                      : d.rowLanes                        ? qs * d.slots * 3
+                                                          : qs * d.groups * 3 * L;
     out.m_data.resize(static_cast<std::size_t>(count * out.m_rowStride));
     if (count == 0)
         return;
     if (d.kernel == CirculantKernel::Fft) {
         const auto plan = FftPlanCache::instance().realForward(d.k, qs, d.kin, d.cdist);
-        d.transformRows(x, count, stride, len, qs, *plan, out.m_data.data(), out.m_rowStride);
+        if (!d.rowLanes) {
+            d.transformRows(x, count, stride, len, qs, *plan, out.m_data.data(), out.m_rowStride);
+            return;
+        }
+        // Row lanes: expanded spectra of a few segments at a time, kept compact as [s][js][3].
+        constexpr std::int64_t kChunk = 64;
+        const std::int64_t expanded = qs * d.groups * 3 * L;
+        AlignedVector<float> tmp(static_cast<std::size_t>(std::min(count, kChunk) * expanded));
+        for (std::int64_t s0 = 0; s0 < count; s0 += kChunk) {
+            const std::int64_t n0 = std::min(kChunk, count - s0);
+            d.transformRows(x + s0 * stride, n0, stride, len, qs, *plan, tmp.data(), expanded);
+            for (std::int64_t r = 0; r < n0; ++r) {
+                const float* e = tmp.data() + r * expanded;
+                float* o = out.m_data.data() + (s0 + r) * out.m_rowStride;
+                for (std::int64_t sl = 0; sl < d.slots; ++sl)
+                    for (std::int64_t js = 0; js < qs; ++js) {
+                        const float* t = e + (js * d.groups + sl / L) * 3 * L + sl % L;
+                        float* c = o + (sl * qs + js) * 3;
+                        c[0] = t[0];
+                        c[1] = t[L];
+                        c[2] = t[2 * L];
+                    }
+            }
+        }
         return;
     }
     for (std::int64_t s = 0; s < count; ++s) {
@@ -844,6 +878,29 @@ void BlockCirculantMatrix::Impl::gatherRows(const InputSpectra& segments, const 
 {
     const std::int64_t qs = segments.m_segmentCols / k, per = q / qs, seg = segments.m_rowStride;
     const float* data = segments.m_data.data();
+    if (kernel == CirculantKernel::Fft && rowLanes) {
+        // Compact segments [s][js][3] back into expanded tiles (all other lanes are zero).
+        const std::int64_t L = kernels::kLanes, tile = 3 * L;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            float* out = xs + r * rowX;
+            std::memset(out, 0, sizeof(float) * rowX);
+            const std::int64_t* ix = index + (b0 + r) * per;
+            for (std::int64_t t = 0; t < per; ++t) {
+                if (ix[t] < 0)
+                    continue;
+                const float* src = data + ix[t] * seg;
+                for (std::int64_t sl = 0; sl < slots; ++sl)
+                    for (std::int64_t js = 0; js < qs; ++js) {
+                        const float* c = src + (sl * qs + js) * 3;
+                        float* o = out + ((t * qs + js) * groups + sl / L) * tile + sl % L;
+                        o[0] = c[0];
+                        o[L] = c[1];
+                        o[2 * L] = c[2];
+                    }
+            }
+        }
+        return;
+    }
     if (kernel == CirculantKernel::Fft) {
         const std::int64_t used = q * groups * 3 * kernels::kLanes;
         for (std::int64_t r = 0; r < rows; ++r) {
@@ -876,6 +933,27 @@ void BlockCirculantMatrix::Impl::gatherRows(const InputSpectra& segments, const 
     }
 }
 
+void BlockCirculantMatrix::Impl::gatherSlotRows(const InputSpectra& segments, const std::int64_t* index,
+                                                std::int64_t b0, std::int64_t rows, float* xsl) const
+{
+    // xsl[s][b][j][3]: per row, tap and slot one contiguous copy of the segment's qs·3 floats.
+    const std::int64_t qs = segments.m_segmentCols / k, per = q / qs, seg = segments.m_rowStride;
+    const float* data = segments.m_data.data();
+    const std::int64_t run = qs * 3, slotStride = rows * q * 3;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t* ix = index + (b0 + r) * per;
+        float* row = xsl + r * q * 3;
+        for (std::int64_t t = 0; t < per; ++t)
+            for (std::int64_t sl = 0; sl < slots; ++sl) {
+                float* o = row + sl * slotStride + t * run;
+                if (ix[t] < 0)
+                    std::memset(o, 0, sizeof(float) * run);
+                else
+                    std::memcpy(o, data + ix[t] * seg + sl * run, sizeof(float) * run);
+            }
+    }
+}
+
 void BlockCirculantMatrix::gatherSegments(const InputSpectra& segments, std::span<const std::int64_t> index,
                                           std::int64_t batch, InputSpectra& out) const
 {
@@ -901,7 +979,25 @@ void BlockCirculantMatrix::multiplyGathered(const InputSpectra& segments, std::s
     d.checkSegments("multiplyGathered", segments, index, batch);
     checkBatch("multiplyGathered", batch, y, y);
     constexpr std::int64_t kChunk = kForwardChunk;
-    if (d.kernel == CirculantKernel::Fft) {
+    if (d.kernel == CirculantKernel::Fft && d.rowLanes) {
+        // Small k: gather straight into the per-slot layout of the row-lane kernel (what
+        // forwardRowLanes would gather from full expanded rows), then as forwardFromSpectra.
+        Scratch& sc = scratch();
+        const std::int64_t chunk = std::min(batch, kChunk);
+        const std::int64_t accStride = d.p * d.groups * 2 * kernels::kLanes;
+        float* xsl = ensure(sc.xs, chunk * d.q * d.slots * 3);
+        float* acc = ensure(sc.acc, chunk * accStride);
+        fftwf_complex* cbuf = ensureComplex(sc.cbuf, d.rowSpecP);
+        float* rbuf = ensure(sc.rbuf, d.rowInP);
+        for (std::int64_t b = 0; b < batch; b += kChunk) {
+            const std::int64_t rows = std::min(kChunk, batch - b);
+            d.gatherSlotRows(segments, index.data(), b, rows, xsl);
+            kernels::forwardRowLanesCompact(d.rowLaneSpectra.data(), xsl, rows, rows * d.q * 3, d.q * 3, 3, d.p, d.q,
+                                            d.groups, d.slots, acc, accStride);
+            for (std::int64_t r = 0; r < rows; ++r)
+                d.inverseRow(acc + r * accStride, d.p, *d.invP, y + (b + r) * d.m, d.m, cbuf, rbuf);
+        }
+    } else if (d.kernel == CirculantKernel::Fft) {
         float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
         for (std::int64_t b = 0; b < batch; b += kChunk) {
             const std::int64_t rows = std::min(kChunk, batch - b);

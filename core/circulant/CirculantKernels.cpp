@@ -329,9 +329,10 @@ void gatherSlots(const float* xs, std::int64_t rows, std::int64_t rowStride, std
 }
 
 // G groups of kLanes block rows (weight stripes wGStride apart) × R input rows, one slot, all j.
+// Inputs of row b, block j at x + j·xStride + b·bStride (3 floats: xr, xb, xc).
 template <int G, int R>
-void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int64_t xStride, std::int64_t q,
-                 float (*re)[L], float (*im)[L])
+void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int64_t xStride, std::int64_t bStride,
+                 std::int64_t q, float (*re)[L], float (*im)[L])
 {
 #if defined(__AVX2__) && defined(__FMA__)
     __m256 vr[G][R], vi[G][R];
@@ -346,8 +347,9 @@ void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int
         }
         const float* xj = x + j * xStride;
         for (int b = 0; b < R; ++b) {
-            const __m256 xr = _mm256_broadcast_ss(xj + 3 * b), xb = _mm256_broadcast_ss(xj + 3 * b + 1),
-                         xc = _mm256_broadcast_ss(xj + 3 * b + 2);
+            const float* xt = xj + b * bStride;
+            const __m256 xr = _mm256_broadcast_ss(xt), xb = _mm256_broadcast_ss(xt + 1),
+                         xc = _mm256_broadcast_ss(xt + 2);
             for (int g = 0; g < G; ++g) {
                 vr[g][b] = _mm256_fmadd_ps(wr[g], xr, vr[g][b]);
                 vr[g][b] = _mm256_fnmadd_ps(wi[g], xb, vr[g][b]);
@@ -371,8 +373,9 @@ void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int
             const float* wt = w + g * wGStride + j * 2 * L;
             for (int b = 0; b < R; ++b)
                 for (std::int64_t l = 0; l < L; ++l) {
-                    re[g * R + b][l] += wt[l] * xj[3 * b] - wt[L + l] * xj[3 * b + 1];
-                    im[g * R + b][l] += wt[l] * xj[3 * b + 1] + wt[L + l] * xj[3 * b + 2];
+                    const float* xt = xj + b * bStride;
+                    re[g * R + b][l] += wt[l] * xt[0] - wt[L + l] * xt[1];
+                    im[g * R + b][l] += wt[l] * xt[1] + wt[L + l] * xt[2];
                 }
         }
     }
@@ -380,12 +383,12 @@ void rowLaneTile(const float* w, std::int64_t wGStride, const float* x, std::int
 }
 
 template <int G, int R>
-void rowLaneRows(const float* w, std::int64_t wGStride, const float* xsl, std::int64_t rows, std::int64_t b0,
-                 std::int64_t q, std::int64_t ig0, std::int64_t p, std::int64_t groups, std::int64_t s, float* acc,
-                 std::int64_t accStride)
+void rowLaneRows(const float* w, std::int64_t wGStride, const float* xsl, std::int64_t rowStride,
+                 std::int64_t blockStride, std::int64_t b0, std::int64_t q, std::int64_t ig0, std::int64_t p,
+                 std::int64_t groups, std::int64_t s, float* acc, std::int64_t accStride)
 {
     alignas(32) float re[G * R][L], im[G * R][L];
-    rowLaneTile<G, R>(w, wGStride, xsl + b0 * 3, rows * 3, q, re, im);
+    rowLaneTile<G, R>(w, wGStride, xsl + b0 * rowStride, blockStride, rowStride, q, re, im);
     const std::int64_t v = s / L, l = s % L;
     for (int g = 0; g < G; ++g)
         for (int b = 0; b < R; ++b)
@@ -406,9 +409,16 @@ void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::
         xslBuffer.resize(static_cast<std::size_t>(slots * q * rows * 3));
     float* xsl = xslBuffer.data();
     gatherSlots(xs, rows, rowStride, q, groups, slots, xsl);
+    forwardRowLanesCompact(wrl, xsl, rows, q * rows * 3, 3, rows * 3, p, q, groups, slots, acc, accStride);
+}
+
+void forwardRowLanesCompact(const float* wrl, const float* xsl, std::int64_t rows, std::int64_t slotStride,
+                            std::int64_t xRowStride, std::int64_t blockStride, std::int64_t p, std::int64_t q,
+                            std::int64_t groups, std::int64_t slots, float* acc, std::int64_t accStride)
+{
     const std::int64_t pGroups = (p + L - 1) / L;
     for (std::int64_t s = 0; s < slots; ++s) {
-        const float* xs_s = xsl + s * q * rows * 3;
+        const float* xs_s = xsl + s * slotStride;
         const float* ws = wrl + s * pGroups * q * 2 * L;
         const std::int64_t stripe = q * 2 * L;
         // Batch rows in fours share each weight load; a single row instead takes four row groups at
@@ -416,13 +426,13 @@ void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::
         const std::int64_t full = rows / 4 * 4;
         for (std::int64_t ig = 0; ig < pGroups; ++ig) // the stripe stays in L2 across the row quads
             for (std::int64_t b = 0; b < full; b += 4)
-                rowLaneRows<1, 4>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+                rowLaneRows<1, 4>(ws + ig * stripe, stripe, xs_s, xRowStride, blockStride, b, q, ig, p, groups, s, acc, accStride);
         for (std::int64_t b = full; b < rows; ++b) {
             std::int64_t ig = 0;
             for (; ig + 4 <= pGroups; ig += 4)
-                rowLaneRows<4, 1>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+                rowLaneRows<4, 1>(ws + ig * stripe, stripe, xs_s, xRowStride, blockStride, b, q, ig, p, groups, s, acc, accStride);
             for (; ig < pGroups; ++ig)
-                rowLaneRows<1, 1>(ws + ig * stripe, stripe, xs_s, rows, b, q, ig, p, groups, s, acc, accStride);
+                rowLaneRows<1, 1>(ws + ig * stripe, stripe, xs_s, xRowStride, blockStride, b, q, ig, p, groups, s, acc, accStride);
         }
     }
 }

@@ -32,6 +32,12 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
 // (acc in the same [i][v][2L] layout, only lanes s < slots written), reading xs in its usual layout.
 void forwardRowLanes(const float* wrl, const float* xs, std::int64_t rows, std::int64_t rowStride, std::int64_t p,
                      std::int64_t q, std::int64_t groups, std::int64_t slots, float* acc, std::int64_t accStride);
+// forwardRowLanes with the inputs already in a compact per-slot layout: (xr, xb, xc) of slot s, input
+// block j, row b (b < rows) at xsl + s·slotStride + b·rowStride + j·blockStride (forwardRowLanes
+// gathers xs into [s][j][b][3] first; gathered convolution rows use [s][b][j][3]).
+void forwardRowLanesCompact(const float* wrl, const float* xsl, std::int64_t rows, std::int64_t slotStride,
+                            std::int64_t rowStride, std::int64_t blockStride, std::int64_t p, std::int64_t q,
+                            std::int64_t groups, std::int64_t slots, float* acc, std::int64_t accStride);
 // acc[j][v][2L] = Σ_i conj(W[i][v][j]) · G[i][v] with row-lane weights (see forwardRowLanes).
 void transposedRowLanes(const float* wrl, const float* gs, std::int64_t p, std::int64_t q, std::int64_t groups,
                         std::int64_t slots, float* acc);

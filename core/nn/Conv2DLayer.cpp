@@ -9,6 +9,9 @@ namespace circnn::nn {
 
 namespace {
 constexpr std::int64_t kMaxIm2colRows = 8192;  // bounds the im2col scratch per group of images
+// Block-circulant inference: input pixels per group, so that the group's pixel spectra (a few
+// hundred bytes per pixel) stay in L2 while its im2col rows are gathered from them.
+constexpr std::int64_t kGatherPixels = 1024;
 }
 
 void Conv2DLayer::prepare(const std::vector<Shape>& inputShapes)
@@ -148,7 +151,10 @@ void Conv2DLayer::linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* 
     const std::int64_t batch = x.dim(0);
     z.resize({batch, m_oh, m_ow, m_cout});
     const std::int64_t width = m_taps * m_cinPadded;
-    const std::int64_t group = imagesPerGroup();
+    // Training keeps one InputSpectra per group of imagesPerGroup() (backward() walks the same
+    // groups); inference takes smaller groups for cache locality.
+    const std::int64_t group = m_matrix && !keep ? std::max<std::int64_t>(1, kGatherPixels / (m_h * m_w))
+                                                 : imagesPerGroup();
     std::vector<float> cols;
     InputSpectra pixels;
     std::vector<std::int64_t> index;
