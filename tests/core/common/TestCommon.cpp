@@ -2,6 +2,10 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "TestSupport.h"
 #include "common/AtomicFile.h"
@@ -61,6 +65,60 @@ private slots:
         for (auto& h : hits)
             QCOMPARE(h.load(), 1);
         QVERIFY_THROWS_EXCEPTION(Error, parallelFor(10, [](std::size_t, std::size_t) { throw Error("boom"); }));
+    }
+
+    // The worker threads persist between calls: many short calls in a row, calls from several
+    // application threads at once (the second finds the pool busy and uses threads of its own),
+    // more chunks than cores, an exception in one call not disturbing the next, nested calls run
+    // serially, and the chunk -> range split stays the documented one.
+    void parallelForPoolReuseAndConcurrency()
+    {
+        setWorkerCount(4);
+        for (int round = 0; round < 2000; ++round) {
+            std::atomic<std::size_t> sum{0};
+            parallelFor(97, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i)
+                    sum += i;
+            });
+            QCOMPARE(sum.load(), std::size_t(97 * 96 / 2));
+        }
+        std::mutex rangesMutex;
+        std::set<std::pair<std::size_t, std::size_t>> ranges;
+        parallelFor(10, [&](std::size_t b, std::size_t e) {
+            std::lock_guard lock(rangesMutex);
+            ranges.insert({b, e});
+        });
+        const std::set<std::pair<std::size_t, std::size_t>> expected{{0, 2}, {2, 5}, {5, 7}, {7, 10}};
+        QVERIFY(ranges == expected);
+
+        std::atomic<int> failures{0};
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 4; ++c)
+            callers.emplace_back([&, c] {
+                for (int round = 0; round < 300; ++round) {
+                    std::vector<int> out(64 + c, 0);
+                    parallelFor(out.size(), [&](std::size_t b, std::size_t e) {
+                        for (std::size_t i = b; i < e; ++i) {
+                            // nested: runs on the calling worker, serially
+                            parallelFor(3, [&](std::size_t nb, std::size_t ne) { out[i] += int(ne - nb); });
+                        }
+                    });
+                    for (int v : out)
+                        failures += v != 3;
+                }
+            });
+        for (auto& t : callers)
+            t.join();
+        QCOMPARE(failures.load(), 0);
+
+        QVERIFY_THROWS_EXCEPTION(Error, parallelFor(8, [](std::size_t b, std::size_t) {
+                                     if (b == 0)
+                                         throw Error("first chunk fails");
+                                 }));
+        std::atomic<int> after{0};
+        parallelFor(8, [&](std::size_t b, std::size_t e) { after += int(e - b); });
+        QCOMPARE(after.load(), 8);
+        setWorkerCount(0);
     }
 
     void shapeInferenceOnSmallCnn()
