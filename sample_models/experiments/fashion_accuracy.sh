@@ -27,7 +27,7 @@ for k in 1 4 8 16 32; do
     -o "$OUT/mlp_k$k.circnn.h5" --json > "$OUT/mlp_k$k.json"
   row "MLP 784-1024-1024-10, 60k, $MLP_EPOCHS epochs" "$k" "$OUT/mlp_k$k.json"
 done
-for k in 1 4 8 16; do
+for k in 1 4 8 16 32; do
   "$CIRCNN" train 28x28x1-c16-p2-c32-p2-128-10 -k "$k" "${COMMON[@]}" --limit "$CNN_LIMIT" --epochs "$CNN_EPOCHS" \
     -o "$OUT/cnn_k$k.circnn.h5" --json > "$OUT/cnn_k$k.json"
   row "CNN 28x28x1-c16-p2-c32-p2-128-10, first $CNN_LIMIT, $CNN_EPOCHS epochs" "$k" "$OUT/cnn_k$k.json"
