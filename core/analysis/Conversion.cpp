@@ -33,6 +33,11 @@ void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t 
 
 std::string describeK(std::int64_t k) { return "k = " + std::to_string(k); }
 
+// The conversion without unit reordering. `decideOnly`: decide which layers convert at which k
+// (the layers list, converted = true for them) without projecting anything (the model is left
+// as it was).
+ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& request, bool decideOnly);
+
 } // namespace
 
 ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& request)
@@ -40,20 +45,20 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
     if (request.reorderUnits) {
         ConversionRequest plain = request;
         plain.reorderUnits = false;
-        ConversionResult first = convertModel(model, plain);
+        const ConversionResult decided = convertPlain(model, plain, true);
         std::vector<ReorderTarget> targets;
-        for (const LayerConversion& lc : first.layers) {
+        for (const LayerConversion& lc : decided.layers) {
             const LayerSpec* l = model.find(lc.layer);
             if (lc.converted && l && !l->circulant)
                 targets.push_back({lc.layer, lc.blockSize});
         }
         if (targets.empty())
-            return first;
+            return convertPlain(model, plain, false);
         UnitReorderingOptions options;
         options.seed = request.reorderSeed;
         options.progress = request.reorderProgress;
         UnitReorderingResult reordered = reorderUnits(model, targets, options);
-        ConversionResult result = convertModel(reordered.model, plain);
+        ConversionResult result = convertPlain(reordered.model, plain, false);
         std::ostringstream note;
         for (const LayerReordering& r : reordered.layers)
             if (r.reordered)
@@ -68,6 +73,13 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
         result.reorderedSource = std::move(reordered.model);
         return result;
     }
+    return convertPlain(model, request, false);
+}
+
+namespace {
+
+ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& request, bool decideOnly)
+{
     ConversionResult result;
     result.model = model;
     ModelSpec& m = result.model;
@@ -131,6 +143,12 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
                  " weight matrix is smaller than " + describeK(k));
             continue;
         }
+        if (decideOnly) {
+            lc.blockSize = k;
+            lc.converted = true;
+            result.layers.push_back(lc);
+            continue;
+        }
         // Project.
         CirculantWeights cw;
         cw.k = k;
@@ -182,6 +200,8 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
     inferShapes(m, true);
     return result;
 }
+
+} // namespace
 
 Tensor expandedKernel(const LayerSpec& layer)
 {
