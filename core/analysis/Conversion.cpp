@@ -45,9 +45,8 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
     if (request.reorderUnits) {
         ConversionRequest plain = request;
         plain.reorderUnits = false;
-        const ConversionResult decided = convertPlain(model, plain, true);
         std::vector<ReorderTarget> targets;
-        for (const LayerConversion& lc : decided.layers) {
+        for (const LayerConversion& lc : planConversion(model, plain)) {
             const LayerSpec* l = model.find(lc.layer);
             if (lc.converted && l && !l->circulant)
                 targets.push_back({lc.layer, lc.blockSize});
@@ -74,6 +73,11 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
         return result;
     }
     return convertPlain(model, request, false);
+}
+
+std::vector<LayerConversion> planConversion(const ModelSpec& model, const ConversionRequest& request)
+{
+    return convertPlain(model, request, true).layers;
 }
 
 namespace {

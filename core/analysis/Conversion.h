@@ -54,6 +54,11 @@ struct ConversionResult {
 // converted have their hidden units reordered first (function-preserving), then are projected.
 ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& request);
 
+// What convertModel(model, request) would do per Dense / Conv2D layer (block size, converted or
+// the reason to stay dense, parameters before), without projecting anything (parametersAfter,
+// compression and relativeResidual are not filled). Same errors as convertModel.
+std::vector<LayerConversion> planConversion(const ModelSpec& model, const ConversionRequest& request);
+
 // Expands a block-circulant layer back to a dense kernel in Keras layout (slow reference path).
 Tensor expandedKernel(const LayerSpec& layer);
 

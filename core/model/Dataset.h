@@ -19,4 +19,8 @@ struct Dataset {
     std::int64_t count() const { return images.rank() ? images.dim(0) : 0; }
 };
 
+// The samples `indices` of `data` (in that order; images and labels) as a new dataset named
+// name + suffix. Throws ShapeError for an index outside [0, count()).
+Dataset selectSamples(const Dataset& data, const std::vector<std::int64_t>& indices, const std::string& suffix = "");
+
 } // namespace circnn

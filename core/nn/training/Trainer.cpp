@@ -63,18 +63,6 @@ void shiftBatch(Tensor& batch, const Shape& image, int shift, std::mt19937& rng)
     }
 }
 
-Dataset subset(const Dataset& data, const std::vector<std::int64_t>& indices)
-{
-    Dataset out;
-    out.name = data.name + " (validation split)";
-    out.classCount = data.classCount;
-    out.images = gatherBatch(data.images, indices, 0, indices.size());
-    out.labels.reserve(indices.size());
-    for (std::int64_t i : indices)
-        out.labels.push_back(data.labels[static_cast<std::size_t>(i)]);
-    return out;
-}
-
 // ADMM state for the target kernels (see AdmmOptions in Trainer.h).
 class AdmmState {
 public:
@@ -202,7 +190,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         throw Error("training: no samples left for training after the validation split");
     result.trainCount = static_cast<std::int64_t>(trainIdx.size());
     result.validationCount = static_cast<std::int64_t>(valIdx.size());
-    const Dataset validation = valIdx.empty() ? Dataset{} : subset(data, valIdx);
+    const Dataset validation = valIdx.empty() ? Dataset{} : selectSamples(data, valIdx, " (validation split)");
     if (options.validationSplit > 0 && valIdx.empty())
         result.warnings.push_back("validation split " + std::to_string(options.validationSplit) +
                                   " of " + std::to_string(n) + " samples is empty; the best epoch is chosen by training accuracy");

@@ -222,6 +222,47 @@ private slots:
         QCOMPARE(nlohmann::json::parse(out)["circulant"]["reordering"].size(), std::size_t(2));
     }
 
+    void finetuneAutoProjectionAndStartingPoint()
+    {
+        std::string out, err;
+        const auto cnn = m_dir / "cnn_for_auto.h5";
+        int rc = run({"train", "4x4x1-c8-c8-8-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.01", "-o",
+                      cnn.string()},
+                     out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        const auto tuned = m_dir / "tuned_auto.circnn.h5";
+        // A converted Conv2D layer: 'auto' takes the Frobenius start; reordering passes through
+        // Flatten to the Dense layer.
+        rc = run({"finetune", cnn.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1", "-o",
+                  tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        nlohmann::json j = nlohmann::json::parse(out);
+        QCOMPARE(j["projection"].get<std::string>(), std::string("frobenius"));
+        QVERIFY(!j.contains("dataAware"));
+        QCOMPARE(j["reordering"][0]["consumer"].get<std::string>(), j["reordering"][1]["layer"].get<std::string>());
+        QVERIFY(j["startValidationAccuracy"].get<double>() >= 0);
+        // Training that only makes the model worse (a learning rate far too high, on a model that
+        // is already perfect): the starting point is kept, with a warning.
+        rc = run({"finetune", cnn.string(), "-k", "1", "--data", m_train.string(), "--epochs", "1", "--lr", "5", "-o",
+                  tuned.string(), "--json"},
+                 out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        j = nlohmann::json::parse(out);
+        QCOMPARE(j["bestEpoch"].get<int>(), 0);
+        QCOMPARE(j["bestValidationAccuracy"].get<double>(), j["startValidationAccuracy"].get<double>());
+        QVERIFY(j["history"][0]["valAccuracy"].get<double>() < j["startValidationAccuracy"].get<double>());
+        bool warned = false;
+        for (const auto& w : j["warnings"])
+            warned = warned || w.get<std::string>().find("did not improve on its starting point") != std::string::npos;
+        QVERIFY(warned);
+        const ModelSpec kept = readModel(tuned), source = readModel(cnn);
+        QCOMPARE(kept.provenance.history.size(), std::size_t(1));
+        for (std::size_t i = 0; i < source.layers.size(); ++i)
+            for (std::int64_t e = 0; e < source.layers[i].kernel.size(); ++e)
+                QCOMPARE(kept.layers[i].kernel[e], source.layers[i].kernel[e]);
+    }
+
     void finetuneWithAdmm()
     {
         std::string out, err;
