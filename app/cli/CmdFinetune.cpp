@@ -1,7 +1,8 @@
 // `circnn finetune`: reorders the hidden units of the layers to convert (function-preserving,
 // UnitReordering.h; --no-reorder skips it), converts the model to block-circulant form by the
-// data-aware projection (convertModelDataAware, calibrated on training samples; --projection
-// frobenius: convertModel) and retrains the structured model with distillation from the original;
+// data-aware projection (convertModelDataAware, calibrated on training samples) or, when a Conv2D
+// layer converts or with --projection frobenius, by the Frobenius projection (convertModel), and
+// retrains the structured model with distillation from the original;
 // with --test it reports the accuracy of the original, of the projection alone and of the
 // fine-tuned model.
 // With --admm-epochs N the first N epochs train the DENSE original with an ADMM proximal term that
@@ -131,17 +132,18 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     nlohmann::json originalJson, projectedJson, finetunedJson, dataAwareJson;
     ConversionResult converted;
     Tensor calib;  // --projection data: calibration samples
+    std::vector<std::int64_t> trainIdx, valIdx;   // the trainer's seeded split
     {
         const Model before(original);
         data = loadTrainingData(p, before.inputShape(), &options.imageShape);
+        splitIndices(data.count(), options.validationSplit, options.seed, trainIdx, valIdx);
         haveTest = loadTestData(p, before.inputShape(), test);
         if (projection == "data") {
             // Calibration samples: the first N of the trainer's training split (the same seeded split),
             // so the validation accuracy stays an honest selection criterion.
-            std::vector<std::int64_t> trainIdx, valIdx;
-            splitIndices(data.count(), options.validationSplit, options.seed, trainIdx, valIdx);
-            trainIdx.resize(static_cast<std::size_t>(std::min<std::int64_t>(calibrationCount, std::int64_t(trainIdx.size()))));
-            calib = selectSamples(data, trainIdx).images;
+            std::vector<std::int64_t> first(trainIdx.begin(),
+                                            trainIdx.begin() + std::min<std::int64_t>(calibrationCount, std::int64_t(trainIdx.size())));
+            calib = selectSamples(data, first).images;
             const std::int64_t n = calib.dim(0);
             std::vector<DataAwareLayerReport> report;
             converted = convertModelDataAware(original, request, calib, ridge, {}, &report);
@@ -178,7 +180,6 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     options.teacher = &reference;
     options.distillation = distill;
     options.temperature = p.getDouble("temperature");
-
     if (!(options.temperature > 0))
         throw ArgError("--temperature must be > 0, got " + p.get("temperature"));
 
@@ -255,13 +256,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
             warnings.push_back(w);
     // The starting point is a checkpoint too: if no epoch beats it on validation (training
     // diverged, or the learning rate does not suit the model), keep it and say so.
-    double startValidation = -1;
-    {
-        std::vector<std::int64_t> trainIdx, valIdx;
-        splitIndices(data.count(), options.validationSplit, options.seed, trainIdx, valIdx);
-        if (!valIdx.empty())
-            startValidation = evaluate(Model(start), selectSamples(data, valIdx)).top1;
-    }
+    const double startValidation = valIdx.empty() ? -1.0 : evaluate(Model(start), selectSamples(data, valIdx)).top1;
     if (startValidation > result.bestValidationAccuracy) {
         std::ostringstream w;
         w << std::fixed << std::setprecision(2) << "fine-tuning did not improve on its starting point (validation "
