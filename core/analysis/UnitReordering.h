@@ -16,7 +16,7 @@
 // where P_k is the Frobenius projection (T. Chan's optimal circulant per block, averaged over the
 // real entries of each wrapped diagonal), by simulated annealing over swaps of two units (seeded,
 // deterministic; the best permutation visited is kept, so the residual never grows). Each swap
-// re-evaluates only the block rows / block columns it touches: O(k·n) per step.
+// updates running sums of the block rows / block columns it touches: O(n) per tap and step.
 //
 // A layer's units are reordered only when its output reaches the next weighted layer through a
 // single chain of unit-wise layers — Activation, Dropout, BatchNormalization (last axis), max /
