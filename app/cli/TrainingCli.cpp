@@ -56,6 +56,8 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
         .option("schedule", "NAME", "Learning-rate schedule per epoch: constant, step or cosine.", defaults.schedule)
         .option("step-epochs", "N", "step schedule: epochs between decays (0 = epochs/3).", "0")
         .option("gamma", "G", "step schedule: factor per decay.", "0.1")
+        .option("warmup", "E", "Linear learning-rate warm-up over the first E epochs' mini-batches (0 = none; "
+                               "fractions allowed).", defaults.warmup)
         .option("batch", "N", "Mini-batch size.", defaults.batch)
         .option("val-split", "F", "Fraction of the training data held out for validation (seeded); the "
                                   "best epoch by validation accuracy is kept.", "0.1")
@@ -90,6 +92,9 @@ TrainOptions trainOptionsFromArgs(const ArgParser& p, std::ostream& out, std::os
     o.schedule.kind = *sched;
     o.schedule.stepEpochs = static_cast<int>(p.getInt("step-epochs"));
     o.schedule.gamma = p.getDouble("gamma");
+    o.schedule.warmupEpochs = p.getDouble("warmup");
+    if (!(o.schedule.warmupEpochs >= 0))
+        throw ArgError("--warmup must be >= 0, got " + p.get("warmup"));
     o.validationSplit = p.getDouble("val-split");
     if (!(o.validationSplit >= 0 && o.validationSplit < 1))
         throw ArgError("--val-split must be in [0, 1), got " + p.get("val-split"));

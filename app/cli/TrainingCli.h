@@ -18,10 +18,10 @@
 namespace circnn::cli {
 
 // Adds --data --labels --limit --epochs --optimizer --lr --momentum --weight-decay --schedule
-// --step-epochs --gamma --batch --val-split --seed --test --test-labels -o --json.
+// --step-epochs --gamma --warmup --batch --val-split --seed --test --test-labels -o --json.
 // The defaults differ between commands (finetune uses the recipe measured in docs/accuracy.md).
 struct TrainingDefaults {
-    std::string epochs = "10", optimizer = "adam", batch = "64", schedule = "constant";
+    std::string epochs = "10", optimizer = "adam", batch = "64", schedule = "constant", warmup = "0";
 };
 void addTrainingOptions(ArgParser& parser, const TrainingDefaults& defaults);
 

@@ -51,4 +51,16 @@ double learningRateAt(const ScheduleOptions& schedule, double baseRate, int epoc
     return baseRate;
 }
 
+double warmupFactor(const ScheduleOptions& schedule, std::int64_t step, std::int64_t stepsPerEpoch)
+{
+    if (!(schedule.warmupEpochs >= 0) || !std::isfinite(schedule.warmupEpochs))
+        throw Error("learning-rate schedule: warm-up epochs must be >= 0, found " + std::to_string(schedule.warmupEpochs));
+    if (stepsPerEpoch < 1)
+        throw Error("learning-rate schedule: steps per epoch must be >= 1, found " + std::to_string(stepsPerEpoch));
+    const double steps = schedule.warmupEpochs * double(stepsPerEpoch);
+    if (steps <= 0)
+        return 1.0;
+    return std::min(1.0, double(step + 1) / steps);
+}
+
 } // namespace circnn

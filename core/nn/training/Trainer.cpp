@@ -228,6 +228,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     for (std::size_t p = 0; p < params.size(); ++p)
         total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
 
+    warmupFactor(options.schedule, 0, 1);   // validates the warm-up setting before any work
     const std::size_t threads = std::max<std::size_t>(1, workerCount());
     std::vector<ForwardCache> caches(threads);
     std::vector<std::vector<Tensor>> shardGrads(threads, total);
@@ -313,7 +314,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                             " too high?)");
             if (admm.active())
                 admm.addProximalGradient(params, total);
-            optimizer.step(params, total, lr);
+            const double stepLr = lr * warmupFactor(options.schedule, std::int64_t(batchesDone), batches);
+            optimizer.step(params, total, stepLr);
             model.parametersChanged();
             if (admm.active() &&
                 (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0 : b + 1 == batches))
@@ -327,7 +329,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 st.batches = batches;
                 st.loss = lossSum / double(seen);
                 st.accuracy = double(correct) / double(seen);
-                st.learningRate = lr;
+                st.learningRate = stepLr;
                 st.elapsedSeconds = secondsSince(start);
                 st.etaSeconds = st.elapsedSeconds / double(batchesDone) * double(totalBatches - batchesDone);
                 if (!options.onStatus(st))

@@ -112,6 +112,18 @@ private slots:
         QCOMPARE(learningRateAt(s, 1.0, 2, 6), 0.5);
         QCOMPARE(learningRateAt(ScheduleOptions{}, 0.3, 5, 6), 0.3);
         QVERIFY_THROWS_EXCEPTION(Error, learningRateAt(c, 1.0, 4, 4));
+        // Linear warm-up over the first W epochs' steps (W = 1.5, 4 steps per epoch: 6 steps).
+        ScheduleOptions w;
+        w.warmupEpochs = 1.5;
+        for (int step = 0; step < 6; ++step)
+            QVERIFY(std::abs(warmupFactor(w, step, 4) - (step + 1) / 6.0) < 1e-12);
+        QCOMPARE(warmupFactor(w, 6, 4), 1.0);
+        QCOMPARE(warmupFactor(w, 1000, 4), 1.0);
+        QCOMPARE(warmupFactor(ScheduleOptions{}, 0, 4), 1.0);
+        w.warmupEpochs = -1;
+        QVERIFY_THROWS_EXCEPTION(Error, warmupFactor(w, 0, 4));
+        w.warmupEpochs = 1;
+        QVERIFY_THROWS_EXCEPTION(Error, warmupFactor(w, 0, 0));
         QVERIFY(scheduleFromName("cosine") == ScheduleKind::Cosine);
         QVERIFY(!scheduleFromName("linear"));
     }
