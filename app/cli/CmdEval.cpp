@@ -183,6 +183,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             if (c.converted)
                 converted += (converted.empty() ? "" : ", ") + c.layer;
         out << "  converted layers: " << (converted.empty() ? "none" : converted) << "\n";
+        printReordering(out, conversion.reordering);
         out << "agreement with the model as read: " << std::fixed << std::setprecision(4) << agreement->top1Match
             << " same top-1, max |output difference| " << std::scientific << std::setprecision(3)
             << agreement->maxAbsDifference << "\n";
