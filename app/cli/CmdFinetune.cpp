@@ -269,6 +269,9 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         const std::vector<EpochRecord> history = result.model.provenance.history;
         result.model = start;
         result.model.provenance.history = history;
+        std::string& notes = result.model.provenance.notes;
+        notes += std::string(notes.empty() ? "" : "; ") +
+                 "fine-tuning did not improve on the starting point on validation: the projected model was kept";
         result.bestEpoch = 0;
         result.bestValidationAccuracy = startValidation;
     }

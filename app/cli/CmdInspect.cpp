@@ -119,7 +119,8 @@ int runInspect(const std::vector<std::string>& args, std::ostream& out, std::ost
                            {"keras_version", m.provenance.kerasVersion},
                            {"created_by", m.provenance.createdBy},
                            {"created_at", m.provenance.createdAt},
-                           {"epochs", m.provenance.history.size()}};
+                           {"epochs", m.provenance.history.size()},
+                           {"notes", m.provenance.notes}};
         j["plan"] = json::object();
         for (const auto& [name, k] : m.plan.blockSize)
             j["plan"][name] = k;
@@ -166,7 +167,22 @@ int runInspect(const std::vector<std::string>& args, std::ostream& out, std::ost
         out << ", from " << m.provenance.sourceFile;
     if (!m.provenance.createdAt.empty())
         out << ", created " << m.provenance.createdAt;
-    out << "\n\n";
+    out << "\n";
+    if (!m.provenance.createdBy.empty())
+        out << "made by " << m.provenance.createdBy << "\n";
+    if (!m.provenance.notes.empty())
+        out << "notes: " << m.provenance.notes << "\n";
+    if (!m.provenance.history.empty()) {
+        const auto best = std::max_element(m.provenance.history.begin(), m.provenance.history.end(),
+                                           [](const EpochRecord& a, const EpochRecord& b) {
+                                               return a.valAccuracy < b.valAccuracy;
+                                           });
+        out << "trained " << m.provenance.history.size() << (m.provenance.history.size() == 1 ? " epoch" : " epochs")
+            << "; best validation accuracy " << std::fixed
+            << std::setprecision(2) << 100.0 * best->valAccuracy << "% (epoch " << best->epoch << ")\n";
+        out.unsetf(std::ios::floatfield);
+    }
+    out << "\n";
     std::size_t nameWidth = 5, classWidth = 5;
     for (const auto& l : m.layers) {
         nameWidth = std::max(nameWidth, std::min<std::size_t>(l.name.size(), 40));

@@ -258,6 +258,16 @@ private slots:
         QVERIFY(warned);
         const ModelSpec kept = readModel(tuned), source = readModel(cnn);
         QCOMPARE(kept.provenance.history.size(), std::size_t(1));
+        QVERIFY(kept.provenance.notes.find("the projected model was kept") != std::string::npos);
+        // `circnn inspect` shows how the model was made.
+        rc = run({"inspect", tuned.string()}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY2(out.find("made by circnn finetune") != std::string::npos, out.c_str());
+        QVERIFY(out.find("notes: ") != std::string::npos && out.find("the projected model was kept") != std::string::npos);
+        QVERIFY(out.find("trained 1 epoch; best validation accuracy") != std::string::npos);
+        rc = run({"inspect", tuned.string(), "--json"}, out, err);
+        QVERIFY2(rc == 0, err.c_str());
+        QVERIFY(nlohmann::json::parse(out)["provenance"]["notes"].get<std::string>().find("was kept") != std::string::npos);
         for (std::size_t i = 0; i < source.layers.size(); ++i)
             for (std::int64_t e = 0; e < source.layers[i].kernel.size(); ++e)
                 QCOMPARE(kept.layers[i].kernel[e], source.layers[i].kernel[e]);
