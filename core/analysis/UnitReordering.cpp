@@ -454,9 +454,21 @@ UnitReorderingResult reorderUnits(const ModelSpec& model, const std::vector<Reor
             const MatrixStack own = weightMatrices(l);
             const double ownNorm = own.norm2();
             const std::int64_t k = target->second;
-            std::vector<BlockRowSide> sides;
-            sides.emplace_back(own, k, 1.0);
             const UnitPath path = findUnitPath(m, i);
+            // The consumer's kernel joins the objective when it is converted too and sees the units
+            // one to one. Relative residual² of each kernel weighted by its share of the weights: a
+            // small consumer does not outweigh a large layer.
+            std::vector<BlockRowSide> sides;
+            const auto consumerTarget =
+                path.reason.empty() ? blockOf.find(m.layers[path.consumer].name) : blockOf.end();
+            if (consumerTarget != blockOf.end() && path.spatial == 1) {
+                const MatrixStack next = transposed(weightMatrices(m.layers[path.consumer]));
+                const double a = double(own.w.size()), b = double(next.w.size());
+                sides.emplace_back(own, k, a / (a + b));
+                sides.emplace_back(next, consumerTarget->second, b / (a + b));
+            } else {
+                sides.emplace_back(own, k, 1.0);
+            }
             if (!path.reason.empty()) {
                 rep.reason = path.reason;
                 const AnnealResult a = anneal(sides, own.rows, 0, 0, [] {});
@@ -464,15 +476,6 @@ UnitReorderingResult reorderUnits(const ModelSpec& model, const std::vector<Reor
             } else {
                 LayerSpec& consumer = m.layers[path.consumer];
                 rep.consumer = consumer.name;
-                const auto consumerTarget = blockOf.find(consumer.name);
-                if (consumerTarget != blockOf.end() && path.spatial == 1) {
-                    // Relative residual² of each kernel weighted by its share of the weights: a
-                    // small consumer does not outweigh a large layer.
-                    MatrixStack next = transposed(weightMatrices(consumer));
-                    const double a = double(own.w.size()), b = double(next.w.size());
-                    sides[0] = BlockRowSide(own, k, a / (a + b));
-                    sides.emplace_back(next, consumerTarget->second, b / (a + b));
-                }
                 double work = 0;
                 for (const BlockRowSide& s : sides)
                     work += s.work();
