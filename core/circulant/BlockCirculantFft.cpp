@@ -77,36 +77,77 @@ void BlockCirculantMatrix::Impl::packRowSpectra(const fftwf_complex* spec, std::
     }
 }
 
-// Unpacks `blocks` split spectra (split[b][v][2L], packed slot 0), scaled by 1/k, into cbuf and
-// runs the inverse plan into rbuf; copies the first `len` values (blocks of kin, padding dropped)
-// into out.
-void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out,
-                                            std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
+// Unpacks `blocks` split spectra (split[b][v][2L], packed slot 0), scaled by 1/k, into cbuf (FFTW's
+// layout, blocks cdist apart).
+void BlockCirculantMatrix::Impl::unpackRowSpectra(const float* split, std::int64_t blocks, fftwf_complex* cbuf) const
 {
     const std::int64_t L = kernels::kLanes;
     const float scale = 1.0f / static_cast<float>(k);
     for (std::int64_t b = 0; b < blocks; ++b) {
         const float* in = split + b * groups * 2 * L;
         fftwf_complex* c = cbuf + b * cdist;
-        c[0][0] = in[0] * scale;
-        c[0][1] = 0.0f;
-        for (std::int64_t s = 1; s < slots; ++s) {
+        std::int64_t s = 1;
+#if defined(__AVX2__)
+        const std::int64_t fullGroups = slots / L;
+        // Whole tiles: interleave L real and L imaginary parts into L complex bins (slot 0 fixed below).
+        const __m256 sc = _mm256_set1_ps(scale);
+        for (std::int64_t v = 0; v < fullGroups; ++v) {
+            const __m256 re = _mm256_mul_ps(_mm256_load_ps(in + v * 2 * L), sc);
+            const __m256 im = _mm256_mul_ps(_mm256_load_ps(in + v * 2 * L + L), sc);
+            const __m256 lo = _mm256_unpacklo_ps(re, im), hi = _mm256_unpackhi_ps(re, im);
+            float* o = reinterpret_cast<float*>(c + v * L);
+            _mm256_storeu_ps(o, _mm256_permute2f128_ps(lo, hi, 0x20));
+            _mm256_storeu_ps(o + L, _mm256_permute2f128_ps(lo, hi, 0x31));
+        }
+        s = std::max<std::int64_t>(1, fullGroups * L);
+#endif
+        for (; s < slots; ++s) {
             const float* g = in + (s / L) * 2 * L;
             c[s][0] = g[s % L] * scale;
             c[s][1] = g[L + s % L] * scale;
         }
+        c[0][0] = in[0] * scale;
+        c[0][1] = 0.0f;
         if (k % 2 == 0) {
             c[k / 2][0] = in[L] * scale;
             c[k / 2][1] = 0.0f;
         }
     }
+}
+
+// unpackRowSpectra, then the inverse plan into rbuf; copies the first `len` values (blocks of kin,
+// padding dropped) into out.
+void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out,
+                                            std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
+{
+    unpackRowSpectra(split, blocks, cbuf);
+    if (len == blocks * k && kin == k && fftwf_alignment_of(out) == 0) {
+        plan.executeC2r(cbuf, out); // the output row is FFTW's layout already: no copy
+        return;
+    }
     plan.executeC2r(cbuf, rbuf);
+    copyOutRow(rbuf, blocks, out, len);
+}
+
+// rbuf: blocks of kin values -> out: the first `len` values (padding dropped).
+void BlockCirculantMatrix::Impl::copyOutRow(const float* rbuf, std::int64_t blocks, float* out, std::int64_t len) const
+{
     for (std::int64_t b = 0; b < blocks; ++b) {
         const std::int64_t begin = b * k;
         if (begin >= len)
             break;
         std::memcpy(out + begin, rbuf + b * kin, sizeof(float) * std::min(k, len - begin));
     }
+}
+
+// Forward MAC of `rows` expanded input rows (rowX apart) into acc (rows accStride apart), by layout.
+void BlockCirculantMatrix::Impl::multiplyAccumulate(const float* xs, std::int64_t rows, float* acc,
+                                                    std::int64_t accStride) const
+{
+    if (rowLanes)
+        rowLaneForward(xs, rows, acc, accStride);
+    else
+        slotLaneForward(xs, rows, acc, accStride);
 }
 
 // x: rows×n -> xs: rows×rowX expanded spectra (see CirculantKernels.h), written in one pass from
@@ -129,13 +170,19 @@ void BlockCirculantMatrix::Impl::transformRows(const float* x, std::int64_t rows
     const std::int64_t fullGroups = slots / L;
     for (std::int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * xStride;
-        for (std::int64_t j = 0; j < blocks; ++j) {
-            const std::int64_t begin = j * k, n0 = std::clamp<std::int64_t>(len - begin, 0, k);
-            if (n0 > 0)
-                std::memcpy(in + j * kin, xr + begin, sizeof(float) * n0);
-            std::fill(in + j * kin + n0, in + j * kin + k, 0.0f);
+        if (len == blocks * k && kin == k && fftwf_alignment_of(const_cast<float*>(xr)) == 0) {
+            // The row is FFTW's layout already (no padding, aligned like the planning arrays): no copy.
+            // r2c plans leave their input unchanged.
+            plan.executeR2c(const_cast<float*>(xr), spec);
+        } else {
+            for (std::int64_t j = 0; j < blocks; ++j) {
+                const std::int64_t begin = j * k, n0 = std::clamp<std::int64_t>(len - begin, 0, k);
+                if (n0 > 0)
+                    std::memcpy(in + j * kin, xr + begin, sizeof(float) * n0);
+                std::fill(in + j * kin + n0, in + j * kin + k, 0.0f);
+            }
+            plan.executeR2c(in, spec);
         }
-        plan.executeR2c(in, spec);
         float* out = xs + r * outStride;
         for (std::int64_t j = 0; j < blocks; ++j) {
             const float* c = reinterpret_cast<const float*>(spec + j * cdist);
@@ -193,10 +240,7 @@ void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_
     float* rbuf = ensure(sc.rbuf, rowInP);
     for (std::int64_t r0 = 0; r0 < rows; r0 += chunk) {
         const std::int64_t n0 = std::min(chunk, rows - r0);
-        if (rowLanes)
-            rowLaneForward(xs + r0 * rowX, n0, acc, accStride);
-        else
-            slotLaneForward(xs + r0 * rowX, n0, acc, accStride);
+        multiplyAccumulate(xs + r0 * rowX, n0, acc, accStride);
         for (std::int64_t r = 0; r < n0; ++r)
             inverseRow(acc + r * accStride, p, *invP, y + (r0 + r) * m, m, cbuf, rbuf);
     }

@@ -116,6 +116,9 @@ struct BlockCirculantMatrix::Impl {
     void transformRows(const float* x, std::int64_t rows, std::int64_t xStride, std::int64_t len, std::int64_t blocks,
                        const FftwPlan& plan, float* xs, std::int64_t outStride) const;
     void packRowSpectra(const fftwf_complex* spec, std::int64_t blocks, float* split) const;
+    void unpackRowSpectra(const float* split, std::int64_t blocks, fftwf_complex* cbuf) const;
+    void copyOutRow(const float* rbuf, std::int64_t blocks, float* out, std::int64_t len) const;
+    void multiplyAccumulate(const float* xs, std::int64_t rows, float* acc, std::int64_t accStride) const;
     void inverseRow(const float* split, std::int64_t blocks, const FftwPlan& plan, float* out, std::int64_t len,
                     fftwf_complex* cbuf, float* rbuf) const;
     // y = W·x for `rows` expanded input rows xs (rowX apart).
