@@ -30,6 +30,7 @@ void BlockCirculantMatrix::Impl::setupFft()
     rowX = roundUp(q * groups * 3 * kernels::kLanes, 16);
     pGroups = (p + kernels::kLanes - 1) / kernels::kLanes;
     rowLanes = slotsPadded * p > slots * pGroups * kernels::kLanes;
+    binGemm = k <= kBinGemmMaxBlockSize && k > 1;
     auto& cache = FftPlanCache::instance();
     fwdQ = cache.realForward(k, q, kin, cdist);
     fwdP = cache.realForward(k, p, kin, cdist);
@@ -44,6 +45,8 @@ void BlockCirculantMatrix::Impl::computeFftWeights()
         rowLaneSpectra.assign(static_cast<std::size_t>(slots * pGroups * q * 2 * L), 0.0f);
     else
         spectra.assign(static_cast<std::size_t>(p * groups * q * 2 * L), 0.0f);
+    if (binGemm)
+        binWeights.assign(static_cast<std::size_t>(2 * slots * q * p), 0.0f);
     AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
     AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
     AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
@@ -56,6 +59,8 @@ void BlockCirculantMatrix::Impl::computeFftWeights()
             storeRowLaneRow(i, split.data());
         else
             storeSlotLaneRow(i, split.data());
+        if (binGemm)
+            storeBinGemmRow(i, split.data());
     }
 }
 
@@ -121,12 +126,37 @@ void BlockCirculantMatrix::Impl::inverseRow(const float* split, std::int64_t blo
                                             std::int64_t len, fftwf_complex* cbuf, float* rbuf) const
 {
     unpackRowSpectra(split, blocks, cbuf);
+    inverseSpectrumRow(cbuf, blocks, plan, out, len, rbuf);
+}
+
+void BlockCirculantMatrix::Impl::inverseSpectrumRow(fftwf_complex* cbuf, std::int64_t blocks, const FftwPlan& plan,
+                                                    float* out, std::int64_t len, float* rbuf) const
+{
     if (len == blocks * k && kin == k && fftwf_alignment_of(out) == 0) {
         plan.executeC2r(cbuf, out); // the output row is FFTW's layout already: no copy
         return;
     }
     plan.executeC2r(cbuf, rbuf);
     copyOutRow(rbuf, blocks, out, len);
+}
+
+void BlockCirculantMatrix::Impl::forwardSpectrumRow(const float* xr, std::int64_t len, std::int64_t blocks,
+                                                    const FftwPlan& plan, fftwf_complex* spec) const
+{
+    if (len == blocks * k && kin == k && fftwf_alignment_of(const_cast<float*>(xr)) == 0) {
+        // The row is FFTW's layout already (no padding, aligned like the planning arrays): no copy.
+        // r2c plans leave their input unchanged.
+        plan.executeR2c(const_cast<float*>(xr), spec);
+        return;
+    }
+    float* in = ensure(scratch().in, roundUp(blocks * kin, 16));
+    for (std::int64_t j = 0; j < blocks; ++j) {
+        const std::int64_t begin = j * k, n0 = std::clamp<std::int64_t>(len - begin, 0, k);
+        if (n0 > 0)
+            std::memcpy(in + j * kin, xr + begin, sizeof(float) * n0);
+        std::fill(in + j * kin + n0, in + j * kin + k, 0.0f);
+    }
+    plan.executeR2c(in, spec);
 }
 
 // rbuf: blocks of kin values -> out: the first `len` values (padding dropped).
@@ -165,24 +195,10 @@ void BlockCirculantMatrix::Impl::transformRows(const float* x, std::int64_t rows
 {
     const std::int64_t L = kernels::kLanes;
     Scratch& sc = scratch();
-    float* in = ensure(sc.in, roundUp(blocks * kin, 16));
     fftwf_complex* spec = ensureComplex(sc.spec, roundUp(blocks * cdist, 8));
     const std::int64_t fullGroups = slots / L;
     for (std::int64_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * xStride;
-        if (len == blocks * k && kin == k && fftwf_alignment_of(const_cast<float*>(xr)) == 0) {
-            // The row is FFTW's layout already (no padding, aligned like the planning arrays): no copy.
-            // r2c plans leave their input unchanged.
-            plan.executeR2c(const_cast<float*>(xr), spec);
-        } else {
-            for (std::int64_t j = 0; j < blocks; ++j) {
-                const std::int64_t begin = j * k, n0 = std::clamp<std::int64_t>(len - begin, 0, k);
-                if (n0 > 0)
-                    std::memcpy(in + j * kin, xr + begin, sizeof(float) * n0);
-                std::fill(in + j * kin + n0, in + j * kin + k, 0.0f);
-            }
-            plan.executeR2c(in, spec);
-        }
+        forwardSpectrumRow(x + r * xStride, len, blocks, plan, spec);
         float* out = xs + r * outStride;
         for (std::int64_t j = 0; j < blocks; ++j) {
             const float* c = reinterpret_cast<const float*>(spec + j * cdist);
@@ -231,6 +247,10 @@ void BlockCirculantMatrix::Impl::transformRows(const float* x, std::int64_t rows
 
 void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_t rows, float* y) const
 {
+    if (useBinGemm(rows)) {
+        binGemmFromSpectra(xs, y, rows);
+        return;
+    }
     const std::int64_t accStride = p * groups * 2 * kernels::kLanes;
     // Row chunks bound the accumulator memory for large batches.
     const std::int64_t chunk = std::min<std::int64_t>(rows, kForwardChunk);

@@ -24,6 +24,7 @@
 #include <fftw3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -38,6 +39,11 @@ namespace detail {
 // Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
 // each weight slab many times from cache).
 inline constexpr std::int64_t kForwardChunk = 16;
+// Per-bin GEMM path (BlockCirculantBinGemm.cpp): taken by multiply(x, y, batch) for batch >= this
+// and k <= kBinGemmMaxBlockSize; rows go in chunks of kBinGemmChunk.
+inline constexpr std::int64_t kBinGemmMinBatch = 32;
+inline constexpr std::int64_t kBinGemmMaxBlockSize = 8;
+inline constexpr std::int64_t kBinGemmChunk = 64;
 // Rows per chunk in vectorGradient(x, g, ...).
 inline constexpr std::int64_t kGradientChunk = 256;
 
@@ -96,6 +102,10 @@ struct BlockCirculantMatrix::Impl {
     std::int64_t pGroups = 0;
     AlignedVector<float> rowLaneSpectra;
 
+    // ---- per-bin GEMM (BlockCirculantBinGemm.cpp): batched forward products at small k ----
+    bool binGemm = false;
+    AlignedVector<float> binWeights; // [DC q×p][Nyquist q×p, even k][bin s = 1..S−1: q×p complex], ·1/k
+
     // ---- direct (BlockCirculantDirect.cpp) ----
     std::int64_t rowXc = 0;      // floats per row of de-interleaved input
     AlignedVector<float> direct; // D
@@ -113,6 +123,13 @@ struct BlockCirculantMatrix::Impl {
     void transformInputRows(const float* x, std::int64_t rows, float* xs) const;
     // Rows of `len` values (x rows xStride apart), each zero-padded to `blocks` blocks of k, through
     // `plan` -> expanded spectra [j][v][3L], out rows outStride floats apart.
+    // One row of `len` values zero-padded to `blocks` blocks of k through `plan` -> spec (FFTW's
+    // interleaved layout, blocks cdist apart). Aligned unpadded rows are transformed in place of a copy.
+    void forwardSpectrumRow(const float* xr, std::int64_t len, std::int64_t blocks, const FftwPlan& plan,
+                            fftwf_complex* spec) const;
+    // Inverse plan from cbuf (destroyed) into the output row (len values of `blocks` blocks of k).
+    void inverseSpectrumRow(fftwf_complex* cbuf, std::int64_t blocks, const FftwPlan& plan, float* out,
+                            std::int64_t len, float* rbuf) const;
     void transformRows(const float* x, std::int64_t rows, std::int64_t xStride, std::int64_t len, std::int64_t blocks,
                        const FftwPlan& plan, float* xs, std::int64_t outStride) const;
     void packRowSpectra(const fftwf_complex* spec, std::int64_t blocks, float* split) const;
@@ -154,6 +171,18 @@ struct BlockCirculantMatrix::Impl {
                         float* xsl) const;
     void rowLaneMultiplyGathered(const InputSpectra& segments, const std::int64_t* index, std::int64_t batch,
                                  float* y) const;
+
+    // ---- per-bin GEMM ----
+    void storeBinGemmRow(std::int64_t i, const float* split);
+    // Whether multiply(x, y, batch) of `batch` rows takes the per-bin GEMM path.
+    bool useBinGemm(std::int64_t batch) const { return binGemm && batch >= detail::kBinGemmMinBatch; }
+    void binGemmMultiply(const float* x, float* y, std::int64_t batch) const;
+    void binGemmFromSpectra(const float* xs, float* y, std::int64_t batch) const;
+    void binGemmGathered(const InputSpectra& segments, const std::int64_t* index, std::int64_t batch, float* y) const;
+    void scatterBins(const float* xs, std::int64_t rows, float* xb) const;
+    // The chunk loop: fillBins(b0, rows, X) writes the bin-major inputs of rows [b0, b0 + rows).
+    void binGemmForward(std::int64_t batch, float* y,
+                        const std::function<void(std::int64_t, std::int64_t, float*)>& fillBins) const;
 
     // ---- direct ----
     void setupDirect();

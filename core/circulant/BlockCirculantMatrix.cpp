@@ -53,6 +53,9 @@ void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
     rowLaneSpectra.clear();
     rowLaneSpectra.shrink_to_fit();
     rowLanes = false;
+    binGemm = false;
+    binWeights.clear();
+    binWeights.shrink_to_fit();
     direct.clear();
     direct.shrink_to_fit();
     fwdQ = fwdP = invQ = invP = nullptr;
@@ -276,6 +279,10 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
         d.directMultiply(x, y, batch);
         return;
     }
+    if (d.useBinGemm(batch)) {
+        d.binGemmMultiply(x, y, batch);
+        return;
+    }
     // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
     constexpr std::int64_t kChunk = kForwardChunk;
     float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
@@ -466,7 +473,9 @@ void BlockCirculantMatrix::multiplyGathered(const InputSpectra& segments, std::s
     const Impl& d = *m_impl;
     d.checkSegments("multiplyGathered", segments, index, batch);
     checkBatch("multiplyGathered", batch, y, y);
-    if (d.kernel == CirculantKernel::Direct)
+    if (d.kernel == CirculantKernel::Fft && d.useBinGemm(batch))
+        d.binGemmGathered(segments, index.data(), batch, y);
+    else if (d.kernel == CirculantKernel::Direct)
         d.directMultiplyGathered(segments, index.data(), batch, y);
     else if (d.rowLanes)
         d.rowLaneMultiplyGathered(segments, index.data(), batch, y);

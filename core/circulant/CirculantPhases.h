@@ -10,6 +10,9 @@
 // Their sum is what a straight-line implementation of the product costs; the full call's excess over
 // it is per-call overhead (scratch management, repacking copies, zeroing, lookups).
 //
+// The phases are those of the slot-lane / row-lane FFT kernel; forward products of >= 32 rows at
+// k <= 8 take the per-bin GEMM path instead (BlockCirculantBinGemm.cpp), which this does not split.
+//
 // The object owns all its buffers (prepared in the constructor), so the phase calls allocate nothing.
 // Not thread-safe (one object per thread).
 
