@@ -1,4 +1,4 @@
-// FFT kernel, per-bin GEMM path: the batched forward product at small k (k <= kBinGemmMaxBlockSize,
+// FFT kernel, per-bin GEMM path: the batched forward product at small k (k <= binGemmMaxBlockSize(),
 // batch >= kBinGemmMinBatch). With few frequency bins per block, the multiply-accumulate is a set of
 // large matrix products, one per bin, which OpenBLAS runs near peak; the DC and Nyquist bins are real,
 // so they are real GEMMs (a quarter of the work of a complex one):
@@ -16,8 +16,10 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <functional>
+#include <string>
 
 #include "circulant/BlockCirculantImpl.h"
 #include "circulant/CirculantKernels.h"
@@ -25,6 +27,19 @@
 namespace circnn {
 
 using namespace detail;
+
+std::int64_t detail::binGemmMaxBlockSize()
+{
+    static const std::int64_t value = [] {
+        std::string core = openblas_get_corename();
+        std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return std::tolower(c); });
+        for (const char* avx512 : {"skylakex", "cooperlake", "sapphirerapids"})
+            if (core.find(avx512) != std::string::npos)
+                return std::int64_t(16);
+        return std::int64_t(8);
+    }();
+    return value;
+}
 
 void BlockCirculantMatrix::Impl::storeBinGemmRow(std::int64_t i, const float* split)
 {

@@ -30,7 +30,7 @@ void BlockCirculantMatrix::Impl::setupFft()
     rowX = roundUp(q * groups * 3 * kernels::kLanes, 16);
     pGroups = (p + kernels::kLanes - 1) / kernels::kLanes;
     rowLanes = slotsPadded * p > slots * pGroups * kernels::kLanes;
-    binGemm = k <= kBinGemmMaxBlockSize && k > 1;
+    binGemm = k > 1 && k <= binGemmMaxBlockSize();
     auto& cache = FftPlanCache::instance();
     fwdQ = cache.realForward(k, q, kin, cdist);
     fwdP = cache.realForward(k, p, kin, cdist);

@@ -39,11 +39,13 @@ namespace detail {
 // Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
 // each weight slab many times from cache).
 inline constexpr std::int64_t kForwardChunk = 16;
-// Per-bin GEMM path (BlockCirculantBinGemm.cpp): taken by multiply(x, y, batch) for batch >= this
-// and k <= kBinGemmMaxBlockSize; rows go in chunks of kBinGemmChunk.
+// Per-bin GEMM path (BlockCirculantBinGemm.cpp): taken by forward products of >= kBinGemmMinBatch
+// rows for 1 < k <= binGemmMaxBlockSize(); rows go in chunks of kBinGemmChunk.
 inline constexpr std::int64_t kBinGemmMinBatch = 32;
-inline constexpr std::int64_t kBinGemmMaxBlockSize = 8;
 inline constexpr std::int64_t kBinGemmChunk = 64;
+// 16 when OpenBLAS runs AVX-512 kernels (its cgemm then beats the engine's own kernels at k = 16),
+// else 8 (measured, docs/benchmarks.md). Fixed for the process: results do not depend on timing.
+std::int64_t binGemmMaxBlockSize();
 // Rows per chunk in vectorGradient(x, g, ...).
 inline constexpr std::int64_t kGradientChunk = 256;
 
