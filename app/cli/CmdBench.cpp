@@ -7,7 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "ArgParser.h"
+#include "ChildProcess.h"
 #include "CommandRegistry.h"
 #include "circulant/CirculantBenchmark.h"
 #include "common/Error.h"
@@ -52,6 +56,16 @@ std::string sci(double v)
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.1e", v);
     return buf;
+}
+
+// Set in the child that repeats the benchmark with the strongest OpenBLAS kernels (no recursion).
+constexpr const char* kBlasChildVariable = "CIRCNN_BENCH_BLAS_CHILD";
+
+// Only the circnn executable can be re-run (tests run commands inside their own executables).
+bool isCircnnExecutable()
+{
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/self/exe", ec).filename() == "circnn";
 }
 
 nlohmann::json rowJson(const BenchRow& r, bool cold, bool breakdown, bool reference)
@@ -104,6 +118,8 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
                         "FFTs, frequency-domain multiply-accumulate, inverse FFTs) and print full call / their sum.");
     p.flag("reference", "Also time a per-bin complex GEMM reference (FFTW many-plans + OpenBLAS cblas_cgemm per "
                         "frequency bin), checked against the dense product; 'vs ref' = reference / engine time.");
+    p.flag("no-blas-rerun", "When OpenBLAS runs an older kernel family than this CPU supports, do not repeat the "
+                            "benchmark with OPENBLAS_CORETYPE set to the strongest one.");
     p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache, at most 1 GiB, is written before "
                    "each call).");
     p.epilog("Times are microseconds per call; speedup = dense / circulant. Examples:\n"
@@ -183,7 +199,9 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
         out << "block-circulant multiply vs OpenBLAS (single thread; us per call, " << clock << " clock, median of "
             << config.repeat << ")\n"
             << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs; OpenBLAS core "
-            << machine.blasCore << "\n\n";
+            << machine.blasCore
+            << (machine.blasCoreIsWeaker ? " (a fallback: this CPU supports " + machine.strongestBlasCore + ")" : "")
+            << "\n\n";
         std::string line;
         for (std::size_t i = 0; i < head.size(); ++i)
             line += cell(i, head[i]);
@@ -219,10 +237,42 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
             line += cell(i, cells[i]);
         out << line << "\n" << std::flush;
     });
+    // Honest baseline: with a fallback OpenBLAS core, the whole benchmark again with the strongest
+    // kernel family the CPU supports (in a child process: OpenBLAS reads OPENBLAS_CORETYPE at load).
+    nlohmann::json stronger;
+    const bool rerun = machine.blasCoreIsWeaker && !std::getenv(kBlasChildVariable) && !p.has("no-blas-rerun");
+    if (rerun && !isCircnnExecutable()) {
+        if (!json)
+            out << "\n(not repeated with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << ": only the circnn executable re-runs itself)\n";
+    } else if (rerun) {
+        if (!json)
+            out << "\nAgain with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << " (the strongest OpenBLAS kernels this CPU supports; targets count against the stronger "
+                   "baseline):\n"
+                << std::flush;
+        const auto child = runSelf([&] {
+            std::vector<std::string> a{"bench"};
+            a.insert(a.end(), args.begin(), args.end());
+            return a;
+        }(), {{"OPENBLAS_CORETYPE", machine.strongestBlasCore}, {kBlasChildVariable, "1"}});
+        if (child.exitCode != 0)
+            throw Error("the benchmark with OPENBLAS_CORETYPE=" + machine.strongestBlasCore + " failed (exit code " +
+                        std::to_string(child.exitCode) + ")");
+        if (json)
+            stronger = nlohmann::json::parse(child.output, nullptr, false);
+        else
+            out << child.output << std::flush;
+    }
     if (json) {
         nlohmann::json doc;
-        doc["machine"] = {
-            {"cpu", machine.cpuModel}, {"logical_cpus", machine.logicalCpus}, {"openblas_core", machine.blasCore}};
+        doc["machine"] = {{"cpu", machine.cpuModel},
+                          {"logical_cpus", machine.logicalCpus},
+                          {"openblas_core", machine.blasCore},
+                          {"strongest_openblas_core", machine.strongestBlasCore},
+                          {"openblas_core_is_fallback", machine.blasCoreIsWeaker}};
+        if (!stronger.is_null())
+            doc["stronger_openblas"] = stronger;
         doc["settings"] = {
             {"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1}, {"kernel", kernel}, {"clock", clock}};
         doc["rows"] = nlohmann::json::array();

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <utility>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -117,6 +119,37 @@ double maxRelativeDifference(std::span<const float> reference, std::span<const f
     return diff / scale;
 }
 
+// Rank of an OpenBLAS x86-64 kernel family (0: generic or unknown).
+int blasCoreRank(std::string name)
+{
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::pair<const char*, int> ranks[] = {
+        {"sapphirerapids", 4}, {"cooperlake", 4}, {"skylakex", 4}, {"haswell", 3}, {"zen", 3},
+        {"sandybridge", 2},    {"nehalem", 1},    {"penryn", 1},   {"core2", 1},   {"prescott", 1},
+        {"barcelona", 1},      {"bulldozer", 2},  {"piledriver", 2}, {"steamroller", 2}, {"excavator", 3}};
+    for (const auto& [family, rank] : ranks)
+        if (name.find(family) != std::string::npos)
+            return rank;
+    return 0;
+}
+
+std::string strongestBlasCoreForCpu()
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "Haswell";
+    if (__builtin_cpu_supports("avx"))
+        return "SandyBridge";
+    return "Nehalem";
+#else
+    return "";
+#endif
+}
+
 } // namespace
 
 BenchMachine benchMachine()
@@ -132,6 +165,8 @@ BenchMachine benchMachine()
         }
     m.logicalCpus = static_cast<int>(std::thread::hardware_concurrency());
     m.blasCore = openblas_get_corename();
+    m.strongestBlasCore = strongestBlasCoreForCpu();
+    m.blasCoreIsWeaker = !m.strongestBlasCore.empty() && blasCoreRank(m.blasCore) < blasCoreRank(m.strongestBlasCore);
     long l3 = -1;
 #ifdef _SC_LEVEL3_CACHE_SIZE
     l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);

@@ -65,6 +65,12 @@ struct BenchMachine {
     int logicalCpus = 0;
     std::string blasCore; // OpenBLAS kernel family in use (e.g. Haswell, SkylakeX, Prescott)
     std::int64_t lastLevelCacheBytes = 0;
+    // The strongest OpenBLAS kernel family this CPU can run (OPENBLAS_CORETYPE value: SkylakeX for
+    // AVX-512 F/CD/BW/DQ/VL, Haswell for AVX2 + FMA, SandyBridge for AVX, else Nehalem), and whether
+    // blasCore is weaker than it (OpenBLAS fell back to an older family, e.g. on a CPU newer than
+    // the library): then the dense baseline is worth measuring again with the strongest one.
+    std::string strongestBlasCore;
+    bool blasCoreIsWeaker = false;
 };
 
 BenchMachine benchMachine();
