@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "ArgParser.h"
+#include "BenchInference.h"
 #include "ChildProcess.h"
 #include "CommandRegistry.h"
 #include "circulant/CirculantBenchmark.h"
@@ -44,6 +45,8 @@ std::vector<BenchShape> parseShapes(const std::vector<std::string>& items)
     return shapes;
 }
 
+} // namespace
+
 std::string fixed(double v, int decimals)
 {
     char buf[64];
@@ -67,6 +70,8 @@ bool isCircnnExecutable()
     std::error_code ec;
     return std::filesystem::read_symlink("/proc/self/exe", ec).filename() == "circnn";
 }
+
+namespace {
 
 nlohmann::json rowJson(const BenchRow& r, bool cold, bool breakdown, bool reference)
 {
@@ -99,6 +104,42 @@ nlohmann::json rowJson(const BenchRow& r, bool cold, bool breakdown, bool refere
     return j;
 }
 
+} // namespace
+
+// Honest baseline: with a fallback OpenBLAS core, the whole benchmark again with the strongest
+// kernel family the CPU supports (in a child process: OpenBLAS reads OPENBLAS_CORETYPE at load).
+nlohmann::json rerunWithStrongerBlas(const BenchMachine& machine, const std::vector<std::string>& args, bool json,
+                                     bool disabled, std::ostream& out)
+{
+    nlohmann::json stronger;
+    const bool rerun = machine.blasCoreIsWeaker && !std::getenv(kBlasChildVariable) && !disabled;
+    if (rerun && !isCircnnExecutable()) {
+        if (!json)
+            out << "\n(not repeated with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << ": only the circnn executable re-runs itself)\n";
+    } else if (rerun) {
+        if (!json)
+            out << "\nAgain with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << " (the strongest OpenBLAS kernels this CPU supports; targets count against the stronger "
+                   "baseline):\n"
+                << std::flush;
+        std::vector<std::string> childArgs{"bench"};
+        childArgs.insert(childArgs.end(), args.begin(), args.end());
+        const auto child =
+            runSelf(childArgs, {{"OPENBLAS_CORETYPE", machine.strongestBlasCore}, {kBlasChildVariable, "1"}});
+        if (child.exitCode != 0)
+            throw Error("the benchmark with OPENBLAS_CORETYPE=" + machine.strongestBlasCore + " failed (exit code " +
+                        std::to_string(child.exitCode) + ")");
+        if (json)
+            stronger = nlohmann::json::parse(child.output, nullptr, false);
+        else
+            out << child.output << std::flush;
+    }
+    return stronger;
+}
+
+namespace {
+
 int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostream&)
 {
     ArgParser p("circnn bench",
@@ -126,8 +167,16 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
              "  circnn bench --quick\n"
              "  circnn bench --shapes 4096x9216 -k 16,64,256,1024 --batch 1 --cold\n"
              "  circnn bench --json > bench.json");
+    p.option("model", "FILE",
+             "Whole-model inference instead: the model (block-circulant layers expanded) against its "
+             "conversion at each -k (default 16), batch 1,64, 1 thread and all (--threads).");
+    p.flag("conv", "3x3 'same' convolutions instead: 256->256@28x28, 512->512@14x14, 512->512@7x7, block-circulant vs "
+                   "im2col + sgemm on the same weights expanded (default -k 16,64, --batch 1,16, 1 thread).");
+    p.option("threads", "T,...", "Thread counts for --model / --conv ('all' = every core).", "");
     if (!p.parse(args, out))
         return 0;
+    if (p.given("model") || p.has("conv"))
+        return runInferenceBench(p, args, out);
 
     BenchConfig config;
     if (p.has("quick")) {
@@ -237,33 +286,7 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
             line += cell(i, cells[i]);
         out << line << "\n" << std::flush;
     });
-    // Honest baseline: with a fallback OpenBLAS core, the whole benchmark again with the strongest
-    // kernel family the CPU supports (in a child process: OpenBLAS reads OPENBLAS_CORETYPE at load).
-    nlohmann::json stronger;
-    const bool rerun = machine.blasCoreIsWeaker && !std::getenv(kBlasChildVariable) && !p.has("no-blas-rerun");
-    if (rerun && !isCircnnExecutable()) {
-        if (!json)
-            out << "\n(not repeated with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
-                << ": only the circnn executable re-runs itself)\n";
-    } else if (rerun) {
-        if (!json)
-            out << "\nAgain with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
-                << " (the strongest OpenBLAS kernels this CPU supports; targets count against the stronger "
-                   "baseline):\n"
-                << std::flush;
-        const auto child = runSelf([&] {
-            std::vector<std::string> a{"bench"};
-            a.insert(a.end(), args.begin(), args.end());
-            return a;
-        }(), {{"OPENBLAS_CORETYPE", machine.strongestBlasCore}, {kBlasChildVariable, "1"}});
-        if (child.exitCode != 0)
-            throw Error("the benchmark with OPENBLAS_CORETYPE=" + machine.strongestBlasCore + " failed (exit code " +
-                        std::to_string(child.exitCode) + ")");
-        if (json)
-            stronger = nlohmann::json::parse(child.output, nullptr, false);
-        else
-            out << child.output << std::flush;
-    }
+    const nlohmann::json stronger = rerunWithStrongerBlas(machine, args, json, p.has("no-blas-rerun"), out);
     if (json) {
         nlohmann::json doc;
         doc["machine"] = {{"cpu", machine.cpuModel},
