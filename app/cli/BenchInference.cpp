@@ -83,7 +83,8 @@ int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, 
     };
     if (!json) {
         out << (conv ? "3x3 'same' convolution layers" : "whole-model inference")
-            << ": dense vs block-circulant (us per batch; CPU time for 1 thread, wall clock for more; median of "
+            << ": dense vs block-circulant (us per batch; thread CPU time if all rows use 1 thread, else wall clock; "
+               "median of "
             << config.repeat << ")\n"
             << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs; OpenBLAS core "
             << machine.blasCore

@@ -98,7 +98,10 @@ void timePair(const std::string& label, std::int64_t k, const ModelSpec& denseSp
             row.denseParameters = weightCount(denseSpec);
             row.circulantParameters = weightCount(circSpec);
             setWorkerCount(row.threads);
-            g_threadClock = row.threads == 1;
+            // CPU time only when every row is single-threaded (otherwise one clock for all rows, so
+            // the thread counts compare).
+            g_threadClock =
+                std::all_of(config.threads.begin(), config.threads.end(), [](std::size_t t) { return t == 1; });
             Tensor yDense, yCirc;
             try {
                 row.denseUs =

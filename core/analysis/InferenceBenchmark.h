@@ -11,8 +11,8 @@
 //                            networks): random block-circulant weights against the same weights
 //                            expanded to a dense kernel (im2col + OpenBLAS sgemm).
 // Threads: 1 (OpenBLAS single-threaded too) or all (Model splits the batch into chunks of 32 images,
-// so batch 1 runs on one thread either way). Times are per call: the calling thread's CPU time for 1
-// thread (robust on a shared machine), wall clock for several threads; the
+// so batch 1 runs on one thread either way). Times are per call: the calling thread's CPU time when
+// every row is single-threaded (robust on a shared machine), else wall clock for all rows; the
 // median of `repeat` samples, each averaging enough calls to last >= minSampleSeconds (warm caches).
 // Every row also checks that both outputs agree (maxRelDiff).
 
