@@ -607,14 +607,18 @@ private slots:
     void concurrentProductsAreBitIdentical_data()
     {
         QTest::addColumn<qint64>("k");
+        QTest::addColumn<qint64>("batch");
         for (qint64 k : {3, 16, 64})
-            QTest::newRow(("k" + std::to_string(k)).c_str()) << k;
+            QTest::newRow(("k" + std::to_string(k)).c_str()) << k << qint64(5);
+        // Batches of >= 32 rows at small k: the per-bin GEMM path (OpenBLAS called from several threads).
+        QTest::newRow("k4 b40") << qint64(4) << qint64(40);
     }
 
     void concurrentProductsAreBitIdentical()
     {
         QFETCH(qint64, k);
-        const std::int64_t m = 200, n = 150, batch = 5;
+        QFETCH(qint64, batch);
+        const std::int64_t m = 200, n = 150;
         const BlockCirculantMatrix w(m, n, k, test::randomVector(blocks(m, n, k), 31));
         const auto x = test::randomVector(batch * n, 32);
         const auto g = test::randomVector(batch * m, 33);
