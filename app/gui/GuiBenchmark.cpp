@@ -1,0 +1,198 @@
+#include "GuiBenchmark.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "Document.h"
+#include "JobRunner.h"
+#include "MainWindow.h"
+#include "io/ModelFile.h"
+#include "model/ShapeInference.h"
+#include "views/LayerExplorerView.h"
+#include "views/ModelView.h"
+#include "widgets/HeatmapWidget.h"
+
+namespace circnn::gui {
+
+namespace {
+
+// Largest gap between ticks of a 5 ms timer: how long the event loop was blocked.
+class StallProbe {
+public:
+    StallProbe()
+    {
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_max = std::max(m_max, now - m_last);
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_max = 0;
+        m_clock.start();
+        m_last = 0;
+        m_timer.start();
+    }
+    double stopMs()
+    {
+        m_timer.stop();
+        return double(std::max(m_max, m_clock.nsecsElapsed() - m_last)) / 1e6;
+    }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0, m_max = 0;
+};
+
+Tensor randomTensor(const Shape& shape, std::uint32_t seed)
+{
+    Tensor t(shape);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> d(-0.05f, 0.05f);
+    for (std::int64_t i = 0; i < t.size(); ++i)
+        t[i] = d(rng);
+    return t;
+}
+
+// Input 4096 → Dense 4096 → Dense 2048 → Dense 10: 25.2 M weights, about 100 MB as float32.
+ModelSpec benchmarkModel()
+{
+    ModelSpec m;
+    m.name = "bench_mlp";
+    LayerSpec in;
+    in.name = "input";
+    in.kind = LayerKind::Input;
+    in.inputShape = {4096};
+    m.layers.push_back(in);
+    const std::int64_t widths[] = {4096, 2048, 10};
+    std::int64_t prev = 4096;
+    for (int i = 0; i < 3; ++i) {
+        LayerSpec d;
+        d.name = "dense_" + std::to_string(i + 1);
+        d.kind = LayerKind::Dense;
+        d.inputs = {m.layers.back().name};
+        d.units = widths[i];
+        d.activation = i == 2 ? ActivationKind::Softmax : ActivationKind::Relu;
+        d.kernel = randomTensor({prev, widths[i]}, 10 + i);
+        d.bias = Tensor({widths[i]}, 0.0f);
+        m.layers.push_back(d);
+        prev = widths[i];
+    }
+    m.inputs = {"input"};
+    m.outputs = {"dense_3"};
+    inferShapes(m);
+    return m;
+}
+
+// Runs the event loop until `done` returns true (checked every millisecond).
+template <class Pred>
+void waitFor(Pred done)
+{
+    while (!done())
+        QApplication::processEvents(QEventLoop::AllEvents, 1);
+}
+
+} // namespace
+
+int runGuiBenchmark(const QString& folder)
+{
+    QTemporaryDir temp;
+    const QString dir = folder.isEmpty() ? temp.path() : folder;
+    std::printf("## circnn-studio --bench\n\n");
+    const QString path = dir + "/bench_mlp_100mb.circnn.h5";
+    writeNativeModel(benchmarkModel(), path.toStdString());
+    std::printf("Model: %s (Input 4096 → Dense 4096 → Dense 2048 → Dense 10, %.1f MB on disk)\n\n",
+                qPrintable(path), double(QFileInfo(path).size()) / 1e6);
+
+    MainWindow window;
+    window.resetLayout();
+    window.show();
+    StallProbe probe;
+    std::printf("| step | time (ms) | longest event-loop stall (ms) |\n|---|---|---|\n");
+
+    // 1. Open → layer table.
+    {
+        QElapsedTimer t;
+        probe.start();
+        t.start();
+        window.openModel(path);
+        waitFor([&] { return window.modelView()->layerTable()->rowCount() > 0; });
+        const double table = double(t.nsecsElapsed()) / 1e6;
+        waitFor([&] { return !window.jobs()->isBusy(); });
+        std::printf("| open ~100 MB model → layer table shown | %.0f | %.1f |\n", table, probe.stopMs());
+        std::printf("| … then first layer projected at k = 8 and shown (all jobs idle) | %.0f | |\n",
+                    double(t.nsecsElapsed()) / 1e6);
+    }
+    // 2. Projection of the 4096 × 4096 layer at a new k.
+    window.document()->selectLayer(QStringLiteral("dense_1"));
+    waitFor([&] { return !window.jobs()->isBusy(); });
+    for (std::int64_t k : {16, 64, 4, 256}) {
+        QElapsedTimer t;
+        bool shown = false;
+        const auto c = QObject::connect(window.document(), &Document::projectionChanged, [&] { shown = true; });
+        probe.start();
+        t.start();
+        window.explorerView()->setBlockSize(k);
+        waitFor([&] { return shown; });
+        window.explorerView()->heatmap()->repaint();
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        waitFor([&] { return !window.jobs()->isBusy(); });
+        QObject::disconnect(c);
+        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %.1f |\n", static_cast<long long>(k), ms,
+                    probe.stopMs());
+    }
+    // 3. Heatmap of 4096 × 9216 at several zooms (render of the visible part + paint, GUI thread).
+    {
+        HeatmapWidget heatmap;
+        heatmap.resize(1200, 800);
+        heatmap.show();
+        std::vector<float> values(static_cast<std::size_t>(4096) * 9216);
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> d(-1, 1);
+        for (float& v : values)
+            v = d(rng);
+        heatmap.setMatrix(std::make_shared<const std::vector<float>>(std::move(values)), 4096, 9216, 1.0f,
+                          "4096 × 9216");
+        heatmap.setBlockGrid(16);
+        QApplication::processEvents();
+        const std::pair<const char*, double> zooms[] = {{"fit", 0}, {"0.25 px/entry", 0.25}, {"1 px/entry (1:1)", 1},
+                                                        {"4 px/entry", 4}, {"32 px/entry", 32}};
+        for (const auto& [name, zoom] : zooms) {
+            if (zoom == 0)
+                heatmap.zoomToFit();
+            else {
+                heatmap.setZoom(zoom);
+                heatmap.centreOn(2048, 4608);
+            }
+            double worst = 0;
+            for (int rep = 0; rep < 3; ++rep) {
+                heatmap.setMode(rep % 2 ? DownsampleMode::MaxMagnitude : DownsampleMode::Mean); // invalidates the cache
+                QElapsedTimer t;
+                t.start();
+                heatmap.repaint();
+                worst = std::max(worst, double(t.nsecsElapsed()) / 1e6);
+            }
+            std::printf("| heatmap 4096 × 9216, %s, render + paint (worst of 3) | %.1f | (on the GUI thread) |\n",
+                        name, worst);
+        }
+    }
+    std::printf("\nMachine: %d hardware threads; shared with other builds while measured.\n",
+                QThread::idealThreadCount());
+    window.close();
+    return 0;
+}
+
+} // namespace circnn::gui
