@@ -49,9 +49,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // The explorer is the central widget; the other views are docks around it.
     setCentralWidget(m_explorer);
     QDockWidget* model = addView(m_modelView, tr("Model"), "modelDock", Qt::LeftDockWidgetArea);
-    addView(m_inspector, tr("Block inspector"), "inspectorDock", Qt::RightDockWidgetArea);
+    QDockWidget* inspector = addView(m_inspector, tr("Block inspector"), "inspectorDock", Qt::RightDockWidgetArea);
     QDockWidget* hardware = addView(m_hardware, tr("Hardware"), "hardwareDock", Qt::BottomDockWidgetArea);
-    resizeDocks({model}, {560}, Qt::Horizontal);
+    resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
     resizeDocks({hardware}, {330}, Qt::Vertical);
 
     buildMenus();

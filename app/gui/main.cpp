@@ -4,6 +4,8 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QIcon>
+#include <QSettings>
+#include <QTemporaryDir>
 
 #include <cstdio>
 #include <cstring>
@@ -77,8 +79,13 @@ int main(int argc, char** argv)
     if (wants(argc, argv, {"--screenshot", "--bench"}) && qEnvironmentVariableIsEmpty("DISPLAY") &&
         qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (wants(argc, argv, {"--screenshot", "--bench"}))
-        QCoreApplication::setApplicationName("CirCNN Studio (headless)"); // keeps the user's settings untouched
+    // Headless runs keep their settings (recent files, layout) in a temporary folder: the user's
+    // settings stay untouched and nothing is left behind.
+    QTemporaryDir headlessSettings;
+    if (wants(argc, argv, {"--screenshot", "--bench"})) {
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, headlessSettings.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, headlessSettings.path());
+    }
     QApplication app(argc, argv);
     QApplication::setWindowIcon(QIcon(":/icons/circnn-studio.svg"));
     QCommandLineParser parser;

@@ -41,8 +41,22 @@ WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap)
 
 std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap)
 {
-    const WeightMatrixView shape = layerMatrix(layer, tap);
-    return tap < 0 ? shape.cols / tapCount(layer) : shape.cols;
+    if (!hasWeightMatrix(layer))
+        throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no weight matrix");
+    if (tap >= tapCount(layer))
+        throw Error("layer '" + layer.name + "' has " + std::to_string(tapCount(layer)) + " spatial taps; tap " +
+                    std::to_string(tap) + " does not exist");
+    // Dense kernel (in, out); Conv2D kernel (kh, kw, C_in, C_out); circulant: cols = n = in / C_in.
+    if (layer.circulant)
+        return layer.circulant->cols;
+    return layer.kind == LayerKind::Dense ? layer.kernel.dim(0) : layer.kernel.dim(2);
+}
+
+std::int64_t matrixRows(const LayerSpec& layer)
+{
+    if (!hasWeightMatrix(layer))
+        throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no weight matrix");
+    return layer.circulant ? layer.circulant->rows : layer.kernel.dim(layer.kernel.rank() - 1);
 }
 
 std::vector<std::int64_t> validBlockSizes(std::int64_t rows, std::int64_t segmentCols, std::int64_t current)
@@ -92,6 +106,13 @@ MatrixProjection projectMatrix(std::span<const float> dense, std::int64_t rows, 
     r.blockRows = (rows + k - 1) / k;
     const std::int64_t segments = cols / segmentCols, qs = r.blocksPerSegment();
     r.blockCols = segments * qs;
+    if (k == 1) { // every 1×1 block is circulant: the projection is the matrix itself
+        r.vectors.assign(dense.begin(), dense.end());
+        r.projection.assign(dense.begin(), dense.end());
+        r.residual.assign(dense.size(), 0.0f);
+        reportProgress(progress, 1, 1);
+        return r;
+    }
     r.vectors.assign(static_cast<std::size_t>(r.blockRows * r.blockCols * k), 0.0f);
     r.projection.assign(dense.size(), 0.0f);
     r.residual.assign(dense.size(), 0.0f);

@@ -26,8 +26,10 @@ std::int64_t tapCount(const LayerSpec& layer);
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap = -1);
 
 // Columns per projection segment for layerMatrix(layer, tap): C_in when Conv2D taps are tiled,
-// otherwise the matrix width.
+// otherwise the matrix width. Cheap (no weights are expanded); throws like layerMatrix.
 std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap);
+// Rows of layerMatrix(layer, tap): the output units / filters (no weights are expanded).
+std::int64_t matrixRows(const LayerSpec& layer);
 
 // Block sizes offered for a rows×cols matrix split in segments of segmentCols columns: 1 (the
 // original), the powers of two 2, 4, … up to min(rows, segmentCols), and `current` (the layer's own

@@ -134,9 +134,10 @@ QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> p
     auto* y = valueAxis(QObject::tr("|FFT|"), 0, hi);
     auto* yp = new QValueAxis;
     yp->setTitleText(QObject::tr("phase (rad)"));
+    yp->setLabelsVisible(true);
     yp->setRange(-std::numbers::pi, std::numbers::pi);
     yp->setTickCount(5);
-    yp->setLabelFormat(QStringLiteral("%.2f"));
+    yp->setLabelFormat(QStringLiteral("%.1f"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     chart->addAxis(yp, Qt::AlignRight);

@@ -113,9 +113,10 @@ void HeatmapWidget::zoomToFit()
     const QRect r = plotRect();
     const double sx = double(std::max(1, r.width())) / double(m_cols);
     const double sy = double(std::max(1, r.height())) / double(m_rows);
-    // Square cells unless the matrix is so elongated that it would become a thin line: then fill.
+    // Square cells unless that would leave much of the plot empty (a wide or tall matrix): then
+    // fill the plot (cells become rectangles; 1:1 gives square cells again).
     const double s = std::min(sx, sy);
-    if (std::max(sx, sy) / s > 4) {
+    if (std::max(sx, sy) / s > 1.5) {
         m_zoomX = sx;
         m_zoomY = sy;
     } else {
@@ -236,8 +237,9 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
     p.setPen(palette().color(QPalette::Text));
     const QString zoom = m_zoomX >= 1 ? tr("%1 px/entry").arg(m_zoomX, 0, 'f', m_zoomX < 10 ? 1 : 0)
                                       : tr("1 px = %1 entries").arg(1 / m_zoomX, 0, 'f', 1);
+    const QString title = width() < 420 ? m_title : tr("%1 — %2 × %3 — %4").arg(m_title).arg(m_rows).arg(m_cols).arg(zoom);
     p.drawText(QRect(kMargin, 0, width() - 2 * kMargin, kTitleHeight), Qt::AlignLeft | Qt::AlignVCenter,
-               tr("%1 — %2 × %3 — %4").arg(m_title).arg(m_rows).arg(m_cols).arg(zoom));
+               fontMetrics().elidedText(title, Qt::ElideRight, width() - 2 * kMargin));
     const QRect r = plotRect();
     const QImage& image = renderVisible();
     p.save();
@@ -264,7 +266,10 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
     drawLegend(p);
     p.setPen(palette().color(QPalette::Text));
     p.drawText(QRect(kMargin, height() - kReadoutHeight, width() - 2 * kMargin, kReadoutHeight),
-               Qt::AlignLeft | Qt::AlignVCenter, m_hover.isEmpty() ? tr("Wheel: zoom · drag: pan · click: select block") : m_hover);
+               Qt::AlignLeft | Qt::AlignVCenter,
+               fontMetrics().elidedText(m_hover.isEmpty() && width() >= 420 ? tr("Wheel: zoom · drag: pan · click: select block")
+                                                                            : m_hover,
+                                        Qt::ElideRight, width() - 2 * kMargin));
 }
 
 void HeatmapWidget::drawGrid(QPainter& p, const QRectF& target, std::int64_t r0, std::int64_t r1, std::int64_t c0,

@@ -82,6 +82,10 @@ private slots:
         const WeightMatrixView tiled = layerMatrix(conv, -1);
         QCOMPARE(tiled.cols, std::int64_t(9 * 12));
         QCOMPARE(segmentColumns(conv, -1), std::int64_t(12));
+        QCOMPARE(segmentColumns(conv, 3), std::int64_t(12));
+        QCOMPARE(matrixRows(conv), tiled.rows);
+        QCOMPARE(segmentColumns(*spec.find("out"), -1), std::int64_t(4 * 4 * 16));
+        QCOMPARE(matrixRows(*spec.find("out")), std::int64_t(4));
         const MatrixProjection p = projectMatrix(tiled.values, tiled.rows, tiled.cols, 8, 12);
         QCOMPARE(p.blockCols, std::int64_t(9 * 2));
         // Tap 4 (centre) on its own equals segment 4 of the tiled projection.
