@@ -55,8 +55,9 @@ void Document::open(const QString& path)
             m_blockRow = m_blockCol = -1;
             emit loadingChanged(false);
             emit modelChanged();
-            // Select the first layer with weights so the explorer shows something.
-            for (std::size_t i = 0; i < m_model->layers.size(); ++i)
+            // Select the first layer with weights so the explorer shows something (unless a
+            // modelChanged handler already chose one, e.g. --select-layer).
+            for (std::size_t i = 0; i < m_model->layers.size() && m_layer < 0; ++i)
                 if (hasWeightMatrix(m_model->layers[i])) {
                     selectLayer(static_cast<int>(i));
                     break;

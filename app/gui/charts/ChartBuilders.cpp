@@ -37,6 +37,7 @@ QValueAxis* valueAxis(const QString& title, double lo, double hi)
         hi = lo + 1;
     axis->setRange(lo, hi);
     axis->applyNiceNumbers();
+    axis->setLabelFormat(QStringLiteral("%.3g"));
     return axis;
 }
 } // namespace
@@ -70,6 +71,7 @@ QChart* histogramChart(const ValueHistogram& h, const QString& title)
     chart->addSeries(area);
     auto* x = valueAxis(QObject::tr("weight value"), h.lo, h.hi);
     auto* y = valueAxis(QObject::tr("count"), 0, double(top) * 1.05);
+    x->setLabelFormat(QStringLiteral("%.2f"));
     y->setLabelFormat(QStringLiteral("%.0f"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);

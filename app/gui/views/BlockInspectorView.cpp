@@ -45,7 +45,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_spectrum = new QChartView(splitter);
     for (QChartView* v : {m_vector, m_spectrum}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(150);
+        v->setMinimumHeight(210);
         v->setFocusPolicy(Qt::NoFocus);
     }
     auto* blocks = new QWidget(splitter);
@@ -63,6 +63,9 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     splitter->addWidget(m_vector);
     splitter->addWidget(m_spectrum);
     splitter->addWidget(blocks);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(2, 2);
     layout->addWidget(splitter, 1);
     charts::showChart(m_vector, new QChart);
     charts::showChart(m_spectrum, new QChart);

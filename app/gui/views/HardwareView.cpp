@@ -140,6 +140,7 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);
     m_splitter->setStretchFactor(1, 3);
+    m_splitter->setSizes({600, 900});
 
     for (const hw::Platform& p : hw::builtinPlatforms())
         addPlatform(p, p.name == "xcku060" || p.name == "asic-45nm");
@@ -148,7 +149,11 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
         if (row >= 0 && row < static_cast<int>(m_platforms.size()))
             m_form->setPlatform(m_platforms[static_cast<std::size_t>(row)]);
     });
-    m_list->setCurrentRow(0);
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->checkState() == Qt::Checked) {
+            m_list->setCurrentRow(i);
+            break;
+        }
     connect(m_form, &PlatformForm::platformEdited, this, [this](const hw::Platform& p) {
         const int row = m_list->currentRow();
         if (row < 0)

@@ -32,7 +32,7 @@ PlatformForm::PlatformForm(QWidget* parent) : QWidget(parent)
     using P = hw::Platform;
     const auto prec = [](hw::Precision p) { return static_cast<std::size_t>(p); };
     addField("clock_mhz", tr("Clock"), "MHz", 1e5, 1, [](P& p) -> double& { return p.clockMhz; });
-    addField("dsp_blocks", tr("Compute blocks"), tr("DSP / MAC / cores"), 1e7, 0, [](P& p) -> double& { return p.dspBlocks; });
+    addField("dsp_blocks", tr("Compute blocks"), tr("blocks"), 1e7, 0, [](P& p) -> double& { return p.dspBlocks; });
     for (hw::Precision pr : hw::kAllPrecisions) {
         const QString key = QString::fromLatin1(hw::precisionKey(pr));
         addField("multipliers_per_dsp." + key, tr("Multipliers per block, %1").arg(key), tr("per block"), 1e4, 2,

@@ -113,10 +113,10 @@ void HeatmapWidget::zoomToFit()
     const QRect r = plotRect();
     const double sx = double(std::max(1, r.width())) / double(m_cols);
     const double sy = double(std::max(1, r.height())) / double(m_rows);
-    // Square cells unless that would leave much of the plot empty (a wide or tall matrix): then
-    // fill the plot (cells become rectangles; 1:1 gives square cells again).
+    // Square cells unless the matrix is elongated (aspect beyond 2:1, e.g. 128 × 784): then fill
+    // the plot (cells become rectangles; 1:1 gives square cells again).
     const double s = std::min(sx, sy);
-    if (std::max(sx, sy) / s > 1.5) {
+    if (double(std::max(m_rows, m_cols)) / double(std::min(m_rows, m_cols)) > 2 && std::max(sx, sy) / s > 1.5) {
         m_zoomX = sx;
         m_zoomY = sy;
     } else {
