@@ -20,9 +20,12 @@ struct Loaded {
 QString formatText(ModelFormat f)
 {
     switch (f) {
-    case ModelFormat::KerasH5: return QObject::tr("Keras .h5");
-    case ModelFormat::KerasZip: return QObject::tr("Keras .keras");
-    case ModelFormat::Native: return QObject::tr("CirCNN native");
+    case ModelFormat::KerasH5:
+        return QObject::tr("Keras .h5");
+    case ModelFormat::KerasZip:
+        return QObject::tr("Keras .keras");
+    case ModelFormat::Native:
+        return QObject::tr("CirCNN native");
     }
     return {};
 }
@@ -122,11 +125,12 @@ bool Document::selectLayer(const QString& name)
 void Document::setProjection(std::shared_ptr<const LayerProjection> projection)
 {
     m_projection = std::move(projection);
-    const auto& p = m_projection ? m_projection->projection : MatrixProjection{};
-    if (m_blockRow >= p.blockRows || m_blockCol >= p.blockCols || !m_projection || p.k <= 1)
+    // (No `cond ? p->projection : MatrixProjection{}` here: that would copy the matrices.)
+    const bool blocks = m_projection && m_projection->projection.k > 1;
+    if (!blocks || m_blockRow >= m_projection->projection.blockRows || m_blockCol >= m_projection->projection.blockCols)
         m_blockRow = m_blockCol = -1;
     emit projectionChanged();
-    if (m_blockRow < 0 && m_projection && p.k > 1)
+    if (m_blockRow < 0 && blocks)
         selectBlock(0, 0);
     else
         emit blockSelected(m_blockRow, m_blockCol);

@@ -16,11 +16,11 @@ class JobRunner;
 // layer (tap or all taps) and its projection at k.
 struct LayerProjection {
     int layer = -1;
-    std::int64_t tap = -1;        // −1 = all taps tiled (Conv2D) / the matrix (Dense)
+    std::int64_t tap = -1;                          // −1 = all taps tiled (Conv2D) / the matrix (Dense)
     std::shared_ptr<const WeightMatrixView> matrix; // the original (shared between projections)
-    MatrixProjection projection;  // at projection.k (k = 1: identity)
-    float scale = 1;              // colour scale: max |original|
-    float residualScale = 1;      // max |residual| (0 → 1)
+    MatrixProjection projection;                    // at projection.k (k = 1: identity)
+    float scale = 1;                                // colour scale: max |original|
+    float residualScale = 1;                        // max |residual| (0 → 1)
 };
 
 // The open document: the model, where it came from, the selected layer and block, and the
@@ -43,8 +43,8 @@ public:
 
     int selectedLayer() const { return m_layer; }
     const LayerSpec* selectedLayerSpec() const;
-    void selectLayer(int index);             // −1 = none; emits layerSelected when it changes
-    bool selectLayer(const QString& name);   // false if the model has no such layer
+    void selectLayer(int index);           // −1 = none; emits layerSelected when it changes
+    bool selectLayer(const QString& name); // false if the model has no such layer
 
     const std::shared_ptr<const LayerProjection>& projection() const { return m_projection; }
     void setProjection(std::shared_ptr<const LayerProjection> projection);
@@ -59,7 +59,7 @@ public:
 
 signals:
     void loadingChanged(bool loading);
-    void modelChanged();                                  // also after close() (model() null)
+    void modelChanged(); // also after close() (model() null)
     void openFailed(const QString& path, const QString& reason);
     void layerSelected(int index);
     void projectionChanged();

@@ -3,11 +3,11 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
-#include <QFileInfo>
 
 #include <algorithm>
 #include <cstdio>
@@ -98,8 +98,7 @@ ModelSpec benchmarkModel()
 }
 
 // Runs the event loop until `done` returns true (checked every millisecond).
-template <class Pred>
-void waitFor(Pred done)
+template <class Pred> void waitFor(Pred done)
 {
     while (!done())
         QApplication::processEvents(QEventLoop::AllEvents, 1);
@@ -114,8 +113,8 @@ int runGuiBenchmark(const QString& folder)
     std::printf("## circnn-studio --bench\n\n");
     const QString path = dir + "/bench_mlp_100mb.circnn.h5";
     writeNativeModel(benchmarkModel(), path.toStdString());
-    std::printf("Model: %s (Input 4096 → Dense 4096 → Dense 2048 → Dense 10, %.1f MB on disk)\n\n",
-                qPrintable(path), double(QFileInfo(path).size()) / 1e6);
+    std::printf("Model: %s (Input 4096 → Dense 4096 → Dense 2048 → Dense 10, %.1f MB on disk)\n\n", qPrintable(path),
+                double(QFileInfo(path).size()) / 1e6);
 
     MainWindow window;
     window.resetLayout();
@@ -168,8 +167,8 @@ int runGuiBenchmark(const QString& folder)
                           "4096 × 9216");
         heatmap.setBlockGrid(16);
         QApplication::processEvents();
-        const std::pair<const char*, double> zooms[] = {{"fit", 0}, {"0.25 px/entry", 0.25}, {"1 px/entry (1:1)", 1},
-                                                        {"4 px/entry", 4}, {"32 px/entry", 32}};
+        const std::pair<const char*, double> zooms[] = {
+            {"fit", 0}, {"0.25 px/entry", 0.25}, {"1 px/entry (1:1)", 1}, {"4 px/entry", 4}, {"32 px/entry", 32}};
         for (const auto& [name, zoom] : zooms) {
             if (zoom == 0)
                 heatmap.zoomToFit();
@@ -177,16 +176,26 @@ int runGuiBenchmark(const QString& folder)
                 heatmap.setZoom(zoom);
                 heatmap.centreOn(2048, 4608);
             }
+            // Render time (what a worker spends for a large view; small views render in paintEvent).
             double worst = 0;
             for (int rep = 0; rep < 3; ++rep) {
                 heatmap.setMode(rep % 2 ? DownsampleMode::MaxMagnitude : DownsampleMode::Mean); // invalidates the cache
                 QElapsedTimer t;
                 t.start();
-                heatmap.repaint();
+                heatmap.renderVisible();
                 worst = std::max(worst, double(t.nsecsElapsed()) / 1e6);
             }
-            std::printf("| heatmap 4096 × 9216, %s, render + paint (worst of 3) | %.1f | (on the GUI thread) |\n",
-                        name, worst);
+            // The same change as a user sees it: repaint, the image arrives from the worker.
+            heatmap.setMode(DownsampleMode::Mean);
+            QElapsedTimer t;
+            probe.start();
+            t.start();
+            heatmap.repaint();
+            waitFor([&] { return !heatmap.isRendering(); });
+            heatmap.repaint();
+            const double shown = double(t.nsecsElapsed()) / 1e6;
+            std::printf("| heatmap 4096 × 9216, %s: render (worst of 3) / until shown | %.1f / %.1f | %.1f |\n", name,
+                        worst, shown, probe.stopMs());
         }
     }
     std::printf("\nMachine: %d hardware threads; shared with other builds while measured.\n",

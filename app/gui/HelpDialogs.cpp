@@ -59,8 +59,8 @@ void showAbout(QWidget* parent)
 
 void showQuickStart(QWidget* parent)
 {
-    auto* box = new QMessageBox(QMessageBox::NoIcon, QObject::tr("Quick start"), quickStartText(), QMessageBox::Ok,
-                                parent);
+    auto* box =
+        new QMessageBox(QMessageBox::NoIcon, QObject::tr("Quick start"), quickStartText(), QMessageBox::Ok, parent);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
 }

@@ -1,8 +1,11 @@
 #include "JobRunner.h"
 
 #include <QFutureWatcher>
+#include <QThread>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <exception>
 
 namespace circnn::gui {
@@ -15,6 +18,21 @@ struct JobRunner::Job {
 };
 
 namespace {
+// Jobs run on a pool of their own, not on QThreadPool::globalInstance(): Qt's raster paint engine
+// splits large fills across the global pool, so long jobs there would stall every repaint.
+// Function-local static: it outlives every window (its threads are joined at process exit, after
+// cancelled jobs have stopped), so no destructor of ours blocks on a running job.
+QThreadPool& jobPool()
+{
+    static QThreadPool pool;
+    static const bool configured = [] {
+        pool.setMaxThreadCount(std::max(4, QThread::idealThreadCount()));
+        return true;
+    }();
+    (void)configured;
+    return pool;
+}
+
 struct Outcome {
     std::function<void()> deliver;
     QString error;
@@ -28,7 +46,10 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent)
     connect(&m_poll, &QTimer::timeout, this, &JobRunner::pollProgress);
 }
 
-JobRunner::~JobRunner() { cancelAll(); }
+JobRunner::~JobRunner()
+{
+    cancelAll();
+}
 
 void JobRunner::startJob(const QString& channel, const QString& label, std::function<Deliver(const ProgressFn&)> work,
                          ErrorFn onError)
@@ -64,7 +85,7 @@ void JobRunner::startJob(const QString& channel, const QString& label, std::func
         }
     });
     // The worker holds the job's state by shared pointer: it may finish after the runner is gone.
-    watcher->setFuture(QtConcurrent::run([job, work = std::move(work)]() -> Outcome {
+    watcher->setFuture(QtConcurrent::run(&jobPool(), [job, work = std::move(work)]() -> Outcome {
         Outcome o;
         const ProgressFn progress = [job](std::size_t done, std::size_t total) {
             job->done = done;

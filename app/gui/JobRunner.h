@@ -44,8 +44,8 @@ public:
         QPointer<QObject> guard(receiver);
         startJob(
             channel, label,
-            [work = std::move(work), guard, onDone = std::move(onDone)](const ProgressFn& progress) mutable
-            -> std::function<void()> {
+            [work = std::move(work), guard,
+             onDone = std::move(onDone)](const ProgressFn& progress) mutable -> std::function<void()> {
                 auto result = std::make_shared<decltype(work(progress))>(work(progress));
                 return [guard, onDone, result] {
                     if (guard)

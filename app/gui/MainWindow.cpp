@@ -75,7 +75,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     restoreLayout();
 }
 
-MainWindow::~MainWindow() { m_jobs->cancelAll(); }
+MainWindow::~MainWindow()
+{
+    m_jobs->cancelAll();
+}
 
 QDockWidget* MainWindow::addView(QWidget* view, const QString& title, const QString& objectName,
                                  Qt::DockWidgetArea area)
@@ -94,9 +97,9 @@ void MainWindow::buildMenus()
     QAction* open = file->addAction(QIcon::fromTheme("document-open"), tr("&Open…"));
     open->setShortcut(QKeySequence::Open);
     connect(open, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"),
-                                                          QSettings().value("lastDirectory").toString(),
-                                                          tr("Models (*.h5 *.hdf5 *.keras);;All files (*)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open model"), QSettings().value("lastDirectory").toString(),
+                                         tr("Models (*.h5 *.hdf5 *.keras);;All files (*)"));
         if (!path.isEmpty())
             openModel(path);
     });
@@ -124,7 +127,10 @@ void MainWindow::buildMenus()
     rebuildRecentMenu();
 }
 
-QStringList MainWindow::viewNames() { return {"model", "explorer", "inspector", "hardware"}; }
+QStringList MainWindow::viewNames()
+{
+    return {"model", "explorer", "inspector", "hardware"};
+}
 
 QWidget* MainWindow::showView(const QString& name)
 {
@@ -152,16 +158,19 @@ void MainWindow::onOpenFailed(const QString& path, const QString& reason)
 {
     statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 8000);
     emit openFailed(path, reason);
-    auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open model"),
-                                tr("Could not open %1:\n\n%2\n\nThe current model stays open.")
-                                    .arg(QFileInfo(path).absoluteFilePath(), reason),
-                                QMessageBox::Ok, this);
+    auto* box = new QMessageBox(
+        QMessageBox::Warning, tr("Could not open model"),
+        tr("Could not open %1:\n\n%2\n\nThe current model stays open.").arg(QFileInfo(path).absoluteFilePath(), reason),
+        QMessageBox::Ok, this);
     box->setObjectName("openFailedBox");
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open(); // not modal to the whole application: no nested event loop
 }
 
-QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+QStringList MainWindow::recentFiles() const
+{
+    return QSettings().value("recentFiles").toStringList();
+}
 
 void MainWindow::clearRecentFiles()
 {

@@ -10,6 +10,7 @@
 #include "JobRunner.h"
 #include "MainWindow.h"
 #include "views/LayerExplorerView.h"
+#include "widgets/HeatmapWidget.h"
 
 namespace circnn::gui {
 
@@ -71,7 +72,9 @@ void ScreenshotRunner::waitIdle(int quietPolls, void (ScreenshotRunner::*next)()
     auto* timer = new QTimer(this);
     auto quiet = std::make_shared<int>(0);
     connect(timer, &QTimer::timeout, this, [this, timer, quiet, quietPolls, next] {
-        const bool busy = m_window->jobs()->isBusy() || m_window->document()->isLoading();
+        bool busy = m_window->jobs()->isBusy() || m_window->document()->isLoading();
+        for (const HeatmapWidget* h : m_window->findChildren<HeatmapWidget*>())
+            busy = busy || h->isRendering();
         *quiet = busy ? 0 : *quiet + 1;
         if (*quiet >= quietPolls) {
             timer->deleteLater();

@@ -18,8 +18,8 @@
 namespace {
 
 struct Options {
-    QCommandLineOption screenshot{"screenshot", "Open the model, save a PNG of the window (or of --view) to <file>, exit.",
-                                  "file"};
+    QCommandLineOption screenshot{"screenshot",
+                                  "Open the model, save a PNG of the window (or of --view) to <file>, exit.", "file"};
     QCommandLineOption view{"view", "With --screenshot: the view to picture: model, explorer, inspector, hardware.",
                             "name"};
     QCommandLineOption layer{"select-layer", "Select the layer with this name after opening (unknown: error).", "name"};
@@ -52,8 +52,8 @@ bool wants(int argc, char** argv, std::initializer_list<const char*> flags)
 QString sampleModel()
 {
     // Installed layout first (<prefix>/share/circnn-studio/sample_models), then the source tree.
-    const QString installed = QCoreApplication::applicationDirPath() +
-                              "/../share/circnn-studio/sample_models/fashion_mlp_k8.circnn.h5";
+    const QString installed =
+        QCoreApplication::applicationDirPath() + "/../share/circnn-studio/sample_models/fashion_mlp_k8.circnn.h5";
     if (QFileInfo::exists(installed))
         return QDir::cleanPath(installed);
     return QStringLiteral(CIRCNN_SAMPLE_DIR "/fashion_mlp_k8.circnn.h5");
@@ -110,14 +110,15 @@ int main(int argc, char** argv)
     } else if (!request.layer.isEmpty() || request.blockSize > 0 || !request.show.isEmpty()) {
         // Apply once, after the first model opened; an unknown layer is an error.
         auto once = std::make_shared<QMetaObject::Connection>();
-        *once = QObject::connect(window.document(), &circnn::gui::Document::modelChanged, &window, [&window, request, once] {
-            QObject::disconnect(*once);
-            QString error;
-            if (!circnn::gui::ScreenshotRunner::applySelection(&window, request, error)) {
-                std::fprintf(stderr, "circnn-studio: %s\n", qPrintable(error));
-                QApplication::exit(2);
-            }
-        });
+        *once = QObject::connect(window.document(), &circnn::gui::Document::modelChanged, &window,
+                                 [&window, request, once] {
+                                     QObject::disconnect(*once);
+                                     QString error;
+                                     if (!circnn::gui::ScreenshotRunner::applySelection(&window, request, error)) {
+                                         std::fprintf(stderr, "circnn-studio: %s\n", qPrintable(error));
+                                         QApplication::exit(2);
+                                     }
+                                 });
     }
     window.show();
     window.openModel(model);

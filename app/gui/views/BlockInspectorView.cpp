@@ -73,10 +73,22 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     connect(m_doc, &Document::blockSelected, this, &BlockInspectorView::showBlock);
 }
 
-QLineSeries* BlockInspectorView::vectorSeries() const { return seriesNamed(m_vector, QStringLiteral("vector")); }
-QLineSeries* BlockInspectorView::magnitudeSeries() const { return seriesNamed(m_spectrum, QStringLiteral("magnitude")); }
-QLineSeries* BlockInspectorView::phaseSeries() const { return seriesNamed(m_spectrum, QStringLiteral("phase")); }
-QString BlockInspectorView::headerText() const { return m_header->text(); }
+QLineSeries* BlockInspectorView::vectorSeries() const
+{
+    return seriesNamed(m_vector, QStringLiteral("vector"));
+}
+QLineSeries* BlockInspectorView::magnitudeSeries() const
+{
+    return seriesNamed(m_spectrum, QStringLiteral("magnitude"));
+}
+QLineSeries* BlockInspectorView::phaseSeries() const
+{
+    return seriesNamed(m_spectrum, QStringLiteral("phase"));
+}
+QString BlockInspectorView::headerText() const
+{
+    return m_header->text();
+}
 
 void BlockInspectorView::showBlock(qint64 i, qint64 j)
 {
@@ -111,8 +123,7 @@ void BlockInspectorView::showBlock(qint64 i, qint64 j)
     const float scale = p->scale;
     const auto k = d.k;
     m_original->setMatrix(std::make_shared<const std::vector<float>>(d.original), k, k, scale, tr("original block"));
-    m_circulant->setMatrix(std::make_shared<const std::vector<float>>(d.circulant), k, k, scale,
-                           tr("circulant block"));
+    m_circulant->setMatrix(std::make_shared<const std::vector<float>>(d.circulant), k, k, scale, tr("circulant block"));
 }
 
 void BlockInspectorView::keyPressEvent(QKeyEvent* event)
@@ -123,12 +134,24 @@ void BlockInspectorView::keyPressEvent(QKeyEvent* event)
         return;
     }
     switch (event->key()) {
-    case Qt::Key_Left: m_doc->selectBlock(i, std::max<qint64>(0, j - 1)); break;
-    case Qt::Key_Right: m_doc->selectBlock(i, j + 1); break;
-    case Qt::Key_Up: m_doc->selectBlock(std::max<qint64>(0, i - 1), j); break;
-    case Qt::Key_Down: m_doc->selectBlock(i + 1, j); break;
-    case Qt::Key_Home: m_doc->selectBlock(0, 0); break;
-    default: QWidget::keyPressEvent(event); return;
+    case Qt::Key_Left:
+        m_doc->selectBlock(i, std::max<qint64>(0, j - 1));
+        break;
+    case Qt::Key_Right:
+        m_doc->selectBlock(i, j + 1);
+        break;
+    case Qt::Key_Up:
+        m_doc->selectBlock(std::max<qint64>(0, i - 1), j);
+        break;
+    case Qt::Key_Down:
+        m_doc->selectBlock(i + 1, j);
+        break;
+    case Qt::Key_Home:
+        m_doc->selectBlock(0, 0);
+        break;
+    default:
+        QWidget::keyPressEvent(event);
+        return;
     }
     event->accept();
 }

@@ -28,7 +28,20 @@ namespace circnn::gui {
 
 namespace {
 enum Column {
-    Layer, Kind, K, DenseLatency, Latency, DenseEnergy, Energy, Compute, Onchip, Offchip, Static, Fit, BoundCol, Columns
+    Layer,
+    Kind,
+    K,
+    DenseLatency,
+    Latency,
+    DenseEnergy,
+    Energy,
+    Compute,
+    Onchip,
+    Offchip,
+    Static,
+    Fit,
+    BoundCol,
+    Columns
 };
 
 QTableWidgetItem* numberItem(double v, double scale, int decimals)
@@ -76,7 +89,8 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_batch->setRange(1, 1 << 20);
     m_batch->setKeyboardTracking(false);
     m_ks = new QLineEdit(QStringLiteral("4, 8, 16, 64"), config);
-    m_ks->setToolTip(tr("Default block sizes to compare with the dense design; layers stored block-circulant keep their k"));
+    m_ks->setToolTip(
+        tr("Default block sizes to compare with the dense design; layers stored block-circulant keep their k"));
     form->addRow(tr("Platforms"), m_list);
     form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Batch (frames)"), m_batch);
@@ -193,7 +207,10 @@ void HardwareView::setPlatformChecked(int index, bool checked)
         item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
 }
 
-void HardwareView::selectPlatform(int index) { m_list->setCurrentRow(index); }
+void HardwareView::selectPlatform(int index)
+{
+    m_list->setCurrentRow(index);
+}
 
 void HardwareView::requestEstimate()
 {
@@ -252,9 +269,12 @@ void HardwareView::showResults()
     for (const auto& p : all)
         if (!m_results.empty() && p.platform == m_results.front().platform)
             first.push_back(p);
-    charts::showChart(m_throughput, charts::throughputChart(all, tr("Throughput (frames/s, batch %1)").arg(m_batch->value())));
-    charts::showChart(m_energy, charts::energyChart(first, tr("Energy per frame — %1").arg(
-                                                               m_results.empty() ? QString() : m_results.front().platform)));
+    charts::showChart(m_throughput,
+                      charts::throughputChart(all, tr("Throughput (frames/s, batch %1)").arg(m_batch->value())));
+    charts::showChart(
+        m_energy,
+        charts::energyChart(
+            first, tr("Energy per frame — %1").arg(m_results.empty() ? QString() : m_results.front().platform)));
     const int keep = m_config->findText(previous);
     showResult(keep >= 0 ? keep : (m_results.empty() ? -1 : std::min<int>(1, static_cast<int>(m_results.size()) - 1)));
 }

@@ -81,11 +81,11 @@ LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWid
         if (index >= 0 && index < static_cast<int>(m_ks.size()))
             setBlockSize(m_ks[static_cast<std::size_t>(index)]);
     });
-    connect(m_tapBox, &QComboBox::activated, this, [this](int index) { setTap(m_tapBox->itemData(index).toLongLong()); });
+    connect(m_tapBox, &QComboBox::activated, this,
+            [this](int index) { setTap(m_tapBox->itemData(index).toLongLong()); });
     connect(m_showGroup, &QButtonGroup::idClicked, this, [this](int id) { setShow(static_cast<Show>(id)); });
-    connect(m_downsample, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_heatmap->setMode(i == 0 ? DownsampleMode::Mean : DownsampleMode::MaxMagnitude);
-    });
+    connect(m_downsample, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_heatmap->setMode(i == 0 ? DownsampleMode::Mean : DownsampleMode::MaxMagnitude); });
     connect(fit, &QPushButton::clicked, m_heatmap, &HeatmapWidget::zoomToFit);
     connect(one, &QPushButton::clicked, m_heatmap, &HeatmapWidget::zoomOneToOne);
     connect(m_heatmap, &HeatmapWidget::cellClicked, this, [this](qint64 row, qint64 col) {
@@ -117,9 +117,9 @@ void LayerExplorerView::onLayerSelected(int layer)
     const LayerSpec* l = m_doc->selectedLayerSpec();
     if (!l || !hasWeightMatrix(*l)) {
         m_doc->jobs()->cancel(QStringLiteral("projection"));
-        m_heatmap->clear(l ? tr("Layer '%1' (%2) has no weight matrix").arg(QString::fromStdString(l->name),
-                                                                            layerKindName(l->kind))
-                           : tr("Select a Dense or Conv2D layer"));
+        m_heatmap->clear(
+            l ? tr("Layer '%1' (%2) has no weight matrix").arg(QString::fromStdString(l->name), layerKindName(l->kind))
+              : tr("Select a Dense or Conv2D layer"));
         m_info->clear();
         m_residual->clear();
         m_doc->setProjection(nullptr);
@@ -214,8 +214,8 @@ void LayerExplorerView::requestProjection(bool reuseMatrix)
             const LayerSpec& l = model->layers[static_cast<std::size_t>(layer)];
             p->matrix = matrix ? matrix : std::make_shared<const WeightMatrixView>(layerMatrix(l, tap));
             p->scale = matrix ? scale : maxMagnitude(p->matrix->values);
-            p->projection = projectMatrix(p->matrix->values, p->matrix->rows, p->matrix->cols, k,
-                                          segmentColumns(l, tap), progress);
+            p->projection =
+                projectMatrix(p->matrix->values, p->matrix->rows, p->matrix->cols, k, segmentColumns(l, tap), progress);
             p->residualScale = k > 1 ? maxMagnitude(p->projection.residual) : 1.0f;
             return std::shared_ptr<const LayerProjection>(std::move(p));
         },
@@ -245,7 +245,10 @@ void LayerExplorerView::onProjection()
     updateHeatmap(true);
 }
 
-QString LayerExplorerView::residualText() const { return m_residual->text(); }
+QString LayerExplorerView::residualText() const
+{
+    return m_residual->text();
+}
 
 void LayerExplorerView::updateHeatmap(bool keepView)
 {

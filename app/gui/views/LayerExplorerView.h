@@ -30,7 +30,7 @@ public:
 
     void setBlockSize(std::int64_t k); // one of blockSizes(); recomputes
     void setShow(Show show);
-    void setTap(std::int64_t tap);     // −1 = all taps tiled (Conv2D)
+    void setTap(std::int64_t tap); // −1 = all taps tiled (Conv2D)
     std::int64_t blockSize() const { return m_k; }
     Show show() const { return m_show; }
     const std::vector<std::int64_t>& blockSizes() const { return m_ks; }

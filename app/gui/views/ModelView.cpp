@@ -66,9 +66,10 @@ ModelView::ModelView(Document* document, QWidget* parent) : QWidget(parent), m_d
     auto* tl = new QVBoxLayout(tables);
     tl->setContentsMargins(0, 0, 0, 0);
     tl->setSpacing(0);
-    const QStringList headers = {tr("Layer"), tr("Class"), tr("Output shape"), tr("Parameters"), tr("Dense params"),
-                                 tr("Compression"), tr("MACs (dense eq.)"), tr("FFT butterflies / complex MACs"),
-                                 tr("Representation")};
+    const QStringList headers = {
+        tr("Layer"),         tr("Class"),       tr("Output shape"),     tr("Parameters"),
+        tr("Dense params"),  tr("Compression"), tr("MACs (dense eq.)"), tr("FFT butterflies / complex MACs"),
+        tr("Representation")};
     m_table = new QTableWidget(0, ColumnCount, tables);
     m_table->setObjectName("layerTable");
     m_table->setHorizontalHeaderLabels(headers);
@@ -156,23 +157,30 @@ void ModelView::rebuild()
         name->setData(kLayerRole, row);
         name->setToolTip(tr("layer %1 of %2 (sort by this column for model order)").arg(row + 1).arg(m.layers.size()));
         m_table->setItem(row, Name, name);
-        m_table->setItem(row, Class, new QTableWidgetItem(QString::fromStdString(
-                                         l.className.empty() ? layerKindName(l.kind) : l.className)));
+        m_table->setItem(
+            row, Class,
+            new QTableWidgetItem(QString::fromStdString(l.className.empty() ? layerKindName(l.kind) : l.className)));
         m_table->setItem(row, Shape, new QTableWidgetItem(QString::fromStdString(shapeToString(l.outputShape))));
         m_table->setItem(row, Params, new SortItem(number(double(s.parameters)), double(s.parameters)));
         m_table->setItem(row, DenseParams, new SortItem(number(double(s.denseParameters)), double(s.denseParameters)));
-        m_table->setItem(row, Compression,
-                         new SortItem(compression > 0 ? tr("%1×").arg(compression, 0, 'f', 1) : QString(), compression));
+        m_table->setItem(
+            row, Compression,
+            new SortItem(compression > 0 ? tr("%1×").arg(compression, 0, 'f', 1) : QString(), compression));
         m_table->setItem(row, Macs, new SortItem(number(double(s.macs)), double(s.macs)));
         m_table->setItem(row, FreqOps, new SortItem(freq, ops.fftButterflies + ops.complexMacs));
         m_table->setItem(row, Representation, new QTableWidgetItem(repr));
         for (int c : {Params, DenseParams, Compression, Macs, FreqOps})
             m_table->item(row, c)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
-    const QStringList totals = {tr("Total (%1 layers)").arg(m.layers.size()), QString(), QString(), number(params),
+    const QStringList totals = {tr("Total (%1 layers)").arg(m.layers.size()),
+                                QString(),
+                                QString(),
+                                number(params),
                                 number(denseParams),
-                                params > 0 ? tr("%1×").arg(denseParams / params, 0, 'f', 1) : QString(), number(macs),
-                                butterflies > 0 ? tr("%1 / %2").arg(number(butterflies), number(complexMacs)) : QString(),
+                                params > 0 ? tr("%1×").arg(denseParams / params, 0, 'f', 1) : QString(),
+                                number(macs),
+                                butterflies > 0 ? tr("%1 / %2").arg(number(butterflies), number(complexMacs))
+                                                : QString(),
                                 QString()};
     for (int c = 0; c < ColumnCount; ++c) {
         auto* item = new QTableWidgetItem(totals[c]);
@@ -268,7 +276,8 @@ void ModelView::computeStatistics(int layer)
         this,
         [this](const LayerStatistics& s) {
             m_stats->setText(s.text);
-            charts::showChart(m_histogram, s.title.isEmpty() ? new QChart : charts::histogramChart(s.histogram, s.title));
+            charts::showChart(m_histogram,
+                              s.title.isEmpty() ? new QChart : charts::histogramChart(s.histogram, s.title));
         });
 }
 

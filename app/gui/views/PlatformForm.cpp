@@ -40,7 +40,8 @@ PlatformForm::PlatformForm(QWidget* parent) : QWidget(parent)
     }
     addField("compute_efficiency", tr("Compute efficiency"), tr("fraction"), 1, 3,
              [](P& p) -> double& { return p.computeEfficiency; });
-    addField("onchip_memory_kib", tr("On-chip memory"), "KiB", 1e9, 0, [](P& p) -> double& { return p.onchipMemoryKib; });
+    addField("onchip_memory_kib", tr("On-chip memory"), "KiB", 1e9, 0,
+             [](P& p) -> double& { return p.onchipMemoryKib; });
     addField("onchip_bandwidth_bits_per_cycle", tr("On-chip bandwidth"), tr("bit/cycle"), 1e9, 0,
              [](P& p) -> double& { return p.onchipBandwidthBitsPerCycle; });
     addField("onchip_energy_pj_per_bit", tr("On-chip energy"), tr("pJ/bit"), 1e4, 4,
@@ -142,9 +143,9 @@ void PlatformForm::saveAs()
 {
     QSettings settings;
     const QString dir = settings.value("platformDirectory").toString();
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save platform"), dir + "/" + QString::fromStdString(m_platform.name) + ".json",
-        tr("Platform JSON (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save platform"),
+                                                      dir + "/" + QString::fromStdString(m_platform.name) + ".json",
+                                                      tr("Platform JSON (*.json)"));
     if (path.isEmpty())
         return;
     try {
@@ -164,9 +165,8 @@ void PlatformForm::saveAs()
 void PlatformForm::load()
 {
     QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Load platform"),
-                                                      settings.value("platformDirectory").toString(),
-                                                      tr("Platform JSON (*.json)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Load platform"), settings.value("platformDirectory").toString(), tr("Platform JSON (*.json)"));
     if (path.isEmpty())
         return;
     try {

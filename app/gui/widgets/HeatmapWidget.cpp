@@ -1,9 +1,12 @@
 #include "HeatmapWidget.h"
 
+#include <QFutureWatcher>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QThreadPool>
 #include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -32,6 +35,19 @@ const QList<QRgb>& colourTable()
     return table;
 }
 
+// Heatmap renders run on a small pool of their own (not behind long jobs, not on the global pool
+// that Qt's painting uses).
+QThreadPool& renderPool()
+{
+    static QThreadPool pool;
+    static const bool configured = [] {
+        pool.setMaxThreadCount(2);
+        return true;
+    }();
+    (void)configured;
+    return pool;
+}
+
 uchar colourIndex(float v, float scale)
 {
     if (!std::isfinite(v))
@@ -49,7 +65,10 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QWidget(parent)
     m_message = tr("Select a layer with weights");
 }
 
-QRgb HeatmapWidget::colourFor(float v, float scale) { return colourTable()[colourIndex(v, scale)]; }
+QRgb HeatmapWidget::colourFor(float v, float scale)
+{
+    return colourTable()[colourIndex(v, scale)];
+}
 
 void HeatmapWidget::setMatrix(std::shared_ptr<const std::vector<float>> values, std::int64_t rows, std::int64_t cols,
                               float scale, const QString& title, bool keepView)
@@ -96,6 +115,8 @@ void HeatmapWidget::clear(const QString& message)
     m_message = message;
     m_hover.clear();
     m_image = QImage();
+    m_imageKey.clear();
+    m_pendingKey.clear();
     ++m_generation;
     update();
 }
@@ -153,7 +174,8 @@ void HeatmapWidget::zoomBy(double factor, QPointF anchor)
     if (m_rows == 0)
         return;
     const QRect r = plotRect();
-    const QPointF cell(m_origin.x() + (anchor.x() - r.left()) / m_zoomX, m_origin.y() + (anchor.y() - r.top()) / m_zoomY);
+    const QPointF cell(m_origin.x() + (anchor.x() - r.left()) / m_zoomX,
+                       m_origin.y() + (anchor.y() - r.top()) / m_zoomY);
     m_fit = false;
     m_zoomX = std::clamp(m_zoomX * factor, 1e-4, 256.0);
     m_zoomY = std::clamp(m_zoomY * factor, 1e-4, 256.0);
@@ -190,38 +212,72 @@ bool HeatmapWidget::cellAt(QPointF pos, std::int64_t& row, std::int64_t& col) co
     return true;
 }
 
+HeatmapWidget::View HeatmapWidget::visibleView() const
+{
+    const QRect r = plotRect();
+    const double visW = r.width() / m_zoomX, visH = r.height() / m_zoomY;
+    View v;
+    v.c0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(m_origin.x())), 0, m_cols - 1);
+    v.r0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(m_origin.y())), 0, m_rows - 1);
+    v.c1 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(m_origin.x() + visW)), v.c0 + 1, m_cols);
+    v.r1 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(m_origin.y() + visH)), v.r0 + 1, m_rows);
+    // At most one image pixel per screen pixel (and per entry).
+    v.outCols = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil((v.c1 - v.c0) * m_zoomX)), 1, v.c1 - v.c0);
+    v.outRows = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil((v.r1 - v.r0) * m_zoomY)), 1, v.r1 - v.r0);
+    v.key = QStringLiteral("%1/%2,%3,%4,%5/%6x%7/%8")
+                .arg(m_generation)
+                .arg(v.r0)
+                .arg(v.c0)
+                .arg(v.r1)
+                .arg(v.c1)
+                .arg(v.outRows)
+                .arg(v.outCols)
+                .arg(static_cast<int>(m_mode));
+    return v;
+}
+
+HeatmapWidget::Rendered HeatmapWidget::render(const std::vector<float>& values, std::int64_t rows, std::int64_t cols,
+                                              const View& v, DownsampleMode mode, float scale)
+{
+    const std::vector<float> cells =
+        downsampleMatrix(values, rows, cols, {v.r0, v.c0, v.r1 - v.r0, v.c1 - v.c0}, v.outRows, v.outCols, mode);
+    Rendered r;
+    r.image = QImage(static_cast<int>(v.outCols), static_cast<int>(v.outRows), QImage::Format_Indexed8);
+    r.image.setColorTable(colourTable());
+    for (int y = 0; y < r.image.height(); ++y) {
+        uchar* line = r.image.scanLine(y);
+        const float* src = cells.data() + static_cast<std::int64_t>(y) * v.outCols;
+        for (int x = 0; x < r.image.width(); ++x)
+            line[x] = colourIndex(src[x], scale);
+    }
+    r.key = v.key;
+    r.region = QRectF(double(v.c0), double(v.r0), double(v.c1 - v.c0), double(v.r1 - v.r0));
+    return r;
+}
+
+void HeatmapWidget::adopt(Rendered r)
+{
+    m_image = std::move(r.image);
+    m_imageKey = r.key;
+    m_imageRegion = r.region;
+}
+
+QRectF HeatmapWidget::targetOf(const QRectF& region) const
+{
+    const QRect r = plotRect();
+    return QRectF(r.left() + (region.x() - m_origin.x()) * m_zoomX, r.top() + (region.y() - m_origin.y()) * m_zoomY,
+                  region.width() * m_zoomX, region.height() * m_zoomY);
+}
+
 const QImage& HeatmapWidget::renderVisible()
 {
     if (!m_values || m_rows == 0) {
         m_image = QImage();
         return m_image;
     }
-    const QRect r = plotRect();
-    const double visW = r.width() / m_zoomX, visH = r.height() / m_zoomY;
-    const std::int64_t c0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(m_origin.x())), 0, m_cols - 1);
-    const std::int64_t r0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(m_origin.y())), 0, m_rows - 1);
-    const std::int64_t c1 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(m_origin.x() + visW)), c0 + 1, m_cols);
-    const std::int64_t r1 = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(m_origin.y() + visH)), r0 + 1, m_rows);
-    // At most one image pixel per screen pixel (and per entry).
-    const std::int64_t outC = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil((c1 - c0) * m_zoomX)), 1, c1 - c0);
-    const std::int64_t outR = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil((r1 - r0) * m_zoomY)), 1, r1 - r0);
-    const QString key = QStringLiteral("%1/%2,%3,%4,%5/%6x%7").arg(m_generation).arg(r0).arg(c0).arg(r1).arg(c1).arg(outR).arg(outC);
-    m_imageTarget = QRectF(r.left() + (double(c0) - m_origin.x()) * m_zoomX, r.top() + (double(r0) - m_origin.y()) * m_zoomY,
-                           double(c1 - c0) * m_zoomX, double(r1 - r0) * m_zoomY);
-    if (key == m_imageKey && !m_image.isNull())
-        return m_image;
-    const std::vector<float> cells =
-        downsampleMatrix(*m_values, m_rows, m_cols, {r0, c0, r1 - r0, c1 - c0}, outR, outC, m_mode);
-    QImage image(static_cast<int>(outC), static_cast<int>(outR), QImage::Format_Indexed8);
-    image.setColorTable(colourTable());
-    for (int y = 0; y < image.height(); ++y) {
-        uchar* line = image.scanLine(y);
-        const float* src = cells.data() + static_cast<std::int64_t>(y) * outC;
-        for (int x = 0; x < image.width(); ++x)
-            line[x] = colourIndex(src[x], m_scale);
-    }
-    m_image = std::move(image);
-    m_imageKey = key;
+    const View v = visibleView();
+    if (v.key != m_imageKey)
+        adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale));
     return m_image;
 }
 
@@ -237,20 +293,49 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
     p.setPen(palette().color(QPalette::Text));
     const QString zoom = m_zoomX >= 1 ? tr("%1 px/entry").arg(m_zoomX, 0, 'f', m_zoomX < 10 ? 1 : 0)
                                       : tr("1 px = %1 entries").arg(1 / m_zoomX, 0, 'f', 1);
-    const QString title = width() < 420 ? m_title : tr("%1 — %2 × %3 — %4").arg(m_title).arg(m_rows).arg(m_cols).arg(zoom);
+    QString title = width() < 420 ? m_title : tr("%1 — %2 × %3 — %4").arg(m_title).arg(m_rows).arg(m_cols).arg(zoom);
+    if (isRendering())
+        title += tr(" — rendering…");
     p.drawText(QRect(kMargin, 0, width() - 2 * kMargin, kTitleHeight), Qt::AlignLeft | Qt::AlignVCenter,
                fontMetrics().elidedText(title, Qt::ElideRight, width() - 2 * kMargin));
     const QRect r = plotRect();
-    const QImage& image = renderVisible();
+    const View v = visibleView();
+    if (v.key != m_imageKey) {
+        if ((v.r1 - v.r0) * (v.c1 - v.c0) <= kSyncEntries) {
+            adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale));
+        } else if (v.key != m_pendingKey) {
+            // Large region: render on a worker; meanwhile the previous image is drawn in its place
+            // under the new view. Only the latest request is adopted.
+            m_pendingKey = v.key;
+            auto* watcher = new QFutureWatcher<Rendered>(this);
+            delete m_watcher;
+            m_watcher = watcher;
+            connect(watcher, &QFutureWatcher<Rendered>::finished, this, [this, watcher] {
+                Rendered result = watcher->result();
+                if (result.key == m_pendingKey) {
+                    adopt(std::move(result));
+                    m_pendingKey.clear();
+                    update();
+                }
+            });
+            // The task holds the values by shared pointer and copies of the rest: the widget may
+            // go away while it runs.
+            watcher->setFuture(QtConcurrent::run(
+                &renderPool(), [v, values = m_values, rows = m_rows, cols = m_cols, mode = m_mode, scale = m_scale] {
+                    return render(*values, rows, cols, v, mode, scale);
+                }));
+        }
+    }
     p.save();
     p.setClipRect(r);
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-    p.drawImage(m_imageTarget, image);
-    const QRect plotted = m_imageTarget.toAlignedRect().intersected(r);
+    const QRectF imageTarget = targetOf(m_imageRegion);
+    p.drawImage(imageTarget, m_image);
+    const QRect plotted = targetOf(QRectF(0, 0, double(m_cols), double(m_rows))).toAlignedRect().intersected(r);
     const std::int64_t c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(m_origin.x()));
     const std::int64_t r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(m_origin.y()));
-    drawGrid(p, plotted, r0, std::min<std::int64_t>(m_rows, r0 + static_cast<std::int64_t>(r.height() / m_zoomY) + 2), c0,
-             std::min<std::int64_t>(m_cols, c0 + static_cast<std::int64_t>(r.width() / m_zoomX) + 2));
+    drawGrid(p, plotted, r0, std::min<std::int64_t>(m_rows, r0 + static_cast<std::int64_t>(r.height() / m_zoomY) + 2),
+             c0, std::min<std::int64_t>(m_cols, c0 + static_cast<std::int64_t>(r.width() / m_zoomX) + 2));
     if (m_hiK > 0) {
         const QPointF a = cellCentre(double(m_hiRow) - 0.5, double(m_hiCol) - 0.5);
         const QRectF box(a, QSizeF(std::max(3.0, m_hiK * m_zoomX), std::max(3.0, m_hiK * m_zoomY)));
@@ -267,9 +352,9 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
     p.setPen(palette().color(QPalette::Text));
     p.drawText(QRect(kMargin, height() - kReadoutHeight, width() - 2 * kMargin, kReadoutHeight),
                Qt::AlignLeft | Qt::AlignVCenter,
-               fontMetrics().elidedText(m_hover.isEmpty() && width() >= 420 ? tr("Wheel: zoom · drag: pan · click: select block")
-                                                                            : m_hover,
-                                        Qt::ElideRight, width() - 2 * kMargin));
+               fontMetrics().elidedText(
+                   m_hover.isEmpty() && width() >= 420 ? tr("Wheel: zoom · drag: pan · click: select block") : m_hover,
+                   Qt::ElideRight, width() - 2 * kMargin));
 }
 
 void HeatmapWidget::drawGrid(QPainter& p, const QRectF& target, std::int64_t r0, std::int64_t r1, std::int64_t c0,
@@ -401,13 +486,26 @@ void HeatmapWidget::wheelEvent(QWheelEvent* event)
 void HeatmapWidget::keyPressEvent(QKeyEvent* event)
 {
     switch (event->key()) {
-    case Qt::Key_Left: emit blockStep(0, -1); break;
-    case Qt::Key_Right: emit blockStep(0, 1); break;
-    case Qt::Key_Up: emit blockStep(-1, 0); break;
-    case Qt::Key_Down: emit blockStep(1, 0); break;
-    case Qt::Key_Plus: zoomBy(1.25, QPointF(plotRect().center())); break;
-    case Qt::Key_Minus: zoomBy(0.8, QPointF(plotRect().center())); break;
-    default: QWidget::keyPressEvent(event);
+    case Qt::Key_Left:
+        emit blockStep(0, -1);
+        break;
+    case Qt::Key_Right:
+        emit blockStep(0, 1);
+        break;
+    case Qt::Key_Up:
+        emit blockStep(-1, 0);
+        break;
+    case Qt::Key_Down:
+        emit blockStep(1, 0);
+        break;
+    case Qt::Key_Plus:
+        zoomBy(1.25, QPointF(plotRect().center()));
+        break;
+    case Qt::Key_Minus:
+        zoomBy(0.8, QPointF(plotRect().center()));
+        break;
+    default:
+        QWidget::keyPressEvent(event);
     }
 }
 

@@ -11,6 +11,8 @@
 
 #include "analysis/MatrixDownsample.h"
 
+class QFutureWatcherBase;
+
 namespace circnn::gui {
 
 // A rows×cols matrix as a heatmap with zoom (wheel, fit, 1:1) and pan (drag).
@@ -54,8 +56,12 @@ public:
     std::int64_t matrixRows() const { return m_rows; }
     std::int64_t matrixCols() const { return m_cols; }
     QString hoverText() const { return m_hover; }
-    // Renders the visible region now (as paintEvent does); returns the image (benchmarks, tests).
+    // Renders the visible region now, on the calling thread; returns the image (benchmarks, tests).
+    // paintEvent does the same for small regions and, for large ones (more than kSyncEntries
+    // entries), renders on a worker thread while the previous image is drawn scaled to the new view.
     const QImage& renderVisible();
+    bool isRendering() const { return !m_pendingKey.isEmpty(); }
+    static constexpr std::int64_t kSyncEntries = std::int64_t(1) << 20;
 
     QSize sizeHint() const override { return {640, 480}; }
 
@@ -74,6 +80,21 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    struct View {
+        std::int64_t r0 = 0, c0 = 0, r1 = 0, c1 = 0, outRows = 0, outCols = 0;
+        QString key;
+    };
+    struct Rendered {
+        QImage image;
+        QString key;
+        QRectF region; // matrix coordinates: x = first column, y = first row, extent in entries
+    };
+    View visibleView() const;
+    // Only values and plain arguments: safe on a worker thread.
+    static Rendered render(const std::vector<float>& values, std::int64_t rows, std::int64_t cols, const View& v,
+                           DownsampleMode mode, float scale);
+    void adopt(Rendered r);
+    QRectF targetOf(const QRectF& region) const;
     QRect plotRect() const;
     void clampOrigin();
     void drawGrid(class QPainter& p, const QRectF& target, std::int64_t r0, std::int64_t r1, std::int64_t c0,
@@ -92,10 +113,11 @@ private:
     bool m_fit = true;               // refit on resize until the user zooms
     QPointF m_dragStart, m_dragOrigin;
     bool m_dragging = false, m_dragged = false;
-    // Cache of the last rendered region.
+    // The last rendered region, and the key of a render running on a worker thread.
     QImage m_image;
-    QRectF m_imageTarget;
-    QString m_imageKey;
+    QRectF m_imageRegion;
+    QString m_imageKey, m_pendingKey;
+    QFutureWatcherBase* m_watcher = nullptr; // the running worker render (owned; deleting drops it)
     std::uint64_t m_generation = 0;
 };
 

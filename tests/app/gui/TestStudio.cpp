@@ -6,18 +6,18 @@
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
-#include <QRegularExpression>
 #include <QTest>
 #include <QThread>
-#include <QDoubleSpinBox>
 
 #include <H5Fpublic.h>
 
@@ -108,7 +108,9 @@ float maxAbs(const std::vector<float>& v)
 bool waitProjection(gui::MainWindow& w, std::int64_t k)
 {
     return QTest::qWaitFor(
-        [&] { return !w.jobs()->isBusy() && w.document()->projection() && w.document()->projection()->projection.k == k; },
+        [&] {
+            return !w.jobs()->isBusy() && w.document()->projection() && w.document()->projection()->projection.k == k;
+        },
         20000);
 }
 
@@ -211,13 +213,15 @@ private slots:
         gui::HeatmapWidget* h = ex->heatmap();
         h->setZoom(16);
         h->centreOn(9, 13);
-        QCOMPARE(QColor(pixelAt(h, 9, 13)).name(), QColor(gui::HeatmapWidget::colourFor(P[9 * 40 + 13], maxAbs(W))).name());
+        QCOMPARE(QColor(pixelAt(h, 9, 13)).name(),
+                 QColor(gui::HeatmapWidget::colourFor(P[9 * 40 + 13], maxAbs(W))).name());
         // The residual, on its own scale.
         ex->setShow(gui::LayerExplorerView::Show::Residual);
         std::vector<float> R(W.size());
         for (std::size_t t = 0; t < W.size(); ++t)
             R[t] = W[t] - P[t];
-        QCOMPARE(QColor(pixelAt(h, 9, 13)).name(), QColor(gui::HeatmapWidget::colourFor(R[9 * 40 + 13], maxAbs(R))).name());
+        QCOMPARE(QColor(pixelAt(h, 9, 13)).name(),
+                 QColor(gui::HeatmapWidget::colourFor(R[9 * 40 + 13], maxAbs(R))).name());
     }
 
     void latestRequestWins()
@@ -443,7 +447,8 @@ private slots:
         QVERIFY(p.waitForFinished(60000));
         QVERIFY(p.exitCode() != 0);
         QVERIFY(p.readAllStandardError().contains("unknown layer 'nosuch'"));
-        p.start(CIRCNN_STUDIO_EXE, {QString::fromStdString((test::tempDir() / "missing.h5").string()), "--screenshot", shot});
+        p.start(CIRCNN_STUDIO_EXE,
+                {QString::fromStdString((test::tempDir() / "missing.h5").string()), "--screenshot", shot});
         QVERIFY(p.waitForFinished(60000));
         QVERIFY(p.exitCode() != 0);
         QVERIFY(p.readAllStandardError().contains("missing.h5"));
