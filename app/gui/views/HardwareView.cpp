@@ -3,6 +3,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -10,15 +12,21 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <exception>
+
 #include "Document.h"
 #include "JobRunner.h"
+#include "analysis/ConversionPlanFile.h"
 #include "charts/ChartBuilders.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
@@ -95,6 +103,32 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Batch (frames)"), m_batch);
     form->addRow(tr("Block sizes k"), m_ks);
+    auto* planRow = new QHBoxLayout;
+    auto* planButton = new QPushButton(tr("Plan file…"), config);
+    planButton->setToolTip(
+        tr("A conversion plan ({\"default_k\": 8, \"layers\": {…}}) estimated as one more configuration"));
+    auto* planClear = new QPushButton(tr("Clear"), config);
+    m_planLabel = new QLabel(tr("none"), config);
+    planRow->addWidget(planButton);
+    planRow->addWidget(planClear);
+    planRow->addWidget(m_planLabel, 1);
+    form->addRow(tr("Plan"), planRow);
+    connect(planButton, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Conversion plan"), QString(), tr("Plan JSON (*.json)"));
+        if (path.isEmpty())
+            return;
+        try {
+            setPlanFile(path);
+        } catch (const std::exception& e) {
+            QMessageBox::warning(this, tr("Could not read plan"), QString::fromUtf8(e.what()));
+        }
+    });
+    connect(planClear, &QPushButton::clicked, this, [this] {
+        m_planPath.clear();
+        m_planLabel->setText(tr("none"));
+        requestEstimate();
+    });
     ll->addWidget(config);
     auto* platformBox = new QGroupBox(tr("Selected platform (edit to re-estimate)"), left);
     auto* pl = new QVBoxLayout(platformBox);
@@ -184,6 +218,20 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     });
     connect(load, &QPushButton::clicked, m_form, &PlatformForm::load);
     connect(save, &QPushButton::clicked, m_form, &PlatformForm::saveAs);
+    // The configuration persists between sessions.
+    QSettings settings;
+    m_ks->setText(settings.value("hardware/blockSizes", m_ks->text()).toString());
+    m_precision->setCurrentIndex(std::clamp(settings.value("hardware/precision", 1).toInt(), 0, 2));
+    m_batch->setValue(settings.value("hardware/batch", 1).toInt());
+    auto remember = [this] {
+        QSettings s;
+        s.setValue("hardware/blockSizes", m_ks->text());
+        s.setValue("hardware/precision", m_precision->currentIndex());
+        s.setValue("hardware/batch", m_batch->value());
+    };
+    connect(m_precision, &QComboBox::currentIndexChanged, this, remember);
+    connect(m_batch, &QSpinBox::valueChanged, this, remember);
+    connect(m_ks, &QLineEdit::editingFinished, this, remember);
     connect(m_precision, &QComboBox::currentIndexChanged, this, &HardwareView::requestEstimate);
     connect(m_batch, &QSpinBox::valueChanged, this, &HardwareView::requestEstimate);
     connect(m_ks, &QLineEdit::editingFinished, this, &HardwareView::requestEstimate);
@@ -212,6 +260,18 @@ void HardwareView::selectPlatform(int index)
     m_list->setCurrentRow(index);
 }
 
+void HardwareView::setPlanFile(const QString& path)
+{
+    const ConversionRequest plan = readConversionPlan(path.toStdString());
+    m_planPath = path;
+    m_planDefaultK = plan.defaultBlockSize;
+    m_planLayers = plan.perLayer;
+    m_planOutputLayer = plan.convertOutputLayer;
+    m_planLabel->setText(QFileInfo(path).fileName());
+    m_planLabel->setToolTip(path);
+    requestEstimate();
+}
+
 void HardwareView::requestEstimate()
 {
     const auto model = m_doc->model();
@@ -230,17 +290,27 @@ void HardwareView::requestEstimate()
     hw::EstimateOptions options;
     options.precision = hw::kAllPrecisions[static_cast<std::size_t>(m_precision->currentIndex())];
     options.batch = m_batch->value();
+    // k = 0 stands for the plan file's block sizes.
+    if (!m_planPath.isEmpty())
+        ks.push_back(0);
+    hw::BlockSizeChoice plan;
+    plan.defaultK = m_planDefaultK;
+    plan.perLayer = m_planLayers;
+    plan.includeOutputLayer = m_planOutputLayer;
     m_summary->setText(tr("Estimating…"));
     m_doc->jobs()->run(
         QStringLiteral("estimate"), tr("Hardware estimates"),
-        [model, chosen, ks, options](const ProgressFn& progress) {
+        [model, chosen, ks, options, plan](const ProgressFn& progress) {
             std::vector<Result> results;
             std::size_t done = 0;
             for (const hw::Platform& p : chosen)
                 for (std::int64_t k : ks) {
                     reportProgress(progress, done++, chosen.size() * ks.size());
                     hw::EstimateOptions o = options;
-                    o.blocks.defaultK = k;
+                    if (k > 0)
+                        o.blocks.defaultK = k;
+                    else
+                        o.blocks = plan;
                     results.push_back({QString::fromStdString(p.name), k, hw::estimateModel(*model, p, o)});
                 }
             return results;
@@ -261,10 +331,11 @@ void HardwareView::showResults()
     std::vector<charts::EstimatePoint> all, first;
     for (std::size_t i = 0; i < m_results.size(); ++i) {
         const Result& r = m_results[i];
-        m_config->addItem(tr("%1 · k = %2").arg(r.platform).arg(r.k));
+        const QString config = r.k > 0 ? tr("k=%1").arg(r.k) : tr("plan");
+        m_config->addItem(tr("%1 · %2").arg(r.platform, config));
         if (i == 0 || r.platform != m_results[i - 1].platform)
             all.push_back({r.platform, tr("dense"), r.estimate.dense});
-        all.push_back({r.platform, tr("k=%1").arg(r.k), r.estimate.circulant});
+        all.push_back({r.platform, config, r.estimate.circulant});
     }
     for (const auto& p : all)
         if (!m_results.empty() && p.platform == m_results.front().platform)

@@ -2,6 +2,8 @@
 
 #include <QWidget>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "hw/Estimate.h"
@@ -33,7 +35,7 @@ public:
 
     struct Result {
         QString platform;
-        std::int64_t k = 1; // requested default block size (the model's own layers keep theirs)
+        std::int64_t k = 1; // requested default block size (the model's own layers keep theirs); 0 = the plan file
         hw::Estimate estimate;
     };
     const std::vector<Result>& results() const { return m_results; }
@@ -48,6 +50,9 @@ public:
     // The platforms as currently edited (index order of the list).
     const std::vector<hw::Platform>& platforms() const { return m_platforms; }
     void setPlatformChecked(int index, bool checked);
+    // A conversion plan file (as `circnn convert --plan`): estimated as one more configuration.
+    // Throws Error naming the file when it cannot be read.
+    void setPlanFile(const QString& path);
     void selectPlatform(int index); // shows it in the form
 
 signals:
@@ -67,6 +72,11 @@ private:
     QComboBox* m_precision;
     QSpinBox* m_batch;
     QLineEdit* m_ks;
+    QLabel* m_planLabel;
+    QString m_planPath;
+    std::int64_t m_planDefaultK = 0;
+    std::map<std::string, std::int64_t> m_planLayers;
+    bool m_planOutputLayer = false;
     PlatformForm* m_form;
     QComboBox* m_config;
     QLabel* m_summary;

@@ -31,6 +31,7 @@
 #include "MainWindow.h"
 #include "TestSupport.h"
 #include "circulant/BlockCirculantMatrix.h"
+#include "common/Error.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
 #include "io/ModelFile.h"
@@ -330,6 +331,28 @@ private slots:
         QCOMPARE(table->item(1, 4)->data(Qt::UserRole).toDouble(), expected.circulant.layers[1].latencyS);
         QCOMPARE(table->item(total, 6)->data(Qt::UserRole).toDouble(), expected.circulant.energy.totalPj());
         QCOMPARE(table->item(total, 3)->data(Qt::UserRole).toDouble(), expected.dense.latencyS);
+
+        // A plan file is one more configuration, estimated as the core estimates that plan.
+        const auto planPath = test::tempDir() / "gui_plan.json";
+        {
+            std::ofstream out(planPath);
+            out << R"({"default_k": 0, "layers": {"hidden": 4}})";
+        }
+        updated.clear();
+        hv->setPlanFile(QString::fromStdString(planPath.string()));
+        QVERIFY(updated.wait(20000));
+        o.blocks = hw::BlockSizeChoice{};
+        o.blocks.perLayer["hidden"] = 4;
+        const hw::Estimate planned = hw::estimateModel(spec, edited, o);
+        const auto& shown = shownXcku(0);
+        QCOMPARE(shown.k, std::int64_t(0));
+        QCOMPARE(shown.estimate.circulant.layers[1].blockSize, std::int64_t(4));
+        QCOMPARE(table->item(total, 4)->data(Qt::UserRole).toDouble(), planned.circulant.latencyS);
+        {
+            std::ofstream out(planPath);
+            out << R"({"default_k": "eight"})";
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, hv->setPlanFile(QString::fromStdString(planPath.string())));
     }
 
     void malformedFileKeepsCurrentModel()
