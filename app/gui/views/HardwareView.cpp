@@ -26,10 +26,11 @@
 
 #include "Document.h"
 #include "JobRunner.h"
-#include "analysis/ConversionPlanFile.h"
+#include "analysis/EstimateWorkflow.h"
 #include "charts/ChartBuilders.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
+#include "io/ConversionPlanFile.h"
 #include "views/PlatformForm.h"
 
 namespace circnn::gui {
@@ -262,11 +263,8 @@ void HardwareView::selectPlatform(int index)
 
 void HardwareView::setPlanFile(const QString& path)
 {
-    const ConversionRequest plan = readConversionPlan(path.toStdString());
+    m_plan = readConversionPlan(path.toStdString());
     m_planPath = path;
-    m_planDefaultK = plan.defaultBlockSize;
-    m_planLayers = plan.perLayer;
-    m_planOutputLayer = plan.convertOutputLayer;
     m_planLabel->setText(QFileInfo(path).fileName());
     m_planLabel->setToolTip(path);
     requestEstimate();
@@ -287,32 +285,36 @@ void HardwareView::requestEstimate()
     std::vector<std::int64_t> ks = parseKs(m_ks->text());
     if (ks.empty())
         ks.push_back(1);
-    hw::EstimateOptions options;
-    options.precision = hw::kAllPrecisions[static_cast<std::size_t>(m_precision->currentIndex())];
-    options.batch = m_batch->value();
-    // k = 0 stands for the plan file's block sizes.
-    if (!m_planPath.isEmpty())
-        ks.push_back(0);
-    hw::BlockSizeChoice plan;
-    plan.defaultK = m_planDefaultK;
-    plan.perLayer = m_planLayers;
-    plan.includeOutputLayer = m_planOutputLayer;
+    EstimateConfig config;
+    config.model.model = model; // shared, not copied
+    config.precision = hw::kAllPrecisions[static_cast<std::size_t>(m_precision->currentIndex())];
+    config.batch = m_batch->value();
+    const std::optional<ConversionPlan> plan = m_planPath.isEmpty() ? std::nullopt : std::optional(m_plan);
     m_summary->setText(tr("Estimating…"));
+    // The core workflow (the one `circnn estimate` runs): per platform, one estimate per k, and
+    // one of the plan file (listed as k = 0).
     m_doc->jobs()->run(
         QStringLiteral("estimate"), tr("Hardware estimates"),
-        [model, chosen, ks, options, plan](const ProgressFn& progress) {
+        [config, chosen, ks, plan](const ProgressFn& progress) {
             std::vector<Result> results;
             std::size_t done = 0;
-            for (const hw::Platform& p : chosen)
-                for (std::int64_t k : ks) {
-                    reportProgress(progress, done++, chosen.size() * ks.size());
-                    hw::EstimateOptions o = options;
-                    if (k > 0)
-                        o.blocks.defaultK = k;
-                    else
-                        o.blocks = plan;
-                    results.push_back({QString::fromStdString(p.name), k, hw::estimateModel(*model, p, o)});
+            const std::size_t total = chosen.size() * (ks.size() + (plan ? 1 : 0));
+            for (const hw::Platform& p : chosen) {
+                EstimateConfig c = config;
+                c.platform = p;
+                c.blockSizes = ks;
+                c.progress = [&](std::size_t d, std::size_t) { return progress(done + d, total); };
+                const EstimateResult r = estimateModel(c);
+                for (std::size_t i = 0; i < ks.size(); ++i)
+                    results.push_back({QString::fromStdString(p.name), ks[i], r.estimates.at(i)});
+                done += ks.size();
+                if (plan) {
+                    c.blockSizes.clear();
+                    c.plan = *plan;
+                    results.push_back({QString::fromStdString(p.name), 0, estimateModel(c).estimates.at(0)});
+                    ++done;
                 }
+            }
             return results;
         },
         this,

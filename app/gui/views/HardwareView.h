@@ -8,6 +8,7 @@
 
 #include "hw/Estimate.h"
 #include "hw/Platform.h"
+#include "model/ConversionPlan.h"
 
 class QChartView;
 class QComboBox;
@@ -74,9 +75,7 @@ private:
     QLineEdit* m_ks;
     QLabel* m_planLabel;
     QString m_planPath;
-    std::int64_t m_planDefaultK = 0;
-    std::map<std::string, std::int64_t> m_planLayers;
-    bool m_planOutputLayer = false;
+    ConversionPlan m_plan;
     PlatformForm* m_form;
     QComboBox* m_config;
     QLabel* m_summary;

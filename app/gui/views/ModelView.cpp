@@ -13,6 +13,7 @@
 
 #include "Document.h"
 #include "JobRunner.h"
+#include "analysis/InspectWorkflow.h"
 #include "analysis/WeightHistogram.h"
 #include "charts/ChartBuilders.h"
 #include "hw/Estimator.h"
@@ -45,7 +46,6 @@ QString number(double v)
 
 struct LayerStatistics {
     int layer = -1;
-    QString text;
     ValueHistogram histogram;
     QString title;
 };
@@ -128,6 +128,7 @@ void ModelView::rebuild()
     m_table->setRowCount(0);
     for (int c = 0; c < ColumnCount; ++c)
         m_totals->setItem(0, c, new QTableWidgetItem());
+    m_weights.clear();
     const auto model = m_doc->model();
     if (!model) {
         m_summary->setText(tr("No model open."));
@@ -135,32 +136,62 @@ void ModelView::rebuild()
         charts::showChart(m_histogram, new QChart);
         return;
     }
+    // The core inspect workflow (what `circnn inspect` prints): first the table (fast), then the
+    // weight statistics of every tensor.
+    InspectConfig config;
+    config.model.model = model; // shared, not copied
+    config.model.path = m_doc->path().toStdString();
+    config.weightStatistics = false;
+    m_doc->jobs()->run(
+        QStringLiteral("inspect"), tr("Inspecting the model"),
+        [config](const ProgressFn& progress) {
+            InspectConfig c = config;
+            c.progress = progress;
+            return inspectModel(c);
+        },
+        this, [this, model](const InspectResult& r) { fillTable(r, model); });
+    config.weightStatistics = true;
+    m_doc->jobs()->run(
+        QStringLiteral("weight statistics"), tr("Weight statistics"),
+        [config](const ProgressFn& progress) {
+            InspectConfig c = config;
+            c.progress = progress;
+            return inspectModel(c).weights;
+        },
+        this,
+        [this](const std::vector<TensorStatistics>& weights) {
+            m_weights = weights;
+            showSelection(m_doc->selectedLayer());
+        });
+}
+
+void ModelView::fillTable(const InspectResult& result, const std::shared_ptr<const ModelSpec>& model)
+{
+    if (model != m_doc->model() || result.layers.size() != model->layers.size())
+        return;
     const ModelSpec& m = *model;
+    m_table->setSortingEnabled(false);
     m_table->setRowCount(static_cast<int>(m.layers.size()));
-    double params = 0, denseParams = 0, macs = 0, butterflies = 0, complexMacs = 0;
+    double butterflies = 0, complexMacs = 0;
     for (int row = 0; row < static_cast<int>(m.layers.size()); ++row) {
         const LayerSpec& l = m.layers[static_cast<std::size_t>(row)];
-        const LayerStats s = layerStats(m, l);
-        const std::int64_t k = l.circulant ? l.circulant->k : 1;
+        const LayerSummary& s = result.layers[static_cast<std::size_t>(row)];
+        const std::int64_t k = s.blockSize > 1 ? s.blockSize : 1;
         const hw::OpCounts ops = hw::layerOps(m, l, k);
-        params += double(s.parameters);
-        denseParams += double(s.denseParameters);
-        macs += double(s.macs);
         butterflies += ops.fftButterflies;
         complexMacs += ops.complexMacs;
         const double compression = s.parameters > 0 ? double(s.denseParameters) / double(s.parameters) : 0;
         const QString freq = k > 1 ? tr("%1 / %2").arg(number(ops.fftButterflies), number(ops.complexMacs)) : QString();
-        const QString repr = l.circulant ? tr("block-circulant k=%1").arg(k)
-                             : (l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D) ? tr("dense")
-                                                                                           : QString();
+        const QString repr = s.representation == "circulant"
+                                 ? tr("block-circulant k=%1 (%2 × %3 blocks)").arg(k).arg(s.blockRows).arg(s.blockCols)
+                             : s.representation == "dense" ? tr("dense")
+                                                           : QString();
         auto* name = new SortItem(QString::fromStdString(l.name), row);
         name->setData(kLayerRole, row);
         name->setToolTip(tr("layer %1 of %2 (sort by this column for model order)").arg(row + 1).arg(m.layers.size()));
         m_table->setItem(row, Name, name);
-        m_table->setItem(
-            row, Class,
-            new QTableWidgetItem(QString::fromStdString(l.className.empty() ? layerKindName(l.kind) : l.className)));
-        m_table->setItem(row, Shape, new QTableWidgetItem(QString::fromStdString(shapeToString(l.outputShape))));
+        m_table->setItem(row, Class, new QTableWidgetItem(QString::fromStdString(s.className)));
+        m_table->setItem(row, Shape, new QTableWidgetItem(QString::fromStdString(shapeToString(s.outputShape))));
         m_table->setItem(row, Params, new SortItem(number(double(s.parameters)), double(s.parameters)));
         m_table->setItem(row, DenseParams, new SortItem(number(double(s.denseParameters)), double(s.denseParameters)));
         m_table->setItem(
@@ -172,12 +203,14 @@ void ModelView::rebuild()
         for (int c : {Params, DenseParams, Compression, Macs, FreqOps})
             m_table->item(row, c)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
+    const double params = double(result.parameters), denseParams = double(result.denseParameters),
+                 macs = double(result.macs);
     const QStringList totals = {tr("Total (%1 layers)").arg(m.layers.size()),
                                 QString(),
                                 QString(),
                                 number(params),
                                 number(denseParams),
-                                params > 0 ? tr("%1×").arg(denseParams / params, 0, 'f', 1) : QString(),
+                                params > 0 ? tr("%1×").arg(result.compression, 0, 'f', 1) : QString(),
                                 number(macs),
                                 butterflies > 0 ? tr("%1 / %2").arg(number(butterflies), number(complexMacs))
                                                 : QString(),
@@ -225,57 +258,52 @@ void ModelView::showSelection(int layer)
 void ModelView::computeStatistics(int layer)
 {
     const auto model = m_doc->model();
-    if (!model || layer < 0) {
+    if (!model || layer < 0 || layer >= static_cast<int>(model->layers.size())) {
         m_stats->clear();
         charts::showChart(m_histogram, new QChart);
         return;
     }
-    m_stats->setText(tr("Computing statistics…"));
+    // The statistics come from the inspect workflow (all tensors, computed once per model).
+    const std::string name = model->layers[static_cast<std::size_t>(layer)].name;
+    QString rows;
+    for (const TensorStatistics& t : m_weights) {
+        if (t.layer != name)
+            continue;
+        rows += tr("<tr><td>%1</td><td>%2</td><td align=right>%3</td><td align=right>%4</td>"
+                   "<td align=right>%5</td><td align=right>%6</td><td align=right>%7%</td></tr>")
+                    .arg(QString::fromStdString(t.role), QString::fromStdString(shapeToString(t.shape)))
+                    .arg(t.min, 0, 'g', 4)
+                    .arg(t.max, 0, 'g', 4)
+                    .arg(t.mean, 0, 'g', 4)
+                    .arg(t.std, 0, 'g', 4)
+                    .arg(100 * t.sparsity, 0, 'f', 1);
+    }
+    if (m_weights.empty())
+        m_stats->setText(tr("Computing weight statistics…"));
+    else if (rows.isEmpty())
+        m_stats->setText(tr("Layer '%1' has no weights.").arg(QString::fromStdString(name)));
+    else
+        m_stats->setText(tr("<table cellspacing=6><tr><th align=left>tensor</th><th align=left>shape</th>"
+                            "<th>min</th><th>max</th><th>mean</th><th>std</th><th>zeros</th></tr>%1</table>")
+                             .arg(rows));
+    // The histogram of the layer's main weights (defining vectors, or the kernel).
     m_doc->jobs()->run(
-        QStringLiteral("statistics"), tr("Weight statistics"),
+        QStringLiteral("histogram"), tr("Weight histogram"),
         [model, layer](const ProgressFn&) {
             const LayerSpec& l = model->layers[static_cast<std::size_t>(layer)];
             LayerStatistics s;
             s.layer = layer;
-            const std::pair<QString, const Tensor*> tensors[] = {
-                {QStringLiteral("vectors"), l.circulant ? &l.circulant->vectors : nullptr},
-                {QStringLiteral("kernel"), &l.kernel},
-                {QStringLiteral("bias"), &l.bias},
-                {QStringLiteral("gamma"), &l.gamma},
-                {QStringLiteral("beta"), &l.beta},
-                {QStringLiteral("moving_mean"), &l.movingMean},
-                {QStringLiteral("moving_variance"), &l.movingVariance}};
-            QString rows;
-            bool first = true;
-            for (const auto& [role, t] : tensors) {
-                if (!t || t->empty())
-                    continue;
-                const ValueHistogram h = valueHistogram(std::span<const float>(t->data(), t->size()), 48);
-                if (first) {
-                    s.histogram = h;
-                    s.title = QObject::tr("%1 — %2 values").arg(QString::fromStdString(l.name), role);
-                    first = false;
-                }
-                rows += QObject::tr("<tr><td>%1</td><td>%2</td><td align=right>%3</td><td align=right>%4</td>"
-                                    "<td align=right>%5</td><td align=right>%6</td><td align=right>%7%</td></tr>")
-                            .arg(role, QString::fromStdString(shapeToString(t->shape())))
-                            .arg(h.min, 0, 'g', 4)
-                            .arg(h.max, 0, 'g', 4)
-                            .arg(h.mean, 0, 'g', 4)
-                            .arg(h.std, 0, 'g', 4)
-                            .arg(100 * h.zeroFraction, 0, 'f', 1);
+            const Tensor* t = l.circulant ? &l.circulant->vectors : &l.kernel;
+            if (!t->empty()) {
+                s.histogram = valueHistogram(std::span<const float>(t->data(), t->size()), 48);
+                s.title = QObject::tr("%1 — %2 values")
+                              .arg(QString::fromStdString(l.name),
+                                   l.circulant ? QObject::tr("defining-vector") : QObject::tr("kernel"));
             }
-            if (rows.isEmpty())
-                s.text = QObject::tr("Layer '%1' has no weights.").arg(QString::fromStdString(l.name));
-            else
-                s.text = QObject::tr("<table cellspacing=6><tr><th align=left>tensor</th><th align=left>shape</th>"
-                                     "<th>min</th><th>max</th><th>mean</th><th>std</th><th>zeros</th></tr>%1</table>")
-                             .arg(rows);
             return s;
         },
         this,
         [this](const LayerStatistics& s) {
-            m_stats->setText(s.text);
             charts::showChart(m_histogram,
                               s.title.isEmpty() ? new QChart : charts::histogramChart(s.histogram, s.title));
         });

@@ -2,6 +2,11 @@
 
 #include <QWidget>
 
+#include <memory>
+#include <vector>
+
+#include "analysis/InspectWorkflow.h"
+
 class QChartView;
 class QLabel;
 class QTableWidget;
@@ -28,6 +33,7 @@ public:
 
 private:
     void rebuild();
+    void fillTable(const InspectResult& result, const std::shared_ptr<const ModelSpec>& model);
     void showSelection(int layer);
     void computeStatistics(int layer);
 
@@ -38,6 +44,7 @@ private:
     QLabel* m_stats;
     QChartView* m_histogram;
     QSplitter* m_splitter;
+    std::vector<TensorStatistics> m_weights; // of the open model, from inspectModel
 };
 
 } // namespace circnn::gui

@@ -322,7 +322,7 @@ private slots:
         hw::EstimateOptions o;
         o.precision = hw::Precision::Fixed16;
         o.batch = 1;
-        o.blocks.defaultK = 8;
+        o.blocks.defaultBlockSize = 8;
         const hw::Estimate expected = hw::estimateModel(spec, edited, o);
         const double latency = table->item(total, 4)->data(Qt::UserRole).toDouble();
         QVERIFY2(std::abs(latency - expected.circulant.latencyS) <= 1e-12 * expected.circulant.latencyS,
@@ -341,7 +341,7 @@ private slots:
         updated.clear();
         hv->setPlanFile(QString::fromStdString(planPath.string()));
         QVERIFY(updated.wait(20000));
-        o.blocks = hw::BlockSizeChoice{};
+        o.blocks = ConversionPlan{};
         o.blocks.perLayer["hidden"] = 4;
         const hw::Estimate planned = hw::estimateModel(spec, edited, o);
         const auto& shown = shownXcku(0);
