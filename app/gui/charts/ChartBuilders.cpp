@@ -2,6 +2,7 @@
 
 #include <QAreaSeries>
 #include <QBarCategoryAxis>
+#include <QAbstractBarSeries>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
@@ -39,6 +40,27 @@ QValueAxis* valueAxis(const QString& title, double lo, double hi)
     axis->applyNiceNumbers();
     axis->setLabelFormat(QStringLiteral("%.3g"));
     return axis;
+}
+// Adds a bar series with its category axis (bottom) and value axis 0..hi (left).
+void addBars(QChart* chart, QAbstractBarSeries* series, const QStringList& categories, const QString& yTitle, double hi)
+{
+    chart->addSeries(series);
+    auto* x = new QBarCategoryAxis;
+    x->append(categories);
+    auto* y = valueAxis(yTitle, 0, hi * 1.05);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+}
+
+// A chart with its legend below the plot.
+QChart* newLegendChart(const QString& title)
+{
+    QChart* chart = newChart(title);
+    chart->legend()->setVisible(true);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    return chart;
 }
 } // namespace
 
@@ -107,9 +129,7 @@ QChart* vectorChart(std::span<const float> vector, const QString& title)
 
 QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> phase, const QString& title)
 {
-    QChart* chart = newChart(title);
-    chart->legend()->setVisible(true);
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    QChart* chart = newLegendChart(title);
     auto* mag = new QLineSeries;
     mag->setName(QStringLiteral("magnitude"));
     mag->setPointsVisible(magnitude.size() <= 64);
@@ -152,9 +172,7 @@ QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> p
 
 QChart* throughputChart(const std::vector<EstimatePoint>& points, const QString& title)
 {
-    QChart* chart = newChart(title);
-    chart->legend()->setVisible(true);
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    QChart* chart = newLegendChart(title);
     QStringList configs, platforms;
     for (const auto& p : points) {
         if (!configs.contains(p.config))
@@ -176,23 +194,13 @@ QChart* throughputChart(const std::vector<EstimatePoint>& points, const QString&
         }
         series->append(set);
     }
-    chart->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(configs);
-    auto* y = valueAxis(QObject::tr("frames / s"), 0, hi * 1.05);
-    y->setLabelFormat(QStringLiteral("%.3g"));
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
+    addBars(chart, series, configs, QObject::tr("frames / s"), hi);
     return chart;
 }
 
 QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& title)
 {
-    QChart* chart = newChart(title);
-    chart->legend()->setVisible(true);
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    QChart* chart = newLegendChart(title);
     auto* compute = new QBarSet(QObject::tr("compute"));
     auto* onchip = new QBarSet(QObject::tr("on-chip"));
     auto* offchip = new QBarSet(QObject::tr("off-chip"));
@@ -210,15 +218,7 @@ QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& tit
     }
     auto* series = new QStackedBarSeries;
     series->append({compute, onchip, offchip, leakage});
-    chart->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(configs);
-    auto* y = valueAxis(QObject::tr("energy / frame (µJ)"), 0, hi * 1.05);
-    y->setLabelFormat(QStringLiteral("%.3g"));
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
+    addBars(chart, series, configs, QObject::tr("energy / frame (µJ)"), hi);
     return chart;
 }
 
