@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "BackgroundRelease.h"
 #include "JobRunner.h"
 #include "analysis/WeightView.h"
 #include "io/ModelFile.h"
@@ -124,7 +125,9 @@ bool Document::selectLayer(const QString& name)
 
 void Document::setProjection(std::shared_ptr<const LayerProjection> projection)
 {
+    std::shared_ptr<const void> previous = std::move(m_projection);
     m_projection = std::move(projection);
+    releaseInBackground(std::move(previous));
     // (No `cond ? p->projection : MatrixProjection{}` here: that would copy the matrices.)
     const bool blocks = m_projection && m_projection->projection.k > 1;
     if (!blocks || m_blockRow >= m_projection->projection.blockRows || m_blockCol >= m_projection->projection.blockCols)

@@ -10,8 +10,8 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <random>
 
 #include "Document.h"
@@ -119,8 +119,7 @@ ModelSpec benchmarkModel()
 
 // Runs the event loop until `done` returns true. Sleeps between events (no busy polling, which
 // would take a core from the jobs being measured); a 10 ms timer guarantees a wake-up.
-template <class Pred>
-void waitFor(Pred done)
+template <class Pred> void waitFor(Pred done)
 {
     QTimer tick;
     tick.start(10);
@@ -143,7 +142,7 @@ int runGuiBenchmark(const QString& folder)
     MainWindow window;
     window.resetLayout();
     window.show();
-    {   // the window's first paint is not part of opening a model
+    { // the window's first paint is not part of opening a model
         QElapsedTimer settle;
         settle.start();
         waitFor([&] { return settle.elapsed() > 500; });
@@ -184,8 +183,8 @@ int runGuiBenchmark(const QString& folder)
         waitFor([&] { return !window.jobs()->isBusy(); });
         QObject::disconnect(c);
         const QString cpu = probe.cpuColumns();
-        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %s | %.1f |\n", static_cast<long long>(k), ms,
-                    qPrintable(cpu), probe.stopMs());
+        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %s | %.1f |\n", static_cast<long long>(k),
+                    ms, qPrintable(cpu), probe.stopMs());
     }
     // 3. Heatmap of 4096 × 9216 at several zooms (render of the visible part + paint, GUI thread).
     {

@@ -1,8 +1,8 @@
 #include "ChartBuilders.h"
 
+#include <QAbstractBarSeries>
 #include <QAreaSeries>
 #include <QBarCategoryAxis>
-#include <QAbstractBarSeries>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>

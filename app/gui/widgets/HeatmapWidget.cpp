@@ -1,5 +1,7 @@
 #include "HeatmapWidget.h"
 
+#include "BackgroundRelease.h"
+
 #include <QFutureWatcher>
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -74,7 +76,9 @@ void HeatmapWidget::setMatrix(std::shared_ptr<const std::vector<float>> values, 
                               float scale, const QString& title, bool keepView)
 {
     const bool sameShape = rows == m_rows && cols == m_cols;
+    std::shared_ptr<const void> previous = std::move(m_values);
     m_values = std::move(values);
+    releaseInBackground(std::move(previous));
     m_rows = rows;
     m_cols = cols;
     m_scale = scale > 0 && std::isfinite(scale) ? scale : 1.0f;
