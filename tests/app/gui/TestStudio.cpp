@@ -26,10 +26,12 @@
 #include <fstream>
 #include <numbers>
 
+#include "../../core/nn/NnTestUtil.h"
 #include "Document.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
 #include "TestSupport.h"
+#include "analysis/BlockInspect.h"
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "hw/Estimator.h"
@@ -223,6 +225,29 @@ private slots:
             R[t] = W[t] - P[t];
         QCOMPARE(QColor(pixelAt(h, 9, 13)).name(),
                  QColor(gui::HeatmapWidget::colourFor(R[9 * 40 + 13], maxAbs(R))).name());
+    }
+
+    void convolutionTapsAndTiling()
+    {
+        // Conv2D 3×3, C_in 8 → C_out 16: all taps side by side (16 × 72, segments of 8 columns), or one tap.
+        test::SpecBuilder b({6, 6, 8}, "cnn");
+        b.conv(8, 16, 3, 3, ActivationKind::Relu).name = "conv";
+        b.simple(LayerKind::Flatten);
+        b.dense(4 * 4 * 16, 3, ActivationKind::Softmax).name = "out";
+        const ModelSpec spec = b.done();
+        gui::MainWindow w;
+        w.show();
+        w.openModel(writeModel(spec, "gui_cnn.circnn.h5"));
+        QVERIFY(waitProjection(w, 8));
+        QCOMPARE(w.explorerView()->heatmap()->matrixCols(), std::int64_t(72));
+        QCOMPARE(w.document()->projection()->projection.segmentCols, std::int64_t(8));
+        w.explorerView()->setTap(4);
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy() && w.document()->projection()->tap == 4; }, 20000));
+        QCOMPARE(w.explorerView()->heatmap()->matrixCols(), std::int64_t(8));
+        const WeightMatrixView tap = layerMatrix(*spec.find("conv"), 4);
+        const std::vector<float> P = BlockCirculantMatrix::project(tap.values, 16, 8, 8).toDense();
+        const auto& shown = w.document()->projection()->projection.projection;
+        CIRCNN_COMPARE_VECTORS(shown.data(), P.data(), P.size(), 1e-6, "tap 4 projection");
     }
 
     void latestRequestWins()
