@@ -28,6 +28,7 @@
 
 #include "../../core/nn/NnTestUtil.h"
 #include "Document.h"
+#include "HelpDialogs.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
 #include "TestSupport.h"
@@ -466,6 +467,16 @@ private slots:
         dock->hide();
         w.resetLayout();
         QVERIFY(dock->isVisible());
+    }
+
+    void aboutNamesLibraryVersions()
+    {
+        const QString about = gui::aboutText();
+        QVERIFY2(about.contains(QString::fromLatin1(qVersion())), qPrintable(about));
+        QVERIFY(about.contains("fftw-3"));
+        QVERIFY(about.contains(QRegularExpression("HDF5</td><td>\\d+\\.\\d+\\.\\d+")));
+        QVERIFY(about.contains("Build commit"));
+        QVERIFY(gui::quickStartText().contains("Layer explorer"));
     }
 
     void commandLine()
