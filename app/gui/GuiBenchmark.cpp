@@ -19,6 +19,7 @@
 #include "MainWindow.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
+#include "nn/training/Architecture.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
 #include "widgets/HeatmapWidget.h"
@@ -77,44 +78,13 @@ private:
     double m_gui0 = 0;
 };
 
-Tensor randomTensor(const Shape& shape, std::uint32_t seed)
-{
-    Tensor t(shape);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> d(-0.05f, 0.05f);
-    for (std::int64_t i = 0; i < t.size(); ++i)
-        t[i] = d(rng);
-    return t;
-}
-
-// Input 4096 → Dense 4096 → Dense 2048 → Dense 10: 25.2 M weights, about 100 MB as float32.
+// Input 4096 → Dense 4096 → Dense 2048 → Dense 10 (Glorot-initialised by core, as `circnn train`
+// starts): 25.2 M weights, about 100 MB as float32.
 ModelSpec benchmarkModel()
 {
-    ModelSpec m;
-    m.name = "bench_mlp";
-    LayerSpec in;
-    in.name = "input";
-    in.kind = LayerKind::Input;
-    in.inputShape = {4096};
-    m.layers.push_back(in);
-    const std::int64_t widths[] = {4096, 2048, 10};
-    std::int64_t prev = 4096;
-    for (int i = 0; i < 3; ++i) {
-        LayerSpec d;
-        d.name = "dense_" + std::to_string(i + 1);
-        d.kind = LayerKind::Dense;
-        d.inputs = {m.layers.back().name};
-        d.units = widths[i];
-        d.activation = i == 2 ? ActivationKind::Softmax : ActivationKind::Relu;
-        d.kernel = randomTensor({prev, widths[i]}, 10 + i);
-        d.bias = Tensor({widths[i]}, 0.0f);
-        m.layers.push_back(d);
-        prev = widths[i];
-    }
-    m.inputs = {"input"};
-    m.outputs = {"dense_3"};
-    inferShapes(m);
-    return m;
+    ArchitectureOptions options;
+    options.name = "bench_mlp";
+    return buildArchitecture("4096-4096-2048-10", options).model;
 }
 
 // Runs the event loop until `done` returns true. Sleeps between events (no busy polling, which
@@ -168,7 +138,12 @@ int runGuiBenchmark(const QString& folder)
                     double(t.nsecsElapsed()) / 1e6);
     }
     // 2. Projection of the 4096 × 4096 layer at a new k.
-    window.document()->selectLayer(QStringLiteral("dense_1"));
+    // The 4096 × 4096 layer is the first Dense layer.
+    for (std::size_t i = 0; i < window.document()->model()->layers.size(); ++i)
+        if (window.document()->model()->layers[i].kind == LayerKind::Dense) {
+            window.document()->selectLayer(static_cast<int>(i));
+            break;
+        }
     waitFor([&] { return !window.jobs()->isBusy(); });
     for (std::int64_t k : {16, 64, 4, 256}) {
         QElapsedTimer t;
