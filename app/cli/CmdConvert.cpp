@@ -10,10 +10,8 @@
 #include "ArgParser.h"
 #include "CommandRegistry.h"
 #include "ConversionCli.h"
-#include "TerminalProgress.h"
 #include "analysis/ConvertWorkflow.h"
 #include "analysis/WorkflowJson.h"
-#include "io/ConversionPlanFile.h"
 
 namespace circnn::cli {
 
@@ -50,25 +48,10 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (!p.given("output"))
         throw ArgError("-o OUT is required");
     ConvertConfig config;
-    if (p.given("k")) {
-        config.conversion.defaultBlockSize = p.getInt("k");
-        if (config.conversion.defaultBlockSize < 1)
-            throw ArgError("-k must be at least 1, got " + p.get("k"));
-    } else {
-        static_cast<ConversionPlan&>(config.conversion) = readConversionPlan(p.get("plan"));
-    }
-    if (p.given("convert-output-layer"))
-        config.conversion.convertOutputLayer = true;
-    config.conversion.reorderUnits = !p.given("no-reorder");
-    config.conversion.reorderProgress = terminalProgress(err, "reordering units, layer");
+    config.conversion = conversionRequestFromArgs(p, "convert-output-layer", err);
     if (p.given("calibrate")) {
         config.calibration.path = p.get("calibrate");
-        config.calibrationSamples = p.getInt("calibration");
-        if (config.calibrationSamples < 1)
-            throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
-        config.relativeRidge = p.getDouble("ridge");
-        if (!(config.relativeRidge >= 0))
-            throw ArgError("--ridge must be >= 0, got " + p.get("ridge"));
+        calibrationFromArgs(p, config.calibrationSamples, config.relativeRidge);
     }
     config.model = ModelSource::file(p.get("MODEL"));
     config.output = p.get("output");

@@ -94,16 +94,9 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     config.data.options.labelsKey = p.get("labels-key");
     config.data.options.scale = p.getDouble("scale");
     config.data.options.limit = limit;
-    if (p.given("k")) {
-        ConversionRequest request;
-        request.defaultBlockSize = p.getInt("k");
-        if (request.defaultBlockSize < 1)
-            throw ArgError("-k must be at least 1, got " + p.get("k"));
-        request.convertOutputLayer = p.given("convert-output-layer");
-        request.reorderUnits = !p.given("no-reorder");
-        request.reorderProgress = terminalProgress(err, "reordering units, layer");
-        config.conversion = request;
-    }
+    config.limit = limit;
+    if (p.given("k"))
+        config.conversion = conversionRequestFromArgs(p, "convert-output-layer", err);
     // One terminal progress line per phase.
     auto progress = std::make_shared<ProgressFn>();
     config.onPhase = [progress, &err](const std::string& phase) { *progress = terminalProgress(err, phase); };

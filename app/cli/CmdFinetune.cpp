@@ -8,11 +8,9 @@
 #include "ArgParser.h"
 #include "CommandRegistry.h"
 #include "ConversionCli.h"
-#include "TerminalProgress.h"
 #include "TrainingCli.h"
 #include "analysis/FinetuneWorkflow.h"
 #include "analysis/WorkflowJson.h"
-#include "io/ConversionPlanFile.h"
 
 namespace circnn::cli {
 
@@ -136,28 +134,13 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     if (!p.given("k") && !p.given("plan"))
         throw ArgError("give -k K or --plan FILE");
     FinetuneConfig config;
-    if (p.given("plan"))
-        static_cast<ConversionPlan&>(config.conversion) = readConversionPlan(p.get("plan"));
-    if (p.given("k")) {
-        config.conversion.defaultBlockSize = p.getInt("k");
-        if (config.conversion.defaultBlockSize < 1)
-            throw ArgError("-k must be >= 1, got " + p.get("k"));
-    }
-    if (p.given("convert-output"))
-        config.conversion.convertOutputLayer = true;
-    config.conversion.reorderUnits = !p.given("no-reorder");
-    config.conversion.reorderProgress = terminalProgress(err, "reordering units, layer");
+    config.conversion = conversionRequestFromArgs(p, "convert-output", err);
     config.training = trainOptionsFromArgs(p);
     const auto projection = projectionFromName(p.get("projection"));
     if (!projection)
         throw ArgError("--projection must be 'auto', 'data' or 'frobenius', got '" + p.get("projection") + "'");
     config.projection = *projection;
-    config.calibrationSamples = p.getInt("calibration");
-    if (config.calibrationSamples < 1)
-        throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
-    config.relativeRidge = p.getDouble("ridge");
-    if (!(config.relativeRidge >= 0))
-        throw ArgError("--ridge must be >= 0, got " + p.get("ridge"));
+    calibrationFromArgs(p, config.calibrationSamples, config.relativeRidge);
     config.distillation = p.getDouble("distill");
     if (!(config.distillation >= 0 && config.distillation <= 1))
         throw ArgError("--distill must be in [0, 1], got " + p.get("distill"));
@@ -179,11 +162,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     if (admmEpochs > 0 && config.admmEveryBatches < 0)
         throw ArgError("--admm-every must be >= 0, got " + p.get("admm-every"));
     config.model = ModelSource::file(p.get("MODEL"));
-    config.trainData = trainingDataSource(p);
-    config.testData = testDataSource(p);
-    config.output = p.get("output");
-    config.save = savePolicyFor("finetune");
-    config.callbacks = terminalTrainingCallbacks(p, config.training.epochs, out, err);
+    fillTrainingRun(p, "finetune", config, out, err);
     const FinetuneResult result = finetuneModel(config);
     if (p.given("json"))
         out << toJson(result).dump(2) << "\n";

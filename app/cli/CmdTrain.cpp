@@ -51,11 +51,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (p.given("name"))
         config.name = p.get("name");
     config.training = trainOptionsFromArgs(p);
-    config.trainData = trainingDataSource(p);
-    config.testData = testDataSource(p);
-    config.output = p.get("output");
-    config.save = savePolicyFor("train");
-    config.callbacks = terminalTrainingCallbacks(p, config.training.epochs, out, err);
+    fillTrainingRun(p, "train", config, out, err);
     const TrainModelResult result = trainModel(config);
 
     if (p.given("json")) {

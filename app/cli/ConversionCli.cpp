@@ -3,6 +3,9 @@
 #include <iomanip>
 #include <ostream>
 
+#include "TerminalProgress.h"
+#include "io/ConversionPlanFile.h"
+
 namespace circnn::cli {
 
 void addReorderFlag(ArgParser& parser)
@@ -10,6 +13,33 @@ void addReorderFlag(ArgParser& parser)
     parser.flag("no-reorder", "Keep the hidden units in their order. By default the units of every layer to be "
                               "converted are first reordered (function-preserving: the next layer's inputs are "
                               "permuted to match) so that the projection keeps more of each layer.");
+}
+
+ConversionRequest conversionRequestFromArgs(const ArgParser& p, const std::string& outputFlag, std::ostream& err)
+{
+    ConversionRequest request;
+    if (p.given("plan"))
+        static_cast<ConversionPlan&>(request) = readConversionPlan(p.get("plan"));
+    if (p.given("k")) {
+        request.defaultBlockSize = p.getInt("k");
+        if (request.defaultBlockSize < 1)
+            throw ArgError("-k must be at least 1, got " + p.get("k"));
+    }
+    if (p.given(outputFlag))
+        request.convertOutputLayer = true;
+    request.reorderUnits = !p.given("no-reorder");
+    request.reorderProgress = terminalProgress(err, "reordering units, layer");
+    return request;
+}
+
+void calibrationFromArgs(const ArgParser& p, std::int64_t& samples, double& relativeRidge)
+{
+    samples = p.getInt("calibration");
+    if (samples < 1)
+        throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
+    relativeRidge = p.getDouble("ridge");
+    if (!(relativeRidge >= 0))
+        throw ArgError("--ridge must be >= 0, got " + p.get("ridge"));
 }
 
 void printReordering(std::ostream& out, const std::vector<LayerReordering>& layers)

@@ -37,4 +37,17 @@ DataSource testDataSource(const ArgParser& parser);
 // "circnn <command> <version>" as the saved model's creator.
 SavePolicy savePolicyFor(const std::string& command);
 
+// The parts every training command fills the same way (TrainConfig, FinetuneConfig): --data,
+// --test, -o, the save policy and the terminal progress (after `config.training` is set).
+template <class Config>
+void fillTrainingRun(const ArgParser& parser, const std::string& command, Config& config, std::ostream& out,
+                     std::ostream& err)
+{
+    config.trainData = trainingDataSource(parser);
+    config.testData = testDataSource(parser);
+    config.output = parser.get("output");
+    config.save = savePolicyFor(command);
+    config.callbacks = terminalTrainingCallbacks(parser, config.training.epochs, out, err);
+}
+
 } // namespace circnn::cli

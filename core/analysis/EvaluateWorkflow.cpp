@@ -19,12 +19,15 @@ EvaluateResult evaluateModel(const EvaluateConfig& config)
 {
     if (config.batchSize < 1)
         throw Error("evaluation: batch size must be at least 1, got " + std::to_string(config.batchSize));
+    if (config.limit < 0)
+        throw Error("evaluation: the sample limit must be >= 0, got " + std::to_string(config.limit));
     const std::shared_ptr<const ModelSpec> spec = loadModelSource(config.model);
     const Model model(*spec);
     const std::shared_ptr<const Dataset> data = loadDataSource(config.data, model.inputShape());
 
     EvalOptions eo;
     eo.batchSize = config.batchSize;
+    eo.limit = config.limit;
     eo.perLayerTiming = config.perLayerTiming;
     eo.progress = config.progress;
     EvaluateResult result;

@@ -20,6 +20,7 @@ struct EvaluateConfig {
     ModelSource model;
     DataSource data;
     std::int64_t batchSize = 256;
+    std::int64_t limit = 0;          // evaluate only the first `limit` samples (0 = all; also for data in memory)
     bool perLayerTiming = false; // fill Evaluation::layerTimes
     // When set: also convert the model with this request (convertModel, Frobenius projection),
     // evaluate the block-circulant model and compare both on the same samples.

@@ -201,10 +201,11 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
             DataAwareSummary s;
             s.calibrationSamples = calibration.dim(0);
             s.relativeRidge = config.relativeRidge;
-            converted = project(projection, original, request, calibration, config.relativeRidge, {}, &s.layers);
+            converted =
+                project(projection, original, request, calibration, config.relativeRidge, cb.progress, &s.layers);
             result.dataAware = std::move(s);
         } else {
-            converted = project(projection, original, request, calibration, config.relativeRidge, {});
+            converted = project(projection, original, request, calibration, config.relativeRidge, cb.progress);
         }
         if (test) {
             phase(cb, "evaluating");

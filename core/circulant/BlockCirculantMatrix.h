@@ -144,6 +144,7 @@ public:
     double compression() const;
 
 private:
+    friend class CirculantPhases; // benchmark: the phases of multiply() one at a time
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

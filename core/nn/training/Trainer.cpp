@@ -293,15 +293,20 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             for (std::size_t p = 0; p < params.size(); ++p) {
                 float* t = total[p].data();
                 const std::int64_t size = total[p].size();
-                std::memcpy(t, shardGrads[0][p].data(), sizeof(float) * static_cast<std::size_t>(size));
-                for (std::size_t s = 1; s < shards; ++s) {
+                for (std::size_t s = 1; s < shards; ++s)
                     if (shardGrads[s][p].size() != size)
                         throw Error("training: gradient of " + params[p].layer + "/" + params[p].role +
                                     " has the wrong size");
-                    const float* g = shardGrads[s][p].data();
-                    for (std::int64_t i = 0; i < size; ++i)
-                        t[i] += g[i];
-                }
+                // Shard sums split over the cores by element range (each element summed in shard
+                // order by one thread: the result does not depend on how the range is split).
+                parallelFor(static_cast<std::size_t>(size), [&](std::size_t begin, std::size_t end) {
+                    std::memcpy(t + begin, shardGrads[0][p].data() + begin, sizeof(float) * (end - begin));
+                    for (std::size_t s = 1; s < shards; ++s) {
+                        const float* g = shardGrads[s][p].data();
+                        for (std::size_t i = begin; i < end; ++i)
+                            t[i] += g[i];
+                    }
+                }, std::size_t(1) << 15);
             }
             for (std::size_t s = 0; s < shards; ++s) {
                 lossSum += shardLoss[s].lossSum;

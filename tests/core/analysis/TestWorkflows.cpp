@@ -110,6 +110,9 @@ private slots:
         QCOMPARE(r.evaluation.confusion, direct.confusion);
         QVERIFY(!r.circulant);
         QCOMPARE(phases, std::vector<std::string>{"evaluating"});
+        EvaluateConfig limited = c;
+        limited.limit = 30;
+        QCOMPARE(evaluateModel(limited).evaluation.count, std::int64_t(30));
 
         // Dense vs block-circulant: the same conversion convertModel makes, compared sample by sample.
         ConversionRequest request{4, {}, false};
