@@ -305,6 +305,7 @@ AutoPlanResult runAutoPlan(const AutoPlanConfig& config, const SweepRunOptions& 
           << " the budget)";
     s << (r.verifications.empty() ? "none." : ".") << " Dense top-1 " << percent(r.denseTop1) << ".";
     r.summary = s.str();
+    r.sensitivity = run;
     return r;
 }
 

@@ -81,6 +81,7 @@ struct AutoPlanResult {
     std::optional<SweepPointResult> planPoint; // the verification point of the chosen plan
     std::vector<std::string> warnings;
     std::string summary; // how far it searched and what it verified, in words
+    SweepRunResult sensitivity; // the sensitivity sweep behind the plan (not in the JSON form)
 };
 
 // Runs the sensitivity sweep (with `options`: results file, resume, progress, cancel), the

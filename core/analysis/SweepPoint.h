@@ -50,7 +50,8 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
                                    const std::function<bool()>& cancel = {});
 
 // Measured CPU speed of a prepared model on `samples` samples of `data`, single thread (the
-// engine's own speed: latency one sample at a time, throughput in batches of 32).
+// engine's own speed): latency = the median over up to 64 single-sample passes, throughput = the
+// best of three passes over `samples` in batches of 32.
 SweepTiming measureSweepTiming(const Model& dense, const Model& circulant, const Dataset& data, std::int64_t samples);
 
 } // namespace circnn
