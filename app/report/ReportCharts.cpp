@@ -91,15 +91,22 @@ QString modelTag(const SweepReport& r, std::size_t modelIndex)
     return QString::fromStdString(std::filesystem::path(r.config.models.at(modelIndex)).stem().string()) + " ";
 }
 
-// Global-k points (k > 0) grouped by (model, mode), sorted by k.
-std::map<std::pair<std::size_t, std::string>, std::vector<const SweepPointResult*>> byModelMode(const SweepReport& r)
+// Global-k points (k > 0) grouped by (model, mode) — models in order, modes in the config's order —
+// each group sorted by k.
+using ModelMode = std::pair<std::size_t, std::string>;
+std::vector<std::pair<ModelMode, std::vector<const SweepPointResult*>>> byModelMode(const SweepReport& r)
 {
-    std::map<std::pair<std::size_t, std::string>, std::vector<const SweepPointResult*>> out;
-    for (const SweepPointResult& p : r.points)
-        if (p.k > 0)
-            out[{p.modelIndex, p.mode}].push_back(&p);
-    for (auto& [key, v] : out)
-        std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->k < b->k; });
+    std::vector<std::pair<ModelMode, std::vector<const SweepPointResult*>>> out;
+    for (std::size_t m = 0; m < r.config.models.size(); ++m)
+        for (const std::string& mode : r.modes()) {
+            std::vector<const SweepPointResult*> v;
+            for (const SweepPointResult& p : r.points)
+                if (p.k > 0 && p.modelIndex == m && p.mode == mode)
+                    v.push_back(&p);
+            std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->k < b->k; });
+            if (!v.empty())
+                out.push_back({{m, mode}, std::move(v)});
+        }
     return out;
 }
 
