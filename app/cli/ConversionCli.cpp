@@ -12,20 +12,6 @@ void addReorderFlag(ArgParser& parser)
                               "permuted to match) so that the projection keeps more of each layer.");
 }
 
-nlohmann::json reorderingToJson(const std::vector<LayerReordering>& layers, bool snakeCase)
-{
-    nlohmann::json j = nlohmann::json::array();
-    for (const LayerReordering& r : layers)
-        j.push_back({{"layer", r.layer},
-                     {"reordered", r.reordered},
-                     {"reason", r.reason},
-                     {"consumer", r.consumer},
-                     {snakeCase ? "residual_before" : "residualBefore", r.residualBefore},
-                     {snakeCase ? "residual_after" : "residualAfter", r.residualAfter},
-                     {"steps", r.steps}});
-    return j;
-}
-
 void printReordering(std::ostream& out, const std::vector<LayerReordering>& layers)
 {
     const auto flags = out.flags();

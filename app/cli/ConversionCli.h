@@ -1,20 +1,14 @@
 #pragma once
 // Pieces shared by the commands that convert models (convert, eval -k, finetune): the unit
-// reordering flag and its JSON / text report.
+// reordering flag and its text report (the JSON one is reorderingToJson, analysis/WorkflowJson.h).
 
 #include <iosfwd>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
 #include "analysis/UnitReordering.h"
 
 namespace circnn::cli {
-
-// [{"layer", "reordered", "reason", "consumer", "residualBefore", "residualAfter", "steps"}, ...];
-// snakeCase: "residual_before", "residual_after" (for `circnn convert`, whose JSON is snake_case).
-nlohmann::json reorderingToJson(const std::vector<LayerReordering>& layers, bool snakeCase = false);
 
 // The --no-reorder flag and its help text (the same wording in every command).
 void addReorderFlag(ArgParser& parser);

@@ -31,8 +31,6 @@ void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t 
     }
 }
 
-std::string describeK(std::int64_t k) { return "k = " + std::to_string(k); }
-
 // The conversion without unit reordering. `decideOnly`: decide which layers convert at which k
 // (the layers list, converted = true for them) without projecting anything (the model is left
 // as it was).
@@ -88,65 +86,26 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
     result.model = model;
     ModelSpec& m = result.model;
     inferShapes(m, true);
-    if (request.defaultBlockSize < 0)
-        throw Error("conversion of model '" + m.name + "': default block size " +
-                    std::to_string(request.defaultBlockSize) + " must be at least 1 (0 = none)");
-    checkPlanLayers(m, request.perLayer);
-    const std::string outputLayer = outputWeightLayer(m);
+    const std::vector<BlockSizeDecision> decisions = decideBlockSizes(m, request);
     std::ostringstream notes;
-    for (LayerSpec& l : m.layers) {
-        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
-            continue;
+    for (const BlockSizeDecision& d : decisions) {
+        LayerSpec& l = *m.find(d.layer);
         LayerConversion lc;
         lc.layer = l.name;
         lc.kind = layerKindName(l.kind);
         const LayerStats before = layerStats(m, l);
         lc.parametersBefore = lc.parametersAfter = before.parameters;
-        const auto explicitK = request.perLayer.find(l.name);
-        const bool isExplicit = explicitK != request.perLayer.end();
-        const std::int64_t k = isExplicit ? explicitK->second : request.defaultBlockSize;
-        const std::int64_t rows = l.units;
-        const Shape& inShape = m.find(l.inputs.front())->outputShape;
-        const std::int64_t cols = inShape.back();
-        const std::int64_t currentK = l.circulant ? l.circulant->k : 1;
-        auto keep = [&](std::string reason) {
-            lc.blockSize = currentK;
+        if (d.outcome == BlockSizeOutcome::Conflict)
+            throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is " + d.reason);
+        if (!d.converts()) {
+            lc.blockSize = d.currentK;
             lc.converted = l.circulant.has_value();
-            lc.reason = std::move(reason);
-            m.plan.blockSize[l.name] = currentK;
+            lc.reason = d.reason;
+            m.plan.perLayer[l.name] = d.currentK;
             result.layers.push_back(lc);
-        };
-        if (k == 0) {
-            keep(l.circulant ? "already block-circulant (" + describeK(currentK) + "); no block size requested"
-                             : "no block size requested");
             continue;
         }
-        if (l.circulant) {
-            if (k != currentK)
-                throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is already block-circulant with " +
-                            describeK(currentK) + ", cannot convert it to " + describeK(k) +
-                            " (re-project from the dense model instead)");
-            keep("already block-circulant with " + describeK(k));
-            continue;
-        }
-        if (k == 1) {
-            keep("k = 1 (dense): original weights kept");
-            continue;
-        }
-        if (l.name == outputLayer && !isExplicit && !request.convertOutputLayer) {
-            keep("output layer (kept dense unless requested)");
-            continue;
-        }
-        if (l.kind == LayerKind::Conv2D && cols < k) {
-            keep("C_in = " + std::to_string(cols) + " is smaller than " + describeK(k) +
-                 ": the blocks would be mostly zero padding");
-            continue;
-        }
-        if (rows < k || cols < k) {
-            keep("a dimension of the " + std::to_string(rows) + "x" + std::to_string(cols) +
-                 " weight matrix is smaller than " + describeK(k));
-            continue;
-        }
+        const std::int64_t k = d.blockSize, rows = d.rows, cols = d.cols;
         if (decideOnly) {
             lc.blockSize = k;
             lc.converted = true;
@@ -189,7 +148,7 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
         lc.parametersAfter = layerStats(m, l).parameters;
         lc.compression = weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0;
         lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
-        m.plan.blockSize[l.name] = k;
+        m.plan.perLayer[l.name] = k;
         notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
         result.layers.push_back(lc);
     }

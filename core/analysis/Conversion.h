@@ -15,15 +15,15 @@
 
 namespace circnn {
 
-struct ConversionRequest {
-    std::int64_t defaultBlockSize = 0;                  // for every eligible layer (0 = none)
-    std::map<std::string, std::int64_t> perLayer;       // block size by layer name (overrides)
-    bool convertOutputLayer = false;                    // the model's output layer stays dense unless set
+// A conversion plan (which layers, which k; model/ConversionPlan.h) plus how to convert.
+// Aggregate: ConversionRequest{k, {}, false} sets the plan's defaultBlockSize, perLayer and
+// convertOutputLayer; ConversionRequest{plan} takes a whole plan.
+struct ConversionRequest : ConversionPlan {
     // Reorder hidden units before projecting (UnitReordering.h): the same function, a smaller
     // projection residual. Off by default here; the command-line tools turn it on.
     bool reorderUnits = false;
     std::uint64_t reorderSeed = 1;
-    ProgressFn reorderProgress;   // (layers reordered, layers to reorder); false cancels
+    ProgressFn reorderProgress = {};   // (layers reordered, layers to reorder); false cancels
 };
 
 struct LayerConversion {

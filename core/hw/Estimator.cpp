@@ -395,8 +395,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
         est.storageReduction = est.dense.weightBits / est.circulant.weightBits;
 
     // Warnings: what a reader should know before trusting a figure.
-    if (blockSizes.empty() && options.blocks.defaultK > 1)
-        est.warnings.push_back("no layer could take k = " + std::to_string(options.blocks.defaultK) +
+    if (blockSizes.empty() && options.blocks.defaultBlockSize > 1)
+        est.warnings.push_back("no layer could take k = " + std::to_string(options.blocks.defaultBlockSize) +
                                ": the block-circulant design equals the dense one");
     for (const auto& [name, k] : blockSizes)
         if (!isPowerOfTwo(k)) {

@@ -175,7 +175,7 @@ void write(const ModelSpec& model, const std::string& path)
     for (const auto& l : model.layers)
         arch["layers"].push_back(layerToJson(l));
     json plan = json::object();
-    for (const auto& [name, k] : model.plan.blockSize)
+    for (const auto& [name, k] : model.plan.perLayer)
         plan[name] = k;
     Provenance prov = model.provenance;
     if (prov.createdAt.empty())
@@ -249,7 +249,7 @@ ModelSpec read(const std::string& path)
         if (auto planText = h5::readString(f, f.id(), "plan", "/")) {
             const json plan = parse(*planText, path, "plan");
             for (auto it = plan.begin(); it != plan.end(); ++it)
-                m.plan.blockSize[it.key()] = it.value().get<std::int64_t>();
+                m.plan.perLayer[it.key()] = it.value().get<std::int64_t>();
         }
         if (auto provText = h5::readString(f, f.id(), "provenance", "/"))
             m.provenance = provenanceFromJson(parse(*provText, path, "provenance"));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/Tensor.h"
+#include "model/ConversionPlan.h"
 
 namespace circnn {
 
@@ -125,18 +126,14 @@ struct Provenance {
     std::vector<EpochRecord> history;
 };
 
-// Block size chosen per layer name; layers not listed are dense.
-struct ConversionPlan {
-    std::map<std::string, std::int64_t> blockSize;
-};
-
 struct ModelSpec {
     std::string name;
     std::vector<LayerSpec> layers;       // topological order (every input precedes its user)
     std::vector<std::string> inputs;     // names of Input layers (model inputs)
     std::vector<std::string> outputs;    // names of output layers
     Provenance provenance;
-    ConversionPlan plan;                 // the plan that produced this model (empty if none)
+    // The plan that produced this model: perLayer holds every converted layer's k (empty if none).
+    ConversionPlan plan;
 
     const LayerSpec* find(const std::string& layerName) const;
     LayerSpec* find(const std::string& layerName);

@@ -10,7 +10,7 @@
 #include "../nn/NnTestUtil.h"
 #include "TestSupport.h"
 #include "analysis/Conversion.h"
-#include "analysis/ConversionPlanFile.h"
+#include "io/ConversionPlanFile.h"
 #include "common/Error.h"
 #include "nn/Model.h"
 
@@ -147,7 +147,7 @@ private slots:
         const Tensor yc = Model(r.model).forward(x), yd = Model(dense).forward(x);
         CIRCNN_COMPARE_VECTORS(yc.data(), yd.data(), static_cast<std::size_t>(yd.size()), 1e-4, "converted model");
         QVERIFY(r.model.provenance.notes.find("k=" + std::to_string(k)) != std::string::npos);
-        QCOMPARE(r.model.plan.blockSize.at("fc1"), std::int64_t(k));
+        QCOMPARE(r.model.plan.perLayer.at("fc1"), std::int64_t(k));
     }
 
     void residualOfRandomWeights_data()
@@ -229,7 +229,7 @@ private slots:
 
     void planParsing()
     {
-        const ConversionRequest r =
+        const ConversionPlan r =
             parseConversionPlan(R"({"default_k": 8, "layers": {"dense_1": 16, "dense_2": 1}, "convert_output_layer": true})");
         QCOMPARE(r.defaultBlockSize, std::int64_t(8));
         QCOMPARE(r.perLayer.size(), std::size_t(2));

@@ -231,7 +231,7 @@ private slots:
         QCOMPARE(out.kernel.shape(), (Shape{250, 10}));
         QCOMPARE(out.activation, ActivationKind::Softmax);
         QCOMPARE(m.layers.back().outputShape, (Shape{10}));
-        QCOMPARE(m.plan.blockSize.at(h.name), std::int64_t(8));
+        QCOMPARE(m.plan.perLayer.at(h.name), std::int64_t(8));
 
         // Glorot uniform bound, same for the dense kernel and the circulant vectors.
         const float limH = std::sqrt(6.0f / (784 + 250)), limO = std::sqrt(6.0f / (250 + 10));

@@ -1,4 +1,4 @@
-#include "analysis/ConversionPlanFile.h"
+#include "io/ConversionPlanFile.h"
 
 #include <fstream>
 #include <sstream>
@@ -22,7 +22,7 @@ std::int64_t blockSizeOf(const nlohmann::json& v, const std::string& what, std::
 }
 } // namespace
 
-ConversionRequest parseConversionPlan(const std::string& jsonText)
+ConversionPlan parseConversionPlan(const std::string& jsonText)
 {
     nlohmann::json j;
     try {
@@ -31,8 +31,9 @@ ConversionRequest parseConversionPlan(const std::string& jsonText)
         throw FormatError("conversion plan is not valid JSON (at byte " + std::to_string(e.byte) + "): " + e.what());
     }
     if (!j.is_object())
-        throw FormatError("conversion plan must be a JSON object like {\"default_k\": 8, \"layers\": {\"dense_1\": 16}}");
-    ConversionRequest r;
+        throw FormatError(
+            "conversion plan must be a JSON object like {\"default_k\": 8, \"layers\": {\"dense_1\": 16}}");
+    ConversionPlan r;
     for (const auto& [key, value] : j.items()) {
         if (key == "default_k") {
             r.defaultBlockSize = blockSizeOf(value, "\"default_k\"", 0);
@@ -53,7 +54,7 @@ ConversionRequest parseConversionPlan(const std::string& jsonText)
     return r;
 }
 
-ConversionRequest readConversionPlan(const std::filesystem::path& file)
+ConversionPlan readConversionPlan(const std::filesystem::path& file)
 {
     std::ifstream in(file, std::ios::binary);
     if (!in)

@@ -10,7 +10,7 @@
 #include "TestSupport.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
-#include "hw/SpecString.h"
+#include "analysis/EstimateWorkflow.h"
 
 using namespace circnn;
 
@@ -39,10 +39,12 @@ private slots:
         QVERIFY2(r.code == 0, r.err.c_str());
         const auto j = nlohmann::json::parse(r.out);
         hw::EstimateOptions o;
-        o.blocks.defaultK = 8;
+        o.blocks.defaultBlockSize = 8;
         const hw::Estimate e =
-            hw::estimateModel(hw::parseSpecString("9216-4096-4096-1000"), hw::findPlatform("asic-45nm"), o);
+            hw::estimateModel(architectureForEstimate("9216-4096-4096-1000"), hw::findPlatform("asic-45nm"), o);
+        QCOMPARE(j.at("schema").get<std::string>(), std::string("circnn.estimate/1"));
         QCOMPARE(j.at("kind").get<std::string>(), std::string("estimate"));
+        QCOMPARE(j.at("model").get<std::string>(), std::string("9216-4096-4096-1000"));
         QCOMPARE(j.at("block_circulant").at("frames_per_s").get<double>(), e.circulant.framesPerSecond);
         QCOMPARE(j.at("dense").at("energy_pj_per_frame").at("total").get<double>(), e.dense.energy.totalPj());
         QCOMPARE(j.at("energy_efficiency_gain").get<double>(), e.energyEfficiencyGain);

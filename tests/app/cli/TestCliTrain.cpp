@@ -96,7 +96,7 @@ private slots:
         QVERIFY2(rc == 0, err.c_str());
         const nlohmann::json j = nlohmann::json::parse(out);
         QVERIFY(j["test"].contains("original") && j["test"].contains("projected") && j["test"].contains("finetuned"));
-        QVERIFY(j["parameters"].get<std::int64_t>() < j["parametersBefore"].get<std::int64_t>());
+        QVERIFY(j["parameters"].get<std::int64_t>() < j["parameters_before"].get<std::int64_t>());
         const ModelSpec m = readModel(tuned);
         QVERIFY(m.layers[1].circulant.has_value());
         QCOMPARE(m.provenance.history.size(), std::size_t(2));
@@ -126,11 +126,11 @@ private slots:
         QVERIFY2(rc == 0, err.c_str());
         const nlohmann::json j = nlohmann::json::parse(out);
         QCOMPARE(j["projection"].get<std::string>(), std::string("data"));
-        QCOMPARE(j["dataAware"]["calibrationSamples"].get<std::int64_t>(), std::int64_t(100));
-        QCOMPARE(j["dataAware"]["layers"].size(), std::size_t(2));  // the output layer stays dense
-        for (const auto& l : j["dataAware"]["layers"]) {
-            QVERIFY(l["dataAware"].get<bool>());
-            QVERIFY(l["dataAwareOutputError"].get<double>() <= l["frobeniusOutputError"].get<double>());
+        QCOMPARE(j["data_aware"]["calibration_samples"].get<std::int64_t>(), std::int64_t(100));
+        QCOMPARE(j["data_aware"]["layers"].size(), std::size_t(2));  // the output layer stays dense
+        for (const auto& l : j["data_aware"]["layers"]) {
+            QVERIFY(l["data_aware"].get<bool>());
+            QVERIFY(l["data_aware_output_error"].get<double>() <= l["frobenius_output_error"].get<double>());
         }
         QVERIFY(readModel(tuned).provenance.notes.find("data-aware") != std::string::npos);
         // Text output names the projection; the default is data-aware.
@@ -189,9 +189,9 @@ private slots:
         QCOMPARE(j["reordering"].size(), std::size_t(2));
         for (const auto& l : j["reordering"]) {
             QVERIFY(l["reordered"].get<bool>());
-            QVERIFY(l["residualAfter"].get<double>() <= l["residualBefore"].get<double>());
+            QVERIFY(l["residual_after"].get<double>() <= l["residual_before"].get<double>());
         }
-        QCOMPARE(j["reordering"][0]["residualAfter"].get<double>(), j["layers"][0]["relativeResidual"].get<double>());
+        QCOMPARE(j["reordering"][0]["residual_after"].get<double>(), j["layers"][0]["relative_residual"].get<double>());
         QVERIFY(readModel(tuned).provenance.notes.find("reordered") != std::string::npos);
         std::vector<std::string> off = finetune;
         off.push_back("--no-reorder");
@@ -239,9 +239,9 @@ private slots:
         QVERIFY2(rc == 0, err.c_str());
         nlohmann::json j = nlohmann::json::parse(out);
         QCOMPARE(j["projection"].get<std::string>(), std::string("frobenius"));
-        QVERIFY(!j.contains("dataAware"));
+        QVERIFY(!j.contains("data_aware"));
         QCOMPARE(j["reordering"][0]["consumer"].get<std::string>(), j["reordering"][1]["layer"].get<std::string>());
-        QVERIFY(j["startValidationAccuracy"].get<double>() >= 0);
+        QVERIFY(j["start_validation_accuracy"].get<double>() >= 0);
         // Training that only makes the model worse (a learning rate far too high, on a model that
         // is already perfect): the starting point is kept, with a warning.
         rc = run({"finetune", cnn.string(), "-k", "1", "--data", m_train.string(), "--epochs", "1", "--lr", "5", "-o",
@@ -249,9 +249,9 @@ private slots:
                  out, err);
         QVERIFY2(rc == 0, err.c_str());
         j = nlohmann::json::parse(out);
-        QCOMPARE(j["bestEpoch"].get<int>(), 0);
-        QCOMPARE(j["bestValidationAccuracy"].get<double>(), j["startValidationAccuracy"].get<double>());
-        QVERIFY(j["history"][0]["valAccuracy"].get<double>() < j["startValidationAccuracy"].get<double>());
+        QCOMPARE(j["best_epoch"].get<int>(), 0);
+        QCOMPARE(j["best_validation_accuracy"].get<double>(), j["start_validation_accuracy"].get<double>());
+        QVERIFY(j["history"][0]["val_accuracy"].get<double>() < j["start_validation_accuracy"].get<double>());
         bool warned = false;
         for (const auto& w : j["warnings"])
             warned = warned || w.get<std::string>().find("did not improve on its starting point") != std::string::npos;
@@ -290,16 +290,16 @@ private slots:
         QVERIFY(j.contains("admm"));
         const nlohmann::json& a = j["admm"];
         QCOMPARE(a["history"].size(), std::size_t(2));
-        QCOMPARE(a["structureResidual"].size(), std::size_t(3));
-        QVERIFY(a["structureResidual"][2].get<double>() < a["structureResidual"][0].get<double>());
+        QCOMPARE(a["structure_residual"].size(), std::size_t(3));
+        QVERIFY(a["structure_residual"][2].get<double>() < a["structure_residual"][0].get<double>());
         QVERIFY(a["test"].contains("dense") && a["test"].contains("projected"));
         // The residual of the projection after ADMM is below the one of the original.
         const std::string layer = j["layers"][0]["layer"].get<std::string>();
-        QVERIFY(a["relativeResidual"][layer].get<double>() < j["layers"][0]["relativeResidual"].get<double>());
+        QVERIFY(a["relative_residual"][layer].get<double>() < j["layers"][0]["relative_residual"].get<double>());
         // Fine-tuning epochs are numbered after the ADMM ones.
         QCOMPARE(j["history"].size(), std::size_t(1));
         QCOMPARE(j["history"][0]["epoch"].get<int>(), 3);
-        QCOMPARE(j["bestEpoch"].get<int>(), 3);
+        QCOMPARE(j["best_epoch"].get<int>(), 3);
         const ModelSpec m = readModel(tuned);
         QVERIFY(m.layers[1].circulant.has_value());
         QCOMPARE(m.provenance.history.size(), std::size_t(1));

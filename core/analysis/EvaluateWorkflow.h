@@ -1,0 +1,57 @@
+#pragma once
+// evaluateModel: a model's accuracy figures on a labelled dataset (top-1 / top-5, cross-entropy,
+// per-class accuracy, confusion matrix, throughput) and, with a conversion, the block-circulant
+// model's figures and how closely it agrees with the dense one (compareDenseVsConverted).
+// `circnn eval` prints it; the desktop app's inference view shows it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/Conversion.h"
+#include "analysis/WorkflowSources.h"
+#include "common/Progress.h"
+#include "nn/Evaluation.h"
+
+namespace circnn {
+
+struct EvaluateConfig {
+    ModelSource model;
+    DataSource data;
+    std::int64_t batchSize = 256;
+    bool perLayerTiming = false; // fill Evaluation::layerTimes
+    // When set: also convert the model with this request (convertModel, Frobenius projection),
+    // evaluate the block-circulant model and compare both on the same samples.
+    std::optional<ConversionRequest> conversion;
+    // Phases: "evaluating", then with a conversion "reordering units, layer" (when reordering),
+    // "evaluating block-circulant", "comparing". `progress` counts the phase's units (samples,
+    // or layers while reordering); false cancels (Cancelled).
+    ProgressFn progress;
+    PhaseFn onPhase;
+};
+
+// The block-circulant side of an evaluation.
+struct ConvertedEvaluation {
+    std::int64_t blockSize = 0; // the request's defaultBlockSize
+    Evaluation evaluation;
+    Agreement agreement;                 // with the model as read, on the same samples
+    std::vector<LayerConversion> layers; // what the conversion did per layer
+    std::vector<LayerReordering> reordering;
+    std::vector<std::string> warnings; // the conversion's
+};
+
+struct EvaluateResult {
+    std::string model, data; // the sources' labels
+    Evaluation evaluation;   // the model as read
+    std::optional<ConvertedEvaluation> circulant;
+};
+
+// Throws Error for unreadable files / bad options, ShapeError when data and model do not fit,
+// Cancelled on request.
+EvaluateResult evaluateModel(const EvaluateConfig& config);
+
+// evaluateModel with `request` as the conversion (the same call, named for what it does).
+EvaluateResult compareDenseVsConverted(EvaluateConfig config, const ConversionRequest& request);
+
+} // namespace circnn
