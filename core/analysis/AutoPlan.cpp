@@ -298,7 +298,7 @@ AutoPlanResult runAutoPlan(const AutoPlanConfig& config, const SweepRunOptions& 
       << "). Search: " << (r.exhaustive ? "exhaustive, " : "greedy (too many combinations for an exhaustive search), ")
       << r.combinationsScored << " of " << r.combinationsTotal << " combinations scored, " << r.candidatesWithinBudget
       << " predicted within the budget of " << config.budgetPoints << " points. Verified " << r.verifications.size()
-      << " candidate(s) by evaluating them on " << context.eval.count() << " samples: ";
+      << " candidate(s) by evaluating them on " << context.eval->count() << " samples: ";
     for (std::size_t i = 0; i < r.verifications.size(); ++i)
         s << (i ? "; " : "") << "#" << i + 1 << " top-1 " << percent(r.verifications[i].top1) << " (drop "
           << percent(r.verifications[i].drop) << ", " << (r.verifications[i].meetsBudget ? "meets" : "misses")

@@ -80,7 +80,7 @@ struct AutoPlanResult {
     double planTop1 = 0, planObjective = 0;
     std::optional<SweepPointResult> planPoint; // the verification point of the chosen plan
     std::vector<std::string> warnings;
-    std::string summary; // how far it searched and what it verified, in words
+    std::string summary;        // how far it searched and what it verified, in words
     SweepRunResult sensitivity; // the sensitivity sweep behind the plan (not in the JSON form)
 };
 

@@ -7,16 +7,15 @@
 #include <mutex>
 #include <optional>
 
-#include "analysis/Conversion.h"
-#include "analysis/DataAwareProjection.h"
+#include "analysis/ConvertWorkflow.h"
+#include "analysis/EstimateWorkflow.h"
+#include "analysis/EvaluateWorkflow.h"
+#include "analysis/FinetuneWorkflow.h"
+#include "analysis/TrainWorkflow.h"
 #include "common/Error.h"
-#include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
-#include "io/DatasetFile.h"
-#include "io/ModelFile.h"
 #include "model/ShapeInference.h"
 #include "nn/training/Architecture.h"
-#include "nn/training/Trainer.h"
 
 namespace circnn {
 
@@ -81,33 +80,24 @@ double secondsSince(Clock::time_point t0)
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-Dataset readSweepData(const std::string& path, const std::string& labels, std::int64_t limit, const Shape& input,
-                      Shape* imageShape)
+DataSource sweepData(const std::string& path, const std::string& labels, std::int64_t limit)
 {
-    DatasetOptions o;
+    DataSource d;
+    d.path = path;
     if (!labels.empty())
-        o.labelsPath = labels;
-    o.limit = limit;
-    Dataset d = readDataset(path, o);
-    if (imageShape) {
-        const Shape& s = d.images.shape();
-        if (s.size() == 4)
-            *imageShape = {s[1], s[2], s[3]};
-        else if (s.size() == 3)
-            *imageShape = {s[1], s[2], 1};
-    }
-    fitDatasetToInput(d, input);
+        d.options.labelsPath = labels;
+    d.options.limit = limit;
     return d;
 }
 
-// The trainer's seeded (train, validation) split; calibration samples come from its training part,
-// as `circnn finetune` takes them, so validation stays an honest selection criterion.
-Tensor calibrationSamples(const SweepConfig& config, const Dataset& train)
+ModelSource inMemory(const std::shared_ptr<const ModelSpec>& spec, const std::string& label)
 {
-    std::vector<std::int64_t> trainIdx, valIdx;
-    splitIndices(train.count(), 0.1, config.seed, trainIdx, valIdx);
-    trainIdx.resize(std::min<std::size_t>(trainIdx.size(), static_cast<std::size_t>(config.calibration)));
-    return selectSamples(train, trainIdx).images;
+    return {label, spec};
+}
+
+DataSource inMemory(const std::shared_ptr<const Dataset>& data)
+{
+    return {{}, {}, data};
 }
 
 // Fresh seeded Glorot-uniform weights for every Dense / Conv2D layer (block-circulant ones draw
@@ -150,15 +140,17 @@ SweepModelContext prepareSweepModel(const SweepConfig& config, std::size_t model
 {
     SweepModelContext c;
     c.file = config.models.at(modelIndex);
-    c.spec = readModel(c.file);
-    c.dense = std::make_unique<Model>(c.spec);
-    c.denseParameters = modelStats(c.spec).parameters;
-    c.eval = readSweepData(config.data, config.labels, config.evalLimit, c.dense->inputShape(), nullptr);
-    const bool needTrain = std::any_of(config.modes.begin(), config.modes.end(), modeNeedsTrainingData);
-    if (needTrain)
-        c.train = readSweepData(config.trainData, config.trainLabels, config.trainLimit, c.dense->inputShape(),
-                                &c.imageShape);
-    c.denseEval = evaluate(*c.dense, c.eval);
+    c.spec = loadModelSource(ModelSource::file(c.file));
+    c.dense = std::make_unique<Model>(*c.spec);
+    c.denseParameters = modelStats(*c.spec).parameters;
+    c.eval = loadDataSource(sweepData(config.data, config.labels, config.evalLimit), c.dense->inputShape());
+    if (std::any_of(config.modes.begin(), config.modes.end(), modeNeedsTrainingData))
+        c.train =
+            loadDataSource(sweepData(config.trainData, config.trainLabels, config.trainLimit), c.dense->inputShape());
+    EvaluateConfig e;
+    e.model = inMemory(c.spec, c.file);
+    e.data = inMemory(c.eval);
+    c.denseEval = evaluateModel(e).evaluation;
     return c;
 }
 
@@ -218,14 +210,13 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
                                    const std::function<bool()>& cancel)
 {
     const auto t0 = Clock::now();
-    auto say = [&](const std::string& s) {
+    const ProgressFn progress = [&](std::size_t, std::size_t) { return !(cancel && cancel()); };
+    const PhaseFn phase = [&](const std::string& s) {
         if (cancel && cancel())
             throw Cancelled();
         if (step)
             step(s);
     };
-    const ProgressFn progress = [&](std::size_t, std::size_t) { return !(cancel && cancel()); };
-
     std::optional<SharedPhase> computing;
     computing.emplace();
     SweepPointResult r;
@@ -240,60 +231,68 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
     r.sensitivityLayer = point.sensitivityLayer;
     const bool trains = point.mode == AccuracyMode::Finetune || point.mode == AccuracyMode::Scratch;
     r.epochs = trains ? config.epochs : 0;
+    const ModelSource source = inMemory(context.spec, context.file);
+    const ConversionRequest request = sweepConversionRequest(config, point);
 
-    ConversionRequest request = sweepConversionRequest(config, point);
-    request.reorderProgress = progress;
-    say("converting");
-    const bool dataAware = point.mode == AccuracyMode::DataAware || (point.mode == AccuracyMode::Finetune && [&] {
-                               for (const LayerConversion& l : planConversion(context.spec, request))
-                                   if (l.converted && l.kind == "Conv2D")
-                                       return false;
-                               return true;
-                           }());
-    ConversionResult conv =
-        dataAware ? convertModelDataAware(context.spec, request, calibrationSamples(config, context.train),
-                                          kDefaultRelativeRidge, progress)
-                  : convertModel(context.spec, request);
-    ModelSpec result = conv.model;
-    if (trains) {
-        TrainOptions o;
-        o.epochs = config.epochs;
-        o.seed = config.seed;
-        o.imageShape = context.imageShape;
-        o.progress = progress;
-        if (point.mode == AccuracyMode::Finetune) {
-            // The `circnn finetune` recipe (docs/accuracy.md): SGD + momentum, cosine, distillation.
-            o.optimizer.kind = OptimizerKind::Sgd;
-            o.optimizer.learningRate = 0.01;
-            o.optimizer.momentum = 0.9;
-            o.batchSize = 32;
-            o.schedule.kind = ScheduleKind::Cosine;
-            o.schedule.warmupEpochs = 0.3;
-            o.teacher = conv.reorderedSource ? &*conv.reorderedSource : &context.spec;
-            o.distillation = 0.9;
-            o.temperature = 4;
+    // The accuracy mode: a workflow call each.
+    ModelSpec result;
+    std::vector<LayerConversion> layers;
+    if (point.mode == AccuracyMode::Finetune) {
+        FinetuneConfig f;
+        f.model = source;
+        f.trainData = inMemory(context.train);
+        static_cast<ConversionPlan&>(f.conversion) = request;
+        f.conversion.reorderUnits = request.reorderUnits;
+        f.conversion.reorderSeed = request.reorderSeed;
+        f.calibrationSamples = config.calibration;
+        f.training.epochs = config.epochs;
+        f.training.seed = config.seed;
+        f.callbacks.progress = progress;
+        f.callbacks.onPhase = phase;
+        FinetuneResult fr = finetuneModel(f);
+        result = std::move(fr.model);
+        layers = std::move(fr.layers);
+        r.warnings = std::move(fr.warnings);
+    } else {
+        ConvertConfig c;
+        c.model = source;
+        c.conversion = request;
+        if (point.mode == AccuracyMode::DataAware) // scratch: the Frobenius projection, for its residuals
+            c.calibration = inMemory(context.train);
+        c.calibrationSamples = config.calibration;
+        c.progress = progress;
+        c.onPhase = phase;
+        ConvertResult cr = convertModel(c);
+        result = std::move(cr.conversion.model);
+        layers = std::move(cr.conversion.layers);
+        r.warnings = std::move(cr.conversion.warnings);
+        if (point.mode == AccuracyMode::Scratch) {
+            // The converted architecture from a seeded random start, trained for `epochs`.
+            TrainConfig t;
+            t.initialModel = ModelSource::memory(reinitialised(std::move(result), config.seed), context.file);
+            t.trainData = inMemory(context.train);
+            t.training.epochs = config.epochs;
+            t.training.seed = config.seed;
+            t.callbacks.progress = progress;
+            t.callbacks.onPhase = phase;
+            TrainModelResult tr = trainModel(t);
+            result = std::move(tr.model);
+            r.warnings.insert(r.warnings.end(), tr.warnings.begin(), tr.warnings.end());
         }
-        const ModelSpec start =
-            point.mode == AccuracyMode::Scratch ? reinitialised(conv.model, config.seed) : conv.model;
-        say("training " + std::to_string(config.epochs) + " epoch(s)");
-        TrainResult trained = trainModel(start, context.train, o);
-        result = std::move(trained.model);
-        for (const std::string& w : trained.warnings)
-            r.warnings.push_back(w);
     }
-    for (const std::string& w : conv.warnings)
-        r.warnings.push_back(w);
 
-    say("evaluating");
-    const Model circulant(result);
-    EvalOptions eo;
-    eo.progress = progress;
-    const Evaluation ev = evaluate(circulant, context.eval, eo);
+    phase("evaluating");
+    EvaluateConfig e;
+    e.model = ModelSource::memory(result, context.file);
+    e.data = inMemory(context.eval);
+    e.progress = progress;
+    const Evaluation ev = evaluateModel(e).evaluation;
     r.evalCount = ev.count;
     r.top1 = ev.top1;
     r.top5 = ev.top5;
     r.denseTop1 = context.denseEval.top1;
     r.denseTop5 = context.denseEval.top5;
+    // Agreement as compareModels defines it (same top-1 class), from the predictions at hand.
     std::int64_t same = 0;
     for (std::size_t i = 0; i < ev.predictions.size() && i < context.denseEval.predictions.size(); ++i)
         same += ev.predictions[i] == context.denseEval.predictions[i] ? 1 : 0;
@@ -304,25 +303,28 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
     r.parameters = modelStats(shaped).parameters;
     r.denseParameters = context.denseParameters;
     r.compression = r.parameters > 0 ? static_cast<double>(r.denseParameters) / static_cast<double>(r.parameters) : 1;
-    for (const LayerConversion& l : conv.layers)
+    for (const LayerConversion& l : layers)
         r.layers.push_back({l.layer, l.kind, l.blockSize, l.converted, l.reason, l.parametersBefore,
                             l.converted ? l.parametersAfter : l.parametersBefore, l.converted ? l.compression : 1.0,
                             l.converted ? l.relativeResidual : 0.0});
 
-    say("timing");
+    phase("timing");
+    const Model circulant(result);
     computing.reset();
     {
         std::lock_guard exclusive(TimingGate::instance());
-        r.timing = measureSweepTiming(*context.dense, circulant, context.eval, config.timingSamples);
+        r.timing = measureSweepTiming(*context.dense, circulant, *context.eval, config.timingSamples);
     }
     computing.emplace();
 
-    say("estimating");
-    hw::EstimateOptions options;
-    options.precision = hw::parsePrecision(config.precision);
-    options.batch = config.batch;
+    phase("estimating");
+    EstimateConfig est;
+    est.model = ModelSource::memory(std::move(result), context.file);
+    est.precision = hw::parsePrecision(config.precision);
+    est.batch = config.batch;
     for (const hw::Platform& platform : platforms) {
-        const hw::Estimate e = hw::estimateModel(result, platform, options);
+        est.platform = platform;
+        const hw::Estimate e = estimateModel(est).estimates.at(0);
         SweepPlatformResult h;
         h.platform = platform.name;
         h.latencyS = e.circulant.latencyS;

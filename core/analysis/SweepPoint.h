@@ -23,25 +23,25 @@ namespace circnn {
 
 struct SweepModelContext {
     std::string file;
-    ModelSpec spec;
-    std::unique_ptr<Model> dense; // prepared, shared read-only
-    Dataset eval;                 // shaped for the model input
-    Dataset train;                // empty unless a mode needs it
-    Shape imageShape;             // (H, W, C) layout of the training samples, if images
+    std::shared_ptr<const ModelSpec> spec;
+    std::unique_ptr<Model> dense;         // prepared, shared read-only (the timing reference)
+    std::shared_ptr<const Dataset> eval;  // shaped for the model input
+    std::shared_ptr<const Dataset> train; // null unless a mode needs it
     Evaluation denseEval;
     std::int64_t denseParameters = 0; // stored numbers of the whole model
 };
 
-// Reads the model and the data of config.models[modelIndex] and evaluates the dense model.
-// Data files are read once per call; `cache` (optional) keeps datasets already read by path.
+// Reads the model and the data of config.models[modelIndex] and evaluates the dense model
+// (evaluateModel).
 SweepModelContext prepareSweepModel(const SweepConfig& config, std::size_t modelIndex);
 
 // The resolved platforms of a config ("all" = every built-in preset, in registry order).
 std::vector<hw::Platform> resolveSweepPlatforms(const SweepConfig& config);
 
-// Computes one point. `step` (optional) is told the current step ("converting", "evaluating",
-// "training epoch 1/2", ...); `cancel` (optional) returning true stops at the next safe point
-// (throws Cancelled). Deterministic for a given config apart from SweepPointResult::timing and
+// Computes one point by composing the workflows: convertModel (project, data), finetuneModel
+// (finetune), trainModel (scratch), then evaluateModel and estimateModel per platform. `step` (optional) is told the
+// current step ("converting", "evaluating", "training epoch 1/2", ...); `cancel` (optional) returning true stops at the
+// next safe point (throws Cancelled). Deterministic for a given config apart from SweepPointResult::timing and
 // ::seconds (the measured figures).
 SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string& configHash,
                                    const SweepModelContext& context, const std::vector<hw::Platform>& platforms,

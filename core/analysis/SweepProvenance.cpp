@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -138,16 +137,6 @@ std::string describeMachine()
     if (!os.empty())
         s += ", " + os;
     return s;
-}
-
-std::string utcNow()
-{
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 nlohmann::ordered_json provenanceToJson(const SweepProvenance& p)

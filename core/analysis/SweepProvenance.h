@@ -34,8 +34,6 @@ std::string sha256Hex(const std::string& bytes);
 
 // "host: CPU model, N logical cores, OS release" from /proc and uname (parts missing are left out).
 std::string describeMachine();
-// Current UTC time as "2026-11-30T05:30:00Z".
-std::string utcNow();
 
 nlohmann::ordered_json provenanceToJson(const SweepProvenance& p);
 SweepProvenance provenanceFromJson(const nlohmann::json& j);

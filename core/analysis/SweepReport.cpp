@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "analysis/SaveWorkflow.h"
 #include "analysis/SweepPoint.h"
 #include "common/Error.h"
 #include "hw/Estimator.h"
@@ -64,7 +65,7 @@ SweepReport buildSweepReport(const SweepResultsContents& results, const std::str
 {
     SweepReport r;
     r.title = title;
-    r.generatedAt = utcNow();
+    r.generatedAt = currentTimeIso();
     r.sessions = results.headers;
     r.config = results.headers.front().config;
     r.configHash = results.headers.front().configHash;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 
+#include "analysis/SaveWorkflow.h"
 #include "analysis/SweepPoint.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
@@ -60,7 +61,7 @@ SweepRunResult runSweep(const SweepConfig& config, const SweepRunOptions& option
     header.config = config;
     header.shard = std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count);
     header.provenance = options.provenance;
-    header.provenance.date = utcNow();
+    header.provenance.date = currentTimeIso();
     header.provenance.machine = describeMachine();
     header.provenance.files = sweepFileDigests(config);
 

@@ -13,11 +13,11 @@
 #include "TestSupport.h"
 #include "analysis/AutoPlan.h"
 #include "analysis/Conversion.h"
-#include "analysis/ConversionPlanFile.h"
 #include "analysis/SweepReport.h"
 #include "analysis/SweepRunner.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "io/ConversionPlanFile.h"
 #include "io/DatasetFile.h"
 #include "io/ModelFile.h"
 #include "nn/Evaluation.h"
@@ -281,7 +281,8 @@ private slots:
         writeTextFileAtomically(dir / "plan.json", autoPlanFileJson(r, false).dump());
         // Independently: the plan file read back as `circnn convert --plan` reads it, converted and
         // evaluated from scratch.
-        ConversionRequest request = readConversionPlan(dir / "plan.json");
+        ConversionRequest request;
+        static_cast<ConversionPlan&>(request) = readConversionPlan(dir / "plan.json");
         request.reorderUnits = true;
         const ModelSpec spec = readModel(sample("fashion_mlp_dense.h5"));
         const ConversionResult conv = convertModel(spec, request);
