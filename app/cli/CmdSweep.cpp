@@ -46,9 +46,10 @@ int runSweepCommand(const std::string& command, SweepKind kind, const std::vecto
     SweepRunOptions options = sweepRunOptionsFromArgs(p, command, args, err);
     const CancelOnInterrupt cancel;
     const SweepRunResult run = runSweep(config, options);
-    const SweepReport report = buildSweepReport(
+    SweepReport report = buildSweepReport(
         contentsOfRun(run),
         p.given("title") ? p.get("title") : (sensitivity ? "Per-layer sensitivity" : "Block-size sweep"));
+    report.tool = toolName();
     if (p.given("print-json")) {
         nlohmann::ordered_json j;
         j["command"] = command;
