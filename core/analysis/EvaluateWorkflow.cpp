@@ -30,7 +30,9 @@ EvaluateResult evaluateModel(const EvaluateConfig& config)
     eo.limit = config.limit;
     eo.perLayerTiming = config.perLayerTiming;
     eo.progress = config.progress;
+    eo.task = config.task == Task::Auto ? detectTask(model) : config.task;
     EvaluateResult result;
+    result.task = eo.task;
     result.model = config.model.label();
     result.data = config.data.label();
     phase(config, "evaluating");

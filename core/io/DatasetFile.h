@@ -18,6 +18,11 @@ struct DatasetOptions {
     std::filesystem::path labelsPath;
     std::string imagesKey = "x";      // HDF5 dataset / npz member for images ("x_test" etc. tried too)
     std::string labelsKey = "y";
+    // false: no labels unless `labelsPath` is given (unlabelled data for reconstruction models).
+    bool readLabels = true;
+    // HDF5 dataset / npz member holding regression targets (float, one array per sample) read
+    // into Dataset::targets; empty = none.
+    std::string targetsKey;
     // uint8 pixels are multiplied by this (default 1/255); float data is taken as is.
     double scale = 1.0 / 255.0;
     std::int64_t limit = 0;           // read only the first `limit` samples (0 = all)
