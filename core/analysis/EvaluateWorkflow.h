@@ -29,6 +29,10 @@ struct EvaluateConfig {
     // accuracy; the data may then be unlabelled (DatasetOptions::readLabels = false) and Regress
     // reads its targets from DatasetOptions::targetsKey.
     Task task = Task::Auto;
+    // Reconstruct / Regress from a file: read 0 (normal) / 1 (anomalous) labels too (from
+    // options.labelsPath or options.labelsKey), for the ROC AUC. When false such data is read
+    // unlabelled (a file's "y" may hold reference outputs, not classes).
+    bool anomalyLabels = false;
     // When set: also convert the model with this request (convertModel, Frobenius projection),
     // evaluate the block-circulant model and compare both on the same samples.
     std::optional<ConversionRequest> conversion;

@@ -535,6 +535,8 @@ void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool
         }
         h5::writeRawDataset(f, f.id(), "y", H5T_NATIVE_INT32, H5T_STD_I32LE,
                             {static_cast<std::int64_t>(data.labels.size())}, data.labels.data());
+        if (data.targets.rank() > 0)
+            h5::writeFloatDataset(f, f.id(), "targets", data.targets);
         if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
             throw FormatError(file + ": cannot flush the file");
     });

@@ -34,7 +34,8 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
 // naming both shapes when the element counts differ.
 void fitDatasetToInput(Dataset& data, const Shape& modelInputShape);
 
-// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32)), atomically.
+// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32), plus
+// "targets" (float32) when the dataset has regression targets), atomically.
 void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool asUint8 = false);
 
 } // namespace circnn
