@@ -123,8 +123,8 @@ private slots:
     void reconstructAutomatically()
     {
         std::string out, err;
-        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(), "--json"},
-                     out, err),
+        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(), "--json"}, out,
+                     err),
                  0);
         const auto j = nlohmann::json::parse(out);
         QCOMPARE(j["task"].get<std::string>(), std::string("reconstruct"));
@@ -143,8 +143,8 @@ private slots:
     void anomalyLabelsGiveAuc()
     {
         std::string out, err;
-        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(),
-                      "--labels-key", "y", "--json"},
+        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(), "--labels-key",
+                      "y", "--json"},
                      out, err),
                  0);
         const auto j = nlohmann::json::parse(out);
@@ -156,8 +156,8 @@ private slots:
         QCOMPARE(j["normal_count"].get<int>(), 16);
 
         // The text report is labelled as errors, not accuracy.
-        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(),
-                      "--labels-key", "y"},
+        QCOMPARE(run({"eval", (m_dir / "ae.circnn.h5").string(), "--data", (m_dir / "data.h5").string(), "--labels-key",
+                      "y"},
                      out, err),
                  0);
         QVERIFY2(out.find("MSE") != std::string::npos && out.find("ROC AUC") != std::string::npos, out.c_str());
@@ -233,7 +233,8 @@ private slots:
                 sq += d * d;
             }
             const double want = sq / double(per), got = j["per_sample_mse"][s].get<double>();
-            QVERIFY2(std::fabs(got - want) <= 1e-4 * want, qPrintable(QString("sample %1: %2 vs %3").arg(s).arg(got).arg(want)));
+            QVERIFY2(std::fabs(got - want) <= 1e-4 * want,
+                     qPrintable(QString("sample %1: %2 vs %3").arg(s).arg(got).arg(want)));
         }
     }
 };

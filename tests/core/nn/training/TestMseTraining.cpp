@@ -77,10 +77,8 @@ private slots:
             minus[i] -= float(h);
             const double numeric =
                 scale * (directLoss(plus, t) - directLoss(minus, t)) / (double(plus[i]) - double(minus[i]));
-            QVERIFY2(std::fabs(numeric - grad[i]) < 1e-4, qPrintable(QString("value %1: analytic %2, numeric %3")
-                                                                       .arg(i)
-                                                                       .arg(grad[i])
-                                                                       .arg(numeric)));
+            QVERIFY2(std::fabs(numeric - grad[i]) < 1e-4,
+                     qPrintable(QString("value %1: analytic %2, numeric %3").arg(i).arg(grad[i]).arg(numeric)));
         }
         QVERIFY_THROWS_EXCEPTION(ShapeError, meanSquaredError(Tensor({5}), t.data()));
     }
