@@ -51,9 +51,20 @@ void printFinetune(std::ostream& out, std::ostream& err, const FinetuneResult& r
         out << "\n";
     }
     const TrainingSummary& t = r.training;
-    out << "best epoch " << t.bestEpoch << " (validation accuracy " << std::fixed << std::setprecision(2)
-        << 100.0 * t.bestValidationAccuracy << "%), " << std::setprecision(1) << t.seconds << " s\n";
-    if (r.testOriginal && r.testProjected && r.testFinetuned)
+    if (r.task != Task::Classify) { // MSE loss and metric: lower is better
+        out << "best epoch " << t.bestEpoch << " (validation MSE " << std::scientific << std::setprecision(4)
+            << t.bestValidationAccuracy << "), " << std::fixed << std::setprecision(1) << t.seconds << " s\n";
+        if (r.testOriginal && r.testProjected && r.testFinetuned)
+            out << "test MSE (" << taskName(r.task) << "): original " << std::scientific << std::setprecision(4)
+                << r.testOriginal->errors.meanSquaredError << ", projected " << r.testProjected->errors.meanSquaredError
+                << ", fine-tuned " << r.testFinetuned->errors.meanSquaredError << " (" << r.testFinetuned->count
+                << " samples)\n";
+    } else {
+        out << "best epoch " << t.bestEpoch << " (validation accuracy " << std::fixed << std::setprecision(2)
+            << 100.0 * t.bestValidationAccuracy << "%), " << std::setprecision(1) << t.seconds << " s\n";
+    }
+    out.unsetf(std::ios::floatfield);
+    if (r.task == Task::Classify && r.testOriginal && r.testProjected && r.testFinetuned)
         out << "test top-1: original " << std::setprecision(2) << 100.0 * r.testOriginal->top1 << "%, projected "
             << 100.0 * r.testProjected->top1 << "%, fine-tuned " << 100.0 * r.testFinetuned->top1 << "% ("
             << r.testFinetuned->count << " samples)\n";
@@ -103,6 +114,10 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     p.option("rho", "R", "ADMM penalty rho (relative to the mean mini-batch loss).", "0.01");
     p.option("rho-growth", "G", "ADMM: rho is multiplied by G after every Z/U update.", "1");
     p.option("admm-every", "N", "ADMM: update Z and U every N batches (0 = once per epoch).", "0");
+    p.option("task", "TASK",
+             "classify (cross-entropy), reconstruct (MSE against the input) or auto (reconstruct when output "
+             "shape = input shape and the output is linear).",
+             "auto");
     // Defaults: the fine-tuning recipe measured in docs/accuracy.md.
     addTrainingOptions(p, TrainingDefaults{"5", "sgd", "32", "cosine", "0.3"});
     p.epilog("Default recipe (docs/accuracy.md): hidden units reordered, data-aware projection on 2,000 training\n"
@@ -162,6 +177,13 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     if (admmEpochs > 0 && config.admmEveryBatches < 0)
         throw ArgError("--admm-every must be >= 0, got " + p.get("admm-every"));
     config.model = ModelSource::file(p.get("MODEL"));
+    try {
+        config.task = parseTask(p.get("task"));
+    } catch (const Error& e) {
+        throw ArgError(std::string("--task: ") + e.what());
+    }
+    if (config.task == Task::Regress)
+        throw ArgError("--task regress is not available in finetune yet (use the core workflow with targetsKey)");
     fillTrainingRun(p, "finetune", config, out, err);
     const FinetuneResult result = finetuneModel(config);
     if (p.given("json"))

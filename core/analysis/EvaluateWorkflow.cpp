@@ -23,14 +23,20 @@ EvaluateResult evaluateModel(const EvaluateConfig& config)
         throw Error("evaluation: the sample limit must be >= 0, got " + std::to_string(config.limit));
     const std::shared_ptr<const ModelSpec> spec = loadModelSource(config.model);
     const Model model(*spec);
-    const std::shared_ptr<const Dataset> data = loadDataSource(config.data, model.inputShape());
+    const Task task = config.task == Task::Auto ? detectTask(model) : config.task;
+    DataSource source = config.data;
+    if (task != Task::Classify)
+        source.options.readLabels = config.anomalyLabels;
+    const std::shared_ptr<const Dataset> data = loadDataSource(source, model.inputShape());
 
     EvalOptions eo;
     eo.batchSize = config.batchSize;
     eo.limit = config.limit;
     eo.perLayerTiming = config.perLayerTiming;
     eo.progress = config.progress;
+    eo.task = task;
     EvaluateResult result;
+    result.task = eo.task;
     result.model = config.model.label();
     result.data = config.data.label();
     phase(config, "evaluating");

@@ -1,7 +1,8 @@
 #pragma once
 // evaluateModel: a model's accuracy figures on a labelled dataset (top-1 / top-5, cross-entropy,
 // per-class accuracy, confusion matrix, throughput) and, with a conversion, the block-circulant
-// model's figures and how closely it agrees with the dense one (compareDenseVsConverted).
+// model's figures and how closely it agrees with the dense one (compareDenseVsConverted). For
+// reconstruction / regression models the figures are errors (MSE, MAE, ROC AUC), not accuracy.
 // `circnn eval` prints it; the desktop app's inference view shows it.
 
 #include <cstdint>
@@ -22,6 +23,16 @@ struct EvaluateConfig {
     std::int64_t batchSize = 256;
     std::int64_t limit = 0;          // evaluate only the first `limit` samples (0 = all; also for data in memory)
     bool perLayerTiming = false; // fill Evaluation::layerTimes
+    // What the output means (EvalOptions::task): Auto detects a reconstruction model (output shape
+    // = input shape, linear output) and otherwise classifies. For Reconstruct / Regress the
+    // evaluations report squared / absolute errors (and ROC AUC with 0/1 labels) instead of
+    // accuracy; the data may then be unlabelled (DatasetOptions::readLabels = false) and Regress
+    // reads its targets from DatasetOptions::targetsKey.
+    Task task = Task::Auto;
+    // Reconstruct / Regress from a file: read 0 (normal) / 1 (anomalous) labels too (from
+    // options.labelsPath or options.labelsKey), for the ROC AUC. When false such data is read
+    // unlabelled (a file's "y" may hold reference outputs, not classes).
+    bool anomalyLabels = false;
     // When set: also convert the model with this request (convertModel, Frobenius projection),
     // evaluate the block-circulant model and compare both on the same samples.
     std::optional<ConversionRequest> conversion;
@@ -44,6 +55,7 @@ struct ConvertedEvaluation {
 
 struct EvaluateResult {
     std::string model, data; // the sources' labels
+    Task task = Task::Classify; // as evaluated (resolved from Auto)
     Evaluation evaluation;   // the model as read
     std::optional<ConvertedEvaluation> circulant;
 };

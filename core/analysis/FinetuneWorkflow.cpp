@@ -65,10 +65,11 @@ ConversionResult project(ProjectionChoice projection, const ModelSpec& model, co
     return convertModel(model, request);
 }
 
-Evaluation evaluateOn(const ModelSpec& spec, const Dataset& data, const ProgressFn& progress)
+Evaluation evaluateOn(const ModelSpec& spec, const Dataset& data, const ProgressFn& progress, Task task)
 {
     EvalOptions eo;
     eo.progress = progress;
+    eo.task = task;
     return evaluate(Model(spec), data, eo);
 }
 
@@ -109,8 +110,8 @@ ModelSpec runAdmm(const FinetuneConfig& config, const ModelSpec& reference, cons
     s.seconds = admm.seconds;
     if (test) {
         phase(config.callbacks, "evaluating");
-        s.testDense = evaluateOn(admm.model, *test, config.callbacks.progress);
-        s.testProjected = evaluateOn(reconverted.model, *test, config.callbacks.progress);
+        s.testDense = evaluateOn(admm.model, *test, config.callbacks.progress, options.task);
+        s.testProjected = evaluateOn(reconverted.model, *test, config.callbacks.progress, options.task);
     }
     result.admm = std::move(s);
     return reconverted.model;
@@ -184,11 +185,17 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
     ConversionResult converted;
     {
         const Model before(original);
+        const Task task = config.task == Task::Auto ? detectTask(before) : config.task;
+        options.task = task;
+        result.task = task;
+        DataSource trainSource = config.trainData, testSource = config.testData;
+        if (task != Task::Classify) // the MSE needs no labels (a "y" may hold other arrays)
+            trainSource.options.readLabels = testSource.options.readLabels = false;
         phase(cb, "loading data");
-        data = loadDataSource(config.trainData, before.inputShape(), &options.imageShape);
+        data = loadDataSource(trainSource, before.inputShape(), &options.imageShape);
         splitIndices(data->count(), options.validationSplit, options.seed, trainIdx, valIdx);
         if (!config.testData.empty())
-            test = loadDataSource(config.testData, before.inputShape());
+            test = loadDataSource(testSource, before.inputShape());
         if (request.reorderUnits)
             phase(cb, "reordering units, layer");
         if (projection == ProjectionChoice::DataAware) {
@@ -209,8 +216,8 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
         }
         if (test) {
             phase(cb, "evaluating");
-            result.testOriginal = evaluate(before, *test, EvalOptions{256, 0, false, cb.progress});
-            result.testProjected = evaluateOn(converted.model, *test, cb.progress);
+            result.testOriginal = evaluateOn(original, *test, cb.progress, task);
+            result.testProjected = evaluateOn(converted.model, *test, cb.progress, task);
         }
     }
     result.layers = converted.layers;
@@ -261,12 +268,22 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
 
     // The starting point is a checkpoint too: if no epoch beats it on validation (training
     // diverged, or the learning rate does not suit the model), keep it and say so.
-    result.startValidationAccuracy = valIdx.empty() ? -1.0 : evaluateOn(start, selectSamples(*data, valIdx), {}).top1;
-    if (result.startValidationAccuracy > trained.bestValidationAccuracy) {
+    // (For Reconstruct / Regress both figures are validation MSEs: lower is better.)
+    const bool classify = options.task == Task::Classify;
+    result.startValidationAccuracy =
+        valIdx.empty() ? -1.0 : primaryMetric(evaluateOn(start, selectSamples(*data, valIdx), {}, options.task));
+    if (!valIdx.empty() && (classify ? result.startValidationAccuracy > trained.bestValidationAccuracy
+                                     : result.startValidationAccuracy < trained.bestValidationAccuracy)) {
         std::ostringstream w;
-        w << std::fixed << std::setprecision(2) << "fine-tuning did not improve on its starting point (validation "
-          << 100.0 * result.startValidationAccuracy << "% before training, " << 100.0 * trained.bestValidationAccuracy
-          << "% at the best epoch, " << trained.bestEpoch
+        const double f = classify ? 100.0 : 1.0;
+        const char* unit = classify ? "%" : " MSE";
+        if (classify)
+            w << std::fixed << std::setprecision(2);
+        else
+            w << std::scientific << std::setprecision(3);
+        w << "fine-tuning did not improve on its starting point (validation "
+          << f * result.startValidationAccuracy << unit << " before training, " << f * trained.bestValidationAccuracy
+          << unit << " at the best epoch, " << trained.bestEpoch
           << "): the projected model is kept as it was; try a smaller --lr (now " << options.optimizer.learningRate
           << ")";
         result.warnings.push_back(w.str());
@@ -286,7 +303,7 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
     result.parameters = modelStats(result.model).parameters;
     if (test) {
         phase(cb, "evaluating");
-        result.testFinetuned = evaluateOn(result.model, *test, cb.progress);
+        result.testFinetuned = evaluateOn(result.model, *test, cb.progress, options.task);
     }
     if (!config.output.empty()) {
         phase(cb, "saving");

@@ -50,6 +50,12 @@ struct FinetuneConfig {
     DataSource testData; // optional: test accuracy of original / projected / result
     ConversionRequest conversion = finetuneConversionDefaults();
     ProjectionChoice projection = ProjectionChoice::Auto;
+    // Auto: detectTask (a reconstruction model is fine-tuned with the MSE loss against its input
+    // and evaluated by MSE); Regress needs trainData.options.targetsKey (and testData's). For
+    // Reconstruct / Regress the data is read without labels, startValidationAccuracy and
+    // TrainingSummary::bestValidationAccuracy hold MSEs (lower is better) and the test
+    // evaluations report errors.
+    Task task = Task::Auto;
     std::int64_t calibrationSamples = 2000;       // data-aware projection: training samples used (≥ 1)
     double relativeRidge = kDefaultRelativeRidge; // data-aware projection (≥ 0)
     double distillation = 0.9;                    // weight of the teacher's probabilities in [0, 1]
@@ -82,6 +88,7 @@ struct AdmmSummary {
 
 struct FinetuneResult {
     std::string source;
+    Task task = Task::Classify;          // as fine-tuned (resolved from FinetuneConfig::task)
     ModelSpec model;                     // the result (saved when config.output is set)
     std::vector<LayerConversion> layers; // the (first) projection, per Dense / Conv2D layer
     std::vector<LayerReordering> reordering;

@@ -10,17 +10,33 @@ using nlohmann::json;
 json evaluationToJson(const Evaluation& e)
 {
     json j;
+    j["task"] = taskName(e.task);
+    j["metric"] = metricName(e);
     j["count"] = e.count;
-    j["top1"] = e.top1;
-    j["top5"] = e.top5;
-    j["cross_entropy"] = e.meanCrossEntropy;
+    if (e.task == Task::Classify) {
+        j["top1"] = e.top1;
+        j["top5"] = e.top5;
+        j["cross_entropy"] = e.meanCrossEntropy;
+    } else {
+        j["mse"] = e.errors.meanSquaredError;
+        j["mae"] = e.errors.meanAbsoluteError;
+        j["per_sample_mse"] = e.errors.perSampleSquaredError;
+        j["per_sample_mae"] = e.errors.perSampleAbsoluteError;
+        j["roc_auc"] = e.errors.rocAuc ? json(*e.errors.rocAuc) : json(nullptr);
+        if (e.errors.rocAuc) {
+            j["normal_count"] = e.errors.normalCount;
+            j["anomalous_count"] = e.errors.anomalousCount;
+        }
+    }
     j["seconds"] = e.seconds;
     j["images_per_second"] = e.imagesPerSecond;
-    json pc = json::array();
-    for (double a : e.perClassAccuracy)
-        pc.push_back(std::isnan(a) ? json(nullptr) : json(a));
-    j["per_class_accuracy"] = pc;
-    j["confusion"] = e.confusion;
+    if (e.task == Task::Classify) {
+        json pc = json::array();
+        for (double a : e.perClassAccuracy)
+            pc.push_back(std::isnan(a) ? json(nullptr) : json(a));
+        j["per_class_accuracy"] = pc;
+        j["confusion"] = e.confusion;
+    }
     if (!e.layerTimes.empty()) {
         j["layer_seconds"] = json::object();
         for (const auto& t : e.layerTimes)

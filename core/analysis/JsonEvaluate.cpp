@@ -12,6 +12,7 @@ json toJson(const EvaluateResult& r)
     j["schema"] = "circnn.evaluate/1";
     j["model"] = r.model;
     j["data"] = r.data;
+    j["task"] = taskName(r.task);
     j.update(evaluationToJson(r.evaluation));
     if (r.circulant) {
         const ConvertedEvaluation& c = *r.circulant;
@@ -19,7 +20,10 @@ json toJson(const EvaluateResult& r)
         cj["k"] = c.blockSize;
         cj["agreement"] = {{"count", c.agreement.count},
                            {"top1_match", c.agreement.top1Match},
-                           {"max_abs_difference", c.agreement.maxAbsDifference}};
+                           {"max_abs_difference", c.agreement.maxAbsDifference},
+                           {"mean_squared_difference", c.agreement.meanSquaredDifference}};
+        if (r.task != Task::Classify)
+            cj["agreement"].erase("top1_match");
         cj["reordering"] = reorderingToJson(c.reordering);
         cj["converted_layers"] = json::array();
         for (const LayerConversion& l : c.layers)

@@ -37,6 +37,9 @@ json toJson(const FinetuneResult& r)
 {
     json j = trainingResult("circnn.finetune/1", "finetune", r.saved, r.parameters, r.training, r.warnings);
     j["source"] = r.source;
+    // reconstruct / regress: best_validation_accuracy and start_validation_accuracy hold MSEs.
+    j["task"] = taskName(r.task);
+    j["metric"] = r.task == Task::Classify ? "top1" : "mse";
     j["layers"] = layerConversionsToJson(r.layers);
     j["projection"] = projectionName(r.projection);
     j["projection_requested"] = projectionName(r.projectionRequested);

@@ -30,8 +30,11 @@ nlohmann::json toJson(const ConvertResult& result);    // circnn.convert/1
 nlohmann::ordered_json toJson(const EstimateResult& result);
 
 // Parts shared by several results (the same keys wherever they appear).
-// {count, top1, top5, cross_entropy, seconds, images_per_second, per_class_accuracy (null when a
-// class is absent), confusion, warnings} + layer_seconds when per-layer times were measured.
+// {task, metric, count, top1, top5, cross_entropy, seconds, images_per_second, per_class_accuracy
+// (null when a class is absent), confusion, warnings} + layer_seconds when per-layer times were
+// measured. For task reconstruct / regress: mse, mae, per_sample_mse, per_sample_mae, roc_auc
+// (null without 0/1 labels; with it normal_count, anomalous_count) instead of top1 ... confusion.
+// "metric" names the key a sweep ranks by ("top1" or "mse").
 nlohmann::json evaluationToJson(const Evaluation& evaluation);
 // [{epoch, loss, accuracy, val_loss, val_accuracy, seconds}, ...]
 nlohmann::json historyToJson(const std::vector<EpochRecord>& history);

@@ -341,10 +341,19 @@ std::string joinKeys(const std::vector<std::string>& keys)
 }
 
 // Builds the Dataset from raw images and labels: scaling, label checks.
-Dataset assemble(const std::string& name, Raw images, Raw labels, const DatasetOptions& options)
+Dataset assemble(const std::string& name, Raw images, Raw labels, const DatasetOptions& options, Raw targets = {})
 {
     Dataset d;
     d.name = name;
+    if (!targets.shape.empty()) {
+        if (targets.shape[0] != images.shape[0])
+            throw FormatError(name + ": " + std::to_string(images.shape[0]) + " images but " +
+                              std::to_string(targets.shape[0]) + " targets ('" + options.targetsKey + "')");
+        d.targets = Tensor(targets.shape);
+        std::copy(targets.values.begin(), targets.values.end(), d.targets.data());
+    }
+    const bool labelled = options.readLabels || !options.labelsPath.empty();
+
     // One-hot labels (N, C) → class index.
     if (labels.shape.size() == 2 && labels.shape[1] > 1) {
         const std::int64_t n = labels.shape[0], c = labels.shape[1];
@@ -358,11 +367,11 @@ Dataset assemble(const std::string& name, Raw images, Raw labels, const DatasetO
     }
     const std::int64_t n = images.shape[0];
     const std::int64_t labelCount = static_cast<std::int64_t>(labels.values.size());
-    if (labelCount != n)
+    if (labelled && labelCount != n)
         throw FormatError(name + ": " + std::to_string(n) + " images but " + std::to_string(labelCount) + " labels");
-    d.labels.resize(static_cast<std::size_t>(n));
+    d.labels.resize(static_cast<std::size_t>(labelled ? n : 0));
     std::int64_t maxLabel = -1;
-    for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t i = 0; labelled && i < n; ++i) {
         const float v = labels.values[static_cast<std::size_t>(i)];
         if (!(v >= 0) || v != std::floor(v) || v > 1e6)
             throw FormatError(name + ": label " + std::to_string(i) + " is " + std::to_string(v) +
@@ -416,7 +425,10 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
             const std::filesystem::path labelsPath =
                 options.labelsPath.empty() ? idxLabelsPath(path) : options.labelsPath;
             Raw images = readIdx(file, options.limit);
-            Raw labels = readIdx(labelsPath.string(), options.limit);
+            Raw labels = options.readLabels || !options.labelsPath.empty() ? readIdx(labelsPath.string(), options.limit)
+                                                                           : Raw{};
+            if (!options.targetsKey.empty())
+                throw FormatError(file + ": IDX files hold no regression targets (use HDF5 or .npz)");
             if (images.shape.size() < 2)
                 throw FormatError(file + ": IDX images need at least 2 dimensions, found " + shapeToString(images.shape));
             return assemble(file, std::move(images), std::move(labels), options);
@@ -442,10 +454,13 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
                 if (found.empty())
                     throw FormatError(lf.name + ": no labels dataset (tried " + joinKeys(keys) + ")");
                 labels = readH5Dataset(lf, found, options.limit);
-            } else {
+            } else if (options.readLabels) {
                 labels = readH5Dataset(f, pick(options.labelsKey, "y_test", "labels"), options.limit);
             }
-            return assemble(file, std::move(images), std::move(labels), options);
+            Raw targets;
+            if (!options.targetsKey.empty())
+                targets = readH5Dataset(f, pick(options.targetsKey, "y_test", "targets"), options.limit);
+            return assemble(file, std::move(images), std::move(labels), options, std::move(targets));
         }
         case DataKind::Npz: {
             ZipArchive zip(file);
@@ -457,10 +472,19 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
                 throw FormatError(file + ": no " + what + " array (tried " + joinKeys(keys) + ")");
             };
             const std::string im = member(options.imagesKey, "x_test", "images");
-            const std::string lb = member(options.labelsKey, "y_test", "labels");
             Raw images = parseNpy(zip.read(im), file + ": member '" + im + "'", options.limit);
-            Raw labels = parseNpy(zip.read(lb), file + ": member '" + lb + "'", options.limit);
-            return assemble(file, std::move(images), std::move(labels), options);
+            Raw labels, targets;
+            if (!options.labelsPath.empty())
+                throw FormatError(file + ": a separate labels file is supported for IDX and HDF5 data, not .npz");
+            if (options.readLabels) {
+                const std::string lb = member(options.labelsKey, "y_test", "labels");
+                labels = parseNpy(zip.read(lb), file + ": member '" + lb + "'", options.limit);
+            }
+            if (!options.targetsKey.empty()) {
+                const std::string tk = member(options.targetsKey, "y_test", "targets");
+                targets = parseNpy(zip.read(tk), file + ": member '" + tk + "'", options.limit);
+            }
+            return assemble(file, std::move(images), std::move(labels), options, std::move(targets));
         }
         }
     } catch (const Error&) {
@@ -511,6 +535,8 @@ void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool
         }
         h5::writeRawDataset(f, f.id(), "y", H5T_NATIVE_INT32, H5T_STD_I32LE,
                             {static_cast<std::int64_t>(data.labels.size())}, data.labels.data());
+        if (data.targets.rank() > 0)
+            h5::writeFloatDataset(f, f.id(), "targets", data.targets);
         if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
             throw FormatError(file + ": cannot flush the file");
     });

@@ -18,6 +18,11 @@ struct DatasetOptions {
     std::filesystem::path labelsPath;
     std::string imagesKey = "x";      // HDF5 dataset / npz member for images ("x_test" etc. tried too)
     std::string labelsKey = "y";
+    // false: no labels unless `labelsPath` is given (unlabelled data for reconstruction models).
+    bool readLabels = true;
+    // HDF5 dataset / npz member holding regression targets (float, one array per sample) read
+    // into Dataset::targets; empty = none.
+    std::string targetsKey;
     // uint8 pixels are multiplied by this (default 1/255); float data is taken as is.
     double scale = 1.0 / 255.0;
     std::int64_t limit = 0;           // read only the first `limit` samples (0 = all)
@@ -29,7 +34,8 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
 // naming both shapes when the element counts differ.
 void fitDatasetToInput(Dataset& data, const Shape& modelInputShape);
 
-// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32)), atomically.
+// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32), plus
+// "targets" (float32) when the dataset has regression targets), atomically.
 void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool asUint8 = false);
 
 } // namespace circnn

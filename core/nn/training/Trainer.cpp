@@ -13,6 +13,7 @@
 #include "nn/Evaluation.h"
 #include "nn/Model.h"
 #include "nn/training/KernelProjection.h"
+#include "nn/training/MeanSquaredError.h"
 #include "nn/training/SoftmaxCrossEntropy.h"
 
 namespace circnn {
@@ -164,7 +165,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     const std::int64_t n = data.count();
     if (n < 1)
         throw ShapeError("training: the dataset '" + data.name + "' is empty");
-    if (static_cast<std::int64_t>(data.labels.size()) != n)
+    const bool classify = options.task == Task::Classify || options.task == Task::Auto;
+    if (classify && static_cast<std::int64_t>(data.labels.size()) != n)
         throw ShapeError("training: dataset '" + data.name + "' has " + std::to_string(n) + " images but " +
                          std::to_string(data.labels.size()) + " labels");
 
@@ -175,7 +177,15 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         throw ShapeError("training: dataset '" + data.name + "' samples have shape " + shapeToString(sampleShape) +
                          " but model '" + initial.name + "' expects " + shapeToString(model.inputShape()));
     const std::int64_t classes = shapeSize(model.outputShape());
-    for (std::int64_t i = 0; i < n; ++i) {
+    if (options.task == Task::Reconstruct && classes != shapeSize(model.inputShape()))
+        throw ShapeError("training: model '" + initial.name + "' maps " + shapeToString(model.inputShape()) + " to " +
+                         shapeToString(model.outputShape()) + ", a reconstruction needs equal sizes");
+    if (options.task == Task::Regress && (data.targets.rank() < 1 || data.targets.dim(0) != n ||
+                                          data.targets.size() != n * classes))
+        throw ShapeError("training: dataset '" + data.name + "' has targets of shape " +
+                         shapeToString(data.targets.shape()) + ", model '" + initial.name + "' needs " +
+                         std::to_string(n) + " × " + std::to_string(classes) + " values");
+    for (std::int64_t i = 0; classify && i < n; ++i) {
         const std::int32_t l = data.labels[static_cast<std::size_t>(i)];
         if (l < 0 || l >= classes)
             throw ShapeError("training: label " + std::to_string(l) + " of sample " + std::to_string(i) + " in '" +
@@ -241,7 +251,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     double trainingSeconds = 0;
 
     ModelSpec best;
-    double bestScore = -1;
+    double bestScore = -INFINITY;
     std::vector<std::int64_t> order = trainIdx;
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
         const auto epochStart = Clock::now();
@@ -260,8 +270,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 for (std::size_t s = s0; s < s1; ++s) {
                     const std::size_t lo = begin + bsz * s / shards, hi = begin + bsz * (s + 1) / shards;
                     Tensor x = gatherBatch(data.images, order, lo, hi);
-                    std::vector<std::int32_t> labels(hi - lo);
-                    for (std::size_t i = lo; i < hi; ++i)
+                    std::vector<std::int32_t> labels(classify ? hi - lo : 0);
+                    for (std::size_t i = lo; classify && i < hi; ++i)
                         labels[i - lo] = data.labels[static_cast<std::size_t>(order[i])];
                     std::seed_seq seq{options.seed, static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(b),
                                       static_cast<std::uint32_t>(s)};
@@ -277,15 +287,26 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     out.reshape({static_cast<std::int64_t>(hi - lo), classes});
                     Tensor grad;
                     Tensor soft;
-                    if (teacher) {
+                    if (!classify) {
+                        Tensor target = options.task == Task::Regress ? gatherBatch(data.targets, order, lo, hi) : x;
+                        if (teacher) {
+                            const Tensor t = teacher->forward(x);
+                            const float a = static_cast<float>(options.distillation);
+                            for (std::int64_t i = 0; i < target.size(); ++i)
+                                target[i] = (1 - a) * target[i] + a * t[i];
+                        }
+                        shardLoss[s] = meanSquaredError(out, target.data(), &grad, scale);
+                    } else if (teacher) {
                         soft = teacher->forward(x);
                         soft.reshape({static_cast<std::int64_t>(hi - lo), classes});
                         if (!teacherSoftmax)
                             softmaxRows(soft);
                         softenRows(soft, options.temperature);
                     }
-                    shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale, teacher ? &soft : nullptr,
-                                                       options.distillation, options.temperature);
+                    if (classify)
+                        shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale,
+                                                           teacher ? &soft : nullptr, options.distillation,
+                                                           options.temperature);
                     grad.reshape(outShape);
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
@@ -348,14 +369,16 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         EpochRecord rec;
         rec.epoch = epoch + 1;
         rec.trainLoss = lossSum / double(seen);
-        rec.trainAccuracy = double(correct) / double(seen);
-        double score = rec.trainAccuracy;
+        rec.trainAccuracy = classify ? double(correct) / double(seen) : NAN;
+        // Higher is better: accuracy, or the negated MSE.
+        double score = classify ? rec.trainAccuracy : -rec.trainLoss;
         if (!valIdx.empty()) {
             EvalOptions eo;
+            eo.task = classify ? Task::Classify : options.task;
             const Evaluation ev = evaluate(model, validation, eo);
-            rec.valLoss = ev.meanCrossEntropy;
-            rec.valAccuracy = ev.top1;
-            score = ev.top1;
+            rec.valLoss = classify ? ev.meanCrossEntropy : ev.errors.meanSquaredError;
+            rec.valAccuracy = classify ? ev.top1 : NAN;
+            score = classify ? ev.top1 : -ev.errors.meanSquaredError;
         }
         rec.seconds = secondsSince(epochStart);
         result.history.push_back(rec);
@@ -369,7 +392,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         if (options.onEpoch)
             options.onEpoch(rec);
     }
-    result.bestValidationAccuracy = bestScore;
+    result.bestValidationAccuracy = classify ? bestScore : -bestScore;
     result.model = std::move(best);
     result.model.provenance.history = result.history;
     result.seconds = secondsSince(start);

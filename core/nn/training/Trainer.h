@@ -15,6 +15,10 @@
 //   count; a different thread count changes float summation order (tiny differences).
 // - The loss is the mean over the mini-batch; if the model ends in softmax it is skipped and the
 //   loss works on logits (stable log-softmax); otherwise the model's outputs are taken as logits.
+// - Task Reconstruct / Regress (TrainOptions::task): the loss is the mean squared error
+//   (MeanSquaredError.h) against the input (Reconstruct, after augmentation) or Dataset::targets
+//   (Regress); the best epoch is the one with the lowest validation (else training) MSE, and the
+//   accuracy figures of the history are NaN.
 
 #include <cstdint>
 #include <functional>
@@ -24,6 +28,7 @@
 #include "common/Progress.h"
 #include "model/Dataset.h"
 #include "model/ModelSpec.h"
+#include "nn/RegressionMetrics.h"
 #include "nn/training/LearningRateSchedule.h"
 #include "nn/training/Optimizer.h"
 
@@ -67,8 +72,13 @@ struct TrainOptions {
     ScheduleOptions schedule;
     double validationSplit = 0.1;   // fraction in [0, 1) held out for validation
     std::uint32_t seed = 1;         // shuffling, split, dropout masks
+    // Classify (softmax cross-entropy against labels), Reconstruct or Regress (mean squared error);
+    // Auto is taken as Classify (front ends resolve it with detectTask).
+    Task task = Task::Classify;
     // Knowledge distillation (optional): a teacher model's output probabilities (inference mode)
     // are mixed into the targets with weight `distillation` in [0, 1] (see softmaxCrossEntropy).
+    // For Reconstruct / Regress the MSE target is (1 − distillation)·target + distillation·teacher
+    // output (the temperature is not used).
     // Used by fine-tuning with the original dense model as teacher.
     const ModelSpec* teacher = nullptr;
     double distillation = 0.0;
@@ -98,7 +108,8 @@ struct TrainResult {
     ModelSpec model;                      // the best epoch's model; provenance.history filled
     std::vector<EpochRecord> history;     // every epoch (epoch counted from 1)
     int bestEpoch = 0;                    // 1-based epoch the model comes from
-    double bestValidationAccuracy = 0;    // (training accuracy without validation set)
+    double bestValidationAccuracy = 0;    // (training accuracy without validation set); for
+                                          // Reconstruct / Regress the best epoch's MSE instead
     std::int64_t trainCount = 0, validationCount = 0;
     double seconds = 0;
     double imagesPerSecond = 0;           // training samples processed per second (forward+backward+update)
