@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn::hw {
@@ -142,9 +143,8 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += add * outElems;
         c.activationOps += (mul + add) * outElems;
     };
-    switch (l.kind) {
-    case LayerKind::Dense:
-    case LayerKind::Conv2D: {
+    const CostClass cost = layerTraits(l.kind).cost;
+    if (cost == CostClass::Matmul) {
         const bool conv = l.kind == LayerKind::Conv2D;
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
@@ -172,21 +172,14 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.adds += outElems;
         }
         addActivation(l.activation);
-        break;
-    }
-    case LayerKind::Activation:
+    } else if (cost == CostClass::Activation) {
         addActivation(l.activation);
-        break;
-    case LayerKind::BatchNormalization: // folded to one multiply-add per element
+    } else if (cost == CostClass::Affine) { // folded to one multiply-add per element
         c.mults += outElems;
         c.adds += outElems;
         c.activationOps += 2 * outElems;
-        break;
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D: {
-        const bool global = l.kind == LayerKind::GlobalAveragePooling2D || l.kind == LayerKind::GlobalMaxPooling2D;
+    } else if (cost == CostClass::Pooling || cost == CostClass::GlobalPooling) {
+        const bool global = cost == CostClass::GlobalPooling;
         const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D;
         const double window = global ? (in && in->size() == 3 ? static_cast<double>((*in)[0] * (*in)[1]) : 0)
                                      : static_cast<double>(l.kernelH * l.kernelW);
@@ -195,26 +188,19 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += adds;
         c.mults += mults;
         c.poolingOps = adds + mults;
-        break;
-    }
-    case LayerKind::Add: {
+    } else if (cost == CostClass::Elementwise) {
         const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
         c.adds += extra;
         c.otherOps = extra;
-        break;
-    }
-    default: // Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate: addressing only
-        break;
-    }
+    } // CostClass::Free (Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate): addressing only
     return c;
 }
 
 double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
 {
     const Shape* in = inputShape(spec, l);
-    switch (l.kind) {
-    case LayerKind::Dense:
-    case LayerKind::Conv2D: {
+    const CostClass cost = layerTraits(l.kind).cost;
+    if (cost == CostClass::Matmul) {
         const std::int64_t n = in && !in->empty() ? in->back() : 0;
         const std::int64_t m = l.units;
         const double taps = l.kind == LayerKind::Conv2D ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
@@ -223,11 +209,9 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;
         return taps * static_cast<double>(ceilDiv(m, k) * ceilDiv(n, k) * k) + bias;
     }
-    case LayerKind::BatchNormalization:
+    if (cost == CostClass::Affine)
         return 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
-    default:
-        return 0;
-    }
+    return 0;
 }
 
 DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision, std::int64_t batch,

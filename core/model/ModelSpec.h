@@ -75,7 +75,8 @@ struct LayerSpec {
     std::vector<std::string> inputs;     // names of the layers feeding this one, in order
 
     ActivationKind activation = ActivationKind::Linear; // fused activation (Dense/Conv2D/Activation)
-    float activationAlpha = 0.0f;        // LeakyReLU slope / ELU alpha (0 = Keras default)
+    // LeakyReLU slope / ELU alpha; nullopt: the Keras layer's default (LeakyReLU 0.3, ELU 1.0).
+    std::optional<float> activationAlpha;
 
     // Input
     Shape inputShape;                    // without batch, e.g. {784} or {28, 28, 1}
@@ -93,14 +94,15 @@ struct LayerSpec {
     Shape targetShape;
     // Concatenate axis (negative counts from the end; -1 = channels); BatchNormalization axis
     std::int64_t axis = -1;
-    // BatchNormalization
+    // BatchNormalization; center / scale false: the layer has no beta / gamma (offset 0, scale 1)
     float epsilon = 1e-3f;
+    bool center = true, scale = true;
     // Dropout
     float rate = 0.0f;
 
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
-    // BatchNormalization: gamma, beta, movingMean, movingVariance (each (C,)); gamma/beta may be
-    // empty when scale/center are false (treated as 1/0).
+    // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
+    // (each (C,)). Weight roles and their members: model/LayerTraits.h.
     Tensor kernel, bias, gamma, beta, movingMean, movingVariance;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;

@@ -269,23 +269,19 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
         }
         LayerSpec s;
         s.inputs = {prev};
-        switch (l.kind) {
-        case LayerKind::Flatten:
+        if (l.kind == LayerKind::Flatten) {
             if (cur.size() == 1)
                 continue;  // already flat
             s.name = "flatten_" + std::to_string(++flatCount);
             s.kind = LayerKind::Flatten;
             s.className = "Flatten";
             cur = {shapeSize(cur)};
-            break;
-        case LayerKind::Dropout:
+        } else if (l.kind == LayerKind::Dropout) {
             s.name = "dropout_" + std::to_string(++dropCount);
             s.kind = LayerKind::Dropout;
             s.className = "Dropout";
             s.rate = l.rate;
-            break;
-        case LayerKind::MaxPooling2D:
-        case LayerKind::AveragePooling2D: {
+        } else if (l.kind == LayerKind::MaxPooling2D || l.kind == LayerKind::AveragePooling2D) {
             if (cur.size() != 3)
                 throw Error("architecture " + l.where + ": pooling needs an image-shaped input (H, W, C), found " +
                             shapeToString(cur));
@@ -299,10 +295,7 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
             if (cur[0] < 1 || cur[1] < 1)
                 throw Error("architecture " + l.where + ": pooling " + std::to_string(l.pool) +
                             " leaves no pixels (image too small)");
-            break;
-        }
-        case LayerKind::Conv2D:
-        case LayerKind::Dense: {
+        } else if (l.kind == LayerKind::Conv2D || l.kind == LayerKind::Dense) {
             const bool conv = l.kind == LayerKind::Conv2D;
             if (conv && cur.size() != 3)
                 throw Error("architecture " + l.where + ": Conv2D needs an image-shaped input (H, W, C), found " +
@@ -362,10 +355,6 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
             } else {
                 cur = {l.units};
             }
-            break;
-        }
-        default:
-            break;
         }
         m.layers.push_back(std::move(s));
         prev = m.layers.back().name;

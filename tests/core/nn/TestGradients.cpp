@@ -145,6 +145,7 @@ private slots:
                 bn.movingMean = randomTensor({2}, 11);
                 bn.movingVariance = randomTensor({2}, 12, 0.2f, 1.5f);
                 bn.beta = randomTensor({2}, 13);
+                bn.scale = false;
             });
         }) << false;
         QTest::newRow("conv 3x3 same stride 2") << Maker([] {
