@@ -7,6 +7,7 @@
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -95,7 +96,16 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
     const std::string outputLayer = outputWeightLayer(m);
     std::ostringstream notes;
     for (LayerSpec& l : m.layers) {
-        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
+        if (const char* why = layerTraits(l.kind).staysDenseReason) {
+            LayerConversion lc;
+            lc.layer = l.name;
+            lc.kind = layerKindName(l.kind);
+            lc.parametersBefore = lc.parametersAfter = layerStats(m, l).parameters;
+            lc.reason = why;
+            result.layers.push_back(lc);
+            continue;
+        }
+        if (!layerTraits(l.kind).convertible)
             continue;
         LayerConversion lc;
         lc.layer = l.name;

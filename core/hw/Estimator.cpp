@@ -172,6 +172,16 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.adds += outElems;
         }
         addActivation(l.activation);
+    } else if (cost == CostClass::Depthwise) { // per output element: kh·kw multiply-adds, always dense
+        c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
+        c.realMacs = c.denseEquivalentMacs;
+        c.mults += c.realMacs;
+        c.adds += c.realMacs;
+        if (l.useBias) {
+            c.biasAdds = outElems;
+            c.adds += outElems;
+        }
+        addActivation(l.activation);
     } else if (cost == CostClass::Activation) {
         addActivation(l.activation);
     } else if (cost == CostClass::Affine) { // folded to one multiply-add per element
@@ -209,6 +219,8 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;
         return taps * static_cast<double>(ceilDiv(m, k) * ceilDiv(n, k) * k) + bias;
     }
+    if (cost == CostClass::Depthwise)
+        return static_cast<double>(layerStats(spec, l).parameters);
     if (cost == CostClass::Affine)
         return 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
     return 0;

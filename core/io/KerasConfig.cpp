@@ -116,6 +116,37 @@ LayerSpec parseLayer(const std::string& file, const json& entry, std::size_t ind
     return l;
 }
 
+// Fails listing every layer of an unsupported class (not only the first), with layer names, so a
+// user sees at once what the model needs.
+void checkLayerClasses(const std::string& file, const json& layers)
+{
+    std::vector<std::string> unsupported;
+    std::set<std::string> classes;
+    for (const auto& e : layers) {
+        const json* cls = member(e, "class_name");
+        if (!cls || !cls->is_string() || layerKindFromName(cls->get<std::string>()))
+            continue;
+        std::string name = "?";
+        if (const json* cfg = member(e, "config"); cfg && member(*cfg, "name") && (*cfg)["name"].is_string())
+            name = (*cfg)["name"].get<std::string>();
+        else if (member(e, "name") && e["name"].is_string())
+            name = e["name"].get<std::string>();
+        unsupported.push_back("'" + name + "' (" + cls->get<std::string>() + ")");
+        classes.insert(cls->get<std::string>());
+    }
+    if (unsupported.empty())
+        return;
+    std::string list, classList;
+    for (const auto& u : unsupported)
+        list += (list.empty() ? "" : ", ") + u;
+    for (const auto& c : classes)
+        classList += (classList.empty() ? "" : ", ") + c;
+    throw FormatError(file + ": " + std::to_string(unsupported.size()) + " layer" +
+                      (unsupported.size() == 1 ? "" : "s") + " of unsupported class" +
+                      (classes.size() == 1 ? " " : "es ") + classList + ": " + list +
+                      "; supported: " + supportedLayerClasses());
+}
+
 // Orders layers so every input precedes its user (stable: keeps file order where possible).
 void topologicalSort(ModelSpec& m, const std::string& file)
 {
@@ -182,6 +213,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         const json* layers = body->is_array() ? body : member(*body, "layers");
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Sequential model has no layers");
+        checkLayerClasses(file, *layers);
         m.name = body->is_object() ? body->value("name", "sequential") : "sequential";
         std::string previous;
         for (std::size_t i = 0; i < layers->size(); ++i) {
@@ -229,6 +261,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         const json* layers = member(*body, "layers");
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Functional model has no layers");
+        checkLayerClasses(file, *layers);
         m.name = body->value("name", "model");
         for (std::size_t i = 0; i < layers->size(); ++i) {
             LayerSpec l = parseLayer(file, (*layers)[i], i);
@@ -268,10 +301,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
 
 std::vector<std::string> expectedWeightRoles(const LayerSpec& l, int kerasMajor)
 {
-    std::vector<std::string> names;
-    for (WeightRole r : layerWeightRoles(l, kerasMajor))
-        names.emplace_back(weightRoleName(r));
-    return names;
+    return kerasWeightNames(l, kerasMajor);
 }
 
 void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file,
@@ -297,8 +327,46 @@ void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> wei
     for (const auto& e : expected)
         if (!seen.count(e))
             throw FormatError(ctx + "weight '" + e + "' is missing");
-    for (auto& [role, t] : weights)
-        weightTensor(l, *weightRoleFromName(role)) = std::move(t);
+    const auto roles = layerWeightRoles(l, kerasMajor);
+    for (auto& [name, t] : weights) {
+        const auto at = std::find(expected.begin(), expected.end(), name) - expected.begin();
+        weightTensor(l, roles[static_cast<std::size_t>(at)]) = std::move(t);
+    }
+}
+
+void splitSeparableConvolutions(ModelSpec& m, const std::string& file)
+{
+    std::vector<LayerSpec> out;
+    for (LayerSpec& l : m.layers) {
+        if (l.kind != LayerKind::SeparableConv2D) {
+            out.push_back(std::move(l));
+            continue;
+        }
+        LayerSpec dw = l;
+        dw.name = l.name + "/depthwise";
+        if (m.find(dw.name))
+            throw FormatError(layerContext(file, l) + "cannot split it: a layer named '" + dw.name + "' exists");
+        dw.kind = LayerKind::DepthwiseConv2D;
+        dw.useBias = false;
+        dw.bias = Tensor();
+        dw.activation = ActivationKind::Linear;
+        dw.activationAlpha.reset();
+        dw.units = 0;
+        dw.pointwiseKernel = Tensor();
+        LayerSpec pw = std::move(l);
+        pw.kind = LayerKind::Conv2D;
+        pw.inputs = {dw.name};
+        pw.kernelH = pw.kernelW = pw.strideH = pw.strideW = pw.dilationH = pw.dilationW = 1;
+        pw.padding = Padding::Valid;
+        pw.depthMultiplier = 1;
+        pw.depthwiseKernel = Tensor();
+        if (!pw.pointwiseKernel.empty())
+            pw.kernel = std::move(pw.pointwiseKernel);
+        pw.pointwiseKernel = Tensor();
+        out.push_back(std::move(dw));
+        out.push_back(std::move(pw));
+    }
+    m.layers = std::move(out);
 }
 
 std::string toSnakeCase(const std::string& className)

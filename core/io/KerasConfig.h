@@ -31,6 +31,12 @@ std::vector<std::string> expectedWeightRoles(const LayerSpec& layer, int kerasMa
 void assignWeights(LayerSpec& layer, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file,
                    int kerasMajor = 3);
 
+// Replaces every SeparableConv2D (weights attached) by a DepthwiseConv2D named "<name>/depthwise"
+// (no bias, linear) feeding a 1x1 Conv2D that keeps the layer's name, filters, bias and
+// activation: the same function, with the pointwise part a plain convolution that conversion
+// can make block-circulant. Both keep className "SeparableConv2D" for messages.
+void splitSeparableConvolutions(ModelSpec& model, const std::string& file);
+
 // Keras' snake_case of a class name ("Conv2D" → "conv2d", "LeakyReLU" → "leaky_re_lu").
 std::string toSnakeCase(const std::string& className);
 

@@ -19,6 +19,36 @@ const char* paddingName(const LayerSpec& l)
 }
 constexpr std::pair<std::int64_t, std::int64_t> kOnes{1, 1};
 
+// The convolution window shared by Conv2D, DepthwiseConv2D and SeparableConv2D.
+void readConvWindow(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    checkChannelsLast(c, cfg);
+    const std::int64_t groups = getInt(c, cfg, "groups", 1);
+    if (groups != 1)
+        c.fail("groups = " + std::to_string(groups) + " is not supported (only groups = 1)");
+    std::tie(l.kernelH, l.kernelW) = getPair(c, cfg, "kernel_size", std::nullopt);
+    std::tie(l.strideH, l.strideW) = getPair(c, cfg, "strides", kOnes);
+    std::tie(l.dilationH, l.dilationW) = getPair(c, cfg, "dilation_rate", kOnes);
+    if ((l.strideH > 1 || l.strideW > 1) && (l.dilationH > 1 || l.dilationW > 1))
+        c.fail("strides > 1 together with dilation_rate > 1 is not supported (Keras rejects it too)");
+    l.padding = parsePadding(c, cfg);
+    setActivation(c, l, member(cfg, "activation"));
+    l.useBias = getBool(c, cfg, "use_bias", true);
+}
+
+json writeConvWindow(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["kernel_size"] = pair(l.kernelH, l.kernelW);
+    c["strides"] = pair(l.strideH, l.strideW);
+    c["padding"] = paddingName(l);
+    c["data_format"] = "channels_last";
+    c["dilation_rate"] = pair(l.dilationH, l.dilationW);
+    c["activation"] = keras2ActivationName(l);
+    c["use_bias"] = l.useBias;
+    return c;
+}
+
 } // namespace
 
 void readDense(const ConfigContext& c, LayerSpec& l, const json& cfg)
@@ -43,34 +73,44 @@ void readConv2D(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
     if (!member(cfg, "filters") && member(cfg, "nb_filter"))
         c.fail("Keras 1 configuration ('nb_filter'); only Keras 2 and 3 files are supported");
-    checkChannelsLast(c, cfg);
-    const std::int64_t groups = getInt(c, cfg, "groups", 1);
-    if (groups != 1)
-        c.fail("groups = " + std::to_string(groups) + " is not supported (only groups = 1)");
+    readConvWindow(c, l, cfg);
     l.units = getInt(c, cfg, "filters");
-    std::tie(l.kernelH, l.kernelW) = getPair(c, cfg, "kernel_size", std::nullopt);
-    std::tie(l.strideH, l.strideW) = getPair(c, cfg, "strides", kOnes);
-    std::tie(l.dilationH, l.dilationW) = getPair(c, cfg, "dilation_rate", kOnes);
-    if ((l.strideH > 1 || l.strideW > 1) && (l.dilationH > 1 || l.dilationW > 1))
-        c.fail("strides > 1 together with dilation_rate > 1 is not supported (Keras rejects it too)");
-    l.padding = parsePadding(c, cfg);
-    setActivation(c, l, member(cfg, "activation"));
-    l.useBias = getBool(c, cfg, "use_bias", true);
 }
 
 std::pair<std::string, json> writeConv2D(const LayerSpec& l)
 {
-    json c = baseConfig(l);
+    json c = writeConvWindow(l);
     c["filters"] = l.units;
-    c["kernel_size"] = pair(l.kernelH, l.kernelW);
-    c["strides"] = pair(l.strideH, l.strideW);
-    c["padding"] = paddingName(l);
-    c["data_format"] = "channels_last";
-    c["dilation_rate"] = pair(l.dilationH, l.dilationW);
     c["groups"] = 1;
-    c["activation"] = keras2ActivationName(l);
-    c["use_bias"] = l.useBias;
     return {"Conv2D", c};
+}
+
+void readDepthwiseConv2D(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    readConvWindow(c, l, cfg);
+    l.depthMultiplier = getInt(c, cfg, "depth_multiplier", 1);
+}
+
+std::pair<std::string, json> writeDepthwiseConv2D(const LayerSpec& l)
+{
+    json c = writeConvWindow(l);
+    c["depth_multiplier"] = l.depthMultiplier;
+    return {"DepthwiseConv2D", c};
+}
+
+void readSeparableConv2D(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    readConvWindow(c, l, cfg);
+    l.depthMultiplier = getInt(c, cfg, "depth_multiplier", 1);
+    l.units = getInt(c, cfg, "filters");
+}
+
+std::pair<std::string, json> writeSeparableConv2D(const LayerSpec& l)
+{
+    json c = writeConvWindow(l);
+    c["depth_multiplier"] = l.depthMultiplier;
+    c["filters"] = l.units;
+    return {"SeparableConv2D", c};
 }
 
 void readPooling2D(const ConfigContext& c, LayerSpec& l, const json& cfg)

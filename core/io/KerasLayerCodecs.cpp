@@ -3,8 +3,6 @@
 
 #include "io/KerasLayerCodecs.h"
 
-#include <array>
-
 #include "common/Error.h"
 
 namespace circnn::keras {
@@ -100,7 +98,7 @@ std::pair<std::string, json> writeConcatenate(const LayerSpec& l)
     return {"Concatenate", c};
 }
 
-const std::array<KerasLayerCodec, 15> kCodecs{{
+const KerasLayerCodec kCodecs[] = {
     {LayerKind::Input, readInput, writeInput},
     {LayerKind::Dense, readDense, writeDense},
     {LayerKind::Conv2D, readConv2D, writeConv2D},
@@ -116,7 +114,9 @@ const std::array<KerasLayerCodec, 15> kCodecs{{
     {LayerKind::BatchNormalization, readBatchNormalization, writeBatchNormalization},
     {LayerKind::Add, readNothing, writeAdd},
     {LayerKind::Concatenate, readConcatenate, writeConcatenate},
-}};
+    {LayerKind::DepthwiseConv2D, readDepthwiseConv2D, writeDepthwiseConv2D},
+    {LayerKind::SeparableConv2D, readSeparableConv2D, writeSeparableConv2D},
+};
 
 } // namespace
 

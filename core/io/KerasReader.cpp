@@ -130,6 +130,7 @@ ModelSpec readLegacyH5(const std::string& path)
     for (auto& l : m.layers)
         if (!expectedWeightRoles(l, kerasMajor(m)).empty() && !withWeights.count(l.name))
             throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
+    splitSeparableConvolutions(m, path);
     m.provenance.sourceFormat = "keras-h5";
     return m;
 }
@@ -204,6 +205,7 @@ ModelSpec readKerasZip(const std::string& path)
         if (!roles.empty())
             assignWeights(*l, std::move(tensors), path, kerasMajor(m));
     }
+    splitSeparableConvolutions(m, path);
     m.provenance.sourceFormat = "keras-zip";
     return m;
 }

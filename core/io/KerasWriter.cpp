@@ -115,11 +115,13 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path)
         for (const auto& l : model.layers) {
             h5::Handle group = h5::createGroup(f, weights.id(), l.name);
             std::vector<std::string> weightNames;
-            for (WeightRole role : layerWeightRoles(l, 2)) {
-                const Tensor& t = weightTensor(l, role);
+            const auto roles = layerWeightRoles(l, 2);
+            const auto names = kerasWeightNames(l, 2);
+            for (std::size_t r = 0; r < roles.size(); ++r) {
+                const Tensor& t = weightTensor(l, roles[r]);
                 if (t.empty())
                     continue;
-                const std::string wn = l.name + "/" + weightRoleName(role) + ":0";
+                const std::string wn = l.name + "/" + names[r] + ":0";
                 h5::writeFloatDataset(f, group.id(), wn, t);
                 weightNames.push_back(wn);
             }

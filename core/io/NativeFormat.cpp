@@ -37,6 +37,7 @@ json layerToJson(const LayerSpec& l)
     j["dilation"] = {l.dilationH, l.dilationW};
     j["padding"] = paddingName(l.padding);
     j["zero_padding"] = {l.padTop, l.padBottom, l.padLeft, l.padRight};
+    j["depth_multiplier"] = l.depthMultiplier;
     j["target_shape"] = l.targetShape;
     j["axis"] = l.axis;
     j["epsilon"] = l.epsilon;
@@ -83,6 +84,7 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.padLeft = pairAt(j, "zero_padding", 2);
     l.padRight = pairAt(j, "zero_padding", 3);
     l.targetShape = j.at("target_shape").get<Shape>();
+    l.depthMultiplier = j.value("depth_multiplier", std::int64_t(1));
     l.axis = j.at("axis").get<std::int64_t>();
     l.epsilon = j.at("epsilon").get<float>();
     l.center = j.value("center", true);
@@ -282,8 +284,9 @@ ModelSpec read(const std::string& path)
                 c.cols = h5::readIntAttr(f, ds.id(), "cols", "/" + g + "/vectors").value_or(0);
                 l.circulant = std::move(c);
             }
-            const Tensor* all[] = {&l.kernel, &l.bias, &l.gamma, &l.beta, &l.movingMean, &l.movingVariance,
-                                   l.circulant ? &l.circulant->vectors : nullptr};
+            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr};
+            for (const WeightRoleInfo& role : weightRoleTable())
+                all.push_back(&(l.*role.member));
             for (const Tensor* t : all)
                 if (t)
                     for (std::int64_t e = 0; e < t->size(); ++e)

@@ -19,6 +19,21 @@ std::int64_t ownAxis(std::int64_t kerasAxis, std::int64_t rank)
     return kerasAxis < 0 ? rank + kerasAxis : kerasAxis - 1;
 }
 
+// Output height and width of a convolution window over a rank-3 input (checks the window).
+std::pair<std::int64_t, std::int64_t> convWindow(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    const Shape& x = q.x();
+    q.needRank(3);
+    if (l.kernelH <= 0 || l.kernelW <= 0 || l.strideH <= 0 || l.strideW <= 0 || l.dilationH <= 0 || l.dilationW <= 0)
+        q.fail("kernel size, strides and dilation must be positive");
+    const std::int64_t oh = convOutputSize(x[0], l.kernelH, l.strideH, l.dilationH, l.padding);
+    const std::int64_t ow = convOutputSize(x[1], l.kernelW, l.strideW, l.dilationW, l.padding);
+    if (oh <= 0 || ow <= 0)
+        q.fail("kernel does not fit the input " + shapeToString(x));
+    return {oh, ow};
+}
+
 } // namespace
 
 void ShapeQuery::fail(const std::string& what) const
@@ -93,14 +108,9 @@ Shape conv2D(const ShapeQuery& q)
 {
     const LayerSpec& l = q.layer;
     const Shape& x = q.x();
-    q.needRank(3);
-    if (l.units <= 0 || l.kernelH <= 0 || l.kernelW <= 0 || l.strideH <= 0 || l.strideW <= 0 || l.dilationH <= 0 ||
-        l.dilationW <= 0)
-        q.fail("filters, kernel size, strides and dilation must be positive");
-    const std::int64_t oh = convOutputSize(x[0], l.kernelH, l.strideH, l.dilationH, l.padding);
-    const std::int64_t ow = convOutputSize(x[1], l.kernelW, l.strideW, l.dilationW, l.padding);
-    if (oh <= 0 || ow <= 0)
-        q.fail("kernel does not fit the input " + shapeToString(x));
+    const auto [oh, ow] = convWindow(q);
+    if (l.units <= 0)
+        q.fail("filters must be positive");
     if (q.checkWeights) {
         if (l.circulant)
             q.checkCirculant(l.units, x[2], {l.kernelH, l.kernelW});
@@ -227,6 +237,46 @@ Shape concatenate(const ShapeQuery& q)
         out[static_cast<std::size_t>(axis)] += (*s)[static_cast<std::size_t>(axis)];
     }
     return out;
+}
+
+Shape depthwiseConv2D(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    const auto [oh, ow] = convWindow(q);
+    if (l.depthMultiplier <= 0)
+        q.fail("depth_multiplier must be positive");
+    const std::int64_t c = q.x()[2], cout = c * l.depthMultiplier;
+    if (q.checkWeights) {
+        q.expectShape("depthwise_kernel", l.depthwiseKernel, {l.kernelH, l.kernelW, c, l.depthMultiplier});
+        if (l.useBias)
+            q.expectShape("bias", l.bias, {cout});
+    }
+    return {oh, ow, cout};
+}
+
+Shape separableConv2D(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    const auto [oh, ow] = convWindow(q);
+    if (l.depthMultiplier <= 0 || l.units <= 0)
+        q.fail("depth_multiplier and filters must be positive");
+    const std::int64_t c = q.x()[2];
+    if (q.checkWeights) {
+        q.expectShape("depthwise_kernel", l.depthwiseKernel, {l.kernelH, l.kernelW, c, l.depthMultiplier});
+        q.expectShape("pointwise_kernel", l.pointwiseKernel, {1, 1, c * l.depthMultiplier, l.units});
+        if (l.useBias)
+            q.expectShape("bias", l.bias, {l.units});
+    }
+    return {oh, ow, l.units};
+}
+
+void depthwiseConv2DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
+{
+    const std::int64_t c = in && in->size() == 3 ? (*in)[2] : 0;
+    const std::int64_t taps = l.kernelH * l.kernelW;
+    s.parameters = s.denseParameters = taps * c * l.depthMultiplier + (l.useBias ? c * l.depthMultiplier : 0);
+    const std::int64_t positions = l.outputShape.size() == 3 ? l.outputShape[0] * l.outputShape[1] : 0;
+    s.macs = positions * taps * c * l.depthMultiplier;
 }
 
 void denseStats(const LayerSpec& l, const Shape* in, LayerStats& s)

@@ -40,9 +40,12 @@ Shape identity(const ShapeQuery& q);
 Shape batchNormalization(const ShapeQuery& q);
 Shape add(const ShapeQuery& q);
 Shape concatenate(const ShapeQuery& q);
+Shape depthwiseConv2D(const ShapeQuery& q);
+Shape separableConv2D(const ShapeQuery& q);
 
 void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void depthwiseConv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 
 } // namespace shape_rules

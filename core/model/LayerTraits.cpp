@@ -9,13 +9,15 @@ namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 6> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
     {WeightRole::Beta, "beta", &LayerSpec::beta},
     {WeightRole::MovingMean, "moving_mean", &LayerSpec::movingMean},
     {WeightRole::MovingVariance, "moving_variance", &LayerSpec::movingVariance},
+    {WeightRole::DepthwiseKernel, "depthwise_kernel", &LayerSpec::depthwiseKernel},
+    {WeightRole::PointwiseKernel, "pointwise_kernel", &LayerSpec::pointwiseKernel},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -38,12 +40,32 @@ std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int)
     return roles;
 }
 
+std::vector<WeightRole> depthwiseRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::DepthwiseKernel, WeightRole::Bias};
+    return {WeightRole::DepthwiseKernel};
+}
+
+const char* depthwiseKerasName(WeightRole role, int kerasMajor)
+{
+    return role == WeightRole::DepthwiseKernel && kerasMajor >= 3 ? "kernel" : nullptr;
+}
+
+std::vector<WeightRole> separableRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel, WeightRole::Bias};
+    return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel};
+}
+
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
 constexpr const char* kConv2DAliases[] = {"Convolution2D"};
 constexpr const char* kMaxPool2DAliases[] = {"MaxPool2D"};
 constexpr const char* kAvgPool2DAliases[] = {"AvgPool2D"};
 constexpr const char* kGlobalAvgPool2DAliases[] = {"GlobalAvgPool2D"};
 constexpr const char* kGlobalMaxPool2DAliases[] = {"GlobalMaxPool2D"};
+constexpr const char* kSeparableAliases[] = {"SeparableConvolution2D"};
 
 using namespace shape_rules;
 
@@ -78,6 +100,13 @@ const LayerTraits kTraits[] = {
      .shape = add},
     {.kind = LayerKind::Concatenate, .kerasClass = "Concatenate", .minInputs = 2, .maxInputs = -1,
      .shape = concatenate},
+    {.kind = LayerKind::DepthwiseConv2D, .kerasClass = "DepthwiseConv2D", .cost = CostClass::Depthwise,
+     .shape = depthwiseConv2D, .stats = depthwiseConv2DStats, .weightRoles = depthwiseRoles,
+     .kerasWeightName = depthwiseKerasName,
+     .staysDenseReason = "depthwise: no channel mixing, one kh x kw filter per channel (no matrix to make "
+                         "block-circulant)"},
+    {.kind = LayerKind::SeparableConv2D, .kerasClass = "SeparableConv2D", .aliases = kSeparableAliases,
+     .shape = separableConv2D, .weightRoles = separableRoles, .splitOnRead = true},
 };
 // clang-format on
 
@@ -134,6 +163,17 @@ std::vector<WeightRole> layerWeightRoles(const LayerSpec& layer, int kerasMajor)
 {
     const auto rule = layerTraits(layer.kind).weightRoles;
     return rule ? rule(layer, kerasMajor) : std::vector<WeightRole>{};
+}
+
+std::vector<std::string> kerasWeightNames(const LayerSpec& layer, int kerasMajor)
+{
+    const auto rename = layerTraits(layer.kind).kerasWeightName;
+    std::vector<std::string> names;
+    for (WeightRole r : layerWeightRoles(layer, kerasMajor)) {
+        const char* special = rename ? rename(r, kerasMajor) : nullptr;
+        names.emplace_back(special ? special : weightRoleName(r));
+    }
+    return names;
 }
 
 std::string convertibleLayerClasses()

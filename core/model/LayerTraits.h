@@ -20,7 +20,7 @@
 namespace circnn {
 
 // A weight tensor of a layer, by role. Role names are Keras' variable names.
-enum class WeightRole { Kernel, Bias, Gamma, Beta, MovingMean, MovingVariance };
+enum class WeightRole { Kernel, Bias, Gamma, Beta, MovingMean, MovingVariance, DepthwiseKernel, PointwiseKernel };
 
 struct WeightRoleInfo {
     WeightRole role;
@@ -44,6 +44,7 @@ enum class CostClass {
     Pooling,       // window of kernelH x kernelW per output element
     GlobalPooling, // window of the whole spatial extent per output element
     Elementwise,   // inputs - 1 adds per output element (Add)
+    Depthwise,     // kh x kw multiply-adds per output element, no channel mixing: always dense
 };
 
 struct ShapeQuery; // model/LayerShapeRules.h
@@ -66,11 +67,23 @@ struct LayerTraits {
     // Weight roles the layer stores, in Keras' storage order (trainable first), for a file of
     // Keras major version `kerasMajor` (2 or 3); nullptr: no weights.
     std::vector<WeightRole> (*weightRoles)(const LayerSpec& l, int kerasMajor) = nullptr;
+    // The variable name of a role where a Keras version names it unlike the role (Keras 3 calls a
+    // DepthwiseConv2D's kernel "kernel"); nullptr or a nullptr result: the role's name.
+    const char* (*kerasWeightName)(WeightRole role, int kerasMajor) = nullptr;
+    // Read from Keras files only and split there into simpler layers (SeparableConv2D →
+    // DepthwiseConv2D + 1x1 Conv2D): never part of a runnable model.
+    bool splitOnRead = false;
+    // For a layer with weights that conversion never makes block-circulant: why (reported per
+    // layer by the conversion).
+    const char* staysDenseReason = nullptr;
 };
 
 // The traits of a kind (every LayerKind has a row; a missing row is a programming error).
 const LayerTraits& layerTraits(LayerKind kind);
 std::span<const LayerTraits> allLayerTraits();
+
+// The Keras variable names of a layer's weights in storage order, for a file of that version.
+std::vector<std::string> kerasWeightNames(const LayerSpec& layer, int kerasMajor);
 
 // The Keras classes block-circulant conversion applies to, for messages ("Dense and Conv2D").
 std::string convertibleLayerClasses();

@@ -9,6 +9,8 @@
 // - Dense kernel is Keras' layout (in, out): y = x·K + b. The block-circulant literature's m×n
 //   matrix is W = Kᵀ (m = out, n = in); CirculantWeights refers to that m×n matrix.
 // - Conv2D kernel is Keras' layout (kh, kw, C_in, C_out).
+// - DepthwiseConv2D kernel (depthwiseKernel) is Keras' layout (kh, kw, C_in, depth_multiplier);
+//   output channel c·depth_multiplier + m is input channel c filtered by kernel[:, :, c, m].
 
 #include <cstdint>
 #include <map>
@@ -36,6 +38,8 @@ enum class LayerKind {
     BatchNormalization,
     Add,
     Concatenate,
+    DepthwiseConv2D,
+    SeparableConv2D,  // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -88,6 +92,8 @@ struct LayerSpec {
     std::int64_t strideH = 1, strideW = 1;
     std::int64_t dilationH = 1, dilationW = 1;
     Padding padding = Padding::Valid;
+    // DepthwiseConv2D / SeparableConv2D: output channels per input channel
+    std::int64_t depthMultiplier = 1;
     // ZeroPadding2D: top, bottom, left, right
     std::int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
     // Reshape: target shape without batch (-1 allowed once)
@@ -103,7 +109,9 @@ struct LayerSpec {
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
     // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
     // (each (C,)). Weight roles and their members: model/LayerTraits.h.
-    Tensor kernel, bias, gamma, beta, movingMean, movingVariance;
+    // DepthwiseConv2D: depthwiseKernel (kh, kw, C, depth_multiplier) [, bias]. SeparableConv2D
+    // (before it is split): depthwiseKernel, pointwiseKernel (1, 1, C·depth_multiplier, filters).
+    Tensor kernel, bias, gamma, beta, movingMean, movingVariance, depthwiseKernel, pointwiseKernel;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
 

@@ -56,6 +56,32 @@ def conv(name, cin, filters, k=(3, 3), strides=(1, 1), padding="valid", dilation
                  activation=activation, use_bias=use_bias)
 
 
+def depthwise(name, cin, mult=1, k=(3, 3), strides=(1, 1), padding="valid", dilation=(1, 1), activation="linear",
+              use_bias=True, inputs=None):
+    w = [("depthwise_kernel", RNG.normal(0, 1.0 / math.sqrt(k[0] * k[1]), (k[0], k[1], cin, mult)).astype(np.float32))]
+    if use_bias:
+        w.append(("bias", RNG.normal(0, 0.1, (cin * mult,)).astype(np.float32)))
+    return layer("DepthwiseConv2D", name, inputs, w, kernel_size=list(k), strides=list(strides), padding=padding,
+                 depth_multiplier=mult, dilation_rate=list(dilation), data_format="channels_last",
+                 activation=activation, use_bias=use_bias)
+
+
+def separable(name, cin, filters, mult=1, k=(3, 3), strides=(1, 1), padding="valid", dilation=(1, 1),
+              activation="linear", use_bias=True, inputs=None):
+    w = [("depthwise_kernel", RNG.normal(0, 1.0 / math.sqrt(k[0] * k[1]), (k[0], k[1], cin, mult)).astype(np.float32)),
+         ("pointwise_kernel", RNG.normal(0, 1.0 / math.sqrt(cin * mult), (1, 1, cin * mult, filters)).astype(np.float32))]
+    if use_bias:
+        w.append(("bias", RNG.normal(0, 0.1, (filters,)).astype(np.float32)))
+    return layer("SeparableConv2D", name, inputs, w, filters=filters, kernel_size=list(k), strides=list(strides),
+                 padding=padding, depth_multiplier=mult, dilation_rate=list(dilation), data_format="channels_last",
+                 activation=activation, use_bias=use_bias)
+
+
+def keras3_weight_name(cls, role):
+    """Keras 3 names a DepthwiseConv2D's kernel variable "kernel" (Keras 2: "depthwise_kernel")."""
+    return "kernel" if cls == "DepthwiseConv2D" and role == "depthwise_kernel" else role
+
+
 def batchnorm(name, c, center=True, scale=True, axis=-1, inputs=None):
     w = []
     if scale:
@@ -136,6 +162,27 @@ def conv2d(x, w, strides, padding, dilation):
     return y
 
 
+def depthwise2d(x, w, strides, padding, dilation):
+    """Each channel c convolved with w[:, :, c, m]; output channel c * M + m."""
+    n, h, wd, c = x.shape
+    kh, kw, _, mult = w.shape
+    sh, sw = strides
+    dh, dw = dilation
+    if padding == "same":
+        oh, pt, pb = same_pads(h, kh, sh, dh)
+        ow, pl, pr = same_pads(wd, kw, sw, dw)
+        x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    else:
+        oh = (h - (dh * (kh - 1) + 1)) // sh + 1
+        ow = (wd - (dw * (kw - 1) + 1)) // sw + 1
+    y = np.zeros((n, oh, ow, c, mult))
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw, :]
+            y += patch[..., None] * w[i, j]
+    return y.reshape(n, oh, ow, c * mult)
+
+
 def pool2d(x, k, s, padding, kind):
     n, h, w, c = x.shape
     if padding == "same":
@@ -168,6 +215,13 @@ def forward(model, x, keras2=False):
             y = activate(c["activation"], y, keras2=keras2)
         elif cls == "Conv2D":
             y = conv2d(ins[0], weights["kernel"], c["strides"], c["padding"], c["dilation_rate"])
+            y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "DepthwiseConv2D":
+            y = depthwise2d(ins[0], weights["depthwise_kernel"], c["strides"], c["padding"], c["dilation_rate"])
+            y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "SeparableConv2D":
+            y = depthwise2d(ins[0], weights["depthwise_kernel"], c["strides"], c["padding"], c["dilation_rate"])
+            y = y @ weights["pointwise_kernel"][0, 0]
             y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
         elif cls in ("MaxPooling2D", "AveragePooling2D"):
             k = c["pool_size"]
@@ -305,9 +359,9 @@ def write_legacy_h5(path, model, config, style, keras_version, model_name="seque
                 if style == "k2":
                     wn = f"{l['name']}/{role}:0"
                 elif style == "k31":
-                    wn = role
+                    wn = keras3_weight_name(l["cls"], role)
                 else:
-                    wn = f"{model_name}/{l['name']}/{role}"
+                    wn = f"{model_name}/{l['name']}/{keras3_weight_name(l['cls'], role)}"
                 lg.create_dataset(wn, data=arr)
                 wnames.append(wn)
             put_strings(lg, "weight_names", wnames, vlen)
@@ -482,6 +536,32 @@ def functional_branches():
     return m, (8, 8, 2)
 
 
+def mobilenet_blocks():
+    """MobileNet-style blocks: DepthwiseConv2D (multiplier 1 and 2, stride 2 same, dilation, with and
+    without bias) with BatchNormalization and 1x1 Conv2D, and SeparableConv2D (Keras 2 and 3 weight names)."""
+    m = [input_layer("image", (12, 11, 3), "batch_shape")]
+    chain = [
+        conv("stem", 3, 4, (3, 3), (2, 2), "same"),
+        batchnorm("stem_bn", 4),
+        layer("ReLU", "stem_relu", max_value=6.0, negative_slope=0.0, threshold=0.0),
+        depthwise("dw1", 4, 1, (3, 3), padding="same", use_bias=False),
+        batchnorm("dw1_bn", 4),
+        layer("Activation", "dw1_relu", activation="relu"),
+        conv("pw1", 4, 6, (1, 1), padding="same", activation="relu"),
+        depthwise("dw2", 6, 2, (2, 3), padding="valid", dilation=(1, 2), activation="relu6"),
+        separable("sep1", 12, 5, 2, (3, 3), (2, 2), "same", activation="relu"),
+        separable("sep2", 5, 4, 1, (2, 1), padding="valid", use_bias=False),
+        layer("GlobalAveragePooling2D", "gap", data_format="channels_last", keepdims=False),
+        dense("fc", 4, 3, "softmax"),
+    ]
+    prev = "image"
+    for l in chain:
+        l["inputs"] = [prev]
+        m.append(l)
+        prev = l["name"]
+    return m, (12, 11, 3)
+
+
 def chunked_model():
     """Enough long layer names that layer_names exceeds 64 KiB and is split into chunks."""
     m = [input_layer("input_long", (6,), "batch_input_shape")]
@@ -559,6 +639,17 @@ def main():
     write_legacy_h5(os.path.join(out, "k2_chunked_names.h5"), m, model_config(m, "sequential", "k2", False), "k2",
                     "2.15.0", chunk=True)
     emit("k2_chunked_names.h5", m, s, "layer_names split into layer_names0, layer_names1, ...", keras2=True)
+
+    m, s = mobilenet_blocks()
+    write_legacy_h5(os.path.join(out, "k2_mobilenet_blocks.h5"), m, model_config(m, "sequential", "k2", False), "k2",
+                    "2.4.0")
+    emit("k2_mobilenet_blocks.h5", m, s, "Keras 2 DepthwiseConv2D / SeparableConv2D blocks", keras2=True)
+    write_legacy_h5(os.path.join(out, "k31_mobilenet_blocks.h5"), m, model_config(m, "sequential", "k3", False),
+                    "k31", "3.1.1")
+    emit("k31_mobilenet_blocks.h5", m, s, "Keras 3.1 legacy .h5: DepthwiseConv2D kernel named 'kernel'")
+    write_keras_zip(os.path.join(out, "mobilenet_blocks.keras"), m, model_config(m, "functional", "k3", True),
+                    zipfile.ZIP_DEFLATED)
+    emit("mobilenet_blocks.keras", m, s, ".keras Functional with DepthwiseConv2D / SeparableConv2D")
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

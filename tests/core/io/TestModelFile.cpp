@@ -28,6 +28,7 @@ const char* const kFixtures[] = {
     "k31_cnn_flatten.h5",    "k2_cnn_gap.h5",           "k2_functional.h5",
     "k33_functional.h5",     "functional_stored.keras", "cnn_deflated.keras",
     "tf213_checkpoint_deps.keras", "k2_chunked_names.h5",
+    "k2_mobilenet_blocks.h5", "k31_mobilenet_blocks.h5", "mobilenet_blocks.keras",
 };
 
 Tensor readRef(const std::filesystem::path& path, const char* name)

@@ -99,6 +99,21 @@ private slots:
                 return std::int64_t(9);
             });
         }) << false;
+        QTest::newRow("depthwise 3x3 same stride 2 multiplier 2") << Maker([] {
+            return spatial(6, 5, 3, [](SpecBuilder& b) {
+                LayerSpec& l = b.depthwise(3, 3, 3, 2, ActivationKind::Tanh);
+                l.strideH = l.strideW = 2;
+                l.padding = Padding::Same;
+            });
+        }) << false;
+        QTest::newRow("depthwise 2x3 valid dilation 2 no bias") << Maker([] {
+            return spatial(6, 7, 2, [](SpecBuilder& b) {
+                LayerSpec& l = b.depthwise(2, 2, 3, 1, ActivationKind::Elu);
+                l.dilationH = l.dilationW = 2;
+                l.useBias = false;
+                l.bias = Tensor();
+            });
+        }) << false;
         QTest::newRow("activation layer gelu") << Maker([] {
             return vectorNet(5, [](SpecBuilder& b) {
                 b.simple(LayerKind::Activation).activation = ActivationKind::Gelu;
