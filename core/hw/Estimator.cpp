@@ -145,7 +145,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
     };
     const CostClass cost = layerTraits(l.kind).cost;
     if (cost == CostClass::Matmul) {
-        const bool conv = l.kind == LayerKind::Conv2D;
+        const bool conv = l.kind != LayerKind::Dense; // Conv2D, Conv1D: taps = kernelH·kernelW
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
         const double taps = conv ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
@@ -190,8 +190,9 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.activationOps += 2 * outElems;
     } else if (cost == CostClass::Pooling || cost == CostClass::GlobalPooling) {
         const bool global = cost == CostClass::GlobalPooling;
-        const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D;
-        const double window = global ? (in && in->size() == 3 ? static_cast<double>((*in)[0] * (*in)[1]) : 0)
+        const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D ||
+                             l.kind == LayerKind::AveragePooling1D || l.kind == LayerKind::GlobalAveragePooling1D;
+        const double window = global ? (in && in->size() >= 2 ? static_cast<double>(shapeSize(*in) / in->back()) : 0)
                                      : static_cast<double>(l.kernelH * l.kernelW);
         const double adds = std::max(0.0, window - 1) * outElems;
         const double mults = average ? outElems : 0;
@@ -213,7 +214,7 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
     if (cost == CostClass::Matmul) {
         const std::int64_t n = in && !in->empty() ? in->back() : 0;
         const std::int64_t m = l.units;
-        const double taps = l.kind == LayerKind::Conv2D ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
+        const double taps = l.kind != LayerKind::Dense ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
         const double bias = l.useBias ? static_cast<double>(m) : 0.0;
         if (k <= 1)
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;

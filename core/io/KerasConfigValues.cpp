@@ -115,14 +115,29 @@ void checkChannelsLast(const ConfigContext& c, const json& cfg)
         c.fail("data_format '" + df + "' is not supported (only channels_last, NHWC)");
 }
 
-Padding parsePadding(const ConfigContext& c, const json& cfg)
+Padding parsePadding(const ConfigContext& c, const json& cfg, bool allowCausal)
 {
     const std::string p = getString(c, cfg, "padding", "valid");
     if (p == "valid")
         return Padding::Valid;
     if (p == "same")
         return Padding::Same;
-    c.fail("padding '" + p + "' is not supported (valid, same)");
+    if (p == "causal" && allowCausal)
+        return Padding::Causal;
+    c.fail("padding '" + p + "' is not supported (valid, same" + (allowCausal ? ", causal)" : ")"));
+}
+
+std::int64_t getSingle(const ConfigContext& c, const json& cfg, const std::string& key,
+                       std::optional<std::int64_t> def)
+{
+    const json* v = member(cfg, key);
+    if (!v)
+        return getInt(c, cfg, key, def); // the default, or the message for a missing key
+    if (v->is_number())
+        return toInt(c, *v, key);
+    if (v->is_array() && v->size() == 1)
+        return toInt(c, (*v)[0], key);
+    c.fail("'" + key + "' should be an integer or a list of one integer, found " + v->dump());
 }
 
 } // namespace circnn::keras

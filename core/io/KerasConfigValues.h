@@ -38,6 +38,10 @@ std::pair<std::int64_t, std::int64_t> getPair(const ConfigContext& c, const nloh
 Shape batchShape(const ConfigContext& c, const nlohmann::json& v, const std::string& key);
 // Fails unless data_format is absent or channels_last.
 void checkChannelsLast(const ConfigContext& c, const nlohmann::json& cfg);
-Padding parsePadding(const ConfigContext& c, const nlohmann::json& cfg);
+// "valid", "same", and with allowCausal (Conv1D) "causal".
+Padding parsePadding(const ConfigContext& c, const nlohmann::json& cfg, bool allowCausal = false);
+// An int or a list of one int (1-D kernel_size, strides, pool_size, dilation_rate).
+std::int64_t getSingle(const ConfigContext& c, const nlohmann::json& cfg, const std::string& key,
+                       std::optional<std::int64_t> def);
 
 } // namespace circnn::keras

@@ -15,7 +15,7 @@ json pair(std::int64_t a, std::int64_t b)
 }
 const char* paddingName(const LayerSpec& l)
 {
-    return l.padding == Padding::Same ? "same" : "valid";
+    return l.padding == Padding::Same ? "same" : l.padding == Padding::Causal ? "causal" : "valid";
 }
 constexpr std::pair<std::int64_t, std::int64_t> kOnes{1, 1};
 
@@ -111,6 +111,78 @@ std::pair<std::string, json> writeSeparableConv2D(const LayerSpec& l)
     c["depth_multiplier"] = l.depthMultiplier;
     c["filters"] = l.units;
     return {"SeparableConv2D", c};
+}
+
+void readConv1D(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    checkChannelsLast(c, cfg);
+    const std::int64_t groups = getInt(c, cfg, "groups", 1);
+    if (groups != 1)
+        c.fail("groups = " + std::to_string(groups) + " is not supported (only groups = 1)");
+    l.units = getInt(c, cfg, "filters");
+    l.kernelW = getSingle(c, cfg, "kernel_size", std::nullopt);
+    l.strideW = getSingle(c, cfg, "strides", 1);
+    l.dilationW = getSingle(c, cfg, "dilation_rate", 1);
+    if (l.strideW > 1 && l.dilationW > 1)
+        c.fail("strides > 1 together with dilation_rate > 1 is not supported (Keras rejects it too)");
+    l.padding = parsePadding(c, cfg, true);
+    setActivation(c, l, member(cfg, "activation"));
+    l.useBias = getBool(c, cfg, "use_bias", true);
+}
+
+std::pair<std::string, json> writeConv1D(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["filters"] = l.units;
+    c["kernel_size"] = json::array({l.kernelW});
+    c["strides"] = json::array({l.strideW});
+    c["padding"] = paddingName(l);
+    c["data_format"] = "channels_last";
+    c["dilation_rate"] = json::array({l.dilationW});
+    c["groups"] = 1;
+    c["activation"] = keras2ActivationName(l);
+    c["use_bias"] = l.useBias;
+    return {"Conv1D", c};
+}
+
+void readPooling1D(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    checkChannelsLast(c, cfg);
+    l.kernelW = getSingle(c, cfg, "pool_size", 2);
+    l.strideW = getSingle(c, cfg, "strides", l.kernelW);
+    l.padding = parsePadding(c, cfg);
+}
+
+std::pair<std::string, json> writePooling1D(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["pool_size"] = json::array({l.kernelW});
+    c["strides"] = json::array({l.strideW});
+    c["padding"] = paddingName(l);
+    c["data_format"] = "channels_last";
+    return {layerKindName(l.kind), c};
+}
+
+void readZeroPadding1D(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    const json* p = member(cfg, "padding");
+    if (!p) {
+        l.padLeft = l.padRight = 1;
+    } else if (p->is_number()) {
+        l.padLeft = l.padRight = toInt(c, *p, "padding");
+    } else if (p->is_array() && p->size() == 2) {
+        l.padLeft = toInt(c, (*p)[0], "padding");
+        l.padRight = toInt(c, (*p)[1], "padding");
+    } else {
+        c.fail("padding " + p->dump() + " is not understood");
+    }
+}
+
+std::pair<std::string, json> writeZeroPadding1D(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["padding"] = pair(l.padLeft, l.padRight);
+    return {"ZeroPadding1D", c};
 }
 
 void readPooling2D(const ConfigContext& c, LayerSpec& l, const json& cfg)

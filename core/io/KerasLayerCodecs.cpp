@@ -116,6 +116,12 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::Concatenate, readConcatenate, writeConcatenate},
     {LayerKind::DepthwiseConv2D, readDepthwiseConv2D, writeDepthwiseConv2D},
     {LayerKind::SeparableConv2D, readSeparableConv2D, writeSeparableConv2D},
+    {LayerKind::Conv1D, readConv1D, writeConv1D},
+    {LayerKind::MaxPooling1D, readPooling1D, writePooling1D},
+    {LayerKind::AveragePooling1D, readPooling1D, writePooling1D},
+    {LayerKind::GlobalAveragePooling1D, readGlobalPooling2D, writeGlobalPooling2D},
+    {LayerKind::GlobalMaxPooling1D, readGlobalPooling2D, writeGlobalPooling2D},
+    {LayerKind::ZeroPadding1D, readZeroPadding1D, writeZeroPadding1D},
 };
 
 } // namespace

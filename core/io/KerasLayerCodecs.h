@@ -38,6 +38,12 @@ void readDepthwiseConv2D(const ConfigContext& c, LayerSpec& l, const nlohmann::j
 std::pair<std::string, nlohmann::json> writeDepthwiseConv2D(const LayerSpec& l);
 void readSeparableConv2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
 std::pair<std::string, nlohmann::json> writeSeparableConv2D(const LayerSpec& l);
+void readConv1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeConv1D(const LayerSpec& l);
+void readPooling1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writePooling1D(const LayerSpec& l);
+void readZeroPadding1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeZeroPadding1D(const LayerSpec& l);
 void readPooling2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
 std::pair<std::string, nlohmann::json> writePooling2D(const LayerSpec& l);
 void readGlobalPooling2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);

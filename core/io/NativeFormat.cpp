@@ -18,7 +18,12 @@ using nlohmann::json;
 
 namespace {
 
-const char* paddingName(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+const char* paddingName(Padding p) { return p == Padding::Same ? "same" : p == Padding::Causal ? "causal" : "valid"; }
+
+Padding paddingFromName(const std::string& p)
+{
+    return p == "same" ? Padding::Same : p == "causal" ? Padding::Causal : Padding::Valid;
+}
 
 json layerToJson(const LayerSpec& l)
 {
@@ -78,7 +83,7 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.strideW = pairAt(j, "strides", 1);
     l.dilationH = pairAt(j, "dilation", 0);
     l.dilationW = pairAt(j, "dilation", 1);
-    l.padding = j.at("padding").get<std::string>() == "same" ? Padding::Same : Padding::Valid;
+    l.padding = paddingFromName(j.at("padding").get<std::string>());
     l.padTop = pairAt(j, "zero_padding", 0);
     l.padBottom = pairAt(j, "zero_padding", 1);
     l.padLeft = pairAt(j, "zero_padding", 2);

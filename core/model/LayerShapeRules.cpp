@@ -270,6 +270,56 @@ Shape separableConv2D(const ShapeQuery& q)
     return {oh, ow, l.units};
 }
 
+// 1-D window over a rank-2 (length, channels) input: output length.
+std::int64_t window1D(const ShapeQuery& q, std::int64_t dilation)
+{
+    const LayerSpec& l = q.layer;
+    q.needRank(2);
+    if (l.kernelW <= 0 || l.strideW <= 0 || dilation <= 0)
+        q.fail("kernel / pool size, strides and dilation must be positive");
+    const std::int64_t out = convOutputSize(q.x()[0], l.kernelW, l.strideW, dilation, l.padding);
+    if (out <= 0)
+        q.fail("window does not fit the input " + shapeToString(q.x()));
+    return out;
+}
+
+Shape conv1D(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    const std::int64_t out = window1D(q, l.dilationW);
+    if (l.units <= 0)
+        q.fail("filters must be positive");
+    if (q.checkWeights) {
+        q.expectShape("kernel", l.kernel, {l.kernelW, q.x()[1], l.units});
+        if (l.useBias)
+            q.expectShape("bias", l.bias, {l.units});
+    }
+    return {out, l.units};
+}
+
+Shape pooling1D(const ShapeQuery& q) { return {window1D(q, 1), q.x()[1]}; }
+
+Shape globalPooling1D(const ShapeQuery& q)
+{
+    q.needRank(2);
+    return {q.x()[1]};
+}
+
+Shape zeroPadding1D(const ShapeQuery& q)
+{
+    q.needRank(2);
+    if (q.layer.padLeft < 0 || q.layer.padRight < 0)
+        q.fail("negative padding");
+    return {q.x()[0] + q.layer.padLeft + q.layer.padRight, q.x()[1]};
+}
+
+void conv1DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
+{
+    const std::int64_t cin = in && in->size() == 2 ? (*in)[1] : 0;
+    s.parameters = s.denseParameters = l.kernelW * cin * l.units + (l.useBias ? l.units : 0);
+    s.macs = (l.outputShape.size() == 2 ? l.outputShape[0] : 0) * l.kernelW * cin * l.units;
+}
+
 void depthwiseConv2DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
 {
     const std::int64_t c = in && in->size() == 3 ? (*in)[2] : 0;

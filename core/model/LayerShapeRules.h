@@ -42,9 +42,14 @@ Shape add(const ShapeQuery& q);
 Shape concatenate(const ShapeQuery& q);
 Shape depthwiseConv2D(const ShapeQuery& q);
 Shape separableConv2D(const ShapeQuery& q);
+Shape conv1D(const ShapeQuery& q);
+Shape pooling1D(const ShapeQuery& q);
+Shape globalPooling1D(const ShapeQuery& q);
+Shape zeroPadding1D(const ShapeQuery& q);
 
 void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void conv1DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void depthwiseConv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 

@@ -65,6 +65,11 @@ constexpr const char* kMaxPool2DAliases[] = {"MaxPool2D"};
 constexpr const char* kAvgPool2DAliases[] = {"AvgPool2D"};
 constexpr const char* kGlobalAvgPool2DAliases[] = {"GlobalAvgPool2D"};
 constexpr const char* kGlobalMaxPool2DAliases[] = {"GlobalMaxPool2D"};
+constexpr const char* kConv1DAliases[] = {"Convolution1D"};
+constexpr const char* kMaxPool1DAliases[] = {"MaxPool1D"};
+constexpr const char* kAvgPool1DAliases[] = {"AvgPool1D"};
+constexpr const char* kGlobalAvgPool1DAliases[] = {"GlobalAvgPool1D"};
+constexpr const char* kGlobalMaxPool1DAliases[] = {"GlobalMaxPool1D"};
 constexpr const char* kSeparableAliases[] = {"SeparableConvolution2D"};
 
 using namespace shape_rules;
@@ -107,6 +112,19 @@ const LayerTraits kTraits[] = {
                          "block-circulant)"},
     {.kind = LayerKind::SeparableConv2D, .kerasClass = "SeparableConv2D", .aliases = kSeparableAliases,
      .shape = separableConv2D, .weightRoles = separableRoles, .splitOnRead = true},
+    {.kind = LayerKind::Conv1D, .kerasClass = "Conv1D", .aliases = kConv1DAliases, .cost = CostClass::Matmul,
+     .shape = conv1D, .stats = conv1DStats, .weightRoles = kernelAndBias,
+     .staysDenseReason = "block-circulant Conv1D is not implemented yet"},
+    {.kind = LayerKind::MaxPooling1D, .kerasClass = "MaxPooling1D", .aliases = kMaxPool1DAliases, .unitWise = true,
+     .cost = CostClass::Pooling, .shape = pooling1D},
+    {.kind = LayerKind::AveragePooling1D, .kerasClass = "AveragePooling1D", .aliases = kAvgPool1DAliases,
+     .unitWise = true, .cost = CostClass::Pooling, .shape = pooling1D},
+    {.kind = LayerKind::GlobalAveragePooling1D, .kerasClass = "GlobalAveragePooling1D",
+     .aliases = kGlobalAvgPool1DAliases, .unitWise = true, .cost = CostClass::GlobalPooling,
+     .shape = globalPooling1D},
+    {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
+     .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
+    {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
 };
 // clang-format on
 

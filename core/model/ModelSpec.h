@@ -40,6 +40,14 @@ enum class LayerKind {
     Concatenate,
     DepthwiseConv2D,
     SeparableConv2D,  // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
+    // 1-D layers over (length, channels): the window fields' W half (kernelW, strideW, dilationW,
+    // padLeft / padRight) holds the 1-D values, the H half stays 1 / 0.
+    Conv1D,
+    MaxPooling1D,
+    AveragePooling1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    ZeroPadding1D,
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -48,7 +56,9 @@ enum class ActivationKind {
     Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu, HardSigmoidKeras2
 };
 
-enum class Padding { Valid, Same };
+// Causal (Conv1D): zeros before the sequence only, dilation·(kernel − 1) of them; output length
+// as with Same.
+enum class Padding { Valid, Same, Causal };
 
 // Keras class name of a kind ("Dense", "Conv2D", ...) and the reverse (nullopt if unknown).
 const char* layerKindName(LayerKind kind);

@@ -9,7 +9,7 @@ namespace circnn {
 std::int64_t convOutputSize(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
                             Padding padding)
 {
-    if (padding == Padding::Same)
+    if (padding != Padding::Valid) // Same and Causal
         return (in + stride - 1) / stride;
     const std::int64_t span = dilation * (kernel - 1) + 1;
     return in < span ? 0 : (in - span) / stride + 1;

@@ -77,6 +77,13 @@ def separable(name, cin, filters, mult=1, k=(3, 3), strides=(1, 1), padding="val
                  activation=activation, use_bias=use_bias)
 
 
+def conv1d_layer(name, cin, filters, k=3, strides=1, padding="valid", dilation=1, activation="linear", inputs=None):
+    w = [("kernel", RNG.normal(0, 1.0 / math.sqrt(k * cin), (k, cin, filters)).astype(np.float32)),
+         ("bias", RNG.normal(0, 0.1, (filters,)).astype(np.float32))]
+    return layer("Conv1D", name, inputs, w, filters=filters, kernel_size=[k], strides=[strides], padding=padding,
+                 dilation_rate=[dilation], groups=1, data_format="channels_last", activation=activation, use_bias=True)
+
+
 def keras3_weight_name(cls, role):
     """Keras 3 names a DepthwiseConv2D's kernel variable "kernel" (Keras 2: "depthwise_kernel")."""
     return "kernel" if cls == "DepthwiseConv2D" and role == "depthwise_kernel" else role
@@ -223,6 +230,24 @@ def forward(model, x, keras2=False):
             y = depthwise2d(ins[0], weights["depthwise_kernel"], c["strides"], c["padding"], c["dilation_rate"])
             y = y @ weights["pointwise_kernel"][0, 0]
             y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "Conv1D":
+            x1 = ins[0]
+            if c["padding"] == "causal":  # dilation * (k - 1) zeros before the sequence only
+                x1 = np.pad(x1, ((0, 0), (c["dilation_rate"][0] * (weights["kernel"].shape[0] - 1), 0), (0, 0)))
+            pad = "valid" if c["padding"] == "causal" else c["padding"]
+            y = conv2d(x1[:, None], weights["kernel"][None], [1, c["strides"][0]], pad, [1, c["dilation_rate"][0]])[:, 0]
+            y = activate(c["activation"], y + weights["bias"], keras2=keras2)
+        elif cls in ("MaxPooling1D", "AveragePooling1D"):
+            k1, s1 = c["pool_size"][0], (c.get("strides") or c["pool_size"])[0]
+            y = pool2d(ins[0][:, None], (1, k1), (1, s1), c.get("padding", "valid"),
+                       "max" if cls == "MaxPooling1D" else "avg")[:, 0]
+        elif cls == "GlobalAveragePooling1D":
+            y = ins[0].mean(axis=1)
+        elif cls == "GlobalMaxPooling1D":
+            y = ins[0].max(axis=1)
+        elif cls == "ZeroPadding1D":
+            le, r = c["padding"]
+            y = np.pad(ins[0], ((0, 0), (le, r), (0, 0)))
         elif cls in ("MaxPooling2D", "AveragePooling2D"):
             k = c["pool_size"]
             s = c.get("strides") or k
@@ -562,6 +587,28 @@ def mobilenet_blocks():
     return m, (12, 11, 3)
 
 
+def signal_model(global_kind):
+    """1-D signal network: Conv1D (causal with dilation, same with stride, valid), 1-D pooling
+    (valid and same), ZeroPadding1D and global 1-D pooling."""
+    m = [input_layer("signal", (16, 3), "batch_shape")]
+    chain = [
+        conv1d_layer("causal", 3, 4, 3, 1, "causal", 2, "relu"),
+        layer("MaxPooling1D", "mp", pool_size=[2], strides=None, padding="valid", data_format="channels_last"),
+        layer("ZeroPadding1D", "zp", padding=[1, 2]),
+        conv1d_layer("strided", 4, 5, 3, 2, "same", 1, "tanh"),
+        layer("AveragePooling1D", "ap", pool_size=[2], strides=[1], padding="same", data_format="channels_last"),
+        conv1d_layer("valid", 5, 6, 2, 1, "valid", 1, "linear"),
+        layer(global_kind, "gp", data_format="channels_last", keepdims=False),
+        dense("fc", 6, 3, "softmax"),
+    ]
+    prev = "signal"
+    for l in chain:
+        l["inputs"] = [prev]
+        m.append(l)
+        prev = l["name"]
+    return m, (16, 3)
+
+
 def chunked_model():
     """Enough long layer names that layer_names exceeds 64 KiB and is split into chunks."""
     m = [input_layer("input_long", (6,), "batch_input_shape")]
@@ -650,6 +697,15 @@ def main():
     write_keras_zip(os.path.join(out, "mobilenet_blocks.keras"), m, model_config(m, "functional", "k3", True),
                     zipfile.ZIP_DEFLATED)
     emit("mobilenet_blocks.keras", m, s, ".keras Functional with DepthwiseConv2D / SeparableConv2D")
+
+    m, s = signal_model("GlobalMaxPooling1D")
+    write_legacy_h5(os.path.join(out, "k2_signal_1d.h5"), m, model_config(m, "sequential", "k2", False), "k2", "2.15.0")
+    emit("k2_signal_1d.h5", m, s, "Keras 2 1-D network: Conv1D (causal, dilation, stride), 1-D pooling, padding",
+         keras2=True)
+    m, s = signal_model("GlobalAveragePooling1D")
+    write_keras_zip(os.path.join(out, "signal_1d.keras"), m, model_config(m, "functional", "k3", True),
+                    zipfile.ZIP_STORED)
+    emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

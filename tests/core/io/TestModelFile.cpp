@@ -29,6 +29,7 @@ const char* const kFixtures[] = {
     "k33_functional.h5",     "functional_stored.keras", "cnn_deflated.keras",
     "tf213_checkpoint_deps.keras", "k2_chunked_names.h5",
     "k2_mobilenet_blocks.h5", "k31_mobilenet_blocks.h5", "mobilenet_blocks.keras",
+    "k2_signal_1d.h5", "signal_1d.keras",
 };
 
 Tensor readRef(const std::filesystem::path& path, const char* name)

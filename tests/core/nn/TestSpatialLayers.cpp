@@ -62,6 +62,32 @@ std::vector<double> depthwiseRef(const std::vector<double>& x, const Shape& xs, 
     return y;
 }
 
+// Naive Keras Conv1D over (B, L, C): kernel (k, C, F); causal pads dilation·(k − 1) zeros before.
+std::vector<double> conv1DRef(const Tensor& x, const LayerSpec& l, Shape& ys)
+{
+    const std::int64_t b = x.dim(0), len = x.dim(1), c = x.dim(2), f = l.units, k = l.kernelW;
+    const std::int64_t s = l.strideW, d = l.dilationW;
+    const std::int64_t out = l.padding == Padding::Valid ? (len - d * (k - 1) - 1) / s + 1 : (len + s - 1) / s;
+    const std::int64_t before = l.padding == Padding::Causal ? d * (k - 1)
+                                : l.padding == Padding::Same ? samePadBefore(len, out, k, s, d)
+                                                             : 0;
+    ys = {b, out, f};
+    std::vector<double> y(static_cast<std::size_t>(b * out * f));
+    for (std::int64_t n = 0; n < b; ++n)
+        for (std::int64_t o = 0; o < out; ++o)
+            for (std::int64_t fo = 0; fo < f; ++fo) {
+                double acc = l.useBias ? l.bias[fo] : 0.0;
+                for (std::int64_t t = 0; t < k; ++t) {
+                    const std::int64_t i = o * s - before + t * d;
+                    if (i >= 0 && i < len)
+                        for (std::int64_t ch = 0; ch < c; ++ch)
+                            acc += double(x[(n * len + i) * c + ch]) * l.kernel[(t * c + ch) * f + fo];
+                }
+                y[static_cast<std::size_t>((n * out + o) * f + fo)] = acc;
+            }
+    return y;
+}
+
 std::vector<double> toDouble(const Tensor& t)
 {
     return std::vector<double>(t.data(), t.data() + t.size());
@@ -134,6 +160,113 @@ private slots:
         const LayerStats st = layerStats(spec, s);
         QCOMPARE(st.parameters, std::int64_t(kh * kw * c * mult + (bias ? c * mult : 0)));
         QCOMPARE(st.macs, ys[1] * ys[2] * kh * kw * c * mult);
+    }
+
+    void conv1D_data()
+    {
+        QTest::addColumn<int>("k");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<int>("dil");
+        QTest::addColumn<Padding>("pad");
+        QTest::newRow("k3 valid") << 3 << 1 << 1 << Padding::Valid;
+        QTest::newRow("k3 same") << 3 << 1 << 1 << Padding::Same;
+        QTest::newRow("k4 same stride 2") << 4 << 2 << 1 << Padding::Same;
+        QTest::newRow("k3 causal") << 3 << 1 << 1 << Padding::Causal;
+        QTest::newRow("k2 causal dilation 4") << 2 << 1 << 4 << Padding::Causal;
+        QTest::newRow("k3 valid dilation 2") << 3 << 1 << 2 << Padding::Valid;
+        QTest::newRow("k5 causal stride 3") << 5 << 3 << 1 << Padding::Causal;
+    }
+    void conv1D()
+    {
+        QFETCH(int, k);
+        QFETCH(int, stride);
+        QFETCH(int, dil);
+        QFETCH(Padding, pad);
+        const std::int64_t len = 13, c = 3, f = 4;
+        SpecBuilder b({len, c});
+        LayerSpec l;
+        l.kind = LayerKind::Conv1D;
+        l.units = f;
+        l.kernelW = k;
+        l.strideW = stride;
+        l.dilationW = dil;
+        l.padding = pad;
+        l.kernel = randomTensor({k, c, f}, 51);
+        l.bias = randomTensor({f}, 52);
+        b.add(l);
+        ModelSpec spec = b.done();
+        inferShapes(spec);
+        const Tensor x = randomTensor({2, len, c}, 53);
+        Shape ys;
+        const auto want = conv1DRef(x, spec.layers[1], ys);
+        const Tensor y = Model(spec).forward(x);
+        QCOMPARE(y.shape(), ys);
+        compare(y, want, 1e-5, "conv1d");
+        QCOMPARE(layerStats(spec, spec.layers[1]).macs, ys[1] * k * c * f);
+    }
+
+    // 1-D pooling, global pooling and zero padding against direct loops.
+    void oneDimensionalShapes()
+    {
+        const std::int64_t len = 9, c = 2;
+        const Tensor x = randomTensor({2, len, c}, 61);
+        for (LayerKind kind : {LayerKind::MaxPooling1D, LayerKind::AveragePooling1D}) {
+            for (Padding pad : {Padding::Valid, Padding::Same}) {
+                SpecBuilder b({len, c});
+                LayerSpec& l = b.simple(kind);
+                l.kernelW = 3;
+                l.strideW = 2;
+                l.padding = pad;
+                const ModelSpec spec = b.done();
+                const Tensor y = Model(spec).forward(x);
+                const std::int64_t out = pad == Padding::Valid ? (len - 3) / 2 + 1 : (len + 1) / 2;
+                const std::int64_t before = pad == Padding::Same ? samePadBefore(len, out, 3, 2, 1) : 0;
+                QCOMPARE(y.shape(), (Shape{2, out, c}));
+                std::vector<double> want;
+                for (std::int64_t n = 0; n < 2; ++n)
+                    for (std::int64_t o = 0; o < out; ++o)
+                        for (std::int64_t ch = 0; ch < c; ++ch) {
+                            const std::int64_t i0 = std::max<std::int64_t>(o * 2 - before, 0);
+                            const std::int64_t i1 = std::min<std::int64_t>(o * 2 - before + 3, len);
+                            double m = -1e30, s = 0;
+                            for (std::int64_t i = i0; i < i1; ++i) {
+                                m = std::max(m, double(x[(n * len + i) * c + ch]));
+                                s += x[(n * len + i) * c + ch];
+                            }
+                            want.push_back(kind == LayerKind::MaxPooling1D ? m : s / double(i1 - i0));
+                        }
+                compare(y, want, 1e-6, layerKindName(kind));
+            }
+        }
+        for (LayerKind kind : {LayerKind::GlobalMaxPooling1D, LayerKind::GlobalAveragePooling1D}) {
+            SpecBuilder b({len, c});
+            b.simple(kind);
+            const Tensor y = Model(b.done()).forward(x);
+            QCOMPARE(y.shape(), (Shape{2, c}));
+            std::vector<double> want;
+            for (std::int64_t n = 0; n < 2; ++n)
+                for (std::int64_t ch = 0; ch < c; ++ch) {
+                    double m = -1e30, s = 0;
+                    for (std::int64_t i = 0; i < len; ++i) {
+                        m = std::max(m, double(x[(n * len + i) * c + ch]));
+                        s += x[(n * len + i) * c + ch];
+                    }
+                    want.push_back(kind == LayerKind::GlobalMaxPooling1D ? m : s / double(len));
+                }
+            compare(y, want, 1e-6, layerKindName(kind));
+        }
+        SpecBuilder b({len, c});
+        LayerSpec& pad = b.simple(LayerKind::ZeroPadding1D);
+        pad.padLeft = 2;
+        pad.padRight = 1;
+        const Tensor y = Model(b.done()).forward(x);
+        QCOMPARE(y.shape(), (Shape{2, len + 3, c}));
+        std::vector<double> want;
+        for (std::int64_t n = 0; n < 2; ++n)
+            for (std::int64_t i = -2; i < len + 1; ++i)
+                for (std::int64_t ch = 0; ch < c; ++ch)
+                    want.push_back(i < 0 || i >= len ? 0.0 : x[(n * len + i) * c + ch]);
+        compare(y, want, 0, "ZeroPadding1D");
     }
 
     // A SeparableConv2D as read from Keras: depthwise then pointwise (1x1, C·M → filters) + bias
