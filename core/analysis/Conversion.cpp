@@ -1,12 +1,14 @@
 #include "analysis/Conversion.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -88,8 +90,23 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
     inferShapes(m, true);
     const std::vector<BlockSizeDecision> decisions = decideBlockSizes(m, request);
     std::ostringstream notes;
-    for (const BlockSizeDecision& d : decisions) {
-        LayerSpec& l = *m.find(d.layer);
+    std::map<std::string, const BlockSizeDecision*> decisionOf;
+    for (const BlockSizeDecision& d : decisions)
+        decisionOf[d.layer] = &d;
+    for (LayerSpec& l : m.layers) {
+        if (const char* why = layerTraits(l.kind).staysDenseReason) {
+            LayerConversion lc;
+            lc.layer = l.name;
+            lc.kind = layerKindName(l.kind);
+            lc.parametersBefore = lc.parametersAfter = layerStats(m, l).parameters;
+            lc.reason = why;
+            result.layers.push_back(lc);
+            continue;
+        }
+        const auto found = decisionOf.find(l.name);
+        if (found == decisionOf.end())
+            continue;
+        const BlockSizeDecision& d = *found->second;
         LayerConversion lc;
         lc.layer = l.name;
         lc.kind = layerKindName(l.kind);

@@ -9,6 +9,7 @@
 
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -290,22 +291,6 @@ struct UnitPath {
     std::string reason;                    // non-empty: cannot reorder
 };
 
-bool unitWise(LayerKind kind)
-{
-    switch (kind) {
-    case LayerKind::Activation:
-    case LayerKind::Dropout:
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-    case LayerKind::ZeroPadding2D:
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D:
-        return true;
-    default:
-        return false;
-    }
-}
-
 UnitPath findUnitPath(const ModelSpec& m, std::size_t target)
 {
     UnitPath p;
@@ -367,7 +352,7 @@ UnitPath findUnitPath(const ModelSpec& m, std::size_t target)
                 p.reason = "Flatten '" + u.name + "' of a rank-" + std::to_string(in.size()) + " tensor";
                 return p;
             }
-        } else if (!unitWise(u.kind)) {
+        } else if (!layerTraits(u.kind).unitWise) {
             p.reason = "its units feed the " + std::string(layerKindName(u.kind)) + " layer '" + u.name + "'";
             return p;
         }

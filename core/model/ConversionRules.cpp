@@ -1,6 +1,7 @@
 #include "model/ConversionRules.h"
 
 #include "common/Error.h"
+#include "model/LayerTraits.h"
 
 namespace circnn {
 
@@ -20,8 +21,7 @@ std::string outputWeightLayer(const ModelSpec& m)
     const LayerSpec* l = m.outputs.empty() ? &m.layers.back() : m.find(m.outputs.front());
     // Bounded walk: a malformed spec with a cycle cannot loop forever.
     for (std::size_t steps = 0; l && steps <= m.layers.size() && l->inputs.size() == 1; ++steps) {
-        if (l->kind != LayerKind::Activation && l->kind != LayerKind::Dropout && l->kind != LayerKind::Flatten &&
-            l->kind != LayerKind::Reshape && l->kind != LayerKind::BatchNormalization)
+        if (!layerTraits(l->kind).passesUnits)
             break;
         l = m.find(l->inputs.front());
     }
@@ -35,9 +35,10 @@ void checkPlanLayers(const ModelSpec& m, const std::map<std::string, std::int64_
         if (!l)
             throw ShapeError("model '" + m.name + "': the plan names layer '" + name +
                              "', which the model does not have");
-        if (l->kind != LayerKind::Dense && l->kind != LayerKind::Conv2D)
-            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" + layerKindName(l->kind) +
-                             "); only Dense and Conv2D layers can be block-circulant");
+        if (!layerTraits(l->kind).convertible)
+            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" +
+                             layerKindName(l->kind) + "); only " + convertibleLayerClasses() +
+                             " layers can be block-circulant");
         if (k < 1)
             throw ShapeError("model '" + m.name + "', layer '" + name + "': block size k = " + std::to_string(k) +
                              " must be at least 1");
@@ -53,7 +54,7 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
     const std::string outputLayer = outputWeightLayer(m);
     std::vector<BlockSizeDecision> result;
     for (const LayerSpec& l : m.layers) {
-        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
+        if (!layerTraits(l.kind).convertible)
             continue;
         BlockSizeDecision d;
         d.layer = l.name;

@@ -9,6 +9,8 @@
 // - Dense kernel is Keras' layout (in, out): y = x·K + b. The block-circulant literature's m×n
 //   matrix is W = Kᵀ (m = out, n = in); CirculantWeights refers to that m×n matrix.
 // - Conv2D kernel is Keras' layout (kh, kw, C_in, C_out).
+// - DepthwiseConv2D kernel (depthwiseKernel) is Keras' layout (kh, kw, C_in, depth_multiplier);
+//   output channel c·depth_multiplier + m is input channel c filtered by kernel[:, :, c, m].
 
 #include <cstdint>
 #include <map>
@@ -37,6 +39,16 @@ enum class LayerKind {
     BatchNormalization,
     Add,
     Concatenate,
+    DepthwiseConv2D,
+    SeparableConv2D,  // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
+    // 1-D layers over (length, channels): the window fields' W half (kernelW, strideW, dilationW,
+    // padLeft / padRight) holds the 1-D values, the H half stays 1 / 0.
+    Conv1D,
+    MaxPooling1D,
+    AveragePooling1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    ZeroPadding1D,
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -45,7 +57,9 @@ enum class ActivationKind {
     Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu, HardSigmoidKeras2
 };
 
-enum class Padding { Valid, Same };
+// Causal (Conv1D): zeros before the sequence only, dilation·(kernel − 1) of them; output length
+// as with Same.
+enum class Padding { Valid, Same, Causal };
 
 // Keras class name of a kind ("Dense", "Conv2D", ...) and the reverse (nullopt if unknown).
 const char* layerKindName(LayerKind kind);
@@ -76,7 +90,8 @@ struct LayerSpec {
     std::vector<std::string> inputs;     // names of the layers feeding this one, in order
 
     ActivationKind activation = ActivationKind::Linear; // fused activation (Dense/Conv2D/Activation)
-    float activationAlpha = 0.0f;        // LeakyReLU slope / ELU alpha (0 = Keras default)
+    // LeakyReLU slope / ELU alpha; nullopt: the Keras layer's default (LeakyReLU 0.3, ELU 1.0).
+    std::optional<float> activationAlpha;
 
     // Input
     Shape inputShape;                    // without batch, e.g. {784} or {28, 28, 1}
@@ -88,21 +103,26 @@ struct LayerSpec {
     std::int64_t strideH = 1, strideW = 1;
     std::int64_t dilationH = 1, dilationW = 1;
     Padding padding = Padding::Valid;
+    // DepthwiseConv2D / SeparableConv2D: output channels per input channel
+    std::int64_t depthMultiplier = 1;
     // ZeroPadding2D: top, bottom, left, right
     std::int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
     // Reshape: target shape without batch (-1 allowed once)
     Shape targetShape;
     // Concatenate axis (negative counts from the end; -1 = channels); BatchNormalization axis
     std::int64_t axis = -1;
-    // BatchNormalization
+    // BatchNormalization; center / scale false: the layer has no beta / gamma (offset 0, scale 1)
     float epsilon = 1e-3f;
+    bool center = true, scale = true;
     // Dropout
     float rate = 0.0f;
 
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
-    // BatchNormalization: gamma, beta, movingMean, movingVariance (each (C,)); gamma/beta may be
-    // empty when scale/center are false (treated as 1/0).
-    Tensor kernel, bias, gamma, beta, movingMean, movingVariance;
+    // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
+    // (each (C,)). Weight roles and their members: model/LayerTraits.h.
+    // DepthwiseConv2D: depthwiseKernel (kh, kw, C, depth_multiplier) [, bias]. SeparableConv2D
+    // (before it is split): depthwiseKernel, pointwiseKernel (1, 1, C·depth_multiplier, filters).
+    Tensor kernel, bias, gamma, beta, movingMean, movingVariance, depthwiseKernel, pointwiseKernel;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
 

@@ -17,14 +17,18 @@ constexpr std::int64_t kGatherPixels = 1024;
 void Conv2DLayer::prepare(const std::vector<Shape>& inputShapes)
 {
     Layer::prepare(inputShapes);
+    // Conv1D runs as a convolution over a 1 x L image: same data layout, kernelH = 1.
     const Shape& in = inputShapes.at(0);
-    m_h = in[0];
-    m_w = in[1];
-    m_cin = in[2];
-    m_oh = m_spec->outputShape[0];
-    m_ow = m_spec->outputShape[1];
+    const bool oneD = in.size() == 2;
+    m_h = oneD ? 1 : in[0];
+    m_w = oneD ? in[0] : in[1];
+    m_cin = in.back();
+    m_oh = oneD ? 1 : m_spec->outputShape[0];
+    m_ow = oneD ? m_spec->outputShape[0] : m_spec->outputShape[1];
     m_cout = m_spec->units;
     m_taps = m_spec->kernelH * m_spec->kernelW;
+    if (m_spec->padding == Padding::Causal)
+        m_padLeft = (m_spec->kernelW - 1) * m_spec->dilationW; // all padding before the sequence
     if (m_spec->padding == Padding::Same) {
         m_padTop = std::max<std::int64_t>(
                        (m_oh - 1) * m_spec->strideH + (m_spec->kernelH - 1) * m_spec->dilationH + 1 - m_h, 0) / 2;
@@ -149,7 +153,7 @@ void Conv2DLayer::im2colIndex(std::int64_t count, std::vector<std::int64_t>& ind
 void Conv2DLayer::linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep) const
 {
     const std::int64_t batch = x.dim(0);
-    z.resize({batch, m_oh, m_ow, m_cout});
+    z.resize(withBatch(batch, m_spec->outputShape));
     const std::int64_t width = m_taps * m_cinPadded;
     // Training keeps one InputSpectra per group of imagesPerGroup() (backward() walks the same
     // groups); inference takes smaller groups for cache locality.

@@ -1,5 +1,5 @@
 #pragma once
-// GlobalAveragePooling2D / GlobalMaxPooling2D: (B, H, W, C) → (B, C). Max gradients go to the first maximum.
+// GlobalAveragePooling2D / GlobalMaxPooling2D: (B, H, W, C) → (B, C); the 1-D ones (B, L, C) → (B, C). Max gradients go to the first maximum.
 
 #include "nn/Layer.h"
 
