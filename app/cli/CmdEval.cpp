@@ -144,7 +144,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         throw ArgError(std::string("--task: ") + e.what());
     }
     config.anomalyLabels = p.given("labels") || p.given("labels-key");
-    config.data.options.targetsKey = p.get("targets-key");
+    config.data.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
     if (config.task == Task::Regress && config.data.options.targetsKey.empty())
         throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
     config.data.options.scale = p.getDouble("scale");

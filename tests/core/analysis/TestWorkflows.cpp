@@ -129,8 +129,8 @@ private slots:
         QCOMPARE(j["circulant"]["agreement"]["count"].get<std::int64_t>(), std::int64_t(90));
         // One set of keys for an evaluation wherever it appears.
         QCOMPARE(keysOf(evaluationToJson(r.evaluation)),
-                 (std::set<std::string>{"count", "top1", "top5", "cross_entropy", "seconds", "images_per_second",
-                                        "per_class_accuracy", "confusion", "warnings"}));
+                 (std::set<std::string>{"task", "metric", "count", "top1", "top5", "cross_entropy", "seconds",
+                                        "images_per_second", "per_class_accuracy", "confusion", "warnings"}));
     }
 
     void estimateOverBlockSizesAndCancels()
