@@ -136,7 +136,7 @@ private slots:
             QSKIP("../shared/models/mlperf-tiny is not available");
         const ModelSpec spec = readModel(path);
         hw::EstimateOptions o;
-        o.blocks.defaultK = 4;
+        o.blocks.defaultBlockSize = 4;
         const hw::Estimate e = hw::estimateModel(spec, hw::findPlatform("xcku060"), o);
         double depthwiseMacs = 0;
         int pointwiseConverted = 0;
