@@ -15,7 +15,10 @@ namespace circnn {
 
 namespace {
 
-std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 // Projects the rows×cols row-major matrix `w`; appends the defining vectors to `vectors` and adds
 // ‖W − P(W)‖² and ‖W‖² to the accumulators.
@@ -208,8 +211,7 @@ Tensor expandedKernel(const LayerSpec& layer)
         const std::int64_t taps = layer.kernelH * layer.kernelW;
         if (c.vectors.size() != taps * per)
             throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
-                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) +
-                             " values");
+                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) + " values");
         Tensor kernel({layer.kernelH, layer.kernelW, cols, rows});
         for (std::int64_t t = 0; t < taps; ++t) {
             const std::vector<float> w = expand(c.vectors.data() + t * per);

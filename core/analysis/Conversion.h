@@ -23,22 +23,22 @@ struct ConversionRequest : ConversionPlan {
     // projection residual. Off by default here; the command-line tools turn it on.
     bool reorderUnits = false;
     std::uint64_t reorderSeed = 1;
-    ProgressFn reorderProgress = {};   // (layers reordered, layers to reorder); false cancels
+    ProgressFn reorderProgress = {}; // (layers reordered, layers to reorder); false cancels
 };
 
 struct LayerConversion {
     std::string layer;
-    std::string kind;                // "Dense", "Conv2D"
-    std::int64_t blockSize = 1;      // 1 when left dense
+    std::string kind;           // "Dense", "Conv2D"
+    std::int64_t blockSize = 1; // 1 when left dense
     bool converted = false;
-    std::string reason;              // why it was left dense (empty when converted)
+    std::string reason; // why it was left dense (empty when converted)
     std::int64_t parametersBefore = 0, parametersAfter = 0;
-    double compression = 1;          // before / after (weights only)
-    double relativeResidual = 0;     // ‖W − P(W)‖_F / ‖W‖_F
+    double compression = 1;      // before / after (weights only)
+    double relativeResidual = 0; // ‖W − P(W)‖_F / ‖W‖_F
 };
 
 struct ConversionResult {
-    ModelSpec model;                 // converted copy (plan and provenance updated)
+    ModelSpec model; // converted copy (plan and provenance updated)
     std::vector<LayerConversion> layers;
     std::vector<std::string> warnings;
     // With reorderUnits: what was done per converted layer, and the reordered dense model (the

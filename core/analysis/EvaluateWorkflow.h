@@ -21,7 +21,7 @@ struct EvaluateConfig {
     ModelSource model;
     DataSource data;
     std::int64_t batchSize = 256;
-    std::int64_t limit = 0;          // evaluate only the first `limit` samples (0 = all; also for data in memory)
+    std::int64_t limit = 0;      // evaluate only the first `limit` samples (0 = all; also for data in memory)
     bool perLayerTiming = false; // fill Evaluation::layerTimes
     // What the output means (EvalOptions::task): Auto detects a reconstruction model (output shape
     // = input shape, linear output) and otherwise classifies. For Reconstruct / Regress the
@@ -54,9 +54,9 @@ struct ConvertedEvaluation {
 };
 
 struct EvaluateResult {
-    std::string model, data; // the sources' labels
+    std::string model, data;    // the sources' labels
     Task task = Task::Classify; // as evaluated (resolved from Auto)
-    Evaluation evaluation;   // the model as read
+    Evaluation evaluation;      // the model as read
     std::optional<ConvertedEvaluation> circulant;
 };
 

@@ -281,11 +281,10 @@ FinetuneResult finetuneModel(const FinetuneConfig& config)
             w << std::fixed << std::setprecision(2);
         else
             w << std::scientific << std::setprecision(3);
-        w << "fine-tuning did not improve on its starting point (validation "
-          << f * result.startValidationAccuracy << unit << " before training, " << f * trained.bestValidationAccuracy
-          << unit << " at the best epoch, " << trained.bestEpoch
-          << "): the projected model is kept as it was; try a smaller --lr (now " << options.optimizer.learningRate
-          << ")";
+        w << "fine-tuning did not improve on its starting point (validation " << f * result.startValidationAccuracy
+          << unit << " before training, " << f * trained.bestValidationAccuracy << unit << " at the best epoch, "
+          << trained.bestEpoch << "): the projected model is kept as it was; try a smaller --lr (now "
+          << options.optimizer.learningRate << ")";
         result.warnings.push_back(w.str());
         const std::vector<EpochRecord> history = trained.model.provenance.history;
         trained.model = start;

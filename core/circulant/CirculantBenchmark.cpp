@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <utility>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -13,6 +12,7 @@
 #include <random>
 #include <span>
 #include <thread>
+#include <utility>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "circulant/CirculantPhases.h"
@@ -124,8 +124,8 @@ int blasCoreRank(std::string name)
 {
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     const std::pair<const char*, int> ranks[] = {
-        {"sapphirerapids", 4}, {"cooperlake", 4}, {"skylakex", 4}, {"haswell", 3}, {"zen", 3},
-        {"sandybridge", 2},    {"nehalem", 1},    {"penryn", 1},   {"core2", 1},   {"prescott", 1},
+        {"sapphirerapids", 4}, {"cooperlake", 4}, {"skylakex", 4},   {"haswell", 3},     {"zen", 3},
+        {"sandybridge", 2},    {"nehalem", 1},    {"penryn", 1},     {"core2", 1},       {"prescott", 1},
         {"barcelona", 1},      {"bulldozer", 2},  {"piledriver", 2}, {"steamroller", 2}, {"excavator", 3}};
     for (const auto& [family, rank] : ranks)
         if (name.find(family) != std::string::npos)
@@ -137,8 +137,8 @@ std::string strongestBlasCoreForCpu()
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return "Haswell";

@@ -145,7 +145,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
     };
     const CostClass cost = layerTraits(l.kind).cost;
     if (cost == CostClass::Matmul) {
-        const bool conv = l.kind != LayerKind::Dense; // Conv2D, Conv1D: taps = kernelH·kernelW
+        const bool conv = l.kind != LayerKind::Dense;               // Conv2D, Conv1D: taps = kernelH·kernelW
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
         const double taps = conv ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;

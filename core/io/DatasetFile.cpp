@@ -20,9 +20,9 @@ namespace {
 constexpr std::int64_t kMaxValues = std::int64_t(1) << 31;
 
 struct Raw {
-    Shape shape;                 // including the sample dimension
-    std::vector<float> values;   // converted to float
-    bool integer = false;        // stored as an integer type (pixels to be scaled)
+    Shape shape;               // including the sample dimension
+    std::vector<float> values; // converted to float
+    bool integer = false;      // stored as an integer type (pixels to be scaled)
 };
 
 std::int64_t checkedCount(const Shape& shape, const std::string& where)
@@ -307,16 +307,45 @@ Raw parseNpy(const std::string& bytes, const std::string& where, std::int64_t li
         const char* e = d + static_cast<std::size_t>(i) * elemSize;
         float v = 0;
         // The host is little-endian (x86-64 / arm64), like the data.
-        if (kind == "u1" || kind == "b1") { std::uint8_t x; std::memcpy(&x, e, 1); v = x; }
-        else if (kind == "i1") { std::int8_t x; std::memcpy(&x, e, 1); v = x; }
-        else if (kind == "u2") { std::uint16_t x; std::memcpy(&x, e, 2); v = x; }
-        else if (kind == "i2") { std::int16_t x; std::memcpy(&x, e, 2); v = x; }
-        else if (kind == "i4") { std::int32_t x; std::memcpy(&x, e, 4); v = static_cast<float>(x); }
-        else if (kind == "u4") { std::uint32_t x; std::memcpy(&x, e, 4); v = static_cast<float>(x); }
-        else if (kind == "i8") { std::int64_t x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
-        else if (kind == "u8") { std::uint64_t x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
-        else if (kind == "f4") { std::memcpy(&v, e, 4); }
-        else { double x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
+        if (kind == "u1" || kind == "b1") {
+            std::uint8_t x;
+            std::memcpy(&x, e, 1);
+            v = x;
+        } else if (kind == "i1") {
+            std::int8_t x;
+            std::memcpy(&x, e, 1);
+            v = x;
+        } else if (kind == "u2") {
+            std::uint16_t x;
+            std::memcpy(&x, e, 2);
+            v = x;
+        } else if (kind == "i2") {
+            std::int16_t x;
+            std::memcpy(&x, e, 2);
+            v = x;
+        } else if (kind == "i4") {
+            std::int32_t x;
+            std::memcpy(&x, e, 4);
+            v = static_cast<float>(x);
+        } else if (kind == "u4") {
+            std::uint32_t x;
+            std::memcpy(&x, e, 4);
+            v = static_cast<float>(x);
+        } else if (kind == "i8") {
+            std::int64_t x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        } else if (kind == "u8") {
+            std::uint64_t x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        } else if (kind == "f4") {
+            std::memcpy(&v, e, 4);
+        } else {
+            double x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        }
         raw.values[static_cast<std::size_t>(i)] = v;
     }
     return raw;
@@ -425,12 +454,13 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
             const std::filesystem::path labelsPath =
                 options.labelsPath.empty() ? idxLabelsPath(path) : options.labelsPath;
             Raw images = readIdx(file, options.limit);
-            Raw labels = options.readLabels || !options.labelsPath.empty() ? readIdx(labelsPath.string(), options.limit)
-                                                                           : Raw{};
+            Raw labels =
+                options.readLabels || !options.labelsPath.empty() ? readIdx(labelsPath.string(), options.limit) : Raw{};
             if (!options.targetsKey.empty())
                 throw FormatError(file + ": IDX files hold no regression targets (use HDF5 or .npz)");
             if (images.shape.size() < 2)
-                throw FormatError(file + ": IDX images need at least 2 dimensions, found " + shapeToString(images.shape));
+                throw FormatError(file + ": IDX images need at least 2 dimensions, found " +
+                                  shapeToString(images.shape));
             return assemble(file, std::move(images), std::move(labels), options);
         }
         case DataKind::Hdf5: {
@@ -503,8 +533,8 @@ void fitDatasetToInput(Dataset& data, const Shape& modelInputShape)
         throw ShapeError("dataset '" + data.name + "' is empty");
     const Shape sample(data.images.shape().begin() + 1, data.images.shape().end());
     if (shapeSize(sample) != shapeSize(modelInputShape))
-        throw ShapeError("dataset '" + data.name + "' has samples of shape " + shapeToString(sample) +
-                         " (" + std::to_string(shapeSize(sample)) + " values), the model expects " +
+        throw ShapeError("dataset '" + data.name + "' has samples of shape " + shapeToString(sample) + " (" +
+                         std::to_string(shapeSize(sample)) + " values), the model expects " +
                          shapeToString(modelInputShape) + " (" + std::to_string(shapeSize(modelInputShape)) +
                          " values)");
     Shape full{data.images.dim(0)};

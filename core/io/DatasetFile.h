@@ -16,7 +16,7 @@ struct DatasetOptions {
     // IDX: the labels file; when empty, derived from the images file name
     // ("...-images-idx3-ubyte[.gz]" → "...-labels-idx1-ubyte[.gz]").
     std::filesystem::path labelsPath;
-    std::string imagesKey = "x";      // HDF5 dataset / npz member for images ("x_test" etc. tried too)
+    std::string imagesKey = "x"; // HDF5 dataset / npz member for images ("x_test" etc. tried too)
     std::string labelsKey = "y";
     // false: no labels unless `labelsPath` is given (unlabelled data for reconstruction models).
     bool readLabels = true;
@@ -25,7 +25,7 @@ struct DatasetOptions {
     std::string targetsKey;
     // uint8 pixels are multiplied by this (default 1/255); float data is taken as is.
     double scale = 1.0 / 255.0;
-    std::int64_t limit = 0;           // read only the first `limit` samples (0 = all)
+    std::int64_t limit = 0; // read only the first `limit` samples (0 = all)
 };
 
 Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& options = {});

@@ -48,12 +48,12 @@ std::vector<std::string> parseInboundNodes(const ConfigContext& c, const json& n
         c.fail("the layer is called " + std::to_string(nodes.size()) + " times (shared layers are not supported)");
     const json& node = nodes[0];
     std::vector<std::string> inputs;
-    if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
+    if (node.is_object()) { // Keras 3: {"args": [...], "kwargs": {...}}
         if (const json* args = member(node, "args"))
             collectHistory(c, *args, inputs);
         if (const json* kwargs = member(node, "kwargs"))
             collectHistory(c, *kwargs, inputs);
-    } else if (node.is_array()) {  // Keras 2: [["name", node, tensor, {kwargs}], ...]
+    } else if (node.is_array()) { // Keras 2: [["name", node, tensor, {kwargs}], ...]
         for (const auto& e : node) {
             if (!e.is_array() || e.empty() || !e[0].is_string())
                 c.fail("inbound node entry " + e.dump() + " is not understood");
@@ -174,8 +174,8 @@ void topologicalSort(ModelSpec& m, const std::string& file)
                     continue;
                 std::string missing;
                 for (const auto& in : m.layers[i].inputs)
-                    if (!m.find(in) && std::none_of(sorted.begin(), sorted.end(),
-                                                    [&](const LayerSpec& s) { return s.name == in; }))
+                    if (!m.find(in) &&
+                        std::none_of(sorted.begin(), sorted.end(), [&](const LayerSpec& s) { return s.name == in; }))
                         missing += (missing.empty() ? "'" : ", '") + in + "'";
                 throw FormatError(layerContext(file, m.layers[i]) +
                                   (missing.empty() ? std::string("its inputs form a cycle")
@@ -241,8 +241,9 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                     key = "build_input_shape";
                 }
                 if (!s)
-                    throw FormatError(layerContext(file, l) +
-                                      "the input shape is unknown (no InputLayer, batch_input_shape or build_input_shape)");
+                    throw FormatError(
+                        layerContext(file, l) +
+                        "the input shape is unknown (no InputLayer, batch_input_shape or build_input_shape)");
                 LayerSpec in;
                 in.kind = LayerKind::Input;
                 in.className = "InputLayer";
@@ -315,7 +316,8 @@ void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> wei
             std::string list;
             for (const auto& e : expected)
                 list += (list.empty() ? "" : ", ") + e;
-            throw FormatError(ctx + "unexpected weight '" + role + "' (expected: " + (list.empty() ? "none" : list) + ")");
+            throw FormatError(ctx + "unexpected weight '" + role + "' (expected: " + (list.empty() ? "none" : list) +
+                              ")");
         }
         if (!seen.insert(role).second)
             throw FormatError(ctx + "weight '" + role + "' appears twice");

@@ -127,8 +127,7 @@ Padding parsePadding(const ConfigContext& c, const json& cfg, bool allowCausal)
     c.fail("padding '" + p + "' is not supported (valid, same" + (allowCausal ? ", causal)" : ")"));
 }
 
-std::int64_t getSingle(const ConfigContext& c, const json& cfg, const std::string& key,
-                       std::optional<std::int64_t> def)
+std::int64_t getSingle(const ConfigContext& c, const json& cfg, const std::string& key, std::optional<std::int64_t> def)
 {
     const json* v = member(cfg, key);
     if (!v)

@@ -66,7 +66,10 @@ void applyKerasVersionSemantics(ModelSpec& m)
 }
 
 // 2 for files written by Keras 2.x (and tf.keras), 3 otherwise: weight roles may differ by version.
-int kerasMajor(const ModelSpec& m) { return m.provenance.kerasVersion.rfind("2.", 0) == 0 ? 2 : 3; }
+int kerasMajor(const ModelSpec& m)
+{
+    return m.provenance.kerasVersion.rfind("2.", 0) == 0 ? 2 : 3;
+}
 
 } // namespace
 

@@ -51,15 +51,19 @@ json modelConfig(const ModelSpec& m)
         layers.push_back(entry);
     }
     if (sequential)
-        return {{"class_name", "Sequential"}, {"config", {{"name", m.name.empty() ? "sequential" : m.name}, {"layers", layers}}}};
+        return {{"class_name", "Sequential"},
+                {"config", {{"name", m.name.empty() ? "sequential" : m.name}, {"layers", layers}}}};
     json ins = json::array(), outs = json::array();
     for (const auto& n : m.inputs)
         ins.push_back(json::array({n, 0, 0}));
     for (const auto& n : m.outputs)
         outs.push_back(json::array({n, 0, 0}));
     return {{"class_name", "Functional"},
-            {"config", {{"name", m.name.empty() ? "model" : m.name}, {"layers", layers}, {"input_layers", ins},
-                        {"output_layers", outs}}}};
+            {"config",
+             {{"name", m.name.empty() ? "model" : m.name},
+              {"layers", layers},
+              {"input_layers", ins},
+              {"output_layers", outs}}}};
 }
 
 // Fixed-length string list, split into name0, name1, ... when larger than Keras' attribute limit.
@@ -77,7 +81,8 @@ void writeNameList(const h5::File& f, hid_t obj, const std::string& name, const 
     const std::size_t per = (values.size() + chunks - 1) / chunks;
     for (std::size_t c = 0, start = 0; start < values.size(); ++c, start += per) {
         std::vector<std::string> part(values.begin() + static_cast<std::ptrdiff_t>(start),
-                                      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + per)));
+                                      values.begin() +
+                                          static_cast<std::ptrdiff_t>(std::min(values.size(), start + per)));
         h5::writeStrings(f, obj, name + std::to_string(c), part, true);
     }
 }

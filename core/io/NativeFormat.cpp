@@ -18,7 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-const char* paddingName(Padding p) { return p == Padding::Same ? "same" : p == Padding::Causal ? "causal" : "valid"; }
+const char* paddingName(Padding p)
+{
+    return p == Padding::Same ? "same" : p == Padding::Causal ? "causal" : "valid";
+}
 
 Padding paddingFromName(const std::string& p)
 {
@@ -53,7 +56,10 @@ json layerToJson(const LayerSpec& l)
     return j;
 }
 
-std::int64_t pairAt(const json& j, const char* key, std::size_t i) { return j.at(key).at(i).get<std::int64_t>(); }
+std::int64_t pairAt(const json& j, const char* key, std::size_t i)
+{
+    return j.at(key).at(i).get<std::int64_t>();
+}
 
 LayerSpec layerFromJson(const json& j, const std::string& file)
 {
@@ -62,8 +68,8 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     const std::string kind = j.at("kind").get<std::string>();
     const auto k = layerKindFromName(kind);
     if (!k)
-        throw FormatError(file + ": layer '" + l.name + "' has unknown kind '" + kind + "'; supported: " +
-                          supportedLayerClasses());
+        throw FormatError(file + ": layer '" + l.name + "' has unknown kind '" + kind +
+                          "'; supported: " + supportedLayerClasses());
     l.kind = *k;
     l.className = j.value("class_name", kind);
     l.inputs = j.at("inputs").get<std::vector<std::string>>();
@@ -194,8 +200,8 @@ void write(const ModelSpec& model, const std::string& path)
     if (prov.createdAt.empty())
         prov.createdAt = utcNow();
     if (prov.createdBy.empty())
-        prov.createdBy = "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." +
-                         std::to_string(kFormatMinor) + ")";
+        prov.createdBy =
+            "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) + ")";
 
     writeFileAtomically(path, [&](const std::filesystem::path& temp) {
         h5::File f = h5::createFile(temp.string());

@@ -36,9 +36,8 @@ void checkPlanLayers(const ModelSpec& m, const std::map<std::string, std::int64_
             throw ShapeError("model '" + m.name + "': the plan names layer '" + name +
                              "', which the model does not have");
         if (!layerTraits(l->kind).convertible)
-            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" +
-                             layerKindName(l->kind) + "); only " + convertibleLayerClasses() +
-                             " layers can be block-circulant");
+            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" + layerKindName(l->kind) +
+                             "); only " + convertibleLayerClasses() + " layers can be block-circulant");
         if (k < 1)
             throw ShapeError("model '" + m.name + "', layer '" + name + "': block size k = " + std::to_string(k) +
                              " must be at least 1");

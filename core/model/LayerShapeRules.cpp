@@ -297,7 +297,10 @@ Shape conv1D(const ShapeQuery& q)
     return {out, l.units};
 }
 
-Shape pooling1D(const ShapeQuery& q) { return {window1D(q, 1), q.x()[1]}; }
+Shape pooling1D(const ShapeQuery& q)
+{
+    return {window1D(q, 1), q.x()[1]};
+}
 
 Shape globalPooling1D(const ShapeQuery& q)
 {

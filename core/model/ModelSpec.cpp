@@ -21,7 +21,7 @@ constexpr std::array<std::pair<ActivationKind, const char*>, 13> kActivationName
     {ActivationKind::Selu, "selu"},
     {ActivationKind::Swish, "swish"},
     {ActivationKind::Gelu, "gelu"},
-    {ActivationKind::HardSigmoidKeras2, "hard_sigmoid_keras2"},  // native files only
+    {ActivationKind::HardSigmoidKeras2, "hard_sigmoid_keras2"}, // native files only
 }};
 } // namespace
 

@@ -35,12 +35,12 @@ enum class LayerKind {
     Reshape,
     ZeroPadding2D,
     Dropout,
-    Activation,   // also Keras ReLU / LeakyReLU / Softmax layers (activation field says which)
+    Activation, // also Keras ReLU / LeakyReLU / Softmax layers (activation field says which)
     BatchNormalization,
     Add,
     Concatenate,
     DepthwiseConv2D,
-    SeparableConv2D,  // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
+    SeparableConv2D, // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
     // 1-D layers over (length, channels): the window fields' W half (kernelW, strideW, dilationW,
     // padLeft / padRight) holds the 1-D values, the H half stays 1 / 0.
     Conv1D,
@@ -54,7 +54,19 @@ enum class LayerKind {
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
 // (HardSigmoidKeras2): readers pick by the file's keras_version.
 enum class ActivationKind {
-    Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu, HardSigmoidKeras2
+    Linear,
+    Relu,
+    Relu6,
+    LeakyRelu,
+    Sigmoid,
+    HardSigmoid,
+    Tanh,
+    Softmax,
+    Elu,
+    Selu,
+    Swish,
+    Gelu,
+    HardSigmoidKeras2
 };
 
 // Causal (Conv1D): zeros before the sequence only, dilation·(kernel − 1) of them; output length
@@ -76,9 +88,9 @@ std::string supportedActivations();
 // Convention: first-column circulant, C[r][c] = w[(r − c) mod k]; block (i, j) covers rows
 // i·k.. and columns j·k..; dimensions k does not divide are zero-padded.
 struct CirculantWeights {
-    std::int64_t k = 1;     // block size
-    std::int64_t rows = 0;  // m (unpadded)
-    std::int64_t cols = 0;  // n (unpadded)
+    std::int64_t k = 1;    // block size
+    std::int64_t rows = 0; // m (unpadded)
+    std::int64_t cols = 0; // n (unpadded)
     // Defining vectors: Dense (p, q, k); Conv2D (kh, kw, p, q, k); p = ⌈m/k⌉, q = ⌈n/k⌉.
     Tensor vectors;
 };
@@ -86,20 +98,20 @@ struct CirculantWeights {
 struct LayerSpec {
     std::string name;
     LayerKind kind = LayerKind::Input;
-    std::string className;               // class name as found in the file (for messages)
-    std::vector<std::string> inputs;     // names of the layers feeding this one, in order
+    std::string className;           // class name as found in the file (for messages)
+    std::vector<std::string> inputs; // names of the layers feeding this one, in order
 
     ActivationKind activation = ActivationKind::Linear; // fused activation (Dense/Conv2D/Activation)
     // LeakyReLU slope / ELU alpha; nullopt: the Keras layer's default (LeakyReLU 0.3, ELU 1.0).
     std::optional<float> activationAlpha;
 
     // Input
-    Shape inputShape;                    // without batch, e.g. {784} or {28, 28, 1}
+    Shape inputShape; // without batch, e.g. {784} or {28, 28, 1}
     // Dense / Conv2D
-    std::int64_t units = 0;              // Dense output width / Conv2D filters
+    std::int64_t units = 0; // Dense output width / Conv2D filters
     bool useBias = true;
     // Conv2D / pooling
-    std::int64_t kernelH = 1, kernelW = 1;   // kernel or pool size
+    std::int64_t kernelH = 1, kernelW = 1; // kernel or pool size
     std::int64_t strideH = 1, strideW = 1;
     std::int64_t dilationH = 1, dilationW = 1;
     Padding padding = Padding::Valid;
@@ -137,20 +149,20 @@ struct EpochRecord {
 };
 
 struct Provenance {
-    std::string sourceFile;      // the file this model was read or converted from
-    std::string sourceFormat;    // "keras-h5", "keras-zip", "circnn", "spec", ...
-    std::string kerasVersion;    // when read from Keras
-    std::string createdBy;       // tool and version that wrote it
-    std::string createdAt;       // ISO 8601 UTC
+    std::string sourceFile;   // the file this model was read or converted from
+    std::string sourceFormat; // "keras-h5", "keras-zip", "circnn", "spec", ...
+    std::string kerasVersion; // when read from Keras
+    std::string createdBy;    // tool and version that wrote it
+    std::string createdAt;    // ISO 8601 UTC
     std::string notes;
     std::vector<EpochRecord> history;
 };
 
 struct ModelSpec {
     std::string name;
-    std::vector<LayerSpec> layers;       // topological order (every input precedes its user)
-    std::vector<std::string> inputs;     // names of Input layers (model inputs)
-    std::vector<std::string> outputs;    // names of output layers
+    std::vector<LayerSpec> layers;    // topological order (every input precedes its user)
+    std::vector<std::string> inputs;  // names of Input layers (model inputs)
+    std::vector<std::string> outputs; // names of output layers
     Provenance provenance;
     // The plan that produced this model: perLayer holds every converted layer's k (empty if none).
     ConversionPlan plan;

@@ -106,8 +106,8 @@ void applyActivation(ActivationKind kind, std::optional<float> alpha, float* v, 
     }
 }
 
-void activationGradient(ActivationKind kind, std::optional<float> alpha, const float* x, const float* y, const float* gy, float* gx,
-                        std::int64_t n, std::int64_t lastDim)
+void activationGradient(ActivationKind kind, std::optional<float> alpha, const float* x, const float* y,
+                        const float* gy, float* gx, std::int64_t n, std::int64_t lastDim)
 {
     const float a = effectiveAlpha(kind, alpha);
     switch (kind) {

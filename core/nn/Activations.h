@@ -21,11 +21,12 @@ namespace circnn::nn {
 float effectiveAlpha(ActivationKind kind, std::optional<float> alpha);
 
 // y = f(x) in place over n values; softmax treats the data as rows of `lastDim` values.
-void applyActivation(ActivationKind kind, std::optional<float> alpha, float* data, std::int64_t n, std::int64_t lastDim);
+void applyActivation(ActivationKind kind, std::optional<float> alpha, float* data, std::int64_t n,
+                     std::int64_t lastDim);
 
 // gx = f'(x) ∘ gy (softmax: the Jacobian-vector product per row) given the pre-activation x and
 // the activation y = f(x). gx may alias gy.
-void activationGradient(ActivationKind kind, std::optional<float> alpha, const float* x, const float* y, const float* gy, float* gx,
-                        std::int64_t n, std::int64_t lastDim);
+void activationGradient(ActivationKind kind, std::optional<float> alpha, const float* x, const float* y,
+                        const float* gy, float* gx, std::int64_t n, std::int64_t lastDim);
 
 } // namespace circnn::nn

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "common/Error.h"
-#include "nn/Activations.h"
 #include "nn/ActivationLayer.h"
+#include "nn/Activations.h"
 #include "nn/AddLayer.h"
 #include "nn/BatchNormalizationLayer.h"
 #include "nn/ConcatenateLayer.h"
@@ -24,8 +24,8 @@ void Layer::checkFinite(const Tensor& t, const char* role) const
 {
     for (std::int64_t i = 0; i < t.size(); ++i)
         if (!std::isfinite(t[i]))
-            throw Error(where() + std::string(role) + " contains " + (std::isnan(t[i]) ? "NaN" : "Inf") +
-                        " at index " + std::to_string(i));
+            throw Error(where() + std::string(role) + " contains " + (std::isnan(t[i]) ? "NaN" : "Inf") + " at index " +
+                        std::to_string(i));
 }
 
 void Layer::applyOwnActivation(Tensor& z, LayerCache* cache, bool skipSoftmax, bool keepPreActivation) const

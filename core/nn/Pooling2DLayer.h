@@ -17,6 +17,7 @@ public:
     void forward(Inputs inputs, Tensor& out) const override;
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
+
 private:
     std::int64_t m_padTop = 0, m_padLeft = 0, m_h = 0, m_w = 0, m_c = 0, m_oh = 0, m_ow = 0;
     bool m_isMax = false;

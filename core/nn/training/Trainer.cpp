@@ -22,19 +22,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Copies the samples `indices[begin, end)` of `images` into a batch tensor (end−begin, sample...).
-Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indices, std::size_t begin,
-                   std::size_t end)
+Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indices, std::size_t begin, std::size_t end)
 {
     Shape shape = images.shape();
     const std::int64_t sample = shapeSize(Shape(shape.begin() + 1, shape.end()));
     shape[0] = static_cast<std::int64_t>(end - begin);
     Tensor batch(shape);
     for (std::size_t i = begin; i < end; ++i)
-        std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample,
-                    images.data() + indices[i] * sample, sizeof(float) * static_cast<std::size_t>(sample));
+        std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample, images.data() + indices[i] * sample,
+                    sizeof(float) * static_cast<std::size_t>(sample));
     return batch;
 }
 
@@ -180,8 +182,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     if (options.task == Task::Reconstruct && classes != shapeSize(model.inputShape()))
         throw ShapeError("training: model '" + initial.name + "' maps " + shapeToString(model.inputShape()) + " to " +
                          shapeToString(model.outputShape()) + ", a reconstruction needs equal sizes");
-    if (options.task == Task::Regress && (data.targets.rank() < 1 || data.targets.dim(0) != n ||
-                                          data.targets.size() != n * classes))
+    if (options.task == Task::Regress &&
+        (data.targets.rank() < 1 || data.targets.dim(0) != n || data.targets.size() != n * classes))
         throw ShapeError("training: dataset '" + data.name + "' has targets of shape " +
                          shapeToString(data.targets.shape()) + ", model '" + initial.name + "' needs " +
                          std::to_string(n) + " × " + std::to_string(classes) + " values");
@@ -189,8 +191,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         const std::int32_t l = data.labels[static_cast<std::size_t>(i)];
         if (l < 0 || l >= classes)
             throw ShapeError("training: label " + std::to_string(l) + " of sample " + std::to_string(i) + " in '" +
-                             data.name + "' is outside [0, " + std::to_string(classes) + "): model '" +
-                             initial.name + "' has " + std::to_string(classes) + " outputs");
+                             data.name + "' is outside [0, " + std::to_string(classes) + "): model '" + initial.name +
+                             "' has " + std::to_string(classes) + " outputs");
     }
 
     TrainResult result;
@@ -202,13 +204,15 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     result.validationCount = static_cast<std::int64_t>(valIdx.size());
     const Dataset validation = valIdx.empty() ? Dataset{} : selectSamples(data, valIdx, " (validation split)");
     if (options.validationSplit > 0 && valIdx.empty())
-        result.warnings.push_back("validation split " + std::to_string(options.validationSplit) +
-                                  " of " + std::to_string(n) + " samples is empty; the best epoch is chosen by training accuracy");
+        result.warnings.push_back("validation split " + std::to_string(options.validationSplit) + " of " +
+                                  std::to_string(n) +
+                                  " samples is empty; the best epoch is chosen by training accuracy");
 
     std::unique_ptr<Model> teacher;
     if (options.teacher && options.distillation > 0) {
         if (!(options.distillation <= 1))
-            throw Error("training: distillation weight must be in [0, 1], found " + std::to_string(options.distillation));
+            throw Error("training: distillation weight must be in [0, 1], found " +
+                        std::to_string(options.distillation));
         teacher = std::make_unique<Model>(*options.teacher);
         if (shapeSize(teacher->outputShape()) != classes || teacher->inputShape() != model.inputShape())
             throw ShapeError("training: teacher model '" + options.teacher->name + "' maps " +
@@ -216,9 +220,10 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                              ", the student " + shapeToString(model.inputShape()) + " to " +
                              shapeToString(model.outputShape()));
     }
-    const bool teacherSoftmax = options.teacher && !options.teacher->outputs.empty() &&
-                                options.teacher->find(options.teacher->outputs.front()) &&
-                                options.teacher->find(options.teacher->outputs.front())->activation == ActivationKind::Softmax;
+    const bool teacherSoftmax =
+        options.teacher && !options.teacher->outputs.empty() &&
+        options.teacher->find(options.teacher->outputs.front()) &&
+        options.teacher->find(options.teacher->outputs.front())->activation == ActivationKind::Softmax;
 
     Shape image = options.imageShape.empty() ? sampleShape : options.imageShape;
     if (options.augmentShift < 0)
@@ -238,7 +243,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     for (std::size_t p = 0; p < params.size(); ++p)
         total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
 
-    warmupFactor(options.schedule, 0, 1);   // validates the warm-up setting before any work
+    warmupFactor(options.schedule, 0, 1); // validates the warm-up setting before any work
     const std::size_t threads = std::max<std::size_t>(1, workerCount());
     std::vector<ForwardCache> caches(threads);
     std::vector<std::vector<Tensor>> shardGrads(threads, total);
@@ -304,9 +309,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                         softenRows(soft, options.temperature);
                     }
                     if (classify)
-                        shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale,
-                                                           teacher ? &soft : nullptr, options.distillation,
-                                                           options.temperature);
+                        shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale, teacher ? &soft : nullptr,
+                                                           options.distillation, options.temperature);
                     grad.reshape(outShape);
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
@@ -320,14 +324,17 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                                     " has the wrong size");
                 // Shard sums split over the cores by element range (each element summed in shard
                 // order by one thread: the result does not depend on how the range is split).
-                parallelFor(static_cast<std::size_t>(size), [&](std::size_t begin, std::size_t end) {
-                    std::memcpy(t + begin, shardGrads[0][p].data() + begin, sizeof(float) * (end - begin));
-                    for (std::size_t s = 1; s < shards; ++s) {
-                        const float* g = shardGrads[s][p].data();
-                        for (std::size_t i = begin; i < end; ++i)
-                            t[i] += g[i];
-                    }
-                }, std::size_t(1) << 15);
+                parallelFor(
+                    static_cast<std::size_t>(size),
+                    [&](std::size_t begin, std::size_t end) {
+                        std::memcpy(t + begin, shardGrads[0][p].data() + begin, sizeof(float) * (end - begin));
+                        for (std::size_t s = 1; s < shards; ++s) {
+                            const float* g = shardGrads[s][p].data();
+                            for (std::size_t i = begin; i < end; ++i)
+                                t[i] += g[i];
+                        }
+                    },
+                    std::size_t(1) << 15);
             }
             for (std::size_t s = 0; s < shards; ++s) {
                 lossSum += shardLoss[s].lossSum;
@@ -336,15 +343,14 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             seen += static_cast<std::int64_t>(bsz);
             if (!std::isfinite(lossSum))
                 throw Error("training: the loss became " + std::to_string(lossSum) + " in epoch " +
-                            std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) +
-                            " too high?)");
+                            std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) + " too high?)");
             if (admm.active())
                 admm.addProximalGradient(params, total);
             const double stepLr = lr * warmupFactor(options.schedule, std::int64_t(batchesDone), batches);
             optimizer.step(params, total, stepLr);
             model.parametersChanged();
-            if (admm.active() &&
-                (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0 : b + 1 == batches))
+            if (admm.active() && (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0
+                                                                      : b + 1 == batches))
                 admm.update(params, options.admm.rhoGrowth);
             ++batchesDone;
             if (options.onStatus) {
