@@ -45,7 +45,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_spectrum = new QChartView(splitter);
     for (QChartView* v : {m_vector, m_spectrum}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(210);
+        v->setMinimumHeight(150);
         v->setFocusPolicy(Qt::NoFocus);
     }
     auto* blocks = new QWidget(splitter);
@@ -54,7 +54,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_original = new HeatmapWidget(blocks);
     m_circulant = new HeatmapWidget(blocks);
     for (HeatmapWidget* h : {m_original, m_circulant}) {
-        h->setMinimumSize(200, 170);
+        h->setMinimumSize(160, 130);
         h->setFocusPolicy(Qt::NoFocus);
         h->clear(QString());
     }
