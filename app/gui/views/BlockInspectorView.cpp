@@ -38,6 +38,10 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_header = new QLabel(tr("Click a block in the layer explorer (k > 1) to inspect it."), this);
     m_header->setWordWrap(true);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Room for three lines from the start: a minimum that grows when a block is shown would
+    // resize (and repaint) the whole window.
+    m_header->setMinimumHeight(3 * m_header->fontMetrics().lineSpacing() + 4);
+    m_header->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->addWidget(m_header);
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName("inspectorSplitter");
@@ -66,6 +70,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
     splitter->setStretchFactor(2, 2);
+    splitter->setSizes({300, 400, 240}); // proportions at first show: the spectrum has two axes
     layout->addWidget(splitter, 1);
     charts::showChart(m_vector, new QChart);
     charts::showChart(m_spectrum, new QChart);
