@@ -24,6 +24,7 @@
 #include "JobStatusWidget.h"
 #include "views/BlockInspectorView.h"
 #include "views/HardwareView.h"
+#include "views/InferenceView.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
 
@@ -31,7 +32,7 @@ namespace circnn::gui {
 
 namespace {
 constexpr int kMaxRecent = 8;
-constexpr int kLayoutVersion = 2; // bump when docks change, so an old saved state is not applied
+constexpr int kLayoutVersion = 3; // bump when docks change, so an old saved state is not applied
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
@@ -45,12 +46,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_explorer = new LayerExplorerView(m_doc);
     m_inspector = new BlockInspectorView(m_doc);
     m_hardware = new HardwareView(m_doc);
+    m_inference = new InferenceView(m_doc);
 
     // The explorer is the central widget; the other views are docks around it.
     setCentralWidget(m_explorer);
     QDockWidget* model = addView(m_modelView, tr("Model"), "modelDock", Qt::LeftDockWidgetArea);
     QDockWidget* inspector = addView(m_inspector, tr("Block inspector"), "inspectorDock", Qt::RightDockWidgetArea);
     QDockWidget* hardware = addView(m_hardware, tr("Hardware"), "hardwareDock", Qt::BottomDockWidgetArea);
+    tabifyDockWidget(hardware, addView(m_inference, tr("Inference"), "inferenceDock", Qt::BottomDockWidgetArea));
+    hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
     resizeDocks({hardware}, {330}, Qt::Vertical);
 
@@ -129,7 +133,7 @@ void MainWindow::buildMenus()
 
 QStringList MainWindow::viewNames()
 {
-    return {"model", "explorer", "inspector", "hardware"};
+    return {"model", "explorer", "inspector", "hardware", "inference"};
 }
 
 QWidget* MainWindow::showView(const QString& name)
@@ -138,6 +142,7 @@ QWidget* MainWindow::showView(const QString& name)
                     : name == "explorer"  ? static_cast<QWidget*>(m_explorer)
                     : name == "inspector" ? static_cast<QWidget*>(m_inspector)
                     : name == "hardware"  ? static_cast<QWidget*>(m_hardware)
+                    : name == "inference" ? static_cast<QWidget*>(m_inference)
                                           : nullptr;
     if (view)
         for (QDockWidget* dock : std::as_const(m_docks))

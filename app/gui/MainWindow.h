@@ -13,6 +13,7 @@ namespace circnn::gui {
 class BlockInspectorView;
 class Document;
 class HardwareView;
+class InferenceView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
@@ -34,8 +35,9 @@ public:
     LayerExplorerView* explorerView() const { return m_explorer; }
     BlockInspectorView* inspectorView() const { return m_inspector; }
     HardwareView* hardwareView() const { return m_hardware; }
+    InferenceView* inferenceView() const { return m_inference; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
@@ -66,6 +68,7 @@ private:
     LayerExplorerView* m_explorer;
     BlockInspectorView* m_inspector;
     HardwareView* m_hardware;
+    InferenceView* m_inference;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;

@@ -9,6 +9,7 @@
 #include "Document.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "views/InferenceView.h"
 #include "views/LayerExplorerView.h"
 #include "widgets/HeatmapWidget.h"
 
@@ -92,13 +93,17 @@ void ScreenshotRunner::layOut()
         auto* dock = qobject_cast<QDockWidget*>(view->parentWidget());
         if (dock) {
             dock->setFloating(true);
-            dock->resize(m_request.view == "hardware" ? QSize(1500, 900) : QSize(1200, 860));
+            const bool wide = m_request.view == "hardware" || m_request.view == "inference";
+            dock->resize(wide ? QSize(1500, 900) : QSize(1200, 860));
         }
     } else if (view) {
         for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
             dock->hide();
         m_window->resize(1300, 860);
     }
+    // Views that show results of a run: start it (the picture waits until the runner is idle).
+    if (m_request.view == "inference")
+        m_window->inferenceView()->evaluate();
     waitIdle(4, &ScreenshotRunner::shoot);
 }
 
