@@ -29,6 +29,7 @@ shots=(
   "inspector|$DENSE|--view inspector --select-layer dense_1 --block-size 16"
   "hardware|$DENSE|--view hardware"
   "inference|$DENSE|--view inference"
+  "training|$DENSE|--view training"
 )
 for shot in "${shots[@]}"; do
   IFS='|' read -r name model extra <<<"$shot"

@@ -27,6 +27,7 @@
 #include "views/InferenceView.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
+#include "views/TrainingView.h"
 
 namespace circnn::gui {
 
@@ -47,6 +48,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_inspector = new BlockInspectorView(m_doc);
     m_hardware = new HardwareView(m_doc);
     m_inference = new InferenceView(m_doc);
+    m_training = new TrainingView(m_doc);
 
     // The explorer is the central widget; the other views are docks around it.
     setCentralWidget(m_explorer);
@@ -54,6 +56,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     QDockWidget* inspector = addView(m_inspector, tr("Block inspector"), "inspectorDock", Qt::RightDockWidgetArea);
     QDockWidget* hardware = addView(m_hardware, tr("Hardware"), "hardwareDock", Qt::BottomDockWidgetArea);
     tabifyDockWidget(hardware, addView(m_inference, tr("Inference"), "inferenceDock", Qt::BottomDockWidgetArea));
+    tabifyDockWidget(hardware,
+                     addView(m_training, tr("Conversion and training"), "trainingDock", Qt::BottomDockWidgetArea));
     hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
     resizeDocks({hardware}, {330}, Qt::Vertical);
@@ -133,7 +137,7 @@ void MainWindow::buildMenus()
 
 QStringList MainWindow::viewNames()
 {
-    return {"model", "explorer", "inspector", "hardware", "inference"};
+    return {"model", "explorer", "inspector", "hardware", "inference", "training"};
 }
 
 QWidget* MainWindow::showView(const QString& name)
@@ -143,6 +147,7 @@ QWidget* MainWindow::showView(const QString& name)
                     : name == "inspector" ? static_cast<QWidget*>(m_inspector)
                     : name == "hardware"  ? static_cast<QWidget*>(m_hardware)
                     : name == "inference" ? static_cast<QWidget*>(m_inference)
+                    : name == "training"  ? static_cast<QWidget*>(m_training)
                                           : nullptr;
     if (view)
         for (QDockWidget* dock : std::as_const(m_docks))
