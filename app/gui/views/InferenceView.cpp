@@ -116,7 +116,7 @@ InferenceView::InferenceView(Document* document, QWidget* parent) : QWidget(pare
     auto* cs = new QSplitter(Qt::Vertical, confusion);
     cs->setObjectName("inferenceConfusionSplitter");
     m_confusion = new HeatmapWidget(cs);
-    m_confusion->setMinimumSize(260, 240);
+    m_confusion->setMinimumSize(200, 150);
     m_confusion->clear(tr("Evaluate to see the confusion matrix."));
     auto* cellBox = new QWidget(cs);
     auto* cb = new QVBoxLayout(cellBox);

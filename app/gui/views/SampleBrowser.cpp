@@ -22,7 +22,7 @@ namespace circnn::gui {
 
 namespace {
 constexpr int kTopK = 5;
-constexpr int kImageSide = 196; // the image is scaled by the largest integer factor that fits
+constexpr int kImageSide = 140; // the image is scaled by the largest integer factor that fits
 
 // Sample `index` of the data as read, laid out (H, W, C) as `imageShape` says: grey for one
 // channel, RGB for three. Values in [0, 1] map to 0..255; other ranges are stretched over the
@@ -101,7 +101,7 @@ SampleBrowser::SampleBrowser(Document* document, QWidget* parent) : QWidget(pare
     m_circChart = new QChartView(this);
     for (QChartView* v : {m_modelChart, m_circChart}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumSize(260, 230);
+        v->setMinimumSize(220, 140);
         charts->addWidget(v);
     }
     layout->addLayout(charts, 1);

@@ -176,7 +176,7 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     m_accView = new QChartView(rs);
     for (QChartView* v : {m_lossView, m_accView}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(200);
+        v->setMinimumHeight(100);
     }
     m_curves = std::make_unique<charts::TrainingCurves>(m_lossView, m_accView);
     m_compare = new QTableWidget(0, 3, rs);
@@ -185,6 +185,7 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     m_compare->verticalHeader()->setVisible(false);
     m_compare->horizontalHeader()->setStretchLastSection(true);
     m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_compare->setMinimumHeight(60);
     rl->addWidget(rs, 1);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
