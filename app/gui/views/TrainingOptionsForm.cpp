@@ -88,6 +88,13 @@ TrainingOptionsForm::TrainingOptionsForm(QWidget* parent) : QWidget(parent)
     m_rho = realBox(1e-6, 1000, 6, 0.001, tr("--rho: ADMM penalty"), this);
     m_rhoGrowth = realBox(1, 100, 3, 0.1, tr("--rho-growth: ADMM, rho multiplied after every Z/U update"), this);
     m_admmEvery = intBox(0, 100000000, tr("--admm-every: ADMM Z/U update every N batches (0 = once per epoch)"), this);
+    m_task = new QComboBox(this);
+    m_task->addItem(tr("auto"), int(Task::Auto));
+    m_task->addItem(tr("classify"), int(Task::Classify));
+    m_task->addItem(tr("reconstruct"), int(Task::Reconstruct));
+    m_task->setToolTip(tr("--task (fine-tuning): classify (cross-entropy), reconstruct (MSE against the input) or "
+                          "auto (reconstruct when output shape = input shape and the output is linear)"));
+    adv->addRow(tr("Task (fine-tuning)"), m_task);
     adv->addRow(tr("Momentum"), m_momentum);
     adv->addRow(tr("Weight decay"), m_weightDecay);
     adv->addRow(tr("Step epochs"), m_stepEpochs);
@@ -142,6 +149,7 @@ void TrainingOptionsForm::useFinetuneDefaults()
     m_rho->setValue(defaults.rho);
     m_rhoGrowth->setValue(defaults.rhoGrowth);
     m_admmEvery->setValue(int(defaults.admmEveryBatches));
+    m_task->setCurrentIndex(m_task->findData(int(defaults.task)));
 }
 
 void TrainingOptionsForm::useTrainDefaults()
@@ -194,6 +202,7 @@ void TrainingOptionsForm::fillFinetune(FinetuneConfig& c) const
     c.rho = m_rho->value();
     c.rhoGrowth = m_rhoGrowth->value();
     c.admmEveryBatches = m_admmEvery->value();
+    c.task = static_cast<Task>(m_task->currentData().toInt());
 }
 
 } // namespace circnn::gui

@@ -135,13 +135,20 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     auto* archBox = new QGroupBox(tr("Train from an architecture"), left);
     auto* al = new QFormLayout(archBox);
     m_arch = new QLineEdit(QStringLiteral("784-128-10"), archBox);
-    m_arch->setToolTip(tr("Shorthand (784-256-10, 28x28x1-c8-p2-64-10), JSON text or a .json file"));
+    m_arch->setToolTip(tr("Shorthand (784-256-10, 28x28x1-c8-p2-64-10), JSON text or a .json file; or a model file "
+                          "to train further as it is"));
     m_archK = new QSpinBox(archBox);
     m_archK->setRange(1, 65536);
     m_archK->setValue(8);
     m_archK->setToolTip(tr("-k: block size of the Dense / Conv2D layers (1 = dense); the output layer stays dense"));
+    m_archOutput = new QCheckBox(tr("output layer block-circulant too (--convert-output)"), archBox);
+    m_archName = new QLineEdit(archBox);
+    m_archName->setPlaceholderText(tr("from the description"));
+    m_archName->setToolTip(tr("--name: the model name"));
     al->addRow(tr("Architecture"), m_arch);
     al->addRow(tr("Block size k"), m_archK);
+    al->addRow(QString(), m_archOutput);
+    al->addRow(tr("Name"), m_archName);
     ll->addWidget(archBox);
     ll->addStretch();
     scroll->setWidget(left);
@@ -408,6 +415,8 @@ void TrainingView::start(Action action)
         TrainConfig c;
         c.source = m_arch->text().trimmed().toStdString();
         c.blockSize = m_archK->value();
+        c.convertOutputLayer = m_archOutput->isChecked();
+        c.name = m_archName->text().trimmed().toStdString();
         c.trainData = trainingSource();
         c.testData = testSource();
         c.training = m_options->trainOptions();

@@ -100,8 +100,8 @@ private:
     QString m_trainPath;
     QLabel *m_dataLabel, *m_progressText;
     QSpinBox *m_limit, *m_archK;
-    QCheckBox* m_test;
-    QLineEdit* m_arch;
+    QCheckBox *m_test, *m_archOutput;
+    QLineEdit *m_arch, *m_archName;
     QPushButton *m_project, *m_finetune, *m_train, *m_cancel, *m_save;
     QProgressBar* m_progress;
     QChartView *m_lossView, *m_accView;
