@@ -178,7 +178,7 @@ private slots:
         const ConversionResult r = convertModel(spec, ConversionRequest{4, {}, false});
         QVERIFY(!entry(r, "conv1").converted); // C_in = 3 < 4
         QVERIFY(entry(r, "conv1").reason.find("C_in") != std::string::npos);
-        QVERIFY(!entry(r, "fc2").converted);   // output layer
+        QVERIFY(!entry(r, "fc2").converted); // output layer
         QVERIFY(entry(r, "fc2").reason.find("output") != std::string::npos);
         QVERIFY(entry(r, "conv2").converted);
         QVERIFY(entry(r, "fc1").converted);

@@ -16,8 +16,8 @@
 #include "circulant/BlockCirculantMatrix.h"
 #include "circulant/CirculantBenchmark.h"
 #include "circulant/CirculantPhases.h"
-#include "circulant/PerBinGemmReference.h"
 #include "circulant/FftPlanCache.h"
+#include "circulant/PerBinGemmReference.h"
 #include "common/Error.h"
 
 using namespace circnn;
@@ -283,7 +283,7 @@ private slots:
             std::vector<float> yFull(y.size());
             w.multiply(x.data(), yFull.data(), batch);
             if (batch < 32 || k > 16) // (else the full call may take the per-bin GEMM path)
-                QVERIFY(yFull == y); // the phases are the full call's own steps
+                QVERIFY(yFull == y);  // the phases are the full call's own steps
         } else {
             QVERIFY_THROWS_EXCEPTION(ShapeError, CirculantPhases(w, x.data(), batch));
         }
@@ -340,9 +340,9 @@ private slots:
                     // segment), except a full segment; 9 segments like a 3×3 kernel, and 2.
                     const qint64 blocksPer = k >= 8 ? 2 : 3;
                     const qint64 m = 3 * k + 1 + (k > 1 ? 1 : 0);
-                    for (auto [len, per] : {std::pair<qint64, qint64>{blocksPer * k - (k > 1 ? k / 2 : 0), 9},
-                                            std::pair<qint64, qint64>{blocksPer * k, 2},
-                                            std::pair<qint64, qint64>{1, 9}}) {
+                    for (auto [len, per] :
+                         {std::pair<qint64, qint64>{blocksPer * k - (k > 1 ? k / 2 : 0), 9},
+                          std::pair<qint64, qint64>{blocksPer * k, 2}, std::pair<qint64, qint64>{1, 9}}) {
                         std::ostringstream name;
                         name << "k" << k << " m" << m << " len" << len << "/" << blocksPer * k << " x" << per << " b"
                              << batch << " " << kernelName(kernel);
@@ -422,7 +422,8 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ShapeError, w.vectorGradient(segments, g.data(), count, grad.data()));
         QVERIFY_THROWS_EXCEPTION(ShapeError, w.multiplyGathered(kept, index, batch, yFused.data()));
         QVERIFY_THROWS_EXCEPTION(ShapeError, w.prepareSegments(values.data(), count, len, stride, segCols + 1, kept));
-        QVERIFY_THROWS_EXCEPTION(ShapeError, w.prepareSegments(values.data(), count, segCols + 1, stride, segCols, kept));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 w.prepareSegments(values.data(), count, segCols + 1, stride, segCols, kept));
         BlockCirculantMatrix other(m, n, k, v);
         other.setKernel(w.kernel() == Kernel::Fft ? Kernel::Direct : Kernel::Fft);
         QVERIFY_THROWS_EXCEPTION(ShapeError, other.multiply(gathered, yFused.data()));

@@ -69,7 +69,10 @@ std::filesystem::path editedKeras(const std::string& name, const ModelSpec& spec
     return path;
 }
 
-json modelConfig(h5::File& f) { return json::parse(*h5::readString(f, f.id(), "model_config", "/")); }
+json modelConfig(h5::File& f)
+{
+    return json::parse(*h5::readString(f, f.id(), "model_config", "/"));
+}
 
 void setModelConfig(h5::File& f, const std::string& text)
 {
@@ -176,7 +179,8 @@ private slots:
             const std::string bytes = readBytes(good);
             const std::size_t n = bytes.size();
             for (std::size_t len : {std::size_t(4), std::size_t(30), n / 4, n / 2, n - 100, n - 22, n - 1}) {
-                const auto path = test::tempDir() / ("trunc_zip_" + std::to_string(deflate) + "_" + std::to_string(len) + ".keras");
+                const auto path =
+                    test::tempDir() / ("trunc_zip_" + std::to_string(deflate) + "_" + std::to_string(len) + ".keras");
                 writeBytes(path, bytes.substr(0, len));
                 expectError(path);
             }
@@ -231,8 +235,8 @@ private slots:
         expectError(dir / "noconfig.keras", {"config.json"});
         writeZip(dir / "noweights.keras", {{"config.json", config}}, false);
         expectError(dir / "noweights.keras", {"model.weights.h5"});
-        writeZip(dir / "badjson.keras", {{"config.json", "{\"class_name\": \"Sequential\", \"config\": [1, 2"},
-                                         {"model.weights.h5", weights}},
+        writeZip(dir / "badjson.keras",
+                 {{"config.json", "{\"class_name\": \"Sequential\", \"config\": [1, 2"}, {"model.weights.h5", weights}},
                  false);
         expectError(dir / "badjson.keras", {"config.json", "JSON"});
         writeZip(dir / "notweights.keras", {{"config.json", config}, {"model.weights.h5", "not an hdf5 file"}}, false);
@@ -249,13 +253,14 @@ private slots:
         expectError(editedKeras("missing_kernel.h5", m,
                                 [](h5::File& f) { H5Ldelete(f.id(), "/model_weights/d1/d1/kernel:0", H5P_DEFAULT); }),
                     {"'d1'", "kernel", "missing"});
-        expectError(editedKeras("misshaped_kernel.h5", m,
-                                [](h5::File& f) {
-                                    H5Ldelete(f.id(), "/model_weights/d2/d2/kernel:0", H5P_DEFAULT);
-                                    h5::writeFloatDataset(f, f.id(), "/model_weights/d2/d2/kernel:0",
-                                                          Tensor(Shape{7, 7}, 0.5f));
-                                }),
-                    {"'d2'", "kernel", "(7, 7)"});
+        expectError(
+            editedKeras(
+                "misshaped_kernel.h5", m,
+                [](h5::File& f) {
+                    H5Ldelete(f.id(), "/model_weights/d2/d2/kernel:0", H5P_DEFAULT);
+                    h5::writeFloatDataset(f, f.id(), "/model_weights/d2/d2/kernel:0", Tensor(Shape{7, 7}, 0.5f));
+                }),
+            {"'d2'", "kernel", "(7, 7)"});
         expectError(editedKeras("unwritten_kernel.h5", m,
                                 [](h5::File& f) {
                                     H5Ldelete(f.id(), "/model_weights/d1/d1/kernel:0", H5P_DEFAULT);
@@ -304,17 +309,24 @@ private slots:
         expectError(editedKeras("units_1e12.h5", m,
                                 editLayerConfig("d1", [](json& l) { l["config"]["units"] = 1000000000000LL; })),
                     {"'d1'"});
-        expectError(editedKeras("units_float.h5", m, editLayerConfig("d1", [](json& l) { l["config"]["units"] = 1e300; })),
-                    {"'d1'", "units"});
-        expectError(editedKeras("units_negative.h5", m, editLayerConfig("d1", [](json& l) { l["config"]["units"] = -3; })),
-                    {"'d1'"});
+        expectError(
+            editedKeras("units_float.h5", m, editLayerConfig("d1", [](json& l) { l["config"]["units"] = 1e300; })),
+            {"'d1'", "units"});
+        expectError(
+            editedKeras("units_negative.h5", m, editLayerConfig("d1", [](json& l) { l["config"]["units"] = -3; })),
+            {"'d1'"});
         expectError(editedKeras("input_huge.h5", m,
-                                editLayerConfig("in", [](json& l) {
-                                    l["config"]["batch_input_shape"] = {nullptr, 100000000000LL, 100000000000LL};
-                                })),
+                                editLayerConfig(
+                                    "in",
+                                    [](json& l) {
+                                        l["config"]["batch_input_shape"] = {nullptr, 100000000000LL, 100000000000LL};
+                                    })),
                     {"'in'"});
         expectError(editedKeras("input_null.h5", m,
-                                editLayerConfig("in", [](json& l) { l["config"]["batch_input_shape"] = {nullptr, nullptr}; })),
+                                editLayerConfig("in",
+                                                [](json& l) {
+                                                    l["config"]["batch_input_shape"] = {nullptr, nullptr};
+                                                })),
                     {"'in'", "null"});
     }
 
@@ -335,8 +347,9 @@ private slots:
     {
         const ModelSpec mlp = test::mlpSpec();
         const ModelSpec cnn = test::branchySpec();
-        expectError(editedKeras("unknown_class.h5", mlp, editLayerConfig("d1", [](json& l) { l["class_name"] = "LSTM"; })),
-                    {"'d1'", "LSTM", "Dense, Conv2D"});
+        expectError(
+            editedKeras("unknown_class.h5", mlp, editLayerConfig("d1", [](json& l) { l["class_name"] = "LSTM"; })),
+            {"'d1'", "LSTM", "Dense, Conv2D"});
         // Every unsupported layer is listed at once, with its name and class.
         expectError(editedKeras("two_unknown.h5", mlp,
                                 [](h5::File& f) {
@@ -349,9 +362,10 @@ private slots:
                     {"'d1'", "mish", "relu"});
         expectError(editedKeras("groups.h5", cnn, editLayerConfig("conv", [](json& l) { l["config"]["groups"] = 2; })),
                     {"'conv'", "groups"});
-        expectError(editedKeras("channels_first.h5", cnn,
-                                editLayerConfig("conv", [](json& l) { l["config"]["data_format"] = "channels_first"; })),
-                    {"'conv'", "channels_first"});
+        expectError(
+            editedKeras("channels_first.h5", cnn,
+                        editLayerConfig("conv", [](json& l) { l["config"]["data_format"] = "channels_first"; })),
+            {"'conv'", "channels_first"});
         expectError(editedKeras("bad_json.h5", mlp, [](h5::File& f) { setModelConfig(f, "{\"class_name\": \"Seq"); }),
                     {"model_config", "JSON"});
         expectError(editedKeras("keras1.h5", mlp, [](h5::File& f) { H5Adelete(f.id(), "keras_version"); }),
@@ -388,7 +402,9 @@ private slots:
         }
         expectError(k3, {"weights-only file, no architecture"});
         const auto empty = test::tempDir() / "empty_hdf5.h5";
-        { h5::File f = h5::createFile(empty.string()); }
+        {
+            h5::File f = h5::createFile(empty.string());
+        }
         expectError(empty, {"model_config"});
     }
 };

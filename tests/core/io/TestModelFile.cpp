@@ -24,12 +24,22 @@ namespace {
 
 // Fixtures the generator must produce (a missing one fails the test).
 const char* const kFixtures[] = {
-    "k2_mlp_activations.h5", "k20_bare_list.h5",        "k33_activation_layers.h5",
-    "k31_cnn_flatten.h5",    "k2_cnn_gap.h5",           "k2_functional.h5",
-    "k33_functional.h5",     "functional_stored.keras", "cnn_deflated.keras",
-    "tf213_checkpoint_deps.keras", "k2_chunked_names.h5",
-    "k2_mobilenet_blocks.h5", "k31_mobilenet_blocks.h5", "mobilenet_blocks.keras",
-    "k2_signal_1d.h5", "signal_1d.keras",
+    "k2_mlp_activations.h5",
+    "k20_bare_list.h5",
+    "k33_activation_layers.h5",
+    "k31_cnn_flatten.h5",
+    "k2_cnn_gap.h5",
+    "k2_functional.h5",
+    "k33_functional.h5",
+    "functional_stored.keras",
+    "cnn_deflated.keras",
+    "tf213_checkpoint_deps.keras",
+    "k2_chunked_names.h5",
+    "k2_mobilenet_blocks.h5",
+    "k31_mobilenet_blocks.h5",
+    "mobilenet_blocks.keras",
+    "k2_signal_1d.h5",
+    "signal_1d.keras",
 };
 
 Tensor readRef(const std::filesystem::path& path, const char* name)
@@ -97,7 +107,7 @@ private slots:
         if (dir.empty())
             QSKIP(qPrintable(why));
         const ModelSpec m = readModel(dir / "k2_chunked_names.h5");
-        QCOMPARE(m.layers.size(), std::size_t(302));  // input + 300 + output
+        QCOMPARE(m.layers.size(), std::size_t(302)); // input + 300 + output
         // The file really is chunked (otherwise this test proves nothing).
         h5::File f = h5::openFile((dir / "k2_chunked_names.h5").string());
         h5::Handle g = h5::openGroup(f, f.id(), "model_weights");

@@ -120,7 +120,8 @@ inline Tensor naiveKernel(const LayerSpec& l)
     const CirculantWeights& c = *l.circulant;
     const std::int64_t per = ((c.rows + c.k - 1) / c.k) * ((c.cols + c.k - 1) / c.k) * c.k;
     const std::int64_t taps = l.kind == LayerKind::Conv2D ? l.kernelH * l.kernelW : 1;
-    Tensor kernel = l.kind == LayerKind::Conv2D ? Tensor({l.kernelH, l.kernelW, c.cols, c.rows}) : Tensor({c.cols, c.rows});
+    Tensor kernel =
+        l.kind == LayerKind::Conv2D ? Tensor({l.kernelH, l.kernelW, c.cols, c.rows}) : Tensor({c.cols, c.rows});
     for (std::int64_t t = 0; t < taps; ++t) {
         const std::vector<double> w = naiveExpand(c.vectors.data() + t * per, c.rows, c.cols, c.k);
         for (std::int64_t i = 0; i < c.cols; ++i)

@@ -22,7 +22,7 @@ namespace {
 
 struct Case {
     ModelSpec spec;
-    Shape input;   // without batch
+    Shape input; // without batch
 };
 
 using Maker = std::function<Case()>;
@@ -81,12 +81,13 @@ private slots:
     {
         QTest::addColumn<Maker>("make");
         QTest::addColumn<bool>("logits");
-        for (ActivationKind a : {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6,
-                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
-                                 ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu,
-                                 ActivationKind::Selu, ActivationKind::Swish, ActivationKind::Gelu})
-            QTest::newRow((std::string("dense ") + activationName(a)).c_str()) << Maker([a] { return denseAct(a); })
-                                                                               << false;
+        for (ActivationKind a :
+             {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6, ActivationKind::LeakyRelu,
+              ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
+              ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu, ActivationKind::Selu,
+              ActivationKind::Swish, ActivationKind::Gelu})
+            QTest::newRow((std::string("dense ") + activationName(a)).c_str())
+                << Maker([a] { return denseAct(a); }) << false;
         QTest::newRow("dense circulant 7->5 k3") << Maker([] {
             return vectorNet(7, [](SpecBuilder& b) {
                 test::makeCirculant(b.dense(7, 5, ActivationKind::Sigmoid), 7, 3, 5);
@@ -233,9 +234,9 @@ private slots:
         QTest::newRow("global average pooling") << Maker([] {
             return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalAveragePooling2D); });
         }) << false;
-        QTest::newRow("global max pooling") << Maker([] {
-            return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalMaxPooling2D); });
-        }) << false;
+        QTest::newRow("global max pooling")
+            << Maker([] { return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalMaxPooling2D); }); })
+            << false;
         QTest::newRow("zero padding + reshape") << Maker([] {
             return spatial(3, 4, 2, [](SpecBuilder& b) {
                 LayerSpec& z = b.simple(LayerKind::ZeroPadding2D);

@@ -26,19 +26,32 @@ namespace {
 double actRef(ActivationKind kind, double alpha, double x)
 {
     switch (kind) {
-    case ActivationKind::Linear: return x;
-    case ActivationKind::Relu: return x > 0 ? x : 0;
-    case ActivationKind::Relu6: return std::min(std::max(x, 0.0), 6.0);
-    case ActivationKind::LeakyRelu: return x >= 0 ? x : (alpha ? alpha : 0.3) * x;
-    case ActivationKind::Sigmoid: return 1 / (1 + std::exp(-x));
-    case ActivationKind::HardSigmoid: return std::min(std::max(x + 3, 0.0), 6.0) / 6;
-    case ActivationKind::HardSigmoidKeras2: return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0);
-    case ActivationKind::Tanh: return std::tanh(x);
-    case ActivationKind::Elu: return x > 0 ? x : (alpha ? alpha : 1.0) * (std::exp(x) - 1);
-    case ActivationKind::Selu: return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (std::exp(x) - 1));
-    case ActivationKind::Swish: return x / (1 + std::exp(-x));
-    case ActivationKind::Gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case ActivationKind::Softmax: break;
+    case ActivationKind::Linear:
+        return x;
+    case ActivationKind::Relu:
+        return x > 0 ? x : 0;
+    case ActivationKind::Relu6:
+        return std::min(std::max(x, 0.0), 6.0);
+    case ActivationKind::LeakyRelu:
+        return x >= 0 ? x : (alpha ? alpha : 0.3) * x;
+    case ActivationKind::Sigmoid:
+        return 1 / (1 + std::exp(-x));
+    case ActivationKind::HardSigmoid:
+        return std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case ActivationKind::HardSigmoidKeras2:
+        return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0);
+    case ActivationKind::Tanh:
+        return std::tanh(x);
+    case ActivationKind::Elu:
+        return x > 0 ? x : (alpha ? alpha : 1.0) * (std::exp(x) - 1);
+    case ActivationKind::Selu:
+        return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (std::exp(x) - 1));
+    case ActivationKind::Swish:
+        return x / (1 + std::exp(-x));
+    case ActivationKind::Gelu:
+        return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case ActivationKind::Softmax:
+        break;
     }
     return NAN;
 }
@@ -62,7 +75,10 @@ void actRefRows(ActivationKind kind, double alpha, std::vector<double>& v, std::
     }
 }
 
-std::vector<float> toFloat(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
+std::vector<float> toFloat(const std::vector<double>& v)
+{
+    return std::vector<float>(v.begin(), v.end());
+}
 
 void compare(const Tensor& got, const std::vector<double>& want, double tol, const std::string& context)
 {
@@ -116,7 +132,7 @@ private slots:
     {
         QTest::addColumn<int>("in");
         QTest::addColumn<int>("units");
-        QTest::addColumn<int>("rows");  // 0: input (batch, in); else (batch, rows, in)
+        QTest::addColumn<int>("rows"); // 0: input (batch, in); else (batch, rows, in)
         QTest::addColumn<ActivationKind>("act");
         QTest::newRow("7x5 linear") << 7 << 5 << 0 << ActivationKind::Linear;
         QTest::newRow("33x17 relu") << 33 << 17 << 0 << ActivationKind::Relu;
@@ -291,10 +307,11 @@ private slots:
     {
         QTest::addColumn<ActivationKind>("act");
         QTest::addColumn<float>("alpha");
-        for (ActivationKind a : {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6,
-                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
-                                 ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu,
-                                 ActivationKind::Selu, ActivationKind::Swish, ActivationKind::Gelu})
+        for (ActivationKind a :
+             {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6, ActivationKind::LeakyRelu,
+              ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
+              ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu, ActivationKind::Selu,
+              ActivationKind::Swish, ActivationKind::Gelu})
             QTest::newRow(activationName(a)) << a << 0.0f;
         QTest::newRow("leaky_relu alpha 0.1") << ActivationKind::LeakyRelu << 0.1f;
         QTest::newRow("elu alpha 0.5") << ActivationKind::Elu << 0.5f;
@@ -531,7 +548,8 @@ private slots:
                     << 8 << 9 << k << 3 << 3 << 1 << 2 << Padding::Same << batch;
                 QTest::newRow(("2x3 dilation 2 valid" + kb).c_str())
                     << 8 << 9 << k << 2 << 3 << 1 << 2 << Padding::Valid << batch;
-                QTest::newRow(("1x1 stride 2" + kb).c_str()) << 6 << 5 << k << 1 << 1 << 2 << 1 << Padding::Same << batch;
+                QTest::newRow(("1x1 stride 2" + kb).c_str())
+                    << 6 << 5 << k << 1 << 1 << 2 << 1 << Padding::Same << batch;
             }
         // 70×70 'same': 4900 positions per image, so 2 images are 2 im2col groups (8192 rows each).
         QTest::newRow("two im2col groups k4") << 70 << 70 << 4 << 3 << 3 << 1 << 1 << Padding::Same << 2;
@@ -580,11 +598,12 @@ private slots:
         for (std::int64_t t = 0; t < taps; ++t)
             for (std::int64_t ch = 0; ch < c; ++ch)
                 for (std::int64_t o = 0; o < f; ++o)
-                    folded[static_cast<std::size_t>(((t * p + o / k) * q + ch / k) * k + ((o % k) - (ch % k) + k) % k)] +=
-                        gd[0][(t * c + ch) * f + o];
+                    folded[static_cast<std::size_t>(((t * p + o / k) * q + ch / k) * k +
+                                                    ((o % k) - (ch % k) + k) % k)] += gd[0][(t * c + ch) * f + o];
         QCOMPARE(gc[0].size(), static_cast<std::int64_t>(folded.size()));
         compare(gc[0], folded, 1e-4, "circulant conv weight gradient vs folded dense");
-        CIRCNN_COMPARE_VECTORS(gc[1].data(), gd[1].data(), static_cast<std::size_t>(gd[1].size()), 1e-5, "bias gradient");
+        CIRCNN_COMPARE_VECTORS(gc[1].data(), gd[1].data(), static_cast<std::size_t>(gd[1].size()), 1e-5,
+                               "bias gradient");
     }
 
     void badWeights_data()

@@ -9,9 +9,9 @@
 
 #include "TestSupport.h"
 #include "common/Error.h"
+#include "common/Parallel.h"
 #include "nn/training/Architecture.h"
 #include "nn/training/LearningRateSchedule.h"
-#include "common/Parallel.h"
 #include "nn/training/Optimizer.h"
 #include "nn/training/SoftmaxCrossEntropy.h"
 #include "nn/training/Trainer.h"
@@ -33,9 +33,9 @@ private slots:
         std::vector<ParameterRef> params{{"dense", "kernel", std::span<float>(w)}};
         std::vector<Tensor> g{Tensor({1}, {0.5f})};
         opt.step(params, g, 0.1);
-        QVERIFY(std::abs(w[0] - 0.95f) < 1e-6f);   // v = 0.5
+        QVERIFY(std::abs(w[0] - 0.95f) < 1e-6f); // v = 0.5
         opt.step(params, g, 0.1);
-        QVERIFY(std::abs(w[0] - 0.855f) < 1e-6f);  // v = 0.9·0.5 + 0.5 = 0.95
+        QVERIFY(std::abs(w[0] - 0.855f) < 1e-6f); // v = 0.9·0.5 + 0.5 = 0.95
         QCOMPARE(opt.stepCount(), std::int64_t(2));
     }
 
@@ -53,9 +53,9 @@ private slots:
                                          {"d", "bias", std::span<float>(b)}};
         std::vector<Tensor> g{Tensor({1}, {0.5f}), Tensor({1}, {0.5f}), Tensor({1}, {0.5f})};
         opt.step(params, g, 0.1);
-        QVERIFY(std::abs(k[0] - 0.94f) < 1e-6f);  // g + λw = 0.6
+        QVERIFY(std::abs(k[0] - 0.94f) < 1e-6f); // g + λw = 0.6
         QVERIFY(std::abs(v[0] - 0.94f) < 1e-6f);
-        QVERIFY(std::abs(b[0] - 0.95f) < 1e-6f);  // bias not decayed
+        QVERIFY(std::abs(b[0] - 0.95f) < 1e-6f); // bias not decayed
     }
 
     void adamSteps()
@@ -70,7 +70,7 @@ private slots:
         opt.step(params, g, 0.01);
         // First step: bias-corrected m̂ = g, ŝ = g², so the step is η·g/(|g|+ε) ≈ η.
         QVERIFY(std::abs(w[0] - 0.99f) < 1e-6f);
-        QCOMPARE(w[1], -2.0f);  // zero gradient: no move
+        QCOMPARE(w[1], -2.0f); // zero gradient: no move
         g[0] = Tensor({2}, {-0.25f, 0.0f});
         opt.step(params, g, 0.01);
         // m = 0.9·0.05 − 0.025 = 0.02; s = 0.999·2.5e-4 + 0.001·0.0625 = 3.1225e-4;
@@ -140,7 +140,7 @@ private slots:
         const double steps[] = {1, 1, 0.5, 0.5, 0.25, 0.25};
         for (int e = 0; e < 6; ++e)
             QCOMPARE(learningRateAt(s, 1.0, e, 6), steps[e]);
-        s.stepEpochs = 0;  // default: every max(1, E/3) epochs
+        s.stepEpochs = 0; // default: every max(1, E/3) epochs
         QCOMPARE(learningRateAt(s, 1.0, 2, 6), 0.5);
         QCOMPARE(learningRateAt(ScheduleOptions{}, 0.3, 5, 6), 0.3);
         QVERIFY_THROWS_EXCEPTION(Error, learningRateAt(c, 1.0, 4, 4));
@@ -184,7 +184,8 @@ private slots:
         Tensor g;
         const LossSums s = softmaxCrossEntropy(z, label, &g, 1.0, &soft, 0.5, 1.0);
         QVERIFY(std::abs(g[0]) < 1e-6f && std::abs(g[1]) < 1e-6f);
-        QVERIFY(std::abs(s.lossSum - 0.5 * (-std::log(0.75)) - 0.5 * (-(0.5 * std::log(0.25) + 0.5 * std::log(0.75)))) < 1e-6);
+        QVERIFY(std::abs(s.lossSum - 0.5 * (-std::log(0.75)) - 0.5 * (-(0.5 * std::log(0.25) + 0.5 * std::log(0.75)))) <
+                1e-6);
 
         // Softening: (0.2, 0.8) at T = 2 → (√0.2, √0.8)/(√0.2 + √0.8) = (1/3, 2/3).
         Tensor p({1, 2}, {0.2f, 0.8f});
@@ -209,7 +210,8 @@ private slots:
             a[i] += h;
             b[i] -= h;
             const double num = (softmaxCrossEntropy(a, labels, nullptr, 1.0, &q, 0.7, 3.0).lossSum -
-                                softmaxCrossEntropy(b, labels, nullptr, 1.0, &q, 0.7, 3.0).lossSum) / (2 * h);
+                                softmaxCrossEntropy(b, labels, nullptr, 1.0, &q, 0.7, 3.0).lossSum) /
+                               (2 * h);
             QVERIFY2(std::abs(num - grad[i]) < 2e-3, (std::to_string(num) + " vs " + std::to_string(grad[i])).c_str());
         }
         Tensor wrong({2, 3});
@@ -256,10 +258,10 @@ private slots:
         QCOMPARE(m.layers.size(), std::size_t(3));
         const LayerSpec& h = m.layers[1];
         QVERIFY(h.circulant.has_value());
-        QCOMPARE(h.circulant->vectors.shape(), (Shape{32, 98, 8}));  // ⌈250/8⌉, ⌈784/8⌉
+        QCOMPARE(h.circulant->vectors.shape(), (Shape{32, 98, 8})); // ⌈250/8⌉, ⌈784/8⌉
         QCOMPARE(h.activation, ActivationKind::Relu);
         const LayerSpec& out = m.layers[2];
-        QVERIFY(!out.circulant.has_value());  // output stays dense
+        QVERIFY(!out.circulant.has_value()); // output stays dense
         QCOMPARE(out.kernel.shape(), (Shape{250, 10}));
         QCOMPARE(out.activation, ActivationKind::Softmax);
         QCOMPARE(m.layers.back().outputShape, (Shape{10}));
@@ -296,7 +298,7 @@ private slots:
         const LayerSpec* c1 = m.find("conv2d_1");
         const LayerSpec* c2 = m.find("conv2d_2");
         QVERIFY(c1 && c2);
-        QVERIFY(!c1->circulant);  // C_in = 1 < 8: left dense with a warning
+        QVERIFY(!c1->circulant); // C_in = 1 < 8: left dense with a warning
         QCOMPARE(b.warnings.size(), std::size_t(1));
         QVERIFY(b.warnings[0].find("conv2d_1") != std::string::npos);
         QVERIFY(c2->circulant.has_value());
@@ -315,7 +317,7 @@ private slots:
         const BuiltArchitecture b = buildArchitecture(j, {});
         const ModelSpec& m = b.model;
         QCOMPARE(m.name, std::string("tiny"));
-        QVERIFY(b.warnings.size() == 1);  // conv: C_in = 3 < 4
+        QVERIFY(b.warnings.size() == 1); // conv: C_in = 3 < 4
         QCOMPARE(m.find("conv2d_1")->outputShape, (Shape{6, 6, 8}));
         QCOMPARE(m.find("dense_1")->activation, ActivationKind::Tanh);
         QCOMPARE(m.find("dense_1")->circulant->k, std::int64_t(2));
@@ -328,20 +330,30 @@ private slots:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("needle");
-        QTest::newRow("not a number") << "784-abc-10" << "abc";
-        QTest::newRow("only input") << "784" << "at least";
-        QTest::newRow("zero width") << "784-0-10" << "positive";
-        QTest::newRow("empty token") << "784--10" << "empty token";
-        QTest::newRow("conv on flat") << "784-c8-10" << "image-shaped";
-        QTest::newRow("pool too big") << "4x4x1-p8-10" << "no pixels";
-        QTest::newRow("bad json") << "{\"input\": [4" << "not valid JSON";
-        QTest::newRow("no input") << "{\"layers\": [{\"dense\": 3}]}" << "missing \"input\"";
+        QTest::newRow("not a number") << "784-abc-10"
+                                      << "abc";
+        QTest::newRow("only input") << "784"
+                                    << "at least";
+        QTest::newRow("zero width") << "784-0-10"
+                                    << "positive";
+        QTest::newRow("empty token") << "784--10"
+                                     << "empty token";
+        QTest::newRow("conv on flat") << "784-c8-10"
+                                      << "image-shaped";
+        QTest::newRow("pool too big") << "4x4x1-p8-10"
+                                      << "no pixels";
+        QTest::newRow("bad json") << "{\"input\": [4"
+                                  << "not valid JSON";
+        QTest::newRow("no input") << "{\"layers\": [{\"dense\": 3}]}"
+                                  << "missing \"input\"";
         QTest::newRow("bad activation") << "{\"input\": 4, \"layers\": [{\"dense\": 3, \"activation\": \"nope\"}]}"
                                         << "unknown activation";
-        QTest::newRow("unknown layer") << "{\"input\": 4, \"layers\": [{\"lstm\": 3}]}" << "expected one of";
+        QTest::newRow("unknown layer") << "{\"input\": 4, \"layers\": [{\"lstm\": 3}]}"
+                                       << "expected one of";
         QTest::newRow("k too big") << "{\"input\": 4, \"layers\": [{\"dense\": 16, \"k\": 8}, {\"dense\": 2}]}"
                                    << "exceeds";
-        QTest::newRow("conv last") << "8x8x1-c4" << "last weighted layer";
+        QTest::newRow("conv last") << "8x8x1-c4"
+                                   << "last weighted layer";
     }
     void descriptionErrors()
     {
