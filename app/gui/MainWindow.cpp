@@ -13,6 +13,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -60,7 +61,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
                      addView(m_training, tr("Conversion and training"), "trainingDock", Qt::BottomDockWidgetArea));
     hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
-    resizeDocks({hardware}, {330}, Qt::Vertical);
+    resizeDocks({hardware}, {390}, Qt::Vertical);
 
     buildMenus();
     statusBar()->addPermanentWidget(new JobStatusWidget(m_jobs, this));
@@ -230,7 +231,18 @@ void MainWindow::resetLayout()
     restoreState(m_defaultState, kLayoutVersion);
     for (QDockWidget* dock : std::as_const(m_docks))
         dock->show();
-    resize(1500, 950);
+    resize(defaultWindowSize());
+}
+
+QSize MainWindow::defaultWindowSize() const
+{
+    // Room for the three top views and the hardware dock at their minimum sizes with some slack
+    // (a window smaller than its layout's minimum is enlarged by Qt at each content change, and
+    // repainted whole). Bounded by a real screen; the offscreen platform's 800 × 600 is ignored.
+    QSize size(1700, 1040);
+    if (const QScreen* s = screen(); s && s->availableSize().width() >= 1024)
+        size = size.boundedTo(s->availableSize() * 0.95);
+    return size;
 }
 
 void MainWindow::saveLayout()
@@ -250,7 +262,7 @@ void MainWindow::restoreLayout()
 {
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
-        resize(1500, 950);
+        resize(defaultWindowSize());
     restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
     for (QSplitter* s : findChildren<QSplitter*>())
         if (!s->objectName().isEmpty())

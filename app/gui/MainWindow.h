@@ -56,6 +56,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QSize defaultWindowSize() const;
     QDockWidget* addView(QWidget* view, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void buildMenus();
     void addRecentFile(const QString& path);
