@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 class QDockWidget;
 class QMenu;
 
@@ -16,6 +18,7 @@ class HardwareView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
+class SweepView;
 
 // The main window only assembles: the job runner, the document, one dock per view, the menus and
 // actions (File: Open, Open Recent, Reload, Close; View: docks, Reset layout; Help), drag and drop,
@@ -34,14 +37,21 @@ public:
     LayerExplorerView* explorerView() const { return m_explorer; }
     BlockInspectorView* inspectorView() const { return m_inspector; }
     HardwareView* hardwareView() const { return m_hardware; }
+    SweepView* sweepView() const { return m_sweep; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "sweep".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
     void resetLayout();
     QStringList recentFiles() const;
     void clearRecentFiles();
+    // File ▸ Export ▸ Report: the comparison report (`circnn report`'s code; .html, .pdf, .csv,
+    // .json by suffix) of the current sweep; without sweep results, a sweep of the current model
+    // with the sweep view's settings runs first. Errors are dialogs.
+    void exportReport(const QString& path);
+    // Closing with a running job asks first; tests answer here (empty: a dialog asks).
+    void setCloseQuestion(std::function<bool(const QString& jobs)> ask) { m_askClose = std::move(ask); }
 
 signals:
     void openFailed(const QString& path, const QString& reason);
@@ -66,6 +76,8 @@ private:
     LayerExplorerView* m_explorer;
     BlockInspectorView* m_inspector;
     HardwareView* m_hardware;
+    SweepView* m_sweep;
+    std::function<bool(const QString&)> m_askClose;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
