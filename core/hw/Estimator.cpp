@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -370,8 +371,16 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
 {
     if (options.batch < 1)
         throw ShapeError("batch size " + std::to_string(options.batch) + " must be at least 1");
-    ModelSpec spec = specIn;
-    inferShapes(spec, /*checkWeights=*/false);
+    // Shapes are all the estimate needs. A model read from a file or built from an architecture has
+    // them already: copying it (weights included: 100 MB for a large model, once per platform and
+    // configuration) only to infer them again kept a core busy for seconds after opening a model.
+    std::optional<ModelSpec> inferred;
+    if (std::any_of(specIn.layers.begin(), specIn.layers.end(),
+                    [](const LayerSpec& l) { return l.outputShape.empty(); })) {
+        inferred = specIn;
+        inferShapes(*inferred, /*checkWeights=*/false);
+    }
+    const ModelSpec& spec = inferred ? *inferred : specIn;
 
     Estimate est;
     est.platform = platform.name;
