@@ -37,8 +37,10 @@ namespace circnn {
 namespace detail {
 
 // Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
-// each weight slab many times from cache).
+// each weight slab many times from cache). The slot-lane forward product is cache-blocked
+// (SlotLaneKernels.cpp) and takes bigger chunks: every weight then comes from memory once per 64 rows.
 inline constexpr std::int64_t kForwardChunk = 16;
+inline constexpr std::int64_t kForwardChunkSlotLanes = 64;
 // Per-bin GEMM path (BlockCirculantBinGemm.cpp): taken by forward products of >= kBinGemmMinBatch
 // rows for 1 < k <= binGemmMaxBlockSize(); rows go in chunks of kBinGemmChunk.
 inline constexpr std::int64_t kBinGemmMinBatch = 32;
@@ -54,6 +56,7 @@ inline constexpr std::int64_t kGradientChunk = 256;
 struct Scratch {
     AlignedVector<float> xs, in, acc, rbuf, split, gs;
     AlignedVector<float> spec, cbuf; // complex buffers, 2 floats per bin
+    AlignedVector<float> gT, xT;     // the gradient's batch-major spectra
 };
 
 inline Scratch& scratch()
@@ -146,6 +149,9 @@ struct BlockCirculantMatrix::Impl {
     void fftGradient(const InputSpectra& inputs, const float* g, std::int64_t batch, float* grad) const;
     void fftPrepareSegments(const float* x, std::int64_t count, std::int64_t len, std::int64_t stride, std::int64_t qs,
                             InputSpectra& out) const;
+
+    // Rows per chunk of the forward product (kForwardChunk or kForwardChunkSlotLanes).
+    std::int64_t forwardChunk() const { return rowLanes ? detail::kForwardChunk : detail::kForwardChunkSlotLanes; }
 
     // ---- slot lanes ----
     void storeSlotLaneRow(std::int64_t i, const float* split);

@@ -284,7 +284,7 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
         return;
     }
     // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
-    constexpr std::int64_t kChunk = kForwardChunk;
+    const std::int64_t kChunk = d.forwardChunk();
     float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
     for (std::int64_t b = 0; b < batch; b += kChunk) {
         const std::int64_t rows = std::min(kChunk, batch - b);
