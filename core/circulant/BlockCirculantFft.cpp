@@ -32,6 +32,7 @@ void BlockCirculantMatrix::Impl::setupFft()
     pGroups = (p + kernels::kLanes - 1) / kernels::kLanes;
     rowLanes = slotsPadded * p > slots * pGroups * kernels::kLanes;
     binGemm = k > 1 && k <= binGemmMaxBlockSize();
+    smallPath = !rowLanes && p * q * bins <= kSmallPathBins;
     auto& cache = FftPlanCache::instance();
     fwdQ = cache.realForward(k, q, kin, cdist);
     fwdP = cache.realForward(k, p, kin, cdist);
@@ -54,6 +55,8 @@ void BlockCirculantMatrix::Impl::computeFftWeights()
         reset(spectra, p * groups * q * 2 * L);
     if (binGemm)
         reset(binWeights, 2 * slots * q * p);
+    if (smallPath)
+        reset(smallWeights, p * q * roundUp(bins, 4) * 4);
     // Block rows are independent: split over the cores in units of kLanes rows (the rows of one
     // row-lane group share cache lines), each unit worth at least ~16 K transformed values. Each entry
     // is written by exactly one thread, so the weights do not depend on the thread count.
@@ -80,6 +83,8 @@ void BlockCirculantMatrix::Impl::computeFftWeights()
                     storeSlotLaneRow(i, split);
                 if (binGemm)
                     storeBinGemmRow(i, split);
+                if (smallPath)
+                    storeSmallRow(i, split);
             }
         },
         minUnits);

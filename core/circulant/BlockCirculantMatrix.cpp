@@ -54,6 +54,9 @@ void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
     rowLaneSpectra.shrink_to_fit();
     rowLanes = false;
     binGemm = false;
+    smallPath = false;
+    smallWeights.clear();
+    smallWeights.shrink_to_fit();
     binWeights.clear();
     binWeights.shrink_to_fit();
     direct.clear();
@@ -281,6 +284,10 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
     }
     if (d.useBinGemm(batch)) {
         d.binGemmMultiply(x, y, batch);
+        return;
+    }
+    if (d.useSmallPath(batch)) {
+        d.smallMultiply(x, y);
         return;
     }
     // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
