@@ -13,6 +13,8 @@ namespace circnn::gui {
 class BlockInspectorView;
 class Document;
 class HardwareView;
+class InferenceView;
+class TrainingView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
@@ -34,8 +36,10 @@ public:
     LayerExplorerView* explorerView() const { return m_explorer; }
     BlockInspectorView* inspectorView() const { return m_inspector; }
     HardwareView* hardwareView() const { return m_hardware; }
+    InferenceView* inferenceView() const { return m_inference; }
+    TrainingView* trainingView() const { return m_training; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
@@ -52,6 +56,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QSize defaultWindowSize() const;
     QDockWidget* addView(QWidget* view, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void buildMenus();
     void addRecentFile(const QString& path);
@@ -66,6 +71,8 @@ private:
     LayerExplorerView* m_explorer;
     BlockInspectorView* m_inspector;
     HardwareView* m_hardware;
+    InferenceView* m_inference;
+    TrainingView* m_training;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;

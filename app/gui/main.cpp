@@ -20,8 +20,9 @@ namespace {
 struct Options {
     QCommandLineOption screenshot{"screenshot",
                                   "Open the model, save a PNG of the window (or of --view) to <file>, exit.", "file"};
-    QCommandLineOption view{"view", "With --screenshot: the view to picture: model, explorer, inspector, hardware.",
-                            "name"};
+    QCommandLineOption view{
+        "view", "With --screenshot: the view to picture: model, explorer, inspector, hardware, inference, training.",
+        "name"};
     QCommandLineOption layer{"select-layer", "Select the layer with this name after opening (unknown: error).", "name"};
     QCommandLineOption blockSize{"block-size", "Layer explorer block size k after opening.", "k"};
     QCommandLineOption show{"show", "Layer explorer: original, projection or residual.", "what"};

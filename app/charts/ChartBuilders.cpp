@@ -16,10 +16,10 @@
 #include <cmath>
 #include <numbers>
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 namespace {
-QChart* newChart(const QString& title)
+QChart* newPlainChart(const QString& title)
 {
     auto* chart = new QChart;
     chart->setTitle(title);
@@ -57,7 +57,7 @@ void addBars(QChart* chart, QAbstractBarSeries* series, const QStringList& categ
 // A chart with its legend below the plot.
 QChart* newLegendChart(const QString& title)
 {
-    QChart* chart = newChart(title);
+    QChart* chart = newPlainChart(title);
     chart->legend()->setVisible(true);
     chart->legend()->setAlignment(Qt::AlignBottom);
     return chart;
@@ -74,7 +74,7 @@ void showChart(QChartView* view, QChart* chart)
 
 QChart* histogramChart(const ValueHistogram& h, const QString& title)
 {
-    QChart* chart = newChart(title);
+    QChart* chart = newPlainChart(title);
     auto* upper = new QLineSeries;
     QList<QPointF> points;
     const int bins = static_cast<int>(h.bins.size());
@@ -104,7 +104,7 @@ QChart* histogramChart(const ValueHistogram& h, const QString& title)
 
 QChart* vectorChart(std::span<const float> vector, const QString& title)
 {
-    QChart* chart = newChart(title);
+    QChart* chart = newPlainChart(title);
     auto* series = new QLineSeries;
     series->setName(QStringLiteral("vector"));
     series->setPointsVisible(vector.size() <= 64);
@@ -218,8 +218,8 @@ QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& tit
     }
     auto* series = new QStackedBarSeries;
     series->append({compute, onchip, offchip, leakage});
-    addBars(chart, series, configs, QObject::tr("energy / frame (µJ)"), hi);
+    addBars(chart, series, configs, QObject::tr("µJ / frame"), hi); // short: the chart may be low
     return chart;
 }
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts
