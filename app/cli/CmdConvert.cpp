@@ -41,6 +41,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     p.flag("convert-output-layer", "Also convert the model's output layer (left dense by default).");
     addReorderFlag(p);
     p.flag("json", "Print the per-layer figures as JSON.");
+    p.flag("force", "Replace an existing OUT that is not a native model (e.g. a Keras .h5).");
     p.option("calibrate", "DATA", "Data-aware projection: fit each converted Dense layer so its outputs on samples "
                                   "of DATA (images as for `circnn train --data`) match the original model's, "
                                   "layers in order (Conv2D layers keep the Frobenius projection).");
@@ -58,6 +59,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
         throw ArgError("give exactly one of -k K and --plan FILE");
     if (!p.given("output"))
         throw ArgError("-o OUT is required");
+    checkModelReplaceable(p.get("output"), ModelFormat::Native, ModelWriteOptions{p.given("force")});
     ConversionRequest request;
     if (p.given("k")) {
         request.defaultBlockSize = p.getInt("k");
@@ -96,7 +98,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (result.model.provenance.sourceFile.empty())
         result.model.provenance.sourceFile = input;
     const std::string output = p.get("output");
-    writeNativeModel(result.model, output);
+    writeNativeModel(result.model, output, ModelWriteOptions{p.given("force")});
 
     const std::int64_t before = modelStats(model).parameters;
     ModelSpec converted = result.model;

@@ -94,6 +94,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         return 0;
     if (!p.given("output"))
         throw ArgError("-o OUT is required");
+    checkModelReplaceable(p.get("output"), ModelFormat::Native, ModelWriteOptions{p.given("force")});
     if (!p.given("k") && !p.given("plan"))
         throw ArgError("give -k K or --plan FILE");
     ConversionRequest request;
@@ -277,7 +278,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     if (haveTest)
         finetunedJson = evaluationToJson(evaluate(Model(result.model), test));
-    const std::string format = saveTrainedModel(result.model, p.get("output"), "finetune", warnings);
+    const std::string format = saveTrainedModel(result.model, p.get("output"), "finetune", warnings, p.given("force"));
 
     nlohmann::json layers = nlohmann::json::array();
     for (const LayerConversion& l : converted.layers)

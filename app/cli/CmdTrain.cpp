@@ -90,7 +90,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
         Model trained(result.model);
         testJson = evaluationToJson(evaluate(trained, test));
     }
-    const std::string format = saveTrainedModel(result.model, p.get("output"), "train", warnings);
+    const std::string format = saveTrainedModel(result.model, p.get("output"), "train", warnings, p.given("force"));
 
     if (p.given("json")) {
         nlohmann::json j = trainResultToJson("train", p.get("output"), format, result, warnings);

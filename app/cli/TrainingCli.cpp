@@ -66,6 +66,7 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
         .option("test", "FILE", "Evaluate the result on this labelled dataset (same formats as --data).")
         .option("test-labels", "FILE", "IDX labels file for --test (default: derived).")
         .option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
+        .flag("force", "Replace an existing -o file of another format (e.g. a Keras .h5 by a native model).")
         .flag("json", "Print the final metrics as JSON on stdout.");
 }
 
@@ -180,8 +181,10 @@ bool loadTestData(const ArgParser& p, const Shape& inputShape, Dataset& test)
 }
 
 std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path, const std::string& command,
-                             std::vector<std::string>& warnings)
+                             std::vector<std::string>& warnings, bool force)
 {
+    ModelWriteOptions writeOptions;
+    writeOptions.replaceOtherFormat = force;
     model.provenance.createdBy = "circnn " + command + " " CIRCNN_VERSION;
     model.provenance.createdAt = nowIso();
     const std::string name = path.filename().string();
@@ -190,13 +193,13 @@ std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path,
         circulant = circulant || l.circulant.has_value();
     if (endsWith(name, ".h5") && !endsWith(name, ".circnn.h5")) {
         if (!circulant) {
-            writeKerasH5(model, path);
+            writeKerasH5(model, path, writeOptions);
             return "keras-h5";
         }
         warnings.push_back(path.string() + ": the model has block-circulant layers, which Keras cannot store; "
                                            "written in the native CirCNN format (name it .circnn.h5)");
     }
-    writeNativeModel(model, path);
+    writeNativeModel(model, path, writeOptions);
     return "circnn";
 }
 

@@ -36,9 +36,10 @@ Dataset loadTrainingData(const ArgParser& parser, const Shape& inputShape, Shape
 bool loadTestData(const ArgParser& parser, const Shape& inputShape, Dataset& test);
 
 // Writes the model: OUT ending in .h5 (not .circnn.h5) with only dense layers → Keras .h5;
-// otherwise the native format. Returns "keras-h5" or "circnn"; may add a warning.
+// otherwise the native format. Returns "keras-h5" or "circnn"; may add a warning. An existing
+// OUT of another format is replaced only with `force` (--force).
 std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path, const std::string& command,
-                             std::vector<std::string>& warnings);
+                             std::vector<std::string>& warnings, bool force = false);
 
 // Stored parameters of a model (block-circulant layers count p·q·k per matrix).
 std::int64_t storedParameters(const ModelSpec& model);

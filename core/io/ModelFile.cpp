@@ -4,6 +4,7 @@
 #include <fstream>
 #include <new>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "io/Hdf5.h"
 #include "io/KerasReader.h"
@@ -69,9 +70,43 @@ ModelSpec readModel(const std::filesystem::path& path)
     }
 }
 
-void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path)
+const char* modelFormatName(ModelFormat format)
+{
+    switch (format) {
+    case ModelFormat::KerasH5:
+        return "Keras HDF5 model";
+    case ModelFormat::KerasZip:
+        return "Keras .keras model";
+    case ModelFormat::Native:
+        return "native CirCNN model";
+    }
+    return "model";
+}
+
+void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format, const ModelWriteOptions& options)
+{
+    const std::filesystem::path target = resolveWriteTarget(path);  // refuses special files
+    std::error_code ec;
+    if (!std::filesystem::exists(target, ec) || std::filesystem::file_size(target, ec) == 0 || ec ||
+        options.replaceOtherFormat)
+        return;
+    std::string found;
+    try {
+        const ModelFormat existing = detectModelFormat(target);
+        if (existing == format)
+            return;
+        found = std::string("a ") + modelFormatName(existing);
+    } catch (const Error&) {
+        found = "not a model file";
+    }
+    throw Error("'" + path.string() + "' exists and is " + found + "; writing a " + modelFormatName(format) +
+                " would replace it (use --force to replace it, or choose another output name)");
+}
+
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options)
 {
     h5::silenceHdf5Errors();
+    checkModelReplaceable(path, ModelFormat::Native, options);
     native::write(model, path.string());
 }
 

@@ -184,9 +184,10 @@ void write(const ModelSpec& model, const std::string& path)
         prov.createdBy = "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." +
                          std::to_string(kFormatMinor) + ")";
 
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-        h5::File f = h5::createFile(temp.string());
-        f.name = path;
+    {
+        // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
+        // handle on the destination's disk, so a full disk cannot leave a file open in it.
+        h5::File f = h5::createInMemory(path);
         h5::writeString(f, f.id(), "circnn_format", kFormatTag);
         h5::writeIntAttr(f, f.id(), "format_version_major", kFormatMajor);
         h5::writeIntAttr(f, f.id(), "format_version_minor", kFormatMinor);
@@ -214,9 +215,8 @@ void write(const ModelSpec& model, const std::string& path)
                 h5::writeIntAttr(f, ds.id(), "cols", l.circulant->cols);
             }
         }
-        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
-            throw FormatError(path + ": cannot flush the file");
-    });
+        h5::commitImage(f, path);
+    }
 }
 
 ModelSpec read(const std::string& path)
