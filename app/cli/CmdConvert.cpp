@@ -62,7 +62,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     checkModelReplaceable(p.get("output"), ModelFormat::Native, ModelWriteOptions{p.given("force")});
     ConversionRequest request;
     if (p.given("k")) {
-        request.defaultBlockSize = p.getInt("k");
+        request.defaultBlockSize = p.getInt("k", 1);
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be at least 1, got " + p.get("k"));
     } else {
@@ -80,7 +80,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     std::int64_t calibrationSamples = 0;
     if (p.given("calibrate")) {
         DatasetOptions d;
-        d.limit = p.getInt("calibration");
+        d.limit = p.getInt("calibration", 1);
         if (d.limit < 1)
             throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
         const double ridge = p.getDouble("ridge");

@@ -190,7 +190,7 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
 
     hw::EstimateOptions options;
     options.precision = hw::parsePrecision(p.get("precision"));
-    options.batch = p.getInt("batch");
+    options.batch = p.getInt("batch", 1);
     if (options.batch < 1)
         throw ArgError("--batch must be at least 1");
     std::vector<hw::BlockSizeChoice> choices;
@@ -203,7 +203,7 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
         c.includeOutputLayer = request.convertOutputLayer || p.given("convert-output");
         choices.push_back(c);
     } else if (p.given("k")) {
-        for (std::int64_t k : p.getIntList("k")) {
+        for (std::int64_t k : p.getIntList("k", 1)) {
             if (k < 1)
                 throw ArgError("-k values must be at least 1");
             hw::BlockSizeChoice c;

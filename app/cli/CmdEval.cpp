@@ -110,7 +110,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!p.given("data"))
         throw ArgError("--data DATA is required");
     EvalOptions eo;
-    eo.batchSize = p.getInt("batch");
+    eo.batchSize = p.getInt("batch", 1);
     eo.limit = p.getInt("limit");
     eo.perLayerTiming = p.given("per-layer");
     if (eo.batchSize < 1)
@@ -125,7 +125,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         d.labelsPath = p.get("labels");
     d.imagesKey = p.get("images-key");
     d.labelsKey = p.get("labels-key");
-    d.scale = p.getDouble("scale");
+    d.scale = p.getDouble("scale", NumberRange::positive());
     d.limit = eo.limit;
     Dataset data = readDataset(p.get("data"), d);
     const Model model(spec);
@@ -144,7 +144,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     ConversionResult conversion;
     if (p.given("k")) {
         ConversionRequest request;
-        request.defaultBlockSize = p.getInt("k");
+        request.defaultBlockSize = p.getInt("k", 1);
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be at least 1, got " + p.get("k"));
         request.convertOutputLayer = p.given("convert-output-layer");

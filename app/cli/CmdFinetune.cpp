@@ -101,7 +101,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     if (p.given("plan"))
         request = readConversionPlan(p.get("plan"));
     if (p.given("k")) {
-        request.defaultBlockSize = p.getInt("k");
+        request.defaultBlockSize = p.getInt("k", 1);
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be >= 1, got " + p.get("k"));
     }
@@ -121,7 +121,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
             convertsConv = convertsConv || (l.converted && l.kind == "Conv2D");
         projection = convertsConv ? "frobenius" : "data";
     }
-    const std::int64_t calibrationCount = p.getInt("calibration");
+    const std::int64_t calibrationCount = p.getInt("calibration", 1);
     if (calibrationCount < 1)
         throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
     const double ridge = p.getDouble("ridge");
@@ -172,7 +172,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         convertedLayers += l.converted ? 1 : 0;
     if (convertedLayers == 0)
         warnings.push_back("no layer was converted (block size too large for every eligible layer?)");
-    const double distill = p.getDouble("distill");
+    const double distill = p.getDouble("distill", NumberRange::unitInterval());
     if (!(distill >= 0 && distill <= 1))
         throw ArgError("--distill must be in [0, 1], got " + p.get("distill"));
     // The teacher (and the ADMM phase's dense model) is the original with its hidden units in the
@@ -181,7 +181,7 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     const ModelSpec& reference = converted.reorderedSource ? *converted.reorderedSource : original;
     options.teacher = &reference;
     options.distillation = distill;
-    options.temperature = p.getDouble("temperature");
+    options.temperature = p.getDouble("temperature", NumberRange::positive());
     if (!(options.temperature > 0))
         throw ArgError("--temperature must be > 0, got " + p.get("temperature"));
 
@@ -195,8 +195,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         TrainOptions admmOptions = options;
         admmOptions.epochs = static_cast<int>(admmEpochs);
         admmOptions.keepBestEpoch = false;
-        admmOptions.admm.rho = p.getDouble("rho");
-        admmOptions.admm.rhoGrowth = p.getDouble("rho-growth");
+        admmOptions.admm.rho = p.getDouble("rho", NumberRange::positive());
+        admmOptions.admm.rhoGrowth = p.getDouble("rho-growth", NumberRange::positive());
         admmOptions.admm.updateEveryBatches = p.getInt("admm-every");
         if (!(admmOptions.admm.rho > 0))
             throw ArgError("--rho must be > 0, got " + p.get("rho"));

@@ -10,6 +10,7 @@
 #include "ArgParser.h"
 #include "CommandRegistry.h"
 #include "TrainingCli.h"
+#include "common/InputFile.h"
 #include "io/ModelFile.h"
 #include "nn/Evaluation.h"
 #include "nn/Model.h"
@@ -41,7 +42,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (!p.given("output"))
         throw ArgError("-o OUT is required");
     const std::string source = p.get("SPEC|MODEL");
-    const std::int64_t k = p.getInt("k");
+    const std::int64_t k = p.getInt("k", 1);
     if (k < 1)
         throw ArgError("-k must be >= 1, got " + std::to_string(k));
 
@@ -53,18 +54,13 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
     const bool isJsonFile = !isJsonText && sourcePath.extension() == ".json";
     if (isJsonText || isJsonFile || isArchitectureShorthand(source)) {
         std::string text = source;
-        if (isJsonFile) {
-            std::ifstream in(sourcePath);
-            if (!in)
-                throw Error("cannot open architecture file " + source);
-            std::stringstream ss;
-            ss << in.rdbuf();
-            text = ss.str();
-        }
+        if (isJsonFile)
+            text = readTextInput(sourcePath, "architecture file");
         ArchitectureOptions ao;
         ao.blockSize = k;
         ao.circulantOutput = p.given("convert-output");
         ao.seed = options.seed;
+        ao.trainingBatch = options.batchSize;
         if (p.given("name"))
             ao.name = p.get("name");
         BuiltArchitecture built = buildArchitecture(text, ao);

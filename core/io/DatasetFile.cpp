@@ -9,8 +9,11 @@
 #include <fstream>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
+#include "common/MemoryBudget.h"
 #include "io/DatasetFormats.h"
 #include "io/Hdf5.h"
+#include "io/IsolatedReader.h"
 
 namespace circnn {
 
@@ -24,6 +27,14 @@ std::int64_t checkedCount(const Shape& shape, const std::string& where)
             throw FormatError(where + ": shape " + shapeToString(shape) + " is too large");
         n *= d;
     }
+    return n;
+}
+
+std::int64_t budgetedCount(const Shape& shape, const std::string& where)
+{
+    const std::int64_t n = checkedCount(shape, where);
+    // The values as read (float) plus the scaled images tensor: 8 bytes per value.
+    checkMemoryBudget(saturatingMultiply(n, 8), where + ": reading shape " + shapeToString(shape));
     return n;
 }
 
@@ -76,6 +87,8 @@ Dataset assemble(const std::string& name, RawArray images, RawArray labels, cons
         labels.shape = {n};
     }
     const std::int64_t n = images.shape[0];
+    if (n == 0)
+        throw FormatError(name + ": the dataset has no samples");
     const std::int64_t labelCount = static_cast<std::int64_t>(labels.values.size());
     if (labelCount != n)
         throw FormatError(name + ": " + std::to_string(n) + " images but " + std::to_string(labelCount) + " labels");
@@ -101,9 +114,7 @@ enum class DataKind { Idx, Hdf5, Npz };
 
 DataKind detect(const std::filesystem::path& path)
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw FormatError(path.string() + ": is a directory, expected a dataset file");
+    requireRegularFile(path, "dataset");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw FormatError(path.string() + ": cannot open (missing or unreadable)");
@@ -124,6 +135,26 @@ DataKind detect(const std::filesystem::path& path)
 } // namespace
 
 Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& options)
+{
+    if (options.limit < 0)
+        throw ShapeError("dataset limit must be non-negative, got " + std::to_string(options.limit));
+    if (!isolationEnabled() || detect(path) != DataKind::Hdf5)
+        return readDatasetInProcess(path, options);
+    Dataset d = readDatasetIsolated(path, options);
+    // Checked again here: nothing from the child is trusted.
+    const std::string file = path.string();
+    if (d.images.rank() < 2 || d.count() != static_cast<std::int64_t>(d.labels.size()) || d.classCount < 0 ||
+        d.classCount > 1000001)
+        throw FormatError(file + ": the isolated reader returned an inconsistent dataset");
+    for (const std::int32_t label : d.labels)
+        if (label < 0 || label >= d.classCount)
+            throw FormatError(file + ": the isolated reader returned a label outside [0, classes)");
+    if (d.count() == 0)
+        throw FormatError(file + ": the dataset has no samples");
+    return d;
+}
+
+Dataset readDatasetInProcess(const std::filesystem::path& path, const DatasetOptions& options)
 {
     h5::silenceHdf5Errors();
     const std::string file = path.string();

@@ -30,6 +30,10 @@ struct RawPair {
 // Element count of `shape`; FormatError naming `where` when negative or above kMaxValues.
 std::int64_t checkedCount(const Shape& shape, const std::string& where);
 
+// checkedCount, then the memory needed to hold that many values checked against the memory
+// budget (common/MemoryBudget.h) before anything is allocated.
+std::int64_t budgetedCount(const Shape& shape, const std::string& where);
+
 // `shape` with its first dimension cut to `limit` (0 = no limit).
 Shape limited(Shape shape, std::int64_t limit);
 

@@ -23,7 +23,7 @@ RawArray readH5Dataset(const h5::File& f, const std::string& key, std::int64_t l
         throw FormatError(f.name + ": dataset '" + key + "' is a scalar, expected samples along the first axis");
     RawArray raw;
     raw.shape = limited(full, limit);
-    const std::int64_t n = checkedCount(raw.shape, f.name + ": dataset '" + key + "'");
+    const std::int64_t n = budgetedCount(raw.shape, f.name + ": dataset '" + key + "'");
     const h5::Handle type(H5Dget_type(ds.id()), H5Tclose);
     const H5T_class_t cls = type.valid() ? H5Tget_class(type.id()) : H5T_NO_CLASS;
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn::dataset {
 
@@ -16,12 +17,21 @@ namespace {
 
 class GzFile {
 public:
-    explicit GzFile(const std::string& path) : m_file(gzopen(path.c_str(), "rb")), m_path(path)
+    explicit GzFile(const std::string& path) : m_file(openChecked(path)), m_path(path)
     {
         if (!m_file)
             throw FormatError(path + ": cannot open (missing or unreadable)");
     }
-    ~GzFile() { gzclose(m_file); }
+    ~GzFile()
+    {
+        if (m_file)
+            gzclose(m_file);
+    }
+    static gzFile openChecked(const std::string& path)
+    {
+        requireRegularFile(path, "dataset");
+        return gzopen(path.c_str(), "rb");
+    }
     GzFile(const GzFile&) = delete;
     GzFile& operator=(const GzFile&) = delete;
     // Reads exactly n bytes or throws FormatError (truncated / corrupt gzip).
@@ -114,7 +124,7 @@ RawArray readIdx(const std::string& path, std::int64_t limit)
     }
     checkedCount(raw.shape, path);
     raw.shape = limited(raw.shape, limit);
-    const std::int64_t n = checkedCount(raw.shape, path);
+    const std::int64_t n = budgetedCount(raw.shape, path);
     raw.integer = type != 0x0D && type != 0x0E;
     // Read in slices so that a header claiming far more data than the file holds fails on the
     // truncation before much memory is committed.

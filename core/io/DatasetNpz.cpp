@@ -92,7 +92,7 @@ RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64
         throw FormatError(where + ": array data is truncated (" + std::to_string(bytes.size() - dataStart) +
                           " bytes for shape " + shapeToString(raw.shape) + ")");
     raw.shape = limited(raw.shape, limit);
-    const std::int64_t n = checkedCount(raw.shape, where);
+    const std::int64_t n = budgetedCount(raw.shape, where);
     raw.integer = kind[0] != 'f';
     raw.values.resize(static_cast<std::size_t>(n));
     const char* d = bytes.data() + dataStart;

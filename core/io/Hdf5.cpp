@@ -8,6 +8,8 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
+#include "common/MemoryBudget.h"
 
 namespace circnn::h5 {
 
@@ -90,6 +92,7 @@ File openFile(const std::string& path)
     silenceHdf5Errors();
     File f;
     f.name = path;
+    requireRegularFile(path, "HDF5 file");
     f.handle = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), closeFile);
     if (!f.handle.valid())
         fail(f, "", "cannot open as HDF5 (missing, unreadable, truncated or not an HDF5 file)");
@@ -303,6 +306,7 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path, std::
     }
     if (n > maxElements)
         fail(f, path, "dataset " + shapeToString(shape) + " is too large");
+    checkMemoryBudget(saturatingMultiply(n, 4), f.name + ": " + path + ": dataset " + shapeToString(shape));
     // A dataset with no storage at all would read back as fill values: the data is missing
     // (truncated writer, hand-made file).
     if (n > 0 && H5Dget_storage_size(ds.id()) == 0)

@@ -16,11 +16,18 @@ namespace circnn {
 enum class ModelFormat { KerasH5, KerasZip, Native };
 
 // Detects the format from the content (HDF5 signature, zip signature, native version attribute).
+// An HDF5 file is opened in the isolated reader (io/IsolatedReader.h) unless isolation is off.
 ModelFormat detectModelFormat(const std::filesystem::path& path);
 
 // Reads any supported format. The result has its layers in topological order and passes
-// inferShapes(); provenance.sourceFile/sourceFormat are set.
+// inferShapes(); provenance.sourceFile/sourceFormat are set. Only regular files are read. HDF5
+// and .keras files are parsed in the isolated reader (io/IsolatedReader.h) unless isolation is
+// off: a file that crashes or hangs the HDF5 library gives a FormatError instead.
 ModelSpec readModel(const std::filesystem::path& path);
+
+// The same, always in this process (the isolated reader's child; trusted files).
+ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
+ModelFormat detectModelFormatInProcess(const std::filesystem::path& path);
 
 struct ModelWriteOptions {
     // Replace an existing file that is not a model of the format being written (a Keras .h5 by a

@@ -298,4 +298,56 @@ ModelSpec read(const std::string& path)
     return m;
 }
 
+json describeModel(const ModelSpec& model)
+{
+    json d;
+    d["name"] = model.name;
+    d["inputs"] = model.inputs;
+    d["outputs"] = model.outputs;
+    d["layers"] = json::array();
+    d["circulant"] = json::array();
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        d["layers"].push_back(layerToJson(l));
+        if (l.circulant)
+            d["circulant"].push_back({{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows},
+                                      {"cols", l.circulant->cols}});
+    }
+    json plan = json::object();
+    for (const auto& [name, k] : model.plan.blockSize)
+        plan[name] = k;
+    d["plan"] = plan;
+    d["provenance"] = provenanceToJson(model.provenance);
+    return d;
+}
+
+ModelSpec modelFromDescription(const json& d, const std::string& file)
+{
+    ModelSpec m;
+    try {
+        m.name = d.at("name").get<std::string>();
+        m.inputs = d.at("inputs").get<std::vector<std::string>>();
+        m.outputs = d.at("outputs").get<std::vector<std::string>>();
+        for (const auto& lj : d.at("layers"))
+            m.layers.push_back(layerFromJson(lj, file));
+        for (const auto& c : d.at("circulant")) {
+            const auto i = c.at("layer").get<std::size_t>();
+            if (i >= m.layers.size())
+                throw FormatError(file + ": circulant entry for layer " + std::to_string(i) + " of " +
+                                  std::to_string(m.layers.size()));
+            CirculantWeights w;
+            w.k = c.at("k").get<std::int64_t>();
+            w.rows = c.at("rows").get<std::int64_t>();
+            w.cols = c.at("cols").get<std::int64_t>();
+            m.layers[i].circulant = std::move(w);
+        }
+        for (const auto& [name, k] : d.at("plan").items())
+            m.plan.blockSize[name] = k.get<std::int64_t>();
+        m.provenance = provenanceFromJson(d.at("provenance"));
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": model description is malformed (" + e.what() + ")");
+    }
+    return m;
+}
+
 } // namespace circnn::native

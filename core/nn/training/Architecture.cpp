@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "common/MemoryBudget.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -250,7 +251,16 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
     m.layers.push_back(input);
     m.inputs = {"input"};
 
-    Initialiser init(options.seed);
+    // Weights are allocated after the loop, once their total (and the training memory it implies)
+    // has been checked against the memory budget; initialised in layer order as before.
+    struct PendingWeights {
+        std::size_t layer;            // index in m.layers
+        Shape shape;                  // kernel or circulant vectors
+        std::int64_t fanIn, fanOut;
+        bool circulant;
+    };
+    std::vector<PendingWeights> pending;
+    std::int64_t parameters = 0, activations = shapeSize(d.input);
     Shape cur = d.input;
     std::string prev = "input";
     int denseCount = 0, convCount = 0, poolCount = 0, flatCount = 0, dropCount = 0;
@@ -343,13 +353,13 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
                 cw.rows = l.units;
                 cw.cols = in;
                 const std::int64_t p = (l.units + k - 1) / k, q = (in + k - 1) / k;
-                cw.vectors = conv ? Tensor({l.kernel, l.kernel, p, q, k}) : Tensor({p, q, k});
-                init.glorot(cw.vectors, fanIn, fanOut);
+                pending.push_back({m.layers.size(), conv ? Shape{l.kernel, l.kernel, p, q, k} : Shape{p, q, k},
+                                   fanIn, fanOut, true});
                 s.circulant = std::move(cw);
                 m.plan.blockSize[s.name] = k;
             } else {
-                s.kernel = conv ? Tensor({l.kernel, l.kernel, in, l.units}) : Tensor({in, l.units});
-                init.glorot(s.kernel, fanIn, fanOut);
+                pending.push_back({m.layers.size(), conv ? Shape{l.kernel, l.kernel, in, l.units} : Shape{in, l.units},
+                                   fanIn, fanOut, false});
             }
             if (l.useBias)
                 s.bias = Tensor({l.units}, 0.0f);
@@ -369,6 +379,28 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
         }
         m.layers.push_back(std::move(s));
         prev = m.layers.back().name;
+        activations = saturatingAdd(activations, shapeSize(cur));
+    }
+    for (const PendingWeights& w : pending) {
+        std::int64_t n = 1;
+        for (auto dim : w.shape)
+            n = saturatingMultiply(n, dim);
+        parameters = saturatingAdd(parameters, n);
+    }
+    // Training holds each weight with its gradient and two optimizer moments (16 bytes), and each
+    // activation of a mini-batch with its gradient (8 bytes per value and sample).
+    const std::int64_t batch = std::max<std::int64_t>(1, options.trainingBatch);
+    checkMemoryBudget(saturatingAdd(saturatingMultiply(parameters, 16),
+                                    saturatingMultiply(saturatingMultiply(activations, 8), batch)),
+                      "architecture '" + (json ? std::string("JSON description") : description) + "' (" +
+                          std::to_string(parameters) + " weights, " + std::to_string(activations) +
+                          " activations per sample, batch " + std::to_string(batch) + ")");
+    Initialiser init(options.seed);
+    for (const PendingWeights& w : pending) {
+        LayerSpec& s = m.layers[w.layer];
+        Tensor& t = w.circulant ? s.circulant->vectors : s.kernel;
+        t = Tensor(w.shape);
+        init.glorot(t, w.fanIn, w.fanOut);
     }
     m.outputs = {prev};
     m.provenance.sourceFormat = "spec";
