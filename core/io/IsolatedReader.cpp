@@ -72,7 +72,8 @@ public:
         m_size = static_cast<std::size_t>(st.st_size);
         if (m_size == 0)
             return;
-        void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        // MAP_POPULATE: the pages are mapped in one go rather than faulted in one by one.
+        void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (p == MAP_FAILED)
             throw Error(source + ": cannot map the isolated reader's result: " + std::strerror(errno));
         m_data = static_cast<const char*>(p);
