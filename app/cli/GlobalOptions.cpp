@@ -13,7 +13,7 @@ GlobalOptions::GlobalOptions(std::vector<std::string>& args)
     bool noIsolation = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--") {  // everything after is positional
+        if (a == "--") { // everything after is positional
             rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
             break;
         }

@@ -94,10 +94,11 @@ std::string readTextInput(const std::filesystem::path& path, const std::string& 
         if (r == 0)
             break;
         if (dst == extra)
-            text.append(extra, static_cast<std::size_t>(r));  // the file grew while being read
+            text.append(extra, static_cast<std::size_t>(r)); // the file grew while being read
         got += static_cast<std::size_t>(r);
         if (got > maxBytes)
-            fail(path, what, "is larger than the " + std::to_string(maxBytes >> 20) + " MiB allowed for this kind of file");
+            fail(path, what,
+                 "is larger than the " + std::to_string(maxBytes >> 20) + " MiB allowed for this kind of file");
     }
     text.resize(got);
     return text;

@@ -33,17 +33,22 @@ std::int64_t memoryLimitBytes()
     if (const char* env = std::getenv("CIRCNN_MEMORY_LIMIT"); env && *env) {
         const auto v = parseByteSize(env);
         if (!v)
-            throw Error(std::string("CIRCNN_MEMORY_LIMIT='") + env +
-                        "' is not a memory size (e.g. 4G, 512M, 50%)");
+            throw Error(std::string("CIRCNN_MEMORY_LIMIT='") + env + "' is not a memory size (e.g. 4G, 512M, 50%)");
         return *v;
     }
     const std::int64_t ram = physicalMemoryBytes();
     return ram > 0 ? ram / 2 : std::int64_t(4) << 30;
 }
 
-void setMemoryLimitBytes(std::int64_t bytes) { g_limit = bytes > 0 ? bytes : 0; }
+void setMemoryLimitBytes(std::int64_t bytes)
+{
+    g_limit = bytes > 0 ? bytes : 0;
+}
 
-std::int64_t memoryLimitOverride() { return g_limit.load(); }
+std::int64_t memoryLimitOverride()
+{
+    return g_limit.load();
+}
 
 void checkMemoryBudget(std::int64_t bytes, const std::string& what)
 {

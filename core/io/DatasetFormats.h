@@ -17,9 +17,9 @@ namespace circnn::dataset {
 constexpr std::int64_t kMaxValues = std::int64_t(1) << 31;
 
 struct RawArray {
-    Shape shape;                 // including the sample dimension
-    std::vector<float> values;   // converted to float
-    bool integer = false;        // stored as an integer type (pixels to be scaled)
+    Shape shape;               // including the sample dimension
+    std::vector<float> values; // converted to float
+    bool integer = false;      // stored as an integer type (pixels to be scaled)
 };
 
 // Images and labels of one dataset, as stored.

@@ -100,16 +100,45 @@ RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64
         const char* e = d + static_cast<std::size_t>(i) * elemSize;
         float v = 0;
         // The host is little-endian (x86-64 / arm64), like the data.
-        if (kind == "u1" || kind == "b1") { std::uint8_t x; std::memcpy(&x, e, 1); v = x; }
-        else if (kind == "i1") { std::int8_t x; std::memcpy(&x, e, 1); v = x; }
-        else if (kind == "u2") { std::uint16_t x; std::memcpy(&x, e, 2); v = x; }
-        else if (kind == "i2") { std::int16_t x; std::memcpy(&x, e, 2); v = x; }
-        else if (kind == "i4") { std::int32_t x; std::memcpy(&x, e, 4); v = static_cast<float>(x); }
-        else if (kind == "u4") { std::uint32_t x; std::memcpy(&x, e, 4); v = static_cast<float>(x); }
-        else if (kind == "i8") { std::int64_t x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
-        else if (kind == "u8") { std::uint64_t x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
-        else if (kind == "f4") { std::memcpy(&v, e, 4); }
-        else { double x; std::memcpy(&x, e, 8); v = static_cast<float>(x); }
+        if (kind == "u1" || kind == "b1") {
+            std::uint8_t x;
+            std::memcpy(&x, e, 1);
+            v = x;
+        } else if (kind == "i1") {
+            std::int8_t x;
+            std::memcpy(&x, e, 1);
+            v = x;
+        } else if (kind == "u2") {
+            std::uint16_t x;
+            std::memcpy(&x, e, 2);
+            v = x;
+        } else if (kind == "i2") {
+            std::int16_t x;
+            std::memcpy(&x, e, 2);
+            v = x;
+        } else if (kind == "i4") {
+            std::int32_t x;
+            std::memcpy(&x, e, 4);
+            v = static_cast<float>(x);
+        } else if (kind == "u4") {
+            std::uint32_t x;
+            std::memcpy(&x, e, 4);
+            v = static_cast<float>(x);
+        } else if (kind == "i8") {
+            std::int64_t x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        } else if (kind == "u8") {
+            std::uint64_t x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        } else if (kind == "f4") {
+            std::memcpy(&v, e, 4);
+        } else {
+            double x;
+            std::memcpy(&x, e, 8);
+            v = static_cast<float>(x);
+        }
         raw.values[static_cast<std::size_t>(i)] = v;
     }
     return raw;

@@ -131,7 +131,8 @@ bool waitWithTimeout(pid_t pid, double seconds, int& status)
     if (pidfd >= 0) {
         UniqueFd guard(pidfd);
         for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             pollfd p{pidfd, POLLIN, 0};
             const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
             if (r < 0 && errno == EINTR)
@@ -202,7 +203,7 @@ int runChild(const std::string& request, const fs::path& path, const std::string
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, memfd, 3);  // dup2 clears close-on-exec
+    posix_spawn_file_actions_adddup2(&actions, memfd, 3); // dup2 clears close-on-exec
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawnattr_t attr;
@@ -232,8 +233,10 @@ int runChild(const std::string& request, const fs::path& path, const std::string
         ::close(memfd);
         char secs[32];
         std::snprintf(secs, sizeof secs, "%.0f", limits.seconds);
-        throw FormatError(source + " is damaged: the HDF5 library stopped responding while reading it (no result "
-                                   "after " + std::string(secs) + " s; the reader process was stopped)");
+        throw FormatError(source +
+                          " is damaged: the HDF5 library stopped responding while reading it (no result "
+                          "after " +
+                          std::string(secs) + " s; the reader process was stopped)");
     }
     if (WIFSIGNALED(status)) {
         ::close(memfd);
@@ -297,11 +300,14 @@ bool isolationEnabled()
     try {
         return booleanFromEnvironment("CIRCNN_ISOLATION").value_or(true);
     } catch (const Error&) {
-        return true;  // malformed: reported by validateEnvironment(); stay safe
+        return true; // malformed: reported by validateEnvironment(); stay safe
     }
 }
 
-void setIsolationEnabled(bool enabled) { g_isolation = enabled ? 1 : 0; }
+void setIsolationEnabled(bool enabled)
+{
+    g_isolation = enabled ? 1 : 0;
+}
 
 IsolationLimits isolationLimitsFor(std::int64_t fileBytes)
 {
@@ -381,7 +387,7 @@ ModelFormat detectModelFormatIsolated(const fs::path& path)
             return it->second;
     }
     if (!hasHdf5Signature(path))
-        return detectModelFormatInProcess(path);  // not HDF5: our own signature check only
+        return detectModelFormatInProcess(path); // not HDF5: our own signature check only
     UniqueFd fd(runChild("detect", path, {}));
     Mapping result(fd.get(), path.string());
     const ModelFormat f = transfer::readFormat(result.data(), result.size(), path.string());

@@ -22,7 +22,10 @@ namespace {
 constexpr char kMagic[16] = "CIRCNN-XFER-1\n";
 constexpr std::size_t kAlign = 64;
 
-std::size_t aligned(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+std::size_t aligned(std::size_t n)
+{
+    return (n + kAlign - 1) / kAlign * kAlign;
+}
 
 void writeAll(int fd, const void* p, std::size_t n)
 {
@@ -178,8 +181,12 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format)
     for (std::size_t i = 0; i < model.layers.size(); ++i) {
         const LayerSpec& l = model.layers[i];
         const std::pair<const char*, const Tensor*> tensors[] = {
-            {"kernel", &l.kernel}, {"bias", &l.bias}, {"gamma", &l.gamma}, {"beta", &l.beta},
-            {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance},
+            {"kernel", &l.kernel},
+            {"bias", &l.bias},
+            {"gamma", &l.gamma},
+            {"beta", &l.beta},
+            {"moving_mean", &l.movingMean},
+            {"moving_variance", &l.movingVariance},
             {"vectors", l.circulant ? &l.circulant->vectors : nullptr}};
         for (const auto& [role, t] : tensors) {
             if (!t || t->empty())
@@ -201,11 +208,14 @@ void writeDataset(int fd, const Dataset& data)
                 {"class_count", data.classCount},
                 {"images", {{"shape", data.images.shape()}, {"offset", 0}}},
                 {"labels", {{"count", data.labels.size()}, {"offset", aligned(imageBytes)}}}};
-    writeMessage(fd, header, {{data.images.data(), imageBytes},
-                              {data.labels.data(), data.labels.size() * sizeof(std::int32_t)}});
+    writeMessage(fd, header,
+                 {{data.images.data(), imageBytes}, {data.labels.data(), data.labels.size() * sizeof(std::int32_t)}});
 }
 
-void writeFormat(int fd, ModelFormat format) { writeMessage(fd, {{"kind", "format"}, {"format", formatTag(format)}}, {}); }
+void writeFormat(int fd, ModelFormat format)
+{
+    writeMessage(fd, {{"kind", "format"}, {"format", formatTag(format)}}, {});
+}
 
 void writeError(int fd, const std::string& type, const std::string& message)
 {
@@ -226,12 +236,12 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
             if (layer >= spec.layers.size())
                 bad(source, "tensor of a layer that does not exist");
             LayerSpec& l = spec.layers[layer];
-            Tensor* target = role == "kernel"            ? &l.kernel
-                             : role == "bias"            ? &l.bias
-                             : role == "gamma"           ? &l.gamma
-                             : role == "beta"            ? &l.beta
-                             : role == "moving_mean"     ? &l.movingMean
-                             : role == "moving_variance" ? &l.movingVariance
+            Tensor* target = role == "kernel"                   ? &l.kernel
+                             : role == "bias"                   ? &l.bias
+                             : role == "gamma"                  ? &l.gamma
+                             : role == "beta"                   ? &l.beta
+                             : role == "moving_mean"            ? &l.movingMean
+                             : role == "moving_variance"        ? &l.movingVariance
                              : role == "vectors" && l.circulant ? &l.circulant->vectors
                                                                 : nullptr;
             if (!target)
@@ -264,8 +274,8 @@ Dataset readDataset(const char* bytes, std::size_t size, const std::string& sour
         d.images = Tensor(shape);
         std::memcpy(d.images.data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
         Shape labelShape{m.header.at("labels").at("count").get<std::int64_t>()};
-        const std::int64_t count = checkBlock(m, labelShape, m.header.at("labels").at("offset"),
-                                              sizeof(std::int32_t), source, labelShape, offset);
+        const std::int64_t count = checkBlock(m, labelShape, m.header.at("labels").at("offset"), sizeof(std::int32_t),
+                                              source, labelShape, offset);
         d.labels.resize(static_cast<std::size_t>(count));
         std::memcpy(d.labels.data(), m.data + offset, static_cast<std::size_t>(count) * sizeof(std::int32_t));
     } catch (const json::exception& e) {

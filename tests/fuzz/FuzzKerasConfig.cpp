@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         config = nlohmann::json::parse(circnn::fuzz::text(data, size));
     } catch (const nlohmann::json::exception&) {
-        return 0;  // the readers turn a parse error into FormatError before calling parseModelConfig
+        return 0; // the readers turn a parse error into FormatError before calling parseModelConfig
     }
     try {
         circnn::ModelSpec m = circnn::keras::parseModelConfig(config, "fuzz.h5");

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         j = nlohmann::json::parse(circnn::fuzz::text(data, size));
     } catch (const nlohmann::json::exception&) {
-        return 0;  // loadPlatform reports parse errors itself
+        return 0; // loadPlatform reports parse errors itself
     }
     try {
         (void)circnn::hw::platformFromJson(j, "fuzz");

@@ -48,14 +48,20 @@ std::string readAll(const fs::path& p)
     return s.str();
 }
 
-fs::path sample(const char* name) { return test::sourceDir() / "sample_models" / name; }
-fs::path damaged(const char* name) { return test::sourceDir() / "tests" / "data" / "fuzz-regressions" / name; }
+fs::path sample(const char* name)
+{
+    return test::sourceDir() / "sample_models" / name;
+}
+fs::path damaged(const char* name)
+{
+    return test::sourceDir() / "tests" / "data" / "fuzz-regressions" / name;
+}
 
-#define EXPECT_FAILS_WITH(result, exitCode, text)                                                       \
-    do {                                                                                               \
-        const CliResult& r_ = (result);                                                                \
-        QVERIFY2(r_.code == (exitCode), ("exit " + std::to_string(r_.code) + ": " + r_.err).c_str());  \
-        QVERIFY2(r_.err.find(text) != std::string::npos, r_.err.c_str());                              \
+#define EXPECT_FAILS_WITH(result, exitCode, text)                                                                      \
+    do {                                                                                                               \
+        const CliResult& r_ = (result);                                                                                \
+        QVERIFY2(r_.code == (exitCode), ("exit " + std::to_string(r_.code) + ": " + r_.err).c_str());                  \
+        QVERIFY2(r_.err.find(text) != std::string::npos, r_.err.c_str());                                              \
     } while (0)
 
 // Temporaries of writes to `p` in its folder.
@@ -107,7 +113,8 @@ private slots:
     {
         // The real program as a child: exit code 1 and one line on stderr, no signal.
         const QString exe = QString::fromStdString((fs::path(QCoreApplication::applicationDirPath().toStdString()) /
-                                                    ".." / ".." / ".." / "app" / "cli" / "circnn").string());
+                                                    ".." / ".." / ".." / "app" / "cli" / "circnn")
+                                                       .string());
         if (!QFileInfo(exe).isExecutable())
             QSKIP("the circnn binary is not built");
         QProcess p;
@@ -163,7 +170,7 @@ private slots:
         QCOMPARE(run({"convert", m, "-k", "8", "-o", out.string()}).code, 0);
         const std::string before = readAll(out);
         // Injected (works anywhere) ...
-        injectWriteFailureForTesting(ENOSPC, 1000);  // every write (the FFTW wisdom cache writes too)
+        injectWriteFailureForTesting(ENOSPC, 1000); // every write (the FFTW wisdom cache writes too)
         CliResult r = run({"convert", m, "-k", "4", "-o", out.string()});
         injectWriteFailureForTesting(0, 0);
         EXPECT_FAILS_WITH(r, 1, "disk full");
@@ -228,11 +235,16 @@ private slots:
         const std::string data = sample("fashion_test_1k.h5").string();
         for (const char* bad : {"nan", "inf", "-1", "0", "1e999", "abc", ""})
             EXPECT_FAILS_WITH(run({"eval", m, "--data", data, "--scale", bad}), 2, "--scale");
-        const std::vector<std::string> train = {"train", "784-16-10", "--data", data, "--limit", "64", "--epochs", "1",
-                                                "-o", (dir() / "t.circnn.h5").string()};
-        for (const auto& [opt, bad] : std::vector<std::pair<std::string, std::string>>{
-                 {"--gamma", "nan"}, {"--gamma", "-0.5"}, {"--step-epochs", "-3"}, {"--lr", "inf"},
-                 {"--momentum", "1.5"}, {"--val-split", "1"}, {"--batch", "0"}, {"--warmup", "-1"}}) {
+        const std::vector<std::string> train = {"train", "784-16-10", "--data", data, "--limit",
+                                                "64",    "--epochs",  "1",      "-o", (dir() / "t.circnn.h5").string()};
+        for (const auto& [opt, bad] : std::vector<std::pair<std::string, std::string>>{{"--gamma", "nan"},
+                                                                                       {"--gamma", "-0.5"},
+                                                                                       {"--step-epochs", "-3"},
+                                                                                       {"--lr", "inf"},
+                                                                                       {"--momentum", "1.5"},
+                                                                                       {"--val-split", "1"},
+                                                                                       {"--batch", "0"},
+                                                                                       {"--warmup", "-1"}}) {
             auto args = train;
             args.insert(args.end(), {opt, bad});
             EXPECT_FAILS_WITH(run(args), 2, opt);

@@ -101,9 +101,9 @@ private slots:
         const fs::path p = dir() / "a.txt";
         writeTextFileAtomically(p, "good");
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, writeFileAtomically(p, [](const fs::path& tmp) {
-            std::ofstream(tmp) << "half";
-            throw std::runtime_error("writer failed");
-        }));
+                                     std::ofstream(tmp) << "half";
+                                     throw std::runtime_error("writer failed");
+                                 }));
         QCOMPARE(readAll(p), std::string("good"));
         QCOMPARE(othersIn(dir(), {"a.txt"}).size(), std::size_t(0));
         QVERIFY(!errorOf([&] { writeTextFileAtomically(dir() / "no/such/dir/x", "x"); }).empty());
@@ -148,7 +148,7 @@ private slots:
         writeTextFileAtomically(target, "old");
         fs::create_directory(dir() / "links");
         const fs::path link = dir() / "links" / "link.json";
-        fs::create_symlink("../real.json", link);  // relative to the link's folder
+        fs::create_symlink("../real.json", link); // relative to the link's folder
         writeTextFileAtomically(link, "new");
         QVERIFY(fs::is_symlink(link));
         QCOMPARE(readAll(target), std::string("new"));
@@ -201,7 +201,7 @@ private slots:
     void longNamesStayUnderNameMax()
     {
         const std::string name(250, 'n');
-        const fs::path p = dir() / (name + ".json");  // 255 bytes: the longest valid name
+        const fs::path p = dir() / (name + ".json"); // 255 bytes: the longest valid name
         writeTextFileAtomically(p, "ok");
         QCOMPARE(readAll(p), std::string("ok"));
         // The temporary names of two long names sharing their first bytes differ (hash).

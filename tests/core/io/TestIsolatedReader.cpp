@@ -23,8 +23,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path sample(const char* name) { return test::sourceDir() / "sample_models" / name; }
-fs::path damaged(const char* name) { return test::sourceDir() / "tests" / "data" / "fuzz-regressions" / name; }
+fs::path sample(const char* name)
+{
+    return test::sourceDir() / "sample_models" / name;
+}
+fs::path damaged(const char* name)
+{
+    return test::sourceDir() / "tests" / "data" / "fuzz-regressions" / name;
+}
 
 void expectIdenticalTensors(const Tensor& a, const Tensor& b, const std::string& what)
 {
@@ -98,7 +104,7 @@ private slots:
             const ModelSpec direct = readModelInProcess(sample(name), &directFormat);
             QVERIFY(isolatedFormat == directFormat);
             expectIdentical(isolated, direct);
-            expectIdentical(readModel(sample(name)), direct);  // the public entry point isolates
+            expectIdentical(readModel(sample(name)), direct); // the public entry point isolates
             QVERIFY(detectModelFormat(sample(name)) == directFormat);
         }
     }
@@ -120,7 +126,8 @@ private slots:
     {
         qputenv("CIRCNN_READER_TIMEOUT", "2");
         const std::string crash = errorOf([] { readModel(damaged("crash-vlen-heap_fashion_mlp_dense.h5")); });
-        QVERIFY2(crash.find("is damaged: the HDF5 library crashed while reading it") != std::string::npos, crash.c_str());
+        QVERIFY2(crash.find("is damaged: the HDF5 library crashed while reading it") != std::string::npos,
+                 crash.c_str());
         const std::string hang = errorOf([] { readModel(damaged("hang-heap-loop_fashion_mlp_k8.circnn.h5")); });
         QVERIFY2(hang.find("is damaged: the HDF5 library stopped responding while reading it") != std::string::npos,
                  hang.c_str());
@@ -182,7 +189,7 @@ private slots:
         std::string moved = bytes;
         const auto pos = moved.find("\"offset\":0");
         QVERIFY(pos != std::string::npos);
-        moved.replace(pos, 10, "\"offset\":9");  // same length: not 64-aligned
+        moved.replace(pos, 10, "\"offset\":9"); // same length: not 64-aligned
         QVERIFY_THROWS_EXCEPTION(FormatError, transfer::readModel(moved.data(), moved.size(), "msg"));
         // Wrong kind.
         QVERIFY_THROWS_EXCEPTION(FormatError, transfer::readDataset(bytes.data(), bytes.size(), "msg"));
