@@ -43,6 +43,14 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
         throw ArgError("-o OUT is required");
     const std::string source = p.get("SPEC|MODEL");
     const std::int64_t k = p.getInt("k", 1);
+    {
+        // Before training: an existing OUT of another format needs --force (the format the save
+        // will most likely choose; saveTrainedModel checks the actual one again).
+        const std::string o = p.get("output");
+        const bool keras = k == 1 && o.size() > 3 && o.compare(o.size() - 3, 3, ".h5") == 0 &&
+                           (o.size() < 10 || o.compare(o.size() - 10, 10, ".circnn.h5") != 0);
+        checkModelReplaceable(o, keras ? ModelFormat::KerasH5 : ModelFormat::Native, ModelWriteOptions{p.given("force")});
+    }
     if (k < 1)
         throw ArgError("-k must be >= 1, got " + std::to_string(k));
 
