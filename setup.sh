@@ -18,6 +18,7 @@ PACKAGES=(
   libfftw3-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   xvfb xauth fonts-dejavu-core
   python3-h5py python3-numpy
+  poppler-utils parallel
 )
 
 install_packages() {

@@ -7,7 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "ArgParser.h"
+#include "BenchInference.h"
+#include "ChildProcess.h"
 #include "CommandRegistry.h"
 #include "circulant/CirculantBenchmark.h"
 #include "common/Error.h"
@@ -40,6 +45,8 @@ std::vector<BenchShape> parseShapes(const std::vector<std::string>& items)
     return shapes;
 }
 
+} // namespace
+
 std::string fixed(double v, int decimals)
 {
     char buf[64];
@@ -54,7 +61,19 @@ std::string sci(double v)
     return buf;
 }
 
-nlohmann::json rowJson(const BenchRow& r, bool cold)
+// Set in the child that repeats the benchmark with the strongest OpenBLAS kernels (no recursion).
+constexpr const char* kBlasChildVariable = "CIRCNN_BENCH_BLAS_CHILD";
+
+// Only the circnn executable can be re-run (tests run commands inside their own executables).
+bool isCircnnExecutable()
+{
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/self/exe", ec).filename() == "circnn";
+}
+
+namespace {
+
+nlohmann::json rowJson(const BenchRow& r, bool cold, bool breakdown, bool reference)
 {
     nlohmann::json j{{"m", r.rows},
                      {"n", r.cols},
@@ -71,8 +90,55 @@ nlohmann::json rowJson(const BenchRow& r, bool cold)
     j["dense_cold_us"] = cold ? nlohmann::json(r.denseColdUs) : nlohmann::json(nullptr);
     j["circulant_cold_us"] = cold ? nlohmann::json(r.circulantColdUs) : nlohmann::json(nullptr);
     j["cold_speedup"] = cold ? nlohmann::json(r.coldSpeedup) : nlohmann::json(nullptr);
+    if (breakdown && r.phaseSumUs > 0)
+        j["phases"] = {{"forward_fft_us", r.forwardFftUs},
+                       {"mac_us", r.macUs},
+                       {"inverse_fft_us", r.inverseFftUs},
+                       {"sum_us", r.phaseSumUs},
+                       {"full_over_sum", r.fullOverPhases}};
+    if (reference)
+        j["reference"] = {{"kind", "fftw+cgemm per bin"},
+                          {"us", r.referenceUs},
+                          {"engine_speedup", r.referenceSpeedup},
+                          {"max_rel_diff", r.referenceMaxRelDiff}};
     return j;
 }
+
+} // namespace
+
+// Honest baseline: with a fallback OpenBLAS core, the whole benchmark again with the strongest
+// kernel family the CPU supports (in a child process: OpenBLAS reads OPENBLAS_CORETYPE at load).
+nlohmann::json rerunWithStrongerBlas(const BenchMachine& machine, const std::vector<std::string>& args, bool json,
+                                     bool disabled, std::ostream& out)
+{
+    nlohmann::json stronger;
+    const bool rerun = machine.blasCoreIsWeaker && !std::getenv(kBlasChildVariable) && !disabled;
+    if (rerun && !isCircnnExecutable()) {
+        if (!json)
+            out << "\n(not repeated with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << ": only the circnn executable re-runs itself)\n";
+    } else if (rerun) {
+        if (!json)
+            out << "\nAgain with OPENBLAS_CORETYPE=" << machine.strongestBlasCore
+                << " (the strongest OpenBLAS kernels this CPU supports; targets count against the stronger "
+                   "baseline):\n"
+                << std::flush;
+        std::vector<std::string> childArgs{"bench"};
+        childArgs.insert(childArgs.end(), args.begin(), args.end());
+        const auto child =
+            runSelf(childArgs, {{"OPENBLAS_CORETYPE", machine.strongestBlasCore}, {kBlasChildVariable, "1"}});
+        if (child.exitCode != 0)
+            throw Error("the benchmark with OPENBLAS_CORETYPE=" + machine.strongestBlasCore + " failed (exit code " +
+                        std::to_string(child.exitCode) + ")");
+        if (json)
+            stronger = nlohmann::json::parse(child.output, nullptr, false);
+        else
+            out << child.output << std::flush;
+    }
+    return stronger;
+}
+
+namespace {
 
 int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostream&)
 {
@@ -89,14 +155,28 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct only for k = 1).", "auto");
     p.option("clock", "cpu|wall", "Clock: the benchmark thread's CPU time (robust on a shared machine) or wall time.",
              "cpu");
+    p.flag("breakdown", "Also time the three phases of the block-circulant product alone on the same data (forward "
+                        "FFTs, frequency-domain multiply-accumulate, inverse FFTs) and print full call / their sum.");
+    p.flag("reference", "Also time a per-bin complex GEMM reference (FFTW many-plans + OpenBLAS cblas_cgemm per "
+                        "frequency bin), checked against the dense product; 'vs ref' = reference / engine time.");
+    p.flag("no-blas-rerun", "When OpenBLAS runs an older kernel family than this CPU supports, do not repeat the "
+                            "benchmark with OPENBLAS_CORETYPE set to the strongest one.");
     p.flag("cold", "Also time with cold caches (a buffer twice the last-level cache, at most 1 GiB, is written before "
                    "each call).");
     p.epilog("Times are microseconds per call; speedup = dense / circulant. Examples:\n"
              "  circnn bench --quick\n"
              "  circnn bench --shapes 4096x9216 -k 16,64,256,1024 --batch 1 --cold\n"
              "  circnn bench --json > bench.json");
+    p.option("model", "FILE",
+             "Whole-model inference instead: the model (block-circulant layers expanded) against its "
+             "conversion at each -k (default 16), batch 1,64, 1 thread and all (--threads).");
+    p.flag("conv", "3x3 'same' convolutions instead: 256->256@28x28, 512->512@14x14, 512->512@7x7, block-circulant vs "
+                   "im2col + sgemm on the same weights expanded (default -k 16,64, --batch 1,16, 1 thread).");
+    p.option("threads", "T,...", "Thread counts for --model / --conv ('all' = every core).", "");
     if (!p.parse(args, out))
         return 0;
+    if (p.given("model") || p.has("conv"))
+        return runInferenceBench(p, args, out);
 
     BenchConfig config;
     if (p.has("quick")) {
@@ -128,6 +208,8 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     else if (kernel != "auto")
         throw ArgError("--kernel must be auto, fft or direct, got '" + kernel + "'");
     config.cold = p.has("cold");
+    config.breakdown = p.has("breakdown");
+    config.reference = p.has("reference");
     const std::string clock = p.get("clock");
     if (clock != "cpu" && clock != "wall")
         throw ArgError("--clock must be cpu or wall, got '" + clock + "'");
@@ -142,7 +224,21 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
     const BenchMachine machine = benchMachine();
     const bool json = p.has("json");
-    const std::vector<int> widths{11, 5, 5, 7, 12, 12, 9, 12, 12, 9, 9};
+    std::vector<int> widths{11, 5, 5, 7, 12, 12, 9, 12, 12, 9, 9};
+    std::vector<std::string> head{"shape",   "batch",      "k",         "kernel", "dense us", "circ us",
+                                  "speedup", "dense cold", "circ cold", "cold x", "max diff"};
+    if (config.breakdown) {
+        for (const char* h : {"fwd fft", "mac", "inv fft", "sum", "full/sum"}) {
+            head.push_back(h);
+            widths.push_back(9);
+        }
+    }
+    if (config.reference) {
+        for (const char* h : {"ref us", "vs ref", "ref diff"}) {
+            head.push_back(h);
+            widths.push_back(10);
+        }
+    }
     auto cell = [&](std::size_t i, const std::string& s) {
         std::ostringstream os;
         os << (i ? " " : "") << (i == 0 ? std::left : std::right) << std::setw(widths[i]) << s;
@@ -152,9 +248,9 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
         out << "block-circulant multiply vs OpenBLAS (single thread; us per call, " << clock << " clock, median of "
             << config.repeat << ")\n"
             << "machine: " << machine.cpuModel << ", " << machine.logicalCpus << " logical CPUs; OpenBLAS core "
-            << machine.blasCore << "\n\n";
-        const std::vector<std::string> head{"shape",   "batch",      "k",         "kernel", "dense us", "circ us",
-                                            "speedup", "dense cold", "circ cold", "cold x", "max diff"};
+            << machine.blasCore
+            << (machine.blasCoreIsWeaker ? " (a fallback: this CPU supports " + machine.strongestBlasCore + ")" : "")
+            << "\n\n";
         std::string line;
         for (std::size_t i = 0; i < head.size(); ++i)
             line += cell(i, head[i]);
@@ -163,39 +259,56 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     const auto rows = runCirculantBenchmark(config, [&](const BenchRow& r) {
         if (json)
             return;
-        const std::vector<std::string> cells{std::to_string(r.rows) + "x" + std::to_string(r.cols),
-                                             std::to_string(r.batch),
-                                             std::to_string(r.blockSize),
-                                             r.kernel,
-                                             fixed(r.denseUs, 1),
-                                             fixed(r.circulantUs, 1),
-                                             fixed(r.speedup, 1) + "x",
-                                             config.cold ? fixed(r.denseColdUs, 1) : "-",
-                                             config.cold ? fixed(r.circulantColdUs, 1) : "-",
-                                             config.cold ? fixed(r.coldSpeedup, 1) + "x" : "-",
-                                             sci(r.maxRelDiff)};
+        std::vector<std::string> cells{std::to_string(r.rows) + "x" + std::to_string(r.cols),
+                                       std::to_string(r.batch),
+                                       std::to_string(r.blockSize),
+                                       r.kernel,
+                                       fixed(r.denseUs, 1),
+                                       fixed(r.circulantUs, 1),
+                                       fixed(r.speedup, 1) + "x",
+                                       config.cold ? fixed(r.denseColdUs, 1) : "-",
+                                       config.cold ? fixed(r.circulantColdUs, 1) : "-",
+                                       config.cold ? fixed(r.coldSpeedup, 1) + "x" : "-",
+                                       sci(r.maxRelDiff)};
+        if (config.breakdown) {
+            const bool has = r.phaseSumUs > 0; // FFT kernel only
+            for (double v : {r.forwardFftUs, r.macUs, r.inverseFftUs, r.phaseSumUs})
+                cells.push_back(has ? fixed(v, 1) : "-");
+            cells.push_back(has ? fixed(r.fullOverPhases, 2) : "-");
+        }
+        if (config.reference) {
+            cells.push_back(fixed(r.referenceUs, 1));
+            cells.push_back(fixed(r.referenceSpeedup, 2) + "x");
+            cells.push_back(sci(r.referenceMaxRelDiff));
+        }
         std::string line;
         for (std::size_t i = 0; i < cells.size(); ++i)
             line += cell(i, cells[i]);
         out << line << "\n" << std::flush;
     });
+    const nlohmann::json stronger = rerunWithStrongerBlas(machine, args, json, p.has("no-blas-rerun"), out);
     if (json) {
         nlohmann::json doc;
-        doc["machine"] = {
-            {"cpu", machine.cpuModel}, {"logical_cpus", machine.logicalCpus}, {"openblas_core", machine.blasCore}};
+        doc["machine"] = {{"cpu", machine.cpuModel},
+                          {"logical_cpus", machine.logicalCpus},
+                          {"openblas_core", machine.blasCore},
+                          {"strongest_openblas_core", machine.strongestBlasCore},
+                          {"openblas_core_is_fallback", machine.blasCoreIsWeaker}};
+        if (!stronger.is_null())
+            doc["stronger_openblas"] = stronger;
         doc["settings"] = {
             {"repeat", config.repeat}, {"cold", config.cold}, {"threads", 1}, {"kernel", kernel}, {"clock", clock}};
         doc["rows"] = nlohmann::json::array();
         for (const auto& r : rows)
-            doc["rows"].push_back(rowJson(r, config.cold));
+            doc["rows"].push_back(rowJson(r, config.cold, config.breakdown, config.reference));
         out << doc.dump(2) << "\n";
     }
     // Agreement check: a product that disagrees with the dense baseline is a failure, not a result.
     for (const auto& r : rows)
-        if (!(r.maxRelDiff <= 1e-4))
+        if (!(r.maxRelDiff <= 1e-4) || (config.reference && !(r.referenceMaxRelDiff <= 1e-4)))
             throw Error("circulant and dense products disagree for " + std::to_string(r.rows) + "x" +
                         std::to_string(r.cols) + " k = " + std::to_string(r.blockSize) + " (max relative difference " +
-                        sci(r.maxRelDiff) + ")");
+                        sci(std::max(r.maxRelDiff, r.referenceMaxRelDiff)) + ")");
     return 0;
 }
 

@@ -1,21 +1,17 @@
-// `circnn estimate`: the hardware cost model (core/hw) on a model file or an architecture string.
+// `circnn estimate`: flags -> EstimateConfig -> estimateModel (core/analysis/EstimateWorkflow.h):
+// the hardware cost model (core/hw) on a model file or an architecture string, one table per k.
 #include <cstdio>
-#include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "ArgParser.h"
 #include "CommandRegistry.h"
-#include "analysis/ConversionPlanFile.h"
+#include "analysis/EstimateWorkflow.h"
+#include "analysis/WorkflowJson.h"
 #include "common/Error.h"
-#include "hw/EstimateJson.h"
-#include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
-#include "hw/SpecString.h"
-#include "io/ModelFile.h"
+#include "io/ConversionPlanFile.h"
 
 namespace circnn::cli {
 
@@ -180,61 +176,36 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
     if (p.given("k") && p.given("plan"))
         throw ArgError("give either -k or --plan, not both");
 
+    EstimateConfig config;
     const std::string what = p.get("MODEL");
-    ModelSpec spec;
-    std::error_code ec;
-    if (hw::isSpecString(what) && !std::filesystem::exists(what, ec))
-        spec = hw::parseSpecString(what);
+    if (looksLikeArchitecture(what))
+        config.architecture = what;
     else
-        spec = readModel(what);
-
-    hw::EstimateOptions options;
-    options.precision = hw::parsePrecision(p.get("precision"));
-    options.batch = p.getInt("batch", 1);
-    if (options.batch < 1)
+        config.model = ModelSource::file(what);
+    config.platform = platform;
+    config.precision = hw::parsePrecision(p.get("precision"));
+    config.batch = p.getInt("batch", 1);
+    if (config.batch < 1)
         throw ArgError("--batch must be at least 1");
-    std::vector<hw::BlockSizeChoice> choices;
     if (p.given("plan")) {
-        // The plan format of `circnn convert` (one parser for both commands).
-        const ConversionRequest request = readConversionPlan(p.get("plan"));
-        hw::BlockSizeChoice c;
-        c.defaultK = request.defaultBlockSize;
-        c.perLayer = request.perLayer;
-        c.includeOutputLayer = request.convertOutputLayer || p.given("convert-output");
-        choices.push_back(c);
+        config.plan = readConversionPlan(p.get("plan")); // the plan format of `circnn convert`
     } else if (p.given("k")) {
-        for (std::int64_t k : p.getIntList("k", 1)) {
+        config.blockSizes = p.getIntList("k", 1);
+        for (std::int64_t k : config.blockSizes)
             if (k < 1)
                 throw ArgError("-k values must be at least 1");
-            hw::BlockSizeChoice c;
-            c.defaultK = k;
-            c.includeOutputLayer = p.given("convert-output");
-            choices.push_back(c);
-        }
-    } else {
-        choices.emplace_back(); // the spec's own block-circulant layers (if any) vs dense
     }
-
-    std::vector<hw::Estimate> estimates;
-    for (const hw::BlockSizeChoice& c : choices) {
-        options.blocks = c;
-        estimates.push_back(hw::estimateModel(spec, platform, options));
-    }
+    if (p.given("convert-output"))
+        config.plan.convertOutputLayer = true;
+    const EstimateResult result = estimateModel(config);
     if (p.given("json")) {
-        if (estimates.size() == 1) {
-            out << hw::estimateToJson(estimates.front()).dump(2) << "\n";
-        } else {
-            nlohmann::ordered_json all = nlohmann::ordered_json::array();
-            for (const hw::Estimate& e : estimates)
-                all.push_back(hw::estimateToJson(e));
-            out << all.dump(2) << "\n";
-        }
+        out << toJson(result).dump(2) << "\n";
         return 0;
     }
-    for (std::size_t i = 0; i < estimates.size(); ++i) {
+    for (std::size_t i = 0; i < result.estimates.size(); ++i) {
         if (i)
             out << "\n" << std::string(100, '=') << "\n\n";
-        printEstimate(out, estimates[i]);
+        printEstimate(out, result.estimates[i]);
     }
     return 0;
 }

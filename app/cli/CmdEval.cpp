@@ -1,61 +1,71 @@
-// `circnn eval MODEL --data DATA`: top-1 / top-5 accuracy, cross-entropy, per-class accuracy,
-// confusion matrix and throughput; with -k K also converts the model and reports how closely the
-// block-circulant model agrees with the dense one.
+// `circnn eval MODEL --data DATA`: flags -> EvaluateConfig -> evaluateModel
+// (core/analysis/EvaluateWorkflow.h) -> text report or toJson(EvaluateResult): top-1 / top-5
+// accuracy, cross-entropy, per-class accuracy, confusion matrix and throughput (for reconstruction /
+// regression models: MSE, MAE per sample and in total, ROC AUC with anomaly labels); with -k K also the
+// block-circulant model and how closely it agrees with the dense one.
 
-
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <iomanip>
-#include <iostream>
+#include <memory>
 #include <ostream>
-
-#include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
 #include "CommandRegistry.h"
 #include "ConversionCli.h"
 #include "TerminalProgress.h"
-#include "analysis/Conversion.h"
-#include "io/DatasetFile.h"
-#include "io/ModelFile.h"
-#include "nn/Evaluation.h"
-#include "nn/Model.h"
+#include "analysis/EvaluateWorkflow.h"
+#include "analysis/WorkflowJson.h"
 
 namespace circnn::cli {
 
 namespace {
 
-using nlohmann::json;
+void printAccuracy(std::ostream& out, const std::string& title, const Evaluation& e, bool details);
 
-json evaluationJson(const Evaluation& e, bool perLayer)
+// Reconstruction / regression: errors instead of accuracy.
+void printErrors(std::ostream& out, const std::string& title, const Evaluation& e, bool details)
 {
-    json j;
-    j["count"] = e.count;
-    j["top1"] = e.top1;
-    j["top5"] = e.top5;
-    j["cross_entropy"] = e.meanCrossEntropy;
-    j["seconds"] = e.seconds;
-    j["images_per_second"] = e.imagesPerSecond;
-    json pc = json::array();
-    for (double a : e.perClassAccuracy)
-        pc.push_back(std::isnan(a) ? json(nullptr) : json(a));
-    j["per_class_accuracy"] = pc;
-    j["confusion"] = e.confusion;
-    if (perLayer) {
-        j["layer_seconds"] = json::object();
-        for (const auto& t : e.layerTimes)
-            j["layer_seconds"][t.name] = t.seconds;
+    const ErrorMetrics& m = e.errors;
+    out << title << " (" << taskName(e.task) << "): " << e.count << " samples, MSE " << std::scientific
+        << std::setprecision(4) << m.meanSquaredError << ", MAE " << m.meanAbsoluteError;
+    if (m.rocAuc)
+        out << ", ROC AUC " << std::fixed << std::setprecision(4) << *m.rocAuc << " (" << m.anomalousCount
+            << " anomalous / " << m.normalCount << " normal, score = per-sample MSE)";
+    out << ", " << std::fixed << std::setprecision(0) << e.imagesPerSecond << " samples/s\n";
+    out.unsetf(std::ios::floatfield);
+    for (const auto& w : e.warnings)
+        out << "  warning: " << w << "\n";
+    if (details) {
+        out << "\nper-sample error (first 20)\n  sample          MSE          MAE\n";
+        for (std::size_t s = 0; s < m.perSampleSquaredError.size() && s < 20; ++s)
+            out << std::setw(8) << s << std::scientific << std::setprecision(4) << std::setw(13)
+                << m.perSampleSquaredError[s] << std::setw(13) << m.perSampleAbsoluteError[s] << "\n";
+        out.unsetf(std::ios::floatfield);
     }
-    j["warnings"] = e.warnings;
-    return j;
 }
 
 void printEvaluation(std::ostream& out, const std::string& title, const Evaluation& e, bool details, bool perLayer)
 {
-    out << title << ": " << e.count << " images, top-1 " << std::fixed << std::setprecision(4) << e.top1
-        << ", top-5 " << e.top5 << ", cross-entropy " << e.meanCrossEntropy << ", " << std::setprecision(0)
-        << e.imagesPerSecond << " images/s\n";
+    if (e.task != Task::Classify) {
+        printErrors(out, title, e, details);
+        details = false;
+    } else {
+        printAccuracy(out, title, e, details);
+    }
+    if (perLayer) {
+        out << "\ntime per layer\n";
+        for (const auto& t : e.layerTimes)
+            out << "  " << std::left << std::setw(30) << t.name << std::right << std::fixed << std::setprecision(4)
+                << t.seconds << " s\n";
+        out.unsetf(std::ios::floatfield);
+    }
+}
+
+void printAccuracy(std::ostream& out, const std::string& title, const Evaluation& e, bool details)
+{
+    out << title << ": " << e.count << " images, top-1 " << std::fixed << std::setprecision(4) << e.top1 << ", top-5 "
+        << e.top5 << ", cross-entropy " << e.meanCrossEntropy << ", " << std::setprecision(0) << e.imagesPerSecond
+        << " images/s\n";
     out.unsetf(std::ios::floatfield);
     for (const auto& w : e.warnings)
         out << "  warning: " << w << "\n";
@@ -80,21 +90,22 @@ void printEvaluation(std::ostream& out, const std::string& title, const Evaluati
             out << "\n";
         }
     }
-    if (perLayer) {
-        out << "\ntime per layer\n";
-        for (const auto& t : e.layerTimes)
-            out << "  " << std::left << std::setw(30) << t.name << std::right << std::fixed << std::setprecision(4)
-                << t.seconds << " s\n";
-        out.unsetf(std::ios::floatfield);
-    }
 }
 
 int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
-    ArgParser p("circnn eval", "Evaluate a model on a labelled dataset (accuracy, confusion matrix, speed).");
+    ArgParser p("circnn eval", "Evaluate a model on a dataset (accuracy and confusion matrix, or reconstruction / "
+                               "regression error and ROC AUC; speed).");
     p.positional("MODEL", "Model file (.h5, .keras, .circnn.h5).");
     p.option("data", "DATA", "Images: IDX (.gz), HDF5 or .npz.");
-    p.option("labels", "LABELS", "Labels file (IDX: default derived from the images name; HDF5: other file).");
+    p.option("labels", "LABELS",
+             "Labels file (IDX: default derived from the images name; HDF5: other file). With --task reconstruct / "
+             "regress: 0 (normal) / 1 (anomalous) labels for the ROC AUC.");
+    p.option("task", "TASK",
+             "What the output means: classify, reconstruct (target = input; MSE/MAE), regress (target from "
+             "--targets-key; MSE/MAE) or auto (reconstruct when output shape = input shape and the output is linear).",
+             "auto");
+    p.option("targets-key", "NAME", "With --task regress: HDF5 dataset / npz member holding the targets.", "");
     p.option("limit", "N", "Evaluate only the first N samples (0 = all).", "0");
     p.option("batch", "N", "Batch size.", "256");
     p.option("k", "K", "Also convert to block-circulant with block size K and compare with the dense model.", "", 'k');
@@ -102,91 +113,74 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     addReorderFlag(p);
     p.flag("per-layer", "Report the time spent in each layer.");
     p.option("images-key", "NAME", "HDF5 dataset / npz member holding the images (x_test tried too).", "x");
-    p.option("labels-key", "NAME", "HDF5 dataset / npz member holding the labels (y_test tried too).", "y");
+    p.option("labels-key", "NAME",
+             "HDF5 dataset / npz member holding the labels (y_test tried too); reconstruct / regress read labels "
+             "only when this or --labels is given.",
+             "y");
     p.option("scale", "S", "Factor applied to integer pixels.", "0.00392156862745098");
     p.flag("json", "Print one JSON object (top1, top5, count, images_per_second, ...).");
     if (!p.parse(args, out))
         return 0;
     if (!p.given("data"))
         throw ArgError("--data DATA is required");
-    EvalOptions eo;
-    eo.batchSize = p.getInt("batch", 1);
-    eo.limit = p.getInt("limit");
-    eo.perLayerTiming = p.given("per-layer");
-    if (eo.batchSize < 1)
+    EvaluateConfig config;
+    config.batchSize = p.getInt("batch", 1);
+    config.perLayerTiming = p.given("per-layer");
+    if (config.batchSize < 1)
         throw ArgError("--batch must be at least 1, got " + p.get("batch"));
-    if (eo.limit < 0)
+    const std::int64_t limit = p.getInt("limit");
+    if (limit < 0)
         throw ArgError("--limit must be >= 0, got " + p.get("limit"));
-
     const std::string modelPath = p.get("MODEL");
-    ModelSpec spec = readModel(modelPath);
-    DatasetOptions d;
+    config.model = ModelSource::file(modelPath);
+    config.data.path = p.get("data");
     if (p.given("labels"))
-        d.labelsPath = p.get("labels");
-    d.imagesKey = p.get("images-key");
-    d.labelsKey = p.get("labels-key");
-    d.scale = p.getDouble("scale", NumberRange::positive());
-    d.limit = eo.limit;
-    Dataset data = readDataset(p.get("data"), d);
-    const Model model(spec);
-    fitDatasetToInput(data, model.inputShape());
-
-    eo.progress = terminalProgress(err, "evaluating");
-    const Evaluation dense = evaluate(model, data, eo);
-
-    json j;
-    j["model"] = modelPath;
-    j["data"] = p.get("data");
-    j.update(evaluationJson(dense, eo.perLayerTiming));
-
-    std::optional<Evaluation> circ;
-    std::optional<Agreement> agreement;
-    ConversionResult conversion;
-    if (p.given("k")) {
-        ConversionRequest request;
-        request.defaultBlockSize = p.getInt("k", 1);
-        if (request.defaultBlockSize < 1)
-            throw ArgError("-k must be at least 1, got " + p.get("k"));
-        request.convertOutputLayer = p.given("convert-output-layer");
-        request.reorderUnits = !p.given("no-reorder");
-        request.reorderProgress = terminalProgress(err, "reordering units, layer");
-        conversion = convertModel(spec, request);
-        const Model circulant(conversion.model);
-        eo.progress = terminalProgress(err, "evaluating block-circulant");
-        circ = evaluate(circulant, data, eo);
-        eo.progress = terminalProgress(err, "comparing");
-        agreement = compareModels(model, circulant, data, eo);
-        json cj = evaluationJson(*circ, eo.perLayerTiming);
-        cj["k"] = request.defaultBlockSize;
-        cj["agreement"] = {{"count", agreement->count},
-                           {"top1_match", agreement->top1Match},
-                           {"max_abs_difference", agreement->maxAbsDifference}};
-        cj["reordering"] = reorderingToJson(conversion.reordering, true);
-        cj["converted_layers"] = json::array();
-        for (const auto& c : conversion.layers)
-            if (c.converted)
-                cj["converted_layers"].push_back(c.layer);
-        j["circulant"] = cj;
+        config.data.options.labelsPath = p.get("labels");
+    config.data.options.imagesKey = p.get("images-key");
+    config.data.options.labelsKey = p.get("labels-key");
+    try {
+        config.task = parseTask(p.get("task"));
+    } catch (const Error& e) {
+        throw ArgError(std::string("--task: ") + e.what());
     }
+    config.anomalyLabels = p.given("labels") || p.given("labels-key");
+    config.data.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
+    if (config.task == Task::Regress && config.data.options.targetsKey.empty())
+        throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
+    config.data.options.scale = p.getDouble("scale", NumberRange::positive());
+    config.data.options.limit = limit;
+    config.limit = limit;
+    if (p.given("k"))
+        config.conversion = conversionRequestFromArgs(p, "convert-output-layer", err);
+    // One terminal progress line per phase.
+    auto progress = std::make_shared<ProgressFn>();
+    config.onPhase = [progress, &err](const std::string& phase) { *progress = terminalProgress(err, phase); };
+    config.progress = [progress](std::size_t done, std::size_t total) {
+        return !*progress || (*progress)(done, total);
+    };
+    const EvaluateResult r = evaluateModel(config);
 
     if (p.given("json")) {
-        out << j.dump(1) << "\n";
+        out << toJson(r).dump(1) << "\n";
         return 0;
     }
     out << modelPath << " on " << p.get("data") << "\n";
-    printEvaluation(out, circ ? "as read" : "model", dense, !circ, eo.perLayerTiming);
-    if (circ) {
+    printEvaluation(out, r.circulant ? "as read" : "model", r.evaluation, !r.circulant, config.perLayerTiming);
+    if (r.circulant) {
+        const ConvertedEvaluation& c = *r.circulant;
         out << "\n";
-        printEvaluation(out, "block-circulant k=" + p.get("k"), *circ, false, eo.perLayerTiming);
+        printEvaluation(out, "block-circulant k=" + p.get("k"), c.evaluation, false, config.perLayerTiming);
         std::string converted;
-        for (const auto& c : conversion.layers)
-            if (c.converted)
-                converted += (converted.empty() ? "" : ", ") + c.layer;
+        for (const auto& l : c.layers)
+            if (l.converted)
+                converted += (converted.empty() ? "" : ", ") + l.layer;
         out << "  converted layers: " << (converted.empty() ? "none" : converted) << "\n";
-        printReordering(out, conversion.reordering);
-        out << "agreement with the model as read: " << std::fixed << std::setprecision(4) << agreement->top1Match
-            << " same top-1, max |output difference| " << std::scientific << std::setprecision(3)
-            << agreement->maxAbsDifference << "\n";
+        printReordering(out, c.reordering);
+        out << "agreement with the model as read: ";
+        if (r.task == Task::Classify)
+            out << std::fixed << std::setprecision(4) << c.agreement.top1Match << " same top-1, ";
+        out << "max |output difference| " << std::scientific << std::setprecision(3) << c.agreement.maxAbsDifference
+            << ", mean squared output difference " << c.agreement.meanSquaredDifference << "\n";
         out.unsetf(std::ios::floatfield);
     }
     return 0;

@@ -3,6 +3,9 @@
 #include <iomanip>
 #include <ostream>
 
+#include "TerminalProgress.h"
+#include "io/ConversionPlanFile.h"
+
 namespace circnn::cli {
 
 void addReorderFlag(ArgParser& parser)
@@ -12,18 +15,31 @@ void addReorderFlag(ArgParser& parser)
                               "permuted to match) so that the projection keeps more of each layer.");
 }
 
-nlohmann::json reorderingToJson(const std::vector<LayerReordering>& layers, bool snakeCase)
+ConversionRequest conversionRequestFromArgs(const ArgParser& p, const std::string& outputFlag, std::ostream& err)
 {
-    nlohmann::json j = nlohmann::json::array();
-    for (const LayerReordering& r : layers)
-        j.push_back({{"layer", r.layer},
-                     {"reordered", r.reordered},
-                     {"reason", r.reason},
-                     {"consumer", r.consumer},
-                     {snakeCase ? "residual_before" : "residualBefore", r.residualBefore},
-                     {snakeCase ? "residual_after" : "residualAfter", r.residualAfter},
-                     {"steps", r.steps}});
-    return j;
+    ConversionRequest request;
+    if (p.given("plan"))
+        static_cast<ConversionPlan&>(request) = readConversionPlan(p.get("plan"));
+    if (p.given("k")) {
+        request.defaultBlockSize = p.getInt("k", 1);
+        if (request.defaultBlockSize < 1)
+            throw ArgError("-k must be at least 1, got " + p.get("k"));
+    }
+    if (p.given(outputFlag))
+        request.convertOutputLayer = true;
+    request.reorderUnits = !p.given("no-reorder");
+    request.reorderProgress = terminalProgress(err, "reordering units, layer");
+    return request;
+}
+
+void calibrationFromArgs(const ArgParser& p, std::int64_t& samples, double& relativeRidge)
+{
+    samples = p.getInt("calibration", 1);
+    if (samples < 1)
+        throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
+    relativeRidge = p.getDouble("ridge");
+    if (!(relativeRidge >= 0))
+        throw ArgError("--ridge must be >= 0, got " + p.get("ridge"));
 }
 
 void printReordering(std::ostream& out, const std::vector<LayerReordering>& layers)

@@ -1,18 +1,14 @@
 #pragma once
-// Pieces shared by `circnn train` and `circnn finetune`: the training flags, dataset loading,
-// the terminal progress line, saving the result and the JSON / text summaries.
+// Pieces shared by `circnn train` and `circnn finetune`: the training flags and their mapping onto
+// the workflow configs (TrainOptions, data sources, save policy), and the terminal progress.
 
-#include <filesystem>
 #include <iosfwd>
 #include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ArgParser.h"
-#include "model/Dataset.h"
-#include "model/ModelSpec.h"
-#include "nn/Evaluation.h"
+#include "analysis/SaveWorkflow.h"
+#include "analysis/TrainWorkflow.h"
+#include "analysis/WorkflowSources.h"
 #include "nn/training/Trainer.h"
 
 namespace circnn::cli {
@@ -25,30 +21,34 @@ struct TrainingDefaults {
 };
 void addTrainingOptions(ArgParser& parser, const TrainingDefaults& defaults);
 
-// Options from the parsed flags (ArgError for bad values). Progress reporting is attached here:
-// a one-line status on stderr when stderr is a terminal, per-epoch lines on `out` unless --json.
-TrainOptions trainOptionsFromArgs(const ArgParser& parser, std::ostream& out, std::ostream& err);
+// Options from the parsed flags (ArgError for bad values); no callbacks.
+TrainOptions trainOptionsFromArgs(const ArgParser& parser);
 
-// Reads --data (with --labels / --limit) shaped for `inputShape`; `imageShape` (optional)
-// receives the (H, W, C) layout of the samples as stored (empty when they are not images).
-Dataset loadTrainingData(const ArgParser& parser, const Shape& inputShape, Shape* imageShape = nullptr);
-// Reads --test (with --test-labels) if given; returns false otherwise.
-bool loadTestData(const ArgParser& parser, const Shape& inputShape, Dataset& test);
+// Progress reporting: a one-line status on stderr when stderr is a terminal, per-epoch lines
+// ("epoch 3/5  loss ...") on `out` unless --json.
+TrainingCallbacks terminalTrainingCallbacks(const ArgParser& parser, int totalEpochs, std::ostream& out,
+                                            std::ostream& err);
 
-// Writes the model: OUT ending in .h5 (not .circnn.h5) with only dense layers → Keras .h5;
-// otherwise the native format. Returns "keras-h5" or "circnn"; may add a warning. An existing
-// OUT of another format is replaced only with `force` (--force).
-std::string saveTrainedModel(ModelSpec model, const std::filesystem::path& path, const std::string& command,
-                             std::vector<std::string>& warnings, bool force = false);
+// --data (with --labels / --limit); ArgError when --data is missing.
+DataSource trainingDataSource(const ArgParser& parser);
+// --test (with --test-labels); empty when not given.
+DataSource testDataSource(const ArgParser& parser);
 
-// Stored parameters of a model (block-circulant layers count p·q·k per matrix).
-std::int64_t storedParameters(const ModelSpec& model);
+// "circnn <command> <version>" as the saved model's creator.
+SavePolicy savePolicyFor(const std::string& command);
 
-nlohmann::json historyToJson(const std::vector<EpochRecord>& history);
-nlohmann::json evaluationToJson(const Evaluation& e);
-// The --json report common to train and finetune: command, output, format, parameters, best
-// epoch, counts, timing, history, warnings (callers add their own keys).
-nlohmann::json trainResultToJson(const std::string& command, const std::string& output, const std::string& format,
-                                 const TrainResult& result, const std::vector<std::string>& warnings);
+// The parts every training command fills the same way (TrainConfig, FinetuneConfig): --data,
+// --test, -o, the save policy (--force) and the terminal progress (after `config.training` is set).
+template <class Config>
+void fillTrainingRun(const ArgParser& parser, const std::string& command, Config& config, std::ostream& out,
+                     std::ostream& err)
+{
+    config.trainData = trainingDataSource(parser);
+    config.testData = testDataSource(parser);
+    config.output = parser.get("output");
+    config.save = savePolicyFor(command);
+    config.save.force = parser.given("force");
+    config.callbacks = terminalTrainingCallbacks(parser, config.training.epochs, out, err);
+}
 
 } // namespace circnn::cli

@@ -1,63 +1,50 @@
 #pragma once
 
-#include <QFutureWatcher>
+#include <QByteArray>
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
 
-#include <memory>
-
-#include "HeatmapWidget.h"
-
-#include "model/ModelSpec.h"
-
-class QLabel;
+class QDockWidget;
 class QMenu;
-class QTableWidget;
-class QProgressBar;
 
 namespace circnn::gui {
 
-class HeatmapWidget;
+class BlockInspectorView;
+class Document;
+class HardwareView;
+class JobRunner;
+class LayerExplorerView;
+class ModelView;
 
-// Result of loading a model off the GUI thread: the spec, or the error message.
-struct ModelLoadResult {
-    QString path;
-    std::shared_ptr<const ModelSpec> model;
-    QString format;  // "Keras .h5", "Keras .keras", "CirCNN native"
-    QString error;
-};
-
-// The main window: a model explorer (layer table, totals) with a weight heatmap of the selected
-// layer. Models load on a worker thread; recent files, drag and drop and the window state persist.
+// The main window only assembles: the job runner, the document, one dock per view, the menus and
+// actions (File: Open, Open Recent, Reload, Close; View: docks, Reset layout; Help), drag and drop,
+// and the persisted layout (QSettings: geometry, dock state, splitters, table columns).
+// A failed open shows a dialog naming the file and the reason; the current model stays.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Starts loading a model file in the background; errors go to a dialog and the status bar.
     void openModel(const QString& path);
+    Document* document() const { return m_doc; }
+    JobRunner* jobs() const { return m_jobs; }
+    ModelView* modelView() const { return m_modelView; }
+    LayerExplorerView* explorerView() const { return m_explorer; }
+    BlockInspectorView* inspectorView() const { return m_inspector; }
+    HardwareView* hardwareView() const { return m_hardware; }
 
-    // Selects the layer with this name in the table (no-op if absent).
-    void selectLayer(const QString& name);
-
-    // For tests and automation.
-    bool isLoading() const { return m_loader.isRunning(); }
-    const ModelSpec* model() const { return m_model.get(); }
-    QTableWidget* layerTable() const { return m_layers; }
-    HeatmapWidget* heatmap() const { return m_heatmap; }
-    QString lastError() const { return m_lastError; }
-
-    // True while a layer's weight view is being prepared on a worker thread.
-    bool isRenderingLayer() const { return m_layerJob.isRunning(); }
+    // View names for --view: "model", "explorer", "inspector", "hardware".
+    static QStringList viewNames();
+    // The view's widget, its dock raised (nullptr for an unknown name).
+    QWidget* showView(const QString& name);
+    void resetLayout();
+    QStringList recentFiles() const;
+    void clearRecentFiles();
 
 signals:
-    // Emitted when the heatmap shows the selected layer (after the background rendering).
-    void layerShown(const QString& layerName);
-
-    void modelLoaded(const QString& path);
-    void modelLoadFailed(const QString& message);
+    void openFailed(const QString& path, const QString& reason);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -65,30 +52,24 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void onLoadFinished();
-    void onLayerRendered();
-    void showModel(const QString& path, const QString& format);
-    void showLayer(int row);
+    QDockWidget* addView(QWidget* view, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
+    void buildMenus();
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
-    void showAbout();
+    void onOpenFailed(const QString& path, const QString& reason);
+    void saveLayout();
+    void restoreLayout();
 
-    std::shared_ptr<const ModelSpec> m_model;
-    QFutureWatcher<ModelLoadResult> m_loader;
-    // Weight views are prepared off the GUI thread; only the latest request is shown.
-    struct LayerView;
-    // Runs on a worker thread: expands and renders layer `row` of `model`.
-    static std::shared_ptr<LayerView> prepareLayerView(std::shared_ptr<const ModelSpec> model, int row, int request);
-    QFutureWatcher<std::shared_ptr<LayerView>> m_layerJob;
-    int m_layerRequest = 0;  // generation of the latest showLayer() request
-    int m_pendingRow = -1;   // a request made while a job was running
-    QLabel* m_summary = nullptr;
-    QTableWidget* m_layers = nullptr;
-    HeatmapWidget* m_heatmap = nullptr;
-    QLabel* m_layerInfo = nullptr;
-    QProgressBar* m_busy = nullptr;
+    JobRunner* m_jobs;
+    Document* m_doc;
+    ModelView* m_modelView;
+    LayerExplorerView* m_explorer;
+    BlockInspectorView* m_inspector;
+    HardwareView* m_hardware;
+    QList<QDockWidget*> m_docks;
+    QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
-    QString m_lastError;
+    QByteArray m_defaultState;
 };
 
 } // namespace circnn::gui

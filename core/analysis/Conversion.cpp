@@ -1,19 +1,24 @@
 #include "analysis/Conversion.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
 
 namespace {
 
-std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 // Projects the rows×cols row-major matrix `w`; appends the defining vectors to `vectors` and adds
 // ‖W − P(W)‖² and ‖W‖² to the accumulators.
@@ -30,8 +35,6 @@ void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t 
         norm2 += double(w[i]) * double(w[i]);
     }
 }
-
-std::string describeK(std::int64_t k) { return "k = " + std::to_string(k); }
 
 // The conversion without unit reordering. `decideOnly`: decide which layers convert at which k
 // (the layers list, converted = true for them) without projecting anything (the model is left
@@ -88,65 +91,41 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
     result.model = model;
     ModelSpec& m = result.model;
     inferShapes(m, true);
-    if (request.defaultBlockSize < 0)
-        throw Error("conversion of model '" + m.name + "': default block size " +
-                    std::to_string(request.defaultBlockSize) + " must be at least 1 (0 = none)");
-    checkPlanLayers(m, request.perLayer);
-    const std::string outputLayer = outputWeightLayer(m);
+    const std::vector<BlockSizeDecision> decisions = decideBlockSizes(m, request);
     std::ostringstream notes;
+    std::map<std::string, const BlockSizeDecision*> decisionOf;
+    for (const BlockSizeDecision& d : decisions)
+        decisionOf[d.layer] = &d;
     for (LayerSpec& l : m.layers) {
-        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
+        if (const char* why = layerTraits(l.kind).staysDenseReason) {
+            LayerConversion lc;
+            lc.layer = l.name;
+            lc.kind = layerKindName(l.kind);
+            lc.parametersBefore = lc.parametersAfter = layerStats(m, l).parameters;
+            lc.reason = why;
+            result.layers.push_back(lc);
             continue;
+        }
+        const auto found = decisionOf.find(l.name);
+        if (found == decisionOf.end())
+            continue;
+        const BlockSizeDecision& d = *found->second;
         LayerConversion lc;
         lc.layer = l.name;
         lc.kind = layerKindName(l.kind);
         const LayerStats before = layerStats(m, l);
         lc.parametersBefore = lc.parametersAfter = before.parameters;
-        const auto explicitK = request.perLayer.find(l.name);
-        const bool isExplicit = explicitK != request.perLayer.end();
-        const std::int64_t k = isExplicit ? explicitK->second : request.defaultBlockSize;
-        const std::int64_t rows = l.units;
-        const Shape& inShape = m.find(l.inputs.front())->outputShape;
-        const std::int64_t cols = inShape.back();
-        const std::int64_t currentK = l.circulant ? l.circulant->k : 1;
-        auto keep = [&](std::string reason) {
-            lc.blockSize = currentK;
+        if (d.outcome == BlockSizeOutcome::Conflict)
+            throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is " + d.reason);
+        if (!d.converts()) {
+            lc.blockSize = d.currentK;
             lc.converted = l.circulant.has_value();
-            lc.reason = std::move(reason);
-            m.plan.blockSize[l.name] = currentK;
+            lc.reason = d.reason;
+            m.plan.perLayer[l.name] = d.currentK;
             result.layers.push_back(lc);
-        };
-        if (k == 0) {
-            keep(l.circulant ? "already block-circulant (" + describeK(currentK) + "); no block size requested"
-                             : "no block size requested");
             continue;
         }
-        if (l.circulant) {
-            if (k != currentK)
-                throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is already block-circulant with " +
-                            describeK(currentK) + ", cannot convert it to " + describeK(k) +
-                            " (re-project from the dense model instead)");
-            keep("already block-circulant with " + describeK(k));
-            continue;
-        }
-        if (k == 1) {
-            keep("k = 1 (dense): original weights kept");
-            continue;
-        }
-        if (l.name == outputLayer && !isExplicit && !request.convertOutputLayer) {
-            keep("output layer (kept dense unless requested)");
-            continue;
-        }
-        if (l.kind == LayerKind::Conv2D && cols < k) {
-            keep("C_in = " + std::to_string(cols) + " is smaller than " + describeK(k) +
-                 ": the blocks would be mostly zero padding");
-            continue;
-        }
-        if (rows < k || cols < k) {
-            keep("a dimension of the " + std::to_string(rows) + "x" + std::to_string(cols) +
-                 " weight matrix is smaller than " + describeK(k));
-            continue;
-        }
+        const std::int64_t k = d.blockSize, rows = d.rows, cols = d.cols;
         if (decideOnly) {
             lc.blockSize = k;
             lc.converted = true;
@@ -189,7 +168,7 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
         lc.parametersAfter = layerStats(m, l).parameters;
         lc.compression = weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0;
         lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
-        m.plan.blockSize[l.name] = k;
+        m.plan.perLayer[l.name] = k;
         notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
         result.layers.push_back(lc);
     }
@@ -232,8 +211,7 @@ Tensor expandedKernel(const LayerSpec& layer)
         const std::int64_t taps = layer.kernelH * layer.kernelW;
         if (c.vectors.size() != taps * per)
             throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
-                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) +
-                             " values");
+                             shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) + " values");
         Tensor kernel({layer.kernelH, layer.kernelW, cols, rows});
         for (std::int64_t t = 0; t < taps; ++t) {
             const std::vector<float> w = expand(c.vectors.data() + t * per);

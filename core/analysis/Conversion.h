@@ -15,30 +15,30 @@
 
 namespace circnn {
 
-struct ConversionRequest {
-    std::int64_t defaultBlockSize = 0;                  // for every eligible layer (0 = none)
-    std::map<std::string, std::int64_t> perLayer;       // block size by layer name (overrides)
-    bool convertOutputLayer = false;                    // the model's output layer stays dense unless set
+// A conversion plan (which layers, which k; model/ConversionPlan.h) plus how to convert.
+// Aggregate: ConversionRequest{k, {}, false} sets the plan's defaultBlockSize, perLayer and
+// convertOutputLayer; ConversionRequest{plan} takes a whole plan.
+struct ConversionRequest : ConversionPlan {
     // Reorder hidden units before projecting (UnitReordering.h): the same function, a smaller
     // projection residual. Off by default here; the command-line tools turn it on.
     bool reorderUnits = false;
     std::uint64_t reorderSeed = 1;
-    ProgressFn reorderProgress;   // (layers reordered, layers to reorder); false cancels
+    ProgressFn reorderProgress = {}; // (layers reordered, layers to reorder); false cancels
 };
 
 struct LayerConversion {
     std::string layer;
-    std::string kind;                // "Dense", "Conv2D"
-    std::int64_t blockSize = 1;      // 1 when left dense
+    std::string kind;           // "Dense", "Conv2D"
+    std::int64_t blockSize = 1; // 1 when left dense
     bool converted = false;
-    std::string reason;              // why it was left dense (empty when converted)
+    std::string reason; // why it was left dense (empty when converted)
     std::int64_t parametersBefore = 0, parametersAfter = 0;
-    double compression = 1;          // before / after (weights only)
-    double relativeResidual = 0;     // ‖W − P(W)‖_F / ‖W‖_F
+    double compression = 1;      // before / after (weights only)
+    double relativeResidual = 0; // ‖W − P(W)‖_F / ‖W‖_F
 };
 
 struct ConversionResult {
-    ModelSpec model;                 // converted copy (plan and provenance updated)
+    ModelSpec model; // converted copy (plan and provenance updated)
     std::vector<LayerConversion> layers;
     std::vector<std::string> warnings;
     // With reorderUnits: what was done per converted layer, and the reordered dense model (the

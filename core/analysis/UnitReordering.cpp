@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -89,7 +90,8 @@ public:
         for (std::int64_t r = 0; r < k; ++r)
             for (std::int64_t j = 0; j < width; ++j) {
                 const std::int64_t b = j / k, d = j % k;
-                m_rotation[static_cast<std::size_t>(r * width + j)] = static_cast<std::int32_t>(b * k + ((r - d) % k + k) % k);
+                m_rotation[static_cast<std::size_t>(r * width + j)] =
+                    static_cast<std::int32_t>(b * k + ((r - d) % k + k) % k);
             }
         // Real entries per slot: a full block row, and the last one when k does not divide the rows.
         const std::int64_t lastRows = m_units - (groups() - 1) * k;
@@ -218,8 +220,8 @@ private:
     double m_weight = 0;
     std::vector<float> m_padded;
     std::vector<std::int32_t> m_rotation;
-    std::vector<double> m_inverseCount;   // [full block row | last block row], per slot
-    std::vector<double> m_s1, m_s2;       // per block row, tap and slot
+    std::vector<double> m_inverseCount; // [full block row | last block row], per slot
+    std::vector<double> m_s1, m_s2;     // per block row, tap and slot
     std::vector<double> m_cost;
     std::array<Scratch, 2> m_scratch;
     std::array<std::int64_t, 2> m_groups{-1, -1};
@@ -230,7 +232,7 @@ private:
 // objective per side.
 struct AnnealResult {
     std::vector<std::int64_t> perm;
-    std::vector<double> before, after;   // Σ cost per side (unweighted)
+    std::vector<double> before, after; // Σ cost per side (unweighted)
     std::int64_t steps = 0;
 };
 
@@ -284,27 +286,11 @@ AnnealResult anneal(std::vector<BlockRowSide>& sides, std::int64_t units, std::i
 
 // The path from a target layer's output to the weighted layer that consumes its units.
 struct UnitPath {
-    std::vector<std::size_t> batchNorms;   // BatchNormalization layers on the way
+    std::vector<std::size_t> batchNorms; // BatchNormalization layers on the way
     std::size_t consumer = 0;
-    std::int64_t spatial = 1;              // consumer input index = s·units + u for s < spatial
-    std::string reason;                    // non-empty: cannot reorder
+    std::int64_t spatial = 1; // consumer input index = s·units + u for s < spatial
+    std::string reason;       // non-empty: cannot reorder
 };
-
-bool unitWise(LayerKind kind)
-{
-    switch (kind) {
-    case LayerKind::Activation:
-    case LayerKind::Dropout:
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-    case LayerKind::ZeroPadding2D:
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D:
-        return true;
-    default:
-        return false;
-    }
-}
 
 UnitPath findUnitPath(const ModelSpec& m, std::size_t target)
 {
@@ -367,7 +353,7 @@ UnitPath findUnitPath(const ModelSpec& m, std::size_t target)
                 p.reason = "Flatten '" + u.name + "' of a rank-" + std::to_string(in.size()) + " tensor";
                 return p;
             }
-        } else if (!unitWise(u.kind)) {
+        } else if (!layerTraits(u.kind).unitWise) {
             p.reason = "its units feed the " + std::string(layerKindName(u.kind)) + " layer '" + u.name + "'";
             return p;
         }
@@ -412,7 +398,10 @@ void permuteConsumerInputs(LayerSpec& c, const std::vector<std::int64_t>& perm, 
             }
 }
 
-double relative(double residual2, double norm2) { return norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0; }
+double relative(double residual2, double norm2)
+{
+    return norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
+}
 
 } // namespace
 
@@ -480,11 +469,11 @@ UnitReorderingResult reorderUnits(const ModelSpec& model, const std::vector<Reor
                 for (const BlockRowSide& s : sides)
                     work += s.work();
                 const std::int64_t steps = std::max<std::int64_t>(
-                    0, std::min<std::int64_t>(options.stepsPerUnit * own.rows,
-                                              static_cast<std::int64_t>(options.maxWorkPerLayer / std::max(1.0, work))));
-                const AnnealResult a =
-                    anneal(sides, own.rows, steps, options.seed * 0x9e3779b97f4a7c15ull + i,
-                           [&] { reportProgress(options.progress, done, total); });
+                    0,
+                    std::min<std::int64_t>(options.stepsPerUnit * own.rows,
+                                           static_cast<std::int64_t>(options.maxWorkPerLayer / std::max(1.0, work))));
+                const AnnealResult a = anneal(sides, own.rows, steps, options.seed * 0x9e3779b97f4a7c15ull + i,
+                                              [&] { reportProgress(options.progress, done, total); });
                 rep.residualBefore = relative(a.before[0], ownNorm);
                 rep.residualAfter = relative(a.after[0], ownNorm);
                 rep.steps = a.steps;

@@ -25,7 +25,11 @@
 // (one bin at a time, a per-bin complex GEMM), whichever pads less. See CirculantKernels.h.
 //
 // Scratch memory is per call or thread_local; large batches are processed in chunks of bounded
-// memory. Results for a given input row do not depend on the batch it is part of, nor on threads.
+// memory. Results for a given input row do not depend on threads, nor on the batch it is part of,
+// except that forward products of >= 32 rows at small k (k <= 8, or 16 when OpenBLAS runs AVX-512
+// kernels) take the per-bin GEMM path (BlockCirculantBinGemm.cpp: DC / Nyquist bins as real sgemm,
+// the other bins cgemm), which rounds differently (within float tolerance). All forward overloads
+// follow that rule, so multiply(x), multiply(kept spectra) and multiplyGathered stay bit-identical.
 //
 // Training: multiply(x, y, batch, keep) also returns the transformed inputs in `keep`
 // (InputSpectra); vectorGradient(keep, g, batch, grad) reuses them instead of transforming x again:
@@ -144,6 +148,7 @@ public:
     double compression() const;
 
 private:
+    friend class CirculantPhases; // benchmark: the phases of multiply() one at a time
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -4,14 +4,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <span>
 #include <thread>
+#include <utility>
 
 #include "circulant/BlockCirculantMatrix.h"
+#include "circulant/CirculantPhases.h"
+#include "circulant/PerBinGemmReference.h"
 #include "common/AlignedAllocator.h"
 #include "common/Error.h"
 
@@ -94,14 +99,55 @@ double timeCold(const std::function<void()>& f, int repeat, CacheFlusher& flushe
     return median(samples);
 }
 
-std::vector<float> randomVector(std::size_t n, std::uint32_t seed)
+template <typename Vector = std::vector<float>> Vector randomVector(std::size_t n, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    std::vector<float> v(n);
+    Vector v(n);
     for (float& x : v)
         x = dist(rng);
     return v;
+}
+
+double maxRelativeDifference(std::span<const float> reference, std::span<const float> value)
+{
+    double scale = 1e-30, diff = 0;
+    for (std::size_t t = 0; t < reference.size(); ++t) {
+        scale = std::max(scale, static_cast<double>(std::abs(reference[t])));
+        diff = std::max(diff, static_cast<double>(std::abs(reference[t] - value[t])));
+    }
+    return diff / scale;
+}
+
+// Rank of an OpenBLAS x86-64 kernel family (0: generic or unknown).
+int blasCoreRank(std::string name)
+{
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::pair<const char*, int> ranks[] = {
+        {"sapphirerapids", 4}, {"cooperlake", 4}, {"skylakex", 4},   {"haswell", 3},     {"zen", 3},
+        {"sandybridge", 2},    {"nehalem", 1},    {"penryn", 1},     {"core2", 1},       {"prescott", 1},
+        {"barcelona", 1},      {"bulldozer", 2},  {"piledriver", 2}, {"steamroller", 2}, {"excavator", 3}};
+    for (const auto& [family, rank] : ranks)
+        if (name.find(family) != std::string::npos)
+            return rank;
+    return 0;
+}
+
+std::string strongestBlasCoreForCpu()
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "Haswell";
+    if (__builtin_cpu_supports("avx"))
+        return "SandyBridge";
+    return "Nehalem";
+#else
+    return "";
+#endif
 }
 
 } // namespace
@@ -119,6 +165,8 @@ BenchMachine benchMachine()
         }
     m.logicalCpus = static_cast<int>(std::thread::hardware_concurrency());
     m.blasCore = openblas_get_corename();
+    m.strongestBlasCore = strongestBlasCoreForCpu();
+    m.blasCoreIsWeaker = !m.strongestBlasCore.empty() && blasCoreRank(m.blasCore) < blasCoreRank(m.strongestBlasCore);
     long l3 = -1;
 #ifdef _SC_LEVEL3_CACHE_SIZE
     l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
@@ -154,7 +202,8 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
         if (m < 1 || n < 1)
             throw ShapeError("circulant benchmark: empty shape " + std::to_string(m) + "x" + std::to_string(n));
         for (std::int64_t batch : config.batches) {
-            const auto x = randomVector(static_cast<std::size_t>(batch * n), seed++);
+            // 64-byte aligned, as the reference's FFT plans execute on the inputs directly.
+            const auto x = randomVector<AlignedVector<float>>(static_cast<std::size_t>(batch * n), seed++);
             for (std::int64_t k : config.blockSizes) {
                 if (k < 1 || k > std::max(m, n))
                     continue;
@@ -166,7 +215,7 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
                     w.setKernel(config.kernel);
                 const double prepareMs = seconds(t0, Clock::now()) * 1e3;
                 const auto dense = w.toDense();
-                std::vector<float> yDense(static_cast<std::size_t>(batch * m)), yCirc(yDense.size());
+                AlignedVector<float> yDense(static_cast<std::size_t>(batch * m)), yCirc(yDense.size());
 
                 auto runDense = [&] {
                     if (batch == 1)
@@ -196,12 +245,26 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
                     row.circulantColdUs = timeCold(runCirc, config.repeat, *flusher) * 1e6;
                     row.coldSpeedup = row.denseColdUs / row.circulantColdUs;
                 }
-                double scale = 1e-30, diff = 0;
-                for (std::size_t t = 0; t < yDense.size(); ++t) {
-                    scale = std::max(scale, static_cast<double>(std::abs(yDense[t])));
-                    diff = std::max(diff, static_cast<double>(std::abs(yDense[t] - yCirc[t])));
+                row.maxRelDiff = maxRelativeDifference(yDense, yCirc);
+                if (config.breakdown && w.kernel() == CirculantKernel::Fft) {
+                    CirculantPhases phases(w, x.data(), batch);
+                    const int r = config.repeat;
+                    const double s = config.minSampleSeconds;
+                    row.forwardFftUs = timeWarm([&] { phases.forwardTransforms(); }, r, s) * 1e6;
+                    row.macUs = timeWarm([&] { phases.multiplyAccumulate(); }, r, s) * 1e6;
+                    row.inverseFftUs = timeWarm([&] { phases.inverseTransforms(); }, r, s) * 1e6;
+                    row.phaseSumUs = row.forwardFftUs + row.macUs + row.inverseFftUs;
+                    row.fullOverPhases = row.circulantUs / row.phaseSumUs;
                 }
-                row.maxRelDiff = diff / scale;
+                if (config.reference) {
+                    PerBinGemmReference reference(m, n, k, v, batch);
+                    AlignedVector<float> yRef(yDense.size());
+                    row.referenceUs = timeWarm([&] { reference.multiply(x.data(), yRef.data()); }, config.repeat,
+                                               config.minSampleSeconds) *
+                                      1e6;
+                    row.referenceSpeedup = row.referenceUs / row.circulantUs;
+                    row.referenceMaxRelDiff = maxRelativeDifference(yDense, yRef);
+                }
                 rows.push_back(row);
                 if (onRow)
                     onRow(row);

@@ -33,6 +33,8 @@ struct BenchConfig {
     double minSampleSeconds = 2e-3;
     CirculantKernel kernel = CirculantKernel::Auto;
     bool threadCpuClock = true; // time with the thread's CPU clock (default) or the wall clock
+    bool breakdown = false;     // also time the three phases of the product alone (CirculantPhases)
+    bool reference = false;     // also time the per-bin cgemm reference (PerBinGemmReference)
     std::uint32_t seed = 1;
 };
 
@@ -48,6 +50,14 @@ struct BenchRow {
     double maxRelDiff = 0;  // max |y_circ − y_dense| / max |y_dense|
     double compression = 0; // m·n / stored parameters
     double prepareMs = 0;   // constructing the matrix (spectra + FFT plans)
+    // --breakdown (FFT kernel only; 0 otherwise): each phase alone, warm, per call.
+    double forwardFftUs = 0, macUs = 0, inverseFftUs = 0;
+    double phaseSumUs = 0;     // forwardFftUs + macUs + inverseFftUs
+    double fullOverPhases = 0; // circulantUs / phaseSumUs (issue 14 target: <= 1.25 for k >= 64)
+    // --reference: FFTW many-plans + cblas_cgemm per frequency bin, warm, per call.
+    double referenceUs = 0;
+    double referenceSpeedup = 0; // referenceUs / circulantUs (> 1: the engine is faster)
+    double referenceMaxRelDiff = 0;
 };
 
 struct BenchMachine {
@@ -55,6 +65,12 @@ struct BenchMachine {
     int logicalCpus = 0;
     std::string blasCore; // OpenBLAS kernel family in use (e.g. Haswell, SkylakeX, Prescott)
     std::int64_t lastLevelCacheBytes = 0;
+    // The strongest OpenBLAS kernel family this CPU can run (OPENBLAS_CORETYPE value: SkylakeX for
+    // AVX-512 F/CD/BW/DQ/VL, Haswell for AVX2 + FMA, SandyBridge for AVX, else Nehalem), and whether
+    // blasCore is weaker than it (OpenBLAS fell back to an older family, e.g. on a CPU newer than
+    // the library): then the dense baseline is worth measuring again with the strongest one.
+    std::string strongestBlasCore;
+    bool blasCoreIsWeaker = false;
 };
 
 BenchMachine benchMachine();

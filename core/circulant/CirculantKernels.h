@@ -1,5 +1,7 @@
 #pragma once
-// Inner loops of BlockCirculantMatrix (internal; layouts are described in BlockCirculantMatrix.cpp).
+// Inner loops of BlockCirculantMatrix (internal; layouts are described in BlockCirculantImpl.h), one
+// translation unit per kernel family: SpectrumKernels.cpp (expanded spectra, gradient),
+// SlotLaneKernels.cpp, RowLaneKernels.cpp, DirectKernels.cpp.
 //
 // Split spectra: a block's spectrum is stored as V groups ("tiles") of kLanes slots, each tile
 // = kLanes real parts then kLanes imaginary parts. Slot 0 of tile 0 is packed: real part = DC,

@@ -1,7 +1,12 @@
 #pragma once
 // FftPlanCache: process-wide cache of batched ("many") real FFT plans, keyed by
-// (direction, length, howmany, distances). Planning is serialised by fftwPlannerMutex(); the
-// returned plans are immutable and may be executed concurrently from any number of threads.
+// (direction, length, howmany, distances). The returned plans are immutable and may be executed
+// concurrently from any number of threads.
+//
+// Locking: a lookup takes only the cache lock (m_mutex), briefly. A miss plans under FFTW's global
+// planner lock (fftwPlannerMutex(); FFTW's planner is not thread-safe) WITHOUT the cache lock, so
+// lookups of existing plans never wait for a MEASURE planning; the wisdom file is written after both
+// locks are released (under a lock of its own). Lock order: planner, then cache; never the reverse.
 //
 // Plans are made with FFTW_MEASURE on scratch arrays from fftwf_malloc (MEASURE overwrites them)
 // and are always executed on 64-byte aligned buffers with the same layout.
@@ -16,9 +21,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <tuple>
 
 #include "circulant/FftwPlan.h"
@@ -48,19 +55,36 @@ public:
     // Number of plans created by this process (cache misses); for tests and diagnostics.
     std::int64_t plansCreated() const;
 
+    // Test hook: called with Stage::Planning while a new plan is being made (planner lock held,
+    // cache lock not held) and with Stage::WritingWisdom just before the wisdom file is written
+    // (neither lock held). An empty function removes the hook.
+    enum class Stage { Planning, WritingWisdom };
+    void setHookForTesting(std::function<void(Stage)> hook);
+
 private:
     FftPlanCache() = default;
     using Key = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, unsigned>;
     std::shared_ptr<const FftwPlan> get(int direction, std::int64_t k, std::int64_t howmany, std::int64_t inDist,
                                         std::int64_t outDist);
-    void importWisdomLocked();
-    void exportWisdomLocked();
+    std::shared_ptr<const FftwPlan> find(const Key& key) const;
+    std::shared_ptr<const FftwPlan> plan(const Key& key, std::string& wisdom, std::uint64_t& wisdomSerial);
+    void importWisdom();
+    void writeWisdom(const std::string& text, std::uint64_t serial);
+    void callHook(Stage stage);
 
-    mutable std::mutex m_mutex; // guards the map and flags; always taken before fftwPlannerMutex()
+    mutable std::mutex m_mutex; // the cache lock: guards m_plans, m_flags, m_plansCreated
     std::map<Key, std::shared_ptr<const FftwPlan>> m_plans;
     unsigned m_flags = FFTW_MEASURE;
-    bool m_wisdomImported = false;
     std::int64_t m_plansCreated = 0;
+    // Under fftwPlannerMutex():
+    bool m_wisdomImported = false;
+    std::uint64_t m_wisdomSerial = 0; // wisdom exports so far
+    // Under m_wisdomFileMutex: the serial of the newest wisdom written (an older export that lost the
+    // race to the file is dropped, never written over a newer one).
+    std::mutex m_wisdomFileMutex;
+    std::uint64_t m_wisdomWritten = 0;
+    std::mutex m_hookMutex;
+    std::function<void(Stage)> m_hook;
 };
 
 } // namespace circnn

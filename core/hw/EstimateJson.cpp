@@ -90,6 +90,7 @@ nlohmann::ordered_json designToJson(const DesignEstimate& d)
 nlohmann::ordered_json estimateToJson(const Estimate& e)
 {
     nlohmann::ordered_json j;
+    j["schema"] = "circnn.estimate/1";
     j["kind"] = "estimate";
     j["model"] = e.model;
     j["platform"] = e.platform;

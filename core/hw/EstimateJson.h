@@ -1,6 +1,7 @@
 #pragma once
 // JSON form of an Estimate (for `circnn estimate --json` and reports). Keys carry units
-// ("latency_s", "energy_pj", "weight_bits"); the document says "kind": "estimate".
+// ("latency_s", "energy_pj", "weight_bits"); the document says "schema": "circnn.estimate/1" and
+// "kind": "estimate".
 
 #include <nlohmann/json_fwd.hpp>
 

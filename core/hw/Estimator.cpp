@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn::hw {
@@ -142,10 +143,9 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += add * outElems;
         c.activationOps += (mul + add) * outElems;
     };
-    switch (l.kind) {
-    case LayerKind::Dense:
-    case LayerKind::Conv2D: {
-        const bool conv = l.kind == LayerKind::Conv2D;
+    const CostClass cost = layerTraits(l.kind).cost;
+    if (cost == CostClass::Matmul) {
+        const bool conv = l.kind != LayerKind::Dense;               // Conv2D, Conv1D: taps = kernelH·kernelW
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
         const double taps = conv ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
@@ -172,62 +172,59 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.adds += outElems;
         }
         addActivation(l.activation);
-        break;
-    }
-    case LayerKind::Activation:
+    } else if (cost == CostClass::Depthwise) { // per output element: kh·kw multiply-adds, always dense
+        c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
+        c.realMacs = c.denseEquivalentMacs;
+        c.mults += c.realMacs;
+        c.adds += c.realMacs;
+        if (l.useBias) {
+            c.biasAdds = outElems;
+            c.adds += outElems;
+        }
         addActivation(l.activation);
-        break;
-    case LayerKind::BatchNormalization: // folded to one multiply-add per element
+    } else if (cost == CostClass::Activation) {
+        addActivation(l.activation);
+    } else if (cost == CostClass::Affine) { // folded to one multiply-add per element
         c.mults += outElems;
         c.adds += outElems;
         c.activationOps += 2 * outElems;
-        break;
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D: {
-        const bool global = l.kind == LayerKind::GlobalAveragePooling2D || l.kind == LayerKind::GlobalMaxPooling2D;
-        const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D;
-        const double window = global ? (in && in->size() == 3 ? static_cast<double>((*in)[0] * (*in)[1]) : 0)
+    } else if (cost == CostClass::Pooling || cost == CostClass::GlobalPooling) {
+        const bool global = cost == CostClass::GlobalPooling;
+        const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D ||
+                             l.kind == LayerKind::AveragePooling1D || l.kind == LayerKind::GlobalAveragePooling1D;
+        const double window = global ? (in && in->size() >= 2 ? static_cast<double>(shapeSize(*in) / in->back()) : 0)
                                      : static_cast<double>(l.kernelH * l.kernelW);
         const double adds = std::max(0.0, window - 1) * outElems;
         const double mults = average ? outElems : 0;
         c.adds += adds;
         c.mults += mults;
         c.poolingOps = adds + mults;
-        break;
-    }
-    case LayerKind::Add: {
+    } else if (cost == CostClass::Elementwise) {
         const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
         c.adds += extra;
         c.otherOps = extra;
-        break;
-    }
-    default: // Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate: addressing only
-        break;
-    }
+    } // CostClass::Free (Input, Flatten, Reshape, ZeroPadding2D, Dropout, Concatenate): addressing only
     return c;
 }
 
 double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
 {
     const Shape* in = inputShape(spec, l);
-    switch (l.kind) {
-    case LayerKind::Dense:
-    case LayerKind::Conv2D: {
+    const CostClass cost = layerTraits(l.kind).cost;
+    if (cost == CostClass::Matmul) {
         const std::int64_t n = in && !in->empty() ? in->back() : 0;
         const std::int64_t m = l.units;
-        const double taps = l.kind == LayerKind::Conv2D ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
+        const double taps = l.kind != LayerKind::Dense ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
         const double bias = l.useBias ? static_cast<double>(m) : 0.0;
         if (k <= 1)
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;
         return taps * static_cast<double>(ceilDiv(m, k) * ceilDiv(n, k) * k) + bias;
     }
-    case LayerKind::BatchNormalization:
+    if (cost == CostClass::Depthwise)
+        return static_cast<double>(layerStats(spec, l).parameters);
+    if (cost == CostClass::Affine)
         return 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
-    default:
-        return 0;
-    }
+    return 0;
 }
 
 DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, Precision precision, std::int64_t batch,
@@ -395,8 +392,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
         est.storageReduction = est.dense.weightBits / est.circulant.weightBits;
 
     // Warnings: what a reader should know before trusting a figure.
-    if (blockSizes.empty() && options.blocks.defaultK > 1)
-        est.warnings.push_back("no layer could take k = " + std::to_string(options.blocks.defaultK) +
+    if (blockSizes.empty() && options.blocks.defaultBlockSize > 1)
+        est.warnings.push_back("no layer could take k = " + std::to_string(options.blocks.defaultBlockSize) +
                                ": the block-circulant design equals the dense one");
     for (const auto& [name, k] : blockSizes)
         if (!isPowerOfTwo(k)) {

@@ -18,7 +18,7 @@ namespace circnn::hw {
 struct EstimateOptions {
     Precision precision = Precision::Fixed16;
     std::int64_t batch = 1; // frames processed together (weights fetched once per batch)
-    BlockSizeChoice blocks; // block sizes for the block-circulant design
+    ConversionPlan blocks;  // block sizes for the block-circulant design (decideBlockSizes)
 };
 
 // Radix-2 butterflies of one real-input FFT of size k: (k/4)·log2(k) (0 for k = 1). The inverse

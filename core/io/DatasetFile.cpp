@@ -70,11 +70,21 @@ namespace {
 
 using dataset::RawArray;
 
-// Builds the Dataset from raw images and labels: scaling, label checks.
-Dataset assemble(const std::string& name, RawArray images, RawArray labels, const DatasetOptions& options)
+// Builds the Dataset from raw images, labels and targets: scaling, label checks.
+Dataset assemble(const std::string& name, RawArray images, RawArray labels, RawArray targets,
+                 const DatasetOptions& options)
 {
     Dataset d;
     d.name = name;
+    if (!targets.shape.empty()) {
+        if (images.shape.empty() || targets.shape[0] != images.shape[0])
+            throw FormatError(name + ": " + std::to_string(images.shape.empty() ? 0 : images.shape[0]) +
+                              " images but " + std::to_string(targets.shape[0]) + " targets ('" + options.targetsKey +
+                              "')");
+        d.targets = Tensor(targets.shape);
+        std::copy(targets.values.begin(), targets.values.end(), d.targets.data());
+    }
+    const bool labelled = options.readLabels || !options.labelsPath.empty();
     // One-hot labels (N, C) → class index.
     if (labels.shape.size() == 2 && labels.shape[1] > 1) {
         const std::int64_t n = labels.shape[0], c = labels.shape[1];
@@ -90,11 +100,11 @@ Dataset assemble(const std::string& name, RawArray images, RawArray labels, cons
     if (n == 0)
         throw FormatError(name + ": the dataset has no samples");
     const std::int64_t labelCount = static_cast<std::int64_t>(labels.values.size());
-    if (labelCount != n)
+    if (labelled && labelCount != n)
         throw FormatError(name + ": " + std::to_string(n) + " images but " + std::to_string(labelCount) + " labels");
-    d.labels.resize(static_cast<std::size_t>(n));
+    d.labels.resize(static_cast<std::size_t>(labelled ? n : 0));
     std::int64_t maxLabel = -1;
-    for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t i = 0; labelled && i < n; ++i) {
         const float v = labels.values[static_cast<std::size_t>(i)];
         if (!(v >= 0) || v != std::floor(v) || v > 1e6)
             throw FormatError(name + ": label " + std::to_string(i) + " is " + std::to_string(v) +
@@ -143,8 +153,10 @@ Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& opt
     Dataset d = readDatasetIsolated(path, options);
     // Checked again here: nothing from the child is trusted.
     const std::string file = path.string();
-    if (d.images.rank() < 2 || d.count() != static_cast<std::int64_t>(d.labels.size()) || d.classCount < 0 ||
-        d.classCount > 1000001)
+    const bool labelled = options.readLabels || !options.labelsPath.empty();
+    if (d.images.rank() < 2 || (labelled && d.count() != static_cast<std::int64_t>(d.labels.size())) ||
+        (!labelled && !d.labels.empty()) || (d.targets.rank() > 0 && d.targets.dim(0) != d.count()) ||
+        (d.targets.rank() > 0) != !options.targetsKey.empty() || d.classCount < 0 || d.classCount > 1000001)
         throw FormatError(file + ": the isolated reader returned an inconsistent dataset");
     for (const std::int32_t label : d.labels)
         if (label < 0 || label >= d.classCount)
@@ -173,7 +185,7 @@ Dataset readDatasetInProcess(const std::filesystem::path& path, const DatasetOpt
             raw = dataset::readNpzPair(file, options);
             break;
         }
-        return assemble(file, std::move(raw.images), std::move(raw.labels), options);
+        return assemble(file, std::move(raw.images), std::move(raw.labels), std::move(raw.targets), options);
     } catch (const Error&) {
         throw;
     } catch (const std::bad_alloc&) {
@@ -190,8 +202,8 @@ void fitDatasetToInput(Dataset& data, const Shape& modelInputShape)
         throw ShapeError("dataset '" + data.name + "' is empty");
     const Shape sample(data.images.shape().begin() + 1, data.images.shape().end());
     if (shapeSize(sample) != shapeSize(modelInputShape))
-        throw ShapeError("dataset '" + data.name + "' has samples of shape " + shapeToString(sample) +
-                         " (" + std::to_string(shapeSize(sample)) + " values), the model expects " +
+        throw ShapeError("dataset '" + data.name + "' has samples of shape " + shapeToString(sample) + " (" +
+                         std::to_string(shapeSize(sample)) + " values), the model expects " +
                          shapeToString(modelInputShape) + " (" + std::to_string(shapeSize(modelInputShape)) +
                          " values)");
     Shape full{data.images.dim(0)};

@@ -16,11 +16,16 @@ struct DatasetOptions {
     // IDX: the labels file; when empty, derived from the images file name
     // ("...-images-idx3-ubyte[.gz]" → "...-labels-idx1-ubyte[.gz]").
     std::filesystem::path labelsPath;
-    std::string imagesKey = "x";      // HDF5 dataset / npz member for images ("x_test" etc. tried too)
+    std::string imagesKey = "x"; // HDF5 dataset / npz member for images ("x_test" etc. tried too)
     std::string labelsKey = "y";
+    // false: no labels unless `labelsPath` is given (unlabelled data for reconstruction models).
+    bool readLabels = true;
+    // HDF5 dataset / npz member holding regression targets (float, one array per sample) read
+    // into Dataset::targets; empty = none.
+    std::string targetsKey;
     // uint8 pixels are multiplied by this (default 1/255); float data is taken as is.
     double scale = 1.0 / 255.0;
-    std::int64_t limit = 0;           // read only the first `limit` samples (0 = all)
+    std::int64_t limit = 0; // read only the first `limit` samples (0 = all)
 };
 
 // Reads a labelled dataset (format detected from the content). Only regular files are read;
@@ -36,7 +41,8 @@ Dataset readDatasetInProcess(const std::filesystem::path& path, const DatasetOpt
 // naming both shapes when the element counts differ.
 void fitDatasetToInput(Dataset& data, const Shape& modelInputShape);
 
-// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32)), atomically.
+// Writes images + labels as HDF5 (datasets named "x" (float32 or uint8) and "y" (int32), plus
+// "targets" (float32) when the dataset has regression targets), atomically.
 void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool asUint8 = false);
 
 } // namespace circnn

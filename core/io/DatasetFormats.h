@@ -22,9 +22,11 @@ struct RawArray {
     bool integer = false;      // stored as an integer type (pixels to be scaled)
 };
 
-// Images and labels of one dataset, as stored.
+// Images, labels and regression targets of one dataset, as stored. `labels` is empty (no shape)
+// when DatasetOptions::readLabels is off and no labels file is given; `targets` is empty unless
+// DatasetOptions::targetsKey names an array.
 struct RawPair {
-    RawArray images, labels;
+    RawArray images, labels, targets;
 };
 
 // Element count of `shape`; FormatError naming `where` when negative or above kMaxValues.

@@ -69,9 +69,11 @@ RawPair readHdf5Pair(const std::string& path, const DatasetOptions& options)
         if (found.empty())
             throw FormatError(lf.name + ": no labels dataset (tried " + joinKeys(keys) + ")");
         pair.labels = readH5Dataset(lf, found, options.limit);
-    } else {
+    } else if (options.readLabels) {
         pair.labels = readH5Dataset(f, pick(options.labelsKey, "y_test", "labels"), options.limit);
     }
+    if (!options.targetsKey.empty())
+        pair.targets = readH5Dataset(f, pick(options.targetsKey, "y_test", "targets"), options.limit);
     return pair;
 }
 
@@ -101,6 +103,8 @@ void writeDatasetH5(const Dataset& data, const std::filesystem::path& path, bool
         }
         h5::writeRawDataset(f, f.id(), "y", H5T_NATIVE_INT32, H5T_STD_I32LE,
                             {static_cast<std::int64_t>(data.labels.size())}, data.labels.data());
+        if (data.targets.rank() > 0)
+            h5::writeFloatDataset(f, f.id(), "targets", data.targets);
         h5::commitImage(f, path);
     }
 }

@@ -164,11 +164,15 @@ std::filesystem::path idxLabelsPath(const std::filesystem::path& images)
 
 RawPair readIdxPair(const std::string& imagesPath, const DatasetOptions& options)
 {
-    const std::filesystem::path labelsPath =
-        options.labelsPath.empty() ? idxLabelsPath(imagesPath) : options.labelsPath;
     RawPair pair;
     pair.images = readIdx(imagesPath, options.limit);
-    pair.labels = readIdx(labelsPath.string(), options.limit);
+    if (options.readLabels || !options.labelsPath.empty()) {
+        const std::filesystem::path labelsPath =
+            options.labelsPath.empty() ? idxLabelsPath(imagesPath) : options.labelsPath;
+        pair.labels = readIdx(labelsPath.string(), options.limit);
+    }
+    if (!options.targetsKey.empty())
+        throw FormatError(imagesPath + ": IDX files hold no regression targets (use HDF5 or .npz)");
     if (pair.images.shape.size() < 2)
         throw FormatError(imagesPath + ": IDX images need at least 2 dimensions, found " +
                           shapeToString(pair.images.shape));

@@ -155,10 +155,18 @@ RawPair readNpzPair(const std::string& path, const DatasetOptions& options)
         throw FormatError(path + ": no " + what + " array (tried " + joinKeys(keys) + ")");
     };
     const std::string im = member(options.imagesKey, "x_test", "images");
-    const std::string lb = member(options.labelsKey, "y_test", "labels");
     RawPair pair;
     pair.images = parseNpy(zip.read(im), path + ": member '" + im + "'", options.limit);
-    pair.labels = parseNpy(zip.read(lb), path + ": member '" + lb + "'", options.limit);
+    if (!options.labelsPath.empty())
+        throw FormatError(path + ": a separate labels file is supported for IDX and HDF5 data, not .npz");
+    if (options.readLabels) {
+        const std::string lb = member(options.labelsKey, "y_test", "labels");
+        pair.labels = parseNpy(zip.read(lb), path + ": member '" + lb + "'", options.limit);
+    }
+    if (!options.targetsKey.empty()) {
+        const std::string tk = member(options.targetsKey, "y_test", "targets");
+        pair.targets = parseNpy(zip.read(tk), path + ": member '" + tk + "'", options.limit);
+    }
     return pair;
 }
 

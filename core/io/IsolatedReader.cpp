@@ -372,6 +372,8 @@ Dataset readDatasetIsolated(const fs::path& path, const DatasetOptions& options)
     const nlohmann::json o{{"labels_path", options.labelsPath.string()},
                            {"images_key", options.imagesKey},
                            {"labels_key", options.labelsKey},
+                           {"read_labels", options.readLabels},
+                           {"targets_key", options.targetsKey},
                            {"scale", options.scale},
                            {"limit", options.limit}};
     UniqueFd fd(runChild("dataset", path, o.dump()));
@@ -445,6 +447,8 @@ int runReaderChild(int argc, char** argv)
             options.labelsPath = o.at("labels_path").get<std::string>();
             options.imagesKey = o.at("images_key").get<std::string>();
             options.labelsKey = o.at("labels_key").get<std::string>();
+            options.readLabels = o.at("read_labels").get<bool>();
+            options.targetsKey = o.at("targets_key").get<std::string>();
             options.scale = o.at("scale").get<double>();
             options.limit = o.at("limit").get<std::int64_t>();
             transfer::writeDataset(out, readDatasetInProcess(path, options));

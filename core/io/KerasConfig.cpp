@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "io/KerasConfigValues.h"
+#include "io/KerasLayerCodecs.h"
+#include "model/LayerTraits.h"
 
 namespace circnn::keras {
 
@@ -16,325 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-// Parsing context of one layer: file and layer for messages.
-struct Ctx {
-    const std::string& file;
-    std::string layer;
-    std::string className;
-    [[noreturn]] void fail(const std::string& what) const
-    {
-        throw FormatError(file + ": layer '" + layer + "' (" + className + "): " + what);
-    }
-};
-
-std::int64_t toInt(const Ctx& c, const json& v, const std::string& key)
-{
-    if (v.is_number_integer())
-        return v.get<std::int64_t>();
-    if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
-            return static_cast<std::int64_t>(d);
-    }
-    c.fail("'" + key + "' should be an integer, found " + v.dump());
-}
-
-const json* member(const json& obj, const std::string& key)
-{
-    if (!obj.is_object())
-        return nullptr;
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null())
-        return nullptr;
-    return &*it;
-}
-
-std::int64_t getInt(const Ctx& c, const json& cfg, const std::string& key, std::optional<std::int64_t> def = {})
-{
-    const json* v = member(cfg, key);
-    if (!v) {
-        if (def)
-            return *def;
-        c.fail("configuration has no '" + key + "'");
-    }
-    return toInt(c, *v, key);
-}
-
-double getDouble(const Ctx& c, const json& cfg, const std::string& key, double def)
-{
-    const json* v = member(cfg, key);
-    if (!v)
-        return def;
-    if (!v->is_number())
-        c.fail("'" + key + "' should be a number, found " + v->dump());
-    return v->get<double>();
-}
-
-bool getBool(const Ctx& c, const json& cfg, const std::string& key, bool def)
-{
-    const json* v = member(cfg, key);
-    if (!v)
-        return def;
-    if (!v->is_boolean())
-        c.fail("'" + key + "' should be true or false, found " + v->dump());
-    return v->get<bool>();
-}
-
-std::string getString(const Ctx& c, const json& cfg, const std::string& key, const std::string& def)
-{
-    const json* v = member(cfg, key);
-    if (!v)
-        return def;
-    if (!v->is_string())
-        c.fail("'" + key + "' should be a string, found " + v->dump());
-    return v->get<std::string>();
-}
-
-// An int or a list of two ints (kernel_size, strides, pool_size, dilation_rate).
-std::pair<std::int64_t, std::int64_t> getPair(const Ctx& c, const json& cfg, const std::string& key,
-                                              std::optional<std::pair<std::int64_t, std::int64_t>> def)
-{
-    const json* v = member(cfg, key);
-    if (!v) {
-        if (def)
-            return *def;
-        c.fail("configuration has no '" + key + "'");
-    }
-    if (v->is_number())
-        return {toInt(c, *v, key), toInt(c, *v, key)};
-    if (v->is_array() && v->size() == 2)
-        return {toInt(c, (*v)[0], key), toInt(c, (*v)[1], key)};
-    c.fail("'" + key + "' should be an integer or two integers, found " + v->dump());
-}
-
-// A Keras shape with a leading batch entry ([null, 28, 28, 1]) → {28, 28, 1}.
-Shape batchShape(const Ctx& c, const json& v, const std::string& key)
-{
-    if (!v.is_array() || v.size() < 2)
-        c.fail("'" + key + "' should be a shape with a batch dimension, found " + v.dump());
-    Shape s;
-    for (std::size_t i = 1; i < v.size(); ++i) {
-        if (v[i].is_null())
-            c.fail("'" + key + "' " + v.dump() + " has an unknown (null) dimension; a fixed input size is needed");
-        const std::int64_t d = toInt(c, v[i], key);
-        if (d <= 0 || d > (std::int64_t(1) << 32))
-            c.fail("'" + key + "' " + v.dump() + " has an invalid dimension");
-        s.push_back(d);
-    }
-    return s;
-}
-
-ActivationKind parseActivation(const Ctx& c, const json* v)
-{
-    if (!v)
-        return ActivationKind::Linear;
-    std::string name;
-    if (v->is_string())
-        name = v->get<std::string>();
-    else if (v->is_object() && member(*v, "config") && (*v)["config"].is_string())
-        name = (*v)["config"].get<std::string>();  // {"class_name": "function", "config": "relu"}
-    else if (v->is_object() && member(*v, "class_name") && (*v)["class_name"].is_string())
-        name = (*v)["class_name"].get<std::string>();
-    else
-        c.fail("activation " + v->dump() + " is not understood; supported: " + supportedActivations());
-    auto kind = activationFromName(name);
-    if (!kind)
-        c.fail("unsupported activation '" + name + "'; supported: " + supportedActivations());
-    return *kind;
-}
-
-// The activation of a layer config plus its slope: the string activation "leaky_relu" (Keras 3)
-// has negative_slope 0.2, unlike the LeakyReLU layer's 0.3, so the slope is made explicit.
-void setActivation(const Ctx& c, LayerSpec& l, const json* v)
-{
-    l.activation = parseActivation(c, v);
-    l.activationAlpha = l.activation == ActivationKind::LeakyRelu ? 0.2f : 0.0f;
-}
-
-void checkChannelsLast(const Ctx& c, const json& cfg)
-{
-    const std::string df = getString(c, cfg, "data_format", "channels_last");
-    if (df != "channels_last")
-        c.fail("data_format '" + df + "' is not supported (only channels_last, NHWC)");
-}
-
-Padding parsePadding(const Ctx& c, const json& cfg)
-{
-    const std::string p = getString(c, cfg, "padding", "valid");
-    if (p == "valid")
-        return Padding::Valid;
-    if (p == "same")
-        return Padding::Same;
-    c.fail("padding '" + p + "' is not supported (valid, same)");
-}
-
-// Fills the class-specific fields of `l` from its config.
-void parseLayerConfig(const Ctx& c, LayerSpec& l, const json& cfg)
-{
-    switch (l.kind) {
-    case LayerKind::Input: {
-        const json* s = member(cfg, "batch_input_shape");
-        const char* key = "batch_input_shape";
-        if (!s) {
-            s = member(cfg, "batch_shape");
-            key = "batch_shape";
-        }
-        if (s) {
-            l.inputShape = batchShape(c, *s, key);
-        } else if (const json* is = member(cfg, "input_shape")) {
-            json withBatch = json::array({nullptr});
-            for (const auto& d : *is)
-                withBatch.push_back(d);
-            l.inputShape = batchShape(c, withBatch, "input_shape");
-        } else {
-            c.fail("InputLayer has no batch_input_shape / batch_shape");
-        }
-        break;
-    }
-    case LayerKind::Dense:
-        if (!member(cfg, "units") && member(cfg, "output_dim"))
-            c.fail("Keras 1 configuration ('output_dim'); only Keras 2 and 3 files are supported");
-        l.units = getInt(c, cfg, "units");
-        setActivation(c, l, member(cfg, "activation"));
-        l.useBias = getBool(c, cfg, "use_bias", true);
-        break;
-    case LayerKind::Conv2D: {
-        if (!member(cfg, "filters") && member(cfg, "nb_filter"))
-            c.fail("Keras 1 configuration ('nb_filter'); only Keras 2 and 3 files are supported");
-        checkChannelsLast(c, cfg);
-        const std::int64_t groups = getInt(c, cfg, "groups", 1);
-        if (groups != 1)
-            c.fail("groups = " + std::to_string(groups) + " is not supported (only groups = 1)");
-        l.units = getInt(c, cfg, "filters");
-        std::tie(l.kernelH, l.kernelW) = getPair(c, cfg, "kernel_size", std::nullopt);
-        std::tie(l.strideH, l.strideW) = getPair(c, cfg, "strides", std::pair{std::int64_t(1), std::int64_t(1)});
-        std::tie(l.dilationH, l.dilationW) =
-            getPair(c, cfg, "dilation_rate", std::pair{std::int64_t(1), std::int64_t(1)});
-        if ((l.strideH > 1 || l.strideW > 1) && (l.dilationH > 1 || l.dilationW > 1))
-            c.fail("strides > 1 together with dilation_rate > 1 is not supported (Keras rejects it too)");
-        l.padding = parsePadding(c, cfg);
-        setActivation(c, l, member(cfg, "activation"));
-        l.useBias = getBool(c, cfg, "use_bias", true);
-        break;
-    }
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-        checkChannelsLast(c, cfg);
-        std::tie(l.kernelH, l.kernelW) = getPair(c, cfg, "pool_size", std::pair{std::int64_t(2), std::int64_t(2)});
-        std::tie(l.strideH, l.strideW) = getPair(c, cfg, "strides", std::pair{l.kernelH, l.kernelW});
-        l.padding = parsePadding(c, cfg);
-        break;
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D:
-        checkChannelsLast(c, cfg);
-        if (getBool(c, cfg, "keepdims", false))
-            c.fail("keepdims = true is not supported");
-        break;
-    case LayerKind::Flatten:
-        checkChannelsLast(c, cfg);
-        break;
-    case LayerKind::Reshape: {
-        const json* t = member(cfg, "target_shape");
-        if (!t || !t->is_array() || t->empty())
-            c.fail("Reshape needs a non-empty 'target_shape'");
-        for (const auto& d : *t)
-            l.targetShape.push_back(toInt(c, d, "target_shape"));
-        break;
-    }
-    case LayerKind::ZeroPadding2D: {
-        checkChannelsLast(c, cfg);
-        const json* p = member(cfg, "padding");
-        if (!p) {
-            l.padTop = l.padBottom = l.padLeft = l.padRight = 1;
-        } else if (p->is_number()) {
-            l.padTop = l.padBottom = l.padLeft = l.padRight = toInt(c, *p, "padding");
-        } else if (p->is_array() && p->size() == 2 && (*p)[0].is_number() && (*p)[1].is_number()) {
-            l.padTop = l.padBottom = toInt(c, (*p)[0], "padding");
-            l.padLeft = l.padRight = toInt(c, (*p)[1], "padding");
-        } else if (p->is_array() && p->size() == 2 && (*p)[0].is_array() && (*p)[1].is_array() &&
-                   (*p)[0].size() == 2 && (*p)[1].size() == 2) {
-            l.padTop = toInt(c, (*p)[0][0], "padding");
-            l.padBottom = toInt(c, (*p)[0][1], "padding");
-            l.padLeft = toInt(c, (*p)[1][0], "padding");
-            l.padRight = toInt(c, (*p)[1][1], "padding");
-        } else {
-            c.fail("padding " + p->dump() + " is not understood");
-        }
-        break;
-    }
-    case LayerKind::Dropout:
-        l.rate = static_cast<float>(getDouble(c, cfg, "rate", 0.0));
-        break;
-    case LayerKind::Activation:
-        if (l.className == "Activation") {
-            setActivation(c, l, member(cfg, "activation"));
-        } else if (l.className == "ReLU") {
-            const double slope = getDouble(c, cfg, "negative_slope", 0.0);
-            const double threshold = getDouble(c, cfg, "threshold", 0.0);
-            const json* maxValue = member(cfg, "max_value");
-            if (threshold != 0.0)
-                c.fail("ReLU threshold != 0 is not supported");
-            if (maxValue) {
-                if (!maxValue->is_number() || maxValue->get<double>() != 6.0 || slope != 0.0)
-                    c.fail("ReLU max_value " + maxValue->dump() + " is not supported (only 6, as relu6)");
-                l.activation = ActivationKind::Relu6;
-            } else if (slope != 0.0) {
-                l.activation = ActivationKind::LeakyRelu;
-                l.activationAlpha = static_cast<float>(slope);
-            } else {
-                l.activation = ActivationKind::Relu;
-            }
-        } else if (l.className == "LeakyReLU") {
-            l.activation = ActivationKind::LeakyRelu;
-            // Keras 2 writes alpha, Keras 3 negative_slope; both default to 0.3 for the layer.
-            const double alpha = member(cfg, "negative_slope") ? getDouble(c, cfg, "negative_slope", 0.3)
-                                                               : getDouble(c, cfg, "alpha", 0.3);
-            l.activationAlpha = static_cast<float>(alpha);
-            // ModelSpec reads a slope of 0 as "Keras default"; LeakyReLU(0) is a plain ReLU.
-            if (alpha == 0.0)
-                l.activation = ActivationKind::Relu;
-        } else if (l.className == "Softmax") {
-            const json* axis = member(cfg, "axis");
-            if (axis && !(axis->is_number() && toInt(c, *axis, "axis") == -1) &&
-                !(axis->is_array() && axis->size() == 1 && toInt(c, (*axis)[0], "axis") == -1))
-                c.fail("Softmax over axis " + axis->dump() + " is not supported (only the last axis)");
-            l.activation = ActivationKind::Softmax;
-        } else if (l.className == "ELU") {
-            l.activation = ActivationKind::Elu;
-            l.activationAlpha = static_cast<float>(getDouble(c, cfg, "alpha", 1.0));
-            if (l.activationAlpha == 0.0f)  // ELU(0) is max(x, 0); 0 would mean "default" (1.0)
-                l.activation = ActivationKind::Relu;
-        }
-        break;
-    case LayerKind::BatchNormalization: {
-        const json* axis = member(cfg, "axis");
-        if (axis && axis->is_array()) {
-            if (axis->size() != 1)
-                c.fail("normalisation over several axes " + axis->dump() + " is not supported");
-            l.axis = toInt(c, (*axis)[0], "axis");
-        } else if (axis) {
-            l.axis = toInt(c, *axis, "axis");
-        } else {
-            l.axis = -1;
-        }
-        l.epsilon = static_cast<float>(getDouble(c, cfg, "epsilon", 1e-3));
-        // Reuse of fields: center/scale decide which weights are stored (see expectedWeightRoles).
-        if (!getBool(c, cfg, "center", true))
-            l.beta = Tensor(Shape{0});
-        if (!getBool(c, cfg, "scale", true))
-            l.gamma = Tensor(Shape{0});
-        break;
-    }
-    case LayerKind::Add:
-        break;
-    case LayerKind::Concatenate:
-        l.axis = getInt(c, cfg, "axis", -1);
-        break;
-    }
-}
-
 // Collects keras_history entries ([layer, node, tensor]) from a Keras 3 inbound node's args.
-void collectHistory(const Ctx& c, const json& v, std::vector<std::string>& out)
+void collectHistory(const ConfigContext& c, const json& v, std::vector<std::string>& out)
 {
     if (v.is_array()) {
         for (const auto& e : v)
@@ -352,7 +38,7 @@ void collectHistory(const Ctx& c, const json& v, std::vector<std::string>& out)
     }
 }
 
-std::vector<std::string> parseInboundNodes(const Ctx& c, const json& nodes)
+std::vector<std::string> parseInboundNodes(const ConfigContext& c, const json& nodes)
 {
     if (nodes.is_null() || (nodes.is_array() && nodes.empty()))
         return {};
@@ -362,12 +48,12 @@ std::vector<std::string> parseInboundNodes(const Ctx& c, const json& nodes)
         c.fail("the layer is called " + std::to_string(nodes.size()) + " times (shared layers are not supported)");
     const json& node = nodes[0];
     std::vector<std::string> inputs;
-    if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
+    if (node.is_object()) { // Keras 3: {"args": [...], "kwargs": {...}}
         if (const json* args = member(node, "args"))
             collectHistory(c, *args, inputs);
         if (const json* kwargs = member(node, "kwargs"))
             collectHistory(c, *kwargs, inputs);
-    } else if (node.is_array()) {  // Keras 2: [["name", node, tensor, {kwargs}], ...]
+    } else if (node.is_array()) { // Keras 2: [["name", node, tensor, {kwargs}], ...]
         for (const auto& e : node) {
             if (!e.is_array() || e.empty() || !e[0].is_string())
                 c.fail("inbound node entry " + e.dump() + " is not understood");
@@ -401,7 +87,7 @@ std::vector<std::string> parseEndpoints(const std::string& file, const json* v, 
 
 LayerSpec parseLayer(const std::string& file, const json& entry, std::size_t index)
 {
-    Ctx c{file, "#" + std::to_string(index), "?"};
+    ConfigContext c{file, "#" + std::to_string(index), "?"};
     if (!entry.is_object())
         c.fail("layer entry is not an object");
     const json* cls = member(entry, "class_name");
@@ -426,8 +112,39 @@ LayerSpec parseLayer(const std::string& file, const json& entry, std::size_t ind
     if (!kind)
         c.fail("unsupported layer class '" + c.className + "'; supported: " + supportedLayerClasses());
     l.kind = *kind;
-    parseLayerConfig(c, l, cfg);
+    kerasLayerCodec(l.kind).read(c, l, cfg);
     return l;
+}
+
+// Fails listing every layer of an unsupported class (not only the first), with layer names, so a
+// user sees at once what the model needs.
+void checkLayerClasses(const std::string& file, const json& layers)
+{
+    std::vector<std::string> unsupported;
+    std::set<std::string> classes;
+    for (const auto& e : layers) {
+        const json* cls = member(e, "class_name");
+        if (!cls || !cls->is_string() || layerKindFromName(cls->get<std::string>()))
+            continue;
+        std::string name = "?";
+        if (const json* cfg = member(e, "config"); cfg && member(*cfg, "name") && (*cfg)["name"].is_string())
+            name = (*cfg)["name"].get<std::string>();
+        else if (member(e, "name") && e["name"].is_string())
+            name = e["name"].get<std::string>();
+        unsupported.push_back("'" + name + "' (" + cls->get<std::string>() + ")");
+        classes.insert(cls->get<std::string>());
+    }
+    if (unsupported.empty())
+        return;
+    std::string list, classList;
+    for (const auto& u : unsupported)
+        list += (list.empty() ? "" : ", ") + u;
+    for (const auto& c : classes)
+        classList += (classList.empty() ? "" : ", ") + c;
+    throw FormatError(file + ": " + std::to_string(unsupported.size()) + " layer" +
+                      (unsupported.size() == 1 ? "" : "s") + " of unsupported class" +
+                      (classes.size() == 1 ? " " : "es ") + classList + ": " + list +
+                      "; supported: " + supportedLayerClasses());
 }
 
 // Orders layers so every input precedes its user (stable: keeps file order where possible).
@@ -457,8 +174,8 @@ void topologicalSort(ModelSpec& m, const std::string& file)
                     continue;
                 std::string missing;
                 for (const auto& in : m.layers[i].inputs)
-                    if (!m.find(in) && std::none_of(sorted.begin(), sorted.end(),
-                                                    [&](const LayerSpec& s) { return s.name == in; }))
+                    if (!m.find(in) &&
+                        std::none_of(sorted.begin(), sorted.end(), [&](const LayerSpec& s) { return s.name == in; }))
                         missing += (missing.empty() ? "'" : ", '") + in + "'";
                 throw FormatError(layerContext(file, m.layers[i]) +
                                   (missing.empty() ? std::string("its inputs form a cycle")
@@ -496,6 +213,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         const json* layers = body->is_array() ? body : member(*body, "layers");
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Sequential model has no layers");
+        checkLayerClasses(file, *layers);
         m.name = body->is_object() ? body->value("name", "sequential") : "sequential";
         std::string previous;
         for (std::size_t i = 0; i < layers->size(); ++i) {
@@ -523,13 +241,14 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                     key = "build_input_shape";
                 }
                 if (!s)
-                    throw FormatError(layerContext(file, l) +
-                                      "the input shape is unknown (no InputLayer, batch_input_shape or build_input_shape)");
+                    throw FormatError(
+                        layerContext(file, l) +
+                        "the input shape is unknown (no InputLayer, batch_input_shape or build_input_shape)");
                 LayerSpec in;
                 in.kind = LayerKind::Input;
                 in.className = "InputLayer";
                 in.name = l.name + "_input";
-                in.inputShape = batchShape(Ctx{file, l.name, l.className}, *s, key);
+                in.inputShape = batchShape(ConfigContext{file, l.name, l.className}, *s, key);
                 previous = in.name;
                 m.inputs.push_back(in.name);
                 addLayer(std::move(in));
@@ -543,10 +262,11 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         const json* layers = member(*body, "layers");
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Functional model has no layers");
+        checkLayerClasses(file, *layers);
         m.name = body->value("name", "model");
         for (std::size_t i = 0; i < layers->size(); ++i) {
             LayerSpec l = parseLayer(file, (*layers)[i], i);
-            Ctx c{file, l.name, l.className};
+            ConfigContext c{file, l.name, l.className};
             const json* nodes = member((*layers)[i], "inbound_nodes");
             l.inputs = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
             if (l.kind == LayerKind::Input && !l.inputs.empty())
@@ -580,41 +300,24 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
     return m;
 }
 
-std::vector<std::string> expectedWeightRoles(const LayerSpec& l)
+std::vector<std::string> expectedWeightRoles(const LayerSpec& l, int kerasMajor)
 {
-    switch (l.kind) {
-    case LayerKind::Dense:
-    case LayerKind::Conv2D:
-        if (l.useBias)
-            return {"kernel", "bias"};
-        return {"kernel"};
-    case LayerKind::BatchNormalization: {
-        // parseLayerConfig marks scale=false / center=false with a (0)-shaped placeholder.
-        std::vector<std::string> roles;
-        if (!(l.gamma.rank() == 1 && l.gamma.dim(0) == 0))
-            roles.push_back("gamma");
-        if (!(l.beta.rank() == 1 && l.beta.dim(0) == 0))
-            roles.push_back("beta");
-        roles.push_back("moving_mean");
-        roles.push_back("moving_variance");
-        return roles;
-    }
-    default:
-        return {};
-    }
+    return kerasWeightNames(l, kerasMajor);
 }
 
-void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file)
+void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file,
+                   int kerasMajor)
 {
     const std::string ctx = layerContext(file, l);
-    const auto expected = expectedWeightRoles(l);
+    const auto expected = expectedWeightRoles(l, kerasMajor);
     std::set<std::string> seen;
     for (auto& [role, t] : weights) {
         if (std::find(expected.begin(), expected.end(), role) == expected.end()) {
             std::string list;
             for (const auto& e : expected)
                 list += (list.empty() ? "" : ", ") + e;
-            throw FormatError(ctx + "unexpected weight '" + role + "' (expected: " + (list.empty() ? "none" : list) + ")");
+            throw FormatError(ctx + "unexpected weight '" + role + "' (expected: " + (list.empty() ? "none" : list) +
+                              ")");
         }
         if (!seen.insert(role).second)
             throw FormatError(ctx + "weight '" + role + "' appears twice");
@@ -626,24 +329,46 @@ void assignWeights(LayerSpec& l, std::vector<std::pair<std::string, Tensor>> wei
     for (const auto& e : expected)
         if (!seen.count(e))
             throw FormatError(ctx + "weight '" + e + "' is missing");
-    if (l.kind == LayerKind::BatchNormalization) {
-        l.gamma = Tensor();
-        l.beta = Tensor();
+    const auto roles = layerWeightRoles(l, kerasMajor);
+    for (auto& [name, t] : weights) {
+        const auto at = std::find(expected.begin(), expected.end(), name) - expected.begin();
+        weightTensor(l, roles[static_cast<std::size_t>(at)]) = std::move(t);
     }
-    for (auto& [role, t] : weights) {
-        if (role == "kernel")
-            l.kernel = std::move(t);
-        else if (role == "bias")
-            l.bias = std::move(t);
-        else if (role == "gamma")
-            l.gamma = std::move(t);
-        else if (role == "beta")
-            l.beta = std::move(t);
-        else if (role == "moving_mean")
-            l.movingMean = std::move(t);
-        else if (role == "moving_variance")
-            l.movingVariance = std::move(t);
+}
+
+void splitSeparableConvolutions(ModelSpec& m, const std::string& file)
+{
+    std::vector<LayerSpec> out;
+    for (LayerSpec& l : m.layers) {
+        if (l.kind != LayerKind::SeparableConv2D) {
+            out.push_back(std::move(l));
+            continue;
+        }
+        LayerSpec dw = l;
+        dw.name = l.name + "/depthwise";
+        if (m.find(dw.name))
+            throw FormatError(layerContext(file, l) + "cannot split it: a layer named '" + dw.name + "' exists");
+        dw.kind = LayerKind::DepthwiseConv2D;
+        dw.useBias = false;
+        dw.bias = Tensor();
+        dw.activation = ActivationKind::Linear;
+        dw.activationAlpha.reset();
+        dw.units = 0;
+        dw.pointwiseKernel = Tensor();
+        LayerSpec pw = std::move(l);
+        pw.kind = LayerKind::Conv2D;
+        pw.inputs = {dw.name};
+        pw.kernelH = pw.kernelW = pw.strideH = pw.strideW = pw.dilationH = pw.dilationW = 1;
+        pw.padding = Padding::Valid;
+        pw.depthMultiplier = 1;
+        pw.depthwiseKernel = Tensor();
+        if (!pw.pointwiseKernel.empty())
+            pw.kernel = std::move(pw.pointwiseKernel);
+        pw.pointwiseKernel = Tensor();
+        out.push_back(std::move(dw));
+        out.push_back(std::move(pw));
     }
+    m.layers = std::move(out);
 }
 
 std::string toSnakeCase(const std::string& className)

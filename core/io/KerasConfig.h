@@ -21,14 +21,21 @@ namespace circnn::keras {
 // list supportedLayerClasses()).
 ModelSpec parseModelConfig(const nlohmann::json& config, const std::string& file);
 
-// The weights a layer expects, in Keras' storage order (trainable first, then non-trainable):
-// Dense/Conv2D: kernel [, bias]; BatchNormalization: [gamma] [, beta], moving_mean, moving_variance.
-std::vector<std::string> expectedWeightRoles(const LayerSpec& layer);
+// The weights a layer expects in a file of Keras major version `kerasMajor`, by role name, in
+// Keras' storage order (trainable first, then non-trainable): the traits table's weight roles
+// (model/LayerTraits.h).
+std::vector<std::string> expectedWeightRoles(const LayerSpec& layer, int kerasMajor = 3);
 
-// Stores weights by role ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
-// and checks that exactly the expected roles are present and finite. Throws FormatError naming
-// the file and layer.
-void assignWeights(LayerSpec& layer, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file);
+// Stores weights by role name ("kernel", "bias", "gamma", ...) and checks that exactly the
+// expected roles are present and finite. Throws FormatError naming the file and layer.
+void assignWeights(LayerSpec& layer, std::vector<std::pair<std::string, Tensor>> weights, const std::string& file,
+                   int kerasMajor = 3);
+
+// Replaces every SeparableConv2D (weights attached) by a DepthwiseConv2D named "<name>/depthwise"
+// (no bias, linear) feeding a 1x1 Conv2D that keeps the layer's name, filters, bias and
+// activation: the same function, with the pointwise part a plain convolution that conversion
+// can make block-circulant. Both keep className "SeparableConv2D" for messages.
+void splitSeparableConvolutions(ModelSpec& model, const std::string& file);
 
 // Keras' snake_case of a class name ("Conv2D" → "conv2d", "LeakyReLU" → "leaky_re_lu").
 std::string toSnakeCase(const std::string& className);

@@ -65,6 +65,12 @@ void applyKerasVersionSemantics(ModelSpec& m)
             l.activation = ActivationKind::HardSigmoidKeras2;
 }
 
+// 2 for files written by Keras 2.x (and tf.keras), 3 otherwise: weight roles may differ by version.
+int kerasMajor(const ModelSpec& m)
+{
+    return m.provenance.kerasVersion.rfind("2.", 0) == 0 ? 2 : 3;
+}
+
 } // namespace
 
 ModelSpec readLegacyH5(const std::string& path)
@@ -120,13 +126,14 @@ ModelSpec readLegacyH5(const std::string& path)
                                   "): " + withoutPrefix(e.what(), path));
             }
         }
-        if (!tensors.empty() || !expectedWeightRoles(*l).empty())
-            assignWeights(*l, std::move(tensors), path);
+        if (!tensors.empty() || !expectedWeightRoles(*l, kerasMajor(m)).empty())
+            assignWeights(*l, std::move(tensors), path, kerasMajor(m));
         withWeights.insert(layerName);
     }
     for (auto& l : m.layers)
-        if (!expectedWeightRoles(l).empty() && !withWeights.count(l.name))
+        if (!expectedWeightRoles(l, kerasMajor(m)).empty() && !withWeights.count(l.name))
             throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
+    splitSeparableConvolutions(m, path);
     m.provenance.sourceFormat = "keras-h5";
     return m;
 }
@@ -170,7 +177,7 @@ ModelSpec readKerasZip(const std::string& path)
         LayerSpec* l = m.find(name);
         if (!l)
             continue;
-        const auto roles = expectedWeightRoles(*l);
+        const auto roles = expectedWeightRoles(*l, kerasMajor(m));
         const std::string varsPath = rootName + "/" + group + "/vars";
         std::vector<std::pair<std::string, Tensor>> tensors;
         if (!h5::linkExists(f.id(), varsPath)) {
@@ -199,8 +206,9 @@ ModelSpec readKerasZip(const std::string& path)
             }
         }
         if (!roles.empty())
-            assignWeights(*l, std::move(tensors), path);
+            assignWeights(*l, std::move(tensors), path, kerasMajor(m));
     }
+    splitSeparableConvolutions(m, path);
     m.provenance.sourceFormat = "keras-zip";
     return m;
 }

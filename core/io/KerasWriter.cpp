@@ -6,7 +6,9 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "io/Hdf5.h"
+#include "io/KerasLayerCodecs.h"
 #include "io/ModelFile.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -18,111 +20,8 @@ namespace {
 // The Keras version whose layout is written (root attribute keras_version).
 constexpr const char* kWrittenKerasVersion = "2.15.0";
 
-// Activation name as Keras 2 (the written layout) understands it. Keras 3's hard_sigmoid has no
-// Keras 2 name, so it cannot be written.
-std::string keras2ActivationName(const LayerSpec& l)
-{
-    if (l.activation == ActivationKind::HardSigmoidKeras2)
-        return "hard_sigmoid";
-    if (l.activation == ActivationKind::HardSigmoid)
-        throw Error("layer '" + l.name + "': Keras 3's hard_sigmoid (relu6(x + 3) / 6) has no Keras 2 equivalent; "
-                    "save in the native format instead");
-    return activationName(l.activation);
-}
 // Keras splits attributes larger than this many bytes into name0, name1, ...
 constexpr std::size_t kMaxAttributeBytes = 64512;
-
-json pair(std::int64_t a, std::int64_t b) { return json::array({a, b}); }
-
-json batchShape(const Shape& s)
-{
-    json j = json::array({nullptr});
-    for (auto d : s)
-        j.push_back(d);
-    return j;
-}
-
-// Keras class name and config of one layer.
-std::pair<std::string, json> kerasLayer(const LayerSpec& l)
-{
-    json c;
-    c["name"] = l.name;
-    c["trainable"] = true;
-    c["dtype"] = "float32";
-    const char* padding = l.padding == Padding::Same ? "same" : "valid";
-    switch (l.kind) {
-    case LayerKind::Input:
-        return {"InputLayer",
-                {{"batch_input_shape", batchShape(l.inputShape)}, {"dtype", "float32"}, {"sparse", false},
-                 {"name", l.name}}};
-    case LayerKind::Dense:
-        c["units"] = l.units;
-        c["activation"] = keras2ActivationName(l);
-        c["use_bias"] = l.useBias;
-        return {"Dense", c};
-    case LayerKind::Conv2D:
-        c["filters"] = l.units;
-        c["kernel_size"] = pair(l.kernelH, l.kernelW);
-        c["strides"] = pair(l.strideH, l.strideW);
-        c["padding"] = padding;
-        c["data_format"] = "channels_last";
-        c["dilation_rate"] = pair(l.dilationH, l.dilationW);
-        c["groups"] = 1;
-        c["activation"] = keras2ActivationName(l);
-        c["use_bias"] = l.useBias;
-        return {"Conv2D", c};
-    case LayerKind::MaxPooling2D:
-    case LayerKind::AveragePooling2D:
-        c["pool_size"] = pair(l.kernelH, l.kernelW);
-        c["strides"] = pair(l.strideH, l.strideW);
-        c["padding"] = padding;
-        c["data_format"] = "channels_last";
-        return {layerKindName(l.kind), c};
-    case LayerKind::GlobalAveragePooling2D:
-    case LayerKind::GlobalMaxPooling2D:
-        c["data_format"] = "channels_last";
-        c["keepdims"] = false;
-        return {layerKindName(l.kind), c};
-    case LayerKind::Flatten:
-        c["data_format"] = "channels_last";
-        return {"Flatten", c};
-    case LayerKind::Reshape:
-        c["target_shape"] = l.targetShape;
-        return {"Reshape", c};
-    case LayerKind::ZeroPadding2D:
-        c["padding"] = json::array({pair(l.padTop, l.padBottom), pair(l.padLeft, l.padRight)});
-        c["data_format"] = "channels_last";
-        return {"ZeroPadding2D", c};
-    case LayerKind::Dropout:
-        c["rate"] = l.rate;
-        return {"Dropout", c};
-    case LayerKind::Activation:
-        // A slope other than the default needs the layer classes that carry it.
-        if (l.activation == ActivationKind::LeakyRelu && l.activationAlpha != 0.0f) {
-            c["alpha"] = l.activationAlpha;
-            return {"LeakyReLU", c};
-        }
-        if (l.activation == ActivationKind::Elu && l.activationAlpha != 0.0f) {
-            c["alpha"] = l.activationAlpha;
-            return {"ELU", c};
-        }
-        c["activation"] = keras2ActivationName(l);
-        return {"Activation", c};
-    case LayerKind::BatchNormalization:
-        c["axis"] = l.axis;
-        c["epsilon"] = l.epsilon;
-        c["momentum"] = 0.99;
-        c["center"] = !l.beta.empty();
-        c["scale"] = !l.gamma.empty();
-        return {"BatchNormalization", c};
-    case LayerKind::Add:
-        return {"Add", c};
-    case LayerKind::Concatenate:
-        c["axis"] = l.axis;
-        return {"Concatenate", c};
-    }
-    return {"?", c};
-}
 
 bool isSequential(const ModelSpec& m)
 {
@@ -140,7 +39,7 @@ json modelConfig(const ModelSpec& m)
     json layers = json::array();
     const bool sequential = isSequential(m);
     for (const auto& l : m.layers) {
-        auto [cls, cfg] = kerasLayer(l);
+        auto [cls, cfg] = keras::kerasLayerCodec(l.kind).write(l);
         json entry = {{"class_name", cls}, {"config", cfg}};
         if (!sequential) {
             entry["name"] = l.name;
@@ -152,15 +51,19 @@ json modelConfig(const ModelSpec& m)
         layers.push_back(entry);
     }
     if (sequential)
-        return {{"class_name", "Sequential"}, {"config", {{"name", m.name.empty() ? "sequential" : m.name}, {"layers", layers}}}};
+        return {{"class_name", "Sequential"},
+                {"config", {{"name", m.name.empty() ? "sequential" : m.name}, {"layers", layers}}}};
     json ins = json::array(), outs = json::array();
     for (const auto& n : m.inputs)
         ins.push_back(json::array({n, 0, 0}));
     for (const auto& n : m.outputs)
         outs.push_back(json::array({n, 0, 0}));
     return {{"class_name", "Functional"},
-            {"config", {{"name", m.name.empty() ? "model" : m.name}, {"layers", layers}, {"input_layers", ins},
-                        {"output_layers", outs}}}};
+            {"config",
+             {{"name", m.name.empty() ? "model" : m.name},
+              {"layers", layers},
+              {"input_layers", ins},
+              {"output_layers", outs}}}};
 }
 
 // Fixed-length string list, split into name0, name1, ... when larger than Keras' attribute limit.
@@ -178,7 +81,8 @@ void writeNameList(const h5::File& f, hid_t obj, const std::string& name, const 
     const std::size_t per = (values.size() + chunks - 1) / chunks;
     for (std::size_t c = 0, start = 0; start < values.size(); ++c, start += per) {
         std::vector<std::string> part(values.begin() + static_cast<std::ptrdiff_t>(start),
-                                      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + per)));
+                                      values.begin() +
+                                          static_cast<std::ptrdiff_t>(std::min(values.size(), start + per)));
         h5::writeStrings(f, obj, name + std::to_string(c), part, true);
     }
 }
@@ -218,15 +122,14 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path, con
         for (const auto& l : model.layers) {
             h5::Handle group = h5::createGroup(f, weights.id(), l.name);
             std::vector<std::string> weightNames;
-            const std::pair<const char*, const Tensor*> tensors[] = {
-                {"kernel", &l.kernel},           {"bias", &l.bias},
-                {"gamma", &l.gamma},             {"beta", &l.beta},
-                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
-            for (const auto& [role, t] : tensors) {
-                if (t->empty())
+            const auto roles = layerWeightRoles(l, 2);
+            const auto names = kerasWeightNames(l, 2);
+            for (std::size_t r = 0; r < roles.size(); ++r) {
+                const Tensor& t = weightTensor(l, roles[r]);
+                if (t.empty())
                     continue;
-                const std::string wn = l.name + "/" + role + ":0";
-                h5::writeFloatDataset(f, group.id(), wn, *t);
+                const std::string wn = l.name + "/" + names[r] + ":0";
+                h5::writeFloatDataset(f, group.id(), wn, t);
                 weightNames.push_back(wn);
             }
             writeNameList(f, group.id(), "weight_names", weightNames);

@@ -9,6 +9,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "io/Hdf5.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn::native {
@@ -17,7 +18,15 @@ using nlohmann::json;
 
 namespace {
 
-const char* paddingName(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+const char* paddingName(Padding p)
+{
+    return p == Padding::Same ? "same" : p == Padding::Causal ? "causal" : "valid";
+}
+
+Padding paddingFromName(const std::string& p)
+{
+    return p == "same" ? Padding::Same : p == "causal" ? Padding::Causal : Padding::Valid;
+}
 
 json layerToJson(const LayerSpec& l)
 {
@@ -27,7 +36,7 @@ json layerToJson(const LayerSpec& l)
     j["class_name"] = l.className;
     j["inputs"] = l.inputs;
     j["activation"] = activationName(l.activation);
-    j["activation_alpha"] = l.activationAlpha;
+    j["activation_alpha"] = l.activationAlpha.value_or(0.0f); // 0: the Keras default
     j["input_shape"] = l.inputShape;
     j["units"] = l.units;
     j["use_bias"] = l.useBias;
@@ -36,15 +45,21 @@ json layerToJson(const LayerSpec& l)
     j["dilation"] = {l.dilationH, l.dilationW};
     j["padding"] = paddingName(l.padding);
     j["zero_padding"] = {l.padTop, l.padBottom, l.padLeft, l.padRight};
+    j["depth_multiplier"] = l.depthMultiplier;
     j["target_shape"] = l.targetShape;
     j["axis"] = l.axis;
     j["epsilon"] = l.epsilon;
+    j["center"] = l.center;
+    j["scale"] = l.scale;
     j["rate"] = l.rate;
     j["representation"] = l.circulant ? "circulant" : "dense";
     return j;
 }
 
-std::int64_t pairAt(const json& j, const char* key, std::size_t i) { return j.at(key).at(i).get<std::int64_t>(); }
+std::int64_t pairAt(const json& j, const char* key, std::size_t i)
+{
+    return j.at(key).at(i).get<std::int64_t>();
+}
 
 LayerSpec layerFromJson(const json& j, const std::string& file)
 {
@@ -53,8 +68,8 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     const std::string kind = j.at("kind").get<std::string>();
     const auto k = layerKindFromName(kind);
     if (!k)
-        throw FormatError(file + ": layer '" + l.name + "' has unknown kind '" + kind + "'; supported: " +
-                          supportedLayerClasses());
+        throw FormatError(file + ": layer '" + l.name + "' has unknown kind '" + kind +
+                          "'; supported: " + supportedLayerClasses());
     l.kind = *k;
     l.className = j.value("class_name", kind);
     l.inputs = j.at("inputs").get<std::vector<std::string>>();
@@ -63,7 +78,8 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     if (!a)
         throw FormatError(file + ": layer '" + l.name + "' has unknown activation '" + act + "'");
     l.activation = *a;
-    l.activationAlpha = j.at("activation_alpha").get<float>();
+    if (const float alpha = j.at("activation_alpha").get<float>(); alpha != 0.0f)
+        l.activationAlpha = alpha;
     l.inputShape = j.at("input_shape").get<Shape>();
     l.units = j.at("units").get<std::int64_t>();
     l.useBias = j.at("use_bias").get<bool>();
@@ -73,14 +89,17 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.strideW = pairAt(j, "strides", 1);
     l.dilationH = pairAt(j, "dilation", 0);
     l.dilationW = pairAt(j, "dilation", 1);
-    l.padding = j.at("padding").get<std::string>() == "same" ? Padding::Same : Padding::Valid;
+    l.padding = paddingFromName(j.at("padding").get<std::string>());
     l.padTop = pairAt(j, "zero_padding", 0);
     l.padBottom = pairAt(j, "zero_padding", 1);
     l.padLeft = pairAt(j, "zero_padding", 2);
     l.padRight = pairAt(j, "zero_padding", 3);
     l.targetShape = j.at("target_shape").get<Shape>();
+    l.depthMultiplier = j.value("depth_multiplier", std::int64_t(1));
     l.axis = j.at("axis").get<std::int64_t>();
     l.epsilon = j.at("epsilon").get<float>();
+    l.center = j.value("center", true);
+    l.scale = j.value("scale", true);
     l.rate = j.at("rate").get<float>();
     return l;
 }
@@ -175,14 +194,14 @@ void write(const ModelSpec& model, const std::string& path)
     for (const auto& l : model.layers)
         arch["layers"].push_back(layerToJson(l));
     json plan = json::object();
-    for (const auto& [name, k] : model.plan.blockSize)
+    for (const auto& [name, k] : model.plan.perLayer)
         plan[name] = k;
     Provenance prov = model.provenance;
     if (prov.createdAt.empty())
         prov.createdAt = utcNow();
     if (prov.createdBy.empty())
-        prov.createdBy = "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." +
-                         std::to_string(kFormatMinor) + ")";
+        prov.createdBy =
+            "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) + ")";
 
     {
         // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
@@ -200,13 +219,9 @@ void write(const ModelSpec& model, const std::string& path)
             const std::string g = std::to_string(i);
             h5::Handle group = h5::createGroup(f, layers.id(), g);
             h5::writeString(f, group.id(), "name", l.name);
-            const std::pair<const char*, const Tensor*> tensors[] = {
-                {"kernel", &l.kernel},           {"bias", &l.bias},
-                {"gamma", &l.gamma},             {"beta", &l.beta},
-                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
-            for (const auto& [role, t] : tensors)
-                if (!t->empty())
-                    h5::writeFloatDataset(f, group.id(), role, *t);
+            for (const WeightRoleInfo& role : weightRoleTable())
+                if (!(l.*role.member).empty())
+                    h5::writeFloatDataset(f, group.id(), role.name, l.*role.member);
             if (l.circulant) {
                 h5::writeFloatDataset(f, group.id(), "vectors", l.circulant->vectors);
                 h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
@@ -249,7 +264,7 @@ ModelSpec read(const std::string& path)
         if (auto planText = h5::readString(f, f.id(), "plan", "/")) {
             const json plan = parse(*planText, path, "plan");
             for (auto it = plan.begin(); it != plan.end(); ++it)
-                m.plan.blockSize[it.key()] = it.value().get<std::int64_t>();
+                m.plan.perLayer[it.key()] = it.value().get<std::int64_t>();
         }
         if (auto provText = h5::readString(f, f.id(), "provenance", "/"))
             m.provenance = provenanceFromJson(parse(*provText, path, "provenance"));
@@ -262,13 +277,14 @@ ModelSpec read(const std::string& path)
             const auto stored = h5::readString(f, group.id(), "name", "/" + g);
             if (!stored || *stored != l.name)
                 throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
-            const std::pair<const char*, Tensor*> tensors[] = {
-                {"kernel", &l.kernel},           {"bias", &l.bias},
-                {"gamma", &l.gamma},             {"beta", &l.beta},
-                {"moving_mean", &l.movingMean}, {"moving_variance", &l.movingVariance}};
-            for (const auto& [role, t] : tensors)
-                if (h5::linkExists(group.id(), role))
-                    *t = h5::readFloatDataset(f, group.id(), role);
+            for (const WeightRoleInfo& role : weightRoleTable())
+                if (h5::linkExists(group.id(), role.name))
+                    l.*role.member = h5::readFloatDataset(f, group.id(), role.name);
+            // Files before format 1.1 have no center / scale: they follow from the stored weights.
+            if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {
+                l.center = !l.beta.empty();
+                l.scale = !l.gamma.empty();
+            }
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
             if (circulant) {
                 CirculantWeights c;
@@ -279,8 +295,9 @@ ModelSpec read(const std::string& path)
                 c.cols = h5::readIntAttr(f, ds.id(), "cols", "/" + g + "/vectors").value_or(0);
                 l.circulant = std::move(c);
             }
-            const Tensor* all[] = {&l.kernel, &l.bias, &l.gamma, &l.beta, &l.movingMean, &l.movingVariance,
-                                   l.circulant ? &l.circulant->vectors : nullptr};
+            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr};
+            for (const WeightRoleInfo& role : weightRoleTable())
+                all.push_back(&(l.*role.member));
             for (const Tensor* t : all)
                 if (t)
                     for (std::int64_t e = 0; e < t->size(); ++e)
@@ -310,11 +327,11 @@ json describeModel(const ModelSpec& model)
         const LayerSpec& l = model.layers[i];
         d["layers"].push_back(layerToJson(l));
         if (l.circulant)
-            d["circulant"].push_back({{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows},
-                                      {"cols", l.circulant->cols}});
+            d["circulant"].push_back(
+                {{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows}, {"cols", l.circulant->cols}});
     }
     json plan = json::object();
-    for (const auto& [name, k] : model.plan.blockSize)
+    for (const auto& [name, k] : model.plan.perLayer)
         plan[name] = k;
     d["plan"] = plan;
     d["provenance"] = provenanceToJson(model.provenance);
@@ -342,7 +359,7 @@ ModelSpec modelFromDescription(const json& d, const std::string& file)
             m.layers[i].circulant = std::move(w);
         }
         for (const auto& [name, k] : d.at("plan").items())
-            m.plan.blockSize[name] = k.get<std::int64_t>();
+            m.plan.perLayer[name] = k.get<std::int64_t>();
         m.provenance = provenanceFromJson(d.at("provenance"));
     } catch (const json::exception& e) {
         throw FormatError(file + ": model description is malformed (" + e.what() + ")");

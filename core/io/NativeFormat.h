@@ -19,7 +19,7 @@
 namespace circnn::native {
 
 constexpr int kFormatMajor = 1;
-constexpr int kFormatMinor = 0;
+constexpr int kFormatMinor = 1;
 constexpr const char* kFormatTag = "circnn-model";
 
 // Throws FormatError for a newer major version, naming both versions.

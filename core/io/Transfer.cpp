@@ -12,6 +12,7 @@
 #include "common/Error.h"
 #include "common/MemoryBudget.h"
 #include "io/NativeFormat.h"
+#include "model/LayerTraits.h"
 
 namespace circnn::transfer {
 
@@ -180,14 +181,11 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format)
     std::size_t offset = 0;
     for (std::size_t i = 0; i < model.layers.size(); ++i) {
         const LayerSpec& l = model.layers[i];
-        const std::pair<const char*, const Tensor*> tensors[] = {
-            {"kernel", &l.kernel},
-            {"bias", &l.bias},
-            {"gamma", &l.gamma},
-            {"beta", &l.beta},
-            {"moving_mean", &l.movingMean},
-            {"moving_variance", &l.movingVariance},
-            {"vectors", l.circulant ? &l.circulant->vectors : nullptr}};
+        // Every weight role of the traits table (model/LayerTraits.h), then the circulant vectors.
+        std::vector<std::pair<const char*, const Tensor*>> tensors;
+        for (const WeightRoleInfo& r : weightRoleTable())
+            tensors.emplace_back(r.name, &(l.*r.member));
+        tensors.emplace_back("vectors", l.circulant ? &l.circulant->vectors : nullptr);
         for (const auto& [role, t] : tensors) {
             if (!t || t->empty())
                 continue;
@@ -203,13 +201,18 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format)
 void writeDataset(int fd, const Dataset& data)
 {
     const std::size_t imageBytes = static_cast<std::size_t>(data.images.size()) * sizeof(float);
+    const std::size_t labelBytes = data.labels.size() * sizeof(std::int32_t);
     json header{{"kind", "dataset"},
                 {"name", data.name},
                 {"class_count", data.classCount},
                 {"images", {{"shape", data.images.shape()}, {"offset", 0}}},
                 {"labels", {{"count", data.labels.size()}, {"offset", aligned(imageBytes)}}}};
-    writeMessage(fd, header,
-                 {{data.images.data(), imageBytes}, {data.labels.data(), data.labels.size() * sizeof(std::int32_t)}});
+    std::vector<Block> blocks{{data.images.data(), imageBytes}, {data.labels.data(), labelBytes}};
+    if (data.targets.rank() > 0) {
+        header["targets"] = {{"shape", data.targets.shape()}, {"offset", aligned(imageBytes) + aligned(labelBytes)}};
+        blocks.push_back({data.targets.data(), static_cast<std::size_t>(data.targets.size()) * sizeof(float)});
+    }
+    writeMessage(fd, header, blocks);
 }
 
 void writeFormat(int fd, ModelFormat format)
@@ -236,14 +239,9 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
             if (layer >= spec.layers.size())
                 bad(source, "tensor of a layer that does not exist");
             LayerSpec& l = spec.layers[layer];
-            Tensor* target = role == "kernel"                   ? &l.kernel
-                             : role == "bias"                   ? &l.bias
-                             : role == "gamma"                  ? &l.gamma
-                             : role == "beta"                   ? &l.beta
-                             : role == "moving_mean"            ? &l.movingMean
-                             : role == "moving_variance"        ? &l.movingVariance
-                             : role == "vectors" && l.circulant ? &l.circulant->vectors
-                                                                : nullptr;
+            Tensor* target = role == "vectors" && l.circulant ? &l.circulant->vectors : nullptr;
+            if (const auto r = weightRoleFromName(role))
+                target = &weightTensor(l, *r);
             if (!target)
                 bad(source, "unknown tensor role '" + role + "'");
             Shape shape;
@@ -278,6 +276,14 @@ Dataset readDataset(const char* bytes, std::size_t size, const std::string& sour
                                               source, labelShape, offset);
         d.labels.resize(static_cast<std::size_t>(count));
         std::memcpy(d.labels.data(), m.data + offset, static_cast<std::size_t>(count) * sizeof(std::int32_t));
+        if (m.header.contains("targets")) {
+            const std::int64_t t =
+                checkBlock(m, m.header.at("targets").at("shape"), m.header.at("targets").at("offset"), sizeof(float),
+                           source, shape, offset);
+            checkMemoryBudget(saturatingMultiply(t, 4), source + ": targets");
+            d.targets = Tensor(shape);
+            std::memcpy(d.targets.data(), m.data + offset, static_cast<std::size_t>(t) * sizeof(float));
+        }
     } catch (const json::exception& e) {
         bad(source, e.what());
     }

@@ -1,8 +1,18 @@
 #include "model/ConversionRules.h"
 
 #include "common/Error.h"
+#include "model/LayerTraits.h"
 
 namespace circnn {
+
+namespace {
+
+std::string describeK(std::int64_t k)
+{
+    return "k = " + std::to_string(k);
+}
+
+} // namespace
 
 std::string outputWeightLayer(const ModelSpec& m)
 {
@@ -11,8 +21,7 @@ std::string outputWeightLayer(const ModelSpec& m)
     const LayerSpec* l = m.outputs.empty() ? &m.layers.back() : m.find(m.outputs.front());
     // Bounded walk: a malformed spec with a cycle cannot loop forever.
     for (std::size_t steps = 0; l && steps <= m.layers.size() && l->inputs.size() == 1; ++steps) {
-        if (l->kind != LayerKind::Activation && l->kind != LayerKind::Dropout && l->kind != LayerKind::Flatten &&
-            l->kind != LayerKind::Reshape && l->kind != LayerKind::BatchNormalization)
+        if (!layerTraits(l->kind).passesUnits)
             break;
         l = m.find(l->inputs.front());
     }
@@ -26,13 +35,71 @@ void checkPlanLayers(const ModelSpec& m, const std::map<std::string, std::int64_
         if (!l)
             throw ShapeError("model '" + m.name + "': the plan names layer '" + name +
                              "', which the model does not have");
-        if (l->kind != LayerKind::Dense && l->kind != LayerKind::Conv2D)
-            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" +
-                             layerKindName(l->kind) + "); only Dense and Conv2D layers can be block-circulant");
+        if (!layerTraits(l->kind).convertible)
+            throw ShapeError("model '" + m.name + "': the plan names layer '" + name + "' (" + layerKindName(l->kind) +
+                             "); only " + convertibleLayerClasses() + " layers can be block-circulant");
         if (k < 1)
             throw ShapeError("model '" + m.name + "', layer '" + name + "': block size k = " + std::to_string(k) +
                              " must be at least 1");
     }
+}
+
+std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const ConversionPlan& plan)
+{
+    if (plan.defaultBlockSize < 0)
+        throw ShapeError("model '" + m.name + "': default block size " + std::to_string(plan.defaultBlockSize) +
+                         " must be at least 1 (0 = none)");
+    checkPlanLayers(m, plan.perLayer);
+    const std::string outputLayer = outputWeightLayer(m);
+    std::vector<BlockSizeDecision> result;
+    for (const LayerSpec& l : m.layers) {
+        if (!layerTraits(l.kind).convertible)
+            continue;
+        BlockSizeDecision d;
+        d.layer = l.name;
+        d.kind = l.kind;
+        const auto named = plan.perLayer.find(l.name);
+        d.explicitK = named != plan.perLayer.end();
+        d.requestedK = d.explicitK ? named->second : plan.defaultBlockSize;
+        d.currentK = l.circulant ? l.circulant->k : 1;
+        d.blockSize = d.currentK;
+        d.rows = l.units;
+        const LayerSpec* src = l.inputs.empty() ? nullptr : m.find(l.inputs.front());
+        d.cols = src && !src->outputShape.empty() ? src->outputShape.back() : 0;
+        const std::int64_t k = d.requestedK;
+        auto decide = [&](BlockSizeOutcome outcome, std::string reason) {
+            d.outcome = outcome;
+            d.reason = std::move(reason);
+            result.push_back(d);
+        };
+        if (k == 0) {
+            decide(BlockSizeOutcome::NotRequested,
+                   l.circulant ? "already block-circulant (" + describeK(d.currentK) + "); no block size requested"
+                               : "no block size requested");
+        } else if (l.circulant) {
+            if (k == d.currentK)
+                decide(BlockSizeOutcome::AlreadyCirculant, "already block-circulant with " + describeK(k));
+            else
+                decide(BlockSizeOutcome::Conflict, "already block-circulant with " + describeK(d.currentK) +
+                                                       ", cannot convert it to " + describeK(k) +
+                                                       " (re-project from the dense model instead)");
+        } else if (k == 1) {
+            decide(BlockSizeOutcome::DenseRequested, "k = 1 (dense): original weights kept");
+        } else if (l.name == outputLayer && !d.explicitK && !plan.convertOutputLayer) {
+            decide(BlockSizeOutcome::OutputLayer, "output layer (kept dense unless requested)");
+        } else if (l.kind == LayerKind::Conv2D && d.cols < k) {
+            decide(BlockSizeOutcome::ChannelsBelowK, "C_in = " + std::to_string(d.cols) + " is smaller than " +
+                                                         describeK(k) + ": the blocks would be mostly zero padding");
+        } else if (d.rows < k || d.cols < k) {
+            decide(BlockSizeOutcome::DimensionBelowK, "a dimension of the " + std::to_string(d.rows) + "x" +
+                                                          std::to_string(d.cols) + " weight matrix is smaller than " +
+                                                          describeK(k));
+        } else {
+            d.blockSize = k;
+            decide(BlockSizeOutcome::Converts, {});
+        }
+    }
+    return result;
 }
 
 } // namespace circnn

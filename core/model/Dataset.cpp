@@ -19,6 +19,13 @@ Dataset selectSamples(const Dataset& data, const std::vector<std::int64_t>& indi
     shape[0] = static_cast<std::int64_t>(indices.size());
     out.images = Tensor(shape);
     const bool labelled = static_cast<std::int64_t>(data.labels.size()) == n;
+    const bool targeted = data.targets.rank() > 0 && data.targets.dim(0) == n;
+    const std::int64_t perTarget = targeted && n ? data.targets.size() / n : 0;
+    if (targeted) {
+        Shape ts = data.targets.shape();
+        ts[0] = static_cast<std::int64_t>(indices.size());
+        out.targets = Tensor(ts);
+    }
     for (std::size_t i = 0; i < indices.size(); ++i) {
         const std::int64_t s = indices[i];
         if (s < 0 || s >= n)
@@ -27,6 +34,9 @@ Dataset selectSamples(const Dataset& data, const std::vector<std::int64_t>& indi
         std::copy_n(data.images.data() + s * per, per, out.images.data() + static_cast<std::int64_t>(i) * per);
         if (labelled)
             out.labels.push_back(data.labels[static_cast<std::size_t>(s)]);
+        if (targeted)
+            std::copy_n(data.targets.data() + s * perTarget, perTarget,
+                        out.targets.data() + static_cast<std::int64_t>(i) * perTarget);
     }
     return out;
 }

@@ -8,24 +8,6 @@
 namespace circnn {
 
 namespace {
-constexpr std::array<std::pair<LayerKind, const char*>, 15> kKindNames{{
-    {LayerKind::Input, "InputLayer"},
-    {LayerKind::Dense, "Dense"},
-    {LayerKind::Conv2D, "Conv2D"},
-    {LayerKind::MaxPooling2D, "MaxPooling2D"},
-    {LayerKind::AveragePooling2D, "AveragePooling2D"},
-    {LayerKind::GlobalAveragePooling2D, "GlobalAveragePooling2D"},
-    {LayerKind::GlobalMaxPooling2D, "GlobalMaxPooling2D"},
-    {LayerKind::Flatten, "Flatten"},
-    {LayerKind::Reshape, "Reshape"},
-    {LayerKind::ZeroPadding2D, "ZeroPadding2D"},
-    {LayerKind::Dropout, "Dropout"},
-    {LayerKind::Activation, "Activation"},
-    {LayerKind::BatchNormalization, "BatchNormalization"},
-    {LayerKind::Add, "Add"},
-    {LayerKind::Concatenate, "Concatenate"},
-}};
-
 constexpr std::array<std::pair<ActivationKind, const char*>, 13> kActivationNames{{
     {ActivationKind::Linear, "linear"},
     {ActivationKind::Relu, "relu"},
@@ -39,38 +21,9 @@ constexpr std::array<std::pair<ActivationKind, const char*>, 13> kActivationName
     {ActivationKind::Selu, "selu"},
     {ActivationKind::Swish, "swish"},
     {ActivationKind::Gelu, "gelu"},
-    {ActivationKind::HardSigmoidKeras2, "hard_sigmoid_keras2"},  // native files only
+    {ActivationKind::HardSigmoidKeras2, "hard_sigmoid_keras2"}, // native files only
 }};
 } // namespace
-
-const char* layerKindName(LayerKind kind)
-{
-    for (const auto& [k, name] : kKindNames)
-        if (k == kind)
-            return name;
-    return "?";
-}
-
-std::optional<LayerKind> layerKindFromName(const std::string& n)
-{
-    for (const auto& [k, name] : kKindNames)
-        if (n == name)
-            return k;
-    // Aliases Keras uses for the same computation.
-    if (n == "ReLU" || n == "LeakyReLU" || n == "Softmax" || n == "ELU")
-        return LayerKind::Activation;
-    if (n == "MaxPool2D")
-        return LayerKind::MaxPooling2D;
-    if (n == "AvgPool2D")
-        return LayerKind::AveragePooling2D;
-    if (n == "GlobalAvgPool2D")
-        return LayerKind::GlobalAveragePooling2D;
-    if (n == "GlobalMaxPool2D")
-        return LayerKind::GlobalMaxPooling2D;
-    if (n == "Convolution2D")
-        return LayerKind::Conv2D;
-    return std::nullopt;
-}
 
 const char* activationName(ActivationKind kind)
 {
@@ -90,14 +43,6 @@ std::optional<ActivationKind> activationFromName(const std::string& n)
     if (n.empty() || n == "None")
         return ActivationKind::Linear;
     return std::nullopt;
-}
-
-std::string supportedLayerClasses()
-{
-    std::string s;
-    for (const auto& [k, name] : kKindNames)
-        s += (s.empty() ? "" : ", ") + std::string(name);
-    return s + ", ReLU, LeakyReLU, Softmax, ELU";
 }
 
 std::string supportedActivations()

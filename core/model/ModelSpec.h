@@ -9,6 +9,8 @@
 // - Dense kernel is Keras' layout (in, out): y = x·K + b. The block-circulant literature's m×n
 //   matrix is W = Kᵀ (m = out, n = in); CirculantWeights refers to that m×n matrix.
 // - Conv2D kernel is Keras' layout (kh, kw, C_in, C_out).
+// - DepthwiseConv2D kernel (depthwiseKernel) is Keras' layout (kh, kw, C_in, depth_multiplier);
+//   output channel c·depth_multiplier + m is input channel c filtered by kernel[:, :, c, m].
 
 #include <cstdint>
 #include <map>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "common/Tensor.h"
+#include "model/ConversionPlan.h"
 
 namespace circnn {
 
@@ -32,19 +35,43 @@ enum class LayerKind {
     Reshape,
     ZeroPadding2D,
     Dropout,
-    Activation,   // also Keras ReLU / LeakyReLU / Softmax layers (activation field says which)
+    Activation, // also Keras ReLU / LeakyReLU / Softmax layers (activation field says which)
     BatchNormalization,
     Add,
     Concatenate,
+    DepthwiseConv2D,
+    SeparableConv2D, // only between parsing a Keras file and splitting it (io/KerasReader.cpp)
+    // 1-D layers over (length, channels): the window fields' W half (kernelW, strideW, dilationW,
+    // padLeft / padRight) holds the 1-D values, the H half stays 1 / 0.
+    Conv1D,
+    MaxPooling1D,
+    AveragePooling1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    ZeroPadding1D,
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
 // (HardSigmoidKeras2): readers pick by the file's keras_version.
 enum class ActivationKind {
-    Linear, Relu, Relu6, LeakyRelu, Sigmoid, HardSigmoid, Tanh, Softmax, Elu, Selu, Swish, Gelu, HardSigmoidKeras2
+    Linear,
+    Relu,
+    Relu6,
+    LeakyRelu,
+    Sigmoid,
+    HardSigmoid,
+    Tanh,
+    Softmax,
+    Elu,
+    Selu,
+    Swish,
+    Gelu,
+    HardSigmoidKeras2
 };
 
-enum class Padding { Valid, Same };
+// Causal (Conv1D): zeros before the sequence only, dilation·(kernel − 1) of them; output length
+// as with Same.
+enum class Padding { Valid, Same, Causal };
 
 // Keras class name of a kind ("Dense", "Conv2D", ...) and the reverse (nullopt if unknown).
 const char* layerKindName(LayerKind kind);
@@ -61,9 +88,9 @@ std::string supportedActivations();
 // Convention: first-column circulant, C[r][c] = w[(r − c) mod k]; block (i, j) covers rows
 // i·k.. and columns j·k..; dimensions k does not divide are zero-padded.
 struct CirculantWeights {
-    std::int64_t k = 1;     // block size
-    std::int64_t rows = 0;  // m (unpadded)
-    std::int64_t cols = 0;  // n (unpadded)
+    std::int64_t k = 1;    // block size
+    std::int64_t rows = 0; // m (unpadded)
+    std::int64_t cols = 0; // n (unpadded)
     // Defining vectors: Dense (p, q, k); Conv2D (kh, kw, p, q, k); p = ⌈m/k⌉, q = ⌈n/k⌉.
     Tensor vectors;
 };
@@ -71,37 +98,43 @@ struct CirculantWeights {
 struct LayerSpec {
     std::string name;
     LayerKind kind = LayerKind::Input;
-    std::string className;               // class name as found in the file (for messages)
-    std::vector<std::string> inputs;     // names of the layers feeding this one, in order
+    std::string className;           // class name as found in the file (for messages)
+    std::vector<std::string> inputs; // names of the layers feeding this one, in order
 
     ActivationKind activation = ActivationKind::Linear; // fused activation (Dense/Conv2D/Activation)
-    float activationAlpha = 0.0f;        // LeakyReLU slope / ELU alpha (0 = Keras default)
+    // LeakyReLU slope / ELU alpha; nullopt: the Keras layer's default (LeakyReLU 0.3, ELU 1.0).
+    std::optional<float> activationAlpha;
 
     // Input
-    Shape inputShape;                    // without batch, e.g. {784} or {28, 28, 1}
+    Shape inputShape; // without batch, e.g. {784} or {28, 28, 1}
     // Dense / Conv2D
-    std::int64_t units = 0;              // Dense output width / Conv2D filters
+    std::int64_t units = 0; // Dense output width / Conv2D filters
     bool useBias = true;
     // Conv2D / pooling
-    std::int64_t kernelH = 1, kernelW = 1;   // kernel or pool size
+    std::int64_t kernelH = 1, kernelW = 1; // kernel or pool size
     std::int64_t strideH = 1, strideW = 1;
     std::int64_t dilationH = 1, dilationW = 1;
     Padding padding = Padding::Valid;
+    // DepthwiseConv2D / SeparableConv2D: output channels per input channel
+    std::int64_t depthMultiplier = 1;
     // ZeroPadding2D: top, bottom, left, right
     std::int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
     // Reshape: target shape without batch (-1 allowed once)
     Shape targetShape;
     // Concatenate axis (negative counts from the end; -1 = channels); BatchNormalization axis
     std::int64_t axis = -1;
-    // BatchNormalization
+    // BatchNormalization; center / scale false: the layer has no beta / gamma (offset 0, scale 1)
     float epsilon = 1e-3f;
+    bool center = true, scale = true;
     // Dropout
     float rate = 0.0f;
 
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
-    // BatchNormalization: gamma, beta, movingMean, movingVariance (each (C,)); gamma/beta may be
-    // empty when scale/center are false (treated as 1/0).
-    Tensor kernel, bias, gamma, beta, movingMean, movingVariance;
+    // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
+    // (each (C,)). Weight roles and their members: model/LayerTraits.h.
+    // DepthwiseConv2D: depthwiseKernel (kh, kw, C, depth_multiplier) [, bias]. SeparableConv2D
+    // (before it is split): depthwiseKernel, pointwiseKernel (1, 1, C·depth_multiplier, filters).
+    Tensor kernel, bias, gamma, beta, movingMean, movingVariance, depthwiseKernel, pointwiseKernel;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
 
@@ -116,27 +149,23 @@ struct EpochRecord {
 };
 
 struct Provenance {
-    std::string sourceFile;      // the file this model was read or converted from
-    std::string sourceFormat;    // "keras-h5", "keras-zip", "circnn", "spec", ...
-    std::string kerasVersion;    // when read from Keras
-    std::string createdBy;       // tool and version that wrote it
-    std::string createdAt;       // ISO 8601 UTC
+    std::string sourceFile;   // the file this model was read or converted from
+    std::string sourceFormat; // "keras-h5", "keras-zip", "circnn", "spec", ...
+    std::string kerasVersion; // when read from Keras
+    std::string createdBy;    // tool and version that wrote it
+    std::string createdAt;    // ISO 8601 UTC
     std::string notes;
     std::vector<EpochRecord> history;
 };
 
-// Block size chosen per layer name; layers not listed are dense.
-struct ConversionPlan {
-    std::map<std::string, std::int64_t> blockSize;
-};
-
 struct ModelSpec {
     std::string name;
-    std::vector<LayerSpec> layers;       // topological order (every input precedes its user)
-    std::vector<std::string> inputs;     // names of Input layers (model inputs)
-    std::vector<std::string> outputs;    // names of output layers
+    std::vector<LayerSpec> layers;    // topological order (every input precedes its user)
+    std::vector<std::string> inputs;  // names of Input layers (model inputs)
+    std::vector<std::string> outputs; // names of output layers
     Provenance provenance;
-    ConversionPlan plan;                 // the plan that produced this model (empty if none)
+    // The plan that produced this model: perLayer holds every converted layer's k (empty if none).
+    ConversionPlan plan;
 
     const LayerSpec* find(const std::string& layerName) const;
     LayerSpec* find(const std::string& layerName);

@@ -23,10 +23,10 @@ inline float sigmoid(float x)
 }
 } // namespace
 
-float effectiveAlpha(ActivationKind kind, float alpha)
+float effectiveAlpha(ActivationKind kind, std::optional<float> alpha)
 {
-    if (alpha != 0.0f)
-        return alpha;
+    if (alpha)
+        return *alpha;
     switch (kind) {
     case ActivationKind::LeakyRelu:
         return 0.3f;
@@ -37,7 +37,7 @@ float effectiveAlpha(ActivationKind kind, float alpha)
     }
 }
 
-void applyActivation(ActivationKind kind, float alpha, float* v, std::int64_t n, std::int64_t lastDim)
+void applyActivation(ActivationKind kind, std::optional<float> alpha, float* v, std::int64_t n, std::int64_t lastDim)
 {
     const float a = effectiveAlpha(kind, alpha);
     switch (kind) {
@@ -106,8 +106,8 @@ void applyActivation(ActivationKind kind, float alpha, float* v, std::int64_t n,
     }
 }
 
-void activationGradient(ActivationKind kind, float alpha, const float* x, const float* y, const float* gy, float* gx,
-                        std::int64_t n, std::int64_t lastDim)
+void activationGradient(ActivationKind kind, std::optional<float> alpha, const float* x, const float* y,
+                        const float* gy, float* gx, std::int64_t n, std::int64_t lastDim)
 {
     const float a = effectiveAlpha(kind, alpha);
     switch (kind) {

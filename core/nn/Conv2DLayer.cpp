@@ -8,28 +8,34 @@
 namespace circnn::nn {
 
 namespace {
-constexpr std::int64_t kMaxIm2colRows = 8192;  // bounds the im2col scratch per group of images
+constexpr std::int64_t kMaxIm2colRows = 8192; // bounds the im2col scratch per group of images
 // Block-circulant inference: input pixels per group, so that the group's pixel spectra (a few
 // hundred bytes per pixel) stay in L2 while its im2col rows are gathered from them.
 constexpr std::int64_t kGatherPixels = 1024;
-}
+} // namespace
 
 void Conv2DLayer::prepare(const std::vector<Shape>& inputShapes)
 {
     Layer::prepare(inputShapes);
+    // Conv1D runs as a convolution over a 1 x L image: same data layout, kernelH = 1.
     const Shape& in = inputShapes.at(0);
-    m_h = in[0];
-    m_w = in[1];
-    m_cin = in[2];
-    m_oh = m_spec->outputShape[0];
-    m_ow = m_spec->outputShape[1];
+    const bool oneD = in.size() == 2;
+    m_h = oneD ? 1 : in[0];
+    m_w = oneD ? in[0] : in[1];
+    m_cin = in.back();
+    m_oh = oneD ? 1 : m_spec->outputShape[0];
+    m_ow = oneD ? m_spec->outputShape[0] : m_spec->outputShape[1];
     m_cout = m_spec->units;
     m_taps = m_spec->kernelH * m_spec->kernelW;
+    if (m_spec->padding == Padding::Causal)
+        m_padLeft = (m_spec->kernelW - 1) * m_spec->dilationW; // all padding before the sequence
     if (m_spec->padding == Padding::Same) {
         m_padTop = std::max<std::int64_t>(
-                       (m_oh - 1) * m_spec->strideH + (m_spec->kernelH - 1) * m_spec->dilationH + 1 - m_h, 0) / 2;
+                       (m_oh - 1) * m_spec->strideH + (m_spec->kernelH - 1) * m_spec->dilationH + 1 - m_h, 0) /
+                   2;
         m_padLeft = std::max<std::int64_t>(
-                        (m_ow - 1) * m_spec->strideW + (m_spec->kernelW - 1) * m_spec->dilationW + 1 - m_w, 0) / 2;
+                        (m_ow - 1) * m_spec->strideW + (m_spec->kernelW - 1) * m_spec->dilationW + 1 - m_w, 0) /
+                    2;
     }
     m_bias = m_spec->useBias ? m_spec->bias : Tensor();
     checkFinite(m_bias, "bias");
@@ -79,7 +85,10 @@ void Conv2DLayer::parametersChanged()
         m_matrix->setVectors(toBigLayout(m_vectors.data()));
 }
 
-std::int64_t Conv2DLayer::imagesPerGroup() const { return std::max<std::int64_t>(1, kMaxIm2colRows / (m_oh * m_ow)); }
+std::int64_t Conv2DLayer::imagesPerGroup() const
+{
+    return std::max<std::int64_t>(1, kMaxIm2colRows / (m_oh * m_ow));
+}
 
 void Conv2DLayer::im2col(const Tensor& x, std::int64_t first, std::int64_t count, float* cols) const
 {
@@ -149,12 +158,12 @@ void Conv2DLayer::im2colIndex(std::int64_t count, std::vector<std::int64_t>& ind
 void Conv2DLayer::linear(const Tensor& x, Tensor& z, std::vector<InputSpectra>* keep) const
 {
     const std::int64_t batch = x.dim(0);
-    z.resize({batch, m_oh, m_ow, m_cout});
+    z.resize(withBatch(batch, m_spec->outputShape));
     const std::int64_t width = m_taps * m_cinPadded;
     // Training keeps one InputSpectra per group of imagesPerGroup() (backward() walks the same
     // groups); inference takes smaller groups for cache locality.
-    const std::int64_t group = m_matrix && !keep ? std::max<std::int64_t>(1, kGatherPixels / (m_h * m_w))
-                                                 : imagesPerGroup();
+    const std::int64_t group =
+        m_matrix && !keep ? std::max<std::int64_t>(1, kGatherPixels / (m_h * m_w)) : imagesPerGroup();
     std::vector<float> cols;
     InputSpectra pixels;
     std::vector<std::int64_t> index;
@@ -251,8 +260,8 @@ void Conv2DLayer::backward(Inputs inputs, const Tensor& output, const Tensor& ou
         } else {
             // dK += colsᵀ · g ; dcols = g · Kᵀ
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(width), static_cast<int>(m_cout),
-                        static_cast<int>(rows), 1.0f, cols.data(), static_cast<int>(width), g,
-                        static_cast<int>(m_cout), 1.0f, gw.data(), static_cast<int>(m_cout));
+                        static_cast<int>(rows), 1.0f, cols.data(), static_cast<int>(width), g, static_cast<int>(m_cout),
+                        1.0f, gw.data(), static_cast<int>(m_cout));
             if (gx)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(width),
                             static_cast<int>(m_cout), 1.0f, g, static_cast<int>(m_cout), m_kernel.data(),

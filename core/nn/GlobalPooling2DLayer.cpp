@@ -5,8 +5,9 @@ namespace circnn::nn {
 void GlobalPooling2DLayer::forward(Inputs inputs, Tensor& out) const
 {
     const Tensor& x = *inputs[0];
-    const std::int64_t b = x.dim(0), hw = x.dim(1) * x.dim(2), c = x.dim(3);
-    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D;
+    // 1-D and 2-D alike: every position of each sample, per channel (the last axis).
+    const std::int64_t b = x.dim(0), c = x.dim(x.rank() - 1), hw = x.size() / std::max<std::int64_t>(1, b * c);
+    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D || m_spec->kind == LayerKind::GlobalMaxPooling1D;
     out.resize({b, c});
     std::vector<double> acc(static_cast<std::size_t>(c));
     for (std::int64_t n = 0; n < b; ++n) {
@@ -35,8 +36,9 @@ void GlobalPooling2DLayer::backward(Inputs inputs, const Tensor& output, const T
     if (!inGrads[0])
         return;
     const Tensor& x = *inputs[0];
-    const std::int64_t b = x.dim(0), hw = x.dim(1) * x.dim(2), c = x.dim(3);
-    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D;
+    // 1-D and 2-D alike: every position of each sample, per channel (the last axis).
+    const std::int64_t b = x.dim(0), c = x.dim(x.rank() - 1), hw = x.size() / std::max<std::int64_t>(1, b * c);
+    const bool isMax = m_spec->kind == LayerKind::GlobalMaxPooling2D || m_spec->kind == LayerKind::GlobalMaxPooling1D;
     Tensor& gx = *inGrads[0];
     gx.resize(x.shape());
     gx.fill(0.0f);

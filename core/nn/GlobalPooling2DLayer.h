@@ -1,5 +1,6 @@
 #pragma once
-// GlobalAveragePooling2D / GlobalMaxPooling2D: (B, H, W, C) → (B, C). Max gradients go to the first maximum.
+// GlobalAveragePooling2D / GlobalMaxPooling2D: (B, H, W, C) → (B, C); the 1-D ones (B, L, C) → (B, C). Max gradients go
+// to the first maximum.
 
 #include "nn/Layer.h"
 
@@ -12,7 +13,6 @@ public:
     void forward(Inputs inputs, Tensor& out) const override;
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
-
 };
 
 } // namespace circnn::nn

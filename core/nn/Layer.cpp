@@ -3,13 +3,14 @@
 #include <cmath>
 
 #include "common/Error.h"
-#include "nn/Activations.h"
 #include "nn/ActivationLayer.h"
+#include "nn/Activations.h"
 #include "nn/AddLayer.h"
 #include "nn/BatchNormalizationLayer.h"
 #include "nn/ConcatenateLayer.h"
 #include "nn/Conv2DLayer.h"
 #include "nn/DenseLayer.h"
+#include "nn/DepthwiseConv2DLayer.h"
 #include "nn/DropoutLayer.h"
 #include "nn/GlobalPooling2DLayer.h"
 #include "nn/InputLayer.h"
@@ -23,8 +24,8 @@ void Layer::checkFinite(const Tensor& t, const char* role) const
 {
     for (std::int64_t i = 0; i < t.size(); ++i)
         if (!std::isfinite(t[i]))
-            throw Error(where() + std::string(role) + " contains " + (std::isnan(t[i]) ? "NaN" : "Inf") +
-                        " at index " + std::to_string(i));
+            throw Error(where() + std::string(role) + " contains " + (std::isnan(t[i]) ? "NaN" : "Inf") + " at index " +
+                        std::to_string(i));
 }
 
 void Layer::applyOwnActivation(Tensor& z, LayerCache* cache, bool skipSoftmax, bool keepPreActivation) const
@@ -86,6 +87,21 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<AddLayer>(spec);
     case LayerKind::Concatenate:
         return std::make_unique<ConcatenateLayer>(spec);
+    case LayerKind::DepthwiseConv2D:
+        return std::make_unique<DepthwiseConv2DLayer>(spec);
+    case LayerKind::Conv1D:
+        return std::make_unique<Conv2DLayer>(spec);
+    case LayerKind::MaxPooling1D:
+    case LayerKind::AveragePooling1D:
+        return std::make_unique<Pooling2DLayer>(spec);
+    case LayerKind::GlobalAveragePooling1D:
+    case LayerKind::GlobalMaxPooling1D:
+        return std::make_unique<GlobalPooling2DLayer>(spec);
+    case LayerKind::ZeroPadding1D:
+        return std::make_unique<ZeroPadding2DLayer>(spec);
+    case LayerKind::SeparableConv2D:
+        throw Error("layer '" + spec.name +
+                    "' (SeparableConv2D): not split into DepthwiseConv2D + 1x1 Conv2D (readers do that)");
     }
     throw Error("layer '" + spec.name + "': unsupported layer kind");
 }

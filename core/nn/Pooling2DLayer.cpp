@@ -8,21 +8,28 @@ namespace circnn::nn {
 void Pooling2DLayer::prepare(const std::vector<Shape>& inputShapes)
 {
     Layer::prepare(inputShapes);
+    // 1-D pooling runs over a 1 x L image (kernelH = strideH = 1).
+    const Shape& in = inputShapes.at(0);
+    const Shape& out = m_spec->outputShape;
+    const bool oneD = in.size() == 2;
+    m_h = oneD ? 1 : in[0];
+    m_w = oneD ? in[0] : in[1];
+    m_c = in.back();
+    m_oh = oneD ? 1 : out[0];
+    m_ow = oneD ? out[0] : out[1];
+    m_isMax = m_spec->kind == LayerKind::MaxPooling2D || m_spec->kind == LayerKind::MaxPooling1D;
     if (m_spec->padding == Padding::Same) {
-        const Shape& in = inputShapes.at(0);
-        const Shape& out = m_spec->outputShape;
-        m_padTop = std::max<std::int64_t>((out[0] - 1) * m_spec->strideH + m_spec->kernelH - in[0], 0) / 2;
-        m_padLeft = std::max<std::int64_t>((out[1] - 1) * m_spec->strideW + m_spec->kernelW - in[1], 0) / 2;
+        m_padTop = std::max<std::int64_t>((m_oh - 1) * m_spec->strideH + m_spec->kernelH - m_h, 0) / 2;
+        m_padLeft = std::max<std::int64_t>((m_ow - 1) * m_spec->strideW + m_spec->kernelW - m_w, 0) / 2;
     }
 }
 
 void Pooling2DLayer::forward(Inputs inputs, Tensor& out) const
 {
     const Tensor& x = *inputs[0];
-    const std::int64_t b = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
-    const std::int64_t oh = m_spec->outputShape[0], ow = m_spec->outputShape[1];
-    const bool isMax = m_spec->kind == LayerKind::MaxPooling2D;
-    out.resize({b, oh, ow, c});
+    const std::int64_t b = x.dim(0), h = m_h, w = m_w, c = m_c, oh = m_oh, ow = m_ow;
+    const bool isMax = m_isMax;
+    out.resize(withBatch(b, m_spec->outputShape));
     std::vector<float> acc(static_cast<std::size_t>(c));
     for (std::int64_t n = 0; n < b; ++n)
         for (std::int64_t oi = 0; oi < oh; ++oi)
@@ -55,9 +62,8 @@ void Pooling2DLayer::backward(Inputs inputs, const Tensor&, const Tensor& g, con
     if (!inGrads[0])
         return;
     const Tensor& x = *inputs[0];
-    const std::int64_t b = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
-    const std::int64_t oh = m_spec->outputShape[0], ow = m_spec->outputShape[1];
-    const bool isMax = m_spec->kind == LayerKind::MaxPooling2D;
+    const std::int64_t b = x.dim(0), h = m_h, w = m_w, c = m_c, oh = m_oh, ow = m_ow;
+    const bool isMax = m_isMax;
     Tensor& gx = *inGrads[0];
     gx.resize(x.shape());
     gx.fill(0.0f);

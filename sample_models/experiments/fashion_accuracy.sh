@@ -16,8 +16,8 @@ row() {  # name k json
 import json, sys
 name, k, path = sys.argv[1:4]
 j = json.load(open(path))
-print("| %s | %s | %d | %.2f | %.2f | %d | %.0f | %.0f |" % (name, k, j["parameters"], 100 * j["bestValidationAccuracy"],
-      100 * j["test"]["top1"], j["bestEpoch"], j["imagesPerSecond"], j["seconds"]))
+print("| %s | %s | %d | %.2f | %.2f | %d | %.0f | %.0f |" % (name, k, j["parameters"], 100 * j["best_validation_accuracy"],
+      100 * j["test"]["top1"], j["best_epoch"], j["images_per_second"], j["seconds"]))
 PY
 }
 echo "| model | k | stored parameters | best val. top-1 % | test top-1 % | best epoch | train images/s | seconds |"

@@ -40,10 +40,10 @@ for spec in "mlp_keras2.0.8_jacegem.h5:784-64-10" "mlp_keras3.3.3_4bumuhammad.h5
       a=$OUT/${model%.h5}_admm_k$k.json
       "$CIRCNN" finetune "$SHARED/models/$model" -k "$k" "${TRAIN[@]}" ${FT[@]+"${FT[@]}"} "${ADMM[@]}" --epochs 5 \
         -o "$OUT/${model%.h5}_admm_k$k.circnn.h5" --json > "$a"
-      extra=" $(top1 "$f" "['bestValidationAccuracy']") / $(top1 "$a" "['bestValidationAccuracy']") | $(top1 "$a" "['admm']['test']['projected']['top1']") | $(top1 "$a" "['test']['finetuned']['top1']") |"
+      extra=" $(top1 "$f" "['best_validation_accuracy']") / $(top1 "$a" "['best_validation_accuracy']") | $(top1 "$a" "['admm']['test']['projected']['top1']") | $(top1 "$a" "['test']['finetuned']['top1']") |"
     fi
     if [ $first = 1 ]; then
-      echo "| $model ($arch) | dense | $(python3 -c "import json; print(json.load(open('$f'))['parametersBefore'])") | original: $(top1 "$f" "['test']['original']['top1']") | — | $(top1 "$OUT/${model%.h5}_scratch_k1.json" "['test']['top1']") |${extra:+ | | |}"
+      echo "| $model ($arch) | dense | $(python3 -c "import json; print(json.load(open('$f'))['parameters_before'])") | original: $(top1 "$f" "['test']['original']['top1']") | — | $(top1 "$OUT/${model%.h5}_scratch_k1.json" "['test']['top1']") |${extra:+ | | |}"
       first=0
     fi
     echo "| | $k | $(python3 -c "import json; print(json.load(open('$f'))['parameters'])") | $(top1 "$f" "['test']['projected']['top1']") | $(top1 "$f" "['test']['finetuned']['top1']") | $(top1 "$OUT/${model%.h5}_scratch_k$k.json" "['test']['top1']") |$extra"

@@ -22,6 +22,6 @@ for model in cnn_keras2.3.1_ikukang cnn_keras3.1.1_moonflower2022; do
     done
     a=$OUT/${model}_k${k}_default.json b=$OUT/${model}_k${k}_no-reorder.json
     conv=$(python3 -c "import json; j=json.load(open('$a')); print(', '.join(l['layer'] for l in j['layers'] if l['converted']))")
-    echo "| $model (original $(top1 "$a" "['test']['original']['top1']")) | $k | $conv | $(python3 -c "import json; print(json.load(open('$a'))['parameters'])") | $(top1 "$a" "['test']['projected']['top1']") / $(top1 "$b" "['test']['projected']['top1']") | $(top1 "$a" "['test']['finetuned']['top1']") / $(top1 "$b" "['test']['finetuned']['top1']") | $(python3 -c "import json; print(json.load(open('$a'))['bestEpoch'])") | $(python3 -c "import json; print(round(json.load(open('$a'))['seconds']))") |"
+    echo "| $model (original $(top1 "$a" "['test']['original']['top1']")) | $k | $conv | $(python3 -c "import json; print(json.load(open('$a'))['parameters'])") | $(top1 "$a" "['test']['projected']['top1']") / $(top1 "$b" "['test']['projected']['top1']") | $(top1 "$a" "['test']['finetuned']['top1']") / $(top1 "$b" "['test']['finetuned']['top1']") | $(python3 -c "import json; print(json.load(open('$a'))['best_epoch'])") | $(python3 -c "import json; print(round(json.load(open('$a'))['seconds']))") |"
   done
 done

@@ -41,7 +41,7 @@ for m in models:
         cells = []
         for n in names:
             runs = [json.load(open(f'{out}/{m}_k{k}_{n}_s{s}.json')) for s in seeds]
-            val = sum(r['bestValidationAccuracy'] for r in runs) / len(runs) * 100
+            val = sum(r['best_validation_accuracy'] for r in runs) / len(runs) * 100
             tests = [r['test']['finetuned']['top1'] * 100 for r in runs]
             cells.append(f"{val:.2f} / {sum(tests) / len(tests):.2f} ({', '.join(f'{t:.2f}' for t in tests)})")
         print(f'| {m}, {k} | ' + ' | '.join(cells) + ' |')

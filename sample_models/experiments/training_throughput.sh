@@ -19,7 +19,7 @@ for round in 1 2; do
 import json, sys
 r, k, p = sys.argv[1:4]
 j = json.load(open(p))
-print("| %s | %s | %d | %.0f | %.1f |" % (r, k, j["parameters"], j["imagesPerSecond"], j["seconds"]))
+print("| %s | %s | %d | %.0f | %.1f |" % (r, k, j["parameters"], j["images_per_second"], j["seconds"]))
 PY
   done
 done

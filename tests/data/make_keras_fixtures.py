@@ -56,6 +56,39 @@ def conv(name, cin, filters, k=(3, 3), strides=(1, 1), padding="valid", dilation
                  activation=activation, use_bias=use_bias)
 
 
+def depthwise(name, cin, mult=1, k=(3, 3), strides=(1, 1), padding="valid", dilation=(1, 1), activation="linear",
+              use_bias=True, inputs=None):
+    w = [("depthwise_kernel", RNG.normal(0, 1.0 / math.sqrt(k[0] * k[1]), (k[0], k[1], cin, mult)).astype(np.float32))]
+    if use_bias:
+        w.append(("bias", RNG.normal(0, 0.1, (cin * mult,)).astype(np.float32)))
+    return layer("DepthwiseConv2D", name, inputs, w, kernel_size=list(k), strides=list(strides), padding=padding,
+                 depth_multiplier=mult, dilation_rate=list(dilation), data_format="channels_last",
+                 activation=activation, use_bias=use_bias)
+
+
+def separable(name, cin, filters, mult=1, k=(3, 3), strides=(1, 1), padding="valid", dilation=(1, 1),
+              activation="linear", use_bias=True, inputs=None):
+    w = [("depthwise_kernel", RNG.normal(0, 1.0 / math.sqrt(k[0] * k[1]), (k[0], k[1], cin, mult)).astype(np.float32)),
+         ("pointwise_kernel", RNG.normal(0, 1.0 / math.sqrt(cin * mult), (1, 1, cin * mult, filters)).astype(np.float32))]
+    if use_bias:
+        w.append(("bias", RNG.normal(0, 0.1, (filters,)).astype(np.float32)))
+    return layer("SeparableConv2D", name, inputs, w, filters=filters, kernel_size=list(k), strides=list(strides),
+                 padding=padding, depth_multiplier=mult, dilation_rate=list(dilation), data_format="channels_last",
+                 activation=activation, use_bias=use_bias)
+
+
+def conv1d_layer(name, cin, filters, k=3, strides=1, padding="valid", dilation=1, activation="linear", inputs=None):
+    w = [("kernel", RNG.normal(0, 1.0 / math.sqrt(k * cin), (k, cin, filters)).astype(np.float32)),
+         ("bias", RNG.normal(0, 0.1, (filters,)).astype(np.float32))]
+    return layer("Conv1D", name, inputs, w, filters=filters, kernel_size=[k], strides=[strides], padding=padding,
+                 dilation_rate=[dilation], groups=1, data_format="channels_last", activation=activation, use_bias=True)
+
+
+def keras3_weight_name(cls, role):
+    """Keras 3 names a DepthwiseConv2D's kernel variable "kernel" (Keras 2: "depthwise_kernel")."""
+    return "kernel" if cls == "DepthwiseConv2D" and role == "depthwise_kernel" else role
+
+
 def batchnorm(name, c, center=True, scale=True, axis=-1, inputs=None):
     w = []
     if scale:
@@ -136,6 +169,27 @@ def conv2d(x, w, strides, padding, dilation):
     return y
 
 
+def depthwise2d(x, w, strides, padding, dilation):
+    """Each channel c convolved with w[:, :, c, m]; output channel c * M + m."""
+    n, h, wd, c = x.shape
+    kh, kw, _, mult = w.shape
+    sh, sw = strides
+    dh, dw = dilation
+    if padding == "same":
+        oh, pt, pb = same_pads(h, kh, sh, dh)
+        ow, pl, pr = same_pads(wd, kw, sw, dw)
+        x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    else:
+        oh = (h - (dh * (kh - 1) + 1)) // sh + 1
+        ow = (wd - (dw * (kw - 1) + 1)) // sw + 1
+    y = np.zeros((n, oh, ow, c, mult))
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw, :]
+            y += patch[..., None] * w[i, j]
+    return y.reshape(n, oh, ow, c * mult)
+
+
 def pool2d(x, k, s, padding, kind):
     n, h, w, c = x.shape
     if padding == "same":
@@ -169,6 +223,31 @@ def forward(model, x, keras2=False):
         elif cls == "Conv2D":
             y = conv2d(ins[0], weights["kernel"], c["strides"], c["padding"], c["dilation_rate"])
             y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "DepthwiseConv2D":
+            y = depthwise2d(ins[0], weights["depthwise_kernel"], c["strides"], c["padding"], c["dilation_rate"])
+            y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "SeparableConv2D":
+            y = depthwise2d(ins[0], weights["depthwise_kernel"], c["strides"], c["padding"], c["dilation_rate"])
+            y = y @ weights["pointwise_kernel"][0, 0]
+            y = activate(c["activation"], y + weights.get("bias", 0.0), keras2=keras2)
+        elif cls == "Conv1D":
+            x1 = ins[0]
+            if c["padding"] == "causal":  # dilation * (k - 1) zeros before the sequence only
+                x1 = np.pad(x1, ((0, 0), (c["dilation_rate"][0] * (weights["kernel"].shape[0] - 1), 0), (0, 0)))
+            pad = "valid" if c["padding"] == "causal" else c["padding"]
+            y = conv2d(x1[:, None], weights["kernel"][None], [1, c["strides"][0]], pad, [1, c["dilation_rate"][0]])[:, 0]
+            y = activate(c["activation"], y + weights["bias"], keras2=keras2)
+        elif cls in ("MaxPooling1D", "AveragePooling1D"):
+            k1, s1 = c["pool_size"][0], (c.get("strides") or c["pool_size"])[0]
+            y = pool2d(ins[0][:, None], (1, k1), (1, s1), c.get("padding", "valid"),
+                       "max" if cls == "MaxPooling1D" else "avg")[:, 0]
+        elif cls == "GlobalAveragePooling1D":
+            y = ins[0].mean(axis=1)
+        elif cls == "GlobalMaxPooling1D":
+            y = ins[0].max(axis=1)
+        elif cls == "ZeroPadding1D":
+            le, r = c["padding"]
+            y = np.pad(ins[0], ((0, 0), (le, r), (0, 0)))
         elif cls in ("MaxPooling2D", "AveragePooling2D"):
             k = c["pool_size"]
             s = c.get("strides") or k
@@ -305,9 +384,9 @@ def write_legacy_h5(path, model, config, style, keras_version, model_name="seque
                 if style == "k2":
                     wn = f"{l['name']}/{role}:0"
                 elif style == "k31":
-                    wn = role
+                    wn = keras3_weight_name(l["cls"], role)
                 else:
-                    wn = f"{model_name}/{l['name']}/{role}"
+                    wn = f"{model_name}/{l['name']}/{keras3_weight_name(l['cls'], role)}"
                 lg.create_dataset(wn, data=arr)
                 wnames.append(wn)
             put_strings(lg, "weight_names", wnames, vlen)
@@ -482,6 +561,54 @@ def functional_branches():
     return m, (8, 8, 2)
 
 
+def mobilenet_blocks():
+    """MobileNet-style blocks: DepthwiseConv2D (multiplier 1 and 2, stride 2 same, dilation, with and
+    without bias) with BatchNormalization and 1x1 Conv2D, and SeparableConv2D (Keras 2 and 3 weight names)."""
+    m = [input_layer("image", (12, 11, 3), "batch_shape")]
+    chain = [
+        conv("stem", 3, 4, (3, 3), (2, 2), "same"),
+        batchnorm("stem_bn", 4),
+        layer("ReLU", "stem_relu", max_value=6.0, negative_slope=0.0, threshold=0.0),
+        depthwise("dw1", 4, 1, (3, 3), padding="same", use_bias=False),
+        batchnorm("dw1_bn", 4),
+        layer("Activation", "dw1_relu", activation="relu"),
+        conv("pw1", 4, 6, (1, 1), padding="same", activation="relu"),
+        depthwise("dw2", 6, 2, (2, 3), padding="valid", dilation=(1, 2), activation="relu6"),
+        separable("sep1", 12, 5, 2, (3, 3), (2, 2), "same", activation="relu"),
+        separable("sep2", 5, 4, 1, (2, 1), padding="valid", use_bias=False),
+        layer("GlobalAveragePooling2D", "gap", data_format="channels_last", keepdims=False),
+        dense("fc", 4, 3, "softmax"),
+    ]
+    prev = "image"
+    for l in chain:
+        l["inputs"] = [prev]
+        m.append(l)
+        prev = l["name"]
+    return m, (12, 11, 3)
+
+
+def signal_model(global_kind):
+    """1-D signal network: Conv1D (causal with dilation, same with stride, valid), 1-D pooling
+    (valid and same), ZeroPadding1D and global 1-D pooling."""
+    m = [input_layer("signal", (16, 3), "batch_shape")]
+    chain = [
+        conv1d_layer("causal", 3, 4, 3, 1, "causal", 2, "relu"),
+        layer("MaxPooling1D", "mp", pool_size=[2], strides=None, padding="valid", data_format="channels_last"),
+        layer("ZeroPadding1D", "zp", padding=[1, 2]),
+        conv1d_layer("strided", 4, 5, 3, 2, "same", 1, "tanh"),
+        layer("AveragePooling1D", "ap", pool_size=[2], strides=[1], padding="same", data_format="channels_last"),
+        conv1d_layer("valid", 5, 6, 2, 1, "valid", 1, "linear"),
+        layer(global_kind, "gp", data_format="channels_last", keepdims=False),
+        dense("fc", 6, 3, "softmax"),
+    ]
+    prev = "signal"
+    for l in chain:
+        l["inputs"] = [prev]
+        m.append(l)
+        prev = l["name"]
+    return m, (16, 3)
+
+
 def chunked_model():
     """Enough long layer names that layer_names exceeds 64 KiB and is split into chunks."""
     m = [input_layer("input_long", (6,), "batch_input_shape")]
@@ -559,6 +686,26 @@ def main():
     write_legacy_h5(os.path.join(out, "k2_chunked_names.h5"), m, model_config(m, "sequential", "k2", False), "k2",
                     "2.15.0", chunk=True)
     emit("k2_chunked_names.h5", m, s, "layer_names split into layer_names0, layer_names1, ...", keras2=True)
+
+    m, s = mobilenet_blocks()
+    write_legacy_h5(os.path.join(out, "k2_mobilenet_blocks.h5"), m, model_config(m, "sequential", "k2", False), "k2",
+                    "2.4.0")
+    emit("k2_mobilenet_blocks.h5", m, s, "Keras 2 DepthwiseConv2D / SeparableConv2D blocks", keras2=True)
+    write_legacy_h5(os.path.join(out, "k31_mobilenet_blocks.h5"), m, model_config(m, "sequential", "k3", False),
+                    "k31", "3.1.1")
+    emit("k31_mobilenet_blocks.h5", m, s, "Keras 3.1 legacy .h5: DepthwiseConv2D kernel named 'kernel'")
+    write_keras_zip(os.path.join(out, "mobilenet_blocks.keras"), m, model_config(m, "functional", "k3", True),
+                    zipfile.ZIP_DEFLATED)
+    emit("mobilenet_blocks.keras", m, s, ".keras Functional with DepthwiseConv2D / SeparableConv2D")
+
+    m, s = signal_model("GlobalMaxPooling1D")
+    write_legacy_h5(os.path.join(out, "k2_signal_1d.h5"), m, model_config(m, "sequential", "k2", False), "k2", "2.15.0")
+    emit("k2_signal_1d.h5", m, s, "Keras 2 1-D network: Conv1D (causal, dilation, stride), 1-D pooling, padding",
+         keras2=True)
+    m, s = signal_model("GlobalAveragePooling1D")
+    write_keras_zip(os.path.join(out, "signal_1d.keras"), m, model_config(m, "functional", "k3", True),
+                    zipfile.ZIP_STORED)
+    emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -1,26 +1,13 @@
 #pragma once
 // Building an untrained model (architecture + seeded initial weights) from a description, for
-// training from scratch. Two forms:
-//
-// Shorthand (tokens separated by '-'):
-//   784-256-256-10                MLP: input width, hidden Dense widths (relu), output Dense (softmax)
-//   28x28x1-c16-p2-c32k5-p2-64-10 CNN: input H×W×C; cN = Conv2D N filters 3×3 (cNkK: K×K),
-//                                 stride 1, padding "same", relu; pN = MaxPooling2D N×N (stride N);
-//                                 a plain number = Dense (a Flatten is inserted before the first
-//                                 Dense after an image-shaped tensor). The last layer must be Dense.
-// JSON (text starting with '{'):
-//   {"name": "cnn", "input": [28,28,1], "k": 8,
-//    "layers": [{"conv": 16, "kernel": 3, "stride": 1, "padding": "same"}, {"maxpool": 2},
-//               {"avgpool": 2}, "flatten", {"dropout": 0.25}, {"dense": 128, "k": 4},
-//               {"dense": 10, "activation": "softmax"}]}
-//   Every Dense/Conv2D may set "activation" (default relu, softmax for the last layer), "bias"
-//   (default true) and "k" (its block size, overriding the default).
+// training from scratch. Descriptions (shorthand such as 784-256-256-10 or 28x28x1-c16-p2-64-10, or
+// JSON) are parsed by parseArchitecture (model/ArchitectureParser.h, where the syntax is described).
 //
 // Block sizes: ArchitectureOptions::blockSize (or the JSON "k"; the option wins when > 1) applies
-// to every Dense and Conv2D layer except the output layer (unless circulantOutput), and only where
-// it is useful: a Dense layer with min(in, out) < k, or a Conv2D layer with C_in < k or C_out < k,
-// stays dense with a warning (e.g. the first convolution of a 1-channel image). A per-layer "k"
-// that does not fit throws Error.
+// to every Dense and Conv2D layer except the output layer (unless circulantOutput), by the shared
+// rule decideBlockSizes (model/ConversionRules.h), and only where it is useful: a Dense layer with
+// min(in, out) < k, or a Conv2D layer with C_in < k or C_out < k, stays dense with a warning (e.g. the first
+// convolution of a 1-channel image). A per-layer "k" that does not fit throws Error.
 //
 // Initialisation (seeded, reproducible on every platform): Glorot uniform, U(±sqrt(6/(fanIn+fanOut)))
 // with fanIn = kh·kw·C_in, fanOut = kh·kw·C_out (Dense: in, out); biases zero. A block-circulant
@@ -31,32 +18,29 @@
 #include <string>
 #include <vector>
 
+#include "model/ArchitectureParser.h"
 #include "model/ModelSpec.h"
 
 namespace circnn {
 
 struct ArchitectureOptions {
-    std::int64_t blockSize = 1;      // 1 = dense
-    bool circulantOutput = false;    // also make the output layer block-circulant
-    std::uint32_t seed = 1;          // weight initialisation
-    std::string name;                // model name (default "mlp"/"cnn" or the JSON "name")
+    std::int64_t blockSize = 1;   // 1 = dense
+    bool circulantOutput = false; // also make the output layer block-circulant
+    std::uint32_t seed = 1;       // weight initialisation
+    std::string name;             // model name (default "mlp"/"cnn" or the JSON "name")
     // Mini-batch size the model will be trained with (0: not for training): the memory a training
     // run would need is checked against the memory budget before any weight is allocated.
     std::int64_t trainingBatch = 0;
 };
 
 struct BuiltArchitecture {
-    ModelSpec model;                 // passes inferShapes(); provenance.sourceFormat = "spec"
+    ModelSpec model; // passes inferShapes(); provenance.sourceFormat = "spec"
     std::vector<std::string> warnings;
 };
 
 // Throws Error with the offending token / JSON field for malformed descriptions, and before any
 // allocation when the weights (and training state, see trainingBatch) exceed the memory budget.
 BuiltArchitecture buildArchitecture(const std::string& description, const ArchitectureOptions& options);
-
-// True when `text` has the shape of a shorthand description (digits, 'x', 'c', 'k', 'p', '-'),
-// so the CLI can tell it from a file name.
-bool isArchitectureShorthand(const std::string& text);
 
 // Uniform float in [lo, hi) from a 32-bit generator, identical on every standard library.
 float uniformFloat(std::uint32_t bits, float lo, float hi);

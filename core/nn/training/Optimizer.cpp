@@ -3,8 +3,14 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "common/Parallel.h"
 
 namespace circnn {
+
+namespace {
+// Smallest share of a parameter's elements worth a thread of its own.
+constexpr std::size_t kParallelElements = 1 << 15;
+} // namespace
 
 std::optional<OptimizerKind> optimizerFromName(const std::string& name)
 {
@@ -15,12 +21,16 @@ std::optional<OptimizerKind> optimizerFromName(const std::string& name)
     return std::nullopt;
 }
 
-const char* optimizerName(OptimizerKind kind) { return kind == OptimizerKind::Sgd ? "sgd" : "adam"; }
+const char* optimizerName(OptimizerKind kind)
+{
+    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+}
 
 Optimizer::Optimizer(OptimizerOptions options) : m_options(options)
 {
     if (!(options.learningRate > 0) || !std::isfinite(options.learningRate))
-        throw Error("optimizer: learning rate must be a positive number, found " + std::to_string(options.learningRate));
+        throw Error("optimizer: learning rate must be a positive number, found " +
+                    std::to_string(options.learningRate));
     if (options.momentum < 0 || options.momentum >= 1)
         throw Error("optimizer: momentum must be in [0, 1), found " + std::to_string(options.momentum));
     if (options.weightDecay < 0)
@@ -62,24 +72,37 @@ void Optimizer::step(const std::vector<ParameterRef>& parameters, const std::vec
         float* w = p.values.data();
         float* m = m_first[t].data();
         const std::size_t n = p.values.size();
+        // Element-wise updates, split over the cores for large parameters (each element is updated by
+        // one thread: results do not depend on the thread count).
         if (m_options.kind == OptimizerKind::Sgd) {
             const double mu = m_options.momentum;
-            for (std::size_t i = 0; i < n; ++i) {
-                const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
-                const double v = mu * m[i] + gi;
-                m[i] = static_cast<float>(v);
-                w[i] = static_cast<float>(w[i] - learningRate * v);
-            }
+            parallelFor(
+                n,
+                [&](std::size_t begin, std::size_t end) {
+                    for (std::size_t i = begin; i < end; ++i) {
+                        const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
+                        const double v = mu * m[i] + gi;
+                        m[i] = static_cast<float>(v);
+                        w[i] = static_cast<float>(w[i] - learningRate * v);
+                    }
+                },
+                kParallelElements);
         } else {
             float* s = m_second[t].data();
-            for (std::size_t i = 0; i < n; ++i) {
-                const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
-                const double mi = b1 * m[i] + (1 - b1) * gi;
-                const double si = b2 * s[i] + (1 - b2) * gi * gi;
-                m[i] = static_cast<float>(mi);
-                s[i] = static_cast<float>(si);
-                w[i] = static_cast<float>(w[i] - learningRate * (mi / c1) / (std::sqrt(si / c2) + m_options.epsilon));
-            }
+            parallelFor(
+                n,
+                [&](std::size_t begin, std::size_t end) {
+                    for (std::size_t i = begin; i < end; ++i) {
+                        const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
+                        const double mi = b1 * m[i] + (1 - b1) * gi;
+                        const double si = b2 * s[i] + (1 - b2) * gi * gi;
+                        m[i] = static_cast<float>(mi);
+                        s[i] = static_cast<float>(si);
+                        w[i] = static_cast<float>(w[i] -
+                                                  learningRate * (mi / c1) / (std::sqrt(si / c2) + m_options.epsilon));
+                    }
+                },
+                kParallelElements);
         }
     }
 }

@@ -13,6 +13,7 @@
 #include "nn/Evaluation.h"
 #include "nn/Model.h"
 #include "nn/training/KernelProjection.h"
+#include "nn/training/MeanSquaredError.h"
 #include "nn/training/SoftmaxCrossEntropy.h"
 
 namespace circnn {
@@ -21,19 +22,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Copies the samples `indices[begin, end)` of `images` into a batch tensor (end−begin, sample...).
-Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indices, std::size_t begin,
-                   std::size_t end)
+Tensor gatherBatch(const Tensor& images, const std::vector<std::int64_t>& indices, std::size_t begin, std::size_t end)
 {
     Shape shape = images.shape();
     const std::int64_t sample = shapeSize(Shape(shape.begin() + 1, shape.end()));
     shape[0] = static_cast<std::int64_t>(end - begin);
     Tensor batch(shape);
     for (std::size_t i = begin; i < end; ++i)
-        std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample,
-                    images.data() + indices[i] * sample, sizeof(float) * static_cast<std::size_t>(sample));
+        std::memcpy(batch.data() + static_cast<std::int64_t>(i - begin) * sample, images.data() + indices[i] * sample,
+                    sizeof(float) * static_cast<std::size_t>(sample));
     return batch;
 }
 
@@ -164,7 +167,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     const std::int64_t n = data.count();
     if (n < 1)
         throw ShapeError("training: the dataset '" + data.name + "' is empty");
-    if (static_cast<std::int64_t>(data.labels.size()) != n)
+    const bool classify = options.task == Task::Classify || options.task == Task::Auto;
+    if (classify && static_cast<std::int64_t>(data.labels.size()) != n)
         throw ShapeError("training: dataset '" + data.name + "' has " + std::to_string(n) + " images but " +
                          std::to_string(data.labels.size()) + " labels");
 
@@ -175,12 +179,20 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         throw ShapeError("training: dataset '" + data.name + "' samples have shape " + shapeToString(sampleShape) +
                          " but model '" + initial.name + "' expects " + shapeToString(model.inputShape()));
     const std::int64_t classes = shapeSize(model.outputShape());
-    for (std::int64_t i = 0; i < n; ++i) {
+    if (options.task == Task::Reconstruct && classes != shapeSize(model.inputShape()))
+        throw ShapeError("training: model '" + initial.name + "' maps " + shapeToString(model.inputShape()) + " to " +
+                         shapeToString(model.outputShape()) + ", a reconstruction needs equal sizes");
+    if (options.task == Task::Regress &&
+        (data.targets.rank() < 1 || data.targets.dim(0) != n || data.targets.size() != n * classes))
+        throw ShapeError("training: dataset '" + data.name + "' has targets of shape " +
+                         shapeToString(data.targets.shape()) + ", model '" + initial.name + "' needs " +
+                         std::to_string(n) + " × " + std::to_string(classes) + " values");
+    for (std::int64_t i = 0; classify && i < n; ++i) {
         const std::int32_t l = data.labels[static_cast<std::size_t>(i)];
         if (l < 0 || l >= classes)
             throw ShapeError("training: label " + std::to_string(l) + " of sample " + std::to_string(i) + " in '" +
-                             data.name + "' is outside [0, " + std::to_string(classes) + "): model '" +
-                             initial.name + "' has " + std::to_string(classes) + " outputs");
+                             data.name + "' is outside [0, " + std::to_string(classes) + "): model '" + initial.name +
+                             "' has " + std::to_string(classes) + " outputs");
     }
 
     TrainResult result;
@@ -192,13 +204,15 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     result.validationCount = static_cast<std::int64_t>(valIdx.size());
     const Dataset validation = valIdx.empty() ? Dataset{} : selectSamples(data, valIdx, " (validation split)");
     if (options.validationSplit > 0 && valIdx.empty())
-        result.warnings.push_back("validation split " + std::to_string(options.validationSplit) +
-                                  " of " + std::to_string(n) + " samples is empty; the best epoch is chosen by training accuracy");
+        result.warnings.push_back("validation split " + std::to_string(options.validationSplit) + " of " +
+                                  std::to_string(n) +
+                                  " samples is empty; the best epoch is chosen by training accuracy");
 
     std::unique_ptr<Model> teacher;
     if (options.teacher && options.distillation > 0) {
         if (!(options.distillation <= 1))
-            throw Error("training: distillation weight must be in [0, 1], found " + std::to_string(options.distillation));
+            throw Error("training: distillation weight must be in [0, 1], found " +
+                        std::to_string(options.distillation));
         teacher = std::make_unique<Model>(*options.teacher);
         if (shapeSize(teacher->outputShape()) != classes || teacher->inputShape() != model.inputShape())
             throw ShapeError("training: teacher model '" + options.teacher->name + "' maps " +
@@ -206,9 +220,10 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                              ", the student " + shapeToString(model.inputShape()) + " to " +
                              shapeToString(model.outputShape()));
     }
-    const bool teacherSoftmax = options.teacher && !options.teacher->outputs.empty() &&
-                                options.teacher->find(options.teacher->outputs.front()) &&
-                                options.teacher->find(options.teacher->outputs.front())->activation == ActivationKind::Softmax;
+    const bool teacherSoftmax =
+        options.teacher && !options.teacher->outputs.empty() &&
+        options.teacher->find(options.teacher->outputs.front()) &&
+        options.teacher->find(options.teacher->outputs.front())->activation == ActivationKind::Softmax;
 
     Shape image = options.imageShape.empty() ? sampleShape : options.imageShape;
     if (options.augmentShift < 0)
@@ -228,7 +243,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     for (std::size_t p = 0; p < params.size(); ++p)
         total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
 
-    warmupFactor(options.schedule, 0, 1);   // validates the warm-up setting before any work
+    warmupFactor(options.schedule, 0, 1); // validates the warm-up setting before any work
     const std::size_t threads = std::max<std::size_t>(1, workerCount());
     std::vector<ForwardCache> caches(threads);
     std::vector<std::vector<Tensor>> shardGrads(threads, total);
@@ -241,7 +256,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     double trainingSeconds = 0;
 
     ModelSpec best;
-    double bestScore = -1;
+    double bestScore = -INFINITY;
     std::vector<std::int64_t> order = trainIdx;
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
         const auto epochStart = Clock::now();
@@ -260,8 +275,8 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 for (std::size_t s = s0; s < s1; ++s) {
                     const std::size_t lo = begin + bsz * s / shards, hi = begin + bsz * (s + 1) / shards;
                     Tensor x = gatherBatch(data.images, order, lo, hi);
-                    std::vector<std::int32_t> labels(hi - lo);
-                    for (std::size_t i = lo; i < hi; ++i)
+                    std::vector<std::int32_t> labels(classify ? hi - lo : 0);
+                    for (std::size_t i = lo; classify && i < hi; ++i)
                         labels[i - lo] = data.labels[static_cast<std::size_t>(order[i])];
                     std::seed_seq seq{options.seed, static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(b),
                                       static_cast<std::uint32_t>(s)};
@@ -277,15 +292,25 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     out.reshape({static_cast<std::int64_t>(hi - lo), classes});
                     Tensor grad;
                     Tensor soft;
-                    if (teacher) {
+                    if (!classify) {
+                        Tensor target = options.task == Task::Regress ? gatherBatch(data.targets, order, lo, hi) : x;
+                        if (teacher) {
+                            const Tensor t = teacher->forward(x);
+                            const float a = static_cast<float>(options.distillation);
+                            for (std::int64_t i = 0; i < target.size(); ++i)
+                                target[i] = (1 - a) * target[i] + a * t[i];
+                        }
+                        shardLoss[s] = meanSquaredError(out, target.data(), &grad, scale);
+                    } else if (teacher) {
                         soft = teacher->forward(x);
                         soft.reshape({static_cast<std::int64_t>(hi - lo), classes});
                         if (!teacherSoftmax)
                             softmaxRows(soft);
                         softenRows(soft, options.temperature);
                     }
-                    shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale, teacher ? &soft : nullptr,
-                                                       options.distillation, options.temperature);
+                    if (classify)
+                        shardLoss[s] = softmaxCrossEntropy(out, labels.data(), &grad, scale, teacher ? &soft : nullptr,
+                                                           options.distillation, options.temperature);
                     grad.reshape(outShape);
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
@@ -293,15 +318,23 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             for (std::size_t p = 0; p < params.size(); ++p) {
                 float* t = total[p].data();
                 const std::int64_t size = total[p].size();
-                std::memcpy(t, shardGrads[0][p].data(), sizeof(float) * static_cast<std::size_t>(size));
-                for (std::size_t s = 1; s < shards; ++s) {
+                for (std::size_t s = 1; s < shards; ++s)
                     if (shardGrads[s][p].size() != size)
                         throw Error("training: gradient of " + params[p].layer + "/" + params[p].role +
                                     " has the wrong size");
-                    const float* g = shardGrads[s][p].data();
-                    for (std::int64_t i = 0; i < size; ++i)
-                        t[i] += g[i];
-                }
+                // Shard sums split over the cores by element range (each element summed in shard
+                // order by one thread: the result does not depend on how the range is split).
+                parallelFor(
+                    static_cast<std::size_t>(size),
+                    [&](std::size_t begin, std::size_t end) {
+                        std::memcpy(t + begin, shardGrads[0][p].data() + begin, sizeof(float) * (end - begin));
+                        for (std::size_t s = 1; s < shards; ++s) {
+                            const float* g = shardGrads[s][p].data();
+                            for (std::size_t i = begin; i < end; ++i)
+                                t[i] += g[i];
+                        }
+                    },
+                    std::size_t(1) << 15);
             }
             for (std::size_t s = 0; s < shards; ++s) {
                 lossSum += shardLoss[s].lossSum;
@@ -310,15 +343,14 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             seen += static_cast<std::int64_t>(bsz);
             if (!std::isfinite(lossSum))
                 throw Error("training: the loss became " + std::to_string(lossSum) + " in epoch " +
-                            std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) +
-                            " too high?)");
+                            std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) + " too high?)");
             if (admm.active())
                 admm.addProximalGradient(params, total);
             const double stepLr = lr * warmupFactor(options.schedule, std::int64_t(batchesDone), batches);
             optimizer.step(params, total, stepLr);
             model.parametersChanged();
-            if (admm.active() &&
-                (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0 : b + 1 == batches))
+            if (admm.active() && (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0
+                                                                      : b + 1 == batches))
                 admm.update(params, options.admm.rhoGrowth);
             ++batchesDone;
             if (options.onStatus) {
@@ -343,14 +375,16 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         EpochRecord rec;
         rec.epoch = epoch + 1;
         rec.trainLoss = lossSum / double(seen);
-        rec.trainAccuracy = double(correct) / double(seen);
-        double score = rec.trainAccuracy;
+        rec.trainAccuracy = classify ? double(correct) / double(seen) : NAN;
+        // Higher is better: accuracy, or the negated MSE.
+        double score = classify ? rec.trainAccuracy : -rec.trainLoss;
         if (!valIdx.empty()) {
             EvalOptions eo;
+            eo.task = classify ? Task::Classify : options.task;
             const Evaluation ev = evaluate(model, validation, eo);
-            rec.valLoss = ev.meanCrossEntropy;
-            rec.valAccuracy = ev.top1;
-            score = ev.top1;
+            rec.valLoss = classify ? ev.meanCrossEntropy : ev.errors.meanSquaredError;
+            rec.valAccuracy = classify ? ev.top1 : NAN;
+            score = classify ? ev.top1 : -ev.errors.meanSquaredError;
         }
         rec.seconds = secondsSince(epochStart);
         result.history.push_back(rec);
@@ -364,7 +398,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
         if (options.onEpoch)
             options.onEpoch(rec);
     }
-    result.bestValidationAccuracy = bestScore;
+    result.bestValidationAccuracy = classify ? bestScore : -bestScore;
     result.model = std::move(best);
     result.model.provenance.history = result.history;
     result.seconds = secondsSince(start);

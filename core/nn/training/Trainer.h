@@ -15,6 +15,10 @@
 //   count; a different thread count changes float summation order (tiny differences).
 // - The loss is the mean over the mini-batch; if the model ends in softmax it is skipped and the
 //   loss works on logits (stable log-softmax); otherwise the model's outputs are taken as logits.
+// - Task Reconstruct / Regress (TrainOptions::task): the loss is the mean squared error
+//   (MeanSquaredError.h) against the input (Reconstruct, after augmentation) or Dataset::targets
+//   (Regress); the best epoch is the one with the lowest validation (else training) MSE, and the
+//   accuracy figures of the history are NaN.
 
 #include <cstdint>
 #include <functional>
@@ -24,6 +28,7 @@
 #include "common/Progress.h"
 #include "model/Dataset.h"
 #include "model/ModelSpec.h"
+#include "nn/RegressionMetrics.h"
 #include "nn/training/LearningRateSchedule.h"
 #include "nn/training/Optimizer.h"
 
@@ -31,11 +36,11 @@ namespace circnn {
 
 // Reported after every mini-batch (on the calling thread).
 struct TrainStatus {
-    int epoch = 0, epochs = 0;              // epoch counted from 1
-    std::int64_t batch = 0, batches = 0;    // batch counted from 1, per epoch
-    double loss = 0, accuracy = 0;          // running means over this epoch so far
+    int epoch = 0, epochs = 0;           // epoch counted from 1
+    std::int64_t batch = 0, batches = 0; // batch counted from 1, per epoch
+    double loss = 0, accuracy = 0;       // running means over this epoch so far
     double learningRate = 0;
-    double elapsedSeconds = 0, etaSeconds = 0;  // whole run
+    double elapsedSeconds = 0, etaSeconds = 0; // whole run
 };
 
 // ADMM structured training (optional; the pretrained-model route of the CirCNN group's later work,
@@ -49,12 +54,12 @@ struct TrainStatus {
 // excludes the term). W is pulled toward block-circulant form, so a later hard projection
 // (convertModel) loses less. ρ is multiplied by `rhoGrowth` after every Z/U update.
 struct ProximalTarget {
-    std::string layer;            // a Dense or Conv2D layer of the model, still dense
-    std::int64_t blockSize = 0;   // k of the block-circulant form it is pulled toward
+    std::string layer;          // a Dense or Conv2D layer of the model, still dense
+    std::int64_t blockSize = 0; // k of the block-circulant form it is pulled toward
 };
 
 struct AdmmOptions {
-    std::vector<ProximalTarget> targets;   // empty = off
+    std::vector<ProximalTarget> targets; // empty = off
     double rho = 1e-2;
     double rhoGrowth = 1.0;
     std::int64_t updateEveryBatches = 0;
@@ -65,14 +70,19 @@ struct TrainOptions {
     std::int64_t batchSize = 64;
     OptimizerOptions optimizer;
     ScheduleOptions schedule;
-    double validationSplit = 0.1;   // fraction in [0, 1) held out for validation
-    std::uint32_t seed = 1;         // shuffling, split, dropout masks
+    double validationSplit = 0.1; // fraction in [0, 1) held out for validation
+    std::uint32_t seed = 1;       // shuffling, split, dropout masks
+    // Classify (softmax cross-entropy against labels), Reconstruct or Regress (mean squared error);
+    // Auto is taken as Classify (front ends resolve it with detectTask).
+    Task task = Task::Classify;
     // Knowledge distillation (optional): a teacher model's output probabilities (inference mode)
     // are mixed into the targets with weight `distillation` in [0, 1] (see softmaxCrossEntropy).
+    // For Reconstruct / Regress the MSE target is (1 − distillation)·target + distillation·teacher
+    // output (the temperature is not used).
     // Used by fine-tuning with the original dense model as teacher.
     const ModelSpec* teacher = nullptr;
     double distillation = 0.0;
-    double temperature = 1.0;      // distillation temperature T (> 0)
+    double temperature = 1.0; // distillation temperature T (> 0)
     // Data augmentation (optional): every training sample is shifted by a random (dy, dx) in
     // [−augmentShift, augmentShift]² pixels (zero fill), drawn from the seed. `imageShape` (H, W, C)
     // says how a sample's values are laid out (needed when the model input is flat, e.g. 784);
@@ -95,13 +105,14 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-    ModelSpec model;                      // the best epoch's model; provenance.history filled
-    std::vector<EpochRecord> history;     // every epoch (epoch counted from 1)
-    int bestEpoch = 0;                    // 1-based epoch the model comes from
-    double bestValidationAccuracy = 0;    // (training accuracy without validation set)
+    ModelSpec model;                   // the best epoch's model; provenance.history filled
+    std::vector<EpochRecord> history;  // every epoch (epoch counted from 1)
+    int bestEpoch = 0;                 // 1-based epoch the model comes from
+    double bestValidationAccuracy = 0; // (training accuracy without validation set); for
+                                       // Reconstruct / Regress the best epoch's MSE instead
     std::int64_t trainCount = 0, validationCount = 0;
     double seconds = 0;
-    double imagesPerSecond = 0;           // training samples processed per second (forward+backward+update)
+    double imagesPerSecond = 0; // training samples processed per second (forward+backward+update)
     std::vector<std::string> warnings;
     // With ADMM targets: ‖W − P_k(W)‖_F / ‖W‖_F over all target kernels together; [0] before
     // training, [e] after epoch e (empty without ADMM).

@@ -226,7 +226,7 @@ private slots:
         struct stat st {};
         QCOMPARE(::stat(real.c_str(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0640);
-        QVERIFY(readModel(real).plan.blockSize.begin()->second == 4);
+        QVERIFY(readModel(real).plan.perLayer.begin()->second == 4);
     }
 
     void numericOptionsAreValidated()

@@ -1,16 +1,15 @@
 // convertModel / expandedKernel / conversion plans: k = 1 reproduces the model bit for bit, the
 // projection equals a naive wrapped-diagonal mean, its residual on random weights is ≈ √(1 − 1/k),
-// layers that must stay dense say why, bad requests and plans give clear errors.
+// layers that must stay dense say why, bad requests give clear errors (plan files:
+// tests/core/io/TestConversionPlanFile.cpp).
 
 #include <QTest>
 
 #include <cmath>
-#include <fstream>
 
 #include "../nn/NnTestUtil.h"
 #include "TestSupport.h"
 #include "analysis/Conversion.h"
-#include "analysis/ConversionPlanFile.h"
 #include "common/Error.h"
 #include "nn/Model.h"
 
@@ -147,7 +146,7 @@ private slots:
         const Tensor yc = Model(r.model).forward(x), yd = Model(dense).forward(x);
         CIRCNN_COMPARE_VECTORS(yc.data(), yd.data(), static_cast<std::size_t>(yd.size()), 1e-4, "converted model");
         QVERIFY(r.model.provenance.notes.find("k=" + std::to_string(k)) != std::string::npos);
-        QCOMPARE(r.model.plan.blockSize.at("fc1"), std::int64_t(k));
+        QCOMPARE(r.model.plan.perLayer.at("fc1"), std::int64_t(k));
     }
 
     void residualOfRandomWeights_data()
@@ -225,43 +224,6 @@ private slots:
         } catch (const Error& e) {
             QVERIFY2(std::string(e.what()).find("fc9") != std::string::npos, e.what());
         }
-    }
-
-    void planParsing()
-    {
-        const ConversionRequest r =
-            parseConversionPlan(R"({"default_k": 8, "layers": {"dense_1": 16, "dense_2": 1}, "convert_output_layer": true})");
-        QCOMPARE(r.defaultBlockSize, std::int64_t(8));
-        QCOMPARE(r.perLayer.size(), std::size_t(2));
-        QCOMPARE(r.perLayer.at("dense_1"), std::int64_t(16));
-        QCOMPARE(r.perLayer.at("dense_2"), std::int64_t(1));
-        QVERIFY(r.convertOutputLayer);
-        QCOMPARE(parseConversionPlan("{}").defaultBlockSize, std::int64_t(0));
-        for (const char* bad : {"{", "[1, 2]", R"({"default_k": "8"})", R"({"default_k": -1})",
-                                R"({"layers": {"a": 0}})", R"({"layers": [1]})", R"({"layers": {"a": 2.5}})",
-                                R"({"defualt_k": 8})", R"({"convert_output_layer": 1})"}) {
-            try {
-                parseConversionPlan(bad);
-                QFAIL((std::string("accepted ") + bad).c_str());
-            } catch (const FormatError& e) {
-                QVERIFY(std::string(e.what()).find("conversion plan") != std::string::npos);
-            }
-        }
-        const auto file = test::tempDir() / "plan_test.json";
-        {
-            std::ofstream(file) << R"({"layers": {"fc1": 4}})";
-        }
-        QCOMPARE(readConversionPlan(file).perLayer.at("fc1"), std::int64_t(4));
-        {
-            std::ofstream(file) << R"({"layers": {"fc1": "x"}})";
-        }
-        try {
-            readConversionPlan(file);
-            QFAIL("accepted a bad plan file");
-        } catch (const FormatError& e) {
-            QVERIFY(std::string(e.what()).find("plan_test.json") != std::string::npos);
-        }
-        QVERIFY_THROWS_EXCEPTION(Error, readConversionPlan(test::tempDir() / "missing_plan.json"));
     }
 };
 

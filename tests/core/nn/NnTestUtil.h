@@ -72,6 +72,20 @@ struct SpecBuilder {
         l.bias = randomTensor({filters}, seed++, -0.2f, 0.2f);
         return add(std::move(l), inputs);
     }
+    // DepthwiseConv2D over c channels with depth multiplier `mult` (stride 1, valid, with bias).
+    LayerSpec& depthwise(std::int64_t c, std::int64_t kh, std::int64_t kw, std::int64_t mult,
+                         ActivationKind act = ActivationKind::Linear, std::vector<std::string> inputs = {})
+    {
+        LayerSpec l;
+        l.kind = LayerKind::DepthwiseConv2D;
+        l.kernelH = kh;
+        l.kernelW = kw;
+        l.depthMultiplier = mult;
+        l.activation = act;
+        l.depthwiseKernel = randomTensor({kh, kw, c, mult}, seed++, -0.5f, 0.5f);
+        l.bias = randomTensor({c * mult}, seed++, -0.2f, 0.2f);
+        return add(std::move(l), inputs);
+    }
     LayerSpec& simple(LayerKind kind, std::vector<std::string> inputs = {})
     {
         LayerSpec l;

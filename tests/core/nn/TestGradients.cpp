@@ -99,6 +99,49 @@ private slots:
                 return std::int64_t(9);
             });
         }) << false;
+        QTest::newRow("depthwise 3x3 same stride 2 multiplier 2") << Maker([] {
+            return spatial(6, 5, 3, [](SpecBuilder& b) {
+                LayerSpec& l = b.depthwise(3, 3, 3, 2, ActivationKind::Tanh);
+                l.strideH = l.strideW = 2;
+                l.padding = Padding::Same;
+            });
+        }) << false;
+        QTest::newRow("depthwise 2x3 valid dilation 2 no bias") << Maker([] {
+            return spatial(6, 7, 2, [](SpecBuilder& b) {
+                LayerSpec& l = b.depthwise(2, 2, 3, 1, ActivationKind::Elu);
+                l.dilationH = l.dilationW = 2;
+                l.useBias = false;
+                l.bias = Tensor();
+            });
+        }) << false;
+        QTest::newRow("conv1d causal dilation 2 + max pooling 1d + global average 1d") << Maker([] {
+            SpecBuilder b({9, 2});
+            LayerSpec c;
+            c.kind = LayerKind::Conv1D;
+            c.units = 3;
+            c.kernelW = 3;
+            c.dilationW = 2;
+            c.padding = Padding::Causal;
+            c.activation = ActivationKind::Tanh;
+            c.kernel = randomTensor({3, 2, 3}, 71, -0.5f, 0.5f);
+            c.bias = randomTensor({3}, 72, -0.2f, 0.2f);
+            b.add(c).name = "pre";
+            LayerSpec& p = b.simple(LayerKind::MaxPooling1D);
+            p.kernelW = 2;
+            p.strideW = 2;
+            p.padding = Padding::Same;
+            b.simple(LayerKind::ZeroPadding1D).padLeft = 1;
+            LayerSpec c2 = c;
+            c2.name = "conv_same_stride";
+            c2.kernel = randomTensor({3, 3, 3}, 73, -0.5f, 0.5f);
+            c2.padding = Padding::Same;
+            c2.dilationW = 1;
+            c2.strideW = 2;
+            b.add(c2);
+            b.simple(LayerKind::GlobalAveragePooling1D);
+            b.dense(3, 2, ActivationKind::Linear).name = "post";
+            return Case{b.done(), {9, 2}};
+        }) << false;
         QTest::newRow("activation layer gelu") << Maker([] {
             return vectorNet(5, [](SpecBuilder& b) {
                 b.simple(LayerKind::Activation).activation = ActivationKind::Gelu;
@@ -145,6 +188,7 @@ private slots:
                 bn.movingMean = randomTensor({2}, 11);
                 bn.movingVariance = randomTensor({2}, 12, 0.2f, 1.5f);
                 bn.beta = randomTensor({2}, 13);
+                bn.scale = false;
             });
         }) << false;
         QTest::newRow("conv 3x3 same stride 2") << Maker([] {

@@ -103,7 +103,7 @@ std::vector<double> convRef(const Tensor& x, const LayerSpec& l, const Tensor& k
                         }
                     y[static_cast<std::size_t>(((n * oh + oi) * ow + oj) * f + o)] = acc;
                 }
-    actRefRows(l.activation, l.activationAlpha, y, f);
+    actRefRows(l.activation, l.activationAlpha.value_or(0.0f), y, f);
     return y;
 }
 
@@ -306,7 +306,8 @@ private slots:
         SpecBuilder b({4, 9});
         LayerSpec& l = b.simple(LayerKind::Activation);
         l.activation = act;
-        l.activationAlpha = alpha;
+        if (alpha != 0.0f)
+            l.activationAlpha = alpha;
         const Model model(b.done());
         const Tensor x = randomTensor({6, 4, 9}, 51, -8.0f, 8.0f); // covers relu6 / hard_sigmoid saturation
         std::vector<double> want(x.data(), x.data() + x.size());
@@ -332,6 +333,8 @@ private slots:
         l.epsilon = 1e-3f;
         l.movingMean = randomTensor({c}, 61);
         l.movingVariance = randomTensor({c}, 62, 0.1f, 2.0f);
+        l.scale = scale;
+        l.center = center;
         if (scale)
             l.gamma = randomTensor({c}, 63, 0.5f, 1.5f);
         if (center)

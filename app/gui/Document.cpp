@@ -1,0 +1,155 @@
+#include "Document.h"
+
+#include <QFileInfo>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "BackgroundRelease.h"
+#include "JobRunner.h"
+#include "analysis/WeightView.h"
+#include "io/ModelFile.h"
+
+namespace circnn::gui {
+
+namespace {
+struct Loaded {
+    std::shared_ptr<const ModelSpec> model;
+    QString format;
+};
+
+QString formatText(ModelFormat f)
+{
+    switch (f) {
+    case ModelFormat::KerasH5:
+        return QObject::tr("Keras .h5");
+    case ModelFormat::KerasZip:
+        return QObject::tr("Keras .keras");
+    case ModelFormat::Native:
+        return QObject::tr("CirCNN native");
+    }
+    return {};
+}
+} // namespace
+
+Document::Document(JobRunner* jobs, QObject* parent) : QObject(parent), m_jobs(jobs) {}
+
+void Document::open(const QString& path)
+{
+    m_loading = true;
+    emit loadingChanged(true);
+    const std::filesystem::path file = path.toStdString();
+    // readModel closes every HDF5 handle it opened, also when it throws (RAII in core/io).
+    m_jobs->run(
+        QStringLiteral("open"), tr("Opening %1").arg(QFileInfo(path).fileName()),
+        [file](const ProgressFn&) {
+            Loaded l;
+            l.model = std::make_shared<const ModelSpec>(readModel(file));
+            l.format = formatText(detectModelFormat(file));
+            return l;
+        },
+        this,
+        [this, path](const Loaded& l) {
+            m_loading = false;
+            m_model = l.model;
+            m_path = QFileInfo(path).absoluteFilePath();
+            m_format = l.format;
+            m_layer = -1;
+            m_projection.reset();
+            m_blockRow = m_blockCol = -1;
+            emit loadingChanged(false);
+            emit modelChanged();
+            // Select the first layer with weights so the explorer shows something (unless a
+            // modelChanged handler already chose one, e.g. --select-layer).
+            for (std::size_t i = 0; i < m_model->layers.size() && m_layer < 0; ++i)
+                if (hasWeightMatrix(m_model->layers[i])) {
+                    selectLayer(static_cast<int>(i));
+                    break;
+                }
+        },
+        [this, path](const QString& reason) {
+            m_loading = false;
+            emit loadingChanged(false);
+            emit openFailed(path, reason);
+        });
+}
+
+void Document::reload()
+{
+    if (!m_path.isEmpty())
+        open(m_path);
+}
+
+void Document::close()
+{
+    m_jobs->cancelAll();
+    m_model.reset();
+    m_path.clear();
+    m_format.clear();
+    m_layer = -1;
+    m_projection.reset();
+    m_blockRow = m_blockCol = -1;
+    emit modelChanged();
+    emit layerSelected(-1);
+    emit projectionChanged();
+}
+
+const LayerSpec* Document::selectedLayerSpec() const
+{
+    if (!m_model || m_layer < 0 || m_layer >= static_cast<int>(m_model->layers.size()))
+        return nullptr;
+    return &m_model->layers[static_cast<std::size_t>(m_layer)];
+}
+
+void Document::selectLayer(int index)
+{
+    if (!m_model || index >= static_cast<int>(m_model->layers.size()))
+        index = -1;
+    if (index == m_layer)
+        return;
+    m_layer = index;
+    m_blockRow = m_blockCol = -1;
+    emit layerSelected(index);
+}
+
+bool Document::selectLayer(const QString& name)
+{
+    if (!m_model)
+        return false;
+    const LayerSpec* l = m_model->find(name.toStdString());
+    if (!l)
+        return false;
+    selectLayer(static_cast<int>(l - m_model->layers.data()));
+    return true;
+}
+
+void Document::setProjection(std::shared_ptr<const LayerProjection> projection)
+{
+    std::shared_ptr<const void> previous = std::move(m_projection);
+    m_projection = std::move(projection);
+    releaseInBackground(std::move(previous));
+    // (No `cond ? p->projection : MatrixProjection{}` here: that would copy the matrices.)
+    const bool blocks = m_projection && m_projection->projection.k > 1;
+    if (!blocks || m_blockRow >= m_projection->projection.blockRows || m_blockCol >= m_projection->projection.blockCols)
+        m_blockRow = m_blockCol = -1;
+    emit projectionChanged();
+    if (m_blockRow < 0 && blocks)
+        selectBlock(0, 0);
+    else
+        emit blockSelected(m_blockRow, m_blockCol);
+}
+
+void Document::selectBlock(std::int64_t i, std::int64_t j)
+{
+    if (!m_projection || m_projection->projection.k <= 1 || i < 0 || j < 0) {
+        i = j = -1;
+    } else { // stepping past the edge stays on the edge block
+        i = std::min(i, m_projection->projection.blockRows - 1);
+        j = std::min(j, m_projection->projection.blockCols - 1);
+    }
+    m_blockRow = i;
+    m_blockCol = j;
+    emit blockSelected(i, j);
+}
+
+} // namespace circnn::gui

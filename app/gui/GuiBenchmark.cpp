@@ -1,0 +1,216 @@
+#include "GuiBenchmark.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+#include "Document.h"
+#include "JobRunner.h"
+#include "MainWindow.h"
+#include "io/ModelFile.h"
+#include "model/ShapeInference.h"
+#include "nn/training/Architecture.h"
+#include "views/LayerExplorerView.h"
+#include "views/ModelView.h"
+#include "widgets/HeatmapWidget.h"
+
+namespace circnn::gui {
+
+namespace {
+
+// Largest gap between ticks of a 5 ms timer: how long the event loop was blocked.
+class StallProbe {
+public:
+    StallProbe()
+    {
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_max = std::max(m_max, now - m_last);
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_cpu0 = std::clock();
+        m_gui0 = threadCpuMs();
+        m_max = 0;
+        m_clock.start();
+        m_last = 0;
+        m_timer.start();
+    }
+    // CPU time since start(): the whole process (all threads) and the GUI thread alone. On a loaded
+    // machine these tell work from waiting for a core: a stall with little GUI-thread CPU was the
+    // scheduler, not our code.
+    QString cpuColumns() const
+    {
+        return QStringLiteral("%1 | %2")
+            .arg(double(std::clock() - m_cpu0) * 1000.0 / CLOCKS_PER_SEC, 0, 'f', 0)
+            .arg(threadCpuMs() - m_gui0, 0, 'f', 0);
+    }
+    static double threadCpuMs()
+    {
+        timespec t{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+    }
+    double stopMs()
+    {
+        m_timer.stop();
+        return double(std::max(m_max, m_clock.nsecsElapsed() - m_last)) / 1e6;
+    }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0, m_max = 0;
+    std::clock_t m_cpu0 = 0;
+    double m_gui0 = 0;
+};
+
+// Input 4096 → Dense 4096 → Dense 2048 → Dense 10 (Glorot-initialised by core, as `circnn train`
+// starts): 25.2 M weights, about 100 MB as float32.
+ModelSpec benchmarkModel()
+{
+    ArchitectureOptions options;
+    options.name = "bench_mlp";
+    return buildArchitecture("4096-4096-2048-10", options).model;
+}
+
+// Runs the event loop until `done` returns true. Sleeps between events (no busy polling, which
+// would take a core from the jobs being measured); a 10 ms timer guarantees a wake-up.
+template <class Pred> void waitFor(Pred done)
+{
+    QTimer tick;
+    tick.start(10);
+    while (!done())
+        QApplication::processEvents(QEventLoop::WaitForMoreEvents);
+}
+
+} // namespace
+
+int runGuiBenchmark(const QString& folder)
+{
+    QTemporaryDir temp;
+    const QString dir = folder.isEmpty() ? temp.path() : folder;
+    std::printf("## circnn-studio --bench\n\n");
+    const QString path = dir + "/bench_mlp_100mb.circnn.h5";
+    writeNativeModel(benchmarkModel(), path.toStdString());
+    std::printf("Model: %s (Input 4096 → Dense 4096 → Dense 2048 → Dense 10, %.1f MB on disk)\n\n", qPrintable(path),
+                double(QFileInfo(path).size()) / 1e6);
+
+    MainWindow window;
+    window.resetLayout();
+    window.show();
+    { // the window's first paint is not part of opening a model
+        QElapsedTimer settle;
+        settle.start();
+        waitFor([&] { return settle.elapsed() > 500; });
+    }
+    StallProbe probe;
+    std::printf("| step | wall time (ms) | CPU, all threads (ms) | CPU, GUI thread (ms) | longest event-loop stall "
+                "(ms) |\n|---|---|---|---|---|\n");
+
+    // 1. Open → layer table.
+    {
+        QElapsedTimer t;
+        probe.start();
+        t.start();
+        window.openModel(path);
+        waitFor([&] { return window.modelView()->layerTable()->rowCount() > 0; });
+        const double table = double(t.nsecsElapsed()) / 1e6;
+        waitFor([&] { return !window.jobs()->isBusy(); });
+        const QString cpu = probe.cpuColumns();
+        std::printf("| open ~100 MB model → layer table shown | %.0f | %s | %.1f |\n", table, qPrintable(cpu),
+                    probe.stopMs());
+        std::printf("| … then statistics, estimates and the first layer's projection (k = 8) shown, all jobs idle | "
+                    "%.0f | | | |\n",
+                    double(t.nsecsElapsed()) / 1e6);
+    }
+    // 2. Projection of the 4096 × 4096 layer at a new k.
+    // The 4096 × 4096 layer is the first Dense layer.
+    for (std::size_t i = 0; i < window.document()->model()->layers.size(); ++i)
+        if (window.document()->model()->layers[i].kind == LayerKind::Dense) {
+            window.document()->selectLayer(static_cast<int>(i));
+            break;
+        }
+    waitFor([&] { return !window.jobs()->isBusy(); });
+    for (std::int64_t k : {16, 64, 4, 256}) {
+        QElapsedTimer t;
+        bool shown = false;
+        const auto c = QObject::connect(window.document(), &Document::projectionChanged, [&] { shown = true; });
+        probe.start();
+        t.start();
+        window.explorerView()->setBlockSize(k);
+        waitFor([&] { return shown; });
+        window.explorerView()->heatmap()->repaint();
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        waitFor([&] { return !window.jobs()->isBusy(); });
+        QObject::disconnect(c);
+        const QString cpu = probe.cpuColumns();
+        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %s | %.1f |\n", static_cast<long long>(k),
+                    ms, qPrintable(cpu), probe.stopMs());
+    }
+    // 3. Heatmap of 4096 × 9216 at several zooms (render of the visible part + paint, GUI thread).
+    {
+        HeatmapWidget heatmap;
+        heatmap.resize(1200, 800);
+        heatmap.show();
+        std::vector<float> values(static_cast<std::size_t>(4096) * 9216);
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> d(-1, 1);
+        for (float& v : values)
+            v = d(rng);
+        heatmap.setMatrix(std::make_shared<const std::vector<float>>(std::move(values)), 4096, 9216, 1.0f,
+                          "4096 × 9216");
+        heatmap.setBlockGrid(16);
+        QApplication::processEvents();
+        const std::pair<const char*, double> zooms[] = {
+            {"fit", 0}, {"0.25 px/entry", 0.25}, {"1 px/entry (1:1)", 1}, {"4 px/entry", 4}, {"32 px/entry", 32}};
+        for (const auto& [name, zoom] : zooms) {
+            if (zoom == 0)
+                heatmap.zoomToFit();
+            else {
+                heatmap.setZoom(zoom);
+                heatmap.centreOn(2048, 4608);
+            }
+            // Render time (what a worker spends for a large view; small views render in paintEvent).
+            double worst = 0;
+            for (int rep = 0; rep < 3; ++rep) {
+                heatmap.setMode(rep % 2 ? DownsampleMode::MaxMagnitude : DownsampleMode::Mean); // invalidates the cache
+                QElapsedTimer t;
+                t.start();
+                heatmap.renderVisible();
+                worst = std::max(worst, double(t.nsecsElapsed()) / 1e6);
+            }
+            // The same change as a user sees it: repaint, the image arrives from the worker.
+            heatmap.setMode(DownsampleMode::Mean);
+            QElapsedTimer t;
+            probe.start();
+            t.start();
+            heatmap.repaint();
+            waitFor([&] { return !heatmap.isRendering(); });
+            heatmap.repaint();
+            const double shown = double(t.nsecsElapsed()) / 1e6;
+            const QString cpu = probe.cpuColumns();
+            std::printf("| heatmap 4096 × 9216, %s: render (worst of 3) / until shown | %.1f / %.1f | %s | %.1f |\n",
+                        name, worst, shown, qPrintable(cpu), probe.stopMs());
+        }
+    }
+    std::printf("\nMachine: %d hardware threads; shared with other builds while measured.\n",
+                QThread::idealThreadCount());
+    window.close();
+    return 0;
+}
+
+} // namespace circnn::gui

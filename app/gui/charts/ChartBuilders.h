@@ -1,0 +1,45 @@
+#pragma once
+// Chart builders: plain functions from core result values to a QChart (Qt Charts), used by the
+// views and meant to be shared with report rendering (the same chart code for a view and a report).
+// Each returns a new chart owned by the caller (a QChartView takes it over). No computation here
+// beyond placing the given values on axes.
+
+#include <QString>
+
+#include <span>
+#include <vector>
+
+#include "analysis/WeightHistogram.h"
+#include "hw/Estimate.h"
+
+class QChart;
+class QChartView;
+
+namespace circnn::gui::charts {
+
+// Shows `chart` in `view` and deletes the chart it showed before (QChartView only releases it).
+void showChart(QChartView* view, QChart* chart);
+
+// Histogram of weights: a filled step outline over [lo, hi], count on the y axis.
+QChart* histogramChart(const ValueHistogram& histogram, const QString& title);
+
+// A defining vector: value against index 0..k−1 (line with point markers).
+QChart* vectorChart(std::span<const float> vector, const QString& title);
+
+// A spectrum: magnitude (left axis) and phase in radians (right axis, −π..π) against the bin
+// 0..k/2. Series names: "magnitude", "phase".
+QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> phase, const QString& title);
+
+// One estimate per (platform, block-size) configuration, for charts comparing them.
+struct EstimatePoint {
+    QString platform;
+    QString config; // "dense" or "k=8" ...
+    hw::DesignEstimate design;
+};
+// Frames per second per configuration (categories) and platform (bar sets).
+QChart* throughputChart(const std::vector<EstimatePoint>& points, const QString& title);
+// Energy per frame split into compute / on-chip / off-chip / static (stacked, µJ) per
+// configuration, for the points of one platform.
+QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& title);
+
+} // namespace circnn::gui::charts

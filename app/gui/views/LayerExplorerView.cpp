@@ -1,0 +1,283 @@
+#include "LayerExplorerView.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSlider>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "Document.h"
+#include "JobRunner.h"
+#include "analysis/WeightHistogram.h"
+#include "widgets/HeatmapWidget.h"
+
+namespace circnn::gui {
+
+namespace {
+float maxMagnitude(const std::vector<float>& values)
+{
+    const ValueHistogram h = valueHistogram(values, 1);
+    const float m = static_cast<float>(std::max(std::abs(h.min), std::abs(h.max)));
+    return m > 0 ? m : 1.0f;
+}
+} // namespace
+
+LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWidget(parent), m_doc(document)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* controls = new QHBoxLayout;
+    m_tapBox = new QComboBox(this);
+    m_tapBox->setToolTip(tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
+    controls->addWidget(new QLabel(tr("Tap:"), this));
+    controls->addWidget(m_tapBox);
+    controls->addSpacing(8);
+    controls->addWidget(new QLabel(tr("Block size k:"), this));
+    m_kSlider = new QSlider(Qt::Horizontal, this);
+    m_kSlider->setObjectName("kSlider");
+    m_kSlider->setMinimumWidth(120);
+    m_kSlider->setPageStep(1);
+    m_kSlider->setTickPosition(QSlider::TicksBelow);
+    m_kLabel = new QLabel(this);
+    m_kLabel->setMinimumWidth(64);
+    controls->addWidget(m_kSlider);
+    controls->addWidget(m_kLabel);
+    controls->addSpacing(8);
+    m_showGroup = new QButtonGroup(this);
+    const QStringList names = {tr("Original"), tr("Projection"), tr("Residual")};
+    for (int i = 0; i < names.size(); ++i) {
+        auto* b = new QRadioButton(names[i], this);
+        m_showGroup->addButton(b, i);
+        controls->addWidget(b);
+    }
+    m_showGroup->button(0)->setChecked(true);
+    controls->addSpacing(8);
+    m_downsample = new QComboBox(this);
+    m_downsample->addItems({tr("area mean"), tr("max |w|")});
+    m_downsample->setToolTip(tr("How entries are combined when several fall on one screen pixel"));
+    controls->addWidget(m_downsample);
+    auto* fit = new QPushButton(tr("Fit"), this);
+    auto* one = new QPushButton(tr("1:1"), this);
+    controls->addWidget(fit);
+    controls->addWidget(one);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+    m_info = new QLabel(this);
+    m_info->setWordWrap(true);
+    m_residual = new QLabel(this);
+    m_residual->setObjectName("residualLabel");
+    m_residual->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_info);
+    layout->addWidget(m_residual);
+    m_heatmap = new HeatmapWidget(this);
+    layout->addWidget(m_heatmap, 1);
+
+    connect(m_kSlider, &QSlider::valueChanged, this, [this](int index) {
+        if (index >= 0 && index < static_cast<int>(m_ks.size()))
+            setBlockSize(m_ks[static_cast<std::size_t>(index)]);
+    });
+    connect(m_tapBox, &QComboBox::activated, this,
+            [this](int index) { setTap(m_tapBox->itemData(index).toLongLong()); });
+    connect(m_showGroup, &QButtonGroup::idClicked, this, [this](int id) { setShow(static_cast<Show>(id)); });
+    connect(m_downsample, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_heatmap->setMode(i == 0 ? DownsampleMode::Mean : DownsampleMode::MaxMagnitude); });
+    connect(fit, &QPushButton::clicked, m_heatmap, &HeatmapWidget::zoomToFit);
+    connect(one, &QPushButton::clicked, m_heatmap, &HeatmapWidget::zoomOneToOne);
+    connect(m_heatmap, &HeatmapWidget::cellClicked, this, [this](qint64 row, qint64 col) {
+        const auto& p = m_doc->projection();
+        if (!p || p->projection.k <= 1)
+            return;
+        const MatrixProjection& mp = p->projection;
+        const std::int64_t qs = mp.blocksPerSegment();
+        m_doc->selectBlock(row / mp.k, (col / mp.segmentCols) * qs + (col % mp.segmentCols) / mp.k);
+    });
+    connect(m_heatmap, &HeatmapWidget::blockStep, this, [this](int di, int dj) {
+        if (m_doc->blockRow() >= 0)
+            m_doc->selectBlock(m_doc->blockRow() + di, m_doc->blockCol() + dj);
+    });
+    connect(m_doc, &Document::layerSelected, this, &LayerExplorerView::onLayerSelected);
+    connect(m_doc, &Document::projectionChanged, this, &LayerExplorerView::onProjection);
+    connect(m_doc, &Document::blockSelected, this, [this](qint64 i, qint64 j) {
+        const auto& p = m_doc->projection();
+        if (!p || i < 0)
+            m_heatmap->setHighlight(0, 0, 0);
+        else
+            m_heatmap->setHighlight(p->projection.blockRow0(i), p->projection.blockCol0(j), p->projection.k);
+    });
+}
+
+void LayerExplorerView::onLayerSelected(int layer)
+{
+    m_layer = layer;
+    const LayerSpec* l = m_doc->selectedLayerSpec();
+    if (!l || !hasWeightMatrix(*l)) {
+        m_doc->jobs()->cancel(QStringLiteral("projection"));
+        m_heatmap->clear(
+            l ? tr("Layer '%1' (%2) has no weight matrix").arg(QString::fromStdString(l->name), layerKindName(l->kind))
+              : tr("Select a Dense or Conv2D layer"));
+        m_info->clear();
+        m_residual->clear();
+        m_doc->setProjection(nullptr);
+        return;
+    }
+    const QSignalBlocker block(m_tapBox);
+    m_tapBox->clear();
+    const std::int64_t taps = tapCount(*l);
+    m_tapBox->addItem(taps > 1 ? tr("all %1 taps").arg(taps) : tr("matrix"), qlonglong(-1));
+    for (std::int64_t t = 0; t < taps && taps > 1; ++t)
+        m_tapBox->addItem(tr("tap (%1, %2)").arg(t / l->kernelW).arg(t % l->kernelW), qlonglong(t));
+    m_tapBox->setEnabled(taps > 1);
+    m_tap = -1;
+    // Default k: the layer's own, else 8 when offered, else the largest offered below it.
+    const std::int64_t own = l->circulant ? l->circulant->k : 1;
+    m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, -1), own);
+    m_k = own > 1 ? own : 1;
+    if (own <= 1)
+        for (std::int64_t k : m_ks)
+            if (k <= 8)
+                m_k = k;
+    const QSignalBlocker blockSlider(m_kSlider);
+    m_kSlider->setRange(0, static_cast<int>(m_ks.size()) - 1);
+    m_kSlider->setValue(static_cast<int>(std::find(m_ks.begin(), m_ks.end(), m_k) - m_ks.begin()));
+    m_kLabel->setText(tr("k = %1").arg(m_k));
+    m_heatmap->clear(tr("Preparing '%1'…").arg(QString::fromStdString(l->name)));
+    requestProjection(false);
+}
+
+void LayerExplorerView::setTap(std::int64_t tap)
+{
+    if (tap == m_tap)
+        return;
+    m_tap = tap;
+    const int index = m_tapBox->findData(qlonglong(tap));
+    if (index >= 0)
+        m_tapBox->setCurrentIndex(index);
+    if (const LayerSpec* l = m_doc->selectedLayerSpec()) {
+        const std::int64_t own = l->circulant ? l->circulant->k : 1;
+        m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, tap), own);
+        if (std::find(m_ks.begin(), m_ks.end(), m_k) == m_ks.end())
+            m_k = m_ks.back();
+        const QSignalBlocker block(m_kSlider);
+        m_kSlider->setRange(0, static_cast<int>(m_ks.size()) - 1);
+        m_kSlider->setValue(static_cast<int>(std::find(m_ks.begin(), m_ks.end(), m_k) - m_ks.begin()));
+        m_kLabel->setText(tr("k = %1").arg(m_k));
+    }
+    requestProjection(false);
+}
+
+void LayerExplorerView::setBlockSize(std::int64_t k)
+{
+    const auto it = std::find(m_ks.begin(), m_ks.end(), k);
+    if (it == m_ks.end() || (k == m_k && m_doc->projection() && m_doc->projection()->projection.k == k))
+        return;
+    m_k = k;
+    {
+        const QSignalBlocker block(m_kSlider);
+        m_kSlider->setValue(static_cast<int>(it - m_ks.begin()));
+    }
+    m_kLabel->setText(tr("k = %1").arg(k));
+    m_residual->setText(tr("Projecting at k = %1…").arg(k));
+    requestProjection(true);
+}
+
+void LayerExplorerView::setShow(Show show)
+{
+    m_show = show;
+    if (auto* b = m_showGroup->button(static_cast<int>(show)))
+        b->setChecked(true);
+    updateHeatmap(true);
+}
+
+void LayerExplorerView::requestProjection(bool reuseMatrix)
+{
+    const auto model = m_doc->model();
+    if (!model || m_layer < 0)
+        return;
+    std::shared_ptr<const WeightMatrixView> matrix;
+    const auto& current = m_doc->projection();
+    if (reuseMatrix && current && current->layer == m_layer && current->tap == m_tap)
+        matrix = current->matrix;
+    const int layer = m_layer;
+    const std::int64_t tap = m_tap, k = m_k;
+    const float scale = matrix ? current->scale : 0.0f;
+    m_doc->jobs()->run(
+        QStringLiteral("projection"), tr("Projecting at k = %1").arg(k),
+        [model, layer, tap, k, matrix, scale](const ProgressFn& progress) {
+            auto p = std::make_shared<LayerProjection>();
+            p->layer = layer;
+            p->tap = tap;
+            const LayerSpec& l = model->layers[static_cast<std::size_t>(layer)];
+            p->matrix = matrix ? matrix : std::make_shared<const WeightMatrixView>(layerMatrix(l, tap));
+            p->scale = matrix ? scale : maxMagnitude(p->matrix->values);
+            p->projection =
+                projectMatrix(p->matrix->values, p->matrix->rows, p->matrix->cols, k, segmentColumns(l, tap), progress);
+            p->residualScale = k > 1 ? maxMagnitude(p->projection.residual) : 1.0f;
+            return std::shared_ptr<const LayerProjection>(std::move(p));
+        },
+        this, [this](const std::shared_ptr<const LayerProjection>& p) { m_doc->setProjection(p); },
+        [this](const QString& message) { m_residual->setText(tr("Projection failed: %1").arg(message)); });
+}
+
+void LayerExplorerView::onProjection()
+{
+    const auto& p = m_doc->projection();
+    if (!p) {
+        m_residual->clear();
+        return;
+    }
+    const LayerSpec* l = m_doc->selectedLayerSpec();
+    const MatrixProjection& mp = p->projection;
+    QString info = QString::fromStdString(p->matrix->description);
+    if (l && l->circulant)
+        info += tr(" · stored block-circulant at k = %1 (each k×k block defined by one k-vector)").arg(l->circulant->k);
+    m_info->setText(info);
+    m_residual->setText(mp.k > 1 ? tr("k = %1: %2 × %3 blocks · relative Frobenius residual ‖W − P(W)‖/‖W‖ = %4")
+                                       .arg(mp.k)
+                                       .arg(mp.blockRows)
+                                       .arg(mp.blockCols)
+                                       .arg(mp.relativeResidual, 0, 'f', 4)
+                                 : tr("k = 1: the original matrix (no blocks)"));
+    updateHeatmap(true);
+}
+
+QString LayerExplorerView::residualText() const
+{
+    return m_residual->text();
+}
+
+void LayerExplorerView::updateHeatmap(bool keepView)
+{
+    const auto& p = m_doc->projection();
+    if (!p)
+        return;
+    const MatrixProjection& mp = p->projection;
+    std::shared_ptr<const std::vector<float>> values;
+    float scale = p->scale;
+    QString what;
+    switch (m_show) {
+    case Show::Original:
+        values = std::shared_ptr<const std::vector<float>>(p->matrix, &p->matrix->values);
+        what = tr("original");
+        break;
+    case Show::Projection:
+        values = std::shared_ptr<const std::vector<float>>(p, &mp.projection);
+        what = tr("projection (k = %1)").arg(mp.k);
+        break;
+    case Show::Residual:
+        values = std::shared_ptr<const std::vector<float>>(p, &mp.residual);
+        scale = p->residualScale;
+        what = tr("residual W − P(W) (k = %1)").arg(mp.k);
+        break;
+    }
+    const LayerSpec* l = m_doc->selectedLayerSpec();
+    const QString name = l ? QString::fromStdString(l->name) : QString();
+    m_heatmap->setMatrix(values, mp.rows, mp.cols, scale, tr("%1 — %2").arg(name, what), keepView);
+    m_heatmap->setBlockGrid(mp.k, mp.segmentCols);
+}
+
+} // namespace circnn::gui

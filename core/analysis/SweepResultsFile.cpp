@@ -1,0 +1,192 @@
+#include "analysis/SweepResultsFile.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "common/Error.h"
+
+namespace circnn {
+
+using nlohmann::json;
+
+namespace {
+constexpr const char* kResultsSchema = "circnn.sweep-results/1";
+
+std::string sysError()
+{
+    return std::strerror(errno);
+}
+} // namespace
+
+nlohmann::ordered_json sweepHeaderToJson(const SweepResultsHeader& h)
+{
+    nlohmann::ordered_json j;
+    j["schema"] = kResultsSchema;
+    j["kind"] = "header";
+    j["config_hash"] = h.configHash;
+    j["shard"] = h.shard;
+    j["config"] = sweepConfigToJson(h.config);
+    j["provenance"] = provenanceToJson(h.provenance);
+    return j;
+}
+
+SweepResultsContents readSweepResults(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error("cannot open sweep results '" + path.string() + "'");
+    std::ostringstream all;
+    all << in.rdbuf();
+    const std::string text = all.str();
+    SweepResultsContents c;
+    c.path = path;
+    const std::size_t lastNewline = text.rfind('\n');
+    c.completeBytes = lastNewline == std::string::npos ? 0 : lastNewline + 1;
+    c.partialLastLine = c.completeBytes < text.size();
+    std::map<std::size_t, std::size_t> lineOfIndex;
+    std::size_t pos = 0, lineNo = 0;
+    while (pos < c.completeBytes) {
+        const std::size_t end = text.find('\n', pos);
+        const std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        ++lineNo;
+        std::string where = "'";
+        where.append(path.string()).append("' line ").append(std::to_string(lineNo));
+        if (line.empty())
+            continue;
+        json j;
+        try {
+            j = json::parse(line);
+        } catch (const json::parse_error&) {
+            throw FormatError("sweep results " + where + " is not valid JSON");
+        }
+        if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
+            throw FormatError("sweep results " + where + " has no \"schema\" (not a circnn sweep results file?)");
+        const std::string schema = j["schema"].get<std::string>();
+        if (schema == kResultsSchema) {
+            SweepResultsHeader h;
+            h.configHash = j.value("config_hash", "");
+            h.shard = j.value("shard", "1/1");
+            if (!j.contains("config"))
+                throw FormatError("sweep results " + where + ": header without \"config\"");
+            h.config = sweepConfigFromJson(j["config"], where);
+            if (h.configHash != sweepConfigHash(h.config))
+                throw FormatError("sweep results " + where + ": config_hash " + h.configHash +
+                                  " does not match its config (" + sweepConfigHash(h.config) + "): edited by hand?");
+            h.provenance = provenanceFromJson(j.value("provenance", json::object()));
+            if (!c.headers.empty() && h.configHash != c.headers.front().configHash)
+                throw FormatError("sweep results " + where + ": a second header with another config hash (" +
+                                  h.configHash + " vs " + c.headers.front().configHash + ")");
+            c.headers.push_back(std::move(h));
+            continue;
+        }
+        if (c.headers.empty())
+            throw FormatError("sweep results " + where + ": a point before the header line");
+        SweepPointResult p = sweepPointFromJson(j, "sweep results " + where);
+        if (p.configHash != c.headers.front().configHash)
+            throw FormatError("sweep results " + where + ": point '" + p.id + "' has config hash " + p.configHash +
+                              ", the file's header " + c.headers.front().configHash);
+        if (auto it = lineOfIndex.find(p.index); it != lineOfIndex.end())
+            throw FormatError("sweep results " + where + ": point '" + p.id + "' already on line " +
+                              std::to_string(it->second));
+        lineOfIndex[p.index] = lineNo;
+        c.points.push_back(std::move(p));
+    }
+    if (c.headers.empty())
+        throw FormatError("sweep results '" + path.string() + "' has no header line (empty or not a results file)");
+    return c;
+}
+
+SweepResultsWriter::SweepResultsWriter(const std::filesystem::path& path, const SweepResultsHeader& header,
+                                       const SweepResultsContents* existing)
+    : m_path(path)
+{
+    if (existing) {
+        const std::string theirs = existing->headers.front().configHash;
+        if (theirs != header.configHash)
+            throw Error("cannot resume '" + path.string() + "': it was made by a different sweep config (hash " +
+                        theirs + ", this config " + header.configHash + "); use another --results file");
+        m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (m_fd < 0)
+            throw Error("cannot open '" + path.string() + "' for appending: " + sysError());
+        if (existing->partialLastLine && ::ftruncate(m_fd, static_cast<off_t>(existing->completeBytes)) != 0) {
+            ::close(m_fd);
+            throw Error("cannot drop the cut-short last line of '" + path.string() + "': " + sysError());
+        }
+    } else {
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0)
+            throw Error("sweep results '" + path.string() +
+                        "' already exists: pass --resume to continue it, or choose another file");
+        m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+        if (m_fd < 0)
+            throw Error("cannot create sweep results '" + path.string() + "': " + sysError());
+    }
+    writeLine(sweepHeaderToJson(header).dump());
+}
+
+SweepResultsWriter::~SweepResultsWriter()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+void SweepResultsWriter::append(const SweepPointResult& point)
+{
+    writeLine(sweepPointToJson(point).dump());
+}
+
+void SweepResultsWriter::writeLine(const std::string& line)
+{
+    const std::string text = line + "\n";
+    std::lock_guard lock(m_mutex);
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(m_fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            throw Error("cannot write to sweep results '" + m_path.string() + "': " + sysError());
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(m_fd) != 0 && errno != EINVAL)
+        throw Error("cannot flush sweep results '" + m_path.string() + "': " + sysError());
+}
+
+SweepResultsContents mergeSweepResults(const std::vector<SweepResultsContents>& parts)
+{
+    if (parts.empty())
+        throw Error("merge: no results files given");
+    SweepResultsContents merged;
+    merged.path = parts.front().path;
+    std::map<std::size_t, std::string> fileOfIndex;
+    for (const SweepResultsContents& part : parts) {
+        const std::string& hash = part.headers.front().configHash;
+        if (hash != parts.front().headers.front().configHash)
+            throw Error("merge: '" + part.path.string() + "' comes from a different sweep config (hash " + hash +
+                        ") than '" + parts.front().path.string() + "' (hash " +
+                        parts.front().headers.front().configHash + ")");
+        for (const SweepResultsHeader& h : part.headers)
+            merged.headers.push_back(h);
+        for (const SweepPointResult& p : part.points) {
+            if (auto it = fileOfIndex.find(p.index); it != fileOfIndex.end())
+                throw Error("merge: point '" + p.id + "' is in both '" + it->second + "' and '" + part.path.string() +
+                            "' (overlapping shards?)");
+            fileOfIndex[p.index] = part.path.string();
+            merged.points.push_back(p);
+        }
+    }
+    std::sort(merged.points.begin(), merged.points.end(),
+              [](const SweepPointResult& a, const SweepPointResult& b) { return a.index < b.index; });
+    return merged;
+}
+
+} // namespace circnn

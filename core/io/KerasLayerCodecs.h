@@ -1,0 +1,67 @@
+#pragma once
+// Keras layer config ⇄ LayerSpec, one codec per LayerKind (a table in KerasLayerCodecs.cpp),
+// grouped by family: KerasLayerCodecs.cpp (structure: Input, Flatten, Reshape, Dropout,
+// BatchNormalization, merges), KerasConvCodecs.cpp (Dense, convolutions, pooling, padding),
+// KerasActivations.cpp (activation names and the activation layer classes).
+// The Keras class name of a kind and its weight roles live in the traits table
+// (model/LayerTraits.h); this table holds what is specific to the Keras config format.
+
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "io/KerasConfigValues.h"
+#include "model/ModelSpec.h"
+
+namespace circnn::keras {
+
+struct KerasLayerCodec {
+    LayerKind kind;
+    // Fills the class-specific fields of `l` from its config (l.kind and l.className are set).
+    void (*read)(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+    // Keras 2 class name and config (name, trainable and dtype are added by the caller unless
+    // the config already has a name).
+    std::pair<std::string, nlohmann::json> (*write)(const LayerSpec& l);
+};
+
+const KerasLayerCodec& kerasLayerCodec(LayerKind kind);
+
+// Family codecs (declared here, listed in the table).
+void readInput(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeInput(const LayerSpec& l);
+void readDense(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeDense(const LayerSpec& l);
+void readConv2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeConv2D(const LayerSpec& l);
+void readDepthwiseConv2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeDepthwiseConv2D(const LayerSpec& l);
+void readSeparableConv2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeSeparableConv2D(const LayerSpec& l);
+void readConv1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeConv1D(const LayerSpec& l);
+void readPooling1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writePooling1D(const LayerSpec& l);
+void readZeroPadding1D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeZeroPadding1D(const LayerSpec& l);
+void readPooling2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writePooling2D(const LayerSpec& l);
+void readGlobalPooling2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeGlobalPooling2D(const LayerSpec& l);
+void readZeroPadding2D(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeZeroPadding2D(const LayerSpec& l);
+void readActivationLayer(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeActivationLayer(const LayerSpec& l);
+
+// The activation of a layer config (string, {"class_name": ...} or {"config": "relu"}) with its
+// slope made explicit: the string activation "leaky_relu" (Keras 3) has negative_slope 0.2,
+// unlike the LeakyReLU layer's 0.3.
+void setActivation(const ConfigContext& c, LayerSpec& l, const nlohmann::json* v);
+// Activation name as Keras 2 (the written layout) understands it; throws Error for Keras 3's
+// hard_sigmoid, which has no Keras 2 name.
+std::string keras2ActivationName(const LayerSpec& l);
+
+// The config every written layer starts from: name, trainable, dtype.
+nlohmann::json baseConfig(const LayerSpec& l);
+
+} // namespace circnn::keras

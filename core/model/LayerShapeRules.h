@@ -1,0 +1,57 @@
+#pragma once
+// Output-shape and parameter/MAC rules per layer family, referenced by the traits table
+// (model/LayerTraits.cpp). inferShapes() builds a ShapeQuery per layer and calls the layer's rule.
+
+#include <string>
+#include <vector>
+
+#include "model/ShapeInference.h"
+
+namespace circnn {
+
+// One layer's shape check: the model and layer (for messages), its input shapes, and whether
+// weights must be present and match.
+struct ShapeQuery {
+    const ModelSpec& model;
+    const LayerSpec& layer;
+    std::vector<const Shape*> inputs;
+    bool checkWeights = true;
+
+    // The first input's shape (Input layers: their configured shape).
+    const Shape& x() const { return inputs.empty() ? layer.inputShape : *inputs.front(); }
+    [[noreturn]] void fail(const std::string& what) const;
+    void needRank(std::size_t rank) const;
+    void expectShape(const char* role, const Tensor& t, const Shape& want) const;
+    // Checks a block-circulant matrix of rows x cols per tap (taps: leading dimensions).
+    void checkCirculant(std::int64_t rows, std::int64_t cols, const Shape& taps) const;
+};
+
+namespace shape_rules {
+
+Shape input(const ShapeQuery& q);
+Shape dense(const ShapeQuery& q);
+Shape conv2D(const ShapeQuery& q);
+Shape pooling2D(const ShapeQuery& q);
+Shape globalPooling2D(const ShapeQuery& q);
+Shape flatten(const ShapeQuery& q);
+Shape reshape(const ShapeQuery& q);
+Shape zeroPadding2D(const ShapeQuery& q);
+Shape identity(const ShapeQuery& q);
+Shape batchNormalization(const ShapeQuery& q);
+Shape add(const ShapeQuery& q);
+Shape concatenate(const ShapeQuery& q);
+Shape depthwiseConv2D(const ShapeQuery& q);
+Shape separableConv2D(const ShapeQuery& q);
+Shape conv1D(const ShapeQuery& q);
+Shape pooling1D(const ShapeQuery& q);
+Shape globalPooling1D(const ShapeQuery& q);
+Shape zeroPadding1D(const ShapeQuery& q);
+
+void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void conv1DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void depthwiseConv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+
+} // namespace shape_rules
+} // namespace circnn

@@ -1,0 +1,240 @@
+#include "model/LayerTraits.h"
+
+#include <array>
+
+#include "common/Error.h"
+#include "model/LayerShapeRules.h"
+
+namespace circnn {
+
+namespace {
+
+constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
+    {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
+    {WeightRole::Bias, "bias", &LayerSpec::bias},
+    {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
+    {WeightRole::Beta, "beta", &LayerSpec::beta},
+    {WeightRole::MovingMean, "moving_mean", &LayerSpec::movingMean},
+    {WeightRole::MovingVariance, "moving_variance", &LayerSpec::movingVariance},
+    {WeightRole::DepthwiseKernel, "depthwise_kernel", &LayerSpec::depthwiseKernel},
+    {WeightRole::PointwiseKernel, "pointwise_kernel", &LayerSpec::pointwiseKernel},
+}};
+
+// Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
+std::vector<WeightRole> kernelAndBias(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::Kernel, WeightRole::Bias};
+    return {WeightRole::Kernel};
+}
+
+std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int)
+{
+    std::vector<WeightRole> roles;
+    if (l.scale)
+        roles.push_back(WeightRole::Gamma);
+    if (l.center)
+        roles.push_back(WeightRole::Beta);
+    roles.push_back(WeightRole::MovingMean);
+    roles.push_back(WeightRole::MovingVariance);
+    return roles;
+}
+
+std::vector<WeightRole> depthwiseRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::DepthwiseKernel, WeightRole::Bias};
+    return {WeightRole::DepthwiseKernel};
+}
+
+const char* depthwiseKerasName(WeightRole role, int kerasMajor)
+{
+    return role == WeightRole::DepthwiseKernel && kerasMajor >= 3 ? "kernel" : nullptr;
+}
+
+std::vector<WeightRole> separableRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel, WeightRole::Bias};
+    return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel};
+}
+
+constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
+constexpr const char* kConv2DAliases[] = {"Convolution2D"};
+constexpr const char* kMaxPool2DAliases[] = {"MaxPool2D"};
+constexpr const char* kAvgPool2DAliases[] = {"AvgPool2D"};
+constexpr const char* kGlobalAvgPool2DAliases[] = {"GlobalAvgPool2D"};
+constexpr const char* kGlobalMaxPool2DAliases[] = {"GlobalMaxPool2D"};
+constexpr const char* kConv1DAliases[] = {"Convolution1D"};
+constexpr const char* kMaxPool1DAliases[] = {"MaxPool1D"};
+constexpr const char* kAvgPool1DAliases[] = {"AvgPool1D"};
+constexpr const char* kGlobalAvgPool1DAliases[] = {"GlobalAvgPool1D"};
+constexpr const char* kGlobalMaxPool1DAliases[] = {"GlobalMaxPool1D"};
+constexpr const char* kSeparableAliases[] = {"SeparableConvolution2D"};
+
+using namespace shape_rules;
+
+// The table (designated initializers; omitted fields take the defaults of LayerTraits: one
+// input, not convertible, not unit-wise, free, no stats, no weights).
+// clang-format off
+const LayerTraits kTraits[] = {
+    {.kind = LayerKind::Input, .kerasClass = "InputLayer", .minInputs = 0, .maxInputs = 0, .shape = input},
+    {.kind = LayerKind::Dense, .kerasClass = "Dense", .convertible = true, .cost = CostClass::Matmul, .shape = dense,
+     .stats = denseStats, .weightRoles = kernelAndBias},
+    {.kind = LayerKind::Conv2D, .kerasClass = "Conv2D", .aliases = kConv2DAliases, .convertible = true,
+     .cost = CostClass::Matmul, .shape = conv2D, .stats = conv2DStats, .weightRoles = kernelAndBias},
+    {.kind = LayerKind::MaxPooling2D, .kerasClass = "MaxPooling2D", .aliases = kMaxPool2DAliases, .unitWise = true,
+     .cost = CostClass::Pooling, .shape = pooling2D},
+    {.kind = LayerKind::AveragePooling2D, .kerasClass = "AveragePooling2D", .aliases = kAvgPool2DAliases,
+     .unitWise = true, .cost = CostClass::Pooling, .shape = pooling2D},
+    {.kind = LayerKind::GlobalAveragePooling2D, .kerasClass = "GlobalAveragePooling2D",
+     .aliases = kGlobalAvgPool2DAliases, .unitWise = true, .cost = CostClass::GlobalPooling,
+     .shape = globalPooling2D},
+    {.kind = LayerKind::GlobalMaxPooling2D, .kerasClass = "GlobalMaxPooling2D", .aliases = kGlobalMaxPool2DAliases,
+     .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling2D},
+    {.kind = LayerKind::Flatten, .kerasClass = "Flatten", .passesUnits = true, .shape = flatten},
+    {.kind = LayerKind::Reshape, .kerasClass = "Reshape", .passesUnits = true, .shape = reshape},
+    {.kind = LayerKind::ZeroPadding2D, .kerasClass = "ZeroPadding2D", .unitWise = true, .shape = zeroPadding2D},
+    {.kind = LayerKind::Dropout, .kerasClass = "Dropout", .unitWise = true, .passesUnits = true, .shape = identity},
+    {.kind = LayerKind::Activation, .kerasClass = "Activation", .aliases = kActivationAliases, .unitWise = true,
+     .passesUnits = true, .cost = CostClass::Activation, .shape = identity},
+    {.kind = LayerKind::BatchNormalization, .kerasClass = "BatchNormalization", .passesUnits = true,
+     .cost = CostClass::Affine, .shape = batchNormalization, .stats = batchNormalizationStats,
+     .weightRoles = batchNormRoles},
+    {.kind = LayerKind::Add, .kerasClass = "Add", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Elementwise,
+     .shape = add},
+    {.kind = LayerKind::Concatenate, .kerasClass = "Concatenate", .minInputs = 2, .maxInputs = -1,
+     .shape = concatenate},
+    {.kind = LayerKind::DepthwiseConv2D, .kerasClass = "DepthwiseConv2D", .cost = CostClass::Depthwise,
+     .shape = depthwiseConv2D, .stats = depthwiseConv2DStats, .weightRoles = depthwiseRoles,
+     .kerasWeightName = depthwiseKerasName,
+     .staysDenseReason = "depthwise: no channel mixing, one kh x kw filter per channel (no matrix to make "
+                         "block-circulant)"},
+    {.kind = LayerKind::SeparableConv2D, .kerasClass = "SeparableConv2D", .aliases = kSeparableAliases,
+     .shape = separableConv2D, .weightRoles = separableRoles, .splitOnRead = true},
+    {.kind = LayerKind::Conv1D, .kerasClass = "Conv1D", .aliases = kConv1DAliases, .cost = CostClass::Matmul,
+     .shape = conv1D, .stats = conv1DStats, .weightRoles = kernelAndBias,
+     .staysDenseReason = "block-circulant Conv1D is not implemented yet"},
+    {.kind = LayerKind::MaxPooling1D, .kerasClass = "MaxPooling1D", .aliases = kMaxPool1DAliases, .unitWise = true,
+     .cost = CostClass::Pooling, .shape = pooling1D},
+    {.kind = LayerKind::AveragePooling1D, .kerasClass = "AveragePooling1D", .aliases = kAvgPool1DAliases,
+     .unitWise = true, .cost = CostClass::Pooling, .shape = pooling1D},
+    {.kind = LayerKind::GlobalAveragePooling1D, .kerasClass = "GlobalAveragePooling1D",
+     .aliases = kGlobalAvgPool1DAliases, .unitWise = true, .cost = CostClass::GlobalPooling,
+     .shape = globalPooling1D},
+    {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
+     .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
+    {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
+};
+// clang-format on
+
+} // namespace
+
+std::span<const WeightRoleInfo> weightRoleTable()
+{
+    return kWeightRoles;
+}
+
+const char* weightRoleName(WeightRole role)
+{
+    for (const auto& r : kWeightRoles)
+        if (r.role == role)
+            return r.name;
+    return "?";
+}
+
+std::optional<WeightRole> weightRoleFromName(const std::string& name)
+{
+    for (const auto& r : kWeightRoles)
+        if (name == r.name)
+            return r.role;
+    return std::nullopt;
+}
+
+Tensor& weightTensor(LayerSpec& layer, WeightRole role)
+{
+    for (const auto& r : kWeightRoles)
+        if (r.role == role)
+            return layer.*r.member;
+    throw Error("internal: weight role without a LayerSpec member");
+}
+
+const Tensor& weightTensor(const LayerSpec& layer, WeightRole role)
+{
+    return weightTensor(const_cast<LayerSpec&>(layer), role);
+}
+
+const LayerTraits& layerTraits(LayerKind kind)
+{
+    for (const auto& t : kTraits)
+        if (t.kind == kind)
+            return t;
+    throw Error("internal: layer kind " + std::to_string(static_cast<int>(kind)) + " has no traits row");
+}
+
+std::span<const LayerTraits> allLayerTraits()
+{
+    return kTraits;
+}
+
+std::vector<WeightRole> layerWeightRoles(const LayerSpec& layer, int kerasMajor)
+{
+    const auto rule = layerTraits(layer.kind).weightRoles;
+    return rule ? rule(layer, kerasMajor) : std::vector<WeightRole>{};
+}
+
+std::vector<std::string> kerasWeightNames(const LayerSpec& layer, int kerasMajor)
+{
+    const auto rename = layerTraits(layer.kind).kerasWeightName;
+    std::vector<std::string> names;
+    for (WeightRole r : layerWeightRoles(layer, kerasMajor)) {
+        const char* special = rename ? rename(r, kerasMajor) : nullptr;
+        names.emplace_back(special ? special : weightRoleName(r));
+    }
+    return names;
+}
+
+std::string convertibleLayerClasses()
+{
+    std::vector<std::string> names;
+    for (const auto& t : kTraits)
+        if (t.convertible)
+            names.emplace_back(t.kerasClass);
+    std::string s;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        s += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    return s;
+}
+
+const char* layerKindName(LayerKind kind)
+{
+    for (const auto& t : kTraits)
+        if (t.kind == kind)
+            return t.kerasClass;
+    return "?";
+}
+
+std::optional<LayerKind> layerKindFromName(const std::string& n)
+{
+    for (const auto& t : kTraits) {
+        if (n == t.kerasClass)
+            return t.kind;
+        for (const char* alias : t.aliases)
+            if (n == alias)
+                return t.kind;
+    }
+    return std::nullopt;
+}
+
+std::string supportedLayerClasses()
+{
+    std::string names, aliases;
+    for (const auto& t : kTraits) {
+        names += (names.empty() ? "" : ", ") + std::string(t.kerasClass);
+        for (const char* alias : t.aliases)
+            aliases += ", " + std::string(alias);
+    }
+    return names + aliases;
+}
+
+} // namespace circnn

@@ -1,0 +1,94 @@
+#pragma once
+// LayerTraits: everything the code base needs to know about a LayerKind, in one table
+// (core/model/LayerTraits.cpp): its Keras class name and aliases, how many inputs it takes, its
+// weight roles in Keras' storage order, whether block-circulant conversion applies to it, whether
+// it acts unit by unit (hidden-unit reordering may pass through it), how the hardware model costs
+// it, and its shape and parameter/MAC rules. Modules consult the table instead of switching over
+// LayerKind; only the layer factory (core/nn/Layer.cpp) and the Keras config codecs
+// (core/io/KerasLayerCodecs.cpp, a table keyed by kind) map kinds to code of their own module.
+//
+// Adding a layer type: docs/architecture.md, "How to add a layer type".
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/ModelSpec.h"
+
+namespace circnn {
+
+// A weight tensor of a layer, by role. Role names are Keras' variable names.
+enum class WeightRole { Kernel, Bias, Gamma, Beta, MovingMean, MovingVariance, DepthwiseKernel, PointwiseKernel };
+
+struct WeightRoleInfo {
+    WeightRole role;
+    const char* name;          // "kernel", "moving_mean", ...
+    Tensor LayerSpec::*member; // where LayerSpec keeps it
+};
+
+// Every role, in the order files list them when a layer has several.
+std::span<const WeightRoleInfo> weightRoleTable();
+const char* weightRoleName(WeightRole role);
+std::optional<WeightRole> weightRoleFromName(const std::string& name);
+Tensor& weightTensor(LayerSpec& layer, WeightRole role);
+const Tensor& weightTensor(const LayerSpec& layer, WeightRole role);
+
+// How the hardware model (core/hw/Estimator.cpp) counts a layer's operations.
+enum class CostClass {
+    Free,          // addressing only (Input, Flatten, Reshape, padding, Dropout, Concatenate)
+    Matmul,        // weight matrix per spatial tap (Dense, Conv2D): dense or block-circulant
+    Activation,    // its activation function per output element
+    Affine,        // one multiply-add per element (BatchNormalization, folded)
+    Pooling,       // window of kernelH x kernelW per output element
+    GlobalPooling, // window of the whole spatial extent per output element
+    Elementwise,   // inputs - 1 adds per output element (Add)
+    Depthwise,     // kh x kw multiply-adds per output element, no channel mixing: always dense
+};
+
+struct ShapeQuery; // model/LayerShapeRules.h
+struct LayerStats; // model/ShapeInference.h
+
+struct LayerTraits {
+    LayerKind kind = LayerKind::Input;
+    const char* kerasClass = "";               // canonical Keras class name ("Conv2D")
+    std::span<const char* const> aliases = {}; // other Keras class names of the same computation
+    int minInputs = 1, maxInputs = 1;          // maxInputs -1: any number
+    bool convertible = false;                  // has a weight matrix block-circulant conversion applies to
+    bool unitWise = false;                     // acts per unit (feature / channel) without mixing units
+    bool passesUnits = false;                  // output units are the input units, reshaped or rescaled
+                                               // (the walk back from the model output to its weight layer)
+    CostClass cost = CostClass::Free;
+    // Output shape (checks inputs, config and, when asked, weight shapes; fails via the query).
+    Shape (*shape)(const ShapeQuery& q) = nullptr;
+    // Stored parameters and MACs for one sample; nullptr: none.
+    void (*stats)(const LayerSpec& l, const Shape* input, LayerStats& s) = nullptr;
+    // Weight roles the layer stores, in Keras' storage order (trainable first), for a file of
+    // Keras major version `kerasMajor` (2 or 3); nullptr: no weights.
+    std::vector<WeightRole> (*weightRoles)(const LayerSpec& l, int kerasMajor) = nullptr;
+    // The variable name of a role where a Keras version names it unlike the role (Keras 3 calls a
+    // DepthwiseConv2D's kernel "kernel"); nullptr or a nullptr result: the role's name.
+    const char* (*kerasWeightName)(WeightRole role, int kerasMajor) = nullptr;
+    // Read from Keras files only and split there into simpler layers (SeparableConv2D →
+    // DepthwiseConv2D + 1x1 Conv2D): never part of a runnable model.
+    bool splitOnRead = false;
+    // For a layer with weights that conversion never makes block-circulant: why (reported per
+    // layer by the conversion).
+    const char* staysDenseReason = nullptr;
+};
+
+// The traits of a kind (every LayerKind has a row; a missing row is a programming error).
+const LayerTraits& layerTraits(LayerKind kind);
+std::span<const LayerTraits> allLayerTraits();
+
+// The Keras variable names of a layer's weights in storage order, for a file of that version.
+std::vector<std::string> kerasWeightNames(const LayerSpec& layer, int kerasMajor);
+
+// The Keras classes block-circulant conversion applies to, for messages ("Dense and Conv2D").
+std::string convertibleLayerClasses();
+
+// Weight roles of a layer in Keras' storage order (empty when it has none).
+std::vector<WeightRole> layerWeightRoles(const LayerSpec& layer, int kerasMajor = 3);
+
+} // namespace circnn

@@ -1,0 +1,229 @@
+// BlockInspect / MatrixDownsample / WeightHistogram: the values the GUI shows, held against slow
+// references: projection strip by strip = BlockCirculantMatrix::project of the whole matrix (and
+// convertModel's per-layer residual), a block's spectrum = a naive DFT of its defining vector,
+// downsampling = a per-cell loop, histogram counts = a per-value loop.
+
+#include <QTest>
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "../nn/NnTestUtil.h"
+#include "TestSupport.h"
+#include "analysis/BlockInspect.h"
+#include "analysis/Conversion.h"
+#include "analysis/MatrixDownsample.h"
+#include "analysis/WeightHistogram.h"
+#include "circulant/BlockCirculantMatrix.h"
+#include "common/Error.h"
+#include "model/ShapeInference.h"
+
+using namespace circnn;
+
+namespace {
+double frob(const std::vector<float>& v)
+{
+    double s = 0;
+    for (float x : v)
+        s += double(x) * x;
+    return std::sqrt(s);
+}
+} // namespace
+
+class TestBlockInspect : public QObject {
+    Q_OBJECT
+private slots:
+    void projectionEqualsWholeMatrixProjection_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("cols");
+        QTest::addColumn<int>("k");
+        QTest::newRow("exact 32x48 k8") << 32 << 48 << 8;
+        QTest::newRow("padded 37x50 k8") << 37 << 50 << 8;
+        QTest::newRow("tall 70x5 k8") << 70 << 5 << 8;
+        QTest::newRow("k1") << 9 << 7 << 1;
+        QTest::newRow("large k 100x300 k64") << 100 << 300 << 64;
+    }
+    void projectionEqualsWholeMatrixProjection()
+    {
+        QFETCH(int, rows);
+        QFETCH(int, cols);
+        QFETCH(int, k);
+        const auto w = test::randomVector(std::size_t(rows) * cols, 11);
+        const MatrixProjection p = projectMatrix(w, rows, cols, k);
+        const BlockCirculantMatrix ref = BlockCirculantMatrix::project(w, rows, cols, k);
+        const std::vector<float> dense = ref.toDense();
+        QCOMPARE(p.blockRows, ref.blockRows());
+        QCOMPARE(p.blockCols, ref.blockCols());
+        CIRCNN_COMPARE_VECTORS(p.vectors.data(), ref.vectors().data(), p.vectors.size(), 1e-6, "vectors");
+        CIRCNN_COMPARE_VECTORS(p.projection.data(), dense.data(), dense.size(), 1e-5, "projection");
+        std::vector<float> res(w.size());
+        for (std::size_t t = 0; t < w.size(); ++t)
+            res[t] = w[t] - dense[t];
+        CIRCNN_COMPARE_VECTORS(p.residual.data(), res.data(), res.size(), 1e-5, "residual");
+        const double expected = frob(res) / frob(w);
+        QVERIFY2(std::abs(p.relativeResidual - expected) < 1e-6 * std::max(1.0, expected),
+                 qPrintable(QString("%1 vs %2").arg(p.relativeResidual).arg(expected)));
+        if (k == 1)
+            QCOMPARE(p.relativeResidual, 0.0);
+    }
+
+    void segmentsProjectTapByTapLikeConvertModel()
+    {
+        // Conv2D 3x3, C_in 12, C_out 16; k = 8 does not divide C_in: each tap is padded on its own.
+        test::SpecBuilder b({6, 6, 12}, "cnn");
+        b.conv(12, 16, 3, 3, ActivationKind::Relu).name = "conv";
+        b.simple(LayerKind::Flatten);
+        b.dense(4 * 4 * 16, 4, ActivationKind::Softmax).name = "out";
+        ModelSpec spec = b.done();
+        const LayerSpec& conv = *spec.find("conv");
+        QCOMPARE(tapCount(conv), std::int64_t(9));
+        const WeightMatrixView tiled = layerMatrix(conv, -1);
+        QCOMPARE(tiled.cols, std::int64_t(9 * 12));
+        QCOMPARE(segmentColumns(conv, -1), std::int64_t(12));
+        QCOMPARE(segmentColumns(conv, 3), std::int64_t(12));
+        QCOMPARE(matrixRows(conv), tiled.rows);
+        QCOMPARE(segmentColumns(*spec.find("out"), -1), std::int64_t(4 * 4 * 16));
+        QCOMPARE(matrixRows(*spec.find("out")), std::int64_t(4));
+        const MatrixProjection p = projectMatrix(tiled.values, tiled.rows, tiled.cols, 8, 12);
+        QCOMPARE(p.blockCols, std::int64_t(9 * 2));
+        // Tap 4 (centre) on its own equals segment 4 of the tiled projection.
+        const WeightMatrixView tap = layerMatrix(conv, 4);
+        QCOMPARE(tap.cols, std::int64_t(12));
+        for (std::int64_t o = 0; o < tap.rows; ++o)
+            for (std::int64_t c = 0; c < 12; ++c)
+                QCOMPARE(tap.values[std::size_t(o * 12 + c)], tiled.values[std::size_t(o * tiled.cols + 4 * 12 + c)]);
+        const MatrixProjection pt = projectMatrix(tap.values, tap.rows, tap.cols, 8);
+        for (std::int64_t o = 0; o < tap.rows; ++o)
+            for (std::int64_t c = 0; c < 12; ++c)
+                QCOMPARE(pt.projection[std::size_t(o * 12 + c)], p.projection[std::size_t(o * p.cols + 48 + c)]);
+        QCOMPARE(p.blockCol0(9), std::int64_t(4 * 12 + 8));
+        // The residual over all taps is the one convertModel reports for the layer.
+        ConversionRequest req;
+        req.perLayer["conv"] = 8;
+        const ConversionResult conv8 = convertModel(spec, req);
+        for (const auto& l : conv8.layers)
+            if (l.layer == "conv")
+                QVERIFY2(std::abs(l.relativeResidual - p.relativeResidual) < 1e-5,
+                         qPrintable(QString("%1 vs %2").arg(l.relativeResidual).arg(p.relativeResidual)));
+        QVERIFY_THROWS_EXCEPTION(Error, layerMatrix(conv, 9));
+    }
+
+    void cancelStopsProjection()
+    {
+        const auto w = test::randomVector(256 * 256, 3);
+        int calls = 0;
+        QVERIFY_THROWS_EXCEPTION(
+            Cancelled, projectMatrix(w, 256, 256, 4, 0, [&](std::size_t, std::size_t) { return ++calls < 3; }));
+        QCOMPARE(calls, 3);
+    }
+
+    void blockDetailMatchesNaiveDft()
+    {
+        const int rows = 24, cols = 40, k = 8;
+        const auto w = test::randomVector(std::size_t(rows) * cols, 5);
+        const MatrixProjection p = projectMatrix(w, rows, cols, k);
+        const BlockDetail d = blockDetail(p, w, 2, 3);
+        QCOMPARE(d.row0, std::int64_t(16));
+        QCOMPARE(d.col0, std::int64_t(24));
+        QCOMPARE(d.magnitude.size(), std::size_t(k / 2 + 1));
+        for (int f = 0; f <= k / 2; ++f) {
+            std::complex<double> s = 0;
+            for (int t = 0; t < k; ++t)
+                s += double(d.vector[std::size_t(t)]) * std::polar(1.0, -2 * std::numbers::pi * f * t / k);
+            QVERIFY(std::abs(d.magnitude[std::size_t(f)] - std::abs(s)) < 1e-5);
+            if (std::abs(s) > 1e-4) {
+                const double dphi = std::remainder(d.phase[std::size_t(f)] - std::arg(s), 2 * std::numbers::pi);
+                QVERIFY(std::abs(dphi) < 1e-4);
+            }
+        }
+        for (int r = 0; r < k; ++r)
+            for (int c = 0; c < k; ++c) {
+                QCOMPARE(d.original[std::size_t(r * k + c)], w[std::size_t((16 + r) * cols + 24 + c)]);
+                QCOMPARE(d.circulant[std::size_t(r * k + c)], p.projection[std::size_t((16 + r) * cols + 24 + c)]);
+            }
+        QVERIFY_THROWS_EXCEPTION(ShapeError, blockDetail(p, w, 3, 0));
+    }
+
+    void validSizes()
+    {
+        QCOMPARE(validBlockSizes(64, 784), (std::vector<std::int64_t>{1, 2, 4, 8, 16, 32, 64}));
+        QCOMPARE(validBlockSizes(10, 12, 10), (std::vector<std::int64_t>{1, 2, 4, 8, 10}));
+    }
+
+    void downsampleMatchesPerCellLoop_data()
+    {
+        QTest::addColumn<int>("mode");
+        QTest::newRow("mean") << int(DownsampleMode::Mean);
+        QTest::newRow("max magnitude") << int(DownsampleMode::MaxMagnitude);
+    }
+    void downsampleMatchesPerCellLoop()
+    {
+        QFETCH(int, mode);
+        const int rows = 53, cols = 71;
+        auto w = test::randomVector(std::size_t(rows) * cols, 7);
+        w[100] = NAN;
+        const MatrixRegion region{3, 5, 45, 60};
+        const int outR = 7, outC = 13;
+        const auto out = downsampleMatrix(w, rows, cols, region, outR, outC, DownsampleMode(mode));
+        for (int y = 0; y < outR; ++y)
+            for (int x = 0; x < outC; ++x) {
+                double acc = 0;
+                int n = 0;
+                for (std::int64_t r = 3 + y * 45 / outR; r < 3 + (y + 1) * 45 / outR; ++r)
+                    for (std::int64_t c = 5 + x * 60 / outC; c < 5 + (x + 1) * 60 / outC; ++c) {
+                        const float v = w[std::size_t(r * cols + c)];
+                        if (!std::isfinite(v))
+                            continue;
+                        if (mode == int(DownsampleMode::Mean))
+                            acc += v;
+                        else if (n == 0 || std::abs(v) > std::abs(acc))
+                            acc = v;
+                        ++n;
+                    }
+                const double expected = mode == int(DownsampleMode::Mean) ? acc / n : acc;
+                QVERIFY(std::abs(out[std::size_t(y * outC + x)] - expected) < 1e-5);
+            }
+        // A full-resolution region is the identity.
+        const auto same = downsampleMatrix(w, rows, cols, {0, 0, rows, cols}, rows, cols, DownsampleMode(mode));
+        for (std::size_t t = 0; t < w.size(); ++t)
+            QVERIFY(same[t] == w[t] || (std::isnan(same[t]) && std::isnan(w[t])));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 downsampleMatrix(w, rows, cols, {50, 0, 10, 10}, 2, 2, DownsampleMode::Mean));
+    }
+
+    void histogramMatchesPerValueLoop()
+    {
+        auto w = test::randomVector(1000, 9);
+        w[3] = 0.0f;
+        w[4] = INFINITY;
+        const ValueHistogram h = valueHistogram(w, 10);
+        QCOMPARE(h.count, std::int64_t(1000));
+        QCOMPARE(h.finiteCount, std::int64_t(999));
+        std::int64_t total = 0;
+        for (auto c : h.bins)
+            total += c;
+        QCOMPARE(total, std::int64_t(999));
+        double lo = 1e9, hi = -1e9, sum = 0;
+        std::vector<std::int64_t> bins(10, 0);
+        for (float v : w)
+            if (std::isfinite(v)) {
+                lo = std::min(lo, double(v));
+                hi = std::max(hi, double(v));
+                sum += v;
+            }
+        for (float v : w)
+            if (std::isfinite(v))
+                ++bins[std::size_t(std::min(9, int((v - lo) / ((hi - lo) / 10))))];
+        QCOMPARE(h.bins, bins);
+        QCOMPARE(h.min, lo);
+        QCOMPARE(h.max, hi);
+        QVERIFY(std::abs(h.mean - sum / 999) < 1e-9);
+        QVERIFY(h.zeroFraction > 0);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, valueHistogram(w, 0));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestBlockInspect)
+#include "TestBlockInspect.moc"
