@@ -122,6 +122,11 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::GlobalAveragePooling1D, readGlobalPooling2D, writeGlobalPooling2D},
     {LayerKind::GlobalMaxPooling1D, readGlobalPooling2D, writeGlobalPooling2D},
     {LayerKind::ZeroPadding1D, readZeroPadding1D, writeZeroPadding1D},
+    {LayerKind::Embedding, readEmbedding, writeEmbedding},
+    {LayerKind::SimpleRNN, readRecurrent, writeRecurrent},
+    {LayerKind::LSTM, readRecurrent, writeRecurrent},
+    {LayerKind::GRU, readRecurrent, writeRecurrent},
+    {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
 };
 
 } // namespace

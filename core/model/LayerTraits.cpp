@@ -9,7 +9,7 @@ namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 10> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
@@ -18,6 +18,8 @@ constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
     {WeightRole::MovingVariance, "moving_variance", &LayerSpec::movingVariance},
     {WeightRole::DepthwiseKernel, "depthwise_kernel", &LayerSpec::depthwiseKernel},
     {WeightRole::PointwiseKernel, "pointwise_kernel", &LayerSpec::pointwiseKernel},
+    {WeightRole::RecurrentKernel, "recurrent_kernel", &LayerSpec::recurrentKernel},
+    {WeightRole::Embeddings, "embeddings", &LayerSpec::embeddings},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -57,6 +59,19 @@ std::vector<WeightRole> separableRoles(const LayerSpec& l, int)
     if (l.useBias)
         return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel, WeightRole::Bias};
     return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel};
+}
+
+// Keras stores a recurrent layer's cell variables in this order.
+std::vector<WeightRole> recurrentRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::Kernel, WeightRole::RecurrentKernel, WeightRole::Bias};
+    return {WeightRole::Kernel, WeightRole::RecurrentKernel};
+}
+
+std::vector<WeightRole> embeddingRoles(const LayerSpec&, int)
+{
+    return {WeightRole::Embeddings};
 }
 
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
@@ -125,6 +140,17 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
      .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
     {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
+    {.kind = LayerKind::Embedding, .kerasClass = "Embedding", .shape = embedding, .stats = embeddingStats,
+     .weightRoles = embeddingRoles,
+     .staysDenseReason = "a lookup table: no matrix product to make block-circulant"},
+    {.kind = LayerKind::SimpleRNN, .kerasClass = "SimpleRNN", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::LSTM, .kerasClass = "LSTM", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::GRU, .kerasClass = "GRU", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
+     .weightRoles = kernelAndBias, .splitOnRead = true},
 };
 // clang-format on
 

@@ -20,7 +20,18 @@
 namespace circnn {
 
 // A weight tensor of a layer, by role. Role names are Keras' variable names.
-enum class WeightRole { Kernel, Bias, Gamma, Beta, MovingMean, MovingVariance, DepthwiseKernel, PointwiseKernel };
+enum class WeightRole {
+    Kernel,
+    Bias,
+    Gamma,
+    Beta,
+    MovingMean,
+    MovingVariance,
+    DepthwiseKernel,
+    PointwiseKernel,
+    RecurrentKernel,
+    Embeddings,
+};
 
 struct WeightRoleInfo {
     WeightRole role;
@@ -45,6 +56,7 @@ enum class CostClass {
     GlobalPooling, // window of the whole spatial extent per output element
     Elementwise,   // inputs - 1 adds per output element (Add)
     Depthwise,     // kh x kw multiply-adds per output element, no channel mixing: always dense
+    Recurrent,     // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
 };
 
 struct ShapeQuery; // model/LayerShapeRules.h

@@ -26,6 +26,9 @@ import zipfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_sequence_fixtures as seqfix  # noqa: E402
+
 RNG = np.random.default_rng(20171014)
 
 # ---------------------------------------------------------------------------------------------
@@ -211,6 +214,7 @@ def pool2d(x, k, s, padding, kind):
 def forward(model, x, keras2=False):
     values = {}
     weights = {}
+    masks = {}  # Keras masks (Embedding mask_zero) by layer name
     for l in model:
         weights = {r: a.astype(np.float64) for r, a in l["weights"]}
         c, cls = l["cfg"], l["cls"]
@@ -284,8 +288,11 @@ def forward(model, x, keras2=False):
             y = sum(ins)
         elif cls == "Concatenate":
             y = np.concatenate(ins, axis=c["axis"])
+        elif cls in seqfix.CLASSES:
+            y = seqfix.forward_layer(l, ins, weights, keras2, masks.get(l["inputs"][0]) if l["inputs"] else None)
         else:
             raise ValueError(cls)
+        masks[l["name"]] = seqfix.output_mask(l, masks, ins)
         values[l["name"]] = y
     return values[model[-1]["name"]]
 
@@ -381,12 +388,13 @@ def write_legacy_h5(path, model, config, style, keras_version, model_name="seque
             lg = g.create_group(l["name"])
             wnames = []
             for role, arr in l["weights"]:
+                cell = l["cell"] + "/" if l.get("cell") else ""  # recurrent layers: variables of the cell
                 if style == "k2":
-                    wn = f"{l['name']}/{role}:0"
+                    wn = f"{l['name']}/{cell}{role}:0"
                 elif style == "k31":
                     wn = keras3_weight_name(l["cls"], role)
                 else:
-                    wn = f"{model_name}/{l['name']}/{keras3_weight_name(l['cls'], role)}"
+                    wn = f"{model_name}/{l['name']}/{cell}{keras3_weight_name(l['cls'], role)}"
                 lg.create_dataset(wn, data=arr)
                 wnames.append(wn)
             put_strings(lg, "weight_names", wnames, vlen)
@@ -416,7 +424,11 @@ def write_keras_zip(path, model, config, compression, root="layers"):
             else:
                 used[base] = 0
                 gname = base
-            v = lay.create_group(gname).create_group("vars")
+            v = lay.create_group(gname)
+            if l.get("nest"):  # variables of a recurrent cell / wrapped layer; the layer's own vars stay empty
+                v.create_group("vars")
+                v = v.create_group(l["nest"])
+            v = v.create_group("vars")
             for i, (_, arr) in enumerate(l["weights"]):
                 v.create_dataset(str(i), data=arr)
         f.create_group("vars")
@@ -706,6 +718,10 @@ def main():
     write_keras_zip(os.path.join(out, "signal_1d.keras"), m, model_config(m, "functional", "k3", True),
                     zipfile.ZIP_STORED)
     emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
+
+    seqfix.emit_all(out, RNG, sys.modules[__name__],
+                    lambda fname, description: manifest.append(
+                        {"file": fname, "reference": fname + ".ref.h5", "description": description}))
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
