@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 class QDockWidget;
 class QMenu;
 
@@ -13,9 +15,12 @@ namespace circnn::gui {
 class BlockInspectorView;
 class Document;
 class HardwareView;
+class InferenceView;
+class TrainingView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
+class SweepView;
 
 // The main window only assembles: the job runner, the document, one dock per view, the menus and
 // actions (File: Open, Open Recent, Reload, Close; View: docks, Reset layout; Help), drag and drop,
@@ -34,14 +39,24 @@ public:
     LayerExplorerView* explorerView() const { return m_explorer; }
     BlockInspectorView* inspectorView() const { return m_inspector; }
     HardwareView* hardwareView() const { return m_hardware; }
+    InferenceView* inferenceView() const { return m_inference; }
+    TrainingView* trainingView() const { return m_training; }
+    SweepView* sweepView() const { return m_sweep; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training",
+    // "sweep".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
     void resetLayout();
     QStringList recentFiles() const;
     void clearRecentFiles();
+    // File ▸ Export ▸ Report: the comparison report (`circnn report`'s code; .html, .pdf, .csv,
+    // .json by suffix) of the current sweep; without sweep results, a sweep of the current model
+    // with the sweep view's settings runs first. Errors are dialogs.
+    void exportReport(const QString& path);
+    // Closing with a running job asks first; tests answer here (empty: a dialog asks).
+    void setCloseQuestion(std::function<bool(const QString& jobs)> ask) { m_askClose = std::move(ask); }
 
 signals:
     void openFailed(const QString& path, const QString& reason);
@@ -52,6 +67,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QSize defaultWindowSize() const;
     QDockWidget* addView(QWidget* view, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void buildMenus();
     void addRecentFile(const QString& path);
@@ -66,6 +82,10 @@ private:
     LayerExplorerView* m_explorer;
     BlockInspectorView* m_inspector;
     HardwareView* m_hardware;
+    InferenceView* m_inference;
+    TrainingView* m_training;
+    SweepView* m_sweep;
+    std::function<bool(const QString&)> m_askClose;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;

@@ -7,9 +7,9 @@
 #include <QPdfWriter>
 #include <QTextDocument>
 
-#include "ChartRenderer.h"
 #include "ReportCharts.h"
 #include "ReportHtml.h"
+#include "charts/ChartRenderer.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 
@@ -60,7 +60,7 @@ int paintDocument(QPdfWriter& pdf, QPainter& painter, const QString& html, const
 
 PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& path)
 {
-    ensureGuiApplication();
+    charts::ensureGuiApplication();
     std::vector<ReportChart> charts = buildReportCharts(report);
     PdfReportInfo info;
     writeFileAtomically(path, [&](const std::filesystem::path& tmp) {
@@ -88,7 +88,7 @@ PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& 
                 ++info.pages;
             }
             const QRectF target((i % 2) * (w + gap), 0, w, h);
-            paintChart(*charts[i].chart, painter, target);
+            charts::paintChart(*charts[i].chart, painter, target);
             painter.setFont(captionFont);
             painter.setPen(QColor(0x44, 0x44, 0x44));
             painter.drawText(QRectF(target.left(), h + 4, w, captionH), Qt::TextWordWrap, charts[i].caption);

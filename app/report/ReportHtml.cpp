@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "ChartRenderer.h"
 #include "analysis/Sensitivity.h"
+#include "charts/ChartRenderer.h"
 #include "common/AtomicFile.h"
 
 namespace circnn::report {
@@ -236,7 +236,7 @@ QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
     if (!charts.empty())
         s += "<h2>Charts</h2>";
     for (ReportChart& c : charts) {
-        QString svg = QString::fromUtf8(chartToSvg(*c.chart, QSize(820, 460), c.title));
+        QString svg = QString::fromUtf8(charts::chartToSvg(*c.chart, QSize(820, 460), c.title));
         const qsizetype start = svg.indexOf("<svg");
         if (start > 0)
             svg = svg.mid(start);
@@ -250,7 +250,7 @@ QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
 
 void writeSweepReportHtml(const SweepReport& report, const std::string& path)
 {
-    ensureGuiApplication();
+    charts::ensureGuiApplication();
     std::vector<ReportChart> charts = buildReportCharts(report);
     writeTextFileAtomically(path, sweepReportHtml(report, charts).toStdString());
 }

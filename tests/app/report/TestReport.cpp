@@ -12,11 +12,11 @@
 
 #include <fstream>
 
-#include "ChartRenderer.h"
 #include "PdfReport.h"
 #include "ReportCharts.h"
 #include "ReportHtml.h"
 #include "TestSupport.h"
+#include "charts/ChartRenderer.h"
 
 using namespace circnn;
 namespace fs = std::filesystem;
@@ -136,7 +136,7 @@ private slots:
         std::vector<report::ReportChart> plain = report::buildReportCharts(syntheticReport(false));
         QVERIFY(std::none_of(plain.begin(), plain.end(), [](const auto& c) { return c.id == "sensitivity"; }));
         // Rendered to an image, a chart is not blank.
-        const QImage image = report::chartToImage(*charts[0].chart, QSize(600, 400));
+        const QImage image = charts::chartToImage(*charts[0].chart, QSize(600, 400));
         QVERIFY(inkFraction(image, image.rect()) > 0.01);
         QVERIFY(hasColour(image, image.rect(), QColor(0x1f, 0x77, 0xb4)));
     }

@@ -84,8 +84,7 @@ private slots:
         QCOMPARE(kerasWeightNames(dw, 3), (std::vector<std::string>{"kernel", "bias"}));
         LayerSpec sep;
         sep.kind = LayerKind::SeparableConv2D;
-        QCOMPARE(kerasWeightNames(sep, 3),
-                 (std::vector<std::string>{"depthwise_kernel", "pointwise_kernel", "bias"}));
+        QCOMPARE(kerasWeightNames(sep, 3), (std::vector<std::string>{"depthwise_kernel", "pointwise_kernel", "bias"}));
 
         LayerSpec pool;
         pool.kind = LayerKind::MaxPooling2D;

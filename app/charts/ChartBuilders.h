@@ -1,8 +1,8 @@
 #pragma once
-// Chart builders: plain functions from core result values to a QChart (Qt Charts), used by the
-// views and meant to be shared with report rendering (the same chart code for a view and a report).
-// Each returns a new chart owned by the caller (a QChartView takes it over). No computation here
-// beyond placing the given values on axes.
+// Chart builders of the model views: plain functions from core result values to a QChart (Qt
+// Charts). Part of the shared chart library: the views show them, and ChartRenderer.h draws them
+// (and every other chart) headlessly into SVG, PNG or PDF. Each returns a new chart owned by the
+// caller (a QChartView takes it over). No computation here beyond placing the values on axes.
 
 #include <QString>
 
@@ -15,7 +15,7 @@
 class QChart;
 class QChartView;
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 // Shows `chart` in `view` and deletes the chart it showed before (QChartView only releases it).
 void showChart(QChartView* view, QChart* chart);
@@ -30,6 +30,13 @@ QChart* vectorChart(std::span<const float> vector, const QString& title);
 // 0..k/2. Series names: "magnitude", "phase".
 QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> phase, const QString& title);
 
+// Update a chart made by vectorChart / spectrumChart in place: new points and value-axis range,
+// same title and length. Rebuilding a chart costs the GUI thread tens of milliseconds, so a view
+// that steps through blocks updates instead. Return false (chart unchanged) when `chart` is not
+// such a chart of that length: build a new one then.
+bool updateVectorChart(QChart* chart, std::span<const float> vector);
+bool updateSpectrumChart(QChart* chart, std::span<const float> magnitude, std::span<const float> phase);
+
 // One estimate per (platform, block-size) configuration, for charts comparing them.
 struct EstimatePoint {
     QString platform;
@@ -42,4 +49,4 @@ QChart* throughputChart(const std::vector<EstimatePoint>& points, const QString&
 // configuration, for the points of one platform.
 QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& title);
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts

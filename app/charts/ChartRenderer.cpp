@@ -9,7 +9,7 @@
 
 #include <cstdlib>
 
-namespace circnn::report {
+namespace circnn::charts {
 
 void ensureGuiApplication()
 {
@@ -64,4 +64,4 @@ QImage chartToImage(QChart& chart, QSize size)
     return image;
 }
 
-} // namespace circnn::report
+} // namespace circnn::charts

@@ -11,7 +11,7 @@
 class QChart;
 class QPainter;
 
-namespace circnn::report {
+namespace circnn::charts {
 
 // Creates a QApplication for this process if there is none (QT_QPA_PLATFORM defaults to
 // "offscreen" when no DISPLAY / WAYLAND_DISPLAY is set). Safe to call repeatedly.
@@ -24,4 +24,4 @@ QByteArray chartToSvg(QChart& chart, QSize size, const QString& title);
 // Raster image (white background).
 QImage chartToImage(QChart& chart, QSize size);
 
-} // namespace circnn::report
+} // namespace circnn::charts
