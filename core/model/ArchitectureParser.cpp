@@ -314,7 +314,9 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
     for (std::size_t i = 0; i < d.layers.size(); ++i) {
         const LayerDesc& l = d.layers[i];
         const bool isOutput = static_cast<std::int64_t>(i) == lastWeighted;
-        if ((l.kind == LayerKind::Dense && cur.size() != 1) || (l.kind == LayerKind::Flatten && cur.size() != 1)) {
+        // A Dense after an image is preceded by a Flatten; after a sequence (steps, features) it
+        // applies to every step (over the last axis), as Keras does.
+        if ((l.kind == LayerKind::Dense && cur.size() == 3) || (l.kind == LayerKind::Flatten && cur.size() != 1)) {
             LayerSpec f;
             f.kind = LayerKind::Flatten;
             f.name = layerName(LayerKind::Flatten, naming, ++flatCount);
@@ -393,6 +395,8 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
                 if (cur[0] < 1 || cur[1] < 1)
                     throw ShapeError("architecture " + l.where + ": the " + std::to_string(l.kernel) + "×" +
                                      std::to_string(l.kernel) + " convolution leaves no pixels");
+            } else if (cur.size() == 2) {
+                cur = {cur[0], l.units};
             } else {
                 cur = {l.units};
             }

@@ -178,8 +178,7 @@ const LayerTraits kTraits[] = {
      .cost = CostClass::Compare, .shape = merge},
     {.kind = LayerKind::Permute, .kerasClass = "Permute", .shape = permute},
     {.kind = LayerKind::RepeatVector, .kerasClass = "RepeatVector", .shape = repeatVector},
-}
-
+    // Issue 16: sequence layers (model/SequenceShapeRules.cpp, core/nn/RecurrentLayer.h).
     {.kind = LayerKind::Embedding, .kerasClass = "Embedding", .shape = embedding, .stats = embeddingStats,
      .weightRoles = embeddingRoles,
      .staysDenseReason = "a lookup table: no matrix product to make block-circulant"},

@@ -4,6 +4,7 @@
 
 #include <QTest>
 
+#include "common/Error.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
 #include "hw/RecurrentCost.h"
@@ -68,6 +69,29 @@ private slots:
         const LayerSpec l = *lstmModel(1, 4, 4).find("lstm_1");
         QCOMPARE(cycles(50), 50 * recurrentStepDepth(l, 1));
         QCOMPARE(cycles(100), 2 * cycles(50));
+    }
+
+    void sequenceArchitectures()
+    {
+        // Token ids → Embedding → GRU (sequences) → Dense per step → LSTM → Dense classifier.
+        const ModelSpec m = parseArchitecture(
+                                R"({"input": [12], "layers": [{"embedding": 8, "vocab": 30, "mask_zero": true},
+                {"gru": 6, "return_sequences": true, "reset_after": false}, {"dense": 5, "activation": "tanh"},
+                {"lstm": 4, "go_backwards": true}, {"dense": 3}]})")
+                                .model;
+        QCOMPARE(m.name, std::string("rnn"));
+        QCOMPARE(m.find("embedding_1")->outputShape, (Shape{12, 8}));
+        QVERIFY(m.find("embedding_1")->maskZero);
+        QCOMPARE(m.find("gru_2")->outputShape, (Shape{12, 6}));
+        QVERIFY(!m.find("gru_2")->resetAfter);
+        QCOMPARE(m.find("dense_1")->outputShape, (Shape{12, 5})); // per step, no Flatten
+        QCOMPARE(m.find("lstm_3")->outputShape, (Shape{4}));
+        QVERIFY(m.find("lstm_3")->goBackwards);
+        QCOMPARE(m.layers.back().outputShape, (Shape{3}));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 parseArchitecture(R"({"input": [12], "layers": [{"lstm": 4}, {"dense": 2}]})"));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 parseArchitecture(R"({"input": [12], "layers": [{"embedding": 4}, {"dense": 2}]})"));
     }
 
     void planConvertsRecurrentLayers()
