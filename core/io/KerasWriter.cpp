@@ -93,7 +93,7 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path, con
 {
     const std::string file = path.string();
     for (const auto& l : model.layers)
-        if (l.circulant)
+        if (l.circulant || l.recurrentCirculant)
             throw Error(file + ": layer '" + l.name +
                         "' is block-circulant; Keras has no such layer (save the native format, or expand it first)");
     ModelSpec checked = model;
