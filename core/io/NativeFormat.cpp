@@ -4,6 +4,9 @@
 #include <cmath>
 #include <ctime>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
@@ -234,9 +237,45 @@ void write(const ModelSpec& model, const std::string& path)
     }
 }
 
-ModelSpec read(const std::string& path)
+namespace {
+
+// The raw descriptor of a file read with deferral (for h5::contiguousFloat32Offset's check).
+class RawFile {
+public:
+    explicit RawFile(const std::string& path, bool open)
+        : m_fd(open ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1)
+    {
+    }
+    ~RawFile()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    RawFile(const RawFile&) = delete;
+    RawFile& operator=(const RawFile&) = delete;
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+} // namespace
+
+ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
 {
     h5::File f = h5::openFile(path);
+    const RawFile raw(path, deferred != nullptr);
+    // Reads `name` of `group` into `into`, or lists it in `deferred` (see the header).
+    const auto load = [&](std::size_t layer, hid_t group, const char* name, Tensor& into) {
+        Shape shape;
+        if (deferred && raw.fd() >= 0)
+            if (const auto offset = h5::contiguousFloat32Offset(f, group, name, raw.fd(), shape);
+                offset && shapeSize(shape) >= kDeferMinValues) {
+                deferred->push_back({layer, name, shape, *offset});
+                return;
+            }
+        into = h5::readFloatDataset(f, group, name);
+    };
     const auto tag = h5::readString(f, f.id(), "circnn_format", "/");
     if (!tag || *tag != kFormatTag)
         throw FormatError(path + ": not a CirCNN native model (circnn_format attribute missing)");
@@ -279,7 +318,7 @@ ModelSpec read(const std::string& path)
                 throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
             for (const WeightRoleInfo& role : weightRoleTable())
                 if (h5::linkExists(group.id(), role.name))
-                    l.*role.member = h5::readFloatDataset(f, group.id(), role.name);
+                    load(i, group.id(), role.name, l.*role.member);
             // Files before format 1.1 have no center / scale: they follow from the stored weights.
             if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {
                 l.center = !l.beta.empty();
@@ -288,7 +327,7 @@ ModelSpec read(const std::string& path)
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
             if (circulant) {
                 CirculantWeights c;
-                c.vectors = h5::readFloatDataset(f, group.id(), "vectors");
+                load(i, group.id(), "vectors", c.vectors);
                 h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
                 c.k = h5::readIntAttr(f, ds.id(), "k", "/" + g + "/vectors").value_or(0);
                 c.rows = h5::readIntAttr(f, ds.id(), "rows", "/" + g + "/vectors").value_or(0);
