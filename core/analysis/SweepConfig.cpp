@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "hw/Platform.h"
 #include "model/ConversionRules.h"
 
@@ -279,12 +280,10 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
 
 SweepConfig readSweepConfig(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error("cannot open sweep config '" + path + "'");
+    const std::string text = readTextInput(path, "sweep config");
     json j;
     try {
-        j = json::parse(in);
+        j = json::parse(text);
     } catch (const json::parse_error& e) {
         throw FormatError("sweep config '" + path + "' is not valid JSON (at byte " + std::to_string(e.byte) + ")");
     }

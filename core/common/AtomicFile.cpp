@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/Error.h"
+#include "common/WriteAll.h"
 
 namespace circnn {
 
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTempSuffix = ".circnn-tmp";
-constexpr std::size_t kNamePrefix = 32;  // bytes of the destination name kept in the temp name
+constexpr std::size_t kNamePrefix = 32; // bytes of the destination name kept in the temp name
 
 std::atomic<int> g_injectedErrno{0};
 std::atomic<int> g_injectedCount{0};
@@ -55,7 +56,7 @@ std::string processStartTime(long pid)
     std::string line;
     if (!std::getline(in, line))
         return {};
-    const auto close = line.rfind(')');  // the command name may hold spaces and parentheses
+    const auto close = line.rfind(')'); // the command name may hold spaces and parentheses
     if (close == std::string::npos)
         return {};
     std::istringstream rest(line.substr(close + 2));
@@ -116,10 +117,10 @@ bool ownerAlive(const std::string& tag)
     const std::string start = tag.substr(dash + 1);
     const std::string now = processStartTime(pid);
     if (!now.empty())
-        return start.empty() || now == start;  // same pid, same start: the same process
+        return start.empty() || now == start; // same pid, same start: the same process
     std::error_code ec;
     if (fs::exists("/proc/self", ec))
-        return false;  // /proc is mounted and has no entry for the pid: gone
+        return false; // /proc is mounted and has no entry for the pid: gone
     // No /proc: ask the kernel (EPERM means it exists under another user).
     return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
@@ -207,7 +208,7 @@ int writeAll(int fd, const char* p, std::size_t n)
 {
     if (const int injected = g_injectedErrno.load(); injected != 0 && g_injectedCount.fetch_sub(1) > 0) {
         if (n > 0)
-            (void)!::write(fd, p, n / 2);  // a partial file, as a real full disk leaves it
+            (void)!::write(fd, p, n / 2); // a partial file, as a real full disk leaves it
         return injected;
     }
     while (n > 0) {
@@ -226,6 +227,11 @@ int writeAll(int fd, const char* p, std::size_t n)
 }
 
 } // namespace
+
+int writeAllBytes(int fd, const void* data, std::size_t size)
+{
+    return writeAll(fd, static_cast<const char*>(data), size);
+}
 
 std::string describeWriteError(int e)
 {
@@ -269,13 +275,12 @@ fs::path resolveWriteTarget(const fs::path& destination)
         struct stat st {};
         if (::lstat(p.c_str(), &st) != 0) {
             if (errno == ENOENT)
-                return p;  // a new file (or a dangling link's target)
+                return p; // a new file (or a dangling link's target)
             failErrno(destination, errno);
         }
         if (S_ISREG(st.st_mode))
             return p;
-        if (!S_ISLNK(st.st_mode))
-        {
+        if (!S_ISLNK(st.st_mode)) {
             std::string why = p == destination ? "it is " : "its target '" + p.string() + "' is ";
             why += fileTypeName(st.st_mode);
             why += ", not a regular file; refusing to replace it";

@@ -1,5 +1,6 @@
 #include "io/IsolatedReader.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -29,6 +30,7 @@
 #include "common/Error.h"
 #include "common/InputFile.h"
 #include "common/MemoryBudget.h"
+#include "io/NativeFormat.h"
 #include "io/Transfer.h"
 #include "model/ShapeInference.h"
 
@@ -226,13 +228,18 @@ int runChild(const std::string& request, const fs::path& path, const std::string
     }
 
     int status = 0;
-    if (!waitWithTimeout(pid, limits.seconds, status)) {
+    // limits.seconds is the child's CPU-time limit (RLIMIT_CPU: a busy loop in the library ends
+    // in SIGXCPU after that much computing, however loaded the machine is). The wall-clock limit
+    // only catches a child that blocks without computing, so it is generous: on a machine loaded
+    // with other work a large legitimate file takes many times its CPU time in wall time.
+    const double wallSeconds = std::max(4 * limits.seconds, limits.seconds + 15);
+    if (!waitWithTimeout(pid, wallSeconds, status)) {
         ::kill(pid, SIGKILL);
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         ::close(memfd);
         char secs[32];
-        std::snprintf(secs, sizeof secs, "%.0f", limits.seconds);
+        std::snprintf(secs, sizeof secs, "%.0f", wallSeconds);
         throw FormatError(source +
                           " is damaged: the HDF5 library stopped responding while reading it (no result "
                           "after " +
@@ -350,10 +357,16 @@ fs::path readerExecutable()
 
 ModelSpec readModelIsolated(const fs::path& path, ModelFormat* format)
 {
+    requireRegularFile(path, "model");
+    // Opened before the child starts: tensors the child leaves in the file are read from this
+    // descriptor, after checking it is the file the child read (io/Transfer.h).
+    UniqueFd model(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (model.get() < 0)
+        throw FormatError(path.string() + ": cannot open: " + std::strerror(errno));
     UniqueFd fd(runChild("model", path, {}));
     Mapping result(fd.get(), path.string());
     ModelFormat f = ModelFormat::Native;
-    ModelSpec spec = transfer::readModel(result.data(), result.size(), path.string(), &f);
+    ModelSpec spec = transfer::readModel(result.data(), result.size(), path.string(), &f, model.get());
     // The child ran inferShapes too, but its result is checked again here: the parent trusts
     // nothing that came out of a process that parsed untrusted bytes.
     try {
@@ -435,8 +448,9 @@ int runReaderChild(int argc, char** argv)
     try {
         if (request == "model") {
             ModelFormat format = ModelFormat::Native;
-            const ModelSpec m = readModelInProcess(path, &format);
-            transfer::writeModel(out, m, format);
+            std::vector<native::DeferredTensor> deferred;
+            const ModelSpec m = native::readModelDeferred(path, &format, deferred);
+            transfer::writeModel(out, m, format, deferred, path);
         } else if (request == "detect") {
             transfer::writeFormat(out, detectModelFormatInProcess(path));
         } else if (request == "dataset") {

@@ -29,8 +29,14 @@ std::string fileHead(const std::filesystem::path& path, std::size_t n)
     return head;
 }
 
-bool isHdf5Head(const std::string& head) { return head.size() == 8 && std::memcmp(head.data(), "\x89HDF\r\n\x1a\n", 8) == 0; }
-bool isZipHead(const std::string& head) { return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0; }
+bool isHdf5Head(const std::string& head)
+{
+    return head.size() == 8 && std::memcmp(head.data(), "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+bool isZipHead(const std::string& head)
+{
+    return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
+}
 } // namespace
 
 ModelFormat detectModelFormat(const std::filesystem::path& path)
@@ -45,7 +51,7 @@ ModelSpec readModel(const std::filesystem::path& path)
     const std::string head = fileHead(path, 8);
     if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head)))
         return readModelInProcess(path);
-    return readModelIsolated(path);  // validated again there (inferShapes)
+    return readModelIsolated(path); // validated again there (inferShapes)
 }
 
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)
@@ -67,7 +73,10 @@ ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)
     throw FormatError(file + ": not a model file (expected HDF5 .h5 / .circnn.h5 or a Keras .keras zip)");
 }
 
-ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* formatOut)
+namespace {
+
+ModelSpec readInProcess(const std::filesystem::path& path, ModelFormat* formatOut,
+                        std::vector<native::DeferredTensor>* deferred)
 {
     h5::silenceHdf5Errors();
     const std::string file = path.string();
@@ -84,14 +93,14 @@ ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* for
             m = keras::readKerasZip(file);
             break;
         case ModelFormat::Native:
-            m = native::read(file);
+            m = native::read(file, deferred);
             break;
         }
         // A native file keeps the provenance it was written with (the Keras file it came from).
         if (format != ModelFormat::Native)
             m.provenance.sourceFile = file;
         try {
-            inferShapes(m);
+            inferShapes(m, /*checkWeights=*/!deferred || deferred->empty());
         } catch (const ShapeError& e) {
             throw FormatError(file + ": " + e.what());
         }
@@ -103,6 +112,19 @@ ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* for
     } catch (const std::exception& e) {
         throw FormatError(file + ": cannot read model: " + e.what());
     }
+}
+
+} // namespace
+
+ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format)
+{
+    return readInProcess(path, format, nullptr);
+}
+
+ModelSpec native::readModelDeferred(const std::filesystem::path& path, ModelFormat* format,
+                                    std::vector<DeferredTensor>& deferred)
+{
+    return readInProcess(path, format, &deferred);
 }
 
 const char* modelFormatName(ModelFormat format)
@@ -120,7 +142,7 @@ const char* modelFormatName(ModelFormat format)
 
 void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format, const ModelWriteOptions& options)
 {
-    const std::filesystem::path target = resolveWriteTarget(path);  // refuses special files
+    const std::filesystem::path target = resolveWriteTarget(path); // refuses special files
     std::error_code ec;
     if (!std::filesystem::exists(target, ec) || std::filesystem::file_size(target, ec) == 0 || ec ||
         options.replaceOtherFormat)

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <ctime>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
@@ -159,10 +162,10 @@ void writeCirculant(const h5::File& f, hid_t group, const char* name, const Circ
     h5::writeIntAttr(f, ds.id(), "cols", c.cols);
 }
 
-CirculantWeights readCirculant(const h5::File& f, hid_t group, const char* name, const std::string& where)
+// k, rows and cols of a circulant weight dataset (the vectors themselves are read by the caller).
+CirculantWeights readCirculantAttributes(const h5::File& f, hid_t group, const char* name, const std::string& where)
 {
     CirculantWeights c;
-    c.vectors = h5::readFloatDataset(f, group, name);
     h5::Handle ds = h5::openDataset(f, group, name);
     const std::string at = where + "/" + name;
     c.k = h5::readIntAttr(f, ds.id(), "k", at).value_or(0);
@@ -309,9 +312,45 @@ void write(const ModelSpec& model, const std::string& path)
     }
 }
 
-ModelSpec read(const std::string& path)
+namespace {
+
+// The raw descriptor of a file read with deferral (for h5::contiguousFloat32Offset's check).
+class RawFile {
+public:
+    explicit RawFile(const std::string& path, bool open)
+        : m_fd(open ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1)
+    {
+    }
+    ~RawFile()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    RawFile(const RawFile&) = delete;
+    RawFile& operator=(const RawFile&) = delete;
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+} // namespace
+
+ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
 {
     h5::File f = h5::openFile(path);
+    const RawFile raw(path, deferred != nullptr);
+    // Reads `name` of `group` into `into`, or lists it in `deferred` (see the header).
+    const auto load = [&](std::size_t layer, hid_t group, const char* name, Tensor& into) {
+        Shape shape;
+        if (deferred && raw.fd() >= 0)
+            if (const auto offset = h5::contiguousFloat32Offset(f, group, name, raw.fd(), shape);
+                offset && shapeSize(shape) >= kDeferMinValues) {
+                deferred->push_back({layer, name, shape, *offset});
+                return;
+            }
+        into = h5::readFloatDataset(f, group, name);
+    };
     const auto tag = h5::readString(f, f.id(), "circnn_format", "/");
     if (!tag || *tag != kFormatTag)
         throw FormatError(path + ": not a CirCNN native model (circnn_format attribute missing)");
@@ -354,18 +393,25 @@ ModelSpec read(const std::string& path)
                 throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
             for (const WeightRoleInfo& role : weightRoleTable())
                 if (firstRoleOfMember(role) && h5::linkExists(group.id(), role.name))
-                    l.*role.member = h5::readFloatDataset(f, group.id(), role.name);
+                    load(i, group.id(), role.name, l.*role.member);
             // Files before format 1.1 have no center / scale: they follow from the stored weights.
             if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {
                 l.center = !l.beta.empty();
                 l.scale = !l.gamma.empty();
             }
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
-            if (circulant)
-                l.circulant = readCirculant(f, group.id(), "vectors", "/" + g);
+            if (circulant) {
+                // Attributes read here; the vectors may be deferred (left in the file) like any weight.
+                CirculantWeights c = readCirculantAttributes(f, group.id(), "vectors", "/" + g);
+                load(i, group.id(), "vectors", c.vectors);
+                l.circulant = std::move(c);
+            }
             const json& lj = arch.at("layers").at(i);
-            if (lj.contains("sequence") && lj.at("sequence").at("recurrent_representation") == "circulant")
-                l.recurrentCirculant = readCirculant(f, group.id(), "recurrent_vectors", "/" + g);
+            if (lj.contains("sequence") && lj.at("sequence").at("recurrent_representation") == "circulant") {
+                CirculantWeights c = readCirculantAttributes(f, group.id(), "recurrent_vectors", "/" + g);
+                load(i, group.id(), "recurrent_vectors", c.vectors);
+                l.recurrentCirculant = std::move(c);
+            }
             std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr,
                                            l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr};
             for (const WeightRoleInfo& role : weightRoleTable())
@@ -401,6 +447,12 @@ json describeModel(const ModelSpec& model)
         if (l.circulant)
             d["circulant"].push_back(
                 {{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows}, {"cols", l.circulant->cols}});
+        if (l.recurrentCirculant)
+            d["circulant"].push_back({{"layer", i},
+                                      {"k", l.recurrentCirculant->k},
+                                      {"rows", l.recurrentCirculant->rows},
+                                      {"cols", l.recurrentCirculant->cols},
+                                      {"recurrent", true}});
     }
     json plan = json::object();
     for (const auto& [name, k] : model.plan.perLayer)
@@ -428,7 +480,10 @@ ModelSpec modelFromDescription(const json& d, const std::string& file)
             w.k = c.at("k").get<std::int64_t>();
             w.rows = c.at("rows").get<std::int64_t>();
             w.cols = c.at("cols").get<std::int64_t>();
-            m.layers[i].circulant = std::move(w);
+            if (c.value("recurrent", false))
+                m.layers[i].recurrentCirculant = std::move(w);
+            else
+                m.layers[i].circulant = std::move(w);
         }
         for (const auto& [name, k] : d.at("plan").items())
             m.plan.perLayer[name] = k.get<std::int64_t>();

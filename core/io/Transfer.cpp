@@ -1,10 +1,13 @@
 #include "io/Transfer.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -170,7 +173,79 @@ ModelFormat formatFromTag(const std::string& tag, const std::string& source)
     bad(source, "unknown format '" + tag + "'");
 }
 
-void writeModel(int fd, const ModelSpec& model, ModelFormat format)
+namespace {
+
+json fileIdentity(const struct stat& st)
+{
+    return {{"dev", static_cast<std::uint64_t>(st.st_dev)},
+            {"ino", static_cast<std::uint64_t>(st.st_ino)},
+            {"size", static_cast<std::int64_t>(st.st_size)},
+            {"mtime_ns", static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec}};
+}
+
+// The tensor of `spec` a transfer entry names (FormatError for an unknown layer or role).
+Tensor& tensorFor(ModelSpec& spec, const json& entry, const std::string& source)
+{
+    const auto layer = entry.at("layer").get<std::size_t>();
+    const std::string role = entry.at("role").get<std::string>();
+    if (layer >= spec.layers.size())
+        bad(source, "tensor of a layer that does not exist");
+    LayerSpec& l = spec.layers[layer];
+    if (role == "vectors" && l.circulant)
+        return l.circulant->vectors;
+    if (role == "recurrent_vectors" && l.recurrentCirculant)
+        return l.recurrentCirculant->vectors;
+    if (const auto r = weightRoleFromName(role))
+        return weightTensor(l, *r);
+    bad(source, "unknown tensor role '" + role + "'");
+}
+
+// Reads the tensors the child left in the model file, from the parent's own descriptor.
+void readFileTensors(const Message& m, ModelSpec& spec, int modelFd, const std::string& source)
+{
+    if (modelFd < 0)
+        bad(source, "tensors left in the file, but no file to read them from");
+    struct stat st {};
+    if (::fstat(modelFd, &st) != 0)
+        throw FormatError(source + ": cannot read it again: " + std::strerror(errno));
+    if (m.header.at("file") != fileIdentity(st))
+        throw FormatError(source + ": the file changed while it was being read; open it again");
+    for (const auto& t : m.header.at("file_tensors")) {
+        Tensor& target = tensorFor(spec, t, source);
+        const Shape shape = t.at("shape").get<Shape>();
+        const auto offset = t.at("file_offset").get<std::uint64_t>();
+        std::int64_t n = 1;
+        for (auto d : shape)
+            n = d < 0 ? -1 : saturatingMultiply(n, d);
+        const std::int64_t bytes = saturatingMultiply(n, 4);
+        if (n < 0 || bytes < 0 || offset > static_cast<std::uint64_t>(st.st_size) ||
+            static_cast<std::uint64_t>(bytes) > static_cast<std::uint64_t>(st.st_size) - offset)
+            bad(source, "a tensor lies outside the file");
+        const LayerSpec& l = spec.layers[t.at("layer").get<std::size_t>()];
+        checkMemoryBudget(bytes, source + ": layer '" + l.name + "' " + t.at("role").get<std::string>());
+        target = Tensor(shape);
+        char* p = reinterpret_cast<char*>(target.data());
+        for (std::size_t done = 0; done < static_cast<std::size_t>(bytes);) {
+            const ssize_t r =
+                ::pread(modelFd, p + done, static_cast<std::size_t>(bytes) - done, static_cast<off_t>(offset + done));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                throw FormatError(source + ": layer '" + l.name + "': cannot read its weights (file cut short?)");
+            done += static_cast<std::size_t>(r);
+        }
+        // The child did not look at these values: the native reader's check, here.
+        for (std::int64_t e = 0; e < n; ++e)
+            if (!std::isfinite(target[e]))
+                throw FormatError(source + ": layer '" + l.name + "' (" + l.className +
+                                  "): weights contain NaN or infinite values");
+    }
+}
+
+} // namespace
+
+void writeModel(int fd, const ModelSpec& model, ModelFormat format, const std::vector<native::DeferredTensor>& deferred,
+                const std::string& modelPath)
 {
     json header;
     header["kind"] = "model";
@@ -183,9 +258,12 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format)
         const LayerSpec& l = model.layers[i];
         // Every weight role of the traits table (model/LayerTraits.h), then the circulant vectors.
         std::vector<std::pair<const char*, const Tensor*>> tensors;
+        // Two roles may share a member (Normalization's mean / variance): sent once, first name.
         for (const WeightRoleInfo& r : weightRoleTable())
-            tensors.emplace_back(r.name, &(l.*r.member));
+            if (std::none_of(tensors.begin(), tensors.end(), [&](const auto& e) { return e.second == &(l.*r.member); }))
+                tensors.emplace_back(r.name, &(l.*r.member));
         tensors.emplace_back("vectors", l.circulant ? &l.circulant->vectors : nullptr);
+        tensors.emplace_back("recurrent_vectors", l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr);
         for (const auto& [role, t] : tensors) {
             if (!t || t->empty())
                 continue;
@@ -194,6 +272,16 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format)
             blocks.push_back({t->data(), bytes});
             offset += aligned(bytes);
         }
+    }
+    if (!deferred.empty()) {
+        struct stat st {};
+        if (::stat(modelPath.c_str(), &st) != 0)
+            throw Error(modelPath + ": cannot stat: " + std::strerror(errno));
+        header["file"] = fileIdentity(st);
+        header["file_tensors"] = json::array();
+        for (const native::DeferredTensor& d : deferred)
+            header["file_tensors"].push_back(
+                {{"layer", d.layer}, {"role", d.role}, {"shape", d.shape}, {"file_offset", d.fileOffset}});
     }
     writeMessage(fd, header, blocks);
 }
@@ -225,7 +313,7 @@ void writeError(int fd, const std::string& type, const std::string& message)
     writeMessage(fd, {{"kind", "error"}, {"type", type}, {"message", message}}, {});
 }
 
-ModelSpec readModel(const char* bytes, std::size_t size, const std::string& source, ModelFormat* format)
+ModelSpec readModel(const char* bytes, std::size_t size, const std::string& source, ModelFormat* format, int modelFd)
 {
     const Message m = parseMessage(bytes, size, source, "model");
     ModelSpec spec;
@@ -234,16 +322,9 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
             *format = formatFromTag(m.header.at("format").get<std::string>(), source);
         spec = native::modelFromDescription(m.header.at("model"), source);
         for (const auto& t : m.header.at("tensors")) {
-            const auto layer = t.at("layer").get<std::size_t>();
+            Tensor* target = &tensorFor(spec, t, source);
+            const LayerSpec& l = spec.layers[t.at("layer").get<std::size_t>()];
             const std::string role = t.at("role").get<std::string>();
-            if (layer >= spec.layers.size())
-                bad(source, "tensor of a layer that does not exist");
-            LayerSpec& l = spec.layers[layer];
-            Tensor* target = role == "vectors" && l.circulant ? &l.circulant->vectors : nullptr;
-            if (const auto r = weightRoleFromName(role))
-                target = &weightTensor(l, *r);
-            if (!target)
-                bad(source, "unknown tensor role '" + role + "'");
             Shape shape;
             std::size_t offset = 0;
             const std::int64_t n = checkBlock(m, t.at("shape"), t.at("offset"), sizeof(float), source, shape, offset);
@@ -251,6 +332,8 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
             *target = Tensor(shape);
             std::memcpy(target->data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
         }
+        if (m.header.contains("file_tensors"))
+            readFileTensors(m, spec, modelFd, source);
     } catch (const json::exception& e) {
         bad(source, e.what());
     }

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fcntl.h>
@@ -16,7 +17,9 @@
 #include "io/DatasetFile.h"
 #include "io/IsolatedReader.h"
 #include "io/ModelFile.h"
+#include "io/NativeFormat.h"
 #include "io/Transfer.h"
+#include "model/LayerTraits.h"
 
 using namespace circnn;
 namespace fs = std::filesystem;
@@ -47,10 +50,8 @@ void expectIdentical(const ModelSpec& a, const ModelSpec& b)
     QCOMPARE(a.plan.perLayer, b.plan.perLayer);
     for (std::size_t i = 0; i < a.layers.size(); ++i) {
         const LayerSpec &x = a.layers[i], &y = b.layers[i];
-        expectIdenticalTensors(x.kernel, y.kernel, x.name + " kernel");
-        expectIdenticalTensors(x.bias, y.bias, x.name + " bias");
-        expectIdenticalTensors(x.gamma, y.gamma, x.name + " gamma");
-        expectIdenticalTensors(x.movingVariance, y.movingVariance, x.name + " moving variance");
+        for (const WeightRoleInfo& role : weightRoleTable())
+            expectIdenticalTensors(x.*role.member, y.*role.member, x.name + " " + role.name);
         QCOMPARE(x.circulant.has_value(), y.circulant.has_value());
         if (x.circulant) {
             QCOMPARE(x.circulant->k, y.circulant->k);
@@ -82,6 +83,22 @@ std::string messageBytes(const std::function<void(int)>& write)
     s << in.rdbuf();
     fs::remove(p);
     return s.str();
+}
+
+// Input(100) → Dense 80 (8000 weights: left in the file by the child) → Dense 5 (400: copied).
+fs::path writeLargeNativeModel(const std::string& name)
+{
+    ModelSpec m;
+    m.name = "large";
+    m.layers = {test::inputLayer("in", {100}), test::denseLayer("d1", "in", 100, 80, ActivationKind::Relu, 3),
+                test::denseLayer("out", "d1", 80, 5, ActivationKind::Softmax, 4)};
+    m.inputs = {"in"};
+    m.outputs = {"out"};
+    inferShapes(m);
+    const fs::path p = test::tempDir() / name;
+    fs::remove(p);
+    writeNativeModel(m, p);
+    return p;
 }
 
 } // namespace
@@ -169,6 +186,59 @@ private slots:
         expectIdentical(back, m);
         const std::string err = messageBytes([](int fd) { transfer::writeError(fd, "shape", "bad shape here"); });
         QVERIFY_THROWS_EXCEPTION(ShapeError, transfer::readModel(err.data(), err.size(), "msg"));
+    }
+
+    void largeTensorsStayInTheFile()
+    {
+        // The child lists the large contiguous float32 tensors instead of copying them; the parent
+        // reads them from its own descriptor: the same model, bit for bit.
+        const fs::path p = writeLargeNativeModel("large.circnn.h5");
+        std::vector<native::DeferredTensor> deferred;
+        ModelFormat format = ModelFormat::KerasH5;
+        const ModelSpec described = native::readModelDeferred(p, &format, deferred);
+        QCOMPARE(deferred.size(), std::size_t(1));
+        QCOMPARE(deferred[0].role, std::string("kernel"));
+        QCOMPARE(deferred[0].shape, (Shape{100, 80}));
+        QVERIFY(described.layers[1].kernel.empty());
+        QVERIFY(!described.layers[2].kernel.empty());
+        expectIdentical(readModelIsolated(p), readModelInProcess(p));
+
+        // A message naming file tensors is read only against the very file the child read.
+        const std::string bytes = messageBytes(
+            [&](int fd) { transfer::writeModel(fd, described, ModelFormat::Native, deferred, p.string()); });
+        QVERIFY(errorOf([&] {
+                    (void)transfer::readModel(bytes.data(), bytes.size(), "msg");
+                }).find("no file to read them from") != std::string::npos);
+        const fs::path other = writeLargeNativeModel("other.circnn.h5");
+        const int otherFd = ::open(other.c_str(), O_RDONLY);
+        const std::string changed =
+            errorOf([&] { (void)transfer::readModel(bytes.data(), bytes.size(), "msg", nullptr, otherFd); });
+        ::close(otherFd);
+        QVERIFY2(changed.find("changed while it was being read") != std::string::npos, changed.c_str());
+        const int sameFd = ::open(p.c_str(), O_RDONLY);
+        const ModelSpec back = transfer::readModel(bytes.data(), bytes.size(), "msg", nullptr, sameFd);
+        ::close(sameFd);
+        expectIdenticalTensors(back.layers[1].kernel, readModelInProcess(p).layers[1].kernel, "d1 kernel");
+    }
+
+    void nanInATensorLeftInTheFile()
+    {
+        // The child never looked at those values: the parent checks them like the native reader.
+        const fs::path p = writeLargeNativeModel("nan.circnn.h5");
+        std::vector<native::DeferredTensor> deferred;
+        (void)native::readModelDeferred(p, nullptr, deferred);
+        QCOMPARE(deferred.size(), std::size_t(1));
+        {
+            std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+            const float nan = std::numeric_limits<float>::quiet_NaN();
+            f.seekp(static_cast<std::streamoff>(deferred[0].fileOffset + 4 * 1234));
+            f.write(reinterpret_cast<const char*>(&nan), 4);
+        }
+        const std::string isolated = errorOf([&] { (void)readModelIsolated(p); });
+        const std::string direct = errorOf([&] { (void)readModelInProcess(p); });
+        QVERIFY2(isolated.find("'d1' (Dense): weights contain NaN or infinite values") != std::string::npos,
+                 isolated.c_str());
+        QCOMPARE(isolated, direct);
     }
 
     void malformedTransferMessagesAreRefused()
