@@ -8,7 +8,9 @@
 //   BlockCirculantSlotLanes.cpp  FFT kernel, SIMD lanes over frequency slots (k >= 16 typically).
 //   BlockCirculantRowLanes.cpp   FFT kernel, SIMD lanes over output block rows (small k).
 //   BlockCirculantBinGemm.cpp    FFT kernel, per-bin GEMM for batched products at small k.
-//   BlockCirculantSmall.cpp      FFT kernel, batch-1 products of few blocks in FFTW's own layout.
+//   BlockCirculantSmall.cpp      FFT kernel, batch-1 products of few blocks in FFTW's own layout
+//                                (same arithmetic as the slot lanes, bit-identical; no repacking).
+// Weight spectra are computed over all cores (computeFftWeights; identical for any thread count).
 //   BlockCirculantDirect.cpp     time-domain O(k²) kernel.
 //   BlockCirculantMatrix.cpp     the public class: argument checks, chunking, dispatch.
 //
