@@ -8,9 +8,12 @@
 //   BlockCirculantSlotLanes.cpp  FFT kernel, SIMD lanes over frequency slots (k >= 16 typically).
 //   BlockCirculantRowLanes.cpp   FFT kernel, SIMD lanes over output block rows (small k).
 //   BlockCirculantBinGemm.cpp    FFT kernel, per-bin GEMM for batched products at small k.
-//   BlockCirculantSmall.cpp      FFT kernel, batch-1 products of few blocks in FFTW's own layout.
+//   BlockCirculantSmall.cpp      FFT kernel, batch-1 products of few blocks in FFTW's own layout
+//                                (same arithmetic as the slot lanes, bit-identical; no repacking).
 //   BlockCirculantDirect.cpp     time-domain O(k²) kernel.
 //   BlockCirculantMatrix.cpp     the public class: argument checks, chunking, dispatch.
+//
+// Weight spectra are computed over all cores (computeFftWeights; identical for any thread count).
 //
 // Layouts (all buffers 64-byte aligned; every per-row stride is a multiple of 16 floats so each
 // row starts aligned exactly like the buffers the FFT plans were made on).
