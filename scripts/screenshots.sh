@@ -28,6 +28,8 @@ shots=(
   "explorer-cnn|$CNN|--view explorer --select-layer conv2d_2 --block-size 4"
   "inspector|$DENSE|--view inspector --select-layer dense_1 --block-size 16"
   "hardware|$DENSE|--view hardware"
+  "inference|$DENSE|--view inference"
+  "training|$DENSE|--view training"
 )
 for shot in "${shots[@]}"; do
   IFS='|' read -r name model extra <<<"$shot"

@@ -218,7 +218,7 @@ QChart* energyChart(const std::vector<EstimatePoint>& points, const QString& tit
     }
     auto* series = new QStackedBarSeries;
     series->append({compute, onchip, offchip, leakage});
-    addBars(chart, series, configs, QObject::tr("energy / frame (µJ)"), hi);
+    addBars(chart, series, configs, QObject::tr("µJ / frame"), hi); // short: the chart may be low
     return chart;
 }
 

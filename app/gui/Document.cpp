@@ -8,6 +8,7 @@
 #include "BackgroundRelease.h"
 #include "JobRunner.h"
 #include "analysis/WeightView.h"
+#include "io/DatasetFile.h"
 #include "io/ModelFile.h"
 
 namespace circnn::gui {
@@ -32,7 +33,11 @@ QString formatText(ModelFormat f)
 }
 } // namespace
 
-Document::Document(JobRunner* jobs, QObject* parent) : QObject(parent), m_jobs(jobs) {}
+Document::Document(JobRunner* jobs, QObject* parent) : QObject(parent), m_jobs(jobs)
+{
+    m_conversion.defaultBlockSize = 8;
+    m_conversion.reorderUnits = true; // as circnn convert / eval -k / finetune
+}
 
 void Document::open(const QString& path)
 {
@@ -67,6 +72,7 @@ void Document::adopt(std::shared_ptr<const ModelSpec> model, const QString& path
     m_layer = -1;
     m_projection.reset();
     m_blockRow = m_blockCol = -1;
+    setCirculantModel(nullptr, {});
     emit loadingChanged(false);
     emit modelChanged();
     // Select the first layer with weights so the explorer shows something (unless a
@@ -123,6 +129,7 @@ void Document::close()
     m_layer = -1;
     m_projection.reset();
     m_blockRow = m_blockCol = -1;
+    setCirculantModel(nullptr, {});
     emit modelChanged();
     emit layerSelected(-1);
     emit projectionChanged();
@@ -184,6 +191,46 @@ void Document::selectBlock(std::int64_t i, std::int64_t j)
     m_blockRow = i;
     m_blockCol = j;
     emit blockSelected(i, j);
+}
+
+QString Document::defaultDatasetPath()
+{
+    return QStringLiteral(CIRCNN_SAMPLE_DIR "/fashion_test_1k.h5");
+}
+
+void Document::openDataset(const QString& path)
+{
+    const std::filesystem::path file = path.toStdString();
+    m_jobs->run(
+        QStringLiteral("dataset"), tr("Reading %1").arg(QFileInfo(path).fileName()),
+        [file](const ProgressFn&) { return std::make_shared<const Dataset>(readDataset(file)); }, this,
+        [this, path](const std::shared_ptr<const Dataset>& data) {
+            std::shared_ptr<const void> previous = std::move(m_dataset);
+            m_dataset = data;
+            m_datasetPath = QFileInfo(path).absoluteFilePath();
+            releaseInBackground(std::move(previous));
+            emit datasetChanged();
+        },
+        [this, path](const QString& reason) { emit datasetFailed(path, reason); });
+}
+
+void Document::setConversion(const ConversionRequest& request)
+{
+    m_conversion = request;
+    m_conversion.reorderProgress = {};
+    emit conversionChanged();
+    setCirculantModel(nullptr, {});
+}
+
+void Document::setCirculantModel(std::shared_ptr<const ModelSpec> model, const QString& label)
+{
+    if (!model && !m_circulant)
+        return;
+    std::shared_ptr<const void> previous = std::move(m_circulant);
+    m_circulant = std::move(model);
+    m_circulantLabel = m_circulant ? label : QString();
+    releaseInBackground(std::move(previous));
+    emit circulantModelChanged();
 }
 
 } // namespace circnn::gui

@@ -7,6 +7,7 @@
 
 #include "analysis/BlockInspect.h"
 #include "analysis/Conversion.h"
+#include "model/Dataset.h"
 #include "model/ModelSpec.h"
 
 namespace circnn::gui {
@@ -27,7 +28,6 @@ struct LayerProjection {
 // The open document: the model, where it came from, the selected layer and block, and the
 // explorer's current projection. Views observe it through signals and never talk to each other.
 // Models load on the job runner (channel "open"); a failed open keeps the current model.
-// (Part 2 adds the prepared inference model and conversion results here.)
 class Document : public QObject {
     Q_OBJECT
 public:
@@ -64,6 +64,25 @@ public:
 
     JobRunner* jobs() const { return m_jobs; }
 
+    // ---- Inference and training (views/InferenceView, views/TrainingView) ----
+    // The labelled dataset the inference and training views use, as read (not yet fitted to the
+    // model input). openDataset reads on the job runner (channel "dataset"); datasetChanged or
+    // datasetFailed follows. The bundled sample set is the default (defaultDatasetPath()).
+    const std::shared_ptr<const Dataset>& dataset() const { return m_dataset; }
+    QString datasetPath() const { return m_datasetPath; }
+    void openDataset(const QString& path);
+    static QString defaultDatasetPath();
+    // The conversion plan (k globally or per layer, reordering) that defines the block-circulant
+    // model; k = 8 with reordering by default, as the command line. Setting it drops the current
+    // block-circulant model (it was made with another plan).
+    const ConversionRequest& conversion() const { return m_conversion; }
+    void setConversion(const ConversionRequest& request);
+    // The block-circulant model compared with model(): the projection made with conversion(), or
+    // a fine-tuning result; null until one was made. Cleared when another model opens.
+    const std::shared_ptr<const ModelSpec>& circulantModel() const { return m_circulant; }
+    QString circulantLabel() const { return m_circulantLabel; } // e.g. "projection k=8", "fine-tuned"
+    void setCirculantModel(std::shared_ptr<const ModelSpec> model, const QString& label);
+
 signals:
     void loadingChanged(bool loading);
     void modelChanged(); // also after close() (model() null)
@@ -72,6 +91,10 @@ signals:
     void layerSelected(int index);
     void projectionChanged();
     void blockSelected(qint64 i, qint64 j);
+    void datasetChanged();
+    void datasetFailed(const QString& path, const QString& reason);
+    void conversionChanged();
+    void circulantModelChanged(); // also when cleared
 
 private:
     void adopt(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format,
@@ -84,6 +107,11 @@ private:
     int m_layer = -1;
     std::shared_ptr<const LayerProjection> m_projection;
     std::int64_t m_blockRow = -1, m_blockCol = -1;
+    std::shared_ptr<const Dataset> m_dataset;
+    QString m_datasetPath;
+    ConversionRequest m_conversion;
+    std::shared_ptr<const ModelSpec> m_circulant;
+    QString m_circulantLabel;
 };
 
 } // namespace circnn::gui

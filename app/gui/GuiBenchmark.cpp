@@ -28,20 +28,87 @@ namespace circnn::gui {
 
 namespace {
 
+double threadCpuNowMs()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
+// Optional attribution (CIRCNN_BENCH_TRACE set): the events the GUI thread delivered, with the
+// thread CPU from one delivery to the next (receiver class / event type), so that a long gap of
+// the probe can be printed with what filled it.
+class EventTrace : public QObject {
+public:
+    void start()
+    {
+        m_events.clear();
+        qApp->installEventFilter(this);
+    }
+    void stop() { qApp->removeEventFilter(this); }
+    // Prints the deliveries since the last call that took more than 1 ms, then forgets them.
+    void flush(double gapCpuMs, double now)
+    {
+        if (!m_events.isEmpty() && m_events.back().cpu < 0)
+            m_events.back().cpu = now - m_events.back().start;
+        std::fprintf(stderr, "[bench] probe gap with %.1f ms GUI CPU:", gapCpuMs);
+        for (const Delivered& e : std::as_const(m_events))
+            if (e.cpu > 1)
+                std::fprintf(stderr, " %s %.1f;", qPrintable(e.what), e.cpu);
+        std::fprintf(stderr, "\n");
+        m_events.clear();
+    }
+    void forget() { m_events.clear(); }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        const double now = threadCpuNowMs();
+        if (!m_events.isEmpty() && m_events.back().cpu < 0)
+            m_events.back().cpu = now - m_events.back().start;
+        m_events.push_back({QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
+                                QString::number(int(event->type())),
+                            now, -1});
+        return false;
+    }
+
+private:
+    struct Delivered {
+        QString what;
+        double start, cpu;
+    };
+    QList<Delivered> m_events;
+};
+
 // Largest gap between ticks of a 5 ms timer: how long the event loop was blocked.
+// Beside the wall-clock gap, the GUI-thread CPU time between two ticks: the part of a gap that
+// our code spent (robust on a loaded machine, where waiting for a core lengthens every gap).
 class StallProbe {
 public:
-    StallProbe()
+    StallProbe() : m_trace(qEnvironmentVariableIsSet("CIRCNN_BENCH_TRACE"))
     {
         m_timer.setInterval(5);
         QObject::connect(&m_timer, &QTimer::timeout, [this] {
             const qint64 now = m_clock.nsecsElapsed();
+            const double cpu = threadCpuNowMs();
             m_max = std::max(m_max, now - m_last);
+            m_maxCpu = std::max(m_maxCpu, cpu - m_lastCpu);
+            if (m_trace) {
+                if (cpu - m_lastCpu > 15)
+                    m_events.flush(cpu - m_lastCpu, cpu);
+                else
+                    m_events.forget();
+            }
             m_last = now;
+            m_lastCpu = cpu;
         });
     }
     void start()
     {
+        if (m_trace)
+            m_events.start();
+        m_maxCpu = 0;
+        m_lastCpu = threadCpuNowMs();
         m_cpu0 = std::clock();
         m_gui0 = threadCpuMs();
         m_max = 0;
@@ -58,19 +125,27 @@ public:
             .arg(double(std::clock() - m_cpu0) * 1000.0 / CLOCKS_PER_SEC, 0, 'f', 0)
             .arg(threadCpuMs() - m_gui0, 0, 'f', 0);
     }
-    static double threadCpuMs()
-    {
-        timespec t{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-        return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
-    }
+    static double threadCpuMs() { return threadCpuNowMs(); }
     double stopMs()
     {
         m_timer.stop();
+        if (m_trace)
+            m_events.stop();
+        m_maxCpu = std::max(m_maxCpu, threadCpuNowMs() - m_lastCpu);
         return double(std::max(m_max, m_clock.nsecsElapsed() - m_last)) / 1e6;
     }
+    // After stopMs(): "CPU all | CPU GUI | stall | longest iteration" (the table's last four columns).
+    QString columns(double stall) const
+    {
+        return QStringLiteral("%1 | %2 | %3").arg(cpuColumns()).arg(stall, 0, 'f', 1).arg(longestGapCpuMs(), 0, 'f', 1);
+    }
+    // The most GUI-thread CPU time between two ticks.
+    double longestGapCpuMs() const { return m_maxCpu; }
 
 private:
+    bool m_trace;
+    EventTrace m_events;
+    double m_maxCpu = 0, m_lastCpu = 0;
     QTimer m_timer;
     QElapsedTimer m_clock;
     qint64 m_last = 0, m_max = 0;
@@ -119,7 +194,7 @@ int runGuiBenchmark(const QString& folder)
     }
     StallProbe probe;
     std::printf("| step | wall time (ms) | CPU, all threads (ms) | CPU, GUI thread (ms) | longest event-loop stall "
-                "(ms) |\n|---|---|---|---|---|\n");
+                "(ms) | GUI-thread CPU in the longest-CPU gap (ms) |\n|---|---|---|---|---|---|\n");
 
     // 1. Open → layer table.
     {
@@ -130,11 +205,10 @@ int runGuiBenchmark(const QString& folder)
         waitFor([&] { return window.modelView()->layerTable()->rowCount() > 0; });
         const double table = double(t.nsecsElapsed()) / 1e6;
         waitFor([&] { return !window.jobs()->isBusy(); });
-        const QString cpu = probe.cpuColumns();
-        std::printf("| open ~100 MB model → layer table shown | %.0f | %s | %.1f |\n", table, qPrintable(cpu),
-                    probe.stopMs());
+        const QString cols = probe.columns(probe.stopMs());
+        std::printf("| open ~100 MB model → layer table shown | %.0f | %s |\n", table, qPrintable(cols));
         std::printf("| … then statistics, estimates and the first layer's projection (k = 8) shown, all jobs idle | "
-                    "%.0f | | | |\n",
+                    "%.0f | | | | |\n",
                     double(t.nsecsElapsed()) / 1e6);
     }
     // 2. Projection of the 4096 × 4096 layer at a new k.
@@ -157,9 +231,9 @@ int runGuiBenchmark(const QString& folder)
         const double ms = double(t.nsecsElapsed()) / 1e6;
         waitFor([&] { return !window.jobs()->isBusy(); });
         QObject::disconnect(c);
-        const QString cpu = probe.cpuColumns();
-        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %s | %.1f |\n", static_cast<long long>(k),
-                    ms, qPrintable(cpu), probe.stopMs());
+        const QString cols = probe.columns(probe.stopMs());
+        std::printf("| 4096 × 4096 projection at new k = %lld shown | %.0f | %s |\n", static_cast<long long>(k), ms,
+                    qPrintable(cols));
     }
     // 3. Heatmap of 4096 × 9216 at several zooms (render of the visible part + paint, GUI thread).
     {
@@ -202,9 +276,9 @@ int runGuiBenchmark(const QString& folder)
             waitFor([&] { return !heatmap.isRendering(); });
             heatmap.repaint();
             const double shown = double(t.nsecsElapsed()) / 1e6;
-            const QString cpu = probe.cpuColumns();
-            std::printf("| heatmap 4096 × 9216, %s: render (worst of 3) / until shown | %.1f / %.1f | %s | %.1f |\n",
-                        name, worst, shown, qPrintable(cpu), probe.stopMs());
+            const QString cols = probe.columns(probe.stopMs());
+            std::printf("| heatmap 4096 × 9216, %s: render (worst of 3) / until shown | %.1f / %.1f | %s |\n", name,
+                        worst, shown, qPrintable(cols));
         }
     }
     std::printf("\nMachine: %d hardware threads; shared with other builds while measured.\n",

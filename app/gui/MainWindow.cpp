@@ -13,6 +13,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -26,14 +27,16 @@
 #include "sweep/SweepView.h"
 #include "views/BlockInspectorView.h"
 #include "views/HardwareView.h"
+#include "views/InferenceView.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
+#include "views/TrainingView.h"
 
 namespace circnn::gui {
 
 namespace {
 constexpr int kMaxRecent = 8;
-constexpr int kLayoutVersion = 3; // bump when docks change, so an old saved state is not applied
+constexpr int kLayoutVersion = 4; // bump when docks change, so an old saved state is not applied
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
@@ -47,6 +50,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_explorer = new LayerExplorerView(m_doc);
     m_inspector = new BlockInspectorView(m_doc);
     m_hardware = new HardwareView(m_doc);
+    m_inference = new InferenceView(m_doc);
+    m_training = new TrainingView(m_doc);
     m_sweep = new SweepView(m_doc);
 
     // The explorer is the central widget; the other views are docks around it.
@@ -54,11 +59,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     QDockWidget* model = addView(m_modelView, tr("Model"), "modelDock", Qt::LeftDockWidgetArea);
     QDockWidget* inspector = addView(m_inspector, tr("Block inspector"), "inspectorDock", Qt::RightDockWidgetArea);
     QDockWidget* hardware = addView(m_hardware, tr("Hardware"), "hardwareDock", Qt::BottomDockWidgetArea);
-    QDockWidget* sweep = addView(m_sweep, tr("Sweeps"), "sweepDock", Qt::BottomDockWidgetArea);
-    tabifyDockWidget(hardware, sweep);
+    tabifyDockWidget(hardware, addView(m_inference, tr("Inference"), "inferenceDock", Qt::BottomDockWidgetArea));
+    tabifyDockWidget(hardware,
+                     addView(m_training, tr("Conversion and training"), "trainingDock", Qt::BottomDockWidgetArea));
+    tabifyDockWidget(hardware, addView(m_sweep, tr("Sweeps"), "sweepDock", Qt::BottomDockWidgetArea));
     hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
-    resizeDocks({hardware}, {330}, Qt::Vertical);
+    resizeDocks({hardware}, {390}, Qt::Vertical);
 
     buildMenus();
     statusBar()->addPermanentWidget(new JobStatusWidget(m_jobs, this));
@@ -153,7 +160,7 @@ void MainWindow::buildMenus()
 
 QStringList MainWindow::viewNames()
 {
-    return {"model", "explorer", "inspector", "hardware", "sweep"};
+    return {"model", "explorer", "inspector", "hardware", "inference", "training", "sweep"};
 }
 
 QWidget* MainWindow::showView(const QString& name)
@@ -162,6 +169,8 @@ QWidget* MainWindow::showView(const QString& name)
                     : name == "explorer"  ? static_cast<QWidget*>(m_explorer)
                     : name == "inspector" ? static_cast<QWidget*>(m_inspector)
                     : name == "hardware"  ? static_cast<QWidget*>(m_hardware)
+                    : name == "inference" ? static_cast<QWidget*>(m_inference)
+                    : name == "training"  ? static_cast<QWidget*>(m_training)
                     : name == "sweep"     ? static_cast<QWidget*>(m_sweep)
                                           : nullptr;
     if (view)
@@ -245,7 +254,18 @@ void MainWindow::resetLayout()
     restoreState(m_defaultState, kLayoutVersion);
     for (QDockWidget* dock : std::as_const(m_docks))
         dock->show();
-    resize(1500, 950);
+    resize(defaultWindowSize());
+}
+
+QSize MainWindow::defaultWindowSize() const
+{
+    // Room for the three top views and the hardware dock at their minimum sizes with some slack
+    // (a window smaller than its layout's minimum is enlarged by Qt at each content change, and
+    // repainted whole). Bounded by a real screen; the offscreen platform's 800 × 600 is ignored.
+    QSize size(1700, 1040);
+    if (const QScreen* s = screen(); s && s->availableSize().width() >= 1024)
+        size = size.boundedTo(s->availableSize() * 0.95);
+    return size;
 }
 
 void MainWindow::saveLayout()
@@ -265,7 +285,7 @@ void MainWindow::restoreLayout()
 {
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
-        resize(1500, 950);
+        resize(defaultWindowSize());
     restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
     for (QSplitter* s : findChildren<QSplitter*>())
         if (!s->objectName().isEmpty())

@@ -15,6 +15,8 @@ namespace circnn::gui {
 class BlockInspectorView;
 class Document;
 class HardwareView;
+class InferenceView;
+class TrainingView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
@@ -37,9 +39,11 @@ public:
     LayerExplorerView* explorerView() const { return m_explorer; }
     BlockInspectorView* inspectorView() const { return m_inspector; }
     HardwareView* hardwareView() const { return m_hardware; }
+    InferenceView* inferenceView() const { return m_inference; }
+    TrainingView* trainingView() const { return m_training; }
     SweepView* sweepView() const { return m_sweep; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware", "sweep".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training", "sweep".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
@@ -62,6 +66,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QSize defaultWindowSize() const;
     QDockWidget* addView(QWidget* view, const QString& title, const QString& objectName, Qt::DockWidgetArea area);
     void buildMenus();
     void addRecentFile(const QString& path);
@@ -76,6 +81,8 @@ private:
     LayerExplorerView* m_explorer;
     BlockInspectorView* m_inspector;
     HardwareView* m_hardware;
+    InferenceView* m_inference;
+    TrainingView* m_training;
     SweepView* m_sweep;
     std::function<bool(const QString&)> m_askClose;
     QList<QDockWidget*> m_docks;

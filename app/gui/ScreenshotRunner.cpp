@@ -15,7 +15,10 @@
 #include "sweep/AutoPlanPanel.h"
 #include "sweep/SweepConfigForm.h"
 #include "sweep/SweepView.h"
+#include "views/InferenceView.h"
 #include "views/LayerExplorerView.h"
+#include "views/TrainingOptionsForm.h"
+#include "views/TrainingView.h"
 #include "widgets/HeatmapWidget.h"
 
 namespace circnn::gui {
@@ -139,13 +142,21 @@ void ScreenshotRunner::layOut()
         auto* dock = qobject_cast<QDockWidget*>(view->parentWidget());
         if (dock) {
             dock->setFloating(true);
-            dock->resize(m_request.view == "hardware" || m_request.view == "sweep" ? QSize(1500, 900)
-                                                                                   : QSize(1200, 860));
+            const bool wide = m_request.view == "hardware" || m_request.view == "inference" ||
+                              m_request.view == "training" || m_request.view == "sweep";
+            dock->resize(wide ? QSize(1500, 900) : QSize(1200, 860));
         }
     } else if (view) {
         for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
             dock->hide();
         m_window->resize(1300, 860);
+    }
+    // Views that show results of a run: start it (the picture waits until the runner is idle).
+    if (m_request.view == "inference")
+        m_window->inferenceView()->evaluate();
+    if (m_request.view == "training") { // a short fine-tuning run on the bundled set
+        m_window->trainingView()->options()->setEpochs(3);
+        m_window->trainingView()->start(TrainingView::Action::Finetune);
     }
     waitIdle(4, &ScreenshotRunner::shoot);
 }

@@ -21,7 +21,9 @@ struct Options {
     QCommandLineOption screenshot{"screenshot",
                                   "Open the model, save a PNG of the window (or of --view) to <file>, exit.", "file"};
     QCommandLineOption view{
-        "view", "With --screenshot: the view to picture: model, explorer, inspector, hardware, sweep.", "name"};
+        "view",
+        "With --screenshot: the view to picture: model, explorer, inspector, hardware, inference, training, sweep.",
+        "name"};
     QCommandLineOption layer{"select-layer", "Select the layer with this name after opening (unknown: error).", "name"};
     QCommandLineOption blockSize{"block-size", "Layer explorer block size k after opening.", "k"};
     QCommandLineOption show{"show", "Layer explorer: original, projection or residual.", "what"};

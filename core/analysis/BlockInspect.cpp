@@ -1,13 +1,11 @@
 #include "analysis/BlockInspect.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
+#include <numbers>
 #include <string>
 
-#include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
-#include "common/Parallel.h"
 
 namespace circnn {
 
@@ -70,105 +68,6 @@ std::vector<std::int64_t> validBlockSizes(std::int64_t rows, std::int64_t segmen
     return ks;
 }
 
-std::int64_t MatrixProjection::blocksPerSegment() const
-{
-    return (segmentCols + k - 1) / k;
-}
-
-std::int64_t MatrixProjection::blockCol0(std::int64_t j) const
-{
-    const std::int64_t qs = blocksPerSegment();
-    return (j / qs) * segmentCols + (j % qs) * k;
-}
-
-MatrixProjection projectMatrix(std::span<const float> dense, std::int64_t rows, std::int64_t cols, std::int64_t k,
-                               std::int64_t segmentCols, const ProgressFn& progress)
-{
-    if (segmentCols <= 0)
-        segmentCols = cols;
-    if (rows < 1 || cols < 1 || k < 1)
-        throw ShapeError("projectMatrix: bad shape " + std::to_string(rows) + " × " + std::to_string(cols) +
-                         " or block size " + std::to_string(k));
-    if (cols % segmentCols != 0)
-        throw ShapeError("projectMatrix: segment width " + std::to_string(segmentCols) + " does not divide " +
-                         std::to_string(cols) + " columns");
-    if (k > std::max(rows, segmentCols))
-        throw ShapeError("projectMatrix: block size " + std::to_string(k) + " exceeds the matrix (" +
-                         std::to_string(rows) + " × " + std::to_string(segmentCols) + " per segment)");
-    if (static_cast<std::int64_t>(dense.size()) != rows * cols)
-        throw ShapeError("projectMatrix: " + std::to_string(dense.size()) + " values for a " + std::to_string(rows) +
-                         " × " + std::to_string(cols) + " matrix");
-    MatrixProjection r;
-    r.rows = rows;
-    r.cols = cols;
-    r.segmentCols = segmentCols;
-    r.k = k;
-    r.blockRows = (rows + k - 1) / k;
-    const std::int64_t segments = cols / segmentCols, qs = r.blocksPerSegment();
-    r.blockCols = segments * qs;
-    if (k == 1) { // every 1×1 block is circulant: the projection is the matrix itself
-        r.vectors.assign(dense.begin(), dense.end());
-        r.projection.assign(dense.begin(), dense.end());
-        r.residual.assign(dense.size(), 0.0f);
-        reportProgress(progress, 1, 1);
-        return r;
-    }
-    r.vectors.assign(static_cast<std::size_t>(r.blockRows * r.blockCols * k), 0.0f);
-    r.projection.assign(dense.size(), 0.0f);
-    r.residual.assign(dense.size(), 0.0f);
-
-    // One task = one block row of one segment: its strip is projected on its own (projection is
-    // block-local, so this equals projecting the whole segment at once; the tests hold it to that).
-    // A segment narrower than k is projected whole (a strip would then be smaller than k both ways).
-    const std::int64_t stripRows = segmentCols >= k ? k : rows;
-    const std::int64_t stripsPerSegment = (rows + stripRows - 1) / stripRows;
-    const std::int64_t tasks = stripsPerSegment * segments;
-    const std::int64_t perStep = std::max<std::int64_t>(1, tasks / 64);
-    std::vector<double> errSq(static_cast<std::size_t>(tasks), 0.0), normSq(static_cast<std::size_t>(tasks), 0.0);
-    reportProgress(progress, 0, static_cast<std::size_t>(tasks));
-    for (std::int64_t first = 0; first < tasks; first += perStep) {
-        const std::int64_t last = std::min(tasks, first + perStep);
-        parallelFor(static_cast<std::size_t>(last - first), [&](std::size_t b, std::size_t e) {
-            std::vector<float> strip;
-            for (std::size_t t = b; t < e; ++t) {
-                const std::int64_t task = first + static_cast<std::int64_t>(t);
-                const std::int64_t s = task / segments, seg = task % segments;
-                const std::int64_t r0 = s * stripRows, nr = std::min(stripRows, rows - r0), c0 = seg * segmentCols;
-                strip.resize(static_cast<std::size_t>(nr * segmentCols));
-                for (std::int64_t rr = 0; rr < nr; ++rr)
-                    std::copy_n(dense.begin() + (r0 + rr) * cols + c0, segmentCols, strip.begin() + rr * segmentCols);
-                const BlockCirculantMatrix m = BlockCirculantMatrix::project(strip, nr, segmentCols, k);
-                const std::vector<float> proj = m.toDense();
-                const std::span<const float> vec = m.vectors();
-                const std::int64_t stripBlockRows = (nr + k - 1) / k;
-                for (std::int64_t bi = 0; bi < stripBlockRows; ++bi)
-                    std::copy_n(vec.begin() + bi * qs * k, qs * k,
-                                r.vectors.begin() + ((r0 / k + bi) * r.blockCols + seg * qs) * k);
-                double e2 = 0, n2 = 0;
-                for (std::int64_t rr = 0; rr < nr; ++rr)
-                    for (std::int64_t c = 0; c < segmentCols; ++c) {
-                        const std::size_t at = static_cast<std::size_t>((r0 + rr) * cols + c0 + c);
-                        const float p = proj[static_cast<std::size_t>(rr * segmentCols + c)];
-                        r.projection[at] = p;
-                        r.residual[at] = dense[at] - p;
-                        e2 += double(r.residual[at]) * r.residual[at];
-                        n2 += double(dense[at]) * dense[at];
-                    }
-                errSq[static_cast<std::size_t>(task)] = e2;
-                normSq[static_cast<std::size_t>(task)] = n2;
-            }
-        });
-        reportProgress(progress, static_cast<std::size_t>(last), static_cast<std::size_t>(tasks));
-    }
-    double e2 = 0, n2 = 0;
-    for (std::size_t t = 0; t < errSq.size(); ++t) {
-        e2 += errSq[t];
-        n2 += normSq[t];
-    }
-    r.relativeResidual = n2 > 0 ? std::sqrt(e2 / n2) : 0.0;
-    return r;
-}
-
 BlockDetail blockDetail(const MatrixProjection& p, std::span<const float> original, std::int64_t i, std::int64_t j)
 {
     if (i < 0 || j < 0 || i >= p.blockRows || j >= p.blockCols)
@@ -185,9 +84,25 @@ BlockDetail blockDetail(const MatrixProjection& p, std::span<const float> origin
     const std::int64_t k = p.k;
     const auto first = p.vectors.begin() + (i * p.blockCols + j) * k;
     d.vector.assign(first, first + k);
-    const BlockCirculantMatrix single(k, k, k, d.vector);
-    d.magnitude = single.blockMagnitude(0, 0);
-    d.phase = single.blockPhase(0, 0);
+    // The spectrum by a direct DFT in double precision over a twiddle table (O(k²) multiply-adds,
+    // no FFT plan: planning a new size costs far more than this, and runs where the view asks).
+    std::vector<double> cosT(static_cast<std::size_t>(k)), sinT(static_cast<std::size_t>(k));
+    const double twoPi = 2 * std::numbers::pi;
+    for (std::int64_t m = 0; m < k; ++m) {
+        cosT[static_cast<std::size_t>(m)] = std::cos(twoPi * double(m) / double(k));
+        sinT[static_cast<std::size_t>(m)] = -std::sin(twoPi * double(m) / double(k));
+    }
+    d.magnitude.resize(static_cast<std::size_t>(k / 2 + 1));
+    d.phase.resize(d.magnitude.size());
+    for (std::int64_t f = 0; f <= k / 2; ++f) {
+        double re = 0, im = 0;
+        for (std::int64_t t = 0, m = 0; t < k; ++t, m = (m + f) % k) { // m = f·t mod k
+            re += double(d.vector[static_cast<std::size_t>(t)]) * cosT[static_cast<std::size_t>(m)];
+            im += double(d.vector[static_cast<std::size_t>(t)]) * sinT[static_cast<std::size_t>(m)];
+        }
+        d.magnitude[static_cast<std::size_t>(f)] = static_cast<float>(std::hypot(re, im));
+        d.phase[static_cast<std::size_t>(f)] = static_cast<float>(std::atan2(im, re));
+    }
     const std::int64_t segEnd = (d.col0 / p.segmentCols + 1) * p.segmentCols;
     d.original.assign(static_cast<std::size_t>(k * k), 0.0f);
     d.circulant.assign(static_cast<std::size_t>(k * k), 0.0f);

@@ -4,6 +4,7 @@
 // magnitude (signed; so an isolated large weight stays visible). Never nearest-entry decimation.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -24,5 +25,22 @@ struct MatrixRegion {
 std::vector<float> downsampleMatrix(std::span<const float> values, std::int64_t rows, std::int64_t cols,
                                     const MatrixRegion& region, std::int64_t outRows, std::int64_t outCols,
                                     DownsampleMode mode);
+
+// A matrix read one row segment at a time: returns a pointer to entries [col0, col1) of `row`,
+// either into storage of its own or into `scratch` (room for col1 − col0 floats) after filling it.
+// Must be safe to call from several threads at once. Lets a display reduce a matrix that is never
+// stored whole (a projection generated from its defining vectors, a residual).
+using MatrixRowSource =
+    std::function<const float*(std::int64_t row, std::int64_t col0, std::int64_t col1, float* scratch)>;
+
+// A row source over a stored row-major matrix with `cols` columns (no copy; the caller keeps
+// `values` alive as long as the source is used).
+MatrixRowSource storedRows(std::span<const float> values, std::int64_t cols);
+
+// The same reduction as above from a row source: each source row of the region is read once.
+// Equal to downsampleMatrix on the materialised matrix (the tests hold them together).
+std::vector<float> downsampleRows(const MatrixRowSource& source, std::int64_t rows, std::int64_t cols,
+                                  const MatrixRegion& region, std::int64_t outRows, std::int64_t outCols,
+                                  DownsampleMode mode);
 
 } // namespace circnn

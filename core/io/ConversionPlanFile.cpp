@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 
 namespace circnn {
@@ -66,6 +67,29 @@ ConversionPlan readConversionPlan(const std::filesystem::path& file)
     } catch (const FormatError& e) {
         throw FormatError("'" + file.string() + "': " + e.what());
     }
+}
+
+std::string conversionPlanToJson(const ConversionPlan& plan)
+{
+    nlohmann::json layers = nlohmann::json::object();
+    for (const auto& [name, k] : plan.perLayer)
+        layers[name] = k;
+    nlohmann::json j = {{"default_k", plan.defaultBlockSize}, {"convert_output_layer", plan.convertOutputLayer}};
+    if (!layers.empty())
+        j["layers"] = layers;
+    return j.dump(2) + "\n";
+}
+
+void writeConversionPlan(const ConversionPlan& plan, const std::filesystem::path& file)
+{
+    for (const auto& [name, k] : plan.perLayer)
+        if (k < 1)
+            throw Error("conversion plan for '" + file.string() + "': block size of layer '" + name + "' is " +
+                        std::to_string(k) + ", must be at least 1");
+    if (plan.defaultBlockSize < 0)
+        throw Error("conversion plan for '" + file.string() + "': default_k is " +
+                    std::to_string(plan.defaultBlockSize) + ", must be at least 0");
+    writeTextFileAtomically(file, conversionPlanToJson(plan));
 }
 
 } // namespace circnn

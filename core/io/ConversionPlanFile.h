@@ -17,4 +17,11 @@ ConversionPlan parseConversionPlan(const std::string& jsonText);
 // Reads and parses a plan file; errors name the file.
 ConversionPlan readConversionPlan(const std::filesystem::path& file);
 
+// The plan as JSON text that parseConversionPlan reads back to an equal plan (the desktop app's
+// plan editor saves it).
+std::string conversionPlanToJson(const ConversionPlan& plan);
+// Writes the plan file atomically (temporary file + rename); throws Error naming the file for a
+// block size out of range or when it cannot be written.
+void writeConversionPlan(const ConversionPlan& plan, const std::filesystem::path& file);
+
 } // namespace circnn

@@ -38,6 +38,10 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_header = new QLabel(tr("Click a block in the layer explorer (k > 1) to inspect it."), this);
     m_header->setWordWrap(true);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Room for three lines from the start: a minimum that grows when a block is shown would
+    // resize (and repaint) the whole window.
+    m_header->setMinimumHeight(3 * m_header->fontMetrics().lineSpacing() + 4);
+    m_header->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->addWidget(m_header);
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName("inspectorSplitter");
@@ -45,7 +49,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_spectrum = new QChartView(splitter);
     for (QChartView* v : {m_vector, m_spectrum}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(210);
+        v->setMinimumHeight(150);
         v->setFocusPolicy(Qt::NoFocus);
     }
     auto* blocks = new QWidget(splitter);
@@ -54,7 +58,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     m_original = new HeatmapWidget(blocks);
     m_circulant = new HeatmapWidget(blocks);
     for (HeatmapWidget* h : {m_original, m_circulant}) {
-        h->setMinimumSize(200, 170);
+        h->setMinimumSize(160, 130);
         h->setFocusPolicy(Qt::NoFocus);
         h->clear(QString());
     }
@@ -66,6 +70,7 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
     splitter->setStretchFactor(2, 2);
+    splitter->setSizes({300, 400, 240}); // proportions at first show: the spectrum has two axes
     layout->addWidget(splitter, 1);
     charts::showChart(m_vector, new QChart);
     charts::showChart(m_spectrum, new QChart);

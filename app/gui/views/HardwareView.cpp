@@ -161,6 +161,9 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_summary = new QLabel(right);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Two lines reserved: a minimum that grows when the estimate arrives resizes the whole window.
+    m_summary->setMinimumHeight(2 * m_summary->fontMetrics().lineSpacing() + 2);
+    m_summary->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     rl->addWidget(m_summary);
     auto* rsplit = new QSplitter(Qt::Vertical, right);
     rsplit->setObjectName("hardwareResultsSplitter");

@@ -31,9 +31,13 @@ LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWid
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    // Two rows of controls, so that the view's minimum width stays well below the window's (a
+    // minimum that grows with content resizes the whole window, and repaints all of it).
     auto* controls = new QHBoxLayout;
     m_tapBox = new QComboBox(this);
     m_tapBox->setToolTip(tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
+    m_tapBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_tapBox->setMinimumContentsLength(12);
     controls->addWidget(new QLabel(tr("Tap:"), this));
     controls->addWidget(m_tapBox);
     controls->addSpacing(8);
@@ -44,33 +48,35 @@ LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWid
     m_kSlider->setPageStep(1);
     m_kSlider->setTickPosition(QSlider::TicksBelow);
     m_kLabel = new QLabel(this);
-    m_kLabel->setMinimumWidth(64);
-    controls->addWidget(m_kSlider);
+    m_kLabel->setMinimumWidth(m_kLabel->fontMetrics().horizontalAdvance(QStringLiteral("k = 00000")));
+    controls->addWidget(m_kSlider, 1);
     controls->addWidget(m_kLabel);
-    controls->addSpacing(8);
+    layout->addLayout(controls);
+    auto* display = new QHBoxLayout;
     m_showGroup = new QButtonGroup(this);
     const QStringList names = {tr("Original"), tr("Projection"), tr("Residual")};
     for (int i = 0; i < names.size(); ++i) {
         auto* b = new QRadioButton(names[i], this);
         m_showGroup->addButton(b, i);
-        controls->addWidget(b);
+        display->addWidget(b);
     }
     m_showGroup->button(0)->setChecked(true);
-    controls->addSpacing(8);
+    display->addSpacing(8);
     m_downsample = new QComboBox(this);
     m_downsample->addItems({tr("area mean"), tr("max |w|")});
     m_downsample->setToolTip(tr("How entries are combined when several fall on one screen pixel"));
-    controls->addWidget(m_downsample);
+    display->addWidget(m_downsample);
     auto* fit = new QPushButton(tr("Fit"), this);
     auto* one = new QPushButton(tr("1:1"), this);
-    controls->addWidget(fit);
-    controls->addWidget(one);
-    controls->addStretch(1);
-    layout->addLayout(controls);
+    display->addWidget(fit);
+    display->addWidget(one);
+    display->addStretch(1);
+    layout->addLayout(display);
     m_info = new QLabel(this);
     m_info->setWordWrap(true);
     m_residual = new QLabel(this);
     m_residual->setObjectName("residualLabel");
+    m_residual->setWordWrap(true);
     m_residual->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_info);
     layout->addWidget(m_residual);
@@ -122,6 +128,7 @@ void LayerExplorerView::onLayerSelected(int layer)
               : tr("Select a Dense or Conv2D layer"));
         m_info->clear();
         m_residual->clear();
+        m_shownMatrix.reset();
         m_doc->setProjection(nullptr);
         return;
     }
@@ -216,7 +223,7 @@ void LayerExplorerView::requestProjection(bool reuseMatrix)
             p->scale = matrix ? scale : maxMagnitude(p->matrix->values);
             p->projection =
                 projectMatrix(p->matrix->values, p->matrix->rows, p->matrix->cols, k, segmentColumns(l, tap), progress);
-            p->residualScale = k > 1 ? maxMagnitude(p->projection.residual) : 1.0f;
+            p->residualScale = k > 1 && p->projection.maxResidual > 0 ? p->projection.maxResidual : 1.0f;
             return std::shared_ptr<const LayerProjection>(std::move(p));
         },
         this, [this](const std::shared_ptr<const LayerProjection>& p) { m_doc->setProjection(p); },
@@ -256,28 +263,41 @@ void LayerExplorerView::updateHeatmap(bool keepView)
     if (!p)
         return;
     const MatrixProjection& mp = p->projection;
-    std::shared_ptr<const std::vector<float>> values;
-    float scale = p->scale;
-    QString what;
-    switch (m_show) {
-    case Show::Original:
-        values = std::shared_ptr<const std::vector<float>>(p->matrix, &p->matrix->values);
-        what = tr("original");
-        break;
-    case Show::Projection:
-        values = std::shared_ptr<const std::vector<float>>(p, &mp.projection);
-        what = tr("projection (k = %1)").arg(mp.k);
-        break;
-    case Show::Residual:
-        values = std::shared_ptr<const std::vector<float>>(p, &mp.residual);
-        scale = p->residualScale;
-        what = tr("residual W − P(W) (k = %1)").arg(mp.k);
-        break;
-    }
     const LayerSpec* l = m_doc->selectedLayerSpec();
     const QString name = l ? QString::fromStdString(l->name) : QString();
-    m_heatmap->setMatrix(values, mp.rows, mp.cols, scale, tr("%1 — %2").arg(name, what), keepView);
     m_heatmap->setBlockGrid(mp.k, mp.segmentCols);
+    if (m_show == Show::Original) {
+        const QString title = tr("%1 — %2").arg(name, tr("original"));
+        // The same matrix as shown (only k changed): keep the rendered image, no re-render.
+        if (m_shownMatrix == p->matrix && m_heatmap->matrixRows() == mp.rows) {
+            m_heatmap->setTitle(title);
+            return;
+        }
+        m_shownMatrix = p->matrix;
+        m_heatmap->setMatrix(std::shared_ptr<const std::vector<float>>(p->matrix, &p->matrix->values), mp.rows, mp.cols,
+                             p->scale, title, keepView);
+        return;
+    }
+    m_shownMatrix.reset();
+    // Projection and residual are generated row by row from the defining vectors: only what the
+    // view shows is computed, on the heatmap's render thread.
+    std::shared_ptr<const MatrixRowSource> source;
+    if (m_show == Show::Projection)
+        source = std::make_shared<const MatrixRowSource>(
+            [p](std::int64_t row, std::int64_t col0, std::int64_t col1, float* scratch) {
+                p->projection.projectionRow(row, col0, col1, scratch);
+                return static_cast<const float*>(scratch);
+            });
+    else
+        source = std::make_shared<const MatrixRowSource>(
+            [p](std::int64_t row, std::int64_t col0, std::int64_t col1, float* scratch) {
+                p->projection.residualRow(p->matrix->values, row, col0, col1, scratch);
+                return static_cast<const float*>(scratch);
+            });
+    const QString what =
+        m_show == Show::Projection ? tr("projection (k = %1)").arg(mp.k) : tr("residual W − P(W) (k = %1)").arg(mp.k);
+    m_heatmap->setSource(std::move(source), mp.rows, mp.cols, m_show == Show::Projection ? p->scale : p->residualScale,
+                         tr("%1 — %2").arg(name, what), keepView);
 }
 
 } // namespace circnn::gui

@@ -3,12 +3,17 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 class QButtonGroup;
 class QComboBox;
 class QLabel;
 class QSlider;
+
+namespace circnn {
+struct WeightMatrixView;
+}
 
 namespace circnn::gui {
 
@@ -57,6 +62,8 @@ private:
     std::int64_t m_k = 1, m_tap = -1;
     Show m_show = Show::Original;
     int m_layer = -1;
+    // The original matrix the heatmap shows (null when it shows a projection or residual).
+    std::shared_ptr<const WeightMatrixView> m_shownMatrix;
 };
 
 } // namespace circnn::gui

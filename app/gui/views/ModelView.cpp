@@ -6,6 +6,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
@@ -105,7 +106,15 @@ ModelView::ModelView(Document* document, QWidget* parent) : QWidget(parent), m_d
     m_histogram = new QChartView(detail);
     m_histogram->setRenderHint(QPainter::Antialiasing);
     m_histogram->setMinimumHeight(160);
-    dl->addWidget(m_stats);
+    // The statistics table scrolls when the dock is narrow: its width follows the numbers, and a
+    // minimum that changes with content would resize (and repaint) the whole window.
+    auto* statsScroll = new QScrollArea(detail);
+    statsScroll->setWidget(m_stats);
+    statsScroll->setWidgetResizable(true);
+    statsScroll->setFrameShape(QFrame::NoFrame);
+    statsScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    statsScroll->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    dl->addWidget(statsScroll);
     dl->addWidget(m_histogram, 1);
     m_splitter->addWidget(tables);
     m_splitter->addWidget(detail);

@@ -85,8 +85,11 @@ void PlatformForm::addField(const QString& key, const QString& label, const QStr
     box->setSuffix(" " + unit);
     box->setKeyboardTracking(false);
     box->setMinimumWidth(150);
+    // Sources wrap (full text, never clipped or elided: the column is as wide as the dock allows).
     auto* source = new QLabel(this);
-    source->setWordWrap(false);
+    source->setWordWrap(true);
+    source->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    source->setMinimumWidth(120);
     source->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* name = new QLabel(label, this);
     name->setToolTip(tr("JSON field: %1").arg(key));
@@ -127,15 +130,20 @@ void PlatformForm::setPlatform(const hw::Platform& platform)
 
 void PlatformForm::refreshSources()
 {
+    QString previousTop;
     for (Field& f : m_fields) {
         // Sources are keyed by the top-level field ("energy_pj" covers its per-precision values).
-        const std::string top = f.key.section('.', 0, 0).toStdString();
+        const QString topKey = f.key.section('.', 0, 0);
+        const std::string top = topKey.toStdString();
         const auto it = m_platform.sources.find(top);
         QString text = it != m_platform.sources.end() ? QString::fromStdString(it->second) : tr("(no source given)");
-        if (f.ref(m_platform) != f.ref(m_original))
+        const bool edited = f.ref(m_platform) != f.ref(m_original);
+        if (edited)
             text = tr("edited (was %1) · %2").arg(f.ref(m_original), 0, 'g', 6).arg(text);
         f.source->setToolTip(text);
-        f.source->setText(f.source->fontMetrics().elidedText(text, Qt::ElideRight, 340));
+        // A source shared with the row above is written once (per-precision rows would repeat it).
+        f.source->setText(!edited && topKey == previousTop ? tr("(same source as above)") : text);
+        previousTop = edited ? QString() : topKey;
     }
 }
 

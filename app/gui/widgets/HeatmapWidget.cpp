@@ -75,6 +75,23 @@ QRgb HeatmapWidget::colourFor(float v, float scale)
 void HeatmapWidget::setMatrix(std::shared_ptr<const std::vector<float>> values, std::int64_t rows, std::int64_t cols,
                               float scale, const QString& title, bool keepView)
 {
+    // The source shares the vector: it stays alive while a worker render reads it.
+    auto source = std::make_shared<const MatrixRowSource>(
+        [values = std::move(values), cols](std::int64_t row, std::int64_t col0, std::int64_t, float*) {
+            return values->data() + row * cols + col0;
+        });
+    setSource(std::move(source), rows, cols, scale, title, keepView);
+}
+
+void HeatmapWidget::setTitle(const QString& title)
+{
+    m_title = title;
+    update();
+}
+
+void HeatmapWidget::setSource(std::shared_ptr<const MatrixRowSource> values, std::int64_t rows, std::int64_t cols,
+                              float scale, const QString& title, bool keepView)
+{
     const bool sameShape = rows == m_rows && cols == m_cols;
     std::shared_ptr<const void> previous = std::move(m_values);
     m_values = std::move(values);
@@ -114,6 +131,7 @@ void HeatmapWidget::setMode(DownsampleMode mode)
 
 void HeatmapWidget::clear(const QString& message)
 {
+    releaseInBackground(std::move(m_values));
     m_values.reset();
     m_rows = m_cols = 0;
     m_message = message;
@@ -240,11 +258,11 @@ HeatmapWidget::View HeatmapWidget::visibleView() const
     return v;
 }
 
-HeatmapWidget::Rendered HeatmapWidget::render(const std::vector<float>& values, std::int64_t rows, std::int64_t cols,
+HeatmapWidget::Rendered HeatmapWidget::render(const MatrixRowSource& source, std::int64_t rows, std::int64_t cols,
                                               const View& v, DownsampleMode mode, float scale)
 {
     const std::vector<float> cells =
-        downsampleMatrix(values, rows, cols, {v.r0, v.c0, v.r1 - v.r0, v.c1 - v.c0}, v.outRows, v.outCols, mode);
+        downsampleRows(source, rows, cols, {v.r0, v.c0, v.r1 - v.r0, v.c1 - v.c0}, v.outRows, v.outCols, mode);
     Rendered r;
     r.image = QImage(static_cast<int>(v.outCols), static_cast<int>(v.outRows), QImage::Format_Indexed8);
     r.image.setColorTable(colourTable());
@@ -442,7 +460,8 @@ void HeatmapWidget::mouseMoveEvent(QMouseEvent* event)
     }
     std::int64_t row = 0, col = 0;
     if (cellAt(pos, row, col)) {
-        const float v = (*m_values)[static_cast<std::size_t>(row * m_cols + col)];
+        float scratch = 0;
+        const float v = *(*m_values)(row, col, col + 1, &scratch);
         m_hover = tr("row %1, column %2").arg(row).arg(col);
         if (m_gridK > 1) {
             const std::int64_t seg = m_gridSegment > 0 ? m_gridSegment : m_cols;

@@ -31,6 +31,13 @@ public:
     // The values (row-major rows×cols, shared, never copied) and the colour scale ±scale.
     void setMatrix(std::shared_ptr<const std::vector<float>> values, std::int64_t rows, std::int64_t cols, float scale,
                    const QString& title, bool keepView = false);
+    // A matrix read row by row (e.g. a projection generated from its defining vectors): only the
+    // rows of the visible region are read, on a worker thread for large regions. The source must
+    // own (or share) what it reads: it may outlive the call and run on any thread.
+    void setSource(std::shared_ptr<const MatrixRowSource> source, std::int64_t rows, std::int64_t cols, float scale,
+                   const QString& title, bool keepView = false);
+    // Changes the title only (no re-render).
+    void setTitle(const QString& title);
     // Block grid: k×k blocks, columns restarting every segmentCols (0 = whole width); k ≤ 1 = none.
     void setBlockGrid(std::int64_t k, std::int64_t segmentCols = 0);
     // Outlines one block (k×k at row0, col0); k = 0 clears.
@@ -91,7 +98,7 @@ private:
     };
     View visibleView() const;
     // Only values and plain arguments: safe on a worker thread.
-    static Rendered render(const std::vector<float>& values, std::int64_t rows, std::int64_t cols, const View& v,
+    static Rendered render(const MatrixRowSource& source, std::int64_t rows, std::int64_t cols, const View& v,
                            DownsampleMode mode, float scale);
     void adopt(Rendered r);
     QRectF targetOf(const QRectF& region) const;
@@ -101,7 +108,7 @@ private:
                   std::int64_t c1) const;
     void drawLegend(QPainter& p) const;
 
-    std::shared_ptr<const std::vector<float>> m_values;
+    std::shared_ptr<const MatrixRowSource> m_values;
     std::int64_t m_rows = 0, m_cols = 0;
     float m_scale = 1;
     QString m_title, m_message, m_hover;

@@ -39,34 +39,106 @@ private slots:
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("cols");
         QTest::addColumn<int>("k");
-        QTest::newRow("exact 32x48 k8") << 32 << 48 << 8;
-        QTest::newRow("padded 37x50 k8") << 37 << 50 << 8;
-        QTest::newRow("tall 70x5 k8") << 70 << 5 << 8;
-        QTest::newRow("k1") << 9 << 7 << 1;
-        QTest::newRow("large k 100x300 k64") << 100 << 300 << 64;
+        QTest::addColumn<int>("seg"); // segment width (0 = the whole width)
+        QTest::newRow("exact 32x48 k8") << 32 << 48 << 8 << 0;
+        QTest::newRow("padded 37x50 k8") << 37 << 50 << 8 << 0;
+        QTest::newRow("tall 70x5 k8") << 70 << 5 << 8 << 0;
+        QTest::newRow("wide 5x70 k8") << 5 << 70 << 8 << 0;
+        QTest::newRow("k1") << 9 << 7 << 1 << 0;
+        QTest::newRow("k1 segments") << 9 << 21 << 1 << 7;
+        QTest::newRow("large k 100x300 k64") << 100 << 300 << 64 << 0;
+        QTest::newRow("segments padded 37x150 k8") << 37 << 150 << 8 << 50;
+        QTest::newRow("k above segment 40x36 k16") << 40 << 36 << 16 << 12;
+        QTest::newRow("k2 odd 15x33") << 15 << 33 << 2 << 0;
     }
+    // The fast projection (diagonal sums, residual without materialising) against
+    // BlockCirculantMatrix::project of each whole segment and its materialised toDense().
     void projectionEqualsWholeMatrixProjection()
     {
         QFETCH(int, rows);
         QFETCH(int, cols);
         QFETCH(int, k);
+        QFETCH(int, seg);
+        const int S = seg > 0 ? seg : cols;
         const auto w = test::randomVector(std::size_t(rows) * cols, 11);
-        const MatrixProjection p = projectMatrix(w, rows, cols, k);
-        const BlockCirculantMatrix ref = BlockCirculantMatrix::project(w, rows, cols, k);
-        const std::vector<float> dense = ref.toDense();
-        QCOMPARE(p.blockRows, ref.blockRows());
-        QCOMPARE(p.blockCols, ref.blockCols());
-        CIRCNN_COMPARE_VECTORS(p.vectors.data(), ref.vectors().data(), p.vectors.size(), 1e-6, "vectors");
-        CIRCNN_COMPARE_VECTORS(p.projection.data(), dense.data(), dense.size(), 1e-5, "projection");
+        const MatrixProjection p = projectMatrix(w, rows, cols, k, seg);
+        std::vector<float> dense(w.size()), vectors;
+        std::int64_t blockCols = 0;
+        for (int s0 = 0; s0 < cols; s0 += S) {
+            std::vector<float> part(std::size_t(rows) * S);
+            for (int r = 0; r < rows; ++r)
+                std::copy_n(w.begin() + r * cols + s0, S, part.begin() + r * S);
+            const BlockCirculantMatrix ref = BlockCirculantMatrix::project(part, rows, S, k);
+            const std::vector<float> d = ref.toDense();
+            for (int r = 0; r < rows; ++r)
+                std::copy_n(d.begin() + r * S, S, dense.begin() + r * cols + s0);
+            QCOMPARE(p.blockRows, ref.blockRows());
+            blockCols += ref.blockCols();
+            for (std::int64_t i = 0; i < ref.blockRows(); ++i)
+                for (std::int64_t j = 0; j < ref.blockCols(); ++j)
+                    for (int t = 0; t < k; ++t)
+                        QCOMPARE(p.vectors[std::size_t(((i * p.blockCols) + (s0 / S) * ref.blockCols() + j) * k + t)],
+                                 ref.vectors()[std::size_t((i * ref.blockCols() + j) * k + t)]);
+        }
+        QCOMPARE(p.blockCols, blockCols);
+        const std::vector<float> P = projectedMatrix(p);
+        CIRCNN_COMPARE_VECTORS(P.data(), dense.data(), dense.size(), 1e-6, "projection");
         std::vector<float> res(w.size());
-        for (std::size_t t = 0; t < w.size(); ++t)
+        float maxRes = 0;
+        for (std::size_t t = 0; t < w.size(); ++t) {
             res[t] = w[t] - dense[t];
-        CIRCNN_COMPARE_VECTORS(p.residual.data(), res.data(), res.size(), 1e-5, "residual");
+            maxRes = std::max(maxRes, std::abs(res[t]));
+        }
+        // Row pieces of the residual (as a display reads them), at odd offsets.
+        std::vector<float> piece(static_cast<std::size_t>(cols));
+        for (int r = 0; r < rows; r += 3) {
+            const int c0 = (r * 7) % cols, c1 = std::min(cols, c0 + 1 + (r * 13) % cols);
+            p.residualRow(w, r, c0, c1, piece.data());
+            CIRCNN_COMPARE_VECTORS(piece.data(), res.data() + std::size_t(r) * cols + c0, std::size_t(c1 - c0), 1e-6,
+                                   "residual row");
+        }
         const double expected = frob(res) / frob(w);
         QVERIFY2(std::abs(p.relativeResidual - expected) < 1e-6 * std::max(1.0, expected),
                  qPrintable(QString("%1 vs %2").arg(p.relativeResidual).arg(expected)));
+        QCOMPARE(p.maxResidual, k == 1 ? 0.0f : maxRes);
         if (k == 1)
             QCOMPARE(p.relativeResidual, 0.0);
+        // The single-threaded reference path gives the same vectors and figures.
+        const MatrixProjection ref = projectMatrixReference(w, rows, cols, k, seg);
+        QCOMPARE(ref.vectors, p.vectors);
+        QCOMPARE(ref.maxResidual, p.maxResidual);
+        QVERIFY(std::abs(ref.relativeResidual - p.relativeResidual) < 1e-9);
+    }
+
+    // A display reads the projection and the residual row by row: the same cells as the
+    // materialised matrices.
+    void downsampleFromRowsMatchesMaterialised()
+    {
+        const int rows = 70, cols = 96, k = 8;
+        const auto w = test::randomVector(std::size_t(rows) * cols, 21);
+        const MatrixProjection p = projectMatrix(w, rows, cols, k, 48);
+        const std::vector<float> P = projectedMatrix(p);
+        std::vector<float> R(w.size());
+        for (std::size_t t = 0; t < w.size(); ++t)
+            R[t] = w[t] - P[t];
+        const MatrixRowSource projection = [&](std::int64_t r, std::int64_t c0, std::int64_t c1, float* scratch) {
+            p.projectionRow(r, c0, c1, scratch);
+            return static_cast<const float*>(scratch);
+        };
+        const MatrixRowSource residual = [&](std::int64_t r, std::int64_t c0, std::int64_t c1, float* scratch) {
+            p.residualRow(w, r, c0, c1, scratch);
+            return static_cast<const float*>(scratch);
+        };
+        for (int mode = 0; mode < 2; ++mode)
+            for (const MatrixRegion region : {MatrixRegion{0, 0, rows, cols}, MatrixRegion{5, 17, 40, 61}}) {
+                const auto m = DownsampleMode(mode);
+                const auto a = downsampleRows(projection, rows, cols, region, 13, 11, m);
+                const auto b = downsampleMatrix(P, rows, cols, region, 13, 11, m);
+                QCOMPARE(a, b);
+                const auto c = downsampleRows(residual, rows, cols, region, 7, 29, m);
+                const auto d = downsampleMatrix(R, rows, cols, region, 7, 29, m);
+                QCOMPARE(c, d);
+            }
     }
 
     void segmentsProjectTapByTapLikeConvertModel()
@@ -95,9 +167,10 @@ private slots:
             for (std::int64_t c = 0; c < 12; ++c)
                 QCOMPARE(tap.values[std::size_t(o * 12 + c)], tiled.values[std::size_t(o * tiled.cols + 4 * 12 + c)]);
         const MatrixProjection pt = projectMatrix(tap.values, tap.rows, tap.cols, 8);
+        const std::vector<float> tapP = projectedMatrix(pt), allP = projectedMatrix(p);
         for (std::int64_t o = 0; o < tap.rows; ++o)
             for (std::int64_t c = 0; c < 12; ++c)
-                QCOMPARE(pt.projection[std::size_t(o * 12 + c)], p.projection[std::size_t(o * p.cols + 48 + c)]);
+                QCOMPARE(tapP[std::size_t(o * 12 + c)], allP[std::size_t(o * p.cols + 48 + c)]);
         QCOMPARE(p.blockCol0(9), std::int64_t(4 * 12 + 8));
         // The residual over all taps is the one convertModel reports for the layer.
         ConversionRequest req;
@@ -125,6 +198,7 @@ private slots:
         const auto w = test::randomVector(std::size_t(rows) * cols, 5);
         const MatrixProjection p = projectMatrix(w, rows, cols, k);
         const BlockDetail d = blockDetail(p, w, 2, 3);
+        const std::vector<float> P = projectedMatrix(p);
         QCOMPARE(d.row0, std::int64_t(16));
         QCOMPARE(d.col0, std::int64_t(24));
         QCOMPARE(d.magnitude.size(), std::size_t(k / 2 + 1));
@@ -141,7 +215,7 @@ private slots:
         for (int r = 0; r < k; ++r)
             for (int c = 0; c < k; ++c) {
                 QCOMPARE(d.original[std::size_t(r * k + c)], w[std::size_t((16 + r) * cols + 24 + c)]);
-                QCOMPARE(d.circulant[std::size_t(r * k + c)], p.projection[std::size_t((16 + r) * cols + 24 + c)]);
+                QCOMPARE(d.circulant[std::size_t(r * k + c)], P[std::size_t((16 + r) * cols + 24 + c)]);
             }
         QVERIFY_THROWS_EXCEPTION(ShapeError, blockDetail(p, w, 3, 0));
     }

@@ -17,8 +17,8 @@ class TestConversionPlanFile : public QObject {
 private slots:
     void planParsing()
     {
-        const ConversionPlan r =
-            parseConversionPlan(R"({"default_k": 8, "layers": {"dense_1": 16, "dense_2": 1}, "convert_output_layer": true})");
+        const ConversionPlan r = parseConversionPlan(
+            R"({"default_k": 8, "layers": {"dense_1": 16, "dense_2": 1}, "convert_output_layer": true})");
         QCOMPARE(r.defaultBlockSize, std::int64_t(8));
         QCOMPARE(r.perLayer.size(), std::size_t(2));
         QCOMPARE(r.perLayer.at("dense_1"), std::int64_t(16));
@@ -50,6 +50,26 @@ private slots:
             QVERIFY(std::string(e.what()).find("plan_test.json") != std::string::npos);
         }
         QVERIFY_THROWS_EXCEPTION(Error, readConversionPlan(test::tempDir() / "missing_plan.json"));
+    }
+
+    // writeConversionPlan → readConversionPlan gives the same plan (with and without per-layer sizes).
+    void planRoundTrip()
+    {
+        const auto file = test::tempDir() / "plan_round_trip.json";
+        ConversionPlan plan;
+        plan.defaultBlockSize = 16;
+        plan.perLayer = {{"dense_1", 4}, {"conv 2", 1}};
+        plan.convertOutputLayer = true;
+        writeConversionPlan(plan, file);
+        QVERIFY(readConversionPlan(file) == plan);
+        const ConversionPlan empty;
+        writeConversionPlan(empty, file);
+        QVERIFY(readConversionPlan(file) == empty);
+        QVERIFY(!(readConversionPlan(file) == plan));
+        ConversionPlan bad;
+        bad.perLayer["x"] = 0;
+        QVERIFY_THROWS_EXCEPTION(Error, writeConversionPlan(bad, file));
+        QVERIFY(readConversionPlan(file) == empty); // the old file stays
     }
 };
 
