@@ -62,7 +62,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabifyDockWidget(hardware, addView(m_inference, tr("Inference"), "inferenceDock", Qt::BottomDockWidgetArea));
     tabifyDockWidget(hardware,
                      addView(m_training, tr("Conversion and training"), "trainingDock", Qt::BottomDockWidgetArea));
-    tabifyDockWidget(hardware, addView(m_sweep, tr("Sweeps"), "sweepDock", Qt::BottomDockWidgetArea));
+    QDockWidget* sweep = addView(m_sweep, tr("Sweeps"), "sweepDock", Qt::BottomDockWidgetArea);
+    tabifyDockWidget(hardware, sweep);
     hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
     resizeDocks({hardware}, {390}, Qt::Vertical);

@@ -43,7 +43,8 @@ public:
     TrainingView* trainingView() const { return m_training; }
     SweepView* sweepView() const { return m_sweep; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training", "sweep".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training",
+    // "sweep".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
