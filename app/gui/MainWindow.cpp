@@ -36,7 +36,7 @@ namespace circnn::gui {
 
 namespace {
 constexpr int kMaxRecent = 8;
-constexpr int kLayoutVersion = 3; // bump when docks change, so an old saved state is not applied
+constexpr int kLayoutVersion = 4; // bump when docks change, so an old saved state is not applied
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)

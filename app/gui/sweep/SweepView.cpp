@@ -105,6 +105,7 @@ SweepView::SweepView(Document* document, QWidget* parent) : QWidget(parent), m_d
     m_table->setObjectName("sweepTable");
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
+    m_table->sortByColumn(SweepTableModel::Id, Qt::AscendingOrder); // the sweep's point order
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->verticalHeader()->hide();
@@ -317,9 +318,13 @@ void SweepView::poll()
 {
     if (!m_feed)
         return;
+    bool added = false;
     for (const SweepPointResult& p : m_feed->takePoints())
         if (m_model->rowOfId(p.id) < 0)
-            addPoint(p);
+            addPoint(p), added = true;
+    if (added) // keep the rows in the order the header shows (points arrive in any order)
+        m_table->sortByColumn(m_table->horizontalHeader()->sortIndicatorSection(),
+                              m_table->horizontalHeader()->sortIndicatorOrder());
     if (const auto s = m_feed->takeProgress(); s && m_running) {
         m_progress->setRange(0, static_cast<int>(s->total));
         m_progress->setValue(static_cast<int>(s->done));

@@ -199,6 +199,10 @@ private slots:
                 scattered += sc->count();
         QCOMPARE(scattered, 3);
 
+        // By default the rows are in the sweep's point order, whatever order the points finished in.
+        for (int r = 1; r < v->proxy()->rowCount(); ++r)
+            QVERIFY(v->proxy()->index(r - 1, 0).data(Qt::UserRole).toULongLong() <
+                    v->proxy()->index(r, 0).data(Qt::UserRole).toULongLong());
         // Sorting by top-1, descending: the proxy's rows are in that order.
         v->table()->sortByColumn(gui::SweepTableModel::Top1, Qt::DescendingOrder);
         for (int r = 1; r < v->proxy()->rowCount(); ++r)
