@@ -200,6 +200,47 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += adds;
         c.mults += mults;
         c.poolingOps = adds + mults;
+    } else if (cost == CostClass::Transposed) {
+        // Conv2DTranspose: every input position meets every tap (C_out x C_in matrix per tap); the
+        // products are scattered into the output. Block-circulant: each input position's q blocks
+        // are transformed once, products accumulate in the frequency domain per output position
+        // (one inverse FFT per output block), as Conv2D's design.
+        const std::int64_t n = in && !in->empty() ? in->back() : 0;
+        const std::int64_t m = l.units;
+        const double taps = static_cast<double>(l.kernelH * l.kernelW);
+        const double inVectors = n > 0 ? elements(in) / static_cast<double>(n) : 0;
+        const double outVectors = m > 0 ? outElems / static_cast<double>(m) : 0;
+        c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
+        if (k <= 1) {
+            c.realMacs = inVectors * taps * static_cast<double>(n) * static_cast<double>(m);
+            c.mults += c.realMacs;
+            c.adds += c.realMacs;
+        } else {
+            const auto p = static_cast<double>(ceilDiv(m, k));
+            const auto q = static_cast<double>(ceilDiv(n, k));
+            const auto bins = static_cast<double>(k / 2 + 1);
+            c.fftButterflies = (inVectors * q + outVectors * p) * realFftButterflies(k);
+            c.complexMacs = inVectors * taps * p * q * bins;
+            c.mults += 4 * c.fftButterflies + 4 * c.complexMacs;
+            c.adds += 6 * c.fftButterflies + 4 * c.complexMacs;
+        }
+        if (l.useBias) {
+            c.biasAdds = outElems;
+            c.adds += outElems;
+        }
+        addActivation(l.activation);
+    } else if (cost == CostClass::Resize) { // nearest: addressing only; bilinear: 3 lerps (1 mul, 2 adds)
+        if (l.bilinear) {
+            c.mults += 3 * outElems;
+            c.adds += 6 * outElems;
+            c.otherOps = 9 * outElems;
+        }
+    } else if (cost == CostClass::Product || cost == CostClass::Compare || cost == CostClass::Mean) {
+        const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
+        (cost == CostClass::Product ? c.mults : c.adds) += extra;
+        const double scale = cost == CostClass::Mean ? outElems : 0; // × 1/inputs
+        c.mults += scale;
+        c.otherOps = extra + scale;
     } else if (cost == CostClass::Elementwise) {
         const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
         c.adds += extra;
@@ -212,7 +253,7 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
 {
     const Shape* in = inputShape(spec, l);
     const CostClass cost = layerTraits(l.kind).cost;
-    if (cost == CostClass::Matmul) {
+    if (cost == CostClass::Matmul || cost == CostClass::Transposed) {
         const std::int64_t n = in && !in->empty() ? in->back() : 0;
         const std::int64_t m = l.units;
         const double taps = l.kind != LayerKind::Dense ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
@@ -223,8 +264,10 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
     }
     if (cost == CostClass::Depthwise)
         return static_cast<double>(layerStats(spec, l).parameters);
-    if (cost == CostClass::Affine)
-        return 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
+    if (cost == CostClass::Affine) // per-channel scale and offset (Rescaling: one of each)
+        return l.kind == LayerKind::Rescaling
+                   ? 2.0
+                   : 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
     return 0;
 }
 

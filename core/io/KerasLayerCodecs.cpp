@@ -122,6 +122,19 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::GlobalAveragePooling1D, readGlobalPooling2D, writeGlobalPooling2D},
     {LayerKind::GlobalMaxPooling1D, readGlobalPooling2D, writeGlobalPooling2D},
     {LayerKind::ZeroPadding1D, readZeroPadding1D, writeZeroPadding1D},
+    {LayerKind::UpSampling1D, readUpSampling1D, writeUpSampling1D},
+    {LayerKind::UpSampling2D, readUpSampling2D, writeUpSampling2D},
+    {LayerKind::Cropping1D, readCropping1D, writeCropping1D},
+    {LayerKind::Cropping2D, readCropping2D, writeCropping2D},
+    {LayerKind::Conv2DTranspose, readConv2DTranspose, writeConv2DTranspose},
+    {LayerKind::Rescaling, readRescaling, writeRescaling},
+    {LayerKind::Normalization, readNormalization, writeNormalization},
+    {LayerKind::Multiply, readMerge, writeMerge},
+    {LayerKind::Subtract, readMerge, writeMerge},
+    {LayerKind::Average, readMerge, writeMerge},
+    {LayerKind::Maximum, readMerge, writeMerge},
+    {LayerKind::Permute, readPermute, writePermute},
+    {LayerKind::RepeatVector, readRepeatVector, writeRepeatVector},
 };
 
 } // namespace

@@ -53,6 +53,14 @@ json layerToJson(const LayerSpec& l)
     j["scale"] = l.scale;
     j["rate"] = l.rate;
     j["representation"] = l.circulant ? "circulant" : "dense";
+    // Issue 15 layers (format 1.x readers ignore unknown keys; absent keys take the defaults).
+    j["bilinear"] = l.bilinear;
+    j["output_padding"] = {l.outputPaddingH, l.outputPaddingW};
+    j["rescale"] = {l.rescaleScale, l.rescaleOffset};
+    j["invert"] = l.invert;
+    j["stats_in_config"] = l.statsInConfig;
+    j["permute_dims"] = l.permuteDims;
+    j["repeats"] = l.repeats;
     return j;
 }
 
@@ -101,6 +109,19 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.center = j.value("center", true);
     l.scale = j.value("scale", true);
     l.rate = j.at("rate").get<float>();
+    l.bilinear = j.value("bilinear", false);
+    if (j.contains("output_padding")) {
+        l.outputPaddingH = pairAt(j, "output_padding", 0);
+        l.outputPaddingW = pairAt(j, "output_padding", 1);
+    }
+    if (j.contains("rescale")) {
+        l.rescaleScale = j.at("rescale").at(0).get<float>();
+        l.rescaleOffset = j.at("rescale").at(1).get<float>();
+    }
+    l.invert = j.value("invert", false);
+    l.statsInConfig = j.value("stats_in_config", false);
+    l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
+    l.repeats = j.value("repeats", std::int64_t(1));
     return l;
 }
 
@@ -155,6 +176,17 @@ std::string utcNow()
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+// Two roles may share a LayerSpec member (Normalization's mean / variance live in movingMean /
+// movingVariance): the file stores each member once, under its first role's name.
+bool firstRoleOfMember(const WeightRoleInfo& role)
+{
+    for (const WeightRoleInfo& r : weightRoleTable()) {
+        if (r.member == role.member)
+            return &r == &role;
+    }
+    return true;
 }
 
 json parse(const std::string& text, const std::string& file, const char* what)
@@ -219,7 +251,7 @@ void write(const ModelSpec& model, const std::string& path)
             h5::Handle group = h5::createGroup(f, layers.id(), g);
             h5::writeString(f, group.id(), "name", l.name);
             for (const WeightRoleInfo& role : weightRoleTable())
-                if (!(l.*role.member).empty())
+                if (firstRoleOfMember(role) && !(l.*role.member).empty())
                     h5::writeFloatDataset(f, group.id(), role.name, l.*role.member);
             if (l.circulant) {
                 h5::writeFloatDataset(f, group.id(), "vectors", l.circulant->vectors);
@@ -278,7 +310,7 @@ ModelSpec read(const std::string& path)
             if (!stored || *stored != l.name)
                 throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
             for (const WeightRoleInfo& role : weightRoleTable())
-                if (h5::linkExists(group.id(), role.name))
+                if (firstRoleOfMember(role) && h5::linkExists(group.id(), role.name))
                     l.*role.member = h5::readFloatDataset(f, group.id(), role.name);
             // Files before format 1.1 have no center / scale: they follow from the stored weights.
             if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {

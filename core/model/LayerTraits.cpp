@@ -4,12 +4,13 @@
 
 #include "common/Error.h"
 #include "model/LayerShapeRules.h"
+#include "model/VisionShapeRules.h"
 
 namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 11> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
@@ -18,6 +19,9 @@ constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
     {WeightRole::MovingVariance, "moving_variance", &LayerSpec::movingVariance},
     {WeightRole::DepthwiseKernel, "depthwise_kernel", &LayerSpec::depthwiseKernel},
     {WeightRole::PointwiseKernel, "pointwise_kernel", &LayerSpec::pointwiseKernel},
+    {WeightRole::Mean, "mean", &LayerSpec::movingMean},
+    {WeightRole::Variance, "variance", &LayerSpec::movingVariance},
+    {WeightRole::Count, "count", &LayerSpec::count},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -59,6 +63,14 @@ std::vector<WeightRole> separableRoles(const LayerSpec& l, int)
     return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel};
 }
 
+// Normalization stores mean, variance and count unless mean / variance were given in its config.
+std::vector<WeightRole> normalizationRoles(const LayerSpec& l, int)
+{
+    if (l.statsInConfig)
+        return {};
+    return {WeightRole::Mean, WeightRole::Variance, WeightRole::Count};
+}
+
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
 constexpr const char* kConv2DAliases[] = {"Convolution2D"};
 constexpr const char* kMaxPool2DAliases[] = {"MaxPool2D"};
@@ -71,6 +83,7 @@ constexpr const char* kAvgPool1DAliases[] = {"AvgPool1D"};
 constexpr const char* kGlobalAvgPool1DAliases[] = {"GlobalAvgPool1D"};
 constexpr const char* kGlobalMaxPool1DAliases[] = {"GlobalMaxPool1D"};
 constexpr const char* kSeparableAliases[] = {"SeparableConvolution2D"};
+constexpr const char* kConv2DTransposeAliases[] = {"Convolution2DTranspose", "Deconvolution2D"};
 
 using namespace shape_rules;
 
@@ -125,6 +138,31 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
      .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
     {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
+    // Issue 15: up-sampling / autoencoder / preprocessing / merge layers (model/VisionShapeRules.h).
+    {.kind = LayerKind::UpSampling1D, .kerasClass = "UpSampling1D", .unitWise = true, .cost = CostClass::Resize,
+     .shape = upSampling1D},
+    {.kind = LayerKind::UpSampling2D, .kerasClass = "UpSampling2D", .unitWise = true, .cost = CostClass::Resize,
+     .shape = upSampling2D},
+    {.kind = LayerKind::Cropping1D, .kerasClass = "Cropping1D", .unitWise = true, .shape = cropping1D},
+    {.kind = LayerKind::Cropping2D, .kerasClass = "Cropping2D", .unitWise = true, .shape = cropping2D},
+    {.kind = LayerKind::Conv2DTranspose, .kerasClass = "Conv2DTranspose", .aliases = kConv2DTransposeAliases,
+     .cost = CostClass::Transposed, .shape = conv2DTranspose, .stats = conv2DTransposeStats,
+     .weightRoles = kernelAndBias,
+     .staysDenseReason = "block-circulant Conv2DTranspose is not implemented yet"},
+    {.kind = LayerKind::Rescaling, .kerasClass = "Rescaling", .unitWise = true, .passesUnits = true,
+     .cost = CostClass::Affine, .shape = rescaling},
+    {.kind = LayerKind::Normalization, .kerasClass = "Normalization", .passesUnits = true, .cost = CostClass::Affine,
+     .shape = normalization, .stats = normalizationStats, .weightRoles = normalizationRoles},
+    {.kind = LayerKind::Multiply, .kerasClass = "Multiply", .minInputs = 2, .maxInputs = -1,
+     .cost = CostClass::Product, .shape = merge},
+    {.kind = LayerKind::Subtract, .kerasClass = "Subtract", .minInputs = 2, .maxInputs = 2,
+     .cost = CostClass::Elementwise, .shape = subtract},
+    {.kind = LayerKind::Average, .kerasClass = "Average", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Mean,
+     .shape = merge},
+    {.kind = LayerKind::Maximum, .kerasClass = "Maximum", .minInputs = 2, .maxInputs = -1,
+     .cost = CostClass::Compare, .shape = merge},
+    {.kind = LayerKind::Permute, .kerasClass = "Permute", .shape = permute},
+    {.kind = LayerKind::RepeatVector, .kerasClass = "RepeatVector", .shape = repeatVector},
 };
 // clang-format on
 

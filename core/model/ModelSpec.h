@@ -49,6 +49,21 @@ enum class LayerKind {
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
     ZeroPadding1D,
+    // Vision / autoencoder families (issue 15). UpSampling: kernelH / kernelW hold the size (repeat
+    // factors). Cropping: padTop / padBottom / padLeft / padRight hold the amounts cropped.
+    UpSampling1D,
+    UpSampling2D,
+    Cropping1D,
+    Cropping2D,
+    Conv2DTranspose,
+    Rescaling,
+    Normalization,
+    Multiply,
+    Subtract,
+    Average,
+    Maximum,
+    Permute,
+    RepeatVector,
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -128,6 +143,19 @@ struct LayerSpec {
     bool center = true, scale = true;
     // Dropout
     float rate = 0.0f;
+    // Vision / autoencoder layers (issue 15):
+    // UpSampling2D interpolation: false = nearest, true = bilinear (tf.image.resize, half-pixel centres)
+    bool bilinear = false;
+    // Conv2DTranspose output_padding (H, W); -1: None (Keras' default output size)
+    std::int64_t outputPaddingH = -1, outputPaddingW = -1;
+    // Rescaling: y = x * rescaleScale + rescaleOffset
+    float rescaleScale = 1.0f, rescaleOffset = 0.0f;
+    // Normalization: invert (y = mean + x * sqrt(var)); statsInConfig: mean / variance came from the
+    // layer config (Keras stores no weights then); they live in movingMean / movingVariance.
+    bool invert = false, statsInConfig = false;
+    // Permute: dims, 1-based over the non-batch axes as Keras writes them. RepeatVector: n.
+    std::vector<std::int64_t> permuteDims;
+    std::int64_t repeats = 1;
 
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
     // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
@@ -135,6 +163,9 @@ struct LayerSpec {
     // DepthwiseConv2D: depthwiseKernel (kh, kw, C, depth_multiplier) [, bias]. SeparableConv2D
     // (before it is split): depthwiseKernel, pointwiseKernel (1, 1, C·depth_multiplier, filters).
     Tensor kernel, bias, gamma, beta, movingMean, movingVariance, depthwiseKernel, pointwiseKernel;
+    // Normalization's sample count (Keras stores it; unused by the computation). Conv2DTranspose's
+    // kernel is Keras' layout (kh, kw, C_out, C_in).
+    Tensor count;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
 

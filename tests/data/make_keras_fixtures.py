@@ -26,6 +26,9 @@ import zipfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vision_fixtures  # noqa: E402  (issue-15 layer families)
+
 RNG = np.random.default_rng(20171014)
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +288,9 @@ def forward(model, x, keras2=False):
         elif cls == "Concatenate":
             y = np.concatenate(ins, axis=c["axis"])
         else:
-            raise ValueError(cls)
+            y = vision_fixtures.forward_layer(cls, c, ins, weights, keras2, sys.modules[__name__], l)
+            if y is None:
+                raise ValueError(cls)
         values[l["name"]] = y
     return values[model[-1]["name"]]
 
@@ -319,7 +324,7 @@ def layer_configs(model, style, functional, first_layer_shape=None):
                            for i in l["inputs"]]
                 if not tensors:
                     entry["inbound_nodes"] = []
-                elif l["cls"] in ("Add", "Concatenate"):
+                elif l["cls"] in ("Add", "Concatenate") + vision_fixtures.MERGE_CLASSES:
                     entry["inbound_nodes"] = [{"args": [tensors], "kwargs": {}}]
                 else:
                     entry["inbound_nodes"] = [{"args": tensors, "kwargs": {}}]
@@ -401,24 +406,33 @@ def snake(name):
     return name.lower()
 
 
+def write_zip_layers(lay, model):
+    """Layer groups <class snake_case>_N/vars/i; a nested model (layer with "sub") holds its own
+    layers/ numbered within it."""
+    used = {}
+    for l in model:
+        if l["cls"] == "InputLayer":
+            continue
+        base = snake(l["cls"])
+        if base in used:
+            used[base] += 1
+            gname = f"{base}_{used[base]}"
+        else:
+            used[base] = 0
+            gname = base
+        g = lay.create_group(gname)
+        v = g.create_group("vars")
+        if "sub" in l:
+            write_zip_layers(g.create_group("layers"), l["sub"])
+            continue
+        for i, (_, arr) in enumerate(l["weights"]):
+            v.create_dataset(str(i), data=arr)
+
+
 def write_keras_zip(path, model, config, compression, root="layers"):
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        used = {}
-        lay = f.create_group(root)
-        for l in model:
-            if l["cls"] == "InputLayer":
-                continue
-            base = snake(l["cls"])
-            if base in used:
-                used[base] += 1
-                gname = f"{base}_{used[base]}"
-            else:
-                used[base] = 0
-                gname = base
-            v = lay.create_group(gname).create_group("vars")
-            for i, (_, arr) in enumerate(l["weights"]):
-                v.create_dataset(str(i), data=arr)
+        write_zip_layers(f.create_group(root), model)
         f.create_group("vars")
         f.create_group("optimizer").create_group("vars").create_dataset("0", data=np.int64(0))
     meta = {"keras_version": "3.1.1", "date_saved": "2026-01-01@00:00:00"}
@@ -706,6 +720,8 @@ def main():
     write_keras_zip(os.path.join(out, "signal_1d.keras"), m, model_config(m, "functional", "k3", True),
                     zipfile.ZIP_STORED)
     emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
+
+    vision_fixtures.emit_all(out, emit, sys.modules[__name__])
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

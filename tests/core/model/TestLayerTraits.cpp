@@ -39,7 +39,7 @@ private slots:
                 QCOMPARE(t.cost, CostClass::Matmul);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
-        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::ZeroPadding1D) + 1);
+        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::RepeatVector) + 1);
     }
 
     void classNamesRoundTrip()
@@ -83,8 +83,7 @@ private slots:
         QCOMPARE(kerasWeightNames(dw, 3), (std::vector<std::string>{"kernel", "bias"}));
         LayerSpec sep;
         sep.kind = LayerKind::SeparableConv2D;
-        QCOMPARE(kerasWeightNames(sep, 3),
-                 (std::vector<std::string>{"depthwise_kernel", "pointwise_kernel", "bias"}));
+        QCOMPARE(kerasWeightNames(sep, 3), (std::vector<std::string>{"depthwise_kernel", "pointwise_kernel", "bias"}));
 
         LayerSpec pool;
         pool.kind = LayerKind::MaxPooling2D;

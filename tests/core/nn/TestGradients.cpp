@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 
+#include "GradientCheck.h"
 #include "NnTestUtil.h"
 #include "TestSupport.h"
 #include "common/Error.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct Case {
     ModelSpec spec;
-    Shape input;   // without batch
+    Shape input; // without batch
 };
 
 using Maker = std::function<Case()>;
@@ -59,17 +60,6 @@ Case denseAct(ActivationKind act)
     });
 }
 
-double loss(const Model& m, const Tensor& x, const Tensor& r, bool logits)
-{
-    ForwardCache cache;
-    std::mt19937 rng(7);
-    const Tensor y = m.forwardTrain(x, cache, rng, logits);
-    double l = 0;
-    for (std::int64_t i = 0; i < y.size(); ++i)
-        l += double(r[i]) * y[i];
-    return l;
-}
-
 } // namespace
 
 Q_DECLARE_METATYPE(Maker)
@@ -81,12 +71,13 @@ private slots:
     {
         QTest::addColumn<Maker>("make");
         QTest::addColumn<bool>("logits");
-        for (ActivationKind a : {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6,
-                                 ActivationKind::LeakyRelu, ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
-                                 ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu,
-                                 ActivationKind::Selu, ActivationKind::Swish, ActivationKind::Gelu})
-            QTest::newRow((std::string("dense ") + activationName(a)).c_str()) << Maker([a] { return denseAct(a); })
-                                                                               << false;
+        for (ActivationKind a :
+             {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::Relu6, ActivationKind::LeakyRelu,
+              ActivationKind::Sigmoid, ActivationKind::HardSigmoid, ActivationKind::HardSigmoidKeras2,
+              ActivationKind::Tanh, ActivationKind::Softmax, ActivationKind::Elu, ActivationKind::Selu,
+              ActivationKind::Swish, ActivationKind::Gelu})
+            QTest::newRow((std::string("dense ") + activationName(a)).c_str())
+                << Maker([a] { return denseAct(a); }) << false;
         QTest::newRow("dense circulant 7->5 k3") << Maker([] {
             return vectorNet(7, [](SpecBuilder& b) {
                 test::makeCirculant(b.dense(7, 5, ActivationKind::Sigmoid), 7, 3, 5);
@@ -233,9 +224,9 @@ private slots:
         QTest::newRow("global average pooling") << Maker([] {
             return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalAveragePooling2D); });
         }) << false;
-        QTest::newRow("global max pooling") << Maker([] {
-            return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalMaxPooling2D); });
-        }) << false;
+        QTest::newRow("global max pooling")
+            << Maker([] { return spatial(4, 3, 3, [](SpecBuilder& b) { b.simple(LayerKind::GlobalMaxPooling2D); }); })
+            << false;
         QTest::newRow("zero padding + reshape") << Maker([] {
             return spatial(3, 4, 2, [](SpecBuilder& b) {
                 LayerSpec& z = b.simple(LayerKind::ZeroPadding2D);
@@ -256,48 +247,8 @@ private slots:
     {
         QFETCH(Maker, make);
         QFETCH(bool, logits);
-        Case c = make();
-        Model model(c.spec);
-        Shape xs = c.input;
-        xs.insert(xs.begin(), 3);
-        const Tensor x = randomTensor(xs, 17);
-        ForwardCache cache;
-        std::mt19937 rng(7);
-        const Tensor y = model.forwardTrain(x, cache, rng, logits);
-        const Tensor r = randomTensor(y.shape(), 18);
-        std::vector<Tensor> grads;
-        model.backward(cache, r, grads);
-        std::vector<ParameterRef> params = model.parameters();
-        QCOMPARE(grads.size(), params.size());
-        QVERIFY(!params.empty());
-        const double h = 2e-3;
-        std::mt19937 pick(19);
-        for (std::size_t p = 0; p < params.size(); ++p) {
-            QCOMPARE(static_cast<std::size_t>(grads[p].size()), params[p].values.size());
-            const std::size_t n = params[p].values.size();
-            std::vector<std::size_t> idx;
-            for (std::size_t i = 0; i < n; ++i)
-                idx.push_back(i);
-            std::shuffle(idx.begin(), idx.end(), pick);
-            idx.resize(std::min<std::size_t>(idx.size(), 12));
-            std::vector<float> numeric, analytic;
-            for (std::size_t i : idx) {
-                float& v = params[p].values[i];
-                const float saved = v;
-                v = saved + float(h);
-                model.parametersChanged();
-                const double lp = loss(model, x, r, logits);
-                v = saved - float(h);
-                model.parametersChanged();
-                const double lm = loss(model, x, r, logits);
-                v = saved;
-                model.parametersChanged();
-                numeric.push_back(static_cast<float>((lp - lm) / (2 * h)));
-                analytic.push_back(grads[p][static_cast<std::int64_t>(i)]);
-            }
-            const std::string context = params[p].layer + "/" + params[p].role;
-            CIRCNN_COMPARE_VECTORS(analytic.data(), numeric.data(), numeric.size(), 2e-2, context);
-        }
+        const Case c = make();
+        test::checkGradients(c.spec, c.input, logits);
     }
 
     void logitsSkipSoftmax()
