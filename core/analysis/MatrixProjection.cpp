@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
@@ -83,24 +84,31 @@ template <int K> void diagonalSumsSmall(const float* x, double* a, std::int64_t 
             a[e] += double(x[(e + r) & (K - 1)]);
 }
 
-std::int64_t diagonalSumsFast(std::int64_t k, const float* x, double* a, std::int64_t blocks, std::int64_t r)
+// Calls body(std::integral_constant<int, K>) for k = K in {2, 4, 8, 16}: returns `blocks` then,
+// else 0 (the caller's generic loop does every block).
+template <class Body> std::int64_t withSmallK(std::int64_t k, std::int64_t blocks, Body body)
 {
     switch (k) {
     case 2:
-        diagonalSumsSmall<2>(x, a, blocks, r);
+        body(std::integral_constant<int, 2>{});
         return blocks;
     case 4:
-        diagonalSumsSmall<4>(x, a, blocks, r);
+        body(std::integral_constant<int, 4>{});
         return blocks;
     case 8:
-        diagonalSumsSmall<8>(x, a, blocks, r);
+        body(std::integral_constant<int, 8>{});
         return blocks;
     case 16:
-        diagonalSumsSmall<16>(x, a, blocks, r);
+        body(std::integral_constant<int, 16>{});
         return blocks;
     default:
         return 0;
     }
+}
+
+std::int64_t diagonalSumsFast(std::int64_t k, const float* x, double* a, std::int64_t blocks, std::int64_t r)
+{
+    return withSmallK(k, blocks, [&](auto K) { diagonalSumsSmall<decltype(K)::value>(x, a, blocks, r); });
 }
 
 template <int K>
@@ -125,22 +133,7 @@ void residualSmall(const float* x, const float* u, std::int64_t blocks, std::int
 std::int64_t residualFast(std::int64_t k, const float* x, const float* u, std::int64_t blocks, std::int64_t r,
                           ResidualSums& s)
 {
-    switch (k) {
-    case 2:
-        residualSmall<2>(x, u, blocks, r, s);
-        return blocks;
-    case 4:
-        residualSmall<4>(x, u, blocks, r, s);
-        return blocks;
-    case 8:
-        residualSmall<8>(x, u, blocks, r, s);
-        return blocks;
-    case 16:
-        residualSmall<16>(x, u, blocks, r, s);
-        return blocks;
-    default:
-        return 0;
-    }
+    return withSmallK(k, blocks, [&](auto K) { residualSmall<decltype(K)::value>(x, u, blocks, r, s); });
 }
 
 // One task of projectMatrix: block row i of segment seg. acc / first: scratch of qs·k entries.
