@@ -17,7 +17,7 @@
 namespace circnn::native {
 
 constexpr int kFormatMajor = 1;
-constexpr int kFormatMinor = 1;
+constexpr int kFormatMinor = 2; // 1.2: optional keys of the issue-15 layers (docs/file-formats.md)
 constexpr const char* kFormatTag = "circnn-model";
 
 // Throws FormatError for a newer major version, naming both versions.
