@@ -7,7 +7,7 @@
 #include <QHorizontalStackedBarSeries>
 #include <QValueAxis>
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 QStringList classNamesFor(const QString& datasetName, int count)
 {
@@ -62,4 +62,4 @@ QChart* topClassesChart(const std::vector<ClassScore>& top, const QStringList& c
     return chart;
 }
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts

@@ -12,7 +12,7 @@
 
 class QChart;
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 // Display names of `count` classes: the Fashion-MNIST names when the dataset name says so,
 // else "0", "1", ...
@@ -24,4 +24,4 @@ QStringList classNamesFor(const QString& datasetName, int count);
 QChart* topClassesChart(const std::vector<ClassScore>& top, const QStringList& classNames, int trueClass,
                         const QString& title);
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 namespace {
 QChart* curveChart(const QString& title, const QString& yTitle, QValueAxis*& x, QValueAxis*& y)
@@ -143,4 +143,4 @@ QLineSeries* TrainingCurves::series(const QString& name) const
     return nullptr;
 }
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts

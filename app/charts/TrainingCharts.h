@@ -20,7 +20,7 @@ class QChartView;
 class QLineSeries;
 class QValueAxis;
 
-namespace circnn::gui::charts {
+namespace circnn::charts {
 
 class TrainingCurves {
 public:
@@ -48,4 +48,4 @@ private:
     QLineSeries *m_runLoss, *m_trainLoss, *m_valLoss, *m_runAcc, *m_trainAcc, *m_valAcc;
 };
 
-} // namespace circnn::gui::charts
+} // namespace circnn::charts

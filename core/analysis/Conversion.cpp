@@ -9,6 +9,7 @@
 #include "common/Error.h"
 #include "model/ConversionRules.h"
 #include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -36,6 +37,39 @@ void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t 
     }
 }
 
+// The block-circulant projection of a recurrent kernel K (cols × rows, Keras layout) as the
+// rows × cols matrix Kᵀ; accumulates the residual like projectMatrix.
+CirculantWeights projectRecurrent(const Tensor& kernel, std::int64_t rows, std::int64_t cols, std::int64_t k,
+                                  double& residual2, double& norm2)
+{
+    std::vector<float> w(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t i = 0; i < cols; ++i)
+        for (std::int64_t o = 0; o < rows; ++o)
+            w[static_cast<std::size_t>(o * cols + i)] = kernel[i * rows + o];
+    std::vector<float> vectors;
+    projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
+    CirculantWeights c;
+    c.k = k;
+    c.rows = rows;
+    c.cols = cols;
+    c.vectors = Tensor({ceilDiv(rows, k), ceilDiv(cols, k), k});
+    std::copy(vectors.begin(), vectors.end(), c.vectors.data());
+    return c;
+}
+
+// Records a converted layer in its LayerConversion, the plan and the notes.
+void finishLayer(LayerConversion& lc, const LayerSpec& l, ModelSpec& m, std::int64_t k, double compression,
+                 double residual2, double norm2, std::ostringstream& notes)
+{
+    lc.blockSize = k;
+    lc.converted = true;
+    lc.parametersAfter = layerStats(m, l).parameters;
+    lc.compression = compression;
+    lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
+    m.plan.perLayer[l.name] = k;
+    notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
+}
+
 // The conversion without unit reordering. `decideOnly`: decide which layers convert at which k
 // (the layers list, converted = true for them) without projecting anything (the model is left
 // as it was).
@@ -51,7 +85,9 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
         std::vector<ReorderTarget> targets;
         for (const LayerConversion& lc : planConversion(model, plain)) {
             const LayerSpec* l = model.find(lc.layer);
-            // Unit reordering covers Dense and Conv2D (other convertible kinds project as they are).
+            // Unit reordering covers Dense and Conv2D: other convolutions project as they are;
+            // recurrent layers keep their unit order (permuting h would have to permute U's rows,
+            // columns and every gate consistently; not implemented).
             if (lc.converted && l && !l->circulant && (l->kind == LayerKind::Dense || l->kind == LayerKind::Conv2D))
                 targets.push_back({lc.layer, lc.blockSize});
         }
@@ -141,6 +177,22 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
         std::vector<float> vectors;
         double residual2 = 0, norm2 = 0;
         std::vector<float> w(static_cast<std::size_t>(rows * cols));
+        std::int64_t weightsBefore = l.kernel.size();
+        if (isRecurrent(l.kind)) {
+            // C-LSTM: the stacked gate matrices W = Kᵀ (G·u × in) and U = Rᵀ (G·u × u), both at k;
+            // with k | units every block lies inside one gate.
+            const CirculantWeights input = projectRecurrent(l.kernel, rows, cols, k, residual2, norm2);
+            const CirculantWeights recurrent = projectRecurrent(l.recurrentKernel, rows, l.units, k, residual2, norm2);
+            weightsBefore += l.recurrentKernel.size();
+            const std::int64_t weightsAfter = input.vectors.size() + recurrent.vectors.size();
+            l.circulant = input;
+            l.recurrentCirculant = recurrent;
+            l.kernel = Tensor();
+            l.recurrentKernel = Tensor();
+            finishLayer(lc, l, m, k, double(weightsBefore) / double(weightsAfter), residual2, norm2, notes);
+            result.layers.push_back(lc);
+            continue;
+        }
         if (l.kind == LayerKind::Dense) {
             // W = Kᵀ: W[o][i] = K[i][o].
             for (std::int64_t i = 0; i < cols; ++i)
@@ -163,17 +215,11 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             cw.vectors = Tensor({l.kernelH, l.kernelW, ceilDiv(rows, k), ceilDiv(cols, k), k});
         }
         std::copy(vectors.begin(), vectors.end(), cw.vectors.data());
-        const std::int64_t weightsBefore = l.kernel.size();
         const std::int64_t weightsAfter = cw.vectors.size();
         l.circulant = std::move(cw);
         l.kernel = Tensor();
-        lc.blockSize = k;
-        lc.converted = true;
-        lc.parametersAfter = layerStats(m, l).parameters;
-        lc.compression = weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0;
-        lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
-        m.plan.perLayer[l.name] = k;
-        notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
+        finishLayer(lc, l, m, k, weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0, residual2, norm2,
+                    notes);
         result.layers.push_back(lc);
     }
     if (result.layers.empty())

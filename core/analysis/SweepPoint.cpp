@@ -15,6 +15,7 @@
 #include "common/Error.h"
 #include "hw/PlatformRegistry.h"
 #include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
 #include "nn/training/Architecture.h"
 
@@ -107,7 +108,7 @@ ModelSpec reinitialised(ModelSpec spec, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     for (LayerSpec& l : spec.layers) {
-        if (!layerTraits(l.kind).convertible)
+        if (!layerTraits(l.kind).convertible || isRecurrent(l.kind)) // Dense and the convolutions
             continue;
         const Shape& in = spec.layers[spec.indexOf(l.inputs.at(0))].outputShape;
         const double taps = static_cast<double>(l.kernelH * l.kernelW);

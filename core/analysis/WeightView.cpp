@@ -3,6 +3,7 @@
 #include "analysis/Conversion.h"
 #include "common/Error.h"
 #include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 
 #include <algorithm>
 
@@ -10,7 +11,7 @@ namespace circnn {
 
 bool hasWeightMatrix(const LayerSpec& layer)
 {
-    if (!layerTraits(layer.kind).convertible)
+    if (!layerTraits(layer.kind).convertible || isRecurrent(layer.kind)) // Dense and the convolutions
         return false;
     return layer.circulant.has_value() || !layer.kernel.empty();
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/Error.h"
+#include "hw/RecurrentCost.h"
 #include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
@@ -177,6 +179,9 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.adds += outElems;
         }
         addActivation(l.activation);
+    } else if (cost == CostClass::Recurrent) {
+        if (in)
+            c = recurrentOps(l, *in, k);
     } else if (cost == CostClass::Depthwise) { // per output element: kh·kw multiply-adds, always dense
         c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
         c.realMacs = c.denseEquivalentMacs;
@@ -237,6 +242,8 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;
         return taps * static_cast<double>(ceilDiv(m, k) * ceilDiv(n, k) * k) + bias;
     }
+    if (cost == CostClass::Recurrent)
+        return in ? recurrentWeightCount(l, *in, k) : 0.0;
     if (cost == CostClass::Depthwise)
         return static_cast<double>(layerStats(spec, l).parameters);
     if (cost == CostClass::Affine) // per-channel scale and offset (Rescaling: one of each)
@@ -285,7 +292,7 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         LayerEstimate le;
         le.name = l.name;
         le.kind = layerKindName(l.kind);
-        le.hasWeights = layerTraits(l.kind).convertible;
+        le.hasWeights = layerTraits(l.kind).convertible; // Dense, convolutions, recurrent layers
         if (auto it = blockSizes.find(l.name); it != blockSizes.end() && le.hasWeights)
             le.blockSize = std::max<std::int64_t>(1, it->second);
         if (auto it = notes.find(l.name); it != notes.end())
@@ -330,7 +337,11 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         le.onchipBits += le.weightBitsOnChip / b;
         le.offchipBits += (le.weightBits - le.weightBitsOnChip) / b;
         (d.activationsOnChip ? le.onchipBits : le.offchipBits) += le.activationBits;
-        if (le.blockSize > 1) {
+        const bool recurrent = layerTraits(l.kind).cost == CostClass::Recurrent;
+        if (le.blockSize > 1 && recurrent) {
+            if (const Shape* in = inputShape(spec, l))
+                le.onchipBits += 2.0 * recurrentSpectraValues(l, *in, le.blockSize) * bits;
+        } else if (le.blockSize > 1) {
             // Spectra: every FFT'd vector's k/2+1 complex bins written once and read once.
             const Shape* in = inputShape(spec, l);
             const std::int64_t n = in && !in->empty() ? in->back() : 0;
@@ -343,6 +354,11 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
             le.onchipBits += 2.0 * spectra * bits;
         }
         le.computeCycles = b * std::max(le.ops.mults, le.ops.adds) / (multipliers * platform.computeEfficiency);
+        if (recurrent) { // time steps run one after another: at least steps × the step's dependent chain
+            const Shape* in = inputShape(spec, l);
+            const double steps = in && in->size() == 2 ? static_cast<double>((*in)[0]) : 0;
+            le.computeCycles = std::max(le.computeCycles, steps * recurrentStepDepth(l, le.blockSize));
+        }
         le.onchipCycles = b * le.onchipBits / platform.onchipBandwidthBitsPerCycle;
         le.offchipCycles = b * le.offchipBits / (platform.offchipBandwidthGbps * 1e9) * clockHz;
         le.cycles = le.computeCycles;
@@ -389,8 +405,16 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
 {
     if (options.batch < 1)
         throw ShapeError("batch size " + std::to_string(options.batch) + " must be at least 1");
-    ModelSpec spec = specIn;
-    inferShapes(spec, /*checkWeights=*/false);
+    // Shapes are all the estimate needs. A model read from a file or built from an architecture has
+    // them already: copying it (weights included: 100 MB for a large model, once per platform and
+    // configuration) only to infer them again kept a core busy for seconds after opening a model.
+    std::optional<ModelSpec> inferred;
+    if (std::any_of(specIn.layers.begin(), specIn.layers.end(),
+                    [](const LayerSpec& l) { return l.outputShape.empty(); })) {
+        inferred = specIn;
+        inferShapes(*inferred, /*checkWeights=*/false);
+    }
+    const ModelSpec& spec = inferred ? *inferred : specIn;
 
     Estimate est;
     est.platform = platform.name;
@@ -470,6 +494,10 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
                 fmt(platform.energy(options.precision).addPj) + " pJ + on-chip bits x " +
                 fmt(platform.onchipEnergyPjPerBit) + " pJ + DRAM bits x " + fmt(platform.offchipEnergyPjPerBit) +
                 " pJ + static " + fmt(platform.staticPowerW) + " W x latency / batch.");
+    a.push_back("Recurrent layers (SimpleRNN/LSTM/GRU): per time step W·x_t and U·h_{t-1} (block-circulant: both "
+                "accumulated into the same output spectra, one inverse FFT per output block), gate activations and "
+                "the state update; time steps are sequential, so a frame takes at least steps x the step's "
+                "dependent chain (multiply, adder tree or FFT stages, activation, update) cycles.");
     a.push_back("Activation functions use piecewise-linear approximations (relu: 1 compare; sigmoid/tanh: 1 multiply "
                 "+ 1 add; softmax: 2 multiplies + 2 adds per element); pooling costs window-1 compares/adds.");
     a.push_back("Effective GOP/s counts 2 operations per dense-equivalent multiply-accumulate; control logic, "

@@ -135,6 +135,11 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::Maximum, readMerge, writeMerge},
     {LayerKind::Permute, readPermute, writePermute},
     {LayerKind::RepeatVector, readRepeatVector, writeRepeatVector},
+    {LayerKind::Embedding, readEmbedding, writeEmbedding},
+    {LayerKind::SimpleRNN, readRecurrent, writeRecurrent},
+    {LayerKind::LSTM, readRecurrent, writeRecurrent},
+    {LayerKind::GRU, readRecurrent, writeRecurrent},
+    {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
 };
 
 } // namespace

@@ -53,6 +53,16 @@ std::pair<std::string, nlohmann::json> writeZeroPadding2D(const LayerSpec& l);
 void readActivationLayer(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
 std::pair<std::string, nlohmann::json> writeActivationLayer(const LayerSpec& l);
 
+// Sequence layers (KerasRecurrentCodecs.cpp).
+void readEmbedding(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeEmbedding(const LayerSpec& l);
+void readRecurrent(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeRecurrent(const LayerSpec& l);
+void readTimeDistributed(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeTimeDistributed(const LayerSpec& l);
+// Turns every TimeDistributed(Dense) of a read model into the Dense it wraps (same weights).
+void unwrapTimeDistributed(ModelSpec& m);
+
 // The activation of a layer config (string, {"class_name": ...} or {"config": "relu"}) with its
 // slope made explicit: the string activation "leaky_relu" (Keras 3) has negative_slope 0.2,
 // unlike the LeakyReLU layer's 0.3.

@@ -11,6 +11,7 @@
 #include "io/Hdf5.h"
 #include "io/KerasConfig.h"
 #include "io/KerasNestedModels.h"
+#include "io/KerasLayerCodecs.h"
 #include "io/ZipArchive.h"
 
 namespace circnn::keras {
@@ -62,7 +63,16 @@ void readZipLayerVars(const h5::File& f, const std::string& path, const std::str
                       const std::string& group, LayerSpec& l, int kerasMajor)
 {
     const auto roles = expectedWeightRoles(l, kerasMajor);
-    const std::string varsPath = group + "/vars";
+    std::string varsPath = group + "/vars";
+    // Recurrent layers keep their variables in their cell, wrappers in the wrapped layer (the
+    // layer's own vars group is then empty).
+    for (const char* nested : {"cell", "layer"}) {
+        const std::string inner = group + "/" + nested + "/vars";
+        if (!roles.empty() && h5::linkExists(f.id(), inner) &&
+            (!h5::linkExists(f.id(), varsPath) ||
+             h5::childNames(f, h5::openGroup(f, f.id(), varsPath).id(), varsPath).empty()))
+            varsPath = inner;
+    }
     std::vector<std::pair<std::string, Tensor>> tensors;
     if (!h5::linkExists(f.id(), varsPath)) {
         if (roles.empty())
@@ -100,9 +110,12 @@ void applyKerasVersionSemantics(ModelSpec& m)
 {
     if (m.provenance.kerasVersion.rfind("2.", 0) != 0)
         return;
-    for (LayerSpec& l : m.layers)
+    for (LayerSpec& l : m.layers) {
         if (l.activation == ActivationKind::HardSigmoid)
             l.activation = ActivationKind::HardSigmoidKeras2;
+        if (l.recurrentActivation == ActivationKind::HardSigmoid)
+            l.recurrentActivation = ActivationKind::HardSigmoidKeras2;
+    }
 }
 
 // 2 for files written by Keras 2.x (and tf.keras), 3 otherwise: weight roles may differ by version.
@@ -190,6 +203,7 @@ ModelSpec readLegacyH5(const std::string& path)
         if (!expectedWeightRoles(l, kerasMajor(m)).empty() && !withWeights.count(l.name))
             throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
     splitSeparableConvolutions(m, path);
+    unwrapTimeDistributed(m);
     m.provenance.sourceFormat = "keras-h5";
     return m;
 }
@@ -249,6 +263,7 @@ ModelSpec readKerasZip(const std::string& path)
         };
     walk(config, rootName, "");
     splitSeparableConvolutions(m, path);
+    unwrapTimeDistributed(m);
     m.provenance.sourceFormat = "keras-zip";
     return m;
 }

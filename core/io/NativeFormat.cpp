@@ -62,6 +62,16 @@ json layerToJson(const LayerSpec& l)
     j["stats_in_config"] = l.statsInConfig;
     j["permute_dims"] = l.permuteDims;
     j["repeats"] = l.repeats;
+    if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant)
+        j["sequence"] = {{"recurrent_activation", activationName(l.recurrentActivation)},
+                         {"return_sequences", l.returnSequences},
+                         {"return_state", l.returnState},
+                         {"go_backwards", l.goBackwards},
+                         {"reset_after", l.resetAfter},
+                         {"zero_output_for_mask", l.zeroOutputForMask},
+                         {"input_dim", l.inputDim},
+                         {"mask_zero", l.maskZero},
+                         {"recurrent_representation", l.recurrentCirculant ? "circulant" : "dense"}};
     return j;
 }
 
@@ -121,7 +131,43 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.statsInConfig = j.value("stats_in_config", false);
     l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
     l.repeats = j.value("repeats", std::int64_t(1));
+    if (const auto seq = j.find("sequence"); seq != j.end()) {
+        const std::string rec = seq->at("recurrent_activation").get<std::string>();
+        const auto ra = activationFromName(rec);
+        if (!ra)
+            throw FormatError(file + ": layer '" + l.name + "' has unknown recurrent activation '" + rec + "'");
+        l.recurrentActivation = *ra;
+        l.returnSequences = seq->at("return_sequences").get<bool>();
+        l.returnState = seq->at("return_state").get<bool>();
+        l.goBackwards = seq->at("go_backwards").get<bool>();
+        l.resetAfter = seq->at("reset_after").get<bool>();
+        l.zeroOutputForMask = seq->at("zero_output_for_mask").get<bool>();
+        l.inputDim = seq->at("input_dim").get<std::int64_t>();
+        l.maskZero = seq->at("mask_zero").get<bool>();
+    }
     return l;
+}
+
+// The block-circulant weights stored as dataset `name` with k / rows / cols attributes.
+void writeCirculant(const h5::File& f, hid_t group, const char* name, const CirculantWeights& c)
+{
+    h5::writeFloatDataset(f, group, name, c.vectors);
+    h5::Handle ds = h5::openDataset(f, group, name);
+    h5::writeIntAttr(f, ds.id(), "k", c.k);
+    h5::writeIntAttr(f, ds.id(), "rows", c.rows);
+    h5::writeIntAttr(f, ds.id(), "cols", c.cols);
+}
+
+CirculantWeights readCirculant(const h5::File& f, hid_t group, const char* name, const std::string& where)
+{
+    CirculantWeights c;
+    c.vectors = h5::readFloatDataset(f, group, name);
+    h5::Handle ds = h5::openDataset(f, group, name);
+    const std::string at = where + "/" + name;
+    c.k = h5::readIntAttr(f, ds.id(), "k", at).value_or(0);
+    c.rows = h5::readIntAttr(f, ds.id(), "rows", at).value_or(0);
+    c.cols = h5::readIntAttr(f, ds.id(), "cols", at).value_or(0);
+    return c;
 }
 
 json provenanceToJson(const Provenance& p)
@@ -234,9 +280,10 @@ void write(const ModelSpec& model, const std::string& path)
         prov.createdBy =
             "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) + ")";
 
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-        h5::File f = h5::createFile(temp.string());
-        f.name = path;
+    {
+        // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
+        // handle on the destination's disk, so a full disk cannot leave a file open in it.
+        h5::File f = h5::createInMemory(path);
         h5::writeString(f, f.id(), "circnn_format", kFormatTag);
         h5::writeIntAttr(f, f.id(), "format_version_major", kFormatMajor);
         h5::writeIntAttr(f, f.id(), "format_version_minor", kFormatMinor);
@@ -252,17 +299,13 @@ void write(const ModelSpec& model, const std::string& path)
             for (const WeightRoleInfo& role : weightRoleTable())
                 if (firstRoleOfMember(role) && !(l.*role.member).empty())
                     h5::writeFloatDataset(f, group.id(), role.name, l.*role.member);
-            if (l.circulant) {
-                h5::writeFloatDataset(f, group.id(), "vectors", l.circulant->vectors);
-                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
-                h5::writeIntAttr(f, ds.id(), "k", l.circulant->k);
-                h5::writeIntAttr(f, ds.id(), "rows", l.circulant->rows);
-                h5::writeIntAttr(f, ds.id(), "cols", l.circulant->cols);
-            }
+            if (l.circulant)
+                writeCirculant(f, group.id(), "vectors", *l.circulant);
+            if (l.recurrentCirculant)
+                writeCirculant(f, group.id(), "recurrent_vectors", *l.recurrentCirculant);
         }
-        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
-            throw FormatError(path + ": cannot flush the file");
-    });
+        h5::commitImage(f, path);
+    }
 }
 
 ModelSpec read(const std::string& path)
@@ -317,16 +360,13 @@ ModelSpec read(const std::string& path)
                 l.scale = !l.gamma.empty();
             }
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
-            if (circulant) {
-                CirculantWeights c;
-                c.vectors = h5::readFloatDataset(f, group.id(), "vectors");
-                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
-                c.k = h5::readIntAttr(f, ds.id(), "k", "/" + g + "/vectors").value_or(0);
-                c.rows = h5::readIntAttr(f, ds.id(), "rows", "/" + g + "/vectors").value_or(0);
-                c.cols = h5::readIntAttr(f, ds.id(), "cols", "/" + g + "/vectors").value_or(0);
-                l.circulant = std::move(c);
-            }
-            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr};
+            if (circulant)
+                l.circulant = readCirculant(f, group.id(), "vectors", "/" + g);
+            const json& lj = arch.at("layers").at(i);
+            if (lj.contains("sequence") && lj.at("sequence").at("recurrent_representation") == "circulant")
+                l.recurrentCirculant = readCirculant(f, group.id(), "recurrent_vectors", "/" + g);
+            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr,
+                                           l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr};
             for (const WeightRoleInfo& role : weightRoleTable())
                 all.push_back(&(l.*role.member));
             for (const Tensor* t : all)
@@ -343,6 +383,58 @@ ModelSpec read(const std::string& path)
         m.provenance.sourceFile = path;
     if (m.provenance.sourceFormat.empty())
         m.provenance.sourceFormat = "circnn";
+    return m;
+}
+
+json describeModel(const ModelSpec& model)
+{
+    json d;
+    d["name"] = model.name;
+    d["inputs"] = model.inputs;
+    d["outputs"] = model.outputs;
+    d["layers"] = json::array();
+    d["circulant"] = json::array();
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        d["layers"].push_back(layerToJson(l));
+        if (l.circulant)
+            d["circulant"].push_back(
+                {{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows}, {"cols", l.circulant->cols}});
+    }
+    json plan = json::object();
+    for (const auto& [name, k] : model.plan.perLayer)
+        plan[name] = k;
+    d["plan"] = plan;
+    d["provenance"] = provenanceToJson(model.provenance);
+    return d;
+}
+
+ModelSpec modelFromDescription(const json& d, const std::string& file)
+{
+    ModelSpec m;
+    try {
+        m.name = d.at("name").get<std::string>();
+        m.inputs = d.at("inputs").get<std::vector<std::string>>();
+        m.outputs = d.at("outputs").get<std::vector<std::string>>();
+        for (const auto& lj : d.at("layers"))
+            m.layers.push_back(layerFromJson(lj, file));
+        for (const auto& c : d.at("circulant")) {
+            const auto i = c.at("layer").get<std::size_t>();
+            if (i >= m.layers.size())
+                throw FormatError(file + ": circulant entry for layer " + std::to_string(i) + " of " +
+                                  std::to_string(m.layers.size()));
+            CirculantWeights w;
+            w.k = c.at("k").get<std::int64_t>();
+            w.rows = c.at("rows").get<std::int64_t>();
+            w.cols = c.at("cols").get<std::int64_t>();
+            m.layers[i].circulant = std::move(w);
+        }
+        for (const auto& [name, k] : d.at("plan").items())
+            m.plan.perLayer[name] = k.get<std::int64_t>();
+        m.provenance = provenanceFromJson(d.at("provenance"));
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": model description is malformed (" + e.what() + ")");
+    }
     return m;
 }
 

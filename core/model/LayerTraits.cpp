@@ -10,7 +10,7 @@ namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 11> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 13> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
@@ -22,6 +22,8 @@ constexpr std::array<WeightRoleInfo, 11> kWeightRoles{{
     {WeightRole::Mean, "mean", &LayerSpec::movingMean},
     {WeightRole::Variance, "variance", &LayerSpec::movingVariance},
     {WeightRole::Count, "count", &LayerSpec::count},
+    {WeightRole::RecurrentKernel, "recurrent_kernel", &LayerSpec::recurrentKernel},
+    {WeightRole::Embeddings, "embeddings", &LayerSpec::embeddings},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -69,6 +71,19 @@ std::vector<WeightRole> normalizationRoles(const LayerSpec& l, int)
     if (l.statsInConfig)
         return {};
     return {WeightRole::Mean, WeightRole::Variance, WeightRole::Count};
+}
+
+// Keras stores a recurrent layer's cell variables in this order.
+std::vector<WeightRole> recurrentRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::Kernel, WeightRole::RecurrentKernel, WeightRole::Bias};
+    return {WeightRole::Kernel, WeightRole::RecurrentKernel};
+}
+
+std::vector<WeightRole> embeddingRoles(const LayerSpec&, int)
+{
+    return {WeightRole::Embeddings};
 }
 
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
@@ -161,6 +176,18 @@ const LayerTraits kTraits[] = {
      .cost = CostClass::Compare, .shape = merge},
     {.kind = LayerKind::Permute, .kerasClass = "Permute", .shape = permute},
     {.kind = LayerKind::RepeatVector, .kerasClass = "RepeatVector", .shape = repeatVector},
+    // Issue 16: sequence layers (model/SequenceShapeRules.cpp, core/nn/RecurrentLayer.h).
+    {.kind = LayerKind::Embedding, .kerasClass = "Embedding", .shape = embedding, .stats = embeddingStats,
+     .weightRoles = embeddingRoles,
+     .staysDenseReason = "a lookup table: no matrix product to make block-circulant"},
+    {.kind = LayerKind::SimpleRNN, .kerasClass = "SimpleRNN", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::LSTM, .kerasClass = "LSTM", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::GRU, .kerasClass = "GRU", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
+     .weightRoles = kernelAndBias, .splitOnRead = true},
 };
 // clang-format on
 

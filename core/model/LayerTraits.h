@@ -32,6 +32,8 @@ enum class WeightRole {
     Mean,     // Normalization (kept in LayerSpec::movingMean)
     Variance, // Normalization (kept in LayerSpec::movingVariance)
     Count,    // Normalization's sample count
+    RecurrentKernel,
+    Embeddings,
 };
 
 struct WeightRoleInfo {
@@ -63,6 +65,7 @@ enum class CostClass {
     Product,    // Multiply: inputs - 1 multiplies per output element
     Compare,    // Maximum: inputs - 1 compares per output element
     Mean,       // Average: inputs - 1 adds and one multiply per output element
+    Recurrent,     // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
 };
 
 struct ShapeQuery; // model/LayerShapeRules.h

@@ -65,6 +65,12 @@ enum class LayerKind {
     Maximum,
     Permute,
     RepeatVector,
+    // Sequence layers (core/nn/RecurrentLayer.h): inputs (steps, features), token ids (steps).
+    Embedding,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    TimeDistributed, // only between parsing a Keras file and unwrapping it into its inner Dense
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -169,6 +175,24 @@ struct LayerSpec {
     Tensor count;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
+
+    // Sequence layers (core/nn/RecurrentLayer.h, EmbeddingLayer.h). SimpleRNN / LSTM / GRU: `units`,
+    // `activation` (tanh default), gate activation below, kernel (in, G·units) and recurrentKernel
+    // (units, G·units) with the G gates stacked in Keras' order (LSTM i, f, c, o; GRU z, r, h;
+    // SimpleRNN one), bias (G·units), or for GRU with resetAfter (2, G·units): input bias, then
+    // recurrent bias. Block-circulant: `circulant` holds W = kernelᵀ (G·units × in) and
+    // `recurrentCirculant` U = recurrentKernelᵀ (G·units × units).
+    ActivationKind recurrentActivation = ActivationKind::Sigmoid;
+    bool returnSequences = false, returnState = false, goBackwards = false;
+    bool resetAfter = true;         // GRU
+    bool zeroOutputForMask = false; // masked steps output zeros instead of the carried output
+    Tensor recurrentKernel;
+    std::optional<CirculantWeights> recurrentCirculant;
+    // Embedding: vocabulary size, embeddings (inputDim, units); maskZero: id 0 is padding and
+    // masks its step in the recurrent layers downstream.
+    std::int64_t inputDim = 0;
+    bool maskZero = false;
+    Tensor embeddings;
 
     // Filled by inferShapes(): output shape without batch.
     Shape outputShape;

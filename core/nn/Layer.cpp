@@ -12,10 +12,14 @@
 #include "nn/DenseLayer.h"
 #include "nn/DepthwiseConv2DLayer.h"
 #include "nn/DropoutLayer.h"
+#include "nn/EmbeddingLayer.h"
 #include "nn/GlobalPooling2DLayer.h"
+#include "nn/GruLayer.h"
 #include "nn/InputLayer.h"
+#include "nn/LstmLayer.h"
 #include "nn/Pooling2DLayer.h"
 #include "nn/ReshapeLayer.h"
+#include "nn/SimpleRnnLayer.h"
 #include "nn/ZeroPadding2DLayer.h"
 // Issue 15 families
 #include "nn/ChannelAffineLayer.h"
@@ -127,6 +131,17 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<PermuteLayer>(spec);
     case LayerKind::RepeatVector:
         return std::make_unique<RepeatVectorLayer>(spec);
+    case LayerKind::Embedding:
+        return std::make_unique<EmbeddingLayer>(spec);
+    case LayerKind::SimpleRNN:
+        return std::make_unique<SimpleRnnLayer>(spec);
+    case LayerKind::LSTM:
+        return std::make_unique<LstmLayer>(spec);
+    case LayerKind::GRU:
+        return std::make_unique<GruLayer>(spec);
+    case LayerKind::TimeDistributed:
+        throw Error("layer '" + spec.name +
+                    "' (TimeDistributed): not unwrapped into its inner Dense (readers do that)");
     case LayerKind::SeparableConv2D:
         throw Error("layer '" + spec.name +
                     "' (SeparableConv2D): not split into DepthwiseConv2D + 1x1 Conv2D (readers do that)");

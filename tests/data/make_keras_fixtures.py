@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vision_fixtures  # noqa: E402  (issue-15 layer families)
+import keras_sequence_fixtures as seqfix  # noqa: E402
 
 RNG = np.random.default_rng(20171014)
 
@@ -214,6 +215,7 @@ def pool2d(x, k, s, padding, kind):
 def forward(model, x, keras2=False):
     values = {}
     weights = {}
+    masks = {}  # Keras masks (Embedding mask_zero) by layer name
     for l in model:
         weights = {r: a.astype(np.float64) for r, a in l["weights"]}
         c, cls = l["cfg"], l["cls"]
@@ -287,10 +289,13 @@ def forward(model, x, keras2=False):
             y = sum(ins)
         elif cls == "Concatenate":
             y = np.concatenate(ins, axis=c["axis"])
+        elif cls in seqfix.CLASSES:
+            y = seqfix.forward_layer(l, ins, weights, keras2, masks.get(l["inputs"][0]) if l["inputs"] else None)
         else:
             y = vision_fixtures.forward_layer(cls, c, ins, weights, keras2, sys.modules[__name__], l)
             if y is None:
                 raise ValueError(cls)
+        masks[l["name"]] = seqfix.output_mask(l, masks, ins)
         values[l["name"]] = y
     return values[model[-1]["name"]]
 
@@ -386,12 +391,13 @@ def write_legacy_h5(path, model, config, style, keras_version, model_name="seque
             lg = g.create_group(l["name"])
             wnames = []
             for role, arr in l["weights"]:
+                cell = l["cell"] + "/" if l.get("cell") else ""  # recurrent layers: variables of the cell
                 if style == "k2":
-                    wn = f"{l['name']}/{role}:0"
+                    wn = f"{l['name']}/{cell}{role}:0"
                 elif style == "k31":
                     wn = keras3_weight_name(l["cls"], role)
                 else:
-                    wn = f"{model_name}/{l['name']}/{keras3_weight_name(l['cls'], role)}"
+                    wn = f"{model_name}/{l['name']}/{cell}{keras3_weight_name(l['cls'], role)}"
                 lg.create_dataset(wn, data=arr)
                 wnames.append(wn)
             put_strings(lg, "weight_names", wnames, vlen)
@@ -422,6 +428,8 @@ def write_zip_layers(lay, model):
             gname = base
         g = lay.create_group(gname)
         v = g.create_group("vars")
+        if l.get("nest"):  # variables of a recurrent cell / wrapped layer; the layer's own vars stay empty
+            v = g.create_group(l["nest"]).create_group("vars")
         if "sub" in l:
             write_zip_layers(g.create_group("layers"), l["sub"])
             continue
@@ -722,6 +730,9 @@ def main():
     emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
 
     vision_fixtures.emit_all(out, emit, sys.modules[__name__])
+    seqfix.emit_all(out, RNG, sys.modules[__name__],
+                    lambda fname, description: manifest.append(
+                        {"file": fname, "reference": fname + ".ref.h5", "description": description}))
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

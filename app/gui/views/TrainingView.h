@@ -22,14 +22,15 @@ class QSpinBox;
 class QTableWidget;
 class QTimer;
 
+namespace circnn::charts {
+class TrainingCurves;
+}
+
 namespace circnn::gui {
 
 class Document;
 class PlanEditor;
 class TrainingOptionsForm;
-namespace charts {
-class TrainingCurves;
-}
 
 // The conversion and training view: the conversion plan (PlanEditor), the training data, every
 // option of `circnn finetune` / `circnn train` (TrainingOptionsForm), and the actions

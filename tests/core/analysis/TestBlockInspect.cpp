@@ -50,6 +50,9 @@ private slots:
         QTest::newRow("segments padded 37x150 k8") << 37 << 150 << 8 << 50;
         QTest::newRow("k above segment 40x36 k16") << 40 << 36 << 16 << 12;
         QTest::newRow("k2 odd 15x33") << 15 << 33 << 2 << 0;
+        QTest::newRow("k4 padded 21x38") << 21 << 38 << 4 << 0;
+        QTest::newRow("k16 padded 40x90") << 40 << 90 << 16 << 0;
+        QTest::newRow("k32 (generic path) 64x96") << 64 << 96 << 32 << 0;
     }
     // The fast projection (diagonal sums, residual without materialising) against
     // BlockCirculantMatrix::project of each whole segment and its materialised toDense().
