@@ -85,9 +85,10 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
         std::vector<ReorderTarget> targets;
         for (const LayerConversion& lc : planConversion(model, plain)) {
             const LayerSpec* l = model.find(lc.layer);
-            // Recurrent layers keep their unit order (permuting h would have to permute U's rows,
+            // Unit reordering covers Dense and Conv2D: other convolutions project as they are;
+            // recurrent layers keep their unit order (permuting h would have to permute U's rows,
             // columns and every gate consistently; not implemented).
-            if (lc.converted && l && !l->circulant && !isRecurrent(l->kind))
+            if (lc.converted && l && !l->circulant && (l->kind == LayerKind::Dense || l->kind == LayerKind::Conv2D))
                 targets.push_back({lc.layer, lc.blockSize});
         }
         if (targets.empty())
@@ -200,12 +201,15 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
             cw.vectors = Tensor({ceilDiv(rows, k), ceilDiv(cols, k), k});
         } else {
-            // Tap (r, s): W_t[o][c] = K[r][s][c][o].
+            // Tap (r, s): W_t[o][c] = K[r][s][c][o] (Conv2D; Conv1D with r = 0), K[r][s][o][c]
+            // (Conv2DTranspose's kernel is (kh, kw, C_out, C_in)).
             const std::int64_t taps = l.kernelH * l.kernelW;
+            const bool transposed = l.kind == LayerKind::Conv2DTranspose;
             for (std::int64_t t = 0; t < taps; ++t) {
                 for (std::int64_t c = 0; c < cols; ++c)
                     for (std::int64_t o = 0; o < rows; ++o)
-                        w[static_cast<std::size_t>(o * cols + c)] = l.kernel[(t * cols + c) * rows + o];
+                        w[static_cast<std::size_t>(o * cols + c)] =
+                            transposed ? l.kernel[(t * rows + o) * cols + c] : l.kernel[(t * cols + c) * rows + o];
                 projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
             }
             cw.vectors = Tensor({l.kernelH, l.kernelW, ceilDiv(rows, k), ceilDiv(cols, k), k});
@@ -253,17 +257,24 @@ Tensor expandedKernel(const LayerSpec& layer)
                 kernel[i * rows + o] = w[static_cast<std::size_t>(o * cols + i)];
         return kernel;
     }
-    if (layer.kind == LayerKind::Conv2D) {
+    if (layer.kind == LayerKind::Conv2D || layer.kind == LayerKind::Conv1D ||
+        layer.kind == LayerKind::Conv2DTranspose) {
         const std::int64_t taps = layer.kernelH * layer.kernelW;
         if (c.vectors.size() != taps * per)
             throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
                              shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) + " values");
-        Tensor kernel({layer.kernelH, layer.kernelW, cols, rows});
+        // Keras layouts: Conv2D (kh, kw, C_in, C_out), Conv1D (kw, C_in, C_out), Conv2DTranspose
+        // (kh, kw, C_out, C_in).
+        const bool transposed = layer.kind == LayerKind::Conv2DTranspose;
+        Tensor kernel = layer.kind == LayerKind::Conv1D ? Tensor({layer.kernelW, cols, rows})
+                        : transposed                    ? Tensor({layer.kernelH, layer.kernelW, rows, cols})
+                                                        : Tensor({layer.kernelH, layer.kernelW, cols, rows});
         for (std::int64_t t = 0; t < taps; ++t) {
             const std::vector<float> w = expand(c.vectors.data() + t * per);
             for (std::int64_t ci = 0; ci < cols; ++ci)
                 for (std::int64_t o = 0; o < rows; ++o)
-                    kernel[(t * cols + ci) * rows + o] = w[static_cast<std::size_t>(o * cols + ci)];
+                    kernel[transposed ? (t * rows + o) * cols + ci : (t * cols + ci) * rows + o] =
+                        w[static_cast<std::size_t>(o * cols + ci)];
         }
         return kernel;
     }

@@ -146,7 +146,11 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.activationOps += (mul + add) * outElems;
     };
     const CostClass cost = layerTraits(l.kind).cost;
-    if (cost == CostClass::Matmul) {
+    if (cost == CostClass::Matmul || cost == CostClass::Transposed) {
+        // Conv2DTranspose (Transposed): every INPUT position meets every tap and the products are
+        // scattered into the output; block-circulant, each input position's q blocks are
+        // transformed once and products accumulate in the frequency domain per output position
+        // (one inverse FFT per output block), as for Conv2D.
         const bool conv = l.kind != LayerKind::Dense;               // Conv2D, Conv1D: taps = kernelH·kernelW
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
@@ -155,9 +159,10 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         // input vectors (Conv2D: input positions, each FFT'd once and reused by every tap).
         const double outVectors = m > 0 ? outElems / static_cast<double>(m) : 0;
         const double inVectors = conv ? (n > 0 ? elements(in) / static_cast<double>(n) : 0) : outVectors;
+        const double productVectors = cost == CostClass::Transposed ? inVectors : outVectors; // matrix products
         c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
         if (k <= 1) {
-            c.realMacs = outVectors * taps * static_cast<double>(n) * static_cast<double>(m);
+            c.realMacs = productVectors * taps * static_cast<double>(n) * static_cast<double>(m);
             c.mults += c.realMacs;
             c.adds += c.realMacs;
         } else {
@@ -165,7 +170,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             const auto q = static_cast<double>(ceilDiv(n, k));
             const auto bins = static_cast<double>(k / 2 + 1);
             c.fftButterflies = (inVectors * q + outVectors * p) * realFftButterflies(k);
-            c.complexMacs = outVectors * taps * p * q * bins;
+            c.complexMacs = productVectors * taps * p * q * bins;
             c.mults += 4 * c.fftButterflies + 4 * c.complexMacs;
             c.adds += 6 * c.fftButterflies + 4 * c.complexMacs;
         }
@@ -204,35 +209,6 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += adds;
         c.mults += mults;
         c.poolingOps = adds + mults;
-    } else if (cost == CostClass::Transposed) {
-        // Conv2DTranspose: every input position meets every tap (C_out x C_in matrix per tap); the
-        // products are scattered into the output. Block-circulant: each input position's q blocks
-        // are transformed once, products accumulate in the frequency domain per output position
-        // (one inverse FFT per output block), as Conv2D's design.
-        const std::int64_t n = in && !in->empty() ? in->back() : 0;
-        const std::int64_t m = l.units;
-        const double taps = static_cast<double>(l.kernelH * l.kernelW);
-        const double inVectors = n > 0 ? elements(in) / static_cast<double>(n) : 0;
-        const double outVectors = m > 0 ? outElems / static_cast<double>(m) : 0;
-        c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
-        if (k <= 1) {
-            c.realMacs = inVectors * taps * static_cast<double>(n) * static_cast<double>(m);
-            c.mults += c.realMacs;
-            c.adds += c.realMacs;
-        } else {
-            const auto p = static_cast<double>(ceilDiv(m, k));
-            const auto q = static_cast<double>(ceilDiv(n, k));
-            const auto bins = static_cast<double>(k / 2 + 1);
-            c.fftButterflies = (inVectors * q + outVectors * p) * realFftButterflies(k);
-            c.complexMacs = inVectors * taps * p * q * bins;
-            c.mults += 4 * c.fftButterflies + 4 * c.complexMacs;
-            c.adds += 6 * c.fftButterflies + 4 * c.complexMacs;
-        }
-        if (l.useBias) {
-            c.biasAdds = outElems;
-            c.adds += outElems;
-        }
-        addActivation(l.activation);
     } else if (cost == CostClass::Resize) { // nearest: addressing only; bilinear: 3 lerps (1 mul, 2 adds)
         if (l.bilinear) {
             c.mults += 3 * outElems;
@@ -316,8 +292,7 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         LayerEstimate le;
         le.name = l.name;
         le.kind = layerKindName(l.kind);
-        le.hasWeights = l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D ||
-                        layerTraits(l.kind).cost == CostClass::Recurrent;
+        le.hasWeights = layerTraits(l.kind).convertible; // Dense, convolutions, recurrent layers
         if (auto it = blockSizes.find(l.name); it != blockSizes.end() && le.hasWeights)
             le.blockSize = std::max<std::int64_t>(1, it->second);
         if (auto it = notes.find(l.name); it != notes.end())
@@ -372,7 +347,7 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
             const std::int64_t n = in && !in->empty() ? in->back() : 0;
             const double outVectors = static_cast<double>(shapeSize(l.outputShape)) / static_cast<double>(l.units);
             const double inVectors =
-                l.kind == LayerKind::Conv2D && n > 0 ? elements(in) / static_cast<double>(n) : outVectors;
+                l.kind != LayerKind::Dense && n > 0 ? elements(in) / static_cast<double>(n) : outVectors;
             const double spectra = (inVectors * static_cast<double>(ceilDiv(n, le.blockSize)) +
                                     outVectors * static_cast<double>(ceilDiv(l.units, le.blockSize))) *
                                    2.0 * static_cast<double>(le.blockSize / 2 + 1);

@@ -104,20 +104,19 @@ void readConv2DTranspose(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
     readConvWindow(c, l, cfg);
     l.units = getInt(c, cfg, "filters");
-    if (member(cfg, "output_padding"))
-        std::tie(l.outputPaddingH, l.outputPaddingW) = getPair(c, cfg, "output_padding", std::nullopt);
-    else
-        l.outputPaddingH = l.outputPaddingW = -1;
-    if ((l.outputPaddingH >= 0 && l.outputPaddingH >= l.strideH) ||
-        (l.outputPaddingW >= 0 && l.outputPaddingW >= l.strideW))
-        c.fail("output_padding must be smaller than the strides");
+    if (member(cfg, "output_padding")) {
+        l.outputPadding = getPair(c, cfg, "output_padding", std::nullopt);
+        const auto [h, w] = *l.outputPadding;
+        if (h < 0 || w < 0 || h >= l.strideH || w >= l.strideW)
+            c.fail("output_padding must be non-negative and smaller than the strides");
+    }
 }
 
 std::pair<std::string, json> writeConv2DTranspose(const LayerSpec& l)
 {
     json c = writeConvWindow(l);
     c["filters"] = l.units;
-    c["output_padding"] = l.outputPaddingH < 0 ? json(nullptr) : pair(l.outputPaddingH, l.outputPaddingW);
+    c["output_padding"] = l.outputPadding ? pair(l.outputPadding->first, l.outputPadding->second) : json(nullptr);
     return {"Conv2DTranspose", c};
 }
 

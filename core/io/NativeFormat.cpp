@@ -58,7 +58,8 @@ json layerToJson(const LayerSpec& l)
     j["representation"] = l.circulant ? "circulant" : "dense";
     // Issue 15 layers (format 1.x readers ignore unknown keys; absent keys take the defaults).
     j["bilinear"] = l.bilinear;
-    j["output_padding"] = {l.outputPaddingH, l.outputPaddingW};
+    if (l.outputPadding) // absent: None
+        j["output_padding"] = {l.outputPadding->first, l.outputPadding->second};
     j["rescale"] = {l.rescaleScale, l.rescaleOffset};
     j["invert"] = l.invert;
     j["stats_in_config"] = l.statsInConfig;
@@ -123,10 +124,8 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.scale = j.value("scale", true);
     l.rate = j.at("rate").get<float>();
     l.bilinear = j.value("bilinear", false);
-    if (j.contains("output_padding")) {
-        l.outputPaddingH = pairAt(j, "output_padding", 0);
-        l.outputPaddingW = pairAt(j, "output_padding", 1);
-    }
+    if (j.contains("output_padding"))
+        l.outputPadding = std::pair{pairAt(j, "output_padding", 0), pairAt(j, "output_padding", 1)};
     if (j.contains("rescale")) {
         l.rescaleScale = j.at("rescale").at(0).get<float>();
         l.rescaleOffset = j.at("rescale").at(1).get<float>();

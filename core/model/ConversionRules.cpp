@@ -89,7 +89,7 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
             decide(BlockSizeOutcome::DenseRequested, "k = 1 (dense): original weights kept");
         } else if (l.name == outputLayer && !d.explicitK && !plan.convertOutputLayer) {
             decide(BlockSizeOutcome::OutputLayer, "output layer (kept dense unless requested)");
-        } else if (l.kind == LayerKind::Conv2D && d.cols < k) {
+        } else if (l.kind != LayerKind::Dense && !isRecurrent(l.kind) && d.cols < k) { // convolutions: C_in per tap
             decide(BlockSizeOutcome::ChannelsBelowK, "C_in = " + std::to_string(d.cols) + " is smaller than " +
                                                          describeK(k) + ": the blocks would be mostly zero padding");
         } else if (d.rows < k || d.cols < k || (isRecurrent(l.kind) && l.units < k)) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/Tensor.h"
@@ -152,8 +153,8 @@ struct LayerSpec {
     // Vision / autoencoder layers (issue 15):
     // UpSampling2D interpolation: false = nearest, true = bilinear (tf.image.resize, half-pixel centres)
     bool bilinear = false;
-    // Conv2DTranspose output_padding (H, W); -1: None (Keras' default output size)
-    std::int64_t outputPaddingH = -1, outputPaddingW = -1;
+    // Conv2DTranspose output_padding (H, W); nullopt: None (Keras' default output size)
+    std::optional<std::pair<std::int64_t, std::int64_t>> outputPadding;
     // Rescaling: y = x * rescaleScale + rescaleOffset
     float rescaleScale = 1.0f, rescaleOffset = 0.0f;
     // Normalization: invert (y = mean + x * sqrt(var)); statsInConfig: mean / variance came from the

@@ -1,6 +1,7 @@
 #include "model/VisionShapeRules.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace circnn::shape_rules {
 
@@ -46,13 +47,13 @@ Shape cropping2D(const ShapeQuery& q)
 }
 
 std::int64_t transposedOutputSize(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
-                                  Padding padding, std::int64_t outputPadding)
+                                  Padding padding, std::optional<std::int64_t> outputPadding)
 {
     const std::int64_t span = kernel + (kernel - 1) * (dilation - 1);
-    if (outputPadding < 0)
+    if (!outputPadding)
         return padding == Padding::Same ? in * stride : in * stride + std::max<std::int64_t>(span - stride, 0);
     const std::int64_t pad = padding == Padding::Same ? span / 2 : 0;
-    return (in - 1) * stride + span - 2 * pad + outputPadding;
+    return (in - 1) * stride + span - 2 * pad + *outputPadding;
 }
 
 Shape conv2DTranspose(const ShapeQuery& q)
@@ -66,11 +67,14 @@ Shape conv2DTranspose(const ShapeQuery& q)
         q.fail("filters must be positive");
     if (l.padding == Padding::Causal)
         q.fail("causal padding is not defined for Conv2DTranspose");
-    if ((l.outputPaddingH >= 0 && l.outputPaddingH >= l.strideH) ||
-        (l.outputPaddingW >= 0 && l.outputPaddingW >= l.strideW))
-        q.fail("output_padding must be smaller than the strides");
-    const std::int64_t oh = transposedOutputSize(x[0], l.kernelH, l.strideH, l.dilationH, l.padding, l.outputPaddingH);
-    const std::int64_t ow = transposedOutputSize(x[1], l.kernelW, l.strideW, l.dilationW, l.padding, l.outputPaddingW);
+    std::optional<std::int64_t> padH, padW;
+    if (l.outputPadding) {
+        std::tie(padH, padW) = *l.outputPadding;
+        if (*padH < 0 || *padW < 0 || *padH >= l.strideH || *padW >= l.strideW)
+            q.fail("output_padding must be non-negative and smaller than the strides");
+    }
+    const std::int64_t oh = transposedOutputSize(x[0], l.kernelH, l.strideH, l.dilationH, l.padding, padH);
+    const std::int64_t ow = transposedOutputSize(x[1], l.kernelW, l.strideW, l.dilationW, l.padding, padW);
     if (oh <= 0 || ow <= 0)
         q.fail("output would be empty for the input " + shapeToString(x));
     if (q.checkWeights) {

@@ -3,6 +3,8 @@
 // transposed convolution, preprocessing, merges, Permute, RepeatVector), referenced by the traits
 // table (model/LayerTraits.cpp). Same contract as model/LayerShapeRules.h.
 
+#include <optional>
+
 #include "model/LayerShapeRules.h"
 
 namespace circnn::shape_rules {
@@ -22,9 +24,9 @@ Shape repeatVector(const ShapeQuery& q);
 void conv2DTransposeStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void normalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 
-// Conv2DTranspose output length along one axis (Keras' deconv_output_length): `outputPadding` -1
-// means None.
+// Conv2DTranspose output length along one axis (Keras' deconv_output_length); `outputPadding`
+// nullopt: None.
 std::int64_t transposedOutputSize(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
-                                  Padding padding, std::int64_t outputPadding);
+                                  Padding padding, std::optional<std::int64_t> outputPadding);
 
 } // namespace circnn::shape_rules

@@ -36,7 +36,7 @@ private slots:
             if (!t.splitOnRead)
                 QCOMPARE(t.weightRoles != nullptr, t.stats != nullptr);
             if (t.convertible)
-                QVERIFY(t.cost == CostClass::Matmul || t.cost == CostClass::Recurrent);
+                QVERIFY(t.cost == CostClass::Matmul || t.cost == CostClass::Transposed || t.cost == CostClass::Recurrent);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
         QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::TimeDistributed) + 1);
@@ -57,7 +57,7 @@ private slots:
         const std::string supported = supportedLayerClasses();
         QVERIFY(supported.find("Conv2D") != std::string::npos);
         QVERIFY(supported.find("LeakyReLU") != std::string::npos);
-        QCOMPARE(convertibleLayerClasses(), std::string("Dense, Conv2D, SimpleRNN, LSTM and GRU"));
+        QCOMPARE(convertibleLayerClasses(), std::string("Dense, Conv2D, Conv1D, Conv2DTranspose, SimpleRNN, LSTM and GRU"));
     }
 
     void weightRolesFollowTheConfiguration()

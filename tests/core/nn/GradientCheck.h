@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,6 +29,27 @@ inline double linearLoss(const Model& m, const Tensor& x, const Tensor& r, bool 
     for (std::int64_t i = 0; i < y.size(); ++i)
         l += double(r[i]) * y[i];
     return l;
+}
+
+// A net to check gradients through and its input shape (without batch).
+struct GradientCase {
+    ModelSpec spec;
+    Shape input;
+};
+
+// Spatial nets: Input(h, w, c) → Conv2D 1x1 tanh (pre) → middle → Flatten → Dense 3 (post).
+inline GradientCase spatialGradientNet(std::int64_t h, std::int64_t w, std::int64_t c,
+                                       const std::function<void(SpecBuilder&)>& middle)
+{
+    SpecBuilder b({h, w, c});
+    b.conv(c, c, 1, 1, ActivationKind::Tanh).name = "pre";
+    middle(b);
+    b.simple(LayerKind::Flatten);
+    ModelSpec tmp = b.spec;
+    tmp.outputs = {tmp.layers.back().name};
+    const std::int64_t n = Model(tmp).outputShape()[0];
+    b.dense(n, 3, ActivationKind::Linear).name = "post";
+    return {b.done(), {h, w, c}};
 }
 
 // `input` excludes the batch (a batch of 3 is used); `logits` asks for the final softmax skipped.

@@ -21,25 +21,13 @@ using circnn::test::SpecBuilder;
 
 namespace {
 
-struct Case {
-    ModelSpec spec;
-    Shape input; // without batch
-};
-
+using Case = test::GradientCase;
 using Maker = std::function<Case()>;
 
 // Spatial nets: Input(h, w, c) → Conv2D 1x1 (pre) → layer → Flatten → Dense (post).
 Case spatial(std::int64_t h, std::int64_t w, std::int64_t c, const std::function<void(SpecBuilder&)>& middle)
 {
-    SpecBuilder b({h, w, c});
-    b.conv(c, c, 1, 1, ActivationKind::Tanh).name = "pre";
-    middle(b);
-    b.simple(LayerKind::Flatten);
-    ModelSpec tmp = b.spec;
-    tmp.outputs = {tmp.layers.back().name};
-    const std::int64_t n = Model(tmp).outputShape()[0];
-    b.dense(n, 3, ActivationKind::Linear).name = "post";
-    return {b.done(), {h, w, c}};
+    return test::spatialGradientNet(h, w, c, middle);
 }
 
 // Vector nets: Input(n) → Dense (pre) → layer → Dense (post).

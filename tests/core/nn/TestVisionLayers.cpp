@@ -68,13 +68,16 @@ std::vector<double> transposeRef(const Tensor& x, const LayerSpec& l, const Tens
 {
     const std::int64_t b = x.dim(0), h = x.dim(1), w = x.dim(2), cin = x.dim(3), cout = l.units;
     auto outLen = [](std::int64_t n, std::int64_t k, std::int64_t s, std::int64_t d, Padding p, std::int64_t op) {
+        // op -1: output_padding None
         const std::int64_t span = (k - 1) * d + 1;
         if (op < 0)
             return p == Padding::Same ? n * s : n * s + std::max<std::int64_t>(span - s, 0);
         return (n - 1) * s + span - 2 * (p == Padding::Same ? span / 2 : 0) + op;
     };
-    const std::int64_t oh = outLen(h, l.kernelH, l.strideH, l.dilationH, l.padding, l.outputPaddingH);
-    const std::int64_t ow = outLen(w, l.kernelW, l.strideW, l.dilationW, l.padding, l.outputPaddingW);
+    const std::int64_t opH = l.outputPadding ? l.outputPadding->first : -1;
+    const std::int64_t opW = l.outputPadding ? l.outputPadding->second : -1;
+    const std::int64_t oh = outLen(h, l.kernelH, l.strideH, l.dilationH, l.padding, opH);
+    const std::int64_t ow = outLen(w, l.kernelW, l.strideW, l.dilationW, l.padding, opW);
     const std::int64_t spanH = (l.kernelH - 1) * l.dilationH + 1, spanW = (l.kernelW - 1) * l.dilationW + 1;
     const std::int64_t pt =
         l.padding == Padding::Same ? std::max<std::int64_t>((h - 1) * l.strideH + spanH - oh, 0) / 2 : 0;
@@ -147,24 +150,12 @@ Tensor expandTranspose(const LayerSpec& l)
     return kernel;
 }
 
-struct GradCase {
-    ModelSpec spec;
-    Shape input;
-};
+using GradCase = test::GradientCase;
 using GradMaker = std::function<GradCase()>;
 
-// Input(h, w, c) → Conv2D 1x1 tanh (pre) → middle → Flatten → Dense 3 (post).
 GradCase spatialNet(std::int64_t h, std::int64_t w, std::int64_t c, const std::function<void(SpecBuilder&)>& middle)
 {
-    SpecBuilder b({h, w, c});
-    b.conv(c, c, 1, 1, ActivationKind::Tanh).name = "pre";
-    middle(b);
-    b.simple(LayerKind::Flatten);
-    ModelSpec tmp = b.spec;
-    tmp.outputs = {tmp.layers.back().name};
-    const std::int64_t n = Model(tmp).outputShape()[0];
-    b.dense(n, 3).name = "post";
-    return {b.done(), {h, w, c}};
+    return test::spatialGradientNet(h, w, c, middle);
 }
 
 } // namespace
@@ -293,7 +284,8 @@ private slots:
         const std::int64_t h = 4, w = 5, cin = 6, cout = 5;
         LayerSpec l = transposeLayer(cin, cout, kh, kw, stride, pad, 11);
         l.dilationH = l.dilationW = dil;
-        l.outputPaddingH = l.outputPaddingW = outPad;
+        if (outPad >= 0)
+            l.outputPadding = std::pair{std::int64_t(outPad), std::int64_t(outPad)};
         l.activation = ActivationKind::Linear;
         if (k > 0)
             makeCirculantTranspose(l, cin, k, 12);
@@ -431,8 +423,7 @@ private slots:
                 l.dilationH = 2;
                 b.add(l);
                 LayerSpec l2 = transposeLayer(3, 2, 2, 2, 2, Padding::Valid, 44);
-                l2.outputPaddingH = 1;
-                l2.outputPaddingW = 0;
+                l2.outputPadding = std::pair{std::int64_t(1), std::int64_t(0)};
                 b.add(l2);
             });
         });
@@ -467,6 +458,26 @@ private slots:
             b.add(rep).name = "rep";
             b.dense(6, 2).name = "post";
             return GradCase{b.done(), {4, 3}};
+        });
+        QTest::newRow("conv1d block-circulant k2 causal") << GradMaker([] {
+            SpecBuilder b({7, 4});
+            b.dense(4, 4, ActivationKind::Tanh).name = "pre";
+            LayerSpec c = kindLayer(LayerKind::Conv1D);
+            c.units = 6;
+            c.kernelW = 3;
+            c.padding = Padding::Causal;
+            c.activation = ActivationKind::Elu;
+            CirculantWeights w;
+            w.k = 2;
+            w.rows = 6;
+            w.cols = 4;
+            w.vectors = randomTensor({1, 3, 3, 2, 2}, 51, -0.5f, 0.5f);
+            c.circulant = w;
+            c.bias = randomTensor({6}, 52, -0.2f, 0.2f);
+            b.add(c);
+            b.simple(LayerKind::Flatten);
+            b.dense(42, 2).name = "post";
+            return GradCase{b.done(), {7, 4}};
         });
         QTest::newRow("upsampling 1d + cropping 1d") << GradMaker([] {
             SpecBuilder b({5, 2});
@@ -515,7 +526,7 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ShapeError, inferShapes(ps));
         SpecBuilder t({3, 3, 2});
         LayerSpec tr = transposeLayer(2, 2, 3, 3, 2, Padding::Same, 5);
-        tr.outputPaddingH = 2; // must be < stride
+        tr.outputPadding = std::pair{std::int64_t(2), std::int64_t(0)}; // must be < stride
         t.add(tr);
         ModelSpec ts = t.done();
         QVERIFY_THROWS_EXCEPTION(ShapeError, inferShapes(ts));
