@@ -194,10 +194,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (!p.has("quick") || p.given("shapes"))
         config.shapes = parseShapes(p.getList("shapes"));
     if (!p.has("quick") || p.given("k"))
-        config.blockSizes = p.getIntList("k");
-    config.batches = p.getIntList("batch");
+        config.blockSizes = p.getIntList("k", 1);
+    config.batches = p.getIntList("batch", 1);
     if (!p.has("quick") || p.given("repeat"))
-        config.repeat = static_cast<int>(p.getInt("repeat"));
+        config.repeat = static_cast<int>(p.getInt("repeat", 1, 1000000));
     if (config.repeat < 1 || config.repeat > 10000)
         throw ArgError("--repeat must be in [1, 10000], got " + p.get("repeat"));
     for (auto k : config.blockSizes)

@@ -2,10 +2,14 @@
 
 #include <H5LTpublic.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
+#include "common/MemoryBudget.h"
 
 namespace circnn::h5 {
 
@@ -88,6 +92,7 @@ File openFile(const std::string& path)
     silenceHdf5Errors();
     File f;
     f.name = path;
+    requireRegularFile(path, "HDF5 file");
     f.handle = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), closeFile);
     if (!f.handle.valid())
         fail(f, "", "cannot open as HDF5 (missing, unreadable, truncated or not an HDF5 file)");
@@ -117,6 +122,37 @@ File createFile(const std::string& path)
     if (!f.handle.valid())
         fail(f, "", "cannot create HDF5 file");
     return f;
+}
+
+File createInMemory(const std::string& name)
+{
+    silenceHdf5Errors();
+    static std::atomic<unsigned> counter{0};
+    File f;
+    f.name = name;
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), closePlist);
+    // 4 MiB growth steps; backing_store 0: nothing is ever written to disk by HDF5.
+    if (!fapl.valid() || H5Pset_fapl_core(fapl.id(), std::size_t(4) << 20, 0) < 0)
+        fail(f, "", "cannot set up an in-memory HDF5 file");
+    // Unique per call: HDF5 refuses to create a second open file of the same name.
+    const std::string memName = "circnn-memory-" + std::to_string(counter++) + ".h5";
+    f.handle = Handle(H5Fcreate(memName.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.id()), closeFile);
+    if (!f.handle.valid())
+        fail(f, "", "cannot create an in-memory HDF5 file");
+    return f;
+}
+
+void commitImage(const File& f, const std::filesystem::path& path)
+{
+    if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
+        fail(f, "", "cannot flush the file");
+    const ssize_t size = H5Fget_file_image(f.id(), nullptr, 0);
+    if (size <= 0)
+        fail(f, "", "cannot get the file image");
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    if (H5Fget_file_image(f.id(), bytes.data(), bytes.size()) != size)
+        fail(f, "", "cannot get the file image");
+    writeBytesAtomically(path, bytes.data(), bytes.size());
 }
 
 bool linkExists(hid_t loc, const std::string& path)
@@ -270,6 +306,7 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path, std::
     }
     if (n > maxElements)
         fail(f, path, "dataset " + shapeToString(shape) + " is too large");
+    checkMemoryBudget(saturatingMultiply(n, 4), f.name + ": " + path + ": dataset " + shapeToString(shape));
     // A dataset with no storage at all would read back as fill values: the data is missing
     // (truncated writer, hand-made file).
     if (n > 0 && H5Dget_storage_size(ds.id()) == 0)

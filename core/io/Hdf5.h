@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -67,6 +68,12 @@ bool hasHdf5Signature(const std::string& path);
 File openFile(const std::string& path);                        // read-only
 File openImage(const std::string& bytes, const std::string& name); // in-memory image, read-only
 File createFile(const std::string& path);                      // truncating
+// A new file held in memory only (HDF5's core driver, no backing store); `name` is for messages.
+// Writers build the whole file this way and then call commitImage: the library never writes to
+// the destination's disk itself, so a full disk is one clear error and leaves no handle open.
+File createInMemory(const std::string& name);
+// Flushes the in-memory file and writes its bytes to `path` with writeBytesAtomically.
+void commitImage(const File& f, const std::filesystem::path& path);
 
 bool linkExists(hid_t loc, const std::string& path);         // each component checked; never throws
 bool attributeExists(hid_t obj, const std::string& name);

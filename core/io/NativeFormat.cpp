@@ -281,9 +281,10 @@ void write(const ModelSpec& model, const std::string& path)
         prov.createdBy =
             "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) + ")";
 
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-        h5::File f = h5::createFile(temp.string());
-        f.name = path;
+    {
+        // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
+        // handle on the destination's disk, so a full disk cannot leave a file open in it.
+        h5::File f = h5::createInMemory(path);
         h5::writeString(f, f.id(), "circnn_format", kFormatTag);
         h5::writeIntAttr(f, f.id(), "format_version_major", kFormatMajor);
         h5::writeIntAttr(f, f.id(), "format_version_minor", kFormatMinor);
@@ -304,9 +305,8 @@ void write(const ModelSpec& model, const std::string& path)
             if (l.recurrentCirculant)
                 writeCirculant(f, group.id(), "recurrent_vectors", *l.recurrentCirculant);
         }
-        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
-            throw FormatError(path + ": cannot flush the file");
-    });
+        h5::commitImage(f, path);
+    }
 }
 
 ModelSpec read(const std::string& path)
@@ -384,6 +384,58 @@ ModelSpec read(const std::string& path)
         m.provenance.sourceFile = path;
     if (m.provenance.sourceFormat.empty())
         m.provenance.sourceFormat = "circnn";
+    return m;
+}
+
+json describeModel(const ModelSpec& model)
+{
+    json d;
+    d["name"] = model.name;
+    d["inputs"] = model.inputs;
+    d["outputs"] = model.outputs;
+    d["layers"] = json::array();
+    d["circulant"] = json::array();
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        d["layers"].push_back(layerToJson(l));
+        if (l.circulant)
+            d["circulant"].push_back(
+                {{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows}, {"cols", l.circulant->cols}});
+    }
+    json plan = json::object();
+    for (const auto& [name, k] : model.plan.perLayer)
+        plan[name] = k;
+    d["plan"] = plan;
+    d["provenance"] = provenanceToJson(model.provenance);
+    return d;
+}
+
+ModelSpec modelFromDescription(const json& d, const std::string& file)
+{
+    ModelSpec m;
+    try {
+        m.name = d.at("name").get<std::string>();
+        m.inputs = d.at("inputs").get<std::vector<std::string>>();
+        m.outputs = d.at("outputs").get<std::vector<std::string>>();
+        for (const auto& lj : d.at("layers"))
+            m.layers.push_back(layerFromJson(lj, file));
+        for (const auto& c : d.at("circulant")) {
+            const auto i = c.at("layer").get<std::size_t>();
+            if (i >= m.layers.size())
+                throw FormatError(file + ": circulant entry for layer " + std::to_string(i) + " of " +
+                                  std::to_string(m.layers.size()));
+            CirculantWeights w;
+            w.k = c.at("k").get<std::int64_t>();
+            w.rows = c.at("rows").get<std::int64_t>();
+            w.cols = c.at("cols").get<std::int64_t>();
+            m.layers[i].circulant = std::move(w);
+        }
+        for (const auto& [name, k] : d.at("plan").items())
+            m.plan.perLayer[name] = k.get<std::int64_t>();
+        m.provenance = provenanceFromJson(d.at("provenance"));
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": model description is malformed (" + e.what() + ")");
+    }
     return m;
 }
 

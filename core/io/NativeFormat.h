@@ -12,6 +12,8 @@
 
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "model/ModelSpec.h"
 
 namespace circnn::native {
@@ -26,5 +28,13 @@ void write(const ModelSpec& model, const std::string& path);
 
 // True if the HDF5 file at `path` carries the native format tag (false for anything else).
 bool isNative(const std::string& path);
+
+// A model without its tensors, as the native format describes it: {"name", "inputs", "outputs",
+// "layers": [...], "plan": {...}, "provenance": {...}, "circulant": [{"layer", "k", "rows",
+// "cols"}]}. Used by the isolated reader's transfer format (io/Transfer.h).
+nlohmann::json describeModel(const ModelSpec& model);
+// The reverse; tensors are left empty (circulant layers get k, rows, cols). Throws FormatError
+// naming `file` for a malformed description.
+ModelSpec modelFromDescription(const nlohmann::json& description, const std::string& file);
 
 } // namespace circnn::native

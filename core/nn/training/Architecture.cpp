@@ -1,10 +1,12 @@
 #include "nn/training/Architecture.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
 
 #include "common/Error.h"
+#include "common/MemoryBudget.h"
 #include "model/ArchitectureParser.h"
 #include "model/ConversionRules.h"
 #include "model/RecurrentKinds.h"
@@ -103,6 +105,30 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
         if (d.converts())
             blockSize[d.layer] = d.blockSize;
     }
+
+    // Checked before any weight is allocated: training holds each weight with its gradient and two
+    // optimizer moments (16 bytes), and each activation of a mini-batch with its gradient (8 bytes
+    // per value and sample).
+    std::int64_t parameters = 0, activations = 0;
+    for (const LayerSpec& s : m.layers) {
+        activations = saturatingAdd(activations, shapeSize(s.outputShape));
+        if (s.kind != LayerKind::Dense && s.kind != LayerKind::Conv2D)
+            continue;
+        const std::int64_t in = m.find(s.inputs.front())->outputShape.back();
+        const auto k = blockSize.find(s.name);
+        std::int64_t n = saturatingMultiply(s.kernelH * s.kernelW, s.units);
+        n = k != blockSize.end() ? saturatingMultiply(saturatingMultiply((s.units + k->second - 1) / k->second,
+                                                                         (in + k->second - 1) / k->second),
+                                                      saturatingMultiply(s.kernelH * s.kernelW, k->second))
+                                 : saturatingMultiply(n, in);
+        parameters = saturatingAdd(parameters, saturatingAdd(n, s.useBias ? s.units : 0));
+    }
+    const std::int64_t batch = std::max<std::int64_t>(1, options.trainingBatch);
+    checkMemoryBudget(saturatingAdd(saturatingMultiply(parameters, 16),
+                                    saturatingMultiply(saturatingMultiply(activations, 8), batch)),
+                      "architecture '" + m.provenance.notes.substr(m.provenance.notes.find(' ') + 1) + "' (" +
+                          std::to_string(parameters) + " weights, " + std::to_string(activations) +
+                          " activations per sample, batch " + std::to_string(batch) + ")");
 
     // Seeded weights, layer by layer in order.
     Initialiser init(options.seed);
