@@ -74,11 +74,16 @@ private slots:
     void sequenceArchitectures()
     {
         // Token ids → Embedding → GRU (sequences) → Dense per step → LSTM → Dense classifier.
-        const ModelSpec m = parseArchitecture(
-                                R"({"input": [12], "layers": [{"embedding": 8, "vocab": 30, "mask_zero": true},
+        ModelSpec m;
+        try {
+            m = parseArchitecture(
+                    R"({"input": [12], "layers": [{"embedding": 8, "vocab": 30, "mask_zero": true},
                 {"gru": 6, "return_sequences": true, "reset_after": false}, {"dense": 5, "activation": "tanh"},
                 {"lstm": 4, "go_backwards": true}, {"dense": 3}]})")
-                                .model;
+                    .model;
+        } catch (const Error& e) {
+            QFAIL(e.what());
+        }
         QCOMPARE(m.name, std::string("rnn"));
         QCOMPARE(m.find("embedding_1")->outputShape, (Shape{12, 8}));
         QVERIFY(m.find("embedding_1")->maskZero);

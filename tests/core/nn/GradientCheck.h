@@ -52,13 +52,10 @@ inline GradientCase spatialGradientNet(std::int64_t h, std::int64_t w, std::int6
     return {b.done(), {h, w, c}};
 }
 
-// `input` excludes the batch (a batch of 3 is used); `logits` asks for the final softmax skipped.
-inline void checkGradients(const ModelSpec& spec, const Shape& input, bool logits = false, double tol = 2e-2)
+// The check on a given input batch `x` (e.g. token ids, which must stay integers).
+inline void checkGradients(const ModelSpec& spec, const Tensor& x, bool logits, double tol)
 {
     Model model(spec);
-    Shape xs = input;
-    xs.insert(xs.begin(), 3);
-    const Tensor x = randomTensor(xs, 17);
     ForwardCache cache;
     std::mt19937 rng(7);
     const Tensor y = model.forwardTrain(x, cache, rng, logits);
@@ -96,6 +93,14 @@ inline void checkGradients(const ModelSpec& spec, const Shape& input, bool logit
         const std::string context = params[p].layer + "/" + params[p].role;
         CIRCNN_COMPARE_VECTORS(analytic.data(), numeric.data(), numeric.size(), tol, context);
     }
+}
+
+// `input` excludes the batch (a batch of 3 is used); `logits` asks for the final softmax skipped.
+inline void checkGradients(const ModelSpec& spec, const Shape& input, bool logits = false, double tol = 2e-2)
+{
+    Shape xs = input;
+    xs.insert(xs.begin(), 3);
+    checkGradients(spec, randomTensor(xs, 17), logits, tol);
 }
 
 } // namespace circnn::test

@@ -8,6 +8,7 @@
 
 #include <functional>
 
+#include "GradientCheck.h"
 #include "NnTestUtil.h"
 #include "RecurrentReference.h"
 #include "TestSupport.h"
@@ -143,17 +144,6 @@ void addAllRows()
     }
 }
 
-double loss(const Model& m, const Tensor& x, const Tensor& r)
-{
-    ForwardCache cache;
-    std::mt19937 rng(7);
-    const Tensor y = m.forwardTrain(x, cache, rng, false);
-    double l = 0;
-    for (std::int64_t i = 0; i < y.size(); ++i)
-        l += double(r[i]) * y[i];
-    return l;
-}
-
 } // namespace
 
 Q_DECLARE_METATYPE(Options)
@@ -200,46 +190,10 @@ private slots:
     void gradients()
     {
         QFETCH(Options, options);
-        Model model(makeModel(options, true));
-        const Tensor x = modelInput(options);
-        ForwardCache cache;
-        std::mt19937 rng(7);
-        const Tensor y = model.forwardTrain(x, cache, rng, false);
-        const Tensor r = randomTensor(y.shape(), 18);
-        std::vector<Tensor> grads;
-        model.backward(cache, r, grads);
-        std::vector<ParameterRef> params = model.parameters();
-        QCOMPARE(grads.size(), params.size());
-        const double h = 1e-3;
-        std::mt19937 pick(19);
-        for (std::size_t p = 0; p < params.size(); ++p) {
-            QCOMPARE(static_cast<std::size_t>(grads[p].size()), params[p].values.size());
-            std::vector<std::size_t> idx(params[p].values.size());
-            for (std::size_t i = 0; i < idx.size(); ++i)
-                idx[i] = i;
-            std::shuffle(idx.begin(), idx.end(), pick);
-            idx.resize(std::min<std::size_t>(idx.size(), 16));
-            std::vector<float> numeric, analytic;
-            for (std::size_t i : idx) {
-                float& v = params[p].values[i];
-                const float saved = v;
-                v = saved + float(h);
-                model.parametersChanged();
-                const double lp = loss(model, x, r);
-                v = saved - float(h);
-                model.parametersChanged();
-                const double lm = loss(model, x, r);
-                v = saved;
-                model.parametersChanged();
-                numeric.push_back(static_cast<float>((lp - lm) / (2 * h)));
-                analytic.push_back(grads[p][static_cast<std::int64_t>(i)]);
-            }
-            const std::string context = params[p].layer + "/" + params[p].role;
-            // Hard sigmoid has kinks: a perturbation crossing one makes the difference quotient
-            // one-sided, so that case gets a looser bound.
-            const double tol = options.gate == ActivationKind::HardSigmoidKeras2 ? 5e-2 : 1e-2;
-            CIRCNN_COMPARE_VECTORS(analytic.data(), numeric.data(), numeric.size(), tol, context);
-        }
+        // Hard sigmoid has kinks: a perturbation crossing one makes the difference quotient
+        // one-sided, so that case gets a looser bound.
+        const double tol = options.gate == ActivationKind::HardSigmoidKeras2 ? 5e-2 : 1e-2;
+        test::checkGradients(makeModel(options, true), modelInput(options), false, tol);
     }
 
     void maskedStepsKeepTheState()
