@@ -163,7 +163,7 @@ private slots:
                "inbound_nodes": []},
               {"class_name": "Sequential", "name": "inner", "config": {"name": "inner", "layers": [
                  {"class_name": "InputLayer", "config": {"name": "x", "batch_input_shape": [null, 4]}},
-                 {"class_name": "LSTM", "config": {"name": "lstm"}}]},
+                 {"class_name": "Bar", "config": {"name": "bar"}}]},
                "inbound_nodes": [[["in", 0, 0, {}]]]},
               {"class_name": "Foo", "name": "foo", "config": {"name": "foo"}, "inbound_nodes": [[["inner", 0, 0, {}]]]}],
             "input_layers": [["in", 0, 0]], "output_layers": [["foo", 0, 0]]}})");
@@ -172,7 +172,7 @@ private slots:
             QFAIL("unsupported classes accepted");
         } catch (const FormatError& e) {
             const std::string msg = e.what();
-            QVERIFY2(msg.find("'inner/lstm' (LSTM)") != std::string::npos, e.what());
+            QVERIFY2(msg.find("'inner/bar' (Bar)") != std::string::npos, e.what());
             QVERIFY2(msg.find("'foo' (Foo)") != std::string::npos, e.what());
             QVERIFY2(msg.find("2 layers") != std::string::npos, e.what());
         }
