@@ -28,6 +28,9 @@ shots=(
   "explorer-cnn|$CNN|--view explorer --select-layer conv2d_2 --block-size 4"
   "inspector|$DENSE|--view inspector --select-layer dense_1 --block-size 16"
   "hardware|$DENSE|--view hardware"
+  "sweep|$CNN|--view sweep --sweep-config scripts/screenshot-sweep.json"
+  "sweep-table|$CNN|--view sweep --sweep-config scripts/screenshot-sweep.json --tab Table"
+  "sweep-sensitivity|$CNN|--view sweep --sweep-config scripts/screenshot-sensitivity.json --tab Sensitivity"
   "inference|$DENSE|--view inference"
   "training|$DENSE|--view training"
 )

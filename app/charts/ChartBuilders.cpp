@@ -30,16 +30,55 @@ QChart* newPlainChart(const QString& title)
     return chart;
 }
 
-QValueAxis* valueAxis(const QString& title, double lo, double hi)
+void setValueRange(QValueAxis* axis, double lo, double hi)
 {
-    auto* axis = new QValueAxis;
-    axis->setTitleText(title);
     if (!(hi > lo))
         hi = lo + 1;
     axis->setRange(lo, hi);
     axis->applyNiceNumbers();
+}
+
+QValueAxis* valueAxis(const QString& title, double lo, double hi)
+{
+    auto* axis = new QValueAxis;
+    axis->setTitleText(title);
+    setValueRange(axis, lo, hi);
     axis->setLabelFormat(QStringLiteral("%.3g"));
     return axis;
+}
+
+// Points (index, value) and the range of the values together with 0.
+QList<QPointF> indexedPoints(std::span<const float> values, double& lo, double& hi)
+{
+    QList<QPointF> points;
+    points.reserve(static_cast<qsizetype>(values.size()));
+    lo = hi = 0;
+    for (std::size_t t = 0; t < values.size(); ++t) {
+        points << QPointF(double(t), values[t]);
+        lo = std::min(lo, double(values[t]));
+        hi = std::max(hi, double(values[t]));
+    }
+    return points;
+}
+
+// The line series `name` of `chart` if it has `count` points, else null.
+QLineSeries* lineSeries(QChart* chart, const QString& name, std::size_t count)
+{
+    if (!chart)
+        return nullptr;
+    for (QAbstractSeries* s : chart->series())
+        if (auto* line = qobject_cast<QLineSeries*>(s); line && s->name() == name)
+            return line->count() == static_cast<int>(count) ? line : nullptr;
+    return nullptr;
+}
+
+// The value axis of `series` on the left.
+QValueAxis* leftAxis(QLineSeries* series)
+{
+    for (QAbstractAxis* a : series->attachedAxes())
+        if (a->alignment() == Qt::AlignLeft)
+            return qobject_cast<QValueAxis*>(a);
+    return nullptr;
 }
 // Adds a bar series with its category axis (bottom) and value axis 0..hi (left).
 void addBars(QChart* chart, QAbstractBarSeries* series, const QStringList& categories, const QString& yTitle, double hi)
@@ -108,14 +147,8 @@ QChart* vectorChart(std::span<const float> vector, const QString& title)
     auto* series = new QLineSeries;
     series->setName(QStringLiteral("vector"));
     series->setPointsVisible(vector.size() <= 64);
-    QList<QPointF> points;
     double lo = 0, hi = 0;
-    for (std::size_t t = 0; t < vector.size(); ++t) {
-        points << QPointF(double(t), vector[t]);
-        lo = std::min(lo, double(vector[t]));
-        hi = std::max(hi, double(vector[t]));
-    }
-    series->replace(points);
+    series->replace(indexedPoints(vector, lo, hi));
     chart->addSeries(series);
     auto* x = valueAxis(QObject::tr("index"), 0, std::max<double>(1, double(vector.size()) - 1));
     x->setLabelFormat(QStringLiteral("%.0f"));
@@ -139,16 +172,9 @@ QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> p
     QPen dashed(QColor(200, 90, 30));
     dashed.setStyle(Qt::DashLine);
     ph->setPen(dashed);
-    QList<QPointF> mp, pp;
-    double hi = 0;
-    for (std::size_t f = 0; f < magnitude.size(); ++f) {
-        mp << QPointF(double(f), magnitude[f]);
-        hi = std::max(hi, double(magnitude[f]));
-    }
-    for (std::size_t f = 0; f < phase.size(); ++f)
-        pp << QPointF(double(f), phase[f]);
-    mag->replace(mp);
-    ph->replace(pp);
+    double lo = 0, hi = 0, plo = 0, phi = 0;
+    mag->replace(indexedPoints(magnitude, lo, hi));
+    ph->replace(indexedPoints(phase, plo, phi));
     chart->addSeries(mag);
     chart->addSeries(ph);
     auto* x = valueAxis(QObject::tr("frequency bin"), 0, std::max<double>(1, double(magnitude.size()) - 1));
@@ -168,6 +194,32 @@ QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> p
     ph->attachAxis(x);
     ph->attachAxis(yp);
     return chart;
+}
+
+bool updateVectorChart(QChart* chart, std::span<const float> vector)
+{
+    QLineSeries* series = lineSeries(chart, QStringLiteral("vector"), vector.size());
+    QValueAxis* y = series ? leftAxis(series) : nullptr;
+    if (!y)
+        return false;
+    double lo = 0, hi = 0;
+    series->replace(indexedPoints(vector, lo, hi));
+    setValueRange(y, lo, hi);
+    return true;
+}
+
+bool updateSpectrumChart(QChart* chart, std::span<const float> magnitude, std::span<const float> phase)
+{
+    QLineSeries* mag = lineSeries(chart, QStringLiteral("magnitude"), magnitude.size());
+    QLineSeries* ph = lineSeries(chart, QStringLiteral("phase"), phase.size());
+    QValueAxis* y = mag && ph ? leftAxis(mag) : nullptr;
+    if (!y)
+        return false;
+    double lo = 0, hi = 0, plo = 0, phi = 0;
+    mag->replace(indexedPoints(magnitude, lo, hi));
+    ph->replace(indexedPoints(phase, plo, phi));
+    setValueRange(y, 0, hi);
+    return true;
 }
 
 QChart* throughputChart(const std::vector<EstimatePoint>& points, const QString& title)

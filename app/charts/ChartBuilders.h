@@ -30,6 +30,13 @@ QChart* vectorChart(std::span<const float> vector, const QString& title);
 // 0..k/2. Series names: "magnitude", "phase".
 QChart* spectrumChart(std::span<const float> magnitude, std::span<const float> phase, const QString& title);
 
+// Update a chart made by vectorChart / spectrumChart in place: new points and value-axis range,
+// same title and length. Rebuilding a chart costs the GUI thread tens of milliseconds, so a view
+// that steps through blocks updates instead. Return false (chart unchanged) when `chart` is not
+// such a chart of that length: build a new one then.
+bool updateVectorChart(QChart* chart, std::span<const float> vector);
+bool updateSpectrumChart(QChart* chart, std::span<const float> magnitude, std::span<const float> phase);
+
 // One estimate per (platform, block-size) configuration, for charts comparing them.
 struct EstimatePoint {
     QString platform;

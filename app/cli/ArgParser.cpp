@@ -1,6 +1,11 @@
 #include "ArgParser.h"
 
+#include "GlobalOptions.h"
+
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <optional>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -176,6 +181,7 @@ void ArgParser::printHelp(std::ostream& out) const
         wrap(head, text);
     }
     wrap("-h, --help", "Show this help and exit.");
+    out << "\n" << GlobalOptions::helpText();
     if (!m_epilog.empty())
         out << "\n" << m_epilog << "\n";
 }
@@ -200,33 +206,96 @@ std::string ArgParser::get(const std::string& name) const
     throw ArgError(m_usageName + ": missing --" + name);
 }
 
-std::int64_t ArgParser::getInt(const std::string& name) const
+namespace {
+
+std::string trimBlanks(const std::string& v)
 {
-    const std::string v = get(name);
-    std::size_t used = 0;
-    long long r = 0;
-    try {
-        r = std::stoll(v, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != v.size() || v.empty())
-        throw ArgError(m_usageName + ": --" + name + " expects an integer, got '" + v + "'");
-    return r;
+    std::size_t b = 0, e = v.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(v[b])))
+        ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(v[e - 1])))
+        --e;
+    return v.substr(b, e - b);
 }
 
-double ArgParser::getDouble(const std::string& name) const
+std::string formatNumber(double v)
+{
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+// Parses a whole integer (blanks around it ignored); nullopt otherwise.
+std::optional<std::int64_t> parseInteger(const std::string& raw)
+{
+    const std::string v = trimBlanks(raw);
+    if (v.empty())
+        return std::nullopt;
+    std::size_t used = 0;
+    try {
+        const long long r = std::stoll(v, &used, 10);
+        if (used == v.size())
+            return r;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+bool NumberRange::contains(double v) const
+{
+    if (!std::isfinite(v))
+        return false;
+    const bool aboveMin = minInclusive ? v >= min : v > min;
+    const bool belowMax = maxInclusive ? v <= max : v < max;
+    return aboveMin && belowMax;
+}
+
+std::string NumberRange::describe() const
+{
+    if (std::isinf(max))
+        return std::string(minInclusive ? ">= " : "> ") + formatNumber(min);
+    return "in " + std::string(minInclusive ? "[" : "(") + formatNumber(min) + ", " + formatNumber(max) +
+           (maxInclusive ? "]" : ")");
+}
+
+std::int64_t ArgParser::getInt(const std::string& name, std::int64_t min, std::int64_t max) const
 {
     const std::string v = get(name);
+    const auto r = parseInteger(v);
+    if (!r)
+        throw ArgError(m_usageName + ": --" + name + " expects an integer, got '" + v + "'");
+    if (*r < min || *r > max)
+        throw ArgError(m_usageName + ": --" + name + " must be " +
+                       (max == std::numeric_limits<std::int64_t>::max()
+                            ? ">= " + std::to_string(min)
+                            : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]") +
+                       ", got " + std::to_string(*r));
+    return *r;
+}
+
+double ArgParser::getDouble(const std::string& name, const NumberRange& range) const
+{
+    const std::string raw = get(name);
+    const std::string v = trimBlanks(raw);
     std::size_t used = 0;
     double r = 0;
-    try {
-        r = std::stod(v, &used);
-    } catch (const std::exception&) {
-        used = 0;
+    bool ok = !v.empty();
+    if (ok) {
+        try {
+            r = std::stod(v, &used);
+            ok = used == v.size();
+        } catch (const std::exception&) {
+            ok = false;  // not a number, or out of double's range
+        }
     }
-    if (used != v.size() || v.empty())
-        throw ArgError(m_usageName + ": --" + name + " expects a number, got '" + v + "'");
+    if (!ok)
+        throw ArgError(m_usageName + ": --" + name + " expects a number, got '" + raw + "'");
+    if (!std::isfinite(r))
+        throw ArgError(m_usageName + ": --" + name + " must be a finite number, got '" + raw + "'");
+    if (!range.contains(r))
+        throw ArgError(m_usageName + ": --" + name + " must be " + range.describe() + ", got " + v);
     return r;
 }
 
@@ -243,20 +312,20 @@ std::vector<std::string> ArgParser::getList(const std::string& name) const
     return items;
 }
 
-std::vector<std::int64_t> ArgParser::getIntList(const std::string& name) const
+std::vector<std::int64_t> ArgParser::getIntList(const std::string& name, std::int64_t min, std::int64_t max) const
 {
     std::vector<std::int64_t> r;
     for (const std::string& s : getList(name)) {
-        std::size_t used = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(s, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != s.size())
+        const auto v = parseInteger(s);
+        if (!v)
             throw ArgError(m_usageName + ": --" + name + " expects integers, got '" + s + "'");
-        r.push_back(v);
+        if (*v < min || *v > max)
+            throw ArgError(m_usageName + ": --" + name + " values must be " +
+                           (max == std::numeric_limits<std::int64_t>::max()
+                                ? ">= " + std::to_string(min)
+                                : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]") +
+                           ", got " + std::to_string(*v));
+        r.push_back(*v);
     }
     return r;
 }

@@ -7,10 +7,14 @@
 //   p.option("k", "K", "Block size(s), comma-separated.", "16");
 //   p.positional("MODEL", "Model file (.h5, .keras, .circnn.h5).");
 //   if (!p.parse(args, out)) return 0;        // --help was printed
-//   int k = p.getInt("k");
+//   int k = p.getInt("k", 1);                // ranges checked, nan/inf refused
+//
+// Global options (accepted by every command, applied by runCli; see GlobalOptions.h):
+//   --memory-limit SIZE, --no-isolation
 
 #include <cstdint>
 #include <iosfwd>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +29,20 @@ namespace circnn::cli {
 class ArgError : public circnn::Error {
 public:
     using circnn::Error::Error;
+};
+
+// Allowed values of a numeric option; values must always be finite (no nan / inf).
+struct NumberRange {
+    double min = 0, max = std::numeric_limits<double>::infinity();
+    bool minInclusive = true, maxInclusive = true;
+
+    static NumberRange nonNegative() { return {}; }                                   // [0, inf)
+    static NumberRange positive() { return {0, std::numeric_limits<double>::infinity(), false, true}; } // (0, inf)
+    static NumberRange unitInterval() { return {0, 1, true, true}; }                  // [0, 1]
+    static NumberRange fraction() { return {0, 1, true, false}; }                     // [0, 1)
+    static NumberRange between(double lo, double hi) { return {lo, hi, true, true}; } // [lo, hi]
+    bool contains(double v) const;
+    std::string describe() const;  // ">= 0", "> 0", "in [0, 1)"
 };
 
 class ArgParser {
@@ -49,10 +67,14 @@ public:
     bool has(const std::string& name) const;      // flag given, or option given / defaulted
     bool given(const std::string& name) const;    // explicitly on the command line
     std::string get(const std::string& name) const;  // option value or positional; ArgError if absent
-    std::int64_t getInt(const std::string& name) const;
-    double getDouble(const std::string& name) const;
+    // Typed getters: the value (surrounding blanks ignored) must parse completely and lie in the
+    // range, else ArgError naming the option, the value and the range. Defaults: non-negative.
+    std::int64_t getInt(const std::string& name, std::int64_t min = 0,
+                        std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;
+    double getDouble(const std::string& name, const NumberRange& range = NumberRange::nonNegative()) const;
     std::vector<std::string> getList(const std::string& name) const;  // comma-separated or variadic
-    std::vector<std::int64_t> getIntList(const std::string& name) const;
+    std::vector<std::int64_t> getIntList(const std::string& name, std::int64_t min = 0,
+                                         std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;
 
 private:
     struct Spec {

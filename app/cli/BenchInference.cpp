@@ -32,22 +32,28 @@ nlohmann::json rowJson(const InferenceBenchRow& r)
 int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, std::ostream& out)
 {
     const bool conv = p.has("conv");
-    if (conv && p.given("model"))
-        throw ArgError("--model and --conv are separate benchmarks: give one");
+    const bool recurrent = p.given("lstm") || p.given("gru");
+    if (int(conv) + int(p.given("model")) + int(recurrent) > 1 || (p.given("lstm") && p.given("gru")))
+        throw ArgError("--model, --conv, --lstm and --gru are separate benchmarks: give one");
     InferenceBenchConfig config;
-    config.batches = p.given("batch") ? p.getIntList("batch") : std::vector<std::int64_t>{1, conv ? 16 : 64};
+    config.batches = p.given("batch") ? p.getIntList("batch")
+                                      : std::vector<std::int64_t>{1, conv        ? 16
+                                                                     : recurrent ? 32
+                                                                                 : 64};
     for (auto b : config.batches)
         if (b < 1 || b > 65536)
             throw ArgError("batch sizes must be in [1, 65536], got " + std::to_string(b));
-    const std::vector<std::int64_t> ks =
-        p.given("k") ? p.getIntList("k") : (conv ? std::vector<std::int64_t>{16, 64} : std::vector<std::int64_t>{16});
+    const std::vector<std::int64_t> ks = p.given("k") ? p.getIntList("k")
+                                                      : (conv        ? std::vector<std::int64_t>{16, 64}
+                                                         : recurrent ? std::vector<std::int64_t>{8, 16, 64}
+                                                                     : std::vector<std::int64_t>{16});
     for (auto k : ks)
         if (k < 1)
             throw ArgError("block sizes must be >= 1, got " + std::to_string(k));
     config.threads.clear();
     const std::vector<std::string> threads =
         p.given("threads") ? p.getList("threads")
-                           : (conv ? std::vector<std::string>{"1"} : std::vector<std::string>{"1", "all"});
+                           : (conv || recurrent ? std::vector<std::string>{"1"} : std::vector<std::string>{"1", "all"});
     for (const auto& t : threads) {
         if (t == "all") {
             config.threads.push_back(0);
@@ -82,7 +88,9 @@ int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, 
         out << os.str() << "\n" << std::flush;
     };
     if (!json) {
-        out << (conv ? "3x3 'same' convolution layers" : "whole-model inference")
+        out << (conv        ? "3x3 'same' convolution layers"
+                : recurrent ? "recurrent layer"
+                            : "whole-model inference")
             << ": dense vs block-circulant (us per batch; thread CPU time if all rows use 1 thread, else wall clock; "
                "median of "
             << config.repeat << ")\n"
@@ -90,7 +98,8 @@ int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, 
             << machine.blasCore
             << (machine.blasCoreIsWeaker ? " (a fallback: this CPU supports " + machine.strongestBlasCore + ")" : "")
             << "\n\n";
-        line({conv ? "layer" : "model", "k", "batch", "threads", "dense us", "circ us", "speedup", "max diff"});
+        line({conv || recurrent ? "layer" : "model", "k", "batch", "threads", "dense us", "circ us", "speedup",
+              "max diff"});
     }
     auto onRow = [&](const InferenceBenchRow& r) {
         if (!json)
@@ -103,6 +112,19 @@ int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, 
             p.has("quick") ? std::vector<ConvBenchShape>{{64, 64, 14, 14}}
                            : std::vector<ConvBenchShape>{{256, 256, 28, 28}, {512, 512, 14, 14}, {512, 512, 7, 7}};
         rows = benchmarkConvolutions(shapes, ks, config, onRow);
+    } else if (recurrent) {
+        RecurrentBenchShape shape;
+        shape.kind = p.given("lstm") ? LayerKind::LSTM : LayerKind::GRU;
+        shape.units = p.getInt(p.given("lstm") ? "lstm" : "gru");
+        shape.inputs = p.given("inputs") ? p.getInt("inputs") : shape.units;
+        shape.steps = p.getInt("steps");
+        if (shape.units < 1 || shape.inputs < 1 || shape.steps < 1 || shape.units > 65536 || shape.inputs > 65536 ||
+            shape.steps > 100000)
+            throw ArgError("--lstm/--gru, --inputs and --steps must be positive (units, inputs <= 65536, steps <= "
+                           "100000)");
+        rows = benchmarkRecurrent(shape, ks, config, onRow);
+        if (rows.empty())
+            throw ArgError("no block size fits the layer (k must be at most its units and inputs)");
     } else {
         const ModelSpec model = readModel(p.get("model"));
         for (auto k : ks) {
@@ -121,7 +143,7 @@ int runInferenceBench(const ArgParser& p, const std::vector<std::string>& args, 
                           {"openblas_core_is_fallback", machine.blasCoreIsWeaker}};
         if (!stronger.is_null())
             doc["stronger_openblas"] = stronger;
-        doc["kind"] = conv ? "conv" : "model";
+        doc["kind"] = conv ? "conv" : recurrent ? "recurrent" : "model";
         doc["rows"] = nlohmann::json::array();
         for (const auto& r : rows)
             doc["rows"].push_back(rowJson(r));

@@ -172,10 +172,16 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
              "conversion at each -k (default 16), batch 1,64, 1 thread and all (--threads).");
     p.flag("conv", "3x3 'same' convolutions instead: 256->256@28x28, 512->512@14x14, 512->512@7x7, block-circulant vs "
                    "im2col + sgemm on the same weights expanded (default -k 16,64, --batch 1,16, 1 thread).");
-    p.option("threads", "T,...", "Thread counts for --model / --conv ('all' = every core).", "");
+    p.option("lstm", "UNITS",
+             "One LSTM layer instead (last output only): its W and U projected to block-circulant at each -k "
+             "(default 8,16,64) against the same weights expanded (dense: OpenBLAS), --batch 1,32, 1 thread.");
+    p.option("gru", "UNITS", "The same for a GRU layer (reset_after).");
+    p.option("inputs", "N", "Input features of the --lstm / --gru layer (default: its units).");
+    p.option("steps", "T", "Sequence length of the --lstm / --gru benchmark.", "100");
+    p.option("threads", "T,...", "Thread counts for --model / --conv / --lstm ('all' = every core).", "");
     if (!p.parse(args, out))
         return 0;
-    if (p.given("model") || p.has("conv"))
+    if (p.given("model") || p.has("conv") || p.given("lstm") || p.given("gru"))
         return runInferenceBench(p, args, out);
 
     BenchConfig config;
@@ -188,10 +194,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (!p.has("quick") || p.given("shapes"))
         config.shapes = parseShapes(p.getList("shapes"));
     if (!p.has("quick") || p.given("k"))
-        config.blockSizes = p.getIntList("k");
-    config.batches = p.getIntList("batch");
+        config.blockSizes = p.getIntList("k", 1);
+    config.batches = p.getIntList("batch", 1);
     if (!p.has("quick") || p.given("repeat"))
-        config.repeat = static_cast<int>(p.getInt("repeat"));
+        config.repeat = static_cast<int>(p.getInt("repeat", 1, 1000000));
     if (config.repeat < 1 || config.repeat > 10000)
         throw ArgError("--repeat must be in [1, 10000], got " + p.get("repeat"));
     for (auto k : config.blockSizes)

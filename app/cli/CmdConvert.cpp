@@ -29,6 +29,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     p.flag("convert-output-layer", "Also convert the model's output layer (left dense by default).");
     addReorderFlag(p);
     p.flag("json", "Print the per-layer figures as JSON.");
+    p.flag("force", "Replace an existing OUT that is not a native model (e.g. a Keras .h5).");
     p.option("calibrate", "DATA",
              "Data-aware projection: fit each converted Dense layer so its outputs on samples "
              "of DATA (images as for `circnn train --data`) match the original model's, "
@@ -56,6 +57,7 @@ int runConvert(const std::vector<std::string>& args, std::ostream& out, std::ost
     config.model = ModelSource::file(p.get("MODEL"));
     config.output = p.get("output");
     config.save.createdBy = std::string("circnn convert ") + CIRCNN_VERSION;
+    config.save.force = p.given("force");
     const ConvertResult r = convertModel(config);
 
     if (p.given("json")) {

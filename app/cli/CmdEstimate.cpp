@@ -184,13 +184,13 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
         config.model = ModelSource::file(what);
     config.platform = platform;
     config.precision = hw::parsePrecision(p.get("precision"));
-    config.batch = p.getInt("batch");
+    config.batch = p.getInt("batch", 1);
     if (config.batch < 1)
         throw ArgError("--batch must be at least 1");
     if (p.given("plan")) {
         config.plan = readConversionPlan(p.get("plan")); // the plan format of `circnn convert`
     } else if (p.given("k")) {
-        config.blockSizes = p.getIntList("k");
+        config.blockSizes = p.getIntList("k", 1);
         for (std::int64_t k : config.blockSizes)
             if (k < 1)
                 throw ArgError("-k values must be at least 1");

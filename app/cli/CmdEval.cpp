@@ -124,7 +124,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!p.given("data"))
         throw ArgError("--data DATA is required");
     EvaluateConfig config;
-    config.batchSize = p.getInt("batch");
+    config.batchSize = p.getInt("batch", 1);
     config.perLayerTiming = p.given("per-layer");
     if (config.batchSize < 1)
         throw ArgError("--batch must be at least 1, got " + p.get("batch"));
@@ -147,7 +147,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     config.data.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
     if (config.task == Task::Regress && config.data.options.targetsKey.empty())
         throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
-    config.data.options.scale = p.getDouble("scale");
+    config.data.options.scale = p.getDouble("scale", NumberRange::positive());
     config.data.options.limit = limit;
     config.limit = limit;
     if (p.given("k"))

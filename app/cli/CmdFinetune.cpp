@@ -156,10 +156,10 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         throw ArgError("--projection must be 'auto', 'data' or 'frobenius', got '" + p.get("projection") + "'");
     config.projection = *projection;
     calibrationFromArgs(p, config.calibrationSamples, config.relativeRidge);
-    config.distillation = p.getDouble("distill");
+    config.distillation = p.getDouble("distill", NumberRange::unitInterval());
     if (!(config.distillation >= 0 && config.distillation <= 1))
         throw ArgError("--distill must be in [0, 1], got " + p.get("distill"));
-    config.temperature = p.getDouble("temperature");
+    config.temperature = p.getDouble("temperature", NumberRange::positive());
     if (!(config.temperature > 0))
         throw ArgError("--temperature must be > 0, got " + p.get("temperature"));
     const std::int64_t admmEpochs = p.getInt("admm-epochs");
@@ -167,8 +167,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
         throw ArgError("--admm-epochs must be in [0, epochs - 1] (at least one fine-tuning epoch), got " +
                        p.get("admm-epochs"));
     config.admmEpochs = static_cast<int>(admmEpochs);
-    config.rho = p.getDouble("rho");
-    config.rhoGrowth = p.getDouble("rho-growth");
+    config.rho = p.getDouble("rho", NumberRange::positive());
+    config.rhoGrowth = p.getDouble("rho-growth", NumberRange::positive());
     config.admmEveryBatches = p.getInt("admm-every");
     if (admmEpochs > 0 && !(config.rho > 0))
         throw ArgError("--rho must be > 0, got " + p.get("rho"));

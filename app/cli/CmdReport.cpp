@@ -14,6 +14,7 @@
 #include "SweepCli.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn::cli {
 
@@ -56,12 +57,10 @@ int runReport(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     std::optional<AutoPlanResult> plan;
     if (p.given("plan-result")) {
-        std::ifstream in(p.get("plan-result"));
-        if (!in)
-            throw Error("cannot open '" + p.get("plan-result") + "'");
+        const std::string text = readTextInput(p.get("plan-result"), "autoplan result");
         nlohmann::json j;
         try {
-            j = nlohmann::json::parse(in);
+            j = nlohmann::json::parse(text);
         } catch (const nlohmann::json::parse_error&) {
             throw FormatError("'" + p.get("plan-result") + "' is not valid JSON");
         }

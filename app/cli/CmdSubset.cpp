@@ -27,7 +27,7 @@ int runSubset(const std::vector<std::string>& args, std::ostream& out, std::ostr
     DatasetOptions d;
     if (p.given("labels"))
         d.labelsPath = p.get("labels");
-    d.limit = p.getInt("count");
+    d.limit = p.getInt("count", 1);
     if (d.limit < 1)
         throw ArgError("--count must be >= 1, got " + p.get("count"));
     const Dataset data = readDataset(p.get("DATA"), d);

@@ -40,7 +40,7 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
         throw ArgError("-o OUT is required");
     TrainConfig config;
     config.source = p.get("SPEC|MODEL");
-    config.blockSize = p.getInt("k");
+    config.blockSize = p.getInt("k", 1);
     if (config.blockSize < 1)
         throw ArgError("-k must be >= 1, got " + std::to_string(config.blockSize));
     std::error_code ec;

@@ -7,6 +7,8 @@
 #include <ostream>
 
 #include "ArgParser.h"
+#include "GlobalOptions.h"
+#include "common/Environment.h"
 #include "common/Error.h"
 
 namespace circnn::cli {
@@ -28,8 +30,12 @@ void printUsage(std::ostream& out)
     std::sort(commands.begin(), commands.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
     for (const Command& c : commands)
         out << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
+    out << "\n" << GlobalOptions::helpText();
     out << "\nEnvironment:\n"
         << "  CIRCNN_THREADS       worker threads for batch work (default: all cores)\n"
+        << "  CIRCNN_MEMORY_LIMIT  memory budget, as --memory-limit (default: half of the physical memory)\n"
+        << "  CIRCNN_ISOLATION     0 to read HDF5 files in-process, as --no-isolation (default: 1)\n"
+        << "  CIRCNN_READER_TIMEOUT seconds the isolated reader may take (default: 5 + 1 per 20 MB)\n"
         << "  CIRCNN_PLATFORM_DIR  folder of user platform JSON files, searched before the built-in presets\n"
         << "  CIRCNN_WISDOM_FILE   FFTW wisdom cache (default: ~/.cache/circnn/wisdom.fftwf)\n";
 }
@@ -51,8 +57,15 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
         err << "circnn: unknown command '" << args[0] << "' (see circnn --help)\n";
         return 2;
     }
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
+        validateEnvironment();
+    } catch (const Error& e) {
+        err << "circnn " << it->name << ": error: " << e.what() << "\n";
+        return 2;
+    }
+    try {
+        const GlobalOptions global(rest);
         return it->run(rest, out, err);
     } catch (const ArgError& e) {
         err << "circnn " << it->name << ": " << e.what() << " (see circnn " << it->name << " --help)\n";

@@ -21,7 +21,7 @@ ConversionRequest conversionRequestFromArgs(const ArgParser& p, const std::strin
     if (p.given("plan"))
         static_cast<ConversionPlan&>(request) = readConversionPlan(p.get("plan"));
     if (p.given("k")) {
-        request.defaultBlockSize = p.getInt("k");
+        request.defaultBlockSize = p.getInt("k", 1);
         if (request.defaultBlockSize < 1)
             throw ArgError("-k must be at least 1, got " + p.get("k"));
     }
@@ -34,7 +34,7 @@ ConversionRequest conversionRequestFromArgs(const ArgParser& p, const std::strin
 
 void calibrationFromArgs(const ArgParser& p, std::int64_t& samples, double& relativeRidge)
 {
-    samples = p.getInt("calibration");
+    samples = p.getInt("calibration", 1);
     if (samples < 1)
         throw ArgError("--calibration must be >= 1, got " + p.get("calibration"));
     relativeRidge = p.getDouble("ridge");

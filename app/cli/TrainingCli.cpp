@@ -49,6 +49,7 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
         .option("test", "FILE", "Evaluate the result on this labelled dataset (same formats as --data).")
         .option("test-labels", "FILE", "IDX labels file for --test (default: derived).")
         .option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
+        .flag("force", "Replace an existing -o file of another format (e.g. a Keras .h5 by a native model).")
         .flag("json", "Print the final metrics as JSON on stdout.");
 }
 
@@ -59,26 +60,27 @@ TrainOptions trainOptionsFromArgs(const ArgParser& p)
     if (epochs < 1 || epochs > 100000)
         throw ArgError("--epochs must be in [1, 100000], got " + std::to_string(epochs));
     o.epochs = static_cast<int>(epochs);
-    o.batchSize = p.getInt("batch");
+    o.batchSize = p.getInt("batch", 1);
     if (o.batchSize < 1)
         throw ArgError("--batch must be >= 1, got " + std::to_string(o.batchSize));
     const auto kind = optimizerFromName(p.get("optimizer"));
     if (!kind)
         throw ArgError("--optimizer must be adam or sgd, got '" + p.get("optimizer") + "'");
     o.optimizer.kind = *kind;
-    o.optimizer.learningRate = p.given("lr") ? p.getDouble("lr") : (*kind == OptimizerKind::Adam ? 1e-3 : 1e-2);
-    o.optimizer.momentum = p.getDouble("momentum");
+    o.optimizer.learningRate =
+        p.given("lr") ? p.getDouble("lr", NumberRange::positive()) : (*kind == OptimizerKind::Adam ? 1e-3 : 1e-2);
+    o.optimizer.momentum = p.getDouble("momentum", NumberRange::fraction());
     o.optimizer.weightDecay = p.getDouble("weight-decay");
     const auto sched = scheduleFromName(p.get("schedule"));
     if (!sched)
         throw ArgError("--schedule must be constant, step or cosine, got '" + p.get("schedule") + "'");
     o.schedule.kind = *sched;
-    o.schedule.stepEpochs = static_cast<int>(p.getInt("step-epochs"));
-    o.schedule.gamma = p.getDouble("gamma");
+    o.schedule.stepEpochs = static_cast<int>(p.getInt("step-epochs", 0, 100000));
+    o.schedule.gamma = p.getDouble("gamma", {0, 1, false, true});
     o.schedule.warmupEpochs = p.getDouble("warmup");
     if (!(o.schedule.warmupEpochs >= 0))
         throw ArgError("--warmup must be >= 0, got " + p.get("warmup"));
-    o.validationSplit = p.getDouble("val-split");
+    o.validationSplit = p.getDouble("val-split", NumberRange::fraction());
     if (!(o.validationSplit >= 0 && o.validationSplit < 1))
         throw ArgError("--val-split must be in [0, 1), got " + p.get("val-split"));
     const std::int64_t seed = p.getInt("seed");

@@ -38,7 +38,7 @@ DataSource testDataSource(const ArgParser& parser);
 SavePolicy savePolicyFor(const std::string& command);
 
 // The parts every training command fills the same way (TrainConfig, FinetuneConfig): --data,
-// --test, -o, the save policy and the terminal progress (after `config.training` is set).
+// --test, -o, the save policy (--force) and the terminal progress (after `config.training` is set).
 template <class Config>
 void fillTrainingRun(const ArgParser& parser, const std::string& command, Config& config, std::ostream& out,
                      std::ostream& err)
@@ -47,6 +47,7 @@ void fillTrainingRun(const ArgParser& parser, const std::string& command, Config
     config.testData = testDataSource(parser);
     config.output = parser.get("output");
     config.save = savePolicyFor(command);
+    config.save.force = parser.given("force");
     config.callbacks = terminalTrainingCallbacks(parser, config.training.epochs, out, err);
 }
 

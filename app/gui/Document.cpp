@@ -53,30 +53,63 @@ void Document::open(const QString& path)
             l.format = formatText(detectModelFormat(file));
             return l;
         },
-        this,
-        [this, path](const Loaded& l) {
-            m_loading = false;
-            m_model = l.model;
-            m_path = QFileInfo(path).absoluteFilePath();
-            m_format = l.format;
-            m_layer = -1;
-            m_projection.reset();
-            m_blockRow = m_blockCol = -1;
-            setCirculantModel(nullptr, {});
-            emit loadingChanged(false);
-            emit modelChanged();
-            // Select the first layer with weights so the explorer shows something (unless a
-            // modelChanged handler already chose one, e.g. --select-layer).
-            for (std::size_t i = 0; i < m_model->layers.size() && m_layer < 0; ++i)
-                if (hasWeightMatrix(m_model->layers[i])) {
-                    selectLayer(static_cast<int>(i));
-                    break;
-                }
-        },
+        this, [this, path](const Loaded& l) { adopt(l.model, path, l.format, QString()); },
         [this, path](const QString& reason) {
             m_loading = false;
             emit loadingChanged(false);
             emit openFailed(path, reason);
+        });
+}
+
+void Document::adopt(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format,
+                     const QString& derivation)
+{
+    m_loading = false;
+    m_model = std::move(model);
+    m_path = QFileInfo(path).absoluteFilePath();
+    m_format = format;
+    m_derivation = derivation;
+    m_layer = -1;
+    m_projection.reset();
+    m_blockRow = m_blockCol = -1;
+    setCirculantModel(nullptr, {});
+    emit loadingChanged(false);
+    emit modelChanged();
+    // Select the first layer with weights so the explorer shows something (unless a
+    // modelChanged handler already chose one, e.g. --select-layer).
+    for (std::size_t i = 0; i < m_model->layers.size() && m_layer < 0; ++i)
+        if (hasWeightMatrix(m_model->layers[i])) {
+            selectLayer(static_cast<int>(i));
+            break;
+        }
+}
+
+void Document::applyPlan(const QString& modelFile, const ConversionRequest& request, const QString& description)
+{
+    m_loading = true;
+    emit loadingChanged(true);
+    const std::filesystem::path file = modelFile.toStdString();
+    // The request's progress callbacks are not carried over to the worker (they may refer to the caller).
+    ConversionRequest plan = request;
+    plan.reorderProgress = {};
+    m_jobs->run(
+        QStringLiteral("plan"), tr("Applying %1").arg(description),
+        [file, plan](const ProgressFn& progress) {
+            ConversionRequest r = plan;
+            r.reorderProgress = progress;
+            Loaded l;
+            l.model = std::make_shared<const ModelSpec>(convertModel(readModel(file), r).model);
+            l.format = formatText(detectModelFormat(file));
+            return l;
+        },
+        this,
+        [this, modelFile, description](const Loaded& l) {
+            adopt(l.model, modelFile, tr("%1, %2").arg(l.format, description), description);
+        },
+        [this, description](const QString& reason) {
+            m_loading = false;
+            emit loadingChanged(false);
+            emit planFailed(description, reason);
         });
 }
 
@@ -91,6 +124,7 @@ void Document::close()
     m_jobs->cancelAll();
     m_model.reset();
     m_path.clear();
+    m_derivation.clear();
     m_format.clear();
     m_layer = -1;
     m_projection.reset();

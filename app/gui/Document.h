@@ -37,6 +37,12 @@ public:
     void reload();                  // re-reads path() (no-op without a model)
     void close();
     bool isLoading() const { return m_loading; }
+    // Shows `modelFile` converted by `request` (a sweep point's configuration, an automatic plan)
+    // in place of the open model, so every view shows that configuration. Asynchronous (channel
+    // "plan"): modelChanged follows, or planFailed. path() becomes modelFile; derivation() says
+    // what was applied ("" for a model opened as it is).
+    void applyPlan(const QString& modelFile, const ConversionRequest& request, const QString& description);
+    QString derivation() const { return m_derivation; }
 
     const std::shared_ptr<const ModelSpec>& model() const { return m_model; }
     QString path() const { return m_path; }
@@ -81,6 +87,7 @@ signals:
     void loadingChanged(bool loading);
     void modelChanged(); // also after close() (model() null)
     void openFailed(const QString& path, const QString& reason);
+    void planFailed(const QString& description, const QString& reason);
     void layerSelected(int index);
     void projectionChanged();
     void blockSelected(qint64 i, qint64 j);
@@ -90,9 +97,12 @@ signals:
     void circulantModelChanged(); // also when cleared
 
 private:
+    void adopt(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format,
+               const QString& derivation);
+
     JobRunner* m_jobs;
     std::shared_ptr<const ModelSpec> m_model;
-    QString m_path, m_format;
+    QString m_path, m_format, m_derivation;
     bool m_loading = false;
     int m_layer = -1;
     std::shared_ptr<const LayerProjection> m_projection;

@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
+#include <QPointer>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
@@ -17,11 +18,14 @@
 #include "Document.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "analysis/SweepRunner.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
 #include "nn/training/Architecture.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
+#include "views/TrainingOptionsForm.h"
+#include "views/TrainingView.h"
 #include "widgets/HeatmapWidget.h"
 
 namespace circnn::gui {
@@ -172,6 +176,77 @@ template <class Pred> void waitFor(Pred done)
         QApplication::processEvents(QEventLoop::WaitForMoreEvents);
 }
 
+// Runs `work(progress, report)` on the window's job runner (channel "bench"), where `report()`
+// queues one status update to the GUI thread (as a live view would get it), and prints one table
+// row: wall time until the result is delivered, CPU, stall columns, and the updates seen.
+template <class Work> void runLongJob(MainWindow& window, StallProbe& probe, const char* what, Work work)
+{
+    auto* receiver = new QObject;
+    int updates = 0;
+    bool done = false;
+    QString error;
+    QElapsedTimer t;
+    probe.start();
+    t.start();
+    QPointer<QObject> guard(receiver);
+    window.jobs()->run(
+        QStringLiteral("bench"), QString::fromUtf8(what),
+        [work, guard, &updates](const ProgressFn& progress) {
+            const std::function<void()> report = [guard, &updates] {
+                QMetaObject::invokeMethod(
+                    guard.data(), [&updates] { ++updates; }, Qt::QueuedConnection);
+            };
+            return static_cast<std::size_t>(work(progress, report));
+        },
+        receiver, [&done](std::size_t) { done = true; },
+        [&done, &error](const QString& message) {
+            error = message;
+            done = true;
+        });
+    waitFor([&] { return done; });
+    const double ms = double(t.nsecsElapsed()) / 1e6;
+    QApplication::processEvents(); // the last queued updates
+    const QString cols = probe.columns(probe.stopMs());
+    if (!error.isEmpty())
+        std::printf("| %s: FAILED (%s) | | | | | |\n", what, qPrintable(error));
+    else
+        std::printf("| %s (%d updates) | %.0f | %s |\n", what, updates, ms, qPrintable(cols));
+    delete receiver;
+}
+
+// Trains 784-256-256-10 at k = 8 for 20 epochs on `data` in the training view (Train action: the
+// workflow on the job runner, curves appended live) and prints one table row.
+void runTraining(MainWindow& window, StallProbe& probe, const QString& data)
+{
+    TrainingView* view = window.trainingView();
+    view->setTrainingData(data);
+    view->setArchitecture(QStringLiteral("784-256-256-10"), 8);
+    view->options()->setEpochs(20);
+    int updates = 0;
+    bool done = false;
+    QString error;
+    const auto c1 = QObject::connect(view, &TrainingView::curvesUpdated, [&] { ++updates; });
+    const auto c2 = QObject::connect(view, &TrainingView::finished, [&] { done = true; });
+    const auto c3 = QObject::connect(view, &TrainingView::failed, [&](const QString& m) {
+        error = m;
+        done = true;
+    });
+    QElapsedTimer t;
+    probe.start();
+    t.start();
+    view->start(TrainingView::Action::Train);
+    waitFor([&] { return done; });
+    const double ms = double(t.nsecsElapsed()) / 1e6;
+    const QString cols = probe.columns(probe.stopMs());
+    for (const auto& c : {c1, c2, c3})
+        QObject::disconnect(c);
+    const char* what = "training view: 784-256-256-10 at k = 8, 1,000 samples, 20 epochs, live curves";
+    if (!error.isEmpty())
+        std::printf("| %s: FAILED (%s) | | | | | |\n", what, qPrintable(error));
+    else
+        std::printf("| %s (%d curve updates) | %.0f | %s |\n", what, updates, ms, qPrintable(cols));
+}
+
 } // namespace
 
 int runGuiBenchmark(const QString& folder)
@@ -280,6 +355,31 @@ int runGuiBenchmark(const QString& folder)
             std::printf("| heatmap 4096 × 9216, %s: render (worst of 3) / until shown | %.1f / %.1f | %s |\n", name,
                         worst, shown, qPrintable(cols));
         }
+    }
+    // 4–5. Long jobs of part 2 while the window is up: the event loop must stay responsive while
+    // they use every core. Training runs in the real training view (live curves); a sweep has no
+    // view yet, so it runs through the job runner with one queued update per point.
+    const QString sample = QStringLiteral(CIRCNN_SAMPLE_DIR "/");
+    if (QFileInfo::exists(sample + "fashion_test_1k.h5")) {
+        runTraining(window, probe, sample + "fashion_test_1k.h5");
+        runLongJob(window, probe, "sweep of the bundled MLP, k = 1…32, projection, 2 platforms, shown per point",
+                   [sample](const ProgressFn& progress, const std::function<void()>& report) {
+                       SweepConfig c;
+                       c.models = {(sample + "fashion_mlp_dense.h5").toStdString()};
+                       c.blockSizes = {1, 2, 4, 8, 16, 32};
+                       c.data = (sample + "fashion_test_1k.h5").toStdString();
+                       c.platforms = {"xcku060", "asic-45nm"};
+                       SweepRunOptions o;
+                       o.progress = [progress, report, last = std::size_t(0)](const SweepProgress& p) mutable {
+                           if (p.done != last)
+                               report();
+                           last = p.done;
+                           return progress(p.done, p.total);
+                       };
+                       return runSweep(c, o).points.size();
+                   });
+    } else {
+        std::printf("| training / sweep steps skipped: %s not found | | | | | |\n", qPrintable(sample));
     }
     std::printf("\nMachine: %d hardware threads; shared with other builds while measured.\n",
                 QThread::idealThreadCount());

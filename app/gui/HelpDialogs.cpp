@@ -44,6 +44,11 @@ QString quickStartText()
         "<li><b>Hardware</b>: tick platforms, choose precision, batch and block sizes; the table and charts show "
         "latency, frames/s and energy per frame, dense beside block-circulant. Edit a platform's "
         "parameters in the form and save it as JSON.</li>"
+        "<li><b>Inference</b>: browse the dataset (the bundled Fashion-MNIST sample by default) with the "
+        "top-5 of the model and of its block-circulant version; Evaluate for accuracy, speed, per-class "
+        "accuracy and the confusion matrix (click a cell to list its samples).</li>"
+        "<li><b>Conversion and training</b>: set k for all or single layers, then Project, Fine-tune or "
+        "Train an architecture; watch loss and accuracy live, Cancel at any time, Save the result.</li>"
         "<li>Long work runs in the background: the status bar shows progress and a Cancel button.</li>"
         "<li>View ▸ Reset layout restores the docks. Every figure is also available from the <tt>circnn</tt> "
         "command line (<tt>circnn inspect</tt>, <tt>convert</tt>, <tt>estimate</tt> …).</li></ol>");

@@ -20,9 +20,11 @@
 #include <QTableWidget>
 
 #include "Document.h"
+#include "ExportActions.h"
 #include "HelpDialogs.h"
 #include "JobRunner.h"
 #include "JobStatusWidget.h"
+#include "sweep/SweepView.h"
 #include "views/BlockInspectorView.h"
 #include "views/HardwareView.h"
 #include "views/InferenceView.h"
@@ -34,7 +36,7 @@ namespace circnn::gui {
 
 namespace {
 constexpr int kMaxRecent = 8;
-constexpr int kLayoutVersion = 3; // bump when docks change, so an old saved state is not applied
+constexpr int kLayoutVersion = 4; // bump when docks change, so an old saved state is not applied
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
@@ -50,6 +52,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_hardware = new HardwareView(m_doc);
     m_inference = new InferenceView(m_doc);
     m_training = new TrainingView(m_doc);
+    m_sweep = new SweepView(m_doc);
 
     // The explorer is the central widget; the other views are docks around it.
     setCentralWidget(m_explorer);
@@ -59,6 +62,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabifyDockWidget(hardware, addView(m_inference, tr("Inference"), "inferenceDock", Qt::BottomDockWidgetArea));
     tabifyDockWidget(hardware,
                      addView(m_training, tr("Conversion and training"), "trainingDock", Qt::BottomDockWidgetArea));
+    QDockWidget* sweep = addView(m_sweep, tr("Sweeps"), "sweepDock", Qt::BottomDockWidgetArea);
+    tabifyDockWidget(hardware, sweep);
     hardware->raise();
     resizeDocks({model, inspector}, {520, 440}, Qt::Horizontal);
     resizeDocks({hardware}, {390}, Qt::Vertical);
@@ -80,6 +85,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_jobs, &JobRunner::jobFailed, this, [this](const QString& label, const QString& message) {
         statusBar()->showMessage(tr("%1 failed: %2").arg(label, message), 8000);
     });
+    connect(m_doc, &Document::planFailed, this, [this](const QString& what, const QString& reason) {
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not apply the configuration"),
+                                    tr("Could not apply %1:\n\n%2\n\nThe current model stays.").arg(what, reason),
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    installExportActions(this); // context menus: save charts, heatmaps and tables; copy tables
     m_defaultState = saveState(kLayoutVersion);
     restoreLayout();
 }
@@ -113,6 +126,16 @@ void MainWindow::buildMenus()
             openModel(path);
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    connect(exportMenu->addAction(tr("&Report (HTML, PDF, CSV, JSON)…")), &QAction::triggered, this, [this] {
+        const QString path = chooseExportFile(this, tr("Export report"), "report.html",
+                                              tr("HTML report (*.html);;PDF report (*.pdf);;CSV table (*.csv);;"
+                                                 "JSON (*.json)"));
+        if (!path.isEmpty())
+            exportReport(path);
+    });
+    exportMenu->addSeparator();
+    exportMenu->addAction(tr("Charts, heatmaps and tables: right-click them"))->setEnabled(false);
     QAction* reload = file->addAction(tr("&Reload"));
     reload->setShortcut(QKeySequence(Qt::Key_F5));
     connect(reload, &QAction::triggered, m_doc, &Document::reload);
@@ -138,7 +161,7 @@ void MainWindow::buildMenus()
 
 QStringList MainWindow::viewNames()
 {
-    return {"model", "explorer", "inspector", "hardware", "inference", "training"};
+    return {"model", "explorer", "inspector", "hardware", "inference", "training", "sweep"};
 }
 
 QWidget* MainWindow::showView(const QString& name)
@@ -149,6 +172,7 @@ QWidget* MainWindow::showView(const QString& name)
                     : name == "hardware"  ? static_cast<QWidget*>(m_hardware)
                     : name == "inference" ? static_cast<QWidget*>(m_inference)
                     : name == "training"  ? static_cast<QWidget*>(m_training)
+                    : name == "sweep"     ? static_cast<QWidget*>(m_sweep)
                                           : nullptr;
     if (view)
         for (QDockWidget* dock : std::as_const(m_docks))
@@ -285,8 +309,52 @@ void MainWindow::dropEvent(QDropEvent* event)
         openModel(urls.front().toLocalFile());
 }
 
+void MainWindow::exportReport(const QString& path)
+{
+    auto write = [this, path] {
+        try {
+            m_sweep->writeReport(path);
+            statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+        } catch (const std::exception& e) {
+            auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not export the report"),
+                                        tr("Could not write %1:\n\n%2").arg(path, QString::fromStdString(e.what())),
+                                        QMessageBox::Ok, this);
+            box->setObjectName("exportFailedBox");
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+        }
+    };
+    if (m_sweep->hasResults() && !m_sweep->isRunning()) {
+        write();
+        return;
+    }
+    // No sweep yet: sweep the current model with the sweep view's settings, then write the report.
+    showView("sweep");
+    if (!m_sweep->isRunning() && !m_sweep->run())
+        return;
+    auto once = std::make_shared<QMetaObject::Connection>();
+    *once = connect(m_sweep, &SweepView::sweepFinished, this, [this, once, write](bool completed) {
+        disconnect(*once);
+        if (completed)
+            write();
+        else
+            statusBar()->showMessage(tr("The report was not written: the sweep did not finish"), 8000);
+    });
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (m_jobs->isBusy()) {
+        const QString question =
+            tr("A job is still running. Cancel it and close? (Sweeps keep their finished points.)");
+        const bool close = m_askClose
+                               ? m_askClose(question)
+                               : QMessageBox::question(this, tr("Close CirCNN Studio"), question) == QMessageBox::Yes;
+        if (!close) {
+            event->ignore();
+            return;
+        }
+    }
     m_jobs->cancelAll(); // workers stop at their next progress report; nothing waits for them here
     saveLayout();
     QMainWindow::closeEvent(event);

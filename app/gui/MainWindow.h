@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 class QDockWidget;
 class QMenu;
 
@@ -18,6 +20,7 @@ class TrainingView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
+class SweepView;
 
 // The main window only assembles: the job runner, the document, one dock per view, the menus and
 // actions (File: Open, Open Recent, Reload, Close; View: docks, Reset layout; Help), drag and drop,
@@ -38,14 +41,22 @@ public:
     HardwareView* hardwareView() const { return m_hardware; }
     InferenceView* inferenceView() const { return m_inference; }
     TrainingView* trainingView() const { return m_training; }
+    SweepView* sweepView() const { return m_sweep; }
 
-    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training".
+    // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training",
+    // "sweep".
     static QStringList viewNames();
     // The view's widget, its dock raised (nullptr for an unknown name).
     QWidget* showView(const QString& name);
     void resetLayout();
     QStringList recentFiles() const;
     void clearRecentFiles();
+    // File ▸ Export ▸ Report: the comparison report (`circnn report`'s code; .html, .pdf, .csv,
+    // .json by suffix) of the current sweep; without sweep results, a sweep of the current model
+    // with the sweep view's settings runs first. Errors are dialogs.
+    void exportReport(const QString& path);
+    // Closing with a running job asks first; tests answer here (empty: a dialog asks).
+    void setCloseQuestion(std::function<bool(const QString& jobs)> ask) { m_askClose = std::move(ask); }
 
 signals:
     void openFailed(const QString& path, const QString& reason);
@@ -73,6 +84,8 @@ private:
     HardwareView* m_hardware;
     InferenceView* m_inference;
     TrainingView* m_training;
+    SweepView* m_sweep;
+    std::function<bool(const QString&)> m_askClose;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QMenu* m_recentMenu = nullptr;

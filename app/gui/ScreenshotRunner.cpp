@@ -3,6 +3,8 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QLabel>
+#include <QTabWidget>
 
 #include <cstdio>
 
@@ -10,6 +12,10 @@
 #include "JobRunner.h"
 #include "MainWindow.h"
 #include "views/InferenceView.h"
+#include "analysis/SweepConfig.h"
+#include "sweep/AutoPlanPanel.h"
+#include "sweep/SweepConfigForm.h"
+#include "sweep/SweepView.h"
 #include "views/LayerExplorerView.h"
 #include "views/TrainingOptionsForm.h"
 #include "views/TrainingView.h"
@@ -66,7 +72,35 @@ void ScreenshotRunner::onModelChanged()
         fail(error, 2);
         return;
     }
-    waitIdle(3, &ScreenshotRunner::layOut);
+    waitIdle(3, m_request.sweepConfig.isEmpty() ? &ScreenshotRunner::layOut : &ScreenshotRunner::runSweep);
+}
+
+void ScreenshotRunner::runSweep()
+{
+    SweepView* sweep = m_window->sweepView();
+    try {
+        sweep->form()->setConfig(readSweepConfig(m_request.sweepConfig.toStdString()));
+    } catch (const std::exception& e) {
+        fail(QString::fromStdString(e.what()), 2);
+        return;
+    }
+    sweep->form()->setResultsFile(m_scratch.filePath("sweep.jsonl"));
+    connect(sweep, &SweepView::sweepFinished, this, [this, sweep](bool completed) {
+        if (!completed) {
+            fail(tr("the sweep did not finish: %1").arg(sweep->statusLabel()->text()), 1);
+            return;
+        }
+        if (m_request.tab == tr("Automatic plan")) {
+            connect(sweep->autoPlanPanel(), &AutoPlanPanel::planned, this,
+                    [this] { waitIdle(3, &ScreenshotRunner::layOut); });
+            if (!sweep->autoPlanPanel()->plan())
+                fail(tr("the automatic plan did not start"), 1);
+            return;
+        }
+        waitIdle(3, &ScreenshotRunner::layOut);
+    });
+    if (!sweep->run())
+        fail(tr("the sweep did not start: %1").arg(sweep->statusLabel()->text()), 1);
 }
 
 void ScreenshotRunner::waitIdle(int quietPolls, void (ScreenshotRunner::*next)())
@@ -90,13 +124,26 @@ void ScreenshotRunner::waitIdle(int quietPolls, void (ScreenshotRunner::*next)()
 void ScreenshotRunner::layOut()
 {
     QWidget* view = m_window->showView(m_request.view);
+    if (!m_request.tab.isEmpty()) {
+        bool found = false;
+        for (QTabWidget* tabs : view ? view->findChildren<QTabWidget*>() : QList<QTabWidget*>())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i) == m_request.tab) {
+                    tabs->setCurrentIndex(i);
+                    found = true;
+                }
+        if (!found) {
+            fail(tr("the view has no tab '%1'").arg(m_request.tab), 2);
+            return;
+        }
+    }
     if (view && view != m_window->explorerView()) {
         // A dock view alone, floating at a size where its labels and charts are legible.
         auto* dock = qobject_cast<QDockWidget*>(view->parentWidget());
         if (dock) {
             dock->setFloating(true);
-            const bool wide =
-                m_request.view == "hardware" || m_request.view == "inference" || m_request.view == "training";
+            const bool wide = m_request.view == "hardware" || m_request.view == "inference" ||
+                              m_request.view == "training" || m_request.view == "sweep";
             dock->resize(wide ? QSize(1500, 900) : QSize(1200, 860));
         }
     } else if (view) {

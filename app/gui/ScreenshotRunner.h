@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QTemporaryDir>
 #include <QTimer>
 
 namespace circnn::gui {
@@ -19,6 +20,9 @@ public:
     struct Request {
         QString output, view, layer, show;
         qint64 blockSize = 0;
+        // --view sweep: run this sweep config (JSON) first (results in a temporary folder);
+        // --tab: the view's tab to show (its title); "Automatic plan" also runs the plan.
+        QString sweepConfig, tab;
     };
     ScreenshotRunner(MainWindow* window, Request request);
     // Also used without --screenshot: applies --select-layer after the first model opened.
@@ -27,6 +31,7 @@ public:
 private:
     void onModelChanged();
     void waitIdle(int quietPolls, void (ScreenshotRunner::*next)());
+    void runSweep();
     void layOut();
     void shoot();
     void fail(const QString& message, int code);
@@ -34,6 +39,7 @@ private:
     MainWindow* m_window;
     Request m_request;
     bool m_started = false;
+    QTemporaryDir m_scratch; // sweep results of a screenshot run
 };
 
 } // namespace circnn::gui

@@ -21,11 +21,15 @@ struct Options {
     QCommandLineOption screenshot{"screenshot",
                                   "Open the model, save a PNG of the window (or of --view) to <file>, exit.", "file"};
     QCommandLineOption view{
-        "view", "With --screenshot: the view to picture: model, explorer, inspector, hardware, inference, training.",
+        "view",
+        "With --screenshot: the view to picture: model, explorer, inspector, hardware, inference, training, sweep.",
         "name"};
     QCommandLineOption layer{"select-layer", "Select the layer with this name after opening (unknown: error).", "name"};
     QCommandLineOption blockSize{"block-size", "Layer explorer block size k after opening.", "k"};
     QCommandLineOption show{"show", "Layer explorer: original, projection or residual.", "what"};
+    QCommandLineOption sweepConfig{
+        "sweep-config", "With --view sweep: run this sweep config (JSON, as `circnn sweep --config`) first.", "file"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab of the view to show, by its title.", "title"};
     QCommandLineOption bench{"bench", "Run the responsiveness benchmark (writes a report to stdout) and exit."};
     QCommandLineOption benchDir{"bench-dir", "Folder for the benchmark's temporary model (default: a new temp folder).",
                                 "dir"};
@@ -38,7 +42,7 @@ void setUp(QCommandLineParser& parser, Options& o)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument("model", "Model file to open (.h5, .keras, .circnn.h5).", "[model]");
-    parser.addOptions({o.screenshot, o.view, o.layer, o.blockSize, o.show, o.bench, o.benchDir});
+    parser.addOptions({o.screenshot, o.view, o.layer, o.blockSize, o.show, o.sweepConfig, o.tab, o.bench, o.benchDir});
 }
 
 bool wants(int argc, char** argv, std::initializer_list<const char*> flags)
@@ -95,9 +99,13 @@ int main(int argc, char** argv)
     if (parser.isSet(options.bench))
         return circnn::gui::runGuiBenchmark(parser.value(options.benchDir));
 
-    circnn::gui::ScreenshotRunner::Request request{parser.value(options.screenshot), parser.value(options.view),
-                                                   parser.value(options.layer), parser.value(options.show),
-                                                   parser.value(options.blockSize).toLongLong()};
+    circnn::gui::ScreenshotRunner::Request request{parser.value(options.screenshot),
+                                                   parser.value(options.view),
+                                                   parser.value(options.layer),
+                                                   parser.value(options.show),
+                                                   parser.value(options.blockSize).toLongLong(),
+                                                   parser.value(options.sweepConfig),
+                                                   parser.value(options.tab)};
     if (!request.view.isEmpty() && !circnn::gui::MainWindow::viewNames().contains(request.view)) {
         std::fprintf(stderr, "circnn-studio: unknown view '%s' (views: %s)\n", qPrintable(request.view),
                      qPrintable(circnn::gui::MainWindow::viewNames().join(", ")));

@@ -11,7 +11,7 @@ namespace circnn {
 
 std::int64_t tapCount(const LayerSpec& layer)
 {
-    return layer.kind == LayerKind::Conv2D ? layer.kernelH * layer.kernelW : 1;
+    return layer.kind == LayerKind::Dense ? 1 : layer.kernelH * layer.kernelW;
 }
 
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap)

@@ -9,6 +9,7 @@
 #include "common/Error.h"
 #include "model/ConversionRules.h"
 #include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -36,6 +37,39 @@ void projectMatrix(const std::vector<float>& w, std::int64_t rows, std::int64_t 
     }
 }
 
+// The block-circulant projection of a recurrent kernel K (cols × rows, Keras layout) as the
+// rows × cols matrix Kᵀ; accumulates the residual like projectMatrix.
+CirculantWeights projectRecurrent(const Tensor& kernel, std::int64_t rows, std::int64_t cols, std::int64_t k,
+                                  double& residual2, double& norm2)
+{
+    std::vector<float> w(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t i = 0; i < cols; ++i)
+        for (std::int64_t o = 0; o < rows; ++o)
+            w[static_cast<std::size_t>(o * cols + i)] = kernel[i * rows + o];
+    std::vector<float> vectors;
+    projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
+    CirculantWeights c;
+    c.k = k;
+    c.rows = rows;
+    c.cols = cols;
+    c.vectors = Tensor({ceilDiv(rows, k), ceilDiv(cols, k), k});
+    std::copy(vectors.begin(), vectors.end(), c.vectors.data());
+    return c;
+}
+
+// Records a converted layer in its LayerConversion, the plan and the notes.
+void finishLayer(LayerConversion& lc, const LayerSpec& l, ModelSpec& m, std::int64_t k, double compression,
+                 double residual2, double norm2, std::ostringstream& notes)
+{
+    lc.blockSize = k;
+    lc.converted = true;
+    lc.parametersAfter = layerStats(m, l).parameters;
+    lc.compression = compression;
+    lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
+    m.plan.perLayer[l.name] = k;
+    notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
+}
+
 // The conversion without unit reordering. `decideOnly`: decide which layers convert at which k
 // (the layers list, converted = true for them) without projecting anything (the model is left
 // as it was).
@@ -51,7 +85,10 @@ ConversionResult convertModel(const ModelSpec& model, const ConversionRequest& r
         std::vector<ReorderTarget> targets;
         for (const LayerConversion& lc : planConversion(model, plain)) {
             const LayerSpec* l = model.find(lc.layer);
-            if (lc.converted && l && !l->circulant)
+            // Unit reordering covers Dense and Conv2D: other convolutions project as they are;
+            // recurrent layers keep their unit order (permuting h would have to permute U's rows,
+            // columns and every gate consistently; not implemented).
+            if (lc.converted && l && !l->circulant && (l->kind == LayerKind::Dense || l->kind == LayerKind::Conv2D))
                 targets.push_back({lc.layer, lc.blockSize});
         }
         if (targets.empty())
@@ -140,6 +177,22 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
         std::vector<float> vectors;
         double residual2 = 0, norm2 = 0;
         std::vector<float> w(static_cast<std::size_t>(rows * cols));
+        std::int64_t weightsBefore = l.kernel.size();
+        if (isRecurrent(l.kind)) {
+            // C-LSTM: the stacked gate matrices W = Kᵀ (G·u × in) and U = Rᵀ (G·u × u), both at k;
+            // with k | units every block lies inside one gate.
+            const CirculantWeights input = projectRecurrent(l.kernel, rows, cols, k, residual2, norm2);
+            const CirculantWeights recurrent = projectRecurrent(l.recurrentKernel, rows, l.units, k, residual2, norm2);
+            weightsBefore += l.recurrentKernel.size();
+            const std::int64_t weightsAfter = input.vectors.size() + recurrent.vectors.size();
+            l.circulant = input;
+            l.recurrentCirculant = recurrent;
+            l.kernel = Tensor();
+            l.recurrentKernel = Tensor();
+            finishLayer(lc, l, m, k, double(weightsBefore) / double(weightsAfter), residual2, norm2, notes);
+            result.layers.push_back(lc);
+            continue;
+        }
         if (l.kind == LayerKind::Dense) {
             // W = Kᵀ: W[o][i] = K[i][o].
             for (std::int64_t i = 0; i < cols; ++i)
@@ -148,32 +201,29 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
             cw.vectors = Tensor({ceilDiv(rows, k), ceilDiv(cols, k), k});
         } else {
-            // Tap (r, s): W_t[o][c] = K[r][s][c][o].
+            // Tap (r, s): W_t[o][c] = K[r][s][c][o] (Conv2D; Conv1D with r = 0), K[r][s][o][c]
+            // (Conv2DTranspose's kernel is (kh, kw, C_out, C_in)).
             const std::int64_t taps = l.kernelH * l.kernelW;
+            const bool transposed = l.kind == LayerKind::Conv2DTranspose;
             for (std::int64_t t = 0; t < taps; ++t) {
                 for (std::int64_t c = 0; c < cols; ++c)
                     for (std::int64_t o = 0; o < rows; ++o)
-                        w[static_cast<std::size_t>(o * cols + c)] = l.kernel[(t * cols + c) * rows + o];
+                        w[static_cast<std::size_t>(o * cols + c)] =
+                            transposed ? l.kernel[(t * rows + o) * cols + c] : l.kernel[(t * cols + c) * rows + o];
                 projectMatrix(w, rows, cols, k, vectors, residual2, norm2);
             }
             cw.vectors = Tensor({l.kernelH, l.kernelW, ceilDiv(rows, k), ceilDiv(cols, k), k});
         }
         std::copy(vectors.begin(), vectors.end(), cw.vectors.data());
-        const std::int64_t weightsBefore = l.kernel.size();
         const std::int64_t weightsAfter = cw.vectors.size();
         l.circulant = std::move(cw);
         l.kernel = Tensor();
-        lc.blockSize = k;
-        lc.converted = true;
-        lc.parametersAfter = layerStats(m, l).parameters;
-        lc.compression = weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0;
-        lc.relativeResidual = norm2 > 0 ? std::sqrt(residual2 / norm2) : 0.0;
-        m.plan.perLayer[l.name] = k;
-        notes << (notes.tellp() > 0 ? ", " : "") << l.name << " k=" << k;
+        finishLayer(lc, l, m, k, weightsAfter ? double(weightsBefore) / double(weightsAfter) : 1.0, residual2, norm2,
+                    notes);
         result.layers.push_back(lc);
     }
     if (result.layers.empty())
-        result.warnings.push_back("model '" + m.name + "' has no Dense or Conv2D layers to convert");
+        result.warnings.push_back("model '" + m.name + "' has no " + convertibleLayerClasses() + " layers to convert");
     else if (notes.tellp() == 0)
         result.warnings.push_back("no layer of model '" + m.name + "' was converted");
     if (notes.tellp() > 0) {
@@ -207,17 +257,24 @@ Tensor expandedKernel(const LayerSpec& layer)
                 kernel[i * rows + o] = w[static_cast<std::size_t>(o * cols + i)];
         return kernel;
     }
-    if (layer.kind == LayerKind::Conv2D) {
+    if (layer.kind == LayerKind::Conv2D || layer.kind == LayerKind::Conv1D ||
+        layer.kind == LayerKind::Conv2DTranspose) {
         const std::int64_t taps = layer.kernelH * layer.kernelW;
         if (c.vectors.size() != taps * per)
             throw ShapeError("layer '" + layer.name + "': defining vectors have shape " +
                              shapeToString(c.vectors.shape()) + ", expected " + std::to_string(taps * per) + " values");
-        Tensor kernel({layer.kernelH, layer.kernelW, cols, rows});
+        // Keras layouts: Conv2D (kh, kw, C_in, C_out), Conv1D (kw, C_in, C_out), Conv2DTranspose
+        // (kh, kw, C_out, C_in).
+        const bool transposed = layer.kind == LayerKind::Conv2DTranspose;
+        Tensor kernel = layer.kind == LayerKind::Conv1D ? Tensor({layer.kernelW, cols, rows})
+                        : transposed                    ? Tensor({layer.kernelH, layer.kernelW, rows, cols})
+                                                        : Tensor({layer.kernelH, layer.kernelW, cols, rows});
         for (std::int64_t t = 0; t < taps; ++t) {
             const std::vector<float> w = expand(c.vectors.data() + t * per);
             for (std::int64_t ci = 0; ci < cols; ++ci)
                 for (std::int64_t o = 0; o < rows; ++o)
-                    kernel[(t * cols + ci) * rows + o] = w[static_cast<std::size_t>(o * cols + ci)];
+                    kernel[transposed ? (t * rows + o) * cols + ci : (t * cols + ci) * rows + o] =
+                        w[static_cast<std::size_t>(o * cols + ci)];
         }
         return kernel;
     }

@@ -12,6 +12,7 @@ ConvertResult convertModel(const ConvertConfig& config)
         throw Error("conversion: calibration samples must be >= 1, got " + std::to_string(config.calibrationSamples));
     if (!(config.relativeRidge >= 0))
         throw Error("conversion: the relative ridge must be >= 0");
+    checkSaveTarget(true, config.output, config.save); // before the conversion's work
     const std::shared_ptr<const ModelSpec> model = loadModelSource(config.model);
     ConversionRequest request = config.conversion;
     if (request.reorderUnits && !request.reorderProgress)

@@ -1,6 +1,8 @@
 #include "analysis/EstimateWorkflow.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "common/Error.h"
 #include "hw/Estimator.h"
@@ -8,8 +10,35 @@
 
 namespace circnn {
 
+namespace {
+
+bool isJsonArchitecture(const std::string& text)
+{
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    return first != std::string::npos && text[first] == '{';
+}
+
+bool isJsonArchitectureFile(const std::string& text)
+{
+    std::error_code ec;
+    return std::filesystem::path(text).extension() == ".json" && std::filesystem::is_regular_file(text, ec);
+}
+
+} // namespace
+
 ModelSpec architectureForEstimate(const std::string& text)
 {
+    // JSON descriptions (text or a .json file, e.g. with recurrent layers) keep their own name.
+    if (isJsonArchitectureFile(text)) {
+        std::ifstream in(text);
+        std::stringstream body;
+        body << in.rdbuf();
+        if (!in)
+            throw Error("estimate: cannot read the architecture file '" + text + "'");
+        return parseArchitecture(body.str(), LayerNaming::Keras).model;
+    }
+    if (isJsonArchitecture(text))
+        return parseArchitecture(text, LayerNaming::Keras).model;
     ModelSpec m = parseArchitecture(text, LayerNaming::Numbered).model;
     m.name = text;
     return m;
@@ -18,7 +47,8 @@ ModelSpec architectureForEstimate(const std::string& text)
 bool looksLikeArchitecture(const std::string& text)
 {
     std::error_code ec;
-    return isArchitectureShorthand(text) && !std::filesystem::exists(text, ec);
+    return (isArchitectureShorthand(text) && !std::filesystem::exists(text, ec)) || isJsonArchitecture(text) ||
+           isJsonArchitectureFile(text);
 }
 
 EstimateResult estimateModel(const EstimateConfig& config)

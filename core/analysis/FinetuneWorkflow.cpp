@@ -163,6 +163,9 @@ ConversionRequest finetuneConversionDefaults()
 FinetuneResult finetuneModel(const FinetuneConfig& config)
 {
     checkConfig(config);
+    // Before any work: the fine-tuned model is block-circulant, so an existing output of another
+    // format (e.g. the user's Keras .h5) is refused unless config.save.force.
+    checkSaveTarget(true, config.output, config.save);
     const TrainingCallbacks& cb = config.callbacks;
     FinetuneResult result;
     result.source = config.model.label();

@@ -7,8 +7,10 @@
 #include <random>
 
 #include "analysis/Conversion.h"
+#include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
+#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
 #include "nn/Model.h"
 
@@ -61,19 +63,39 @@ std::int64_t weightCount(const ModelSpec& spec)
 {
     std::int64_t total = 0;
     for (const auto& l : spec.layers)
-        total += (l.circulant ? l.circulant->vectors.size() : l.kernel.size()) + l.bias.size();
+        total += (l.circulant ? l.circulant->vectors.size() : l.kernel.size()) + l.bias.size() +
+                 (l.recurrentCirculant ? l.recurrentCirculant->vectors.size() : l.recurrentKernel.size());
     return total;
+}
+
+// Keras-layout dense kernel (cols × rows) of block-circulant weights W (rows × cols).
+Tensor denseKernel(const CirculantWeights& c)
+{
+    const std::vector<float> w =
+        BlockCirculantMatrix(c.rows, c.cols, c.k,
+                             std::span<const float>(c.vectors.data(), static_cast<std::size_t>(c.vectors.size())))
+            .toDense();
+    Tensor k({c.cols, c.rows});
+    for (std::int64_t i = 0; i < c.cols; ++i)
+        for (std::int64_t o = 0; o < c.rows; ++o)
+            k[i * c.rows + o] = w[static_cast<std::size_t>(o * c.cols + i)];
+    return k;
 }
 
 // The dense twin of a model: block-circulant layers expanded (the file may hold either form).
 ModelSpec expandedModel(const ModelSpec& model)
 {
     ModelSpec dense = model;
-    for (auto& l : dense.layers)
+    for (auto& l : dense.layers) {
         if (l.circulant) {
-            l.kernel = expandedKernel(l);
+            l.kernel = isRecurrent(l.kind) ? denseKernel(*l.circulant) : expandedKernel(l);
             l.circulant.reset();
         }
+        if (l.recurrentCirculant) {
+            l.recurrentKernel = denseKernel(*l.recurrentCirculant);
+            l.recurrentCirculant.reset();
+        }
+    }
     return dense;
 }
 
@@ -208,6 +230,54 @@ std::vector<InferenceBenchRow> benchmarkConvolutions(const std::vector<ConvBench
                                       std::to_string(s.height) + "x" + std::to_string(s.width);
             timePair(label, k, dense, circ, config, rows, onRow);
         }
+    }
+    return rows;
+}
+
+std::vector<InferenceBenchRow> benchmarkRecurrent(const RecurrentBenchShape& shape,
+                                                  const std::vector<std::int64_t>& blockSizes,
+                                                  const InferenceBenchConfig& config,
+                                                  const std::function<void(const InferenceBenchRow&)>& onRow)
+{
+    checkConfig(config);
+    const std::int64_t gates = recurrentGateCount(shape.kind);
+    if (gates == 0 || shape.units < 1 || shape.inputs < 1 || shape.steps < 1)
+        throw ShapeError("recurrent benchmark: needs a SimpleRNN / LSTM / GRU with positive units, inputs and steps");
+    ModelSpec spec;
+    spec.name = std::string(layerKindName(shape.kind)) + " " + std::to_string(shape.units) + "u " +
+                std::to_string(shape.inputs) + "in x" + std::to_string(shape.steps);
+    LayerSpec in;
+    in.name = "input";
+    in.kind = LayerKind::Input;
+    in.inputShape = {shape.steps, shape.inputs};
+    LayerSpec rnn;
+    rnn.name = "rnn";
+    rnn.kind = shape.kind;
+    rnn.inputs = {"input"};
+    rnn.units = shape.units;
+    rnn.activation = ActivationKind::Tanh;
+    const std::int64_t g = gates * shape.units;
+    // Glorot-like scale so the gates stay in their sensitive range over 100 steps.
+    const float a = std::sqrt(3.0f / static_cast<float>(shape.inputs + shape.units));
+    rnn.kernel = Tensor({shape.inputs, g});
+    fillUniform(rnn.kernel, -a, a, config.seed);
+    rnn.recurrentKernel = Tensor({shape.units, g});
+    fillUniform(rnn.recurrentKernel, -a, a, config.seed + 1);
+    rnn.bias = shape.kind == LayerKind::GRU ? Tensor({2, g}) : Tensor({g});
+    fillUniform(rnn.bias, -0.1f, 0.1f, config.seed + 2);
+    spec.layers = {in, rnn};
+    spec.inputs = {"input"};
+    spec.outputs = {"rnn"};
+    std::vector<InferenceBenchRow> rows;
+    for (const std::int64_t k : blockSizes) {
+        ConversionRequest request;
+        request.defaultBlockSize = k;
+        request.convertOutputLayer = true;
+        const ConversionResult converted = convertModel(spec, request);
+        if (!converted.model.find("rnn")->circulant)
+            continue; // k too large for the layer
+        // Dense side: the projected weights expanded (same function, outputs compared).
+        timePair(spec.name, k, expandedModel(converted.model), converted.model, config, rows, onRow);
     }
     return rows;
 }

@@ -52,6 +52,18 @@ std::vector<InferenceBenchRow> benchmarkModelInference(const ModelSpec& model, s
                                                        const InferenceBenchConfig& config,
                                                        const std::function<void(const InferenceBenchRow&)>& onRow = {});
 
+// One recurrent layer (SimpleRNN / LSTM / GRU, last output only) over `steps` time steps: random
+// weights projected to block-circulant at each k (W and U) against the same weights expanded
+// (dense: OpenBLAS sgemm for the input projection of all steps and per step for h·U).
+struct RecurrentBenchShape {
+    LayerKind kind = LayerKind::LSTM;
+    std::int64_t units = 1024, inputs = 1024, steps = 100;
+};
+std::vector<InferenceBenchRow> benchmarkRecurrent(const RecurrentBenchShape& shape,
+                                                  const std::vector<std::int64_t>& blockSizes,
+                                                  const InferenceBenchConfig& config,
+                                                  const std::function<void(const InferenceBenchRow&)>& onRow = {});
+
 std::vector<InferenceBenchRow> benchmarkConvolutions(const std::vector<ConvBenchShape>& shapes,
                                                      const std::vector<std::int64_t>& blockSizes,
                                                      const InferenceBenchConfig& config,

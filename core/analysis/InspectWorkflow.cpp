@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "io/ModelFile.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -43,7 +44,7 @@ LayerSummary summarise(const LayerSpec& l, const LayerStats& stats)
         s.blockRows = v.size() >= 3 ? v[v.size() - 3] : 0;
         s.blockCols = v.size() >= 2 ? v[v.size() - 2] : 0;
     } else {
-        s.representation = l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D ? "dense" : "none";
+        s.representation = layerTraits(l.kind).convertible ? "dense" : "none";
     }
     return s;
 }

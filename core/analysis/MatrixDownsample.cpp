@@ -62,8 +62,22 @@ std::vector<float> downsampleRows(const MatrixRowSource& source, std::int64_t ro
                     for (std::int64_t x = 0; x < outCols; ++x) {
                         double a = acc[static_cast<std::size_t>(x)];
                         std::int64_t n = count[static_cast<std::size_t>(x)];
-                        for (std::int64_t c = colStart[static_cast<std::size_t>(x)];
-                             c < colStart[static_cast<std::size_t>(x + 1)]; ++c) {
+                        const std::int64_t cb = colStart[static_cast<std::size_t>(x)],
+                                           ce = colStart[static_cast<std::size_t>(x + 1)];
+                        if (mode == DownsampleMode::Mean) {
+                            // Common case first: a finite sum means every entry was finite (an
+                            // infinity or NaN makes the sum non-finite; finite floats cannot
+                            // overflow a double), so no per-entry test is needed.
+                            double sum = 0;
+                            for (std::int64_t c = cb; c < ce; ++c)
+                                sum += line[c];
+                            if (std::isfinite(sum)) {
+                                acc[static_cast<std::size_t>(x)] = a + sum;
+                                count[static_cast<std::size_t>(x)] = n + (ce - cb);
+                                continue;
+                            }
+                        }
+                        for (std::int64_t c = cb; c < ce; ++c) {
                             const float v = line[c];
                             if (!std::isfinite(v))
                                 continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
@@ -72,6 +73,69 @@ void addResidual(const float* w, const float* p, std::int64_t n, ResidualSums& s
     }
 }
 
+// Small power-of-two k (2…16): the generic per-block loops below run only k entries between loop
+// set-ups; these versions walk a row's full blocks with k known at compile time. Entry c of a
+// block row goes to diagonal slot e = (c − r) mod k, i.e. slot e reads column (e + r) mod k.
+// Return the number of full blocks done: all of them for a supported k, else 0.
+template <int K> void diagonalSumsSmall(const float* x, double* a, std::int64_t blocks, std::int64_t r)
+{
+    for (std::int64_t jb = 0; jb < blocks; ++jb, x += K, a += K)
+        for (int e = 0; e < K; ++e)
+            a[e] += double(x[(e + r) & (K - 1)]);
+}
+
+// Calls body(std::integral_constant<int, K>) for k = K in {2, 4, 8, 16}: returns `blocks` then,
+// else 0 (the caller's generic loop does every block).
+template <class Body> std::int64_t withSmallK(std::int64_t k, std::int64_t blocks, Body body)
+{
+    switch (k) {
+    case 2:
+        body(std::integral_constant<int, 2>{});
+        return blocks;
+    case 4:
+        body(std::integral_constant<int, 4>{});
+        return blocks;
+    case 8:
+        body(std::integral_constant<int, 8>{});
+        return blocks;
+    case 16:
+        body(std::integral_constant<int, 16>{});
+        return blocks;
+    default:
+        return 0;
+    }
+}
+
+std::int64_t diagonalSumsFast(std::int64_t k, const float* x, double* a, std::int64_t blocks, std::int64_t r)
+{
+    return withSmallK(k, blocks, [&](auto K) { diagonalSumsSmall<decltype(K)::value>(x, a, blocks, r); });
+}
+
+template <int K>
+void residualSmall(const float* x, const float* u, std::int64_t blocks, std::int64_t r, ResidualSums& s)
+{
+    double e2[K] = {}, n2[K] = {};
+    float m[K] = {};
+    for (std::int64_t jb = 0; jb < blocks; ++jb, x += K, u += K)
+        for (int e = 0; e < K; ++e) {
+            const float w = x[(e + r) & (K - 1)], d = w - u[e];
+            e2[e] += double(d) * double(d);
+            n2[e] += double(w) * double(w);
+            m[e] = std::max(m[e], std::abs(d));
+        }
+    for (int e = 0; e < K; ++e) {
+        s.e2 += e2[e];
+        s.n2 += n2[e];
+        s.max = std::max(s.max, m[e]);
+    }
+}
+
+std::int64_t residualFast(std::int64_t k, const float* x, const float* u, std::int64_t blocks, std::int64_t r,
+                          ResidualSums& s)
+{
+    return withSmallK(k, blocks, [&](auto K) { residualSmall<decltype(K)::value>(x, u, blocks, r, s); });
+}
+
 // One task of projectMatrix: block row i of segment seg. acc / first: scratch of qs·k entries.
 // Works in "first-row" form u[e] = entry (0, e) of the block, e = (c − r) mod k: for a fixed row r
 // of a full block the entries c = r..k−1 and 0..r−1 map to u[0..k−r) and u[k−r..k) — contiguous
@@ -85,9 +149,10 @@ ResidualSums projectStrip(std::span<const float> dense, MatrixProjection& r, std
     first.resize(static_cast<std::size_t>(qs * k));
     // Pass 1: the sums along the wrapped diagonals (rows in order, as BlockCirculantMatrix::project
     // adds them, so the sums are the same to the last bit).
+    const std::int64_t fullBlocks = S / k; // blocks with all k columns inside the segment
     for (std::int64_t rr = 0; rr < nr; ++rr) {
         const float* line = dense.data() + (r0 + rr) * r.cols + c0;
-        for (std::int64_t jb = 0; jb < qs; ++jb) {
+        for (std::int64_t jb = diagonalSumsFast(k, line, acc.data(), fullBlocks, rr); jb < qs; ++jb) {
             const std::int64_t b0 = jb * k, w = std::min(k, S - b0);
             double* a = acc.data() + b0;
             const float* x = line + b0;
@@ -132,7 +197,7 @@ ResidualSums projectStrip(std::span<const float> dense, MatrixProjection& r, std
     pad.resize(static_cast<std::size_t>(k));
     for (std::int64_t rr = 0; rr < nr; ++rr) {
         const float* line = dense.data() + (r0 + rr) * r.cols + c0;
-        for (std::int64_t jb = 0; jb < qs; ++jb) {
+        for (std::int64_t jb = residualFast(k, line, first.data(), fullBlocks, rr, s); jb < qs; ++jb) {
             const std::int64_t b0 = jb * k, w = std::min(k, S - b0);
             const float* u = first.data() + b0;
             const float* x = line + b0;

@@ -72,4 +72,23 @@ std::vector<std::int64_t> confusionCellSamples(const std::vector<std::int32_t>& 
     return samples;
 }
 
+std::vector<std::int64_t> classSampleCounts(const Evaluation& evaluation)
+{
+    std::vector<std::int64_t> counts;
+    counts.reserve(evaluation.confusion.size());
+    for (const auto& row : evaluation.confusion)
+        counts.push_back(std::accumulate(row.begin(), row.end(), std::int64_t(0)));
+    return counts;
+}
+
+std::int64_t largestConfusion(const Evaluation& evaluation)
+{
+    std::int64_t largest = 0;
+    for (std::size_t t = 0; t < evaluation.confusion.size(); ++t)
+        for (std::size_t p = 0; p < evaluation.confusion[t].size(); ++p)
+            if (t != p)
+                largest = std::max(largest, evaluation.confusion[t][p]);
+    return largest;
+}
+
 } // namespace circnn

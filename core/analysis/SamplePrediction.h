@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/Dataset.h"
+#include "nn/Evaluation.h"
 #include "nn/Model.h"
 
 namespace circnn {
@@ -38,5 +39,12 @@ bool outputIsSoftmax(const ModelSpec& spec);
 std::vector<std::int64_t> confusionCellSamples(const std::vector<std::int32_t>& labels,
                                                const std::vector<std::int32_t>& predictions, std::int32_t trueClass,
                                                std::int32_t predictedClass);
+
+// Samples per true class of an evaluation (row sums of Evaluation::confusion).
+std::vector<std::int64_t> classSampleCounts(const Evaluation& evaluation);
+
+// The largest count off the diagonal of the confusion matrix (the most frequent confusion; 0 when
+// every sample is right). A heatmap's colour scale, so that errors stay visible beside the diagonal.
+std::int64_t largestConfusion(const Evaluation& evaluation);
 
 } // namespace circnn

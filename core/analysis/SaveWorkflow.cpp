@@ -34,6 +34,33 @@ std::string currentTimeIso()
     return buf;
 }
 
+ModelFormat plannedSaveFormat(bool circulant, const std::filesystem::path& path, const SavePolicy& policy,
+                              std::string* warning)
+{
+    const std::string name = path.filename().string();
+    if (policy.format == SaveFormat::KerasH5 && circulant)
+        throw Error(
+            path.string() +
+            ": the model has block-circulant layers, which Keras .h5 cannot store (save it in the native format)");
+    if (policy.format == SaveFormat::KerasH5)
+        return ModelFormat::KerasH5;
+    if (policy.format == SaveFormat::Auto && endsWith(name, ".h5") && !endsWith(name, ".circnn.h5")) {
+        if (!circulant)
+            return ModelFormat::KerasH5;
+        if (warning)
+            *warning = path.string() + ": the model has block-circulant layers, which Keras cannot "
+                                       "store; written in the native CirCNN format (name it .circnn.h5)";
+    }
+    return ModelFormat::Native;
+}
+
+void checkSaveTarget(bool circulant, const std::filesystem::path& path, const SavePolicy& policy)
+{
+    if (path.empty())
+        return;
+    checkModelReplaceable(path, plannedSaveFormat(circulant, path, policy), ModelWriteOptions{policy.force});
+}
+
 SaveResult saveModel(ModelSpec model, const std::filesystem::path& path, const SavePolicy& policy)
 {
     if (path.empty())
@@ -44,25 +71,20 @@ SaveResult saveModel(ModelSpec model, const std::filesystem::path& path, const S
         model.provenance.createdAt = currentTimeIso();
     SaveResult result;
     result.path = path;
-    const std::string name = path.filename().string();
+    std::string warning;
     const bool circulant = hasCirculantLayers(model);
-    bool keras = policy.format == SaveFormat::KerasH5;
     if (policy.format == SaveFormat::KerasH5 && circulant)
         throw Error(path.string() + ": model '" + model.name +
                     "' has block-circulant layers, which Keras .h5 cannot store (save it in the native format)");
-    if (policy.format == SaveFormat::Auto && endsWith(name, ".h5") && !endsWith(name, ".circnn.h5")) {
-        if (!circulant)
-            keras = true;
-        else
-            result.warnings.push_back(path.string() +
-                                      ": the model has block-circulant layers, which Keras cannot "
-                                      "store; written in the native CirCNN format (name it .circnn.h5)");
-    }
-    if (keras) {
-        writeKerasH5(model, path);
+    const ModelFormat format = plannedSaveFormat(circulant, path, policy, &warning);
+    if (!warning.empty())
+        result.warnings.push_back(warning);
+    const ModelWriteOptions options{policy.force};
+    if (format == ModelFormat::KerasH5) {
+        writeKerasH5(model, path, options);
         result.format = "keras-h5";
     } else {
-        writeNativeModel(model, path);
+        writeNativeModel(model, path, options);
         result.format = "circnn";
     }
     return result;

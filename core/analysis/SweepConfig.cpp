@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "hw/Platform.h"
 #include "model/ConversionRules.h"
+#include "model/LayerTraits.h"
 
 namespace circnn {
 
@@ -279,12 +281,10 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
 
 SweepConfig readSweepConfig(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error("cannot open sweep config '" + path + "'");
+    const std::string text = readTextInput(path, "sweep config");
     json j;
     try {
-        j = json::parse(in);
+        j = json::parse(text);
     } catch (const json::parse_error& e) {
         throw FormatError("sweep config '" + path + "' is not valid JSON (at byte " + std::to_string(e.byte) + ")");
     }
@@ -313,17 +313,16 @@ std::vector<std::string> sweepLayers(const SweepConfig& config, const ModelSpec&
             const LayerSpec* l = model.find(name);
             if (!l)
                 throw Error("sweep: model '" + model.name + "' has no layer '" + name + "'");
-            if (l->kind != LayerKind::Dense && l->kind != LayerKind::Conv2D)
-                throw Error("sweep: layer '" + name + "' of model '" + model.name + "' is " + l->className +
-                            ", not Dense or Conv2D");
+            if (!layerTraits(l->kind).convertible)
+                throw Error("sweep: layer '" + name + "' of model '" + model.name + "' is " + l->className + ", not " +
+                            convertibleLayerClasses());
             out.push_back(name);
         }
         return out;
     }
     const std::string outputLayer = outputWeightLayer(model);
     for (const LayerSpec& l : model.layers)
-        if ((l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D) &&
-            (config.convertOutputLayer || l.name != outputLayer))
+        if (layerTraits(l.kind).convertible && (config.convertOutputLayer || l.name != outputLayer))
             out.push_back(l.name);
     return out;
 }

@@ -14,6 +14,8 @@
 #include "analysis/TrainWorkflow.h"
 #include "common/Error.h"
 #include "hw/PlatformRegistry.h"
+#include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
 #include "nn/training/Architecture.h"
 
@@ -106,7 +108,7 @@ ModelSpec reinitialised(ModelSpec spec, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     for (LayerSpec& l : spec.layers) {
-        if (l.kind != LayerKind::Dense && l.kind != LayerKind::Conv2D)
+        if (!layerTraits(l.kind).convertible || isRecurrent(l.kind)) // Dense and the convolutions
             continue;
         const Shape& in = spec.layers[spec.indexOf(l.inputs.at(0))].outputShape;
         const double taps = static_cast<double>(l.kernelH * l.kernelW);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn {
 
@@ -103,6 +104,7 @@ std::string sha256Hex(const std::string& bytes)
 
 std::string sha256File(const std::filesystem::path& path)
 {
+    requireRegularFile(path, "file to hash"); // never blocks on a FIFO
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error("cannot read '" + path.string() + "' to compute its SHA-256");

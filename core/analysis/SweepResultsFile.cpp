@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn {
 
@@ -19,11 +20,6 @@ using nlohmann::json;
 
 namespace {
 constexpr const char* kResultsSchema = "circnn.sweep-results/1";
-
-std::string sysError()
-{
-    return std::strerror(errno);
-}
 } // namespace
 
 nlohmann::ordered_json sweepHeaderToJson(const SweepResultsHeader& h)
@@ -40,12 +36,7 @@ nlohmann::ordered_json sweepHeaderToJson(const SweepResultsHeader& h)
 
 SweepResultsContents readSweepResults(const std::filesystem::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error("cannot open sweep results '" + path.string() + "'");
-    std::ostringstream all;
-    all << in.rdbuf();
-    const std::string text = all.str();
+    const std::string text = readTextInput(path, "sweep results", kMaxSweepResultsBytes);
     SweepResultsContents c;
     c.path = path;
     const std::size_t lastNewline = text.rfind('\n');
@@ -107,58 +98,31 @@ SweepResultsContents readSweepResults(const std::filesystem::path& path)
 
 SweepResultsWriter::SweepResultsWriter(const std::filesystem::path& path, const SweepResultsHeader& header,
                                        const SweepResultsContents* existing)
-    : m_path(path)
 {
+    const std::string headerLine = sweepHeaderToJson(header).dump() + "\n";
     if (existing) {
         const std::string theirs = existing->headers.front().configHash;
         if (theirs != header.configHash)
             throw Error("cannot resume '" + path.string() + "': it was made by a different sweep config (hash " +
                         theirs + ", this config " + header.configHash + "); use another --results file");
-        m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-        if (m_fd < 0)
-            throw Error("cannot open '" + path.string() + "' for appending: " + sysError());
-        if (existing->partialLastLine && ::ftruncate(m_fd, static_cast<off_t>(existing->completeBytes)) != 0) {
-            ::close(m_fd);
-            throw Error("cannot drop the cut-short last line of '" + path.string() + "': " + sysError());
-        }
+        // A line cut short by a kill is dropped before the new session's header.
+        m_file = std::make_unique<AppendFile>(AppendFile::openForAppend(
+            path, existing->partialLastLine ? std::optional<std::uint64_t>(existing->completeBytes) : std::nullopt));
+        m_file->append(headerLine);
     } else {
         std::error_code ec;
         if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0)
             throw Error("sweep results '" + path.string() +
                         "' already exists: pass --resume to continue it, or choose another file");
-        m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-        if (m_fd < 0)
-            throw Error("cannot create sweep results '" + path.string() + "': " + sysError());
+        m_file = std::make_unique<AppendFile>(AppendFile::create(path, headerLine));
     }
-    writeLine(sweepHeaderToJson(header).dump());
 }
 
-SweepResultsWriter::~SweepResultsWriter()
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-}
+SweepResultsWriter::~SweepResultsWriter() = default;
 
 void SweepResultsWriter::append(const SweepPointResult& point)
 {
-    writeLine(sweepPointToJson(point).dump());
-}
-
-void SweepResultsWriter::writeLine(const std::string& line)
-{
-    const std::string text = line + "\n";
-    std::lock_guard lock(m_mutex);
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(m_fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw Error("cannot write to sweep results '" + m_path.string() + "': " + sysError());
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fdatasync(m_fd) != 0 && errno != EINVAL)
-        throw Error("cannot flush sweep results '" + m_path.string() + "': " + sysError());
+    m_file->append(sweepPointToJson(point).dump() + "\n");
 }
 
 SweepResultsContents mergeSweepResults(const std::vector<SweepResultsContents>& parts)

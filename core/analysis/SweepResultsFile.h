@@ -9,13 +9,14 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "analysis/SweepConfig.h"
 #include "analysis/SweepProvenance.h"
 #include "analysis/SweepResult.h"
+#include "common/AppendFile.h"
 
 namespace circnn {
 
@@ -39,7 +40,12 @@ struct SweepResultsContents {
 // appearing twice.
 SweepResultsContents readSweepResults(const std::filesystem::path& path);
 
-// Appends points to a results file; safe to call from several threads.
+// Largest results file read (about 100,000 points).
+constexpr std::size_t kMaxSweepResultsBytes = std::size_t(256) << 20;
+
+// Appends points to a results file; safe to call from several threads. Writes go through
+// common/AppendFile.h: a new file is created atomically with its header line, each point is one
+// record flushed to the disk, and a failed write leaves no half line.
 class SweepResultsWriter {
 public:
     // Creates `path` with `header` as its first line. Throws Error if the file exists and is not
@@ -57,10 +63,7 @@ public:
     void append(const SweepPointResult& point);
 
 private:
-    void writeLine(const std::string& line);
-    std::filesystem::path m_path;
-    int m_fd = -1;
-    std::mutex m_mutex;
+    std::unique_ptr<AppendFile> m_file;
 };
 
 nlohmann::ordered_json sweepHeaderToJson(const SweepResultsHeader& header);

@@ -155,6 +155,8 @@ SweepRunResult runSweep(const SweepConfig& config, const SweepRunOptions& option
                 --running;
                 ++computedNow;
                 ++status.done;
+                if (options.onPoint)
+                    options.onPoint(r);
                 done[r.index] = std::move(r);
                 report(point.id + ": done");
             } catch (...) {

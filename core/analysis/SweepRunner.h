@@ -43,6 +43,9 @@ struct SweepRunOptions {
     // point starts, running points stop at their next safe point, then Cancelled is thrown (the
     // finished points are in the results file).
     std::function<bool(const SweepProgress&)> progress;
+    // Called with every point computed in this session, right after it was appended to the
+    // results file (serialised with progress; from worker threads; not for resumed points).
+    std::function<void(const SweepPointResult&)> onPoint;
 };
 
 struct SweepRunResult {

@@ -1,9 +1,9 @@
 #include "analysis/TrainWorkflow.h"
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "model/ShapeInference.h"
 #include "nn/Model.h"
 #include "nn/training/Architecture.h"
@@ -16,16 +16,6 @@ bool isJsonText(const std::string& s)
 {
     const std::size_t first = s.find_first_not_of(" \t\r\n");
     return first != std::string::npos && s[first] == '{';
-}
-
-std::string readText(const std::filesystem::path& path)
-{
-    std::ifstream in(path);
-    if (!in)
-        throw Error("cannot open architecture file " + path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 void phase(const TrainingCallbacks& c, const std::string& name)
@@ -59,12 +49,13 @@ TrainModelResult trainModel(const TrainConfig& config)
         initial = *config.initialModel.model;
     } else if (isArchitectureDescription(config.source)) {
         const bool jsonFile = !isJsonText(config.source) && std::filesystem::path(config.source).extension() == ".json";
-        const std::string text = jsonFile ? readText(config.source) : config.source;
+        const std::string text = jsonFile ? readTextInput(config.source, "architecture file") : config.source;
         ArchitectureOptions ao;
         ao.blockSize = config.blockSize;
         ao.circulantOutput = config.convertOutputLayer;
         ao.seed = config.training.seed;
         ao.name = config.name;
+        ao.trainingBatch = config.training.batchSize;
         BuiltArchitecture built = buildArchitecture(text, ao);
         initial = std::move(built.model);
         result.warnings = std::move(built.warnings);
@@ -78,6 +69,12 @@ TrainModelResult trainModel(const TrainConfig& config)
             throw Error("training: a block size applies to architectures; to convert a trained model, fine-tune it");
         initial = *loadModelSource(ModelSource::file(config.source));
     }
+
+    // Before training: an output the run could not write (another format without force, a
+    // special file) is refused now rather than after the epochs.
+    checkSaveTarget(std::any_of(initial.layers.begin(), initial.layers.end(),
+                                [](const LayerSpec& l) { return l.circulant.has_value(); }),
+                    config.output, config.save);
 
     TrainOptions options = config.training;
     phase(config.callbacks, "loading data");

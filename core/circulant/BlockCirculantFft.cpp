@@ -10,6 +10,7 @@
 #include "circulant/BlockCirculantImpl.h"
 #include "circulant/CirculantKernels.h"
 #include "circulant/FftPlanCache.h"
+#include "common/Parallel.h"
 
 namespace circnn {
 
@@ -31,6 +32,7 @@ void BlockCirculantMatrix::Impl::setupFft()
     pGroups = (p + kernels::kLanes - 1) / kernels::kLanes;
     rowLanes = slotsPadded * p > slots * pGroups * kernels::kLanes;
     binGemm = k > 1 && k <= binGemmMaxBlockSize();
+    smallPath = !rowLanes && p * q * bins <= kSmallPathBins;
     auto& cache = FftPlanCache::instance();
     fwdQ = cache.realForward(k, q, kin, cdist);
     fwdP = cache.realForward(k, p, kin, cdist);
@@ -41,27 +43,51 @@ void BlockCirculantMatrix::Impl::setupFft()
 void BlockCirculantMatrix::Impl::computeFftWeights()
 {
     const std::int64_t L = kernels::kLanes;
+    // Buffers are zeroed only when (re)allocated: every call writes all entries except the padding
+    // (row-lane rows >= p), which stays zero. Training calls this after every optimizer step.
+    auto reset = [](AlignedVector<float>& v, std::int64_t size) {
+        if (static_cast<std::int64_t>(v.size()) != size)
+            v.assign(static_cast<std::size_t>(size), 0.0f);
+    };
     if (rowLanes)
-        rowLaneSpectra.assign(static_cast<std::size_t>(slots * pGroups * q * 2 * L), 0.0f);
+        reset(rowLaneSpectra, slots * pGroups * q * 2 * L);
     else
-        spectra.assign(static_cast<std::size_t>(p * groups * q * 2 * L), 0.0f);
+        reset(spectra, p * groups * q * 2 * L);
     if (binGemm)
-        binWeights.assign(static_cast<std::size_t>(2 * slots * q * p), 0.0f);
-    AlignedVector<float> in(static_cast<std::size_t>(rowInQ), 0.0f);
-    AlignedVector<fftwf_complex> spec(static_cast<std::size_t>(rowSpecQ));
-    AlignedVector<float> split(static_cast<std::size_t>(q * groups * 2 * L));
-    for (std::int64_t i = 0; i < p; ++i) {
-        for (std::int64_t j = 0; j < q; ++j)
-            std::memcpy(&in[j * kin], &vectors[(i * q + j) * k], sizeof(float) * k);
-        fwdQ->executeR2c(in.data(), spec.data());
-        packRowSpectra(spec.data(), q, split.data()); // split[j][v][2L]
-        if (rowLanes)
-            storeRowLaneRow(i, split.data());
-        else
-            storeSlotLaneRow(i, split.data());
-        if (binGemm)
-            storeBinGemmRow(i, split.data());
-    }
+        reset(binWeights, 2 * slots * q * p);
+    if (smallPath)
+        reset(smallWeights, p * q * roundUp(bins, 4) * 4);
+    // Block rows are independent: split over the cores in units of kLanes rows (the rows of one
+    // row-lane group share cache lines), each unit worth at least ~16 K transformed values. Each entry
+    // is written by exactly one thread, so the weights do not depend on the thread count.
+    const std::int64_t units = (p + L - 1) / L;
+    const auto minUnits = static_cast<std::size_t>(std::max<std::int64_t>(1, (16 << 10) / (L * q * k)));
+    parallelFor(
+        static_cast<std::size_t>(units),
+        [&](std::size_t u0, std::size_t u1) {
+            Scratch& sc = scratch();
+            float* in = ensure(sc.in, rowInQ);
+            fftwf_complex* spec = ensureComplex(sc.spec, rowSpecQ);
+            float* split = ensure(sc.split, q * groups * 2 * L);
+            const std::int64_t i1 = std::min(p, static_cast<std::int64_t>(u1) * L);
+            for (std::int64_t i = static_cast<std::int64_t>(u0) * L; i < i1; ++i) {
+                for (std::int64_t j = 0; j < q; ++j) {
+                    std::memcpy(&in[j * kin], &vectors[(i * q + j) * k], sizeof(float) * k);
+                    std::fill(in + j * kin + k, in + (j + 1) * kin, 0.0f);
+                }
+                fwdQ->executeR2c(in, spec);
+                packRowSpectra(spec, q, split); // split[j][v][2L]
+                if (rowLanes)
+                    storeRowLaneRow(i, split);
+                else
+                    storeSlotLaneRow(i, split);
+                if (binGemm)
+                    storeBinGemmRow(i, split);
+                if (smallPath)
+                    storeSmallRow(i, split);
+            }
+        },
+        minUnits);
 }
 
 // spec: `blocks` blocks of cdist complex bins -> split[b][v][2L] with the packed slot 0.
@@ -253,7 +279,7 @@ void BlockCirculantMatrix::Impl::forwardFromSpectra(const float* xs, std::int64_
     }
     const std::int64_t accStride = p * groups * 2 * kernels::kLanes;
     // Row chunks bound the accumulator memory for large batches.
-    const std::int64_t chunk = std::min<std::int64_t>(rows, kForwardChunk);
+    const std::int64_t chunk = std::min<std::int64_t>(rows, forwardChunk());
     Scratch& sc = scratch();
     float* acc = ensure(sc.acc, chunk * accStride);
     fftwf_complex* cbuf = ensureComplex(sc.cbuf, rowSpecP);
@@ -306,40 +332,40 @@ void BlockCirculantMatrix::Impl::fftGradient(const InputSpectra& inputs, const f
 {
     const std::int64_t L = kernels::kLanes;
     // Output-gradient spectra, batch-major: gT[i][v][b][2L]; inputs re-laid batch-major: xT[j][v][b][3L],
-    // so the sums over the batch read contiguous memory.
-    AlignedVector<float> gT(static_cast<std::size_t>(p * groups * batch * 2 * L));
-    AlignedVector<float> xT(static_cast<std::size_t>(q * groups * batch * 3 * L));
+    // so the sums over the batch read contiguous memory. All buffers are per-thread scratch: training
+    // calls this every step, and fresh large allocations there cost page faults that serialise threads.
+    Scratch& sc = scratch();
+    float* gT = ensure(sc.gT, p * groups * batch * 2 * L);
+    float* xT = ensure(sc.xT, q * groups * batch * 3 * L);
     {
-        AlignedVector<float> in(static_cast<std::size_t>(rowInP), 0.0f);
-        AlignedVector<float> specBuf(static_cast<std::size_t>(2 * rowSpecP));
-        auto* spec = reinterpret_cast<fftwf_complex*>(specBuf.data());
-        AlignedVector<float> split(static_cast<std::size_t>(p * groups * 2 * L));
+        float* in = ensure(sc.in, rowInP);
+        fftwf_complex* spec = ensureComplex(sc.spec, rowSpecP);
+        float* split = ensure(sc.split, p * groups * 2 * L);
         for (std::int64_t b = 0; b < batch; ++b) {
             const float* gr = g + b * m;
             for (std::int64_t i = 0; i < p; ++i) {
                 const std::int64_t begin = i * k, len = std::min(k, m - begin);
-                std::memcpy(&in[i * kin], gr + begin, sizeof(float) * len);
-                std::fill(&in[i * kin + len], &in[i * kin + k], 0.0f);
+                std::memcpy(in + i * kin, gr + begin, sizeof(float) * len);
+                std::fill(in + i * kin + len, in + i * kin + k, 0.0f);
             }
-            fwdP->executeR2c(in.data(), spec);
-            packRowSpectra(spec, p, split.data());
+            fwdP->executeR2c(in, spec);
+            packRowSpectra(spec, p, split);
             for (std::int64_t t = 0; t < p * groups; ++t)
-                std::memcpy(&gT[(t * batch + b) * 2 * L], &split[t * 2 * L], sizeof(float) * 2 * L);
+                std::memcpy(gT + (t * batch + b) * 2 * L, split + t * 2 * L, sizeof(float) * 2 * L);
             const float* xs = inputs.m_data.data() + b * inputs.m_rowStride;
             for (std::int64_t t = 0; t < q * groups; ++t)
-                std::memcpy(&xT[(t * batch + b) * 3 * L], xs + t * 3 * L, sizeof(float) * 3 * L);
+                std::memcpy(xT + (t * batch + b) * 3 * L, xs + t * 3 * L, sizeof(float) * 3 * L);
         }
     }
     const std::int64_t accStride = q * groups * 2 * L;
-    AlignedVector<float> acc(static_cast<std::size_t>(2 * accStride));
-    AlignedVector<float> cbuf(static_cast<std::size_t>(2 * rowSpecQ));
-    AlignedVector<float> rbuf(static_cast<std::size_t>(rowInQ));
+    float* acc = ensure(sc.acc, 2 * accStride);
+    fftwf_complex* cbuf = ensureComplex(sc.cbuf, rowSpecQ);
+    float* rbuf = ensure(sc.rbuf, rowInQ);
     for (std::int64_t i = 0; i < p; i += 2) {
         const std::int64_t count = std::min<std::int64_t>(2, p - i);
-        kernels::gradientRows(gT.data(), xT.data(), batch, i, count, q, groups, acc.data());
+        kernels::gradientRows(gT, xT, batch, i, count, q, groups, acc);
         for (std::int64_t a = 0; a < count; ++a)
-            inverseRow(acc.data() + a * accStride, q, *invQ, grad + (i + a) * q * k, q * k,
-                       reinterpret_cast<fftwf_complex*>(cbuf.data()), rbuf.data());
+            inverseRow(acc + a * accStride, q, *invQ, grad + (i + a) * q * k, q * k, cbuf, rbuf);
     }
 }
 

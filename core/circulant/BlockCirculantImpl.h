@@ -7,8 +7,13 @@
 //                                transforms into expanded spectra, inverse transforms, the gradient.
 //   BlockCirculantSlotLanes.cpp  FFT kernel, SIMD lanes over frequency slots (k >= 16 typically).
 //   BlockCirculantRowLanes.cpp   FFT kernel, SIMD lanes over output block rows (small k).
+//   BlockCirculantBinGemm.cpp    FFT kernel, per-bin GEMM for batched products at small k.
+//   BlockCirculantSmall.cpp      FFT kernel, batch-1 products of few blocks in FFTW's own layout
+//                                (same arithmetic as the slot lanes, bit-identical; no repacking).
 //   BlockCirculantDirect.cpp     time-domain O(k²) kernel.
 //   BlockCirculantMatrix.cpp     the public class: argument checks, chunking, dispatch.
+//
+// Weight spectra are computed over all cores (computeFftWeights; identical for any thread count).
 //
 // Layouts (all buffers 64-byte aligned; every per-row stride is a multiple of 16 floats so each
 // row starts aligned exactly like the buffers the FFT plans were made on).
@@ -37,8 +42,10 @@ namespace circnn {
 namespace detail {
 
 // Input rows transformed and multiplied together (bounds scratch memory; enough rows to reuse
-// each weight slab many times from cache).
+// each weight slab many times from cache). The slot-lane forward product is cache-blocked
+// (SlotLaneKernels.cpp) and takes bigger chunks: every weight then comes from memory once per 64 rows.
 inline constexpr std::int64_t kForwardChunk = 16;
+inline constexpr std::int64_t kForwardChunkSlotLanes = 64;
 // Per-bin GEMM path (BlockCirculantBinGemm.cpp): taken by forward products of >= kBinGemmMinBatch
 // rows for 1 < k <= binGemmMaxBlockSize(); rows go in chunks of kBinGemmChunk.
 inline constexpr std::int64_t kBinGemmMinBatch = 32;
@@ -46,6 +53,9 @@ inline constexpr std::int64_t kBinGemmChunk = 64;
 // 16 when OpenBLAS runs AVX-512 kernels (its cgemm then beats the engine's own kernels at k = 16),
 // else 8 (measured, docs/benchmarks.md). Fixed for the process: results do not depend on timing.
 std::int64_t binGemmMaxBlockSize();
+// Small-product path (BlockCirculantSmall.cpp): batch-1 products of slot-lane matrices with at most
+// this many frequency bins in all (p·q·(k/2+1)); its weights take 16·bins bytes.
+inline constexpr std::int64_t kSmallPathBins = 4096;
 // Rows per chunk in vectorGradient(x, g, ...).
 inline constexpr std::int64_t kGradientChunk = 256;
 
@@ -54,6 +64,7 @@ inline constexpr std::int64_t kGradientChunk = 256;
 struct Scratch {
     AlignedVector<float> xs, in, acc, rbuf, split, gs;
     AlignedVector<float> spec, cbuf; // complex buffers, 2 floats per bin
+    AlignedVector<float> gT, xT;     // the gradient's batch-major spectra
 };
 
 inline Scratch& scratch()
@@ -108,6 +119,10 @@ struct BlockCirculantMatrix::Impl {
     bool binGemm = false;
     AlignedVector<float> binWeights; // [DC q×p][Nyquist q×p, even k][bin s = 1..S−1: q×p complex], ·1/k
 
+    // ---- small products (BlockCirculantSmall.cpp): batch 1, few blocks ----
+    bool smallPath = false;
+    AlignedVector<float> smallWeights; // [i][j][bin group of 4][A 8, C 8]
+
     // ---- direct (BlockCirculantDirect.cpp) ----
     std::int64_t rowXc = 0;      // floats per row of de-interleaved input
     AlignedVector<float> direct; // D
@@ -147,6 +162,9 @@ struct BlockCirculantMatrix::Impl {
     void fftPrepareSegments(const float* x, std::int64_t count, std::int64_t len, std::int64_t stride, std::int64_t qs,
                             InputSpectra& out) const;
 
+    // Rows per chunk of the forward product (kForwardChunk or kForwardChunkSlotLanes).
+    std::int64_t forwardChunk() const { return rowLanes ? detail::kForwardChunk : detail::kForwardChunkSlotLanes; }
+
     // ---- slot lanes ----
     void storeSlotLaneRow(std::int64_t i, const float* split);
     void slotLaneForward(const float* xs, std::int64_t rows, float* acc, std::int64_t accStride) const;
@@ -185,6 +203,12 @@ struct BlockCirculantMatrix::Impl {
     // The chunk loop: fillBins(b0, rows, X) writes the bin-major inputs of rows [b0, b0 + rows).
     void binGemmForward(std::int64_t batch, float* y,
                         const std::function<void(std::int64_t, std::int64_t, float*)>& fillBins) const;
+
+    // ---- small products ----
+    void storeSmallRow(std::int64_t i, const float* split);
+    // Whether multiply(x, y, batch) takes the small-product path.
+    bool useSmallPath(std::int64_t batch) const { return smallPath && batch == 1; }
+    void smallMultiply(const float* x, float* y) const;
 
     // ---- direct ----
     void setupDirect();

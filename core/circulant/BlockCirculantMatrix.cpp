@@ -54,6 +54,9 @@ void BlockCirculantMatrix::Impl::setup(CirculantKernel requested)
     rowLaneSpectra.shrink_to_fit();
     rowLanes = false;
     binGemm = false;
+    smallPath = false;
+    smallWeights.clear();
+    smallWeights.shrink_to_fit();
     binWeights.clear();
     binWeights.shrink_to_fit();
     direct.clear();
@@ -283,8 +286,12 @@ void BlockCirculantMatrix::multiply(const float* x, float* y, std::int64_t batch
         d.binGemmMultiply(x, y, batch);
         return;
     }
+    if (d.useSmallPath(batch)) {
+        d.smallMultiply(x, y);
+        return;
+    }
     // Inputs are transformed a chunk of rows at a time, so scratch memory stays small for any batch.
-    constexpr std::int64_t kChunk = kForwardChunk;
+    const std::int64_t kChunk = d.forwardChunk();
     float* xs = ensure(scratch().xs, std::min(batch, kChunk) * d.rowX);
     for (std::int64_t b = 0; b < batch; b += kChunk) {
         const std::int64_t rows = std::min(kChunk, batch - b);

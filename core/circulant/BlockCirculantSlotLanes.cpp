@@ -59,7 +59,7 @@ void BlockCirculantMatrix::Impl::slotLaneGatherRows(const InputSpectra& segments
 void BlockCirculantMatrix::Impl::slotLaneMultiplyGathered(const InputSpectra& segments, const std::int64_t* index,
                                                           std::int64_t batch, float* y) const
 {
-    constexpr std::int64_t kChunk = kForwardChunk;
+    constexpr std::int64_t kChunk = kForwardChunkSlotLanes;
     float* xs = ensure(scratch().xs, std::min(batch, kChunk) * rowX);
     for (std::int64_t b = 0; b < batch; b += kChunk) {
         const std::int64_t rows = std::min(kChunk, batch - b);

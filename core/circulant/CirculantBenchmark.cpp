@@ -9,6 +9,8 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <initializer_list>
+#include <memory>
 #include <random>
 #include <span>
 #include <thread>
@@ -52,22 +54,45 @@ double median(std::vector<double> v)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// Warm time per call (s): median of `repeat` samples of `iters` back-to-back calls.
-double timeWarm(const std::function<void()>& f, int repeat, double minSample)
+// Warm times per call (s) of several functions measured side by side: each round times one sample
+// of every function in turn (each sample `iters` back-to-back calls, calibrated per function), so
+// that load from other processes, which drifts over seconds, affects all of them alike. Returns the
+// per-round times, samples[f][round].
+std::vector<std::vector<double>> timeRounds(const std::vector<std::function<void()>>& fns, int repeat, double minSample)
 {
-    f(); // warm-up (first touch, lazy initialisation)
-    double t0 = now();
-    f();
-    const double once = std::max(now() - t0, 1e-7);
-    const int iters = std::max(1, static_cast<int>(std::ceil(minSample / once)));
-    std::vector<double> samples;
-    for (int r = 0; r < repeat; ++r) {
-        t0 = now();
-        for (int i = 0; i < iters; ++i)
-            f();
-        samples.push_back((now() - t0) / iters);
+    std::vector<int> iters;
+    for (const auto& f : fns) {
+        f(); // warm-up (first touch, lazy initialisation)
+        const double t0 = now();
+        f();
+        const double once = std::max(now() - t0, 1e-7);
+        iters.push_back(std::max(1, static_cast<int>(std::ceil(minSample / once))));
     }
-    return median(samples);
+    std::vector<std::vector<double>> samples(fns.size());
+    for (int r = 0; r < repeat; ++r)
+        for (std::size_t i = 0; i < fns.size(); ++i) {
+            const double t0 = now();
+            for (int it = 0; it < iters[i]; ++it)
+                fns[i]();
+            samples[i].push_back((now() - t0) / iters[i]);
+        }
+    return samples;
+}
+
+// Median over rounds of numerator / denominator (both per-round sums of the given rows).
+double medianRatio(const std::vector<std::vector<double>>& samples, std::initializer_list<std::size_t> numerator,
+                   std::initializer_list<std::size_t> denominator)
+{
+    std::vector<double> ratios;
+    for (std::size_t r = 0; r < samples.front().size(); ++r) {
+        double a = 0, b = 0;
+        for (auto i : numerator)
+            a += samples[i][r];
+        for (auto i : denominator)
+            b += samples[i][r];
+        ratios.push_back(a / b);
+    }
+    return median(ratios);
 }
 
 class CacheFlusher {
@@ -236,33 +261,45 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
                 row.kernel = kernelName(w.kernel());
                 row.compression = w.compression();
                 row.prepareMs = prepareMs;
-                // Interleave the two so that machine load affects both alike.
-                row.denseUs = timeWarm(runDense, config.repeat, config.minSampleSeconds) * 1e6;
-                row.circulantUs = timeWarm(runCirc, config.repeat, config.minSampleSeconds) * 1e6;
-                row.speedup = row.denseUs / row.circulantUs;
+                // Everything timed warm is measured side by side, round by round (timeRounds); the
+                // ratios are medians of per-round ratios, so machine load affects both sides alike.
+                std::unique_ptr<CirculantPhases> phases;
+                if (config.breakdown && w.kernel() == CirculantKernel::Fft)
+                    phases = std::make_unique<CirculantPhases>(w, x.data(), batch);
+                std::unique_ptr<PerBinGemmReference> reference;
+                AlignedVector<float> yRef(config.reference ? yDense.size() : 0);
+                if (config.reference)
+                    reference = std::make_unique<PerBinGemmReference>(m, n, k, v, batch);
+                std::vector<std::function<void()>> fns{runDense, runCirc};
+                const std::size_t kDense = 0, kCirc = 1, kFwd = 2, kMac = 3, kInv = 4;
+                if (phases) {
+                    fns.push_back([&] { phases->forwardTransforms(); });
+                    fns.push_back([&] { phases->multiplyAccumulate(); });
+                    fns.push_back([&] { phases->inverseTransforms(); });
+                }
+                const std::size_t kRef = fns.size();
+                if (reference)
+                    fns.push_back([&] { reference->multiply(x.data(), yRef.data()); });
+                const auto samples = timeRounds(fns, config.repeat, config.minSampleSeconds);
+                row.denseUs = median(samples[kDense]) * 1e6;
+                row.circulantUs = median(samples[kCirc]) * 1e6;
+                row.speedup = medianRatio(samples, {kDense}, {kCirc});
                 if (flusher) {
                     row.denseColdUs = timeCold(runDense, config.repeat, *flusher) * 1e6;
                     row.circulantColdUs = timeCold(runCirc, config.repeat, *flusher) * 1e6;
                     row.coldSpeedup = row.denseColdUs / row.circulantColdUs;
                 }
                 row.maxRelDiff = maxRelativeDifference(yDense, yCirc);
-                if (config.breakdown && w.kernel() == CirculantKernel::Fft) {
-                    CirculantPhases phases(w, x.data(), batch);
-                    const int r = config.repeat;
-                    const double s = config.minSampleSeconds;
-                    row.forwardFftUs = timeWarm([&] { phases.forwardTransforms(); }, r, s) * 1e6;
-                    row.macUs = timeWarm([&] { phases.multiplyAccumulate(); }, r, s) * 1e6;
-                    row.inverseFftUs = timeWarm([&] { phases.inverseTransforms(); }, r, s) * 1e6;
+                if (phases) {
+                    row.forwardFftUs = median(samples[kFwd]) * 1e6;
+                    row.macUs = median(samples[kMac]) * 1e6;
+                    row.inverseFftUs = median(samples[kInv]) * 1e6;
                     row.phaseSumUs = row.forwardFftUs + row.macUs + row.inverseFftUs;
-                    row.fullOverPhases = row.circulantUs / row.phaseSumUs;
+                    row.fullOverPhases = medianRatio(samples, {kCirc}, {kFwd, kMac, kInv});
                 }
-                if (config.reference) {
-                    PerBinGemmReference reference(m, n, k, v, batch);
-                    AlignedVector<float> yRef(yDense.size());
-                    row.referenceUs = timeWarm([&] { reference.multiply(x.data(), yRef.data()); }, config.repeat,
-                                               config.minSampleSeconds) *
-                                      1e6;
-                    row.referenceSpeedup = row.referenceUs / row.circulantUs;
+                if (reference) {
+                    row.referenceUs = median(samples[kRef]) * 1e6;
+                    row.referenceSpeedup = medianRatio(samples, {kRef}, {kCirc});
                     row.referenceMaxRelDiff = maxRelativeDifference(yDense, yRef);
                 }
                 rows.push_back(row);

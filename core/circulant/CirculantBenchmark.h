@@ -6,6 +6,9 @@
 // Times are per call, in microseconds, by default of the calling thread's CPU clock (the machine
 // may be shared; time-slices given to other processes are then not counted), else wall clock: the median over `repeat`
 // samples, each sample averaging enough back-to-back calls to last >= ~2 ms (warm: data stays in cache between calls).
+// All warm figures of a row (dense, block-circulant, the phases, the reference) are measured side by side in rounds,
+// one sample of each per round, and every ratio is the median of the per-round ratios: load from other processes,
+// which drifts over seconds, then affects both sides of a ratio alike.
 // Cold samples are single calls preceded by writing a buffer larger than the last-level cache, so weights and inputs
 // come from memory.
 
@@ -43,7 +46,7 @@ struct BenchRow {
     std::string kernel;     // "fft" or "direct"
     double denseUs = 0;     // warm, per call
     double circulantUs = 0; // warm, per call
-    double speedup = 0;     // denseUs / circulantUs
+    double speedup = 0;     // dense / circulant (median of per-round ratios)
     double denseColdUs = 0; // cold (0 when not measured)
     double circulantColdUs = 0;
     double coldSpeedup = 0;
@@ -52,11 +55,12 @@ struct BenchRow {
     double prepareMs = 0;   // constructing the matrix (spectra + FFT plans)
     // --breakdown (FFT kernel only; 0 otherwise): each phase alone, warm, per call.
     double forwardFftUs = 0, macUs = 0, inverseFftUs = 0;
-    double phaseSumUs = 0;     // forwardFftUs + macUs + inverseFftUs
-    double fullOverPhases = 0; // circulantUs / phaseSumUs (issue 14 target: <= 1.25 for k >= 64)
+    double phaseSumUs = 0; // forwardFftUs + macUs + inverseFftUs
+    double fullOverPhases =
+        0; // full call / phase sum (median of per-round ratios) (issue 14 target: <= 1.25 for k >= 64)
     // --reference: FFTW many-plans + cblas_cgemm per frequency bin, warm, per call.
     double referenceUs = 0;
-    double referenceSpeedup = 0; // referenceUs / circulantUs (> 1: the engine is faster)
+    double referenceSpeedup = 0; // reference / engine (median of per-round ratios) (> 1: the engine is faster)
     double referenceMaxRelDiff = 0;
 };
 

@@ -52,8 +52,9 @@ void CirculantPhases::multiplyAccumulate()
 {
     const auto& d = *m_matrix.m_impl;
     const std::int64_t accStride = d.p * d.groups * 2 * kernels::kLanes;
-    for (std::int64_t r0 = 0; r0 < m_batch; r0 += kForwardChunk) {
-        const std::int64_t rows = std::min(kForwardChunk, m_batch - r0);
+    const std::int64_t chunk = d.forwardChunk();
+    for (std::int64_t r0 = 0; r0 < m_batch; r0 += chunk) {
+        const std::int64_t rows = std::min(chunk, m_batch - r0);
         d.multiplyAccumulate(m_xs.data() + r0 * d.rowX, rows, m_acc.data() + r0 * accStride, accStride);
     }
 }

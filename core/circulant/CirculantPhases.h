@@ -11,7 +11,9 @@
 // it is per-call overhead (scratch management, repacking copies, zeroing, lookups).
 //
 // The phases are those of the slot-lane / row-lane FFT kernel; forward products of >= 32 rows at
-// k <= 8 take the per-bin GEMM path instead (BlockCirculantBinGemm.cpp), which this does not split.
+// k <= 8 take the per-bin GEMM path instead (BlockCirculantBinGemm.cpp), which this does not split;
+// batch-1 calls of few blocks take the small-product path (BlockCirculantSmall.cpp), the same
+// arithmetic done in FFTW's layout (its results equal assembledProduct() too).
 //
 // The object owns all its buffers (prepared in the constructor), so the phase calls allocate nothing.
 // Not thread-safe (one object per thread).

@@ -15,7 +15,13 @@ namespace circnn::kernels {
 
 namespace {
 constexpr std::int64_t L = kLanes;
-}
+// Cache blocking of the batched forward product (forwardRows): input blocks per j-block, and the
+// bytes of weights per slab of output block rows (one j-block's worth), sized for a 1 MiB L2 with
+// room for the j-block's inputs and the accumulators. Measured on Zen 5 (docs/benchmarks.md,
+// "Engine round 2"); simulated L2 misses (cachegrind) agree.
+constexpr std::int64_t kJBlock = 32;
+constexpr std::int64_t kSlabBytes = 256 << 10;
+} // namespace
 
 namespace {
 
@@ -89,46 +95,23 @@ inline void forwardTile(const float* w, std::int64_t wStride, const float* x, st
         }
 }
 
-template <int I, int R>
-void forwardBlockRows(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t i0, std::int64_t q,
-                      std::int64_t groups, float* acc, std::int64_t accStride)
-{
-    const std::int64_t wStride = groups * q * 2 * L; // between output block rows
-    for (std::int64_t v = 0; v < groups; ++v)
-        forwardTile<I, R>(weights + (i0 * groups + v) * q * 2 * L, wStride, xs + v * 3 * L, rowStride, groups * 3 * L,
-                          q, acc + (i0 * groups + v) * 2 * L, groups * 2 * L, accStride);
-}
-
-// Input blocks per j-block in batched tiles: the tile's inputs (R rows × 64 × 96 B) stay in L1.
-constexpr std::int64_t kJBlockAvx2 = 64;
-
+// Tiles of rows [iBegin, iEnd) × R input rows over input blocks [jb, jb + jn), every tile group.
 template <int R>
-void forwardRowGroup(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin,
-                     std::int64_t iEnd, std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+void forwardPanel(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin, std::int64_t iEnd,
+                  std::int64_t jb, std::int64_t jn, std::int64_t q, std::int64_t groups, float* acc,
+                  std::int64_t accStride)
 {
     constexpr int I = R == 1 ? 4 : 2;
-    if constexpr (R == 1) {
+    const std::int64_t wStride = groups * q * 2 * L;
+    for (std::int64_t v = 0; v < groups; ++v) {
+        const float* x = xs + (jb * groups + v) * 3 * L;
         std::int64_t i = iBegin;
         for (; i + I <= iEnd; i += I)
-            forwardBlockRows<I, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
+            forwardTile<I, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride, groups * 3 * L, jn,
+                              acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride, jb == 0);
         for (; i < iEnd; ++i)
-            forwardBlockRows<1, R>(weights, xs, rowStride, i, q, groups, acc, accStride);
-    } else {
-        const std::int64_t wStride = groups * q * 2 * L;
-        for (std::int64_t v = 0; v < groups; ++v)
-            for (std::int64_t jb = 0; jb < q; jb += kJBlockAvx2) {
-                const std::int64_t jn = std::min(kJBlockAvx2, q - jb);
-                const float* x = xs + (jb * groups + v) * 3 * L;
-                std::int64_t i = iBegin;
-                for (; i + I <= iEnd; i += I)
-                    forwardTile<I, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
-                                      groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
-                                      jb == 0);
-                for (; i < iEnd; ++i)
-                    forwardTile<1, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
-                                      groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
-                                      jb == 0);
-            }
+            forwardTile<1, R>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride, groups * 3 * L, jn,
+                              acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride, jb == 0);
     }
 }
 #endif
@@ -149,7 +132,6 @@ namespace {
 // of the tile stay in L1 while the weights stream from L2. Accumulators carry over between
 // j-blocks in memory. Per lane the operations and their order are those of forwardTile, so
 // results are bit-identical to the AVX2 path.
-constexpr std::int64_t kJBlock = 64;
 
 template <int I, int P>
 __attribute__((target("avx512f,avx512dq"))) void
@@ -200,26 +182,24 @@ forwardTile512(const float* w, std::int64_t wStride, const float* x, std::int64_
         }
 }
 
+// Tiles of rows [iBegin, iEnd) × P row pairs over input blocks [jb, jb + jn), every tile group.
 template <int P>
 __attribute__((target("avx512f,avx512dq"))) void
-forwardRows512(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin, std::int64_t iEnd,
-               std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
+forwardPanel512(const float* weights, const float* xs, std::int64_t rowStride, std::int64_t iBegin, std::int64_t iEnd,
+                std::int64_t jb, std::int64_t jn, std::int64_t q, std::int64_t groups, float* acc,
+                std::int64_t accStride)
 {
     const std::int64_t wStride = groups * q * 2 * L;
-    for (std::int64_t v = 0; v < groups; ++v)
-        for (std::int64_t jb = 0; jb < q; jb += kJBlock) {
-            const std::int64_t jn = std::min(kJBlock, q - jb);
-            const float* x = xs + (jb * groups + v) * 3 * L;
-            std::int64_t i = iBegin;
-            for (; i + 4 <= iEnd; i += 4)
-                forwardTile512<4, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
-                                     groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
-                                     jb == 0);
-            for (; i < iEnd; ++i)
-                forwardTile512<1, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride,
-                                     groups * 3 * L, jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride,
-                                     jb == 0);
-        }
+    for (std::int64_t v = 0; v < groups; ++v) {
+        const float* x = xs + (jb * groups + v) * 3 * L;
+        std::int64_t i = iBegin;
+        for (; i + 4 <= iEnd; i += 4)
+            forwardTile512<4, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride, groups * 3 * L,
+                                 jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride, jb == 0);
+        for (; i < iEnd; ++i)
+            forwardTile512<1, P>(weights + ((i * groups + v) * q + jb) * 2 * L, wStride, x, rowStride, groups * 3 * L,
+                                 jn, acc + (i * groups + v) * 2 * L, groups * 2 * L, accStride, jb == 0);
+    }
 }
 
 // AVX-512F and DQ usable (CPUID and OS register state, as checked by libgcc);
@@ -244,29 +224,38 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
                  std::int64_t q, std::int64_t groups, float* acc, std::int64_t accStride)
 {
 #if defined(__AVX2__) && defined(__FMA__)
-    // Output block rows are taken in slabs whose weights (~256 KiB) stay in L2 while every input
-    // row of the call streams past them; with one input row this is a single pass over the weights.
-    const std::int64_t rowBytes = q * groups * 2 * L * static_cast<std::int64_t>(sizeof(float));
-    const std::int64_t slab = rows == 1 ? p : std::max<std::int64_t>(4, (256 << 10) / rowBytes / 4 * 4);
-    for (std::int64_t i0 = 0; i0 < p; i0 += slab) {
-        const std::int64_t i1 = std::min(p, i0 + slab);
-        std::int64_t r = 0;
+    // Cache blocking, as in a GEMM: the input blocks are taken kJBlock at a time (outermost), then the
+    // output block rows in slabs whose weights for those input blocks (~kSlabBytes) stay in L2 while
+    // every input row of the call streams past them; a tile's inputs (a few rows × kJBlock blocks of
+    // one tile group) stay in L1 across the slab's output block rows. Accumulators carry over between
+    // input-block blocks in memory, so the sum over j runs in the same order whatever the blocking:
+    // results do not depend on the number of rows or on these constants.
+    // With one input row the blocking buys nothing (each weight is used once): one pass.
+    const std::int64_t jBlock = rows == 1 ? q : kJBlock;
+    const std::int64_t slabRowBytes = jBlock * groups * 2 * L * static_cast<std::int64_t>(sizeof(float));
+    const std::int64_t slab = rows == 1 ? p : std::max<std::int64_t>(4, kSlabBytes / slabRowBytes / 4 * 4);
+    for (std::int64_t jb = 0; jb < q; jb += jBlock) {
+        const std::int64_t jn = std::min(jBlock, q - jb);
+        for (std::int64_t i0 = 0; i0 < p; i0 += slab) {
+            const std::int64_t i1 = std::min(p, i0 + slab);
+            std::int64_t r = 0;
 #ifdef CIRCNN_AVX512_FORWARD
-        if (useAvx512()) {
-            for (; r + 4 <= rows; r += 4)
-                forwardRows512<2>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
-                                  accStride);
-            for (; r + 2 <= rows; r += 2)
-                forwardRows512<1>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
-                                  accStride);
-        }
+            if (useAvx512()) {
+                for (; r + 4 <= rows; r += 4)
+                    forwardPanel512<2>(weights, xs + r * rowStride, rowStride, i0, i1, jb, jn, q, groups,
+                                       acc + r * accStride, accStride);
+                for (; r + 2 <= rows; r += 2)
+                    forwardPanel512<1>(weights, xs + r * rowStride, rowStride, i0, i1, jb, jn, q, groups,
+                                       acc + r * accStride, accStride);
+            }
 #endif
-        for (; r + 2 <= rows; r += 2)
-            forwardRowGroup<2>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
-                               accStride);
-        for (; r < rows; ++r)
-            forwardRowGroup<1>(weights, xs + r * rowStride, rowStride, i0, i1, q, groups, acc + r * accStride,
-                               accStride);
+            for (; r + 2 <= rows; r += 2)
+                forwardPanel<2>(weights, xs + r * rowStride, rowStride, i0, i1, jb, jn, q, groups, acc + r * accStride,
+                                accStride);
+            for (; r < rows; ++r)
+                forwardPanel<1>(weights, xs + r * rowStride, rowStride, i0, i1, jb, jn, q, groups, acc + r * accStride,
+                                accStride);
+        }
     }
 #else
     forwardRowsGeneric(weights, xs, rows, rowStride, p, q, groups, acc, accStride);

@@ -10,6 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/Environment.h"
+#include "common/Error.h"
+
 namespace circnn {
 
 namespace {
@@ -18,10 +21,12 @@ thread_local bool t_insideParallel = false;
 
 std::size_t defaultWorkers()
 {
-    if (const char* env = std::getenv("CIRCNN_THREADS")) {
-        const long v = std::strtol(env, nullptr, 10);
-        if (v > 0)
-            return static_cast<std::size_t>(v);
+    // Malformed values are reported by validateEnvironment() at start-up; here they fall back to
+    // the default rather than throwing from inside a worker pool.
+    try {
+        if (const auto v = threadsFromEnvironment())
+            return static_cast<std::size_t>(*v);
+    } catch (const Error&) {
     }
     return std::max(1u, std::thread::hardware_concurrency());
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/Error.h"
+#include "hw/RecurrentCost.h"
 #include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
@@ -144,7 +146,11 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.activationOps += (mul + add) * outElems;
     };
     const CostClass cost = layerTraits(l.kind).cost;
-    if (cost == CostClass::Matmul) {
+    if (cost == CostClass::Matmul || cost == CostClass::Transposed) {
+        // Conv2DTranspose (Transposed): every INPUT position meets every tap and the products are
+        // scattered into the output; block-circulant, each input position's q blocks are
+        // transformed once and products accumulate in the frequency domain per output position
+        // (one inverse FFT per output block), as for Conv2D.
         const bool conv = l.kind != LayerKind::Dense;               // Conv2D, Conv1D: taps = kernelH·kernelW
         const std::int64_t n = in && !in->empty() ? in->back() : 0; // input features / C_in
         const std::int64_t m = l.units;                             // output features / C_out
@@ -153,9 +159,10 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         // input vectors (Conv2D: input positions, each FFT'd once and reused by every tap).
         const double outVectors = m > 0 ? outElems / static_cast<double>(m) : 0;
         const double inVectors = conv ? (n > 0 ? elements(in) / static_cast<double>(n) : 0) : outVectors;
+        const double productVectors = cost == CostClass::Transposed ? inVectors : outVectors; // matrix products
         c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
         if (k <= 1) {
-            c.realMacs = outVectors * taps * static_cast<double>(n) * static_cast<double>(m);
+            c.realMacs = productVectors * taps * static_cast<double>(n) * static_cast<double>(m);
             c.mults += c.realMacs;
             c.adds += c.realMacs;
         } else {
@@ -163,7 +170,7 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             const auto q = static_cast<double>(ceilDiv(n, k));
             const auto bins = static_cast<double>(k / 2 + 1);
             c.fftButterflies = (inVectors * q + outVectors * p) * realFftButterflies(k);
-            c.complexMacs = outVectors * taps * p * q * bins;
+            c.complexMacs = productVectors * taps * p * q * bins;
             c.mults += 4 * c.fftButterflies + 4 * c.complexMacs;
             c.adds += 6 * c.fftButterflies + 4 * c.complexMacs;
         }
@@ -172,6 +179,9 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.adds += outElems;
         }
         addActivation(l.activation);
+    } else if (cost == CostClass::Recurrent) {
+        if (in)
+            c = recurrentOps(l, *in, k);
     } else if (cost == CostClass::Depthwise) { // per output element: kh·kw multiply-adds, always dense
         c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
         c.realMacs = c.denseEquivalentMacs;
@@ -199,6 +209,18 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.adds += adds;
         c.mults += mults;
         c.poolingOps = adds + mults;
+    } else if (cost == CostClass::Resize) { // nearest: addressing only; bilinear: 3 lerps (1 mul, 2 adds)
+        if (l.bilinear) {
+            c.mults += 3 * outElems;
+            c.adds += 6 * outElems;
+            c.otherOps = 9 * outElems;
+        }
+    } else if (cost == CostClass::Product || cost == CostClass::Compare || cost == CostClass::Mean) {
+        const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
+        (cost == CostClass::Product ? c.mults : c.adds) += extra;
+        const double scale = cost == CostClass::Mean ? outElems : 0; // × 1/inputs
+        c.mults += scale;
+        c.otherOps = extra + scale;
     } else if (cost == CostClass::Elementwise) {
         const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
         c.adds += extra;
@@ -211,7 +233,7 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
 {
     const Shape* in = inputShape(spec, l);
     const CostClass cost = layerTraits(l.kind).cost;
-    if (cost == CostClass::Matmul) {
+    if (cost == CostClass::Matmul || cost == CostClass::Transposed) {
         const std::int64_t n = in && !in->empty() ? in->back() : 0;
         const std::int64_t m = l.units;
         const double taps = l.kind != LayerKind::Dense ? static_cast<double>(l.kernelH * l.kernelW) : 1.0;
@@ -220,10 +242,14 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
             return taps * static_cast<double>(n) * static_cast<double>(m) + bias;
         return taps * static_cast<double>(ceilDiv(m, k) * ceilDiv(n, k) * k) + bias;
     }
+    if (cost == CostClass::Recurrent)
+        return in ? recurrentWeightCount(l, *in, k) : 0.0;
     if (cost == CostClass::Depthwise)
         return static_cast<double>(layerStats(spec, l).parameters);
-    if (cost == CostClass::Affine)
-        return 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
+    if (cost == CostClass::Affine) // per-channel scale and offset (Rescaling: one of each)
+        return l.kind == LayerKind::Rescaling
+                   ? 2.0
+                   : 2.0 * (l.outputShape.empty() ? 0.0 : static_cast<double>(l.outputShape.back()));
     return 0;
 }
 
@@ -266,7 +292,7 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         LayerEstimate le;
         le.name = l.name;
         le.kind = layerKindName(l.kind);
-        le.hasWeights = l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D;
+        le.hasWeights = layerTraits(l.kind).convertible; // Dense, convolutions, recurrent layers
         if (auto it = blockSizes.find(l.name); it != blockSizes.end() && le.hasWeights)
             le.blockSize = std::max<std::int64_t>(1, it->second);
         if (auto it = notes.find(l.name); it != notes.end())
@@ -311,19 +337,28 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         le.onchipBits += le.weightBitsOnChip / b;
         le.offchipBits += (le.weightBits - le.weightBitsOnChip) / b;
         (d.activationsOnChip ? le.onchipBits : le.offchipBits) += le.activationBits;
-        if (le.blockSize > 1) {
+        const bool recurrent = layerTraits(l.kind).cost == CostClass::Recurrent;
+        if (le.blockSize > 1 && recurrent) {
+            if (const Shape* in = inputShape(spec, l))
+                le.onchipBits += 2.0 * recurrentSpectraValues(l, *in, le.blockSize) * bits;
+        } else if (le.blockSize > 1) {
             // Spectra: every FFT'd vector's k/2+1 complex bins written once and read once.
             const Shape* in = inputShape(spec, l);
             const std::int64_t n = in && !in->empty() ? in->back() : 0;
             const double outVectors = static_cast<double>(shapeSize(l.outputShape)) / static_cast<double>(l.units);
             const double inVectors =
-                l.kind == LayerKind::Conv2D && n > 0 ? elements(in) / static_cast<double>(n) : outVectors;
+                l.kind != LayerKind::Dense && n > 0 ? elements(in) / static_cast<double>(n) : outVectors;
             const double spectra = (inVectors * static_cast<double>(ceilDiv(n, le.blockSize)) +
                                     outVectors * static_cast<double>(ceilDiv(l.units, le.blockSize))) *
                                    2.0 * static_cast<double>(le.blockSize / 2 + 1);
             le.onchipBits += 2.0 * spectra * bits;
         }
         le.computeCycles = b * std::max(le.ops.mults, le.ops.adds) / (multipliers * platform.computeEfficiency);
+        if (recurrent) { // time steps run one after another: at least steps × the step's dependent chain
+            const Shape* in = inputShape(spec, l);
+            const double steps = in && in->size() == 2 ? static_cast<double>((*in)[0]) : 0;
+            le.computeCycles = std::max(le.computeCycles, steps * recurrentStepDepth(l, le.blockSize));
+        }
         le.onchipCycles = b * le.onchipBits / platform.onchipBandwidthBitsPerCycle;
         le.offchipCycles = b * le.offchipBits / (platform.offchipBandwidthGbps * 1e9) * clockHz;
         le.cycles = le.computeCycles;
@@ -370,8 +405,16 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
 {
     if (options.batch < 1)
         throw ShapeError("batch size " + std::to_string(options.batch) + " must be at least 1");
-    ModelSpec spec = specIn;
-    inferShapes(spec, /*checkWeights=*/false);
+    // Shapes are all the estimate needs. A model read from a file or built from an architecture has
+    // them already: copying it (weights included: 100 MB for a large model, once per platform and
+    // configuration) only to infer them again kept a core busy for seconds after opening a model.
+    std::optional<ModelSpec> inferred;
+    if (std::any_of(specIn.layers.begin(), specIn.layers.end(),
+                    [](const LayerSpec& l) { return l.outputShape.empty(); })) {
+        inferred = specIn;
+        inferShapes(*inferred, /*checkWeights=*/false);
+    }
+    const ModelSpec& spec = inferred ? *inferred : specIn;
 
     Estimate est;
     est.platform = platform.name;
@@ -451,6 +494,10 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
                 fmt(platform.energy(options.precision).addPj) + " pJ + on-chip bits x " +
                 fmt(platform.onchipEnergyPjPerBit) + " pJ + DRAM bits x " + fmt(platform.offchipEnergyPjPerBit) +
                 " pJ + static " + fmt(platform.staticPowerW) + " W x latency / batch.");
+    a.push_back("Recurrent layers (SimpleRNN/LSTM/GRU): per time step W·x_t and U·h_{t-1} (block-circulant: both "
+                "accumulated into the same output spectra, one inverse FFT per output block), gate activations and "
+                "the state update; time steps are sequential, so a frame takes at least steps x the step's "
+                "dependent chain (multiply, adder tree or FFT stages, activation, update) cycles.");
     a.push_back("Activation functions use piecewise-linear approximations (relu: 1 compare; sigmoid/tanh: 1 multiply "
                 "+ 1 add; softmax: 2 multiplies + 2 adds per element); pooling costs window-1 compares/adds.");
     a.push_back("Effective GOP/s counts 2 operations per dense-equivalent multiply-accumulate; control logic, "

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
+#include "common/InputFile.h"
 #include "common/Error.h"
 
 namespace circnn::hw {
@@ -303,14 +304,10 @@ nlohmann::ordered_json platformToJson(const Platform& p)
 Platform loadPlatform(const std::filesystem::path& path)
 {
     const std::string origin = "file '" + path.string() + "'";
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw FormatError("platform " + origin + ": cannot be opened");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = readTextInput(path, "platform file");
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(text.str());
+        j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         throw FormatError("platform " + origin + ": not valid JSON (" + e.what() + ")");
     }

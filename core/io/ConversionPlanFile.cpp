@@ -7,6 +7,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn {
 
@@ -57,13 +58,9 @@ ConversionPlan parseConversionPlan(const std::string& jsonText)
 
 ConversionPlan readConversionPlan(const std::filesystem::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw Error("cannot open conversion plan '" + file.string() + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = readTextInput(file, "conversion plan");
     try {
-        return parseConversionPlan(text.str());
+        return parseConversionPlan(text);
     } catch (const FormatError& e) {
         throw FormatError("'" + file.string() + "': " + e.what());
     }

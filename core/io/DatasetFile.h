@@ -28,7 +28,14 @@ struct DatasetOptions {
     std::int64_t limit = 0; // read only the first `limit` samples (0 = all)
 };
 
+// Reads a labelled dataset (format detected from the content). Only regular files are read;
+// header sizes are checked against the memory budget before allocating. HDF5 datasets are parsed
+// in the isolated reader (io/IsolatedReader.h) unless isolation is off. An empty dataset (no
+// samples) is a FormatError.
 Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& options = {});
+
+// The same, always in this process (the isolated reader's child; trusted files).
+Dataset readDatasetInProcess(const std::filesystem::path& path, const DatasetOptions& options = {});
 
 // Reshapes images to the model input (e.g. (N,28,28) → (N,784) or (N,28,28,1)); throws ShapeError
 // naming both shapes when the element counts differ.

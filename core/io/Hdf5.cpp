@@ -2,10 +2,18 @@
 
 #include <H5LTpublic.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
+#include "common/MemoryBudget.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace circnn::h5 {
 
@@ -16,13 +24,34 @@ namespace {
     throw FormatError(f.name + ": " + (where.empty() ? "" : where + ": ") + what);
 }
 
-herr_t closeType(hid_t id) { return H5Tclose(id); }
-herr_t closeSpace(hid_t id) { return H5Sclose(id); }
-herr_t closeAttr(hid_t id) { return H5Aclose(id); }
-herr_t closeGroup(hid_t id) { return H5Gclose(id); }
-herr_t closeDataset(hid_t id) { return H5Dclose(id); }
-herr_t closeFile(hid_t id) { return H5Fclose(id); }
-herr_t closePlist(hid_t id) { return H5Pclose(id); }
+herr_t closeType(hid_t id)
+{
+    return H5Tclose(id);
+}
+herr_t closeSpace(hid_t id)
+{
+    return H5Sclose(id);
+}
+herr_t closeAttr(hid_t id)
+{
+    return H5Aclose(id);
+}
+herr_t closeGroup(hid_t id)
+{
+    return H5Gclose(id);
+}
+herr_t closeDataset(hid_t id)
+{
+    return H5Dclose(id);
+}
+herr_t closeFile(hid_t id)
+{
+    return H5Fclose(id);
+}
+herr_t closePlist(hid_t id)
+{
+    return H5Pclose(id);
+}
 
 // Reads every element of an open string attribute (fixed or variable length).
 std::vector<std::string> readStringAttribute(const File& f, hid_t attr, const std::string& where)
@@ -72,7 +101,10 @@ std::vector<std::string> readStringAttribute(const File& f, hid_t attr, const st
 
 } // namespace
 
-void silenceHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silenceHdf5Errors()
+{
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 bool hasHdf5Signature(const std::string& path)
 {
@@ -88,6 +120,7 @@ File openFile(const std::string& path)
     silenceHdf5Errors();
     File f;
     f.name = path;
+    requireRegularFile(path, "HDF5 file");
     f.handle = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), closeFile);
     if (!f.handle.valid())
         fail(f, "", "cannot open as HDF5 (missing, unreadable, truncated or not an HDF5 file)");
@@ -119,6 +152,37 @@ File createFile(const std::string& path)
     return f;
 }
 
+File createInMemory(const std::string& name)
+{
+    silenceHdf5Errors();
+    static std::atomic<unsigned> counter{0};
+    File f;
+    f.name = name;
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), closePlist);
+    // 4 MiB growth steps; backing_store 0: nothing is ever written to disk by HDF5.
+    if (!fapl.valid() || H5Pset_fapl_core(fapl.id(), std::size_t(4) << 20, 0) < 0)
+        fail(f, "", "cannot set up an in-memory HDF5 file");
+    // Unique per call: HDF5 refuses to create a second open file of the same name.
+    const std::string memName = "circnn-memory-" + std::to_string(counter++) + ".h5";
+    f.handle = Handle(H5Fcreate(memName.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.id()), closeFile);
+    if (!f.handle.valid())
+        fail(f, "", "cannot create an in-memory HDF5 file");
+    return f;
+}
+
+void commitImage(const File& f, const std::filesystem::path& path)
+{
+    if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
+        fail(f, "", "cannot flush the file");
+    const ssize_t size = H5Fget_file_image(f.id(), nullptr, 0);
+    if (size <= 0)
+        fail(f, "", "cannot get the file image");
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    if (H5Fget_file_image(f.id(), bytes.data(), bytes.size()) != size)
+        fail(f, "", "cannot get the file image");
+    writeBytesAtomically(path, bytes.data(), bytes.size());
+}
+
 bool linkExists(hid_t loc, const std::string& path)
 {
     if (path.empty())
@@ -139,7 +203,10 @@ bool linkExists(hid_t loc, const std::string& path)
     }
 }
 
-bool attributeExists(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+bool attributeExists(hid_t obj, const std::string& name)
+{
+    return H5Aexists(obj, name.c_str()) > 0;
+}
 
 Handle openGroup(const File& f, hid_t loc, const std::string& path)
 {
@@ -270,6 +337,7 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path, std::
     }
     if (n > maxElements)
         fail(f, path, "dataset " + shapeToString(shape) + " is too large");
+    checkMemoryBudget(saturatingMultiply(n, 4), f.name + ": " + path + ": dataset " + shapeToString(shape));
     // A dataset with no storage at all would read back as fill values: the data is missing
     // (truncated writer, hand-made file).
     if (n > 0 && H5Dget_storage_size(ds.id()) == 0)
@@ -278,6 +346,61 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path, std::
     if (n > 0 && H5Dread(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data()) < 0)
         fail(f, path, "cannot read dataset (truncated or corrupt file)");
     return t;
+}
+
+std::optional<std::uint64_t> contiguousFloat32Offset(const File& f, hid_t loc, const std::string& path, int rawFd,
+                                                     Shape& shape)
+{
+    Handle ds = openDataset(f, loc, path);
+    Handle type(H5Dget_type(ds.id()), closeType);
+    if (!type.valid() || H5Tequal(type.id(), H5T_IEEE_F32LE) <= 0)
+        return std::nullopt;
+    Handle dcpl(H5Dget_create_plist(ds.id()), closePlist);
+    if (!dcpl.valid() || H5Pget_layout(dcpl.id()) != H5D_CONTIGUOUS || H5Pget_external_count(dcpl.id()) != 0 ||
+        H5Pget_nfilters(dcpl.id()) != 0)
+        return std::nullopt;
+    shape = datasetShape(f, ds.id(), path);
+    std::int64_t n = 1;
+    for (auto d : shape) {
+        if (d <= 0 || n > (std::int64_t(1) << 40) / d)
+            return std::nullopt;
+        n *= d;
+    }
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * 4;
+    const haddr_t offset = H5Dget_offset(ds.id());
+    if (offset == HADDR_UNDEF || H5Dget_storage_size(ds.id()) != bytes)
+        return std::nullopt;
+    struct stat st {};
+    if (::fstat(rawFd, &st) != 0 || offset > static_cast<std::uint64_t>(st.st_size) ||
+        bytes > static_cast<std::uint64_t>(st.st_size) - offset)
+        return std::nullopt;
+    // Cross-check: the first and the last values through the library equal the raw bytes there.
+    const hsize_t probe = static_cast<hsize_t>(std::min<std::int64_t>(n, 8));
+    for (const std::int64_t first : {std::int64_t(0), n - static_cast<std::int64_t>(probe)}) {
+        std::vector<hsize_t> coords;
+        for (hsize_t e = 0; e < probe; ++e) {
+            std::int64_t flat = first + static_cast<std::int64_t>(e);
+            std::vector<hsize_t> c(shape.size());
+            for (std::size_t d = shape.size(); d-- > 0;) {
+                c[d] = static_cast<hsize_t>(flat % shape[d]);
+                flat /= shape[d];
+            }
+            coords.insert(coords.end(), c.begin(), c.end());
+        }
+        Handle fileSpace(H5Dget_space(ds.id()), closeSpace);
+        Handle memSpace(H5Screate_simple(1, &probe, nullptr), closeSpace);
+        float viaLibrary[8] = {}, raw[8] = {};
+        if (!fileSpace.valid() || !memSpace.valid() ||
+            H5Sselect_elements(fileSpace.id(), H5S_SELECT_SET, probe, coords.data()) < 0 ||
+            H5Dread(ds.id(), H5T_NATIVE_FLOAT, memSpace.id(), fileSpace.id(), H5P_DEFAULT, viaLibrary) < 0)
+            return std::nullopt;
+        const std::size_t probeBytes = static_cast<std::size_t>(probe) * 4;
+        if (::pread(rawFd, raw, probeBytes, static_cast<off_t>(offset + static_cast<std::uint64_t>(first) * 4)) !=
+                static_cast<ssize_t>(probeBytes) ||
+            std::memcmp(raw, viaLibrary, probeBytes) != 0)
+            return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(offset);
 }
 
 void writeString(const File& f, hid_t obj, const std::string& name, const std::string& value)
@@ -348,8 +471,7 @@ void writeRawDataset(const File& f, hid_t loc, const std::string& path, hid_t me
                  closeSpace);
     Handle plist(H5Pcreate(H5P_LINK_CREATE), closePlist);
     H5Pset_create_intermediate_group(plist.id(), 1);
-    Handle ds(H5Dcreate2(loc, path.c_str(), fileType, space.id(), plist.id(), H5P_DEFAULT, H5P_DEFAULT),
-              closeDataset);
+    Handle ds(H5Dcreate2(loc, path.c_str(), fileType, space.id(), plist.id(), H5P_DEFAULT, H5P_DEFAULT), closeDataset);
     if (!ds.valid())
         fail(f, path, "cannot create dataset");
     std::int64_t n = 1;

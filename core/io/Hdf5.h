@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,18 +58,24 @@ private:
 // An open HDF5 file plus the user-facing file name used in every error message.
 struct File {
     Handle handle;
-    std::string name;  // for messages
+    std::string name; // for messages
     hid_t id() const { return handle.id(); }
 };
 
 // True if the file starts with the HDF5 signature (at offset 0; user blocks are not supported).
 bool hasHdf5Signature(const std::string& path);
 
-File openFile(const std::string& path);                        // read-only
+File openFile(const std::string& path);                            // read-only
 File openImage(const std::string& bytes, const std::string& name); // in-memory image, read-only
-File createFile(const std::string& path);                      // truncating
+File createFile(const std::string& path);                          // truncating
+// A new file held in memory only (HDF5's core driver, no backing store); `name` is for messages.
+// Writers build the whole file this way and then call commitImage: the library never writes to
+// the destination's disk itself, so a full disk is one clear error and leaves no handle open.
+File createInMemory(const std::string& name);
+// Flushes the in-memory file and writes its bytes to `path` with writeBytesAtomically.
+void commitImage(const File& f, const std::filesystem::path& path);
 
-bool linkExists(hid_t loc, const std::string& path);         // each component checked; never throws
+bool linkExists(hid_t loc, const std::string& path); // each component checked; never throws
 bool attributeExists(hid_t obj, const std::string& name);
 Handle openGroup(const File& f, hid_t loc, const std::string& path);
 Handle openDataset(const File& f, hid_t loc, const std::string& path);
@@ -92,6 +99,14 @@ Tensor readFloatDataset(const File& f, hid_t loc, const std::string& path,
                         std::int64_t maxElements = std::int64_t(1) << 28);
 // Shape of a dataset (dims), and its HDF5 type class.
 Shape datasetShape(const File& f, hid_t dataset, const std::string& path);
+
+// Where a dataset's values lie in the file when they are stored as plain little-endian float32 in
+// one contiguous block (no chunks, filters or external files, storage allocated, inside the file
+// `rawFd` refers to) and the first and last values read through the library equal the bytes at
+// that offset: the absolute byte offset, with `shape` set; nullopt otherwise (read it normally).
+// The isolated reader hands such tensors to its parent by location (io/Transfer.h).
+std::optional<std::uint64_t> contiguousFloat32Offset(const File& f, hid_t loc, const std::string& path, int rawFd,
+                                                     Shape& shape);
 
 // Writing (variable-length UTF-8 strings, like Keras 3; or fixed-length like Keras 2).
 void writeString(const File& f, hid_t obj, const std::string& name, const std::string& value);

@@ -11,6 +11,7 @@
 #include "common/Error.h"
 #include "io/KerasConfigValues.h"
 #include "io/KerasLayerCodecs.h"
+#include "io/KerasNestedModels.h"
 #include "model/LayerTraits.h"
 
 namespace circnn::keras {
@@ -107,7 +108,7 @@ LayerSpec parseLayer(const std::string& file, const json& entry, std::size_t ind
         c.fail("layer has no name");
     c.layer = l.name;
     if (c.className == "Sequential" || c.className == "Functional" || c.className == "Model")
-        c.fail("nested models are not supported; supported layer classes: " + supportedLayerClasses());
+        c.fail("a nested model entry must be flattened before its layers are parsed");
     auto kind = layerKindFromName(c.className);
     if (!kind)
         c.fail("unsupported layer class '" + c.className + "'; supported: " + supportedLayerClasses());
@@ -118,22 +119,55 @@ LayerSpec parseLayer(const std::string& file, const json& entry, std::size_t ind
 
 // Fails listing every layer of an unsupported class (not only the first), with layer names, so a
 // user sees at once what the model needs.
+// The name of a layer entry (config.name, else the entry's name), or "?".
+std::string entryName(const json& e)
+{
+    if (const json* cfg = member(e, "config");
+        cfg && cfg->is_object() && member(*cfg, "name") && (*cfg)["name"].is_string())
+        return (*cfg)["name"].get<std::string>();
+    if (member(e, "name") && e["name"].is_string())
+        return e["name"].get<std::string>();
+    return "?";
+}
+
+// The layer entries of a nested model entry's config (Sequential: a list or {"layers": [...]}).
+const json* nestedLayers(const json& e)
+{
+    const json* cfg = member(e, "config");
+    if (!cfg)
+        return nullptr;
+    const json* layers = cfg->is_array() ? cfg : member(*cfg, "layers");
+    return layers && layers->is_array() ? layers : nullptr;
+}
+
+// Collects every layer of an unsupported class, looking into nested models ("outer/inner").
+void collectUnsupported(const json& layers, const std::string& prefix, std::vector<std::string>& unsupported,
+                        std::set<std::string>& classes)
+{
+    for (const auto& e : layers) {
+        const json* cls = member(e, "class_name");
+        if (!cls || !cls->is_string())
+            continue;
+        const std::string name = entryName(e);
+        if (isNestedModelClass(cls->get<std::string>())) {
+            if (const json* inner = nestedLayers(e))
+                collectUnsupported(*inner, prefix + name + "/", unsupported, classes);
+            continue;
+        }
+        if (layerKindFromName(cls->get<std::string>()))
+            continue;
+        unsupported.push_back("'" + prefix + name + "' (" + cls->get<std::string>() + ")");
+        classes.insert(cls->get<std::string>());
+    }
+}
+
+// Fails listing every layer of an unsupported class (not only the first), with layer names, so a
+// user sees at once what the model needs.
 void checkLayerClasses(const std::string& file, const json& layers)
 {
     std::vector<std::string> unsupported;
     std::set<std::string> classes;
-    for (const auto& e : layers) {
-        const json* cls = member(e, "class_name");
-        if (!cls || !cls->is_string() || layerKindFromName(cls->get<std::string>()))
-            continue;
-        std::string name = "?";
-        if (const json* cfg = member(e, "config"); cfg && member(*cfg, "name") && (*cfg)["name"].is_string())
-            name = (*cfg)["name"].get<std::string>();
-        else if (member(e, "name") && e["name"].is_string())
-            name = e["name"].get<std::string>();
-        unsupported.push_back("'" + name + "' (" + cls->get<std::string>() + ")");
-        classes.insert(cls->get<std::string>());
-    }
+    collectUnsupported(layers, "", unsupported, classes);
     if (unsupported.empty())
         return;
     std::string list, classList;
@@ -145,6 +179,24 @@ void checkLayerClasses(const std::string& file, const json& layers)
                       (unsupported.size() == 1 ? "" : "s") + " of unsupported class" +
                       (classes.size() == 1 ? " " : "es ") + classList + ": " + list +
                       "; supported: " + supportedLayerClasses());
+}
+
+// Replaces references to flattened nested models by their output layers.
+void resolveNestedAliases(ModelSpec& m, const std::map<std::string, std::string>& aliases)
+{
+    auto resolve = [&](std::string& name) {
+        for (std::size_t hops = 0; hops <= aliases.size(); ++hops) {
+            const auto it = aliases.find(name);
+            if (it == aliases.end())
+                return;
+            name = it->second;
+        }
+    };
+    for (LayerSpec& l : m.layers)
+        for (std::string& in : l.inputs)
+            resolve(in);
+    for (std::string& out : m.outputs)
+        resolve(out);
 }
 
 // Orders layers so every input precedes its user (stable: keeps file order where possible).
@@ -217,7 +269,20 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         m.name = body->is_object() ? body->value("name", "sequential") : "sequential";
         std::string previous;
         for (std::size_t i = 0; i < layers->size(); ++i) {
-            LayerSpec l = parseLayer(file, (*layers)[i], i);
+            const json& entry = (*layers)[i];
+            if (entry.is_object() && isNestedModelClass(entry.value("class_name", ""))) {
+                std::vector<LayerSpec> flat;
+                std::string kept;
+                const std::vector<std::string> feed =
+                    previous.empty() ? std::vector<std::string>{} : std::vector<std::string>{previous};
+                previous = flattenNestedModel(file, entry, entryName(entry), feed, flat, &kept);
+                if (feed.empty())
+                    m.inputs.push_back(kept);
+                for (LayerSpec& f : flat)
+                    addLayer(std::move(f));
+                continue;
+            }
+            LayerSpec l = parseLayer(file, entry, i);
             if (l.kind == LayerKind::Input) {
                 if (!previous.empty())
                     throw FormatError(layerContext(file, l) + "InputLayer must come first in a Sequential model");
@@ -264,8 +329,25 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
             throw FormatError(file + ": Functional model has no layers");
         checkLayerClasses(file, *layers);
         m.name = body->value("name", "model");
+        std::map<std::string, std::string> aliases; // nested model → its flattened output layer
         for (std::size_t i = 0; i < layers->size(); ++i) {
-            LayerSpec l = parseLayer(file, (*layers)[i], i);
+            const json& entry = (*layers)[i];
+            if (entry.is_object() && isNestedModelClass(entry.value("class_name", ""))) {
+                const std::string name = entryName(entry);
+                ConfigContext c{file, name, entry.value("class_name", "")};
+                const json* nodes = member(entry, "inbound_nodes");
+                const auto feed = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
+                if (feed.empty())
+                    c.fail("nested model has no inbound nodes");
+                if (!names.insert(name).second)
+                    throw FormatError(file + ": duplicate layer name '" + name + "'");
+                std::vector<LayerSpec> flat;
+                aliases[name] = flattenNestedModel(file, entry, name, feed, flat, nullptr);
+                for (LayerSpec& f : flat)
+                    addLayer(std::move(f));
+                continue;
+            }
+            LayerSpec l = parseLayer(file, entry, i);
             ConfigContext c{file, l.name, l.className};
             const json* nodes = member((*layers)[i], "inbound_nodes");
             l.inputs = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
@@ -277,6 +359,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         }
         m.inputs = parseEndpoints(file, member(*body, "input_layers"), "input_layers");
         m.outputs = parseEndpoints(file, member(*body, "output_layers"), "output_layers");
+        resolveNestedAliases(m, aliases);
         for (const auto& n : m.inputs) {
             const LayerSpec* l = m.find(n);
             if (!l || l->kind != LayerKind::Input)

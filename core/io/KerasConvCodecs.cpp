@@ -19,7 +19,9 @@ const char* paddingName(const LayerSpec& l)
 }
 constexpr std::pair<std::int64_t, std::int64_t> kOnes{1, 1};
 
-// The convolution window shared by Conv2D, DepthwiseConv2D and SeparableConv2D.
+} // namespace
+
+// The convolution window shared by Conv2D, DepthwiseConv2D, SeparableConv2D and Conv2DTranspose.
 void readConvWindow(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
     checkChannelsLast(c, cfg);
@@ -48,8 +50,6 @@ json writeConvWindow(const LayerSpec& l)
     c["use_bias"] = l.useBias;
     return c;
 }
-
-} // namespace
 
 void readDense(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
@@ -163,19 +163,24 @@ std::pair<std::string, json> writePooling1D(const LayerSpec& l)
     return {layerKindName(l.kind), c};
 }
 
+void readTwoSides(const ConfigContext& c, LayerSpec& l, const json& cfg, const char* key, std::int64_t def)
+{
+    const json* p = member(cfg, key);
+    if (!p) {
+        l.padLeft = l.padRight = def;
+    } else if (p->is_number()) {
+        l.padLeft = l.padRight = toInt(c, *p, key);
+    } else if (p->is_array() && p->size() == 2) {
+        l.padLeft = toInt(c, (*p)[0], key);
+        l.padRight = toInt(c, (*p)[1], key);
+    } else {
+        c.fail(std::string(key) + " " + p->dump() + " is not understood");
+    }
+}
+
 void readZeroPadding1D(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
-    const json* p = member(cfg, "padding");
-    if (!p) {
-        l.padLeft = l.padRight = 1;
-    } else if (p->is_number()) {
-        l.padLeft = l.padRight = toInt(c, *p, "padding");
-    } else if (p->is_array() && p->size() == 2) {
-        l.padLeft = toInt(c, (*p)[0], "padding");
-        l.padRight = toInt(c, (*p)[1], "padding");
-    } else {
-        c.fail("padding " + p->dump() + " is not understood");
-    }
+    readTwoSides(c, l, cfg, "padding", 1);
 }
 
 std::pair<std::string, json> writeZeroPadding1D(const LayerSpec& l)
@@ -218,26 +223,31 @@ std::pair<std::string, json> writeGlobalPooling2D(const LayerSpec& l)
     return {layerKindName(l.kind), c};
 }
 
+void readFourSides(const ConfigContext& c, LayerSpec& l, const json& cfg, const char* key, std::int64_t def)
+{
+    const json* p = member(cfg, key);
+    if (!p) {
+        l.padTop = l.padBottom = l.padLeft = l.padRight = def;
+    } else if (p->is_number()) {
+        l.padTop = l.padBottom = l.padLeft = l.padRight = toInt(c, *p, key);
+    } else if (p->is_array() && p->size() == 2 && (*p)[0].is_number() && (*p)[1].is_number()) {
+        l.padTop = l.padBottom = toInt(c, (*p)[0], key);
+        l.padLeft = l.padRight = toInt(c, (*p)[1], key);
+    } else if (p->is_array() && p->size() == 2 && (*p)[0].is_array() && (*p)[1].is_array() && (*p)[0].size() == 2 &&
+               (*p)[1].size() == 2) {
+        l.padTop = toInt(c, (*p)[0][0], key);
+        l.padBottom = toInt(c, (*p)[0][1], key);
+        l.padLeft = toInt(c, (*p)[1][0], key);
+        l.padRight = toInt(c, (*p)[1][1], key);
+    } else {
+        c.fail(std::string(key) + " " + p->dump() + " is not understood");
+    }
+}
+
 void readZeroPadding2D(const ConfigContext& c, LayerSpec& l, const json& cfg)
 {
     checkChannelsLast(c, cfg);
-    const json* p = member(cfg, "padding");
-    if (!p) {
-        l.padTop = l.padBottom = l.padLeft = l.padRight = 1;
-    } else if (p->is_number()) {
-        l.padTop = l.padBottom = l.padLeft = l.padRight = toInt(c, *p, "padding");
-    } else if (p->is_array() && p->size() == 2 && (*p)[0].is_number() && (*p)[1].is_number()) {
-        l.padTop = l.padBottom = toInt(c, (*p)[0], "padding");
-        l.padLeft = l.padRight = toInt(c, (*p)[1], "padding");
-    } else if (p->is_array() && p->size() == 2 && (*p)[0].is_array() && (*p)[1].is_array() && (*p)[0].size() == 2 &&
-               (*p)[1].size() == 2) {
-        l.padTop = toInt(c, (*p)[0][0], "padding");
-        l.padBottom = toInt(c, (*p)[0][1], "padding");
-        l.padLeft = toInt(c, (*p)[1][0], "padding");
-        l.padRight = toInt(c, (*p)[1][1], "padding");
-    } else {
-        c.fail("padding " + p->dump() + " is not understood");
-    }
+    readFourSides(c, l, cfg, "padding", 1);
 }
 
 std::pair<std::string, json> writeZeroPadding2D(const LayerSpec& l)

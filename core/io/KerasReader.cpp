@@ -1,5 +1,7 @@
 #include "io/KerasReader.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -8,6 +10,8 @@
 #include "common/Error.h"
 #include "io/Hdf5.h"
 #include "io/KerasConfig.h"
+#include "io/KerasNestedModels.h"
+#include "io/KerasLayerCodecs.h"
 #include "io/ZipArchive.h"
 
 namespace circnn::keras {
@@ -35,7 +39,8 @@ std::string weightRole(const std::string& weightName)
     return last;
 }
 
-// Layer entries of a config in the order Keras lists them (the order it numbers weight groups in).
+// Layer entries of a (model or nested model) config in the order Keras lists them (the order it
+// numbers weight groups in).
 std::vector<std::pair<std::string, std::string>> configLayerOrder(const json& config)
 {
     std::vector<std::pair<std::string, std::string>> order;
@@ -53,6 +58,51 @@ std::string withoutPrefix(const std::string& message, const std::string& file)
     return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
 }
 
+// Reads one layer's positional variables from <group>/vars of a .keras weights file.
+void readZipLayerVars(const h5::File& f, const std::string& path, const std::string& weightsName,
+                      const std::string& group, LayerSpec& l, int kerasMajor)
+{
+    const auto roles = expectedWeightRoles(l, kerasMajor);
+    std::string varsPath = group + "/vars";
+    // Recurrent layers keep their variables in their cell, wrappers in the wrapped layer (the
+    // layer's own vars group is then empty).
+    for (const char* nested : {"cell", "layer"}) {
+        const std::string inner = group + "/" + nested + "/vars";
+        if (!roles.empty() && h5::linkExists(f.id(), inner) &&
+            (!h5::linkExists(f.id(), varsPath) ||
+             h5::childNames(f, h5::openGroup(f, f.id(), varsPath).id(), varsPath).empty()))
+            varsPath = inner;
+    }
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    if (!h5::linkExists(f.id(), varsPath)) {
+        if (roles.empty())
+            return;
+        throw FormatError(layerContext(path, l) + "weights are missing (no group /" + varsPath +
+                          " in model.weights.h5)");
+    }
+    h5::Handle vars = h5::openGroup(f, f.id(), varsPath);
+    const auto children = h5::childNames(f, vars.id(), varsPath);
+    if (children.size() != roles.size()) {
+        std::string list;
+        for (const auto& r : roles)
+            list += (list.empty() ? "" : ", ") + r;
+        throw FormatError(layerContext(path, l) + "/" + varsPath + " holds " + std::to_string(children.size()) +
+                          " variables, expected " + std::to_string(roles.size()) +
+                          (list.empty() ? "" : " (" + list + ")"));
+    }
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+        const std::string varPath = varsPath + "/" + std::to_string(i);
+        try {
+            tensors.emplace_back(roles[i], h5::readFloatDataset(f, f.id(), varPath));
+        } catch (const FormatError& e) {
+            throw FormatError(layerContext(path, l) + "variable /" + varPath + ": " +
+                              withoutPrefix(e.what(), weightsName));
+        }
+    }
+    if (!roles.empty())
+        assignWeights(l, std::move(tensors), path, kerasMajor);
+}
+
 // Names whose meaning changed between Keras 2 and 3: hard_sigmoid was clip(0.2·x + 0.5, 0, 1)
 // in Keras 2 and is relu6(x + 3) / 6 in Keras 3. parseModelConfig maps names to the Keras 3
 // meaning; files that say Keras 2.x get the Keras 2 one.
@@ -60,9 +110,12 @@ void applyKerasVersionSemantics(ModelSpec& m)
 {
     if (m.provenance.kerasVersion.rfind("2.", 0) != 0)
         return;
-    for (LayerSpec& l : m.layers)
+    for (LayerSpec& l : m.layers) {
         if (l.activation == ActivationKind::HardSigmoid)
             l.activation = ActivationKind::HardSigmoidKeras2;
+        if (l.recurrentActivation == ActivationKind::HardSigmoid)
+            l.recurrentActivation = ActivationKind::HardSigmoidKeras2;
+    }
 }
 
 // 2 for files written by Keras 2.x (and tf.keras), 3 otherwise: weight roles may differ by version.
@@ -110,30 +163,47 @@ ModelSpec readLegacyH5(const std::string& path)
     std::set<std::string> withWeights;
     for (const std::string& layerName : *layerNames) {
         LayerSpec* l = m.find(layerName);
-        if (!l)
+        const bool nested = !l && std::any_of(m.layers.begin(), m.layers.end(), [&](const LayerSpec& x) {
+            return x.name.rfind(layerName + "/", 0) == 0;
+        });
+        if (!l && !nested)
             throw FormatError(path + ": /model_weights lists layer '" + layerName +
                               "', which is not in the model configuration");
         const std::string groupPath = "/model_weights/" + layerName;
         h5::Handle group = h5::openGroup(f, weights.id(), layerName);
         const auto names = h5::readStrings(f, group.id(), "weight_names", groupPath);
-        std::vector<std::pair<std::string, Tensor>> tensors;
+        // A nested model's group holds the weights of all its layers: each goes to its owner.
+        std::map<LayerSpec*, std::vector<std::pair<std::string, Tensor>>> tensors;
+        if (l)
+            tensors[l];
         for (const std::string& wn : names.value_or(std::vector<std::string>{})) {
+            LayerSpec* owner = l ? l : nestedWeightOwner(m, layerName, wn);
+            if (!owner)
+                throw FormatError(path + ": nested model '" + layerName + "': weight '" + wn + "' (under " + groupPath +
+                                  ") belongs to none of its layers");
             try {
                 // weight_names are relative to the layer group; opened literally.
-                tensors.emplace_back(weightRole(wn), h5::readFloatDataset(f, group.id(), wn));
+                tensors[owner].emplace_back(weightRole(wn), h5::readFloatDataset(f, group.id(), wn));
             } catch (const FormatError& e) {
-                throw FormatError(layerContext(path, *l) + "weight '" + wn + "' (under " + groupPath +
+                throw FormatError(layerContext(path, *owner) + "weight '" + wn + "' (under " + groupPath +
                                   "): " + withoutPrefix(e.what(), path));
             }
         }
-        if (!tensors.empty() || !expectedWeightRoles(*l, kerasMajor(m)).empty())
-            assignWeights(*l, std::move(tensors), path, kerasMajor(m));
-        withWeights.insert(layerName);
+        for (auto& [owner, list] : tensors) {
+            if (!list.empty() || !expectedWeightRoles(*owner, kerasMajor(m)).empty())
+                assignWeights(*owner, std::move(list), path, kerasMajor(m));
+            withWeights.insert(owner->name);
+        }
+        if (nested) // layers of the nested model without weights need none
+            for (const LayerSpec& x : m.layers)
+                if (x.name.rfind(layerName + "/", 0) == 0 && expectedWeightRoles(x, kerasMajor(m)).empty())
+                    withWeights.insert(x.name);
     }
     for (auto& l : m.layers)
         if (!expectedWeightRoles(l, kerasMajor(m)).empty() && !withWeights.count(l.name))
             throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
     splitSeparableConvolutions(m, path);
+    unwrapTimeDistributed(m);
     m.provenance.sourceFormat = "keras-h5";
     return m;
 }
@@ -167,48 +237,33 @@ ModelSpec readKerasZip(const std::string& path)
 
     // Weight groups are named by the snake_case class name numbered per class in model order
     // (conv2d, conv2d_1, dense, ...), not by the configured layer names; variables are positional.
-    std::map<std::string, int> used;
-    for (const auto& [name, className] : configLayerOrder(config)) {
-        const std::string base = toSnakeCase(className);
-        const auto seen = used.find(base);
-        const int number = seen == used.end() ? 0 : seen->second + 1;
-        used[base] = number;
-        const std::string group = number == 0 ? base : base + "_" + std::to_string(number);
-        LayerSpec* l = m.find(name);
-        if (!l)
-            continue;
-        const auto roles = expectedWeightRoles(*l, kerasMajor(m));
-        const std::string varsPath = rootName + "/" + group + "/vars";
-        std::vector<std::pair<std::string, Tensor>> tensors;
-        if (!h5::linkExists(f.id(), varsPath)) {
-            if (roles.empty())
-                continue;
-            throw FormatError(layerContext(path, *l) + "weights are missing (no group /" + varsPath +
-                              " in model.weights.h5)");
-        }
-        h5::Handle vars = h5::openGroup(f, f.id(), varsPath);
-        const auto children = h5::childNames(f, vars.id(), varsPath);
-        if (children.size() != roles.size()) {
-            std::string list;
-            for (const auto& r : roles)
-                list += (list.empty() ? "" : ", ") + r;
-            throw FormatError(layerContext(path, *l) + "/" + varsPath + " holds " + std::to_string(children.size()) +
-                              " variables, expected " + std::to_string(roles.size()) +
-                              (list.empty() ? "" : " (" + list + ")"));
-        }
-        for (std::size_t i = 0; i < roles.size(); ++i) {
-            const std::string varPath = varsPath + "/" + std::to_string(i);
-            try {
-                tensors.emplace_back(roles[i], h5::readFloatDataset(f, f.id(), varPath));
-            } catch (const FormatError& e) {
-                throw FormatError(layerContext(path, *l) + "variable /" + varPath + ": " +
-                                  withoutPrefix(e.what(), weightsName));
+    // A nested model's layers sit under <its group>/layers/, numbered within the nested model.
+    const std::function<void(const json&, const std::string&, const std::string&)> walk =
+        [&](const json& model, const std::string& groupRoot, const std::string& namePrefix) {
+            const json& body = model["config"];
+            const json& entries = body.is_array() ? body : body["layers"];
+            std::map<std::string, int> used;
+            for (const auto& [name, className] : configLayerOrder(model)) {
+                const std::string base = toSnakeCase(className);
+                const auto seen = used.find(base);
+                const int number = seen == used.end() ? 0 : seen->second + 1;
+                used[base] = number;
+                const std::string group = groupRoot + "/" + (number == 0 ? base : base + "_" + std::to_string(number));
+                if (isNestedModelClass(className)) {
+                    for (const auto& e : entries)
+                        if (e["config"].value("name", "") == name)
+                            walk(e, group + "/layers", namePrefix + name + "/");
+                    continue;
+                }
+                LayerSpec* l = m.find(namePrefix + name);
+                if (!l)
+                    continue;
+                readZipLayerVars(f, path, weightsName, group, *l, kerasMajor(m));
             }
-        }
-        if (!roles.empty())
-            assignWeights(*l, std::move(tensors), path, kerasMajor(m));
-    }
+        };
+    walk(config, rootName, "");
     splitSeparableConvolutions(m, path);
+    unwrapTimeDistributed(m);
     m.provenance.sourceFormat = "keras-zip";
     return m;
 }

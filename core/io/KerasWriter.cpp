@@ -89,11 +89,11 @@ void writeNameList(const h5::File& f, hid_t obj, const std::string& name, const 
 
 } // namespace
 
-void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path)
+void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options)
 {
     const std::string file = path.string();
     for (const auto& l : model.layers)
-        if (l.circulant)
+        if (l.circulant || l.recurrentCirculant)
             throw Error(file + ": layer '" + l.name +
                         "' is block-circulant; Keras has no such layer (save the native format, or expand it first)");
     ModelSpec checked = model;
@@ -102,10 +102,12 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path)
     } catch (const ShapeError& e) {
         throw Error(file + ": cannot write an inconsistent model: " + e.what());
     }
+    checkModelReplaceable(path, ModelFormat::KerasH5, options);
     const std::string config = modelConfig(model).dump();
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-        h5::File f = h5::createFile(temp.string());
-        f.name = file;
+    {
+        // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
+        // handle on the destination's disk, so a full disk cannot leave a file open in it.
+        h5::File f = h5::createInMemory(file);
         h5::writeString(f, f.id(), "keras_version", kWrittenKerasVersion);
         h5::writeString(f, f.id(), "backend", "tensorflow");
         h5::writeString(f, f.id(), "model_config", config);
@@ -132,9 +134,8 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path)
             }
             writeNameList(f, group.id(), "weight_names", weightNames);
         }
-        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
-            throw FormatError(file + ": cannot flush the file");
-    });
+        h5::commitImage(f, path);
+    }
 }
 
 } // namespace circnn

@@ -4,20 +4,60 @@
 #include <fstream>
 #include <new>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 #include "io/Hdf5.h"
+#include "io/IsolatedReader.h"
 #include "io/KerasReader.h"
 #include "io/NativeFormat.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
 
+namespace {
+// The first bytes of a regular file (opened non-blocking: never waits on a FIFO swapped in).
+std::string fileHead(const std::filesystem::path& path, std::size_t n)
+{
+    requireRegularFile(path, "model");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw FormatError(path.string() + ": cannot open (missing or unreadable)");
+    std::string head(n, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(n));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    return head;
+}
+
+bool isHdf5Head(const std::string& head)
+{
+    return head.size() == 8 && std::memcmp(head.data(), "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+bool isZipHead(const std::string& head)
+{
+    return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
+}
+} // namespace
+
 ModelFormat detectModelFormat(const std::filesystem::path& path)
 {
+    if (isolationEnabled() && isHdf5Head(fileHead(path, 8)))
+        return detectModelFormatIsolated(path);
+    return detectModelFormatInProcess(path);
+}
+
+ModelSpec readModel(const std::filesystem::path& path)
+{
+    const std::string head = fileHead(path, 8);
+    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head)))
+        return readModelInProcess(path);
+    return readModelIsolated(path); // validated again there (inferShapes)
+}
+
+ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)
+{
     const std::string file = path.string();
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw FormatError(file + ": is a directory, expected a model file");
+    requireRegularFile(path, "model");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw FormatError(file + ": cannot open (missing or unreadable)");
@@ -33,13 +73,18 @@ ModelFormat detectModelFormat(const std::filesystem::path& path)
     throw FormatError(file + ": not a model file (expected HDF5 .h5 / .circnn.h5 or a Keras .keras zip)");
 }
 
-ModelSpec readModel(const std::filesystem::path& path)
+namespace {
+
+ModelSpec readInProcess(const std::filesystem::path& path, ModelFormat* formatOut,
+                        std::vector<native::DeferredTensor>* deferred)
 {
     h5::silenceHdf5Errors();
     const std::string file = path.string();
     try {
         ModelSpec m;
-        const ModelFormat format = detectModelFormat(path);
+        const ModelFormat format = detectModelFormatInProcess(path);
+        if (formatOut)
+            *formatOut = format;
         switch (format) {
         case ModelFormat::KerasH5:
             m = keras::readLegacyH5(file);
@@ -48,14 +93,14 @@ ModelSpec readModel(const std::filesystem::path& path)
             m = keras::readKerasZip(file);
             break;
         case ModelFormat::Native:
-            m = native::read(file);
+            m = native::read(file, deferred);
             break;
         }
         // A native file keeps the provenance it was written with (the Keras file it came from).
         if (format != ModelFormat::Native)
             m.provenance.sourceFile = file;
         try {
-            inferShapes(m);
+            inferShapes(m, /*checkWeights=*/!deferred || deferred->empty());
         } catch (const ShapeError& e) {
             throw FormatError(file + ": " + e.what());
         }
@@ -69,9 +114,56 @@ ModelSpec readModel(const std::filesystem::path& path)
     }
 }
 
-void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path)
+} // namespace
+
+ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format)
+{
+    return readInProcess(path, format, nullptr);
+}
+
+ModelSpec native::readModelDeferred(const std::filesystem::path& path, ModelFormat* format,
+                                    std::vector<DeferredTensor>& deferred)
+{
+    return readInProcess(path, format, &deferred);
+}
+
+const char* modelFormatName(ModelFormat format)
+{
+    switch (format) {
+    case ModelFormat::KerasH5:
+        return "Keras HDF5 model";
+    case ModelFormat::KerasZip:
+        return "Keras .keras model";
+    case ModelFormat::Native:
+        return "native CirCNN model";
+    }
+    return "model";
+}
+
+void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format, const ModelWriteOptions& options)
+{
+    const std::filesystem::path target = resolveWriteTarget(path); // refuses special files
+    std::error_code ec;
+    if (!std::filesystem::exists(target, ec) || std::filesystem::file_size(target, ec) == 0 || ec ||
+        options.replaceOtherFormat)
+        return;
+    std::string found;
+    try {
+        const ModelFormat existing = detectModelFormat(target);
+        if (existing == format)
+            return;
+        found = std::string("a ") + modelFormatName(existing);
+    } catch (const Error&) {
+        found = "not a model file";
+    }
+    throw Error("'" + path.string() + "' exists and is " + found + "; writing a " + modelFormatName(format) +
+                " would replace it (use --force to replace it, or choose another output name)");
+}
+
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options)
 {
     h5::silenceHdf5Errors();
+    checkModelReplaceable(path, ModelFormat::Native, options);
     native::write(model, path.string());
 }
 

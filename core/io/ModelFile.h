@@ -16,18 +16,41 @@ namespace circnn {
 enum class ModelFormat { KerasH5, KerasZip, Native };
 
 // Detects the format from the content (HDF5 signature, zip signature, native version attribute).
+// An HDF5 file is opened in the isolated reader (io/IsolatedReader.h) unless isolation is off.
 ModelFormat detectModelFormat(const std::filesystem::path& path);
 
 // Reads any supported format. The result has its layers in topological order and passes
-// inferShapes(); provenance.sourceFile/sourceFormat are set.
+// inferShapes(); provenance.sourceFile/sourceFormat are set. Only regular files are read. HDF5
+// and .keras files are parsed in the isolated reader (io/IsolatedReader.h) unless isolation is
+// off: a file that crashes or hangs the HDF5 library gives a FormatError instead.
 ModelSpec readModel(const std::filesystem::path& path);
 
-// Writes the native format atomically (temporary file + rename). Reading it back gives a spec
+// The same, always in this process (the isolated reader's child; trusted files).
+ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
+ModelFormat detectModelFormatInProcess(const std::filesystem::path& path);
+
+struct ModelWriteOptions {
+    // Replace an existing file that is not a model of the format being written (a Keras .h5 by a
+    // native model, a dataset, any other file). Off: such a write is refused (CLI: --force).
+    bool replaceOtherFormat = false;
+};
+
+// Throws Error, before anything is written, when `path` exists and is a file a model of `format`
+// must not replace without options.replaceOtherFormat (see ModelWriteOptions), or is a device,
+// FIFO, socket or directory. An empty file or no file is fine.
+void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format,
+                           const ModelWriteOptions& options = {});
+
+// Writes the native format atomically (common/AtomicFile.h). Reading it back gives a spec
 // whose forward pass is bit-identical.
-void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path);
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path,
+                      const ModelWriteOptions& options = {});
 
 // Writes a Keras-compatible legacy .h5 (layout as Keras 2/3 writes it). Throws Error if a layer is
 // block-circulant (Keras has no such layer: expand or keep the native format).
-void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path);
+void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options = {});
+
+// Human name of a format ("Keras HDF5 model", ...), for messages.
+const char* modelFormatName(ModelFormat format);
 
 } // namespace circnn

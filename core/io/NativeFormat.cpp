@@ -4,6 +4,9 @@
 #include <cmath>
 #include <ctime>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
@@ -53,6 +56,25 @@ json layerToJson(const LayerSpec& l)
     j["scale"] = l.scale;
     j["rate"] = l.rate;
     j["representation"] = l.circulant ? "circulant" : "dense";
+    // Issue 15 layers (format 1.x readers ignore unknown keys; absent keys take the defaults).
+    j["bilinear"] = l.bilinear;
+    if (l.outputPadding) // absent: None
+        j["output_padding"] = {l.outputPadding->first, l.outputPadding->second};
+    j["rescale"] = {l.rescaleScale, l.rescaleOffset};
+    j["invert"] = l.invert;
+    j["stats_in_config"] = l.statsInConfig;
+    j["permute_dims"] = l.permuteDims;
+    j["repeats"] = l.repeats;
+    if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant)
+        j["sequence"] = {{"recurrent_activation", activationName(l.recurrentActivation)},
+                         {"return_sequences", l.returnSequences},
+                         {"return_state", l.returnState},
+                         {"go_backwards", l.goBackwards},
+                         {"reset_after", l.resetAfter},
+                         {"zero_output_for_mask", l.zeroOutputForMask},
+                         {"input_dim", l.inputDim},
+                         {"mask_zero", l.maskZero},
+                         {"recurrent_representation", l.recurrentCirculant ? "circulant" : "dense"}};
     return j;
 }
 
@@ -101,7 +123,54 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.center = j.value("center", true);
     l.scale = j.value("scale", true);
     l.rate = j.at("rate").get<float>();
+    l.bilinear = j.value("bilinear", false);
+    if (j.contains("output_padding"))
+        l.outputPadding = std::pair{pairAt(j, "output_padding", 0), pairAt(j, "output_padding", 1)};
+    if (j.contains("rescale")) {
+        l.rescaleScale = j.at("rescale").at(0).get<float>();
+        l.rescaleOffset = j.at("rescale").at(1).get<float>();
+    }
+    l.invert = j.value("invert", false);
+    l.statsInConfig = j.value("stats_in_config", false);
+    l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
+    l.repeats = j.value("repeats", std::int64_t(1));
+    if (const auto seq = j.find("sequence"); seq != j.end()) {
+        const std::string rec = seq->at("recurrent_activation").get<std::string>();
+        const auto ra = activationFromName(rec);
+        if (!ra)
+            throw FormatError(file + ": layer '" + l.name + "' has unknown recurrent activation '" + rec + "'");
+        l.recurrentActivation = *ra;
+        l.returnSequences = seq->at("return_sequences").get<bool>();
+        l.returnState = seq->at("return_state").get<bool>();
+        l.goBackwards = seq->at("go_backwards").get<bool>();
+        l.resetAfter = seq->at("reset_after").get<bool>();
+        l.zeroOutputForMask = seq->at("zero_output_for_mask").get<bool>();
+        l.inputDim = seq->at("input_dim").get<std::int64_t>();
+        l.maskZero = seq->at("mask_zero").get<bool>();
+    }
     return l;
+}
+
+// The block-circulant weights stored as dataset `name` with k / rows / cols attributes.
+void writeCirculant(const h5::File& f, hid_t group, const char* name, const CirculantWeights& c)
+{
+    h5::writeFloatDataset(f, group, name, c.vectors);
+    h5::Handle ds = h5::openDataset(f, group, name);
+    h5::writeIntAttr(f, ds.id(), "k", c.k);
+    h5::writeIntAttr(f, ds.id(), "rows", c.rows);
+    h5::writeIntAttr(f, ds.id(), "cols", c.cols);
+}
+
+// k, rows and cols of a circulant weight dataset (the vectors themselves are read by the caller).
+CirculantWeights readCirculantAttributes(const h5::File& f, hid_t group, const char* name, const std::string& where)
+{
+    CirculantWeights c;
+    h5::Handle ds = h5::openDataset(f, group, name);
+    const std::string at = where + "/" + name;
+    c.k = h5::readIntAttr(f, ds.id(), "k", at).value_or(0);
+    c.rows = h5::readIntAttr(f, ds.id(), "rows", at).value_or(0);
+    c.cols = h5::readIntAttr(f, ds.id(), "cols", at).value_or(0);
+    return c;
 }
 
 json provenanceToJson(const Provenance& p)
@@ -157,6 +226,17 @@ std::string utcNow()
     return buf;
 }
 
+// Two roles may share a LayerSpec member (Normalization's mean / variance live in movingMean /
+// movingVariance): the file stores each member once, under its first role's name.
+bool firstRoleOfMember(const WeightRoleInfo& role)
+{
+    for (const WeightRoleInfo& r : weightRoleTable()) {
+        if (r.member == role.member)
+            return &r == &role;
+    }
+    return true;
+}
+
 json parse(const std::string& text, const std::string& file, const char* what)
 {
     try {
@@ -203,9 +283,10 @@ void write(const ModelSpec& model, const std::string& path)
         prov.createdBy =
             "CirCNN Studio (native format " + std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) + ")";
 
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-        h5::File f = h5::createFile(temp.string());
-        f.name = path;
+    {
+        // Built in memory, then written by writeBytesAtomically: the HDF5 library never holds a
+        // handle on the destination's disk, so a full disk cannot leave a file open in it.
+        h5::File f = h5::createInMemory(path);
         h5::writeString(f, f.id(), "circnn_format", kFormatTag);
         h5::writeIntAttr(f, f.id(), "format_version_major", kFormatMajor);
         h5::writeIntAttr(f, f.id(), "format_version_minor", kFormatMinor);
@@ -219,24 +300,56 @@ void write(const ModelSpec& model, const std::string& path)
             h5::Handle group = h5::createGroup(f, layers.id(), g);
             h5::writeString(f, group.id(), "name", l.name);
             for (const WeightRoleInfo& role : weightRoleTable())
-                if (!(l.*role.member).empty())
+                if (firstRoleOfMember(role) && !(l.*role.member).empty())
                     h5::writeFloatDataset(f, group.id(), role.name, l.*role.member);
-            if (l.circulant) {
-                h5::writeFloatDataset(f, group.id(), "vectors", l.circulant->vectors);
-                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
-                h5::writeIntAttr(f, ds.id(), "k", l.circulant->k);
-                h5::writeIntAttr(f, ds.id(), "rows", l.circulant->rows);
-                h5::writeIntAttr(f, ds.id(), "cols", l.circulant->cols);
-            }
+            if (l.circulant)
+                writeCirculant(f, group.id(), "vectors", *l.circulant);
+            if (l.recurrentCirculant)
+                writeCirculant(f, group.id(), "recurrent_vectors", *l.recurrentCirculant);
         }
-        if (H5Fflush(f.id(), H5F_SCOPE_GLOBAL) < 0)
-            throw FormatError(path + ": cannot flush the file");
-    });
+        h5::commitImage(f, path);
+    }
 }
 
-ModelSpec read(const std::string& path)
+namespace {
+
+// The raw descriptor of a file read with deferral (for h5::contiguousFloat32Offset's check).
+class RawFile {
+public:
+    explicit RawFile(const std::string& path, bool open)
+        : m_fd(open ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1)
+    {
+    }
+    ~RawFile()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    RawFile(const RawFile&) = delete;
+    RawFile& operator=(const RawFile&) = delete;
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+} // namespace
+
+ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
 {
     h5::File f = h5::openFile(path);
+    const RawFile raw(path, deferred != nullptr);
+    // Reads `name` of `group` into `into`, or lists it in `deferred` (see the header).
+    const auto load = [&](std::size_t layer, hid_t group, const char* name, Tensor& into) {
+        Shape shape;
+        if (deferred && raw.fd() >= 0)
+            if (const auto offset = h5::contiguousFloat32Offset(f, group, name, raw.fd(), shape);
+                offset && shapeSize(shape) >= kDeferMinValues) {
+                deferred->push_back({layer, name, shape, *offset});
+                return;
+            }
+        into = h5::readFloatDataset(f, group, name);
+    };
     const auto tag = h5::readString(f, f.id(), "circnn_format", "/");
     if (!tag || *tag != kFormatTag)
         throw FormatError(path + ": not a CirCNN native model (circnn_format attribute missing)");
@@ -278,8 +391,8 @@ ModelSpec read(const std::string& path)
             if (!stored || *stored != l.name)
                 throw FormatError(path + ": group /" + g + " does not belong to layer '" + l.name + "'");
             for (const WeightRoleInfo& role : weightRoleTable())
-                if (h5::linkExists(group.id(), role.name))
-                    l.*role.member = h5::readFloatDataset(f, group.id(), role.name);
+                if (firstRoleOfMember(role) && h5::linkExists(group.id(), role.name))
+                    load(i, group.id(), role.name, l.*role.member);
             // Files before format 1.1 have no center / scale: they follow from the stored weights.
             if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {
                 l.center = !l.beta.empty();
@@ -287,15 +400,19 @@ ModelSpec read(const std::string& path)
             }
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
             if (circulant) {
-                CirculantWeights c;
-                c.vectors = h5::readFloatDataset(f, group.id(), "vectors");
-                h5::Handle ds = h5::openDataset(f, group.id(), "vectors");
-                c.k = h5::readIntAttr(f, ds.id(), "k", "/" + g + "/vectors").value_or(0);
-                c.rows = h5::readIntAttr(f, ds.id(), "rows", "/" + g + "/vectors").value_or(0);
-                c.cols = h5::readIntAttr(f, ds.id(), "cols", "/" + g + "/vectors").value_or(0);
+                // Attributes read here; the vectors may be deferred (left in the file) like any weight.
+                CirculantWeights c = readCirculantAttributes(f, group.id(), "vectors", "/" + g);
+                load(i, group.id(), "vectors", c.vectors);
                 l.circulant = std::move(c);
             }
-            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr};
+            const json& lj = arch.at("layers").at(i);
+            if (lj.contains("sequence") && lj.at("sequence").at("recurrent_representation") == "circulant") {
+                CirculantWeights c = readCirculantAttributes(f, group.id(), "recurrent_vectors", "/" + g);
+                load(i, group.id(), "recurrent_vectors", c.vectors);
+                l.recurrentCirculant = std::move(c);
+            }
+            std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr,
+                                           l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr};
             for (const WeightRoleInfo& role : weightRoleTable())
                 all.push_back(&(l.*role.member));
             for (const Tensor* t : all)
@@ -312,6 +429,67 @@ ModelSpec read(const std::string& path)
         m.provenance.sourceFile = path;
     if (m.provenance.sourceFormat.empty())
         m.provenance.sourceFormat = "circnn";
+    return m;
+}
+
+json describeModel(const ModelSpec& model)
+{
+    json d;
+    d["name"] = model.name;
+    d["inputs"] = model.inputs;
+    d["outputs"] = model.outputs;
+    d["layers"] = json::array();
+    d["circulant"] = json::array();
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        d["layers"].push_back(layerToJson(l));
+        if (l.circulant)
+            d["circulant"].push_back(
+                {{"layer", i}, {"k", l.circulant->k}, {"rows", l.circulant->rows}, {"cols", l.circulant->cols}});
+        if (l.recurrentCirculant)
+            d["circulant"].push_back({{"layer", i},
+                                      {"k", l.recurrentCirculant->k},
+                                      {"rows", l.recurrentCirculant->rows},
+                                      {"cols", l.recurrentCirculant->cols},
+                                      {"recurrent", true}});
+    }
+    json plan = json::object();
+    for (const auto& [name, k] : model.plan.perLayer)
+        plan[name] = k;
+    d["plan"] = plan;
+    d["provenance"] = provenanceToJson(model.provenance);
+    return d;
+}
+
+ModelSpec modelFromDescription(const json& d, const std::string& file)
+{
+    ModelSpec m;
+    try {
+        m.name = d.at("name").get<std::string>();
+        m.inputs = d.at("inputs").get<std::vector<std::string>>();
+        m.outputs = d.at("outputs").get<std::vector<std::string>>();
+        for (const auto& lj : d.at("layers"))
+            m.layers.push_back(layerFromJson(lj, file));
+        for (const auto& c : d.at("circulant")) {
+            const auto i = c.at("layer").get<std::size_t>();
+            if (i >= m.layers.size())
+                throw FormatError(file + ": circulant entry for layer " + std::to_string(i) + " of " +
+                                  std::to_string(m.layers.size()));
+            CirculantWeights w;
+            w.k = c.at("k").get<std::int64_t>();
+            w.rows = c.at("rows").get<std::int64_t>();
+            w.cols = c.at("cols").get<std::int64_t>();
+            if (c.value("recurrent", false))
+                m.layers[i].recurrentCirculant = std::move(w);
+            else
+                m.layers[i].circulant = std::move(w);
+        }
+        for (const auto& [name, k] : d.at("plan").items())
+            m.plan.perLayer[name] = k.get<std::int64_t>();
+        m.provenance = provenanceFromJson(d.at("provenance"));
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": model description is malformed (" + e.what() + ")");
+    }
     return m;
 }
 

@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn {
 
@@ -14,6 +15,7 @@ struct ZipArchive::Impl {
 ZipArchive::ZipArchive(const std::string& path) : m_impl(std::make_unique<Impl>())
 {
     m_impl->path = path;
+    requireRegularFile(path, "zip archive");
     int errorCode = 0;
     m_impl->archive = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &errorCode);
     if (!m_impl->archive) {

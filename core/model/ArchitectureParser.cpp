@@ -24,6 +24,9 @@ struct LayerDesc {
     bool useBias = true;
     std::int64_t k = 0; // explicit block size (0 = default)
     std::string where;  // token / JSON position for messages
+    // Sequence layers (JSON only): Embedding vocabulary and mask_zero; recurrent options.
+    std::int64_t vocab = 0;
+    bool maskZero = false, returnSequences = false, goBackwards = false, resetAfter = true;
 };
 
 struct Desc {
@@ -102,6 +105,38 @@ std::int64_t jsonPositive(const nlohmann::json& v, const std::string& where)
     return v.get<std::int64_t>();
 }
 
+bool jsonFlag(const nlohmann::json& e, const char* key, bool def, const std::string& where)
+{
+    if (!e.contains(key))
+        return def;
+    if (!e[key].is_boolean())
+        throw ShapeError("architecture JSON " + where + ": \"" + key + "\" must be true or false");
+    return e[key].get<bool>();
+}
+
+// {"embedding": dim, "vocab": V, "mask_zero": bool} or {"lstm"|"gru"|"simple_rnn": units,
+// "return_sequences": bool, "go_backwards": bool, "reset_after": bool (GRU)}.
+void parseSequenceLayer(const nlohmann::json& e, LayerDesc& l)
+{
+    if (e.contains("embedding")) {
+        l.kind = LayerKind::Embedding;
+        l.units = jsonPositive(e["embedding"], l.where + " \"embedding\"");
+        if (!e.contains("vocab"))
+            throw ShapeError("architecture JSON " + l.where +
+                             ": an embedding needs \"vocab\" (the number of token ids)");
+        l.vocab = jsonPositive(e["vocab"], l.where + " \"vocab\"");
+        l.maskZero = jsonFlag(e, "mask_zero", false, l.where);
+        l.useBias = false;
+        return;
+    }
+    const char* key = e.contains("lstm") ? "lstm" : e.contains("gru") ? "gru" : "simple_rnn";
+    l.kind = e.contains("lstm") ? LayerKind::LSTM : e.contains("gru") ? LayerKind::GRU : LayerKind::SimpleRNN;
+    l.units = jsonPositive(e[key], l.where + " \"" + key + "\"");
+    l.returnSequences = jsonFlag(e, "return_sequences", false, l.where);
+    l.goBackwards = jsonFlag(e, "go_backwards", false, l.where);
+    l.resetAfter = jsonFlag(e, "reset_after", true, l.where);
+}
+
 Desc parseJson(const std::string& text)
 {
     nlohmann::json j;
@@ -163,6 +198,8 @@ Desc parseJson(const std::string& text)
             l.pool = jsonPositive(e[mx ? "maxpool" : "avgpool"], l.where);
         } else if (e.contains("flatten")) {
             l.kind = LayerKind::Flatten;
+        } else if (e.contains("embedding") || e.contains("lstm") || e.contains("gru") || e.contains("simple_rnn")) {
+            parseSequenceLayer(e, l);
         } else if (e.contains("dropout")) {
             l.kind = LayerKind::Dropout;
             if (!e["dropout"].is_number() || e["dropout"].get<double>() < 0 || e["dropout"].get<double>() >= 1)
@@ -172,7 +209,7 @@ Desc parseJson(const std::string& text)
         } else {
             throw ShapeError("architecture JSON " + l.where +
                              ": expected one of dense, conv, maxpool, avgpool, flatten, "
-                             "dropout; found " +
+                             "dropout, embedding, lstm, gru, simple_rnn; found " +
                              e.dump());
         }
         if (e.contains("activation")) {
@@ -209,6 +246,14 @@ std::string layerName(LayerKind kind, LayerNaming naming, int index)
         return "average_pooling2d_" + n;
     case LayerKind::Flatten:
         return "flatten_" + n;
+    case LayerKind::Embedding:
+        return "embedding_" + n;
+    case LayerKind::LSTM:
+        return "lstm_" + n;
+    case LayerKind::GRU:
+        return "gru_" + n;
+    case LayerKind::SimpleRNN:
+        return "simple_rnn_" + n;
     default:
         return "dropout_" + n;
     }
@@ -230,8 +275,9 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
     const std::size_t first = description.find_first_not_of(" \t\r\n");
     const bool json = first != std::string::npos && description[first] == '{';
     Desc d = json ? parseJson(description) : parseShorthand(description);
-    if (d.input.size() != 1 && d.input.size() != 3)
-        throw ShapeError("architecture: input must be a width (e.g. 784) or H×W×C (e.g. 28x28x1), found " +
+    if (d.input.size() < 1 || d.input.size() > 3)
+        throw ShapeError("architecture: input must be a width (e.g. 784, or sequence steps before an embedding), "
+                         "steps×features for recurrent layers, or H×W×C (e.g. 28x28x1), found " +
                          shapeToString(d.input));
     std::int64_t lastWeighted = -1;
     for (std::size_t i = 0; i < d.layers.size(); ++i)
@@ -243,7 +289,11 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
     ParsedArchitecture out;
     out.plan.defaultBlockSize = d.k > 1 ? d.k : 0;
     ModelSpec& m = out.model;
-    m.name = !d.name.empty() ? d.name : (d.input.size() == 1 ? "mlp" : "cnn");
+    const bool sequence = std::any_of(d.layers.begin(), d.layers.end(), [](const LayerDesc& l) {
+        return l.kind == LayerKind::Embedding || l.kind == LayerKind::LSTM || l.kind == LayerKind::GRU ||
+               l.kind == LayerKind::SimpleRNN;
+    });
+    m.name = !d.name.empty() ? d.name : sequence ? "rnn" : (d.input.size() == 1 ? "mlp" : "cnn");
     LayerSpec input;
     input.name = "input";
     input.kind = LayerKind::Input;
@@ -254,7 +304,7 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
 
     Shape cur = d.input;
     std::string prev = "input";
-    int denseCount = 0, convCount = 0, poolCount = 0, flatCount = 0, dropCount = 0;
+    int denseCount = 0, convCount = 0, poolCount = 0, flatCount = 0, dropCount = 0, seqCount = 0;
     auto add = [&](LayerSpec s) {
         s.inputs = {prev};
         s.className = layerKindName(s.kind);
@@ -264,7 +314,9 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
     for (std::size_t i = 0; i < d.layers.size(); ++i) {
         const LayerDesc& l = d.layers[i];
         const bool isOutput = static_cast<std::int64_t>(i) == lastWeighted;
-        if ((l.kind == LayerKind::Dense && cur.size() != 1) || (l.kind == LayerKind::Flatten && cur.size() != 1)) {
+        // A Dense after an image is preceded by a Flatten; after a sequence (steps, features) it
+        // applies to every step (over the last axis), as Keras does.
+        if ((l.kind == LayerKind::Dense && cur.size() == 3) || (l.kind == LayerKind::Flatten && cur.size() != 1)) {
             LayerSpec f;
             f.kind = LayerKind::Flatten;
             f.name = layerName(LayerKind::Flatten, naming, ++flatCount);
@@ -294,6 +346,34 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
                 throw ShapeError("architecture " + l.where + ": pooling " + std::to_string(l.pool) +
                                  " leaves no pixels (image too small)");
             break;
+        case LayerKind::Embedding:
+            if (cur.size() != 1 || i != 0)
+                throw ShapeError("architecture " + l.where +
+                                 ": an embedding must come first, on token ids (input [steps])");
+            s.name = layerName(l.kind, naming, ++seqCount);
+            s.units = l.units;
+            s.inputDim = l.vocab;
+            s.maskZero = l.maskZero;
+            s.useBias = false;
+            cur = {cur[0], l.units};
+            break;
+        case LayerKind::SimpleRNN:
+        case LayerKind::LSTM:
+        case LayerKind::GRU:
+            if (cur.size() != 2)
+                throw ShapeError("architecture " + l.where +
+                                 ": a recurrent layer needs a sequence (steps, features), found " + shapeToString(cur));
+            s.name = layerName(l.kind, naming, ++seqCount);
+            s.units = l.units;
+            s.useBias = l.useBias;
+            s.activation = l.activation ? *l.activation : ActivationKind::Tanh;
+            s.returnSequences = l.returnSequences;
+            s.goBackwards = l.goBackwards;
+            s.resetAfter = l.resetAfter;
+            if (l.k > 0)
+                out.plan.perLayer[s.name] = l.k;
+            cur = l.returnSequences ? Shape{cur[0], l.units} : Shape{l.units};
+            break;
         case LayerKind::Conv2D:
         case LayerKind::Dense: {
             const bool conv = l.kind == LayerKind::Conv2D;
@@ -315,6 +395,8 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
                 if (cur[0] < 1 || cur[1] < 1)
                     throw ShapeError("architecture " + l.where + ": the " + std::to_string(l.kernel) + "×" +
                                      std::to_string(l.kernel) + " convolution leaves no pixels");
+            } else if (cur.size() == 2) {
+                cur = {cur[0], l.units};
             } else {
                 cur = {l.units};
             }

@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "model/LayerTraits.h"
+#include "model/RecurrentKinds.h"
 
 namespace circnn {
 
@@ -63,7 +64,8 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
         d.requestedK = d.explicitK ? named->second : plan.defaultBlockSize;
         d.currentK = l.circulant ? l.circulant->k : 1;
         d.blockSize = d.currentK;
-        d.rows = l.units;
+        // Recurrent layers: the stacked gate matrices W (G·units × in) and U (G·units × units).
+        d.rows = isRecurrent(l.kind) ? recurrentGateCount(l.kind) * l.units : l.units;
         const LayerSpec* src = l.inputs.empty() ? nullptr : m.find(l.inputs.front());
         d.cols = src && !src->outputShape.empty() ? src->outputShape.back() : 0;
         const std::int64_t k = d.requestedK;
@@ -87,13 +89,16 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
             decide(BlockSizeOutcome::DenseRequested, "k = 1 (dense): original weights kept");
         } else if (l.name == outputLayer && !d.explicitK && !plan.convertOutputLayer) {
             decide(BlockSizeOutcome::OutputLayer, "output layer (kept dense unless requested)");
-        } else if (l.kind == LayerKind::Conv2D && d.cols < k) {
+        } else if (l.kind != LayerKind::Dense && !isRecurrent(l.kind) && d.cols < k) { // convolutions: C_in per tap
             decide(BlockSizeOutcome::ChannelsBelowK, "C_in = " + std::to_string(d.cols) + " is smaller than " +
                                                          describeK(k) + ": the blocks would be mostly zero padding");
-        } else if (d.rows < k || d.cols < k) {
-            decide(BlockSizeOutcome::DimensionBelowK, "a dimension of the " + std::to_string(d.rows) + "x" +
-                                                          std::to_string(d.cols) + " weight matrix is smaller than " +
-                                                          describeK(k));
+        } else if (d.rows < k || d.cols < k || (isRecurrent(l.kind) && l.units < k)) {
+            decide(BlockSizeOutcome::DimensionBelowK,
+                   "a dimension of the " + std::to_string(d.rows) + "x" + std::to_string(d.cols) +
+                       (isRecurrent(l.kind)
+                            ? " input or " + std::to_string(d.rows) + "x" + std::to_string(l.units) + " recurrent"
+                            : std::string()) +
+                       " weight matrix is smaller than " + describeK(k));
         } else {
             d.blockSize = k;
             decide(BlockSizeOutcome::Converts, {});

@@ -290,7 +290,11 @@ Shape conv1D(const ShapeQuery& q)
     if (l.units <= 0)
         q.fail("filters must be positive");
     if (q.checkWeights) {
-        q.expectShape("kernel", l.kernel, {l.kernelW, q.x()[1], l.units});
+        // Block-circulant: per tap like Conv2D, defining vectors (1, k_w, p, q, k).
+        if (l.circulant)
+            q.checkCirculant(l.units, q.x()[1], {l.kernelH, l.kernelW});
+        else
+            q.expectShape("kernel", l.kernel, {l.kernelW, q.x()[1], l.units});
         if (l.useBias)
             q.expectShape("bias", l.bias, {l.units});
     }
@@ -319,7 +323,8 @@ Shape zeroPadding1D(const ShapeQuery& q)
 void conv1DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
 {
     const std::int64_t cin = in && in->size() == 2 ? (*in)[1] : 0;
-    s.parameters = s.denseParameters = l.kernelW * cin * l.units + (l.useBias ? l.units : 0);
+    s.denseParameters = l.kernelW * cin * l.units + (l.useBias ? l.units : 0);
+    s.parameters = l.circulant ? l.circulant->vectors.size() + (l.useBias ? l.units : 0) : s.denseParameters;
     s.macs = (l.outputShape.size() == 2 ? l.outputShape[0] : 0) * l.kernelW * cin * l.units;
 }
 

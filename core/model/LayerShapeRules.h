@@ -46,12 +46,16 @@ Shape conv1D(const ShapeQuery& q);
 Shape pooling1D(const ShapeQuery& q);
 Shape globalPooling1D(const ShapeQuery& q);
 Shape zeroPadding1D(const ShapeQuery& q);
+Shape embedding(const ShapeQuery& q); // SequenceShapeRules.cpp
+Shape recurrent(const ShapeQuery& q); // SimpleRNN, LSTM, GRU (SequenceShapeRules.cpp)
 
 void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv1DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void depthwiseConv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void embeddingStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void recurrentStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 
 } // namespace shape_rules
 } // namespace circnn

@@ -4,12 +4,13 @@
 
 #include "common/Error.h"
 #include "model/LayerShapeRules.h"
+#include "model/VisionShapeRules.h"
 
 namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 13> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
@@ -18,6 +19,11 @@ constexpr std::array<WeightRoleInfo, 8> kWeightRoles{{
     {WeightRole::MovingVariance, "moving_variance", &LayerSpec::movingVariance},
     {WeightRole::DepthwiseKernel, "depthwise_kernel", &LayerSpec::depthwiseKernel},
     {WeightRole::PointwiseKernel, "pointwise_kernel", &LayerSpec::pointwiseKernel},
+    {WeightRole::Mean, "mean", &LayerSpec::movingMean},
+    {WeightRole::Variance, "variance", &LayerSpec::movingVariance},
+    {WeightRole::Count, "count", &LayerSpec::count},
+    {WeightRole::RecurrentKernel, "recurrent_kernel", &LayerSpec::recurrentKernel},
+    {WeightRole::Embeddings, "embeddings", &LayerSpec::embeddings},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -59,6 +65,27 @@ std::vector<WeightRole> separableRoles(const LayerSpec& l, int)
     return {WeightRole::DepthwiseKernel, WeightRole::PointwiseKernel};
 }
 
+// Normalization stores mean, variance and count unless mean / variance were given in its config.
+std::vector<WeightRole> normalizationRoles(const LayerSpec& l, int)
+{
+    if (l.statsInConfig)
+        return {};
+    return {WeightRole::Mean, WeightRole::Variance, WeightRole::Count};
+}
+
+// Keras stores a recurrent layer's cell variables in this order.
+std::vector<WeightRole> recurrentRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::Kernel, WeightRole::RecurrentKernel, WeightRole::Bias};
+    return {WeightRole::Kernel, WeightRole::RecurrentKernel};
+}
+
+std::vector<WeightRole> embeddingRoles(const LayerSpec&, int)
+{
+    return {WeightRole::Embeddings};
+}
+
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
 constexpr const char* kConv2DAliases[] = {"Convolution2D"};
 constexpr const char* kMaxPool2DAliases[] = {"MaxPool2D"};
@@ -71,6 +98,7 @@ constexpr const char* kAvgPool1DAliases[] = {"AvgPool1D"};
 constexpr const char* kGlobalAvgPool1DAliases[] = {"GlobalAvgPool1D"};
 constexpr const char* kGlobalMaxPool1DAliases[] = {"GlobalMaxPool1D"};
 constexpr const char* kSeparableAliases[] = {"SeparableConvolution2D"};
+constexpr const char* kConv2DTransposeAliases[] = {"Convolution2DTranspose", "Deconvolution2D"};
 
 using namespace shape_rules;
 
@@ -112,9 +140,8 @@ const LayerTraits kTraits[] = {
                          "block-circulant)"},
     {.kind = LayerKind::SeparableConv2D, .kerasClass = "SeparableConv2D", .aliases = kSeparableAliases,
      .shape = separableConv2D, .weightRoles = separableRoles, .splitOnRead = true},
-    {.kind = LayerKind::Conv1D, .kerasClass = "Conv1D", .aliases = kConv1DAliases, .cost = CostClass::Matmul,
-     .shape = conv1D, .stats = conv1DStats, .weightRoles = kernelAndBias,
-     .staysDenseReason = "block-circulant Conv1D is not implemented yet"},
+    {.kind = LayerKind::Conv1D, .kerasClass = "Conv1D", .aliases = kConv1DAliases, .convertible = true,
+     .cost = CostClass::Matmul, .shape = conv1D, .stats = conv1DStats, .weightRoles = kernelAndBias},
     {.kind = LayerKind::MaxPooling1D, .kerasClass = "MaxPooling1D", .aliases = kMaxPool1DAliases, .unitWise = true,
      .cost = CostClass::Pooling, .shape = pooling1D},
     {.kind = LayerKind::AveragePooling1D, .kerasClass = "AveragePooling1D", .aliases = kAvgPool1DAliases,
@@ -125,6 +152,42 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
      .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
     {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
+    // Issue 15: up-sampling / autoencoder / preprocessing / merge layers (model/VisionShapeRules.h).
+    {.kind = LayerKind::UpSampling1D, .kerasClass = "UpSampling1D", .unitWise = true, .cost = CostClass::Resize,
+     .shape = upSampling1D},
+    {.kind = LayerKind::UpSampling2D, .kerasClass = "UpSampling2D", .unitWise = true, .cost = CostClass::Resize,
+     .shape = upSampling2D},
+    {.kind = LayerKind::Cropping1D, .kerasClass = "Cropping1D", .unitWise = true, .shape = cropping1D},
+    {.kind = LayerKind::Cropping2D, .kerasClass = "Cropping2D", .unitWise = true, .shape = cropping2D},
+    {.kind = LayerKind::Conv2DTranspose, .kerasClass = "Conv2DTranspose", .aliases = kConv2DTransposeAliases,
+     .convertible = true, .cost = CostClass::Transposed, .shape = conv2DTranspose, .stats = conv2DTransposeStats,
+     .weightRoles = kernelAndBias},
+    {.kind = LayerKind::Rescaling, .kerasClass = "Rescaling", .unitWise = true, .passesUnits = true,
+     .cost = CostClass::Affine, .shape = rescaling},
+    {.kind = LayerKind::Normalization, .kerasClass = "Normalization", .passesUnits = true, .cost = CostClass::Affine,
+     .shape = normalization, .stats = normalizationStats, .weightRoles = normalizationRoles},
+    {.kind = LayerKind::Multiply, .kerasClass = "Multiply", .minInputs = 2, .maxInputs = -1,
+     .cost = CostClass::Product, .shape = merge},
+    {.kind = LayerKind::Subtract, .kerasClass = "Subtract", .minInputs = 2, .maxInputs = 2,
+     .cost = CostClass::Elementwise, .shape = subtract},
+    {.kind = LayerKind::Average, .kerasClass = "Average", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Mean,
+     .shape = merge},
+    {.kind = LayerKind::Maximum, .kerasClass = "Maximum", .minInputs = 2, .maxInputs = -1,
+     .cost = CostClass::Compare, .shape = merge},
+    {.kind = LayerKind::Permute, .kerasClass = "Permute", .shape = permute},
+    {.kind = LayerKind::RepeatVector, .kerasClass = "RepeatVector", .shape = repeatVector},
+    // Issue 16: sequence layers (model/SequenceShapeRules.cpp, core/nn/RecurrentLayer.h).
+    {.kind = LayerKind::Embedding, .kerasClass = "Embedding", .shape = embedding, .stats = embeddingStats,
+     .weightRoles = embeddingRoles,
+     .staysDenseReason = "a lookup table: no matrix product to make block-circulant"},
+    {.kind = LayerKind::SimpleRNN, .kerasClass = "SimpleRNN", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::LSTM, .kerasClass = "LSTM", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::GRU, .kerasClass = "GRU", .convertible = true, .cost = CostClass::Recurrent,
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+    {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
+     .weightRoles = kernelAndBias, .splitOnRead = true},
 };
 // clang-format on
 

@@ -20,7 +20,21 @@
 namespace circnn {
 
 // A weight tensor of a layer, by role. Role names are Keras' variable names.
-enum class WeightRole { Kernel, Bias, Gamma, Beta, MovingMean, MovingVariance, DepthwiseKernel, PointwiseKernel };
+enum class WeightRole {
+    Kernel,
+    Bias,
+    Gamma,
+    Beta,
+    MovingMean,
+    MovingVariance,
+    DepthwiseKernel,
+    PointwiseKernel,
+    Mean,     // Normalization (kept in LayerSpec::movingMean)
+    Variance, // Normalization (kept in LayerSpec::movingVariance)
+    Count,    // Normalization's sample count
+    RecurrentKernel,
+    Embeddings,
+};
 
 struct WeightRoleInfo {
     WeightRole role;
@@ -45,6 +59,13 @@ enum class CostClass {
     GlobalPooling, // window of the whole spatial extent per output element
     Elementwise,   // inputs - 1 adds per output element (Add)
     Depthwise,     // kh x kw multiply-adds per output element, no channel mixing: always dense
+    // Issue 15 families:
+    Transposed, // Conv2DTranspose: weight matrix per tap applied per INPUT position, scattered
+    Resize,     // UpSampling: nearest is addressing only, bilinear 3 lerps per output element
+    Product,    // Multiply: inputs - 1 multiplies per output element
+    Compare,    // Maximum: inputs - 1 compares per output element
+    Mean,       // Average: inputs - 1 adds and one multiply per output element
+    Recurrent,     // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
 };
 
 struct ShapeQuery; // model/LayerShapeRules.h

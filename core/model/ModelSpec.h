@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/Tensor.h"
@@ -49,6 +50,27 @@ enum class LayerKind {
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
     ZeroPadding1D,
+    // Vision / autoencoder families (issue 15). UpSampling: kernelH / kernelW hold the size (repeat
+    // factors). Cropping: padTop / padBottom / padLeft / padRight hold the amounts cropped.
+    UpSampling1D,
+    UpSampling2D,
+    Cropping1D,
+    Cropping2D,
+    Conv2DTranspose,
+    Rescaling,
+    Normalization,
+    Multiply,
+    Subtract,
+    Average,
+    Maximum,
+    Permute,
+    RepeatVector,
+    // Sequence layers (core/nn/RecurrentLayer.h): inputs (steps, features), token ids (steps).
+    Embedding,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    TimeDistributed, // only between parsing a Keras file and unwrapping it into its inner Dense
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -128,6 +150,19 @@ struct LayerSpec {
     bool center = true, scale = true;
     // Dropout
     float rate = 0.0f;
+    // Vision / autoencoder layers (issue 15):
+    // UpSampling2D interpolation: false = nearest, true = bilinear (tf.image.resize, half-pixel centres)
+    bool bilinear = false;
+    // Conv2DTranspose output_padding (H, W); nullopt: None (Keras' default output size)
+    std::optional<std::pair<std::int64_t, std::int64_t>> outputPadding;
+    // Rescaling: y = x * rescaleScale + rescaleOffset
+    float rescaleScale = 1.0f, rescaleOffset = 0.0f;
+    // Normalization: invert (y = mean + x * sqrt(var)); statsInConfig: mean / variance came from the
+    // layer config (Keras stores no weights then); they live in movingMean / movingVariance.
+    bool invert = false, statsInConfig = false;
+    // Permute: dims, 1-based over the non-batch axes as Keras writes them. RepeatVector: n.
+    std::vector<std::int64_t> permuteDims;
+    std::int64_t repeats = 1;
 
     // Weights (empty when absent). Dense: kernel (in, out); Conv2D: kernel (kh, kw, cin, cout).
     // BatchNormalization: gamma (when scale), beta (when center), movingMean, movingVariance
@@ -135,8 +170,29 @@ struct LayerSpec {
     // DepthwiseConv2D: depthwiseKernel (kh, kw, C, depth_multiplier) [, bias]. SeparableConv2D
     // (before it is split): depthwiseKernel, pointwiseKernel (1, 1, C·depth_multiplier, filters).
     Tensor kernel, bias, gamma, beta, movingMean, movingVariance, depthwiseKernel, pointwiseKernel;
+    // Normalization's sample count (Keras stores it; unused by the computation). Conv2DTranspose's
+    // kernel is Keras' layout (kh, kw, C_out, C_in).
+    Tensor count;
     // Set when the layer is block-circulant; `kernel` is then empty (use expandToDense to get it).
     std::optional<CirculantWeights> circulant;
+
+    // Sequence layers (core/nn/RecurrentLayer.h, EmbeddingLayer.h). SimpleRNN / LSTM / GRU: `units`,
+    // `activation` (tanh default), gate activation below, kernel (in, G·units) and recurrentKernel
+    // (units, G·units) with the G gates stacked in Keras' order (LSTM i, f, c, o; GRU z, r, h;
+    // SimpleRNN one), bias (G·units), or for GRU with resetAfter (2, G·units): input bias, then
+    // recurrent bias. Block-circulant: `circulant` holds W = kernelᵀ (G·units × in) and
+    // `recurrentCirculant` U = recurrentKernelᵀ (G·units × units).
+    ActivationKind recurrentActivation = ActivationKind::Sigmoid;
+    bool returnSequences = false, returnState = false, goBackwards = false;
+    bool resetAfter = true;         // GRU
+    bool zeroOutputForMask = false; // masked steps output zeros instead of the carried output
+    Tensor recurrentKernel;
+    std::optional<CirculantWeights> recurrentCirculant;
+    // Embedding: vocabulary size, embeddings (inputDim, units); maskZero: id 0 is padding and
+    // masks its step in the recurrent layers downstream.
+    std::int64_t inputDim = 0;
+    bool maskZero = false;
+    Tensor embeddings;
 
     // Filled by inferShapes(): output shape without batch.
     Shape outputShape;

@@ -272,15 +272,8 @@ void Conv2DLayer::backward(Inputs inputs, const Tensor& output, const Tensor& ou
     }
     if (m_matrix)
         fromBigLayout(bigGrad.data(), gw.data());
-    if (!m_bias.empty()) {
-        std::vector<double> acc(static_cast<std::size_t>(m_cout), 0.0);
-        for (std::int64_t i = 0; i < gz.size(); i += m_cout)
-            for (std::int64_t o = 0; o < m_cout; ++o)
-                acc[static_cast<std::size_t>(o)] += gz[i + o];
-        paramGrads[1].resize({m_cout});
-        for (std::int64_t o = 0; o < m_cout; ++o)
-            paramGrads[1][o] = static_cast<float>(acc[static_cast<std::size_t>(o)]);
-    }
+    if (!m_bias.empty())
+        biasGradient(gz, m_cout, paramGrads[1]);
 }
 
 } // namespace circnn::nn

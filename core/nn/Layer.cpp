@@ -12,11 +12,23 @@
 #include "nn/DenseLayer.h"
 #include "nn/DepthwiseConv2DLayer.h"
 #include "nn/DropoutLayer.h"
+#include "nn/EmbeddingLayer.h"
 #include "nn/GlobalPooling2DLayer.h"
+#include "nn/GruLayer.h"
 #include "nn/InputLayer.h"
+#include "nn/LstmLayer.h"
 #include "nn/Pooling2DLayer.h"
 #include "nn/ReshapeLayer.h"
+#include "nn/SimpleRnnLayer.h"
 #include "nn/ZeroPadding2DLayer.h"
+// Issue 15 families
+#include "nn/ChannelAffineLayer.h"
+#include "nn/Conv2DTransposeLayer.h"
+#include "nn/CroppingLayer.h"
+#include "nn/MergeLayer.h"
+#include "nn/PermuteLayer.h"
+#include "nn/RepeatVectorLayer.h"
+#include "nn/UpSamplingLayer.h"
 
 namespace circnn::nn {
 
@@ -99,6 +111,37 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<GlobalPooling2DLayer>(spec);
     case LayerKind::ZeroPadding1D:
         return std::make_unique<ZeroPadding2DLayer>(spec);
+    case LayerKind::UpSampling1D:
+    case LayerKind::UpSampling2D:
+        return std::make_unique<UpSamplingLayer>(spec);
+    case LayerKind::Cropping1D:
+    case LayerKind::Cropping2D:
+        return std::make_unique<CroppingLayer>(spec);
+    case LayerKind::Conv2DTranspose:
+        return std::make_unique<Conv2DTransposeLayer>(spec);
+    case LayerKind::Rescaling:
+    case LayerKind::Normalization:
+        return std::make_unique<ChannelAffineLayer>(spec);
+    case LayerKind::Multiply:
+    case LayerKind::Subtract:
+    case LayerKind::Average:
+    case LayerKind::Maximum:
+        return std::make_unique<MergeLayer>(spec);
+    case LayerKind::Permute:
+        return std::make_unique<PermuteLayer>(spec);
+    case LayerKind::RepeatVector:
+        return std::make_unique<RepeatVectorLayer>(spec);
+    case LayerKind::Embedding:
+        return std::make_unique<EmbeddingLayer>(spec);
+    case LayerKind::SimpleRNN:
+        return std::make_unique<SimpleRnnLayer>(spec);
+    case LayerKind::LSTM:
+        return std::make_unique<LstmLayer>(spec);
+    case LayerKind::GRU:
+        return std::make_unique<GruLayer>(spec);
+    case LayerKind::TimeDistributed:
+        throw Error("layer '" + spec.name +
+                    "' (TimeDistributed): not unwrapped into its inner Dense (readers do that)");
     case LayerKind::SeparableConv2D:
         throw Error("layer '" + spec.name +
                     "' (SeparableConv2D): not split into DepthwiseConv2D + 1x1 Conv2D (readers do that)");

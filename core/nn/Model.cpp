@@ -9,6 +9,7 @@
 #include "common/Parallel.h"
 #include "model/ShapeInference.h"
 #include "nn/Layer.h"
+#include "nn/SequenceMask.h"
 
 namespace circnn {
 
@@ -167,6 +168,11 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
         for (const std::string& name : l.inputs)
             d.inputs[i].push_back(s.indexOf(name));
     }
+    // Recurrent layers masked by an Embedding's mask_zero get the token ids as an extra last input.
+    const std::vector<std::int64_t> masks = nn::maskSources(s);
+    for (std::size_t i = 0; i < n; ++i)
+        if (masks[i] >= 0)
+            d.inputs[i].push_back(static_cast<std::size_t>(masks[i]));
     d.needed.assign(n, false);
     d.needed[d.outputIndex] = true;
     for (std::size_t i = n; i-- > 0;)

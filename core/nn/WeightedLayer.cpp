@@ -14,6 +14,17 @@ std::vector<ParameterRef> WeightedLayer::parameters()
     return p;
 }
 
+void WeightedLayer::biasGradient(const Tensor& gz, std::int64_t units, Tensor& out)
+{
+    std::vector<double> acc(static_cast<std::size_t>(units), 0.0);
+    for (std::int64_t i = 0; i < gz.size(); i += units)
+        for (std::int64_t o = 0; o < units; ++o)
+            acc[static_cast<std::size_t>(o)] += gz[i + o];
+    out.resize({units});
+    for (std::int64_t o = 0; o < units; ++o)
+        out[o] = static_cast<float>(acc[static_cast<std::size_t>(o)]);
+}
+
 void WeightedLayer::storeParameters(LayerSpec& spec) const
 {
     if (m_matrix)

@@ -17,10 +17,13 @@ public:
     void storeParameters(LayerSpec& spec) const override;
 
 protected:
-    Tensor m_kernel;                               // dense weights, Keras layout
-    Tensor m_vectors;                              // block-circulant defining vectors, spec layout
-    Tensor m_bias;                                 // (units) or empty
-    std::optional<BlockCirculantMatrix> m_matrix;  // set when block-circulant
+    // dL/dbias: gz (rows × units, row-major) summed over its rows in double, into out (units).
+    static void biasGradient(const Tensor& gz, std::int64_t units, Tensor& out);
+
+    Tensor m_kernel;                              // dense weights, Keras layout
+    Tensor m_vectors;                             // block-circulant defining vectors, spec layout
+    Tensor m_bias;                                // (units) or empty
+    std::optional<BlockCirculantMatrix> m_matrix; // set when block-circulant
 };
 
 } // namespace circnn::nn

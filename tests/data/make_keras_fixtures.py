@@ -26,6 +26,10 @@ import zipfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vision_fixtures  # noqa: E402  (issue-15 layer families)
+import keras_sequence_fixtures as seqfix  # noqa: E402
+
 RNG = np.random.default_rng(20171014)
 
 # ---------------------------------------------------------------------------------------------
@@ -211,6 +215,7 @@ def pool2d(x, k, s, padding, kind):
 def forward(model, x, keras2=False):
     values = {}
     weights = {}
+    masks = {}  # Keras masks (Embedding mask_zero) by layer name
     for l in model:
         weights = {r: a.astype(np.float64) for r, a in l["weights"]}
         c, cls = l["cfg"], l["cls"]
@@ -284,8 +289,13 @@ def forward(model, x, keras2=False):
             y = sum(ins)
         elif cls == "Concatenate":
             y = np.concatenate(ins, axis=c["axis"])
+        elif cls in seqfix.CLASSES:
+            y = seqfix.forward_layer(l, ins, weights, keras2, masks.get(l["inputs"][0]) if l["inputs"] else None)
         else:
-            raise ValueError(cls)
+            y = vision_fixtures.forward_layer(cls, c, ins, weights, keras2, sys.modules[__name__], l)
+            if y is None:
+                raise ValueError(cls)
+        masks[l["name"]] = seqfix.output_mask(l, masks, ins)
         values[l["name"]] = y
     return values[model[-1]["name"]]
 
@@ -319,7 +329,7 @@ def layer_configs(model, style, functional, first_layer_shape=None):
                            for i in l["inputs"]]
                 if not tensors:
                     entry["inbound_nodes"] = []
-                elif l["cls"] in ("Add", "Concatenate"):
+                elif l["cls"] in ("Add", "Concatenate") + vision_fixtures.MERGE_CLASSES:
                     entry["inbound_nodes"] = [{"args": [tensors], "kwargs": {}}]
                 else:
                     entry["inbound_nodes"] = [{"args": tensors, "kwargs": {}}]
@@ -381,12 +391,13 @@ def write_legacy_h5(path, model, config, style, keras_version, model_name="seque
             lg = g.create_group(l["name"])
             wnames = []
             for role, arr in l["weights"]:
+                cell = l["cell"] + "/" if l.get("cell") else ""  # recurrent layers: variables of the cell
                 if style == "k2":
-                    wn = f"{l['name']}/{role}:0"
+                    wn = f"{l['name']}/{cell}{role}:0"
                 elif style == "k31":
                     wn = keras3_weight_name(l["cls"], role)
                 else:
-                    wn = f"{model_name}/{l['name']}/{keras3_weight_name(l['cls'], role)}"
+                    wn = f"{model_name}/{l['name']}/{cell}{keras3_weight_name(l['cls'], role)}"
                 lg.create_dataset(wn, data=arr)
                 wnames.append(wn)
             put_strings(lg, "weight_names", wnames, vlen)
@@ -401,24 +412,35 @@ def snake(name):
     return name.lower()
 
 
+def write_zip_layers(lay, model):
+    """Layer groups <class snake_case>_N/vars/i; a nested model (layer with "sub") holds its own
+    layers/ numbered within it."""
+    used = {}
+    for l in model:
+        if l["cls"] == "InputLayer":
+            continue
+        base = snake(l["cls"])
+        if base in used:
+            used[base] += 1
+            gname = f"{base}_{used[base]}"
+        else:
+            used[base] = 0
+            gname = base
+        g = lay.create_group(gname)
+        v = g.create_group("vars")
+        if l.get("nest"):  # variables of a recurrent cell / wrapped layer; the layer's own vars stay empty
+            v = g.create_group(l["nest"]).create_group("vars")
+        if "sub" in l:
+            write_zip_layers(g.create_group("layers"), l["sub"])
+            continue
+        for i, (_, arr) in enumerate(l["weights"]):
+            v.create_dataset(str(i), data=arr)
+
+
 def write_keras_zip(path, model, config, compression, root="layers"):
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        used = {}
-        lay = f.create_group(root)
-        for l in model:
-            if l["cls"] == "InputLayer":
-                continue
-            base = snake(l["cls"])
-            if base in used:
-                used[base] += 1
-                gname = f"{base}_{used[base]}"
-            else:
-                used[base] = 0
-                gname = base
-            v = lay.create_group(gname).create_group("vars")
-            for i, (_, arr) in enumerate(l["weights"]):
-                v.create_dataset(str(i), data=arr)
+        write_zip_layers(f.create_group(root), model)
         f.create_group("vars")
         f.create_group("optimizer").create_group("vars").create_dataset("0", data=np.int64(0))
     meta = {"keras_version": "3.1.1", "date_saved": "2026-01-01@00:00:00"}
@@ -706,6 +728,11 @@ def main():
     write_keras_zip(os.path.join(out, "signal_1d.keras"), m, model_config(m, "functional", "k3", True),
                     zipfile.ZIP_STORED)
     emit("signal_1d.keras", m, s, ".keras Functional 1-D network with GlobalAveragePooling1D")
+
+    vision_fixtures.emit_all(out, emit, sys.modules[__name__])
+    seqfix.emit_all(out, RNG, sys.modules[__name__],
+                    lambda fname, description: manifest.append(
+                        {"file": fname, "reference": fname + ".ref.h5", "description": description}))
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -123,8 +123,11 @@ void BlockInspectorView::showBlock(qint64 i, qint64 j)
                           .arg(d.k)
                           .arg(stored ? tr("the stored defining vector") : tr("defining vector of the projection")) +
                       tr("<br>Arrow keys: neighbouring blocks"));
-    charts::showChart(m_vector, charts::vectorChart(d.vector, tr("Defining vector w (first column)")));
-    charts::showChart(m_spectrum, charts::spectrumChart(d.magnitude, d.phase, tr("Spectrum FFT(w)")));
+    // Same k as the block shown before (stepping through blocks): update the charts in place.
+    if (!charts::updateVectorChart(m_vector->chart(), d.vector))
+        charts::showChart(m_vector, charts::vectorChart(d.vector, tr("Defining vector w (first column)")));
+    if (!charts::updateSpectrumChart(m_spectrum->chart(), d.magnitude, d.phase))
+        charts::showChart(m_spectrum, charts::spectrumChart(d.magnitude, d.phase, tr("Spectrum FFT(w)")));
     const float scale = p->scale;
     const auto k = d.k;
     m_original->setMatrix(std::make_shared<const std::vector<float>>(d.original), k, k, scale, tr("original block"));

@@ -165,15 +165,23 @@ InferenceView::InferenceView(Document* document, QWidget* parent) : QWidget(pare
     for (auto signal : {&Document::modelChanged, &Document::datasetChanged, &Document::circulantModelChanged,
                         &Document::conversionChanged})
         connect(m_doc, signal, this, &InferenceView::updateHeader);
-    // The bundled sample set is the default dataset once a model is open.
+    // The bundled sample set is the default dataset once a model is open. Results of the previous
+    // model go (a running evaluation of it is cancelled).
     connect(m_doc, &Document::modelChanged, this, [this] {
+        cancel();
+        m_result.reset();
+        m_summary->setRowCount(0);
+        m_perClass->setRowCount(0);
+        m_cellSamples->clear();
+        m_confusion->clear(tr("Evaluate to see the confusion matrix."));
+        m_status->clear();
         if (m_doc->model() && !m_doc->dataset() && !m_doc->jobs()->isBusy(QStringLiteral("dataset")))
             m_doc->openDataset(Document::defaultDatasetPath());
     });
     connect(m_doc->jobs(), &JobRunner::jobFinished, this, [this](const QString& channel) {
         if (channel == kChannel) {
-            m_evaluate->setEnabled(true);
             m_cancel->setEnabled(false);
+            updateHeader();
         }
     });
     connect(m_doc->jobs(), &JobRunner::jobCancelled, this, [this](const QString& channel) {
@@ -328,12 +336,10 @@ void InferenceView::showResult()
     m_perClass->setColumnCount(4);
     m_perClass->setHorizontalHeaderLabels({tr("class"), tr("samples"), tr("model"), b ? r.circulantLabel : QString()});
     m_perClass->setRowCount(classes);
+    const std::vector<std::int64_t> counts = classSampleCounts(a);
     for (int c = 0; c < classes; ++c) {
-        std::int64_t n = 0;
-        for (std::int64_t v : a.confusion[std::size_t(c)])
-            n += v;
         m_perClass->setItem(c, 0, item(names[c], false));
-        m_perClass->setItem(c, 1, item(QString::number(n)));
+        m_perClass->setItem(c, 1, item(QString::number(counts[std::size_t(c)])));
         m_perClass->setItem(c, 2, item(percent(a.perClassAccuracy[std::size_t(c)])));
         m_perClass->setItem(c, 3,
                             item(b && std::size_t(c) < b->perClassAccuracy.size()
@@ -366,16 +372,12 @@ void InferenceView::showConfusionOf(int which)
     const auto n = std::int64_t(e->confusion.size());
     auto values = std::make_shared<std::vector<float>>();
     values->reserve(std::size_t(n * n));
-    // Colour scale: the largest off-diagonal count, so that the errors are visible (the diagonal
-    // saturates); display only.
-    float scale = 1;
-    for (std::int64_t t = 0; t < n; ++t)
-        for (std::int64_t p = 0; p < n; ++p) {
-            const float v = float(e->confusion[std::size_t(t)][std::size_t(p)]);
-            values->push_back(v);
-            if (t != p)
-                scale = std::max(scale, v);
-        }
+    // Colour scale: the most frequent confusion, so that the errors are visible (the diagonal
+    // saturates).
+    const float scale = float(std::max<std::int64_t>(1, largestConfusion(*e)));
+    for (const auto& row : e->confusion)
+        for (std::int64_t v : row)
+            values->push_back(float(v));
     m_confusion->setMatrix(values, n, n, scale,
                            tr("rows: true class, columns: predicted; colour saturates at %1").arg(scale));
 }

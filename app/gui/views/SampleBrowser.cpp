@@ -55,7 +55,7 @@ void clearChart(QChartView* view, const QString& message)
 {
     auto* chart = new QChart;
     chart->setTitle(message);
-    charts::showChart(view, chart);
+    circnn::charts::showChart(view, chart);
 }
 } // namespace
 
@@ -208,14 +208,14 @@ void SampleBrowser::display(const Prediction& p)
                                 p.shown.label >= 0 ? nameOf(p.shown.label).toHtmlEscaped() : tr("none")));
     const std::int32_t top = p.shown.model.empty() ? -1 : p.shown.model.front().classIndex;
     auto mark = [&](std::int32_t c) { return c == p.shown.label ? tr("correct") : tr("wrong"); };
-    charts::showChart(m_modelChart, charts::topClassesChart(p.shown.model, names, p.shown.label,
+    circnn::charts::showChart(m_modelChart, charts::topClassesChart(p.shown.model, names, p.shown.label,
                                                             tr("Model: %1 (%2)").arg(nameOf(top), mark(top))));
     if (p.shown.circulant.empty()) {
         clearChart(m_circChart, tr("No block-circulant model yet: Evaluate, or Project in the training view."));
         m_agreement->setText(QString());
     } else {
         const std::int32_t ctop = p.shown.circulant.front().classIndex;
-        charts::showChart(m_circChart, charts::topClassesChart(
+        circnn::charts::showChart(m_circChart, charts::topClassesChart(
                                            p.shown.circulant, names, p.shown.label,
                                            tr("%1: %2 (%3)").arg(m_doc->circulantLabel(), nameOf(ctop), mark(ctop))));
         m_agreement->setText(

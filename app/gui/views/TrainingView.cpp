@@ -85,6 +85,7 @@ QStringList warningsOf(const std::vector<std::string>& warnings)
 
 struct TrainingView::Outcome {
     Action action = Action::Project;
+    std::shared_ptr<const ModelSpec> start; // the document's model the run started from
     std::shared_ptr<const ModelSpec> model;
     QString label; // the document's name for a block-circulant result
     Rows rows;
@@ -445,9 +446,10 @@ void TrainingView::start(Action action)
     m_progressText->setText(tr("Starting %1…").arg(title));
     m_doc->jobs()->run(
         kChannel, tr("Training: %1").arg(title),
-        [work, action](const ProgressFn& progress) {
+        [work, action, model](const ProgressFn& progress) {
             Outcome o = work(progress);
             o.action = action;
+            o.start = model;
             return o;
         },
         this, [this](const Outcome& o) { finish(o); },
@@ -525,7 +527,8 @@ void TrainingView::finish(const Outcome& o)
             m_compare->setItem(r, c, item);
         }
     m_compare->resizeColumnsToContents();
-    if (o.action != Action::Train && m_doc->model())
+    // A version of the open model (not of one opened since) becomes its block-circulant model.
+    if (o.action != Action::Train && o.start == m_doc->model())
         m_doc->setCirculantModel(o.model, o.label);
     setRunning(false);
     emit finished();

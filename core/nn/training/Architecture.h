@@ -28,6 +28,9 @@ struct ArchitectureOptions {
     bool circulantOutput = false; // also make the output layer block-circulant
     std::uint32_t seed = 1;       // weight initialisation
     std::string name;             // model name (default "mlp"/"cnn" or the JSON "name")
+    // Mini-batch size the model will be trained with (0: not for training): the memory a training
+    // run would need is checked against the memory budget before any weight is allocated.
+    std::int64_t trainingBatch = 0;
 };
 
 struct BuiltArchitecture {
@@ -35,7 +38,8 @@ struct BuiltArchitecture {
     std::vector<std::string> warnings;
 };
 
-// Throws Error with the offending token / JSON field for malformed descriptions.
+// Throws Error with the offending token / JSON field for malformed descriptions, and before any
+// allocation when the weights (and training state, see trainingBatch) exceed the memory budget.
 BuiltArchitecture buildArchitecture(const std::string& description, const ArchitectureOptions& options);
 
 // Uniform float in [lo, hi) from a 32-bit generator, identical on every standard library.

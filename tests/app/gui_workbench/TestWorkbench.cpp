@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QLineSeries>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
@@ -23,6 +24,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "Document.h"
 #include "JobRunner.h"
@@ -313,6 +315,28 @@ private slots:
         QVERIFY(saved.wait(30000));
         QCOMPARE(detectModelFormat(file), ModelFormat::KerasH5);
         compareWeights(readModel(file), *result);
+    }
+
+    // A dataset file that cannot be read: datasetFailed names the reason, the current dataset stays,
+    // and an evaluation still runs on it.
+    void badDatasetKeepsCurrent()
+    {
+        gui::MainWindow w;
+        QVERIFY(openSample(w));
+        const auto current = w.document()->dataset();
+        const auto bad = scratch("not_a_dataset.h5");
+        {
+            std::ofstream(bad) << "this is not HDF5";
+        }
+        QSignalSpy failed(w.document(), &gui::Document::datasetFailed);
+        w.document()->openDataset(QString::fromStdString(bad.string()));
+        QVERIFY(failed.wait(30000));
+        QVERIFY(failed.front().at(0).toString().endsWith("not_a_dataset.h5"));
+        QVERIFY(!failed.front().at(1).toString().isEmpty());
+        QCOMPARE(w.document()->dataset(), current);
+        QVERIFY(w.document()->datasetPath().endsWith("fashion_test_1k.h5"));
+        QTRY_VERIFY(w.findChild<QMessageBox*>() != nullptr); // the dialog names file and reason
+        QVERIFY(w.findChild<QMessageBox*>()->text().contains("not_a_dataset.h5"));
     }
 
     void planEditorFiles()

@@ -19,6 +19,7 @@
 #include "circulant/FftPlanCache.h"
 #include "circulant/PerBinGemmReference.h"
 #include "common/Error.h"
+#include "common/Parallel.h"
 
 using namespace circnn;
 using Kernel = CirculantKernel;
@@ -253,6 +254,88 @@ private slots:
         std::copy(x.begin(), x.end(), xa.begin() + 1);
         w.multiply(xa.data() + 1, ya.data() + 1, batch);
         QVERIFY(std::equal(y.begin(), y.end(), ya.begin() + 1));
+    }
+
+    void cacheBlockedProductsMatchDense_data()
+    {
+        QTest::addColumn<qint64>("m");
+        QTest::addColumn<qint64>("n");
+        QTest::addColumn<qint64>("k");
+        QTest::addColumn<qint64>("batch");
+        // Shapes large enough for the batched slot-lane product to split both the input blocks
+        // (q > 64 per j-block) and the output block rows (weights of a j-block beyond one L2 slab),
+        // with k that does not divide m or n (padding) and odd k; batches with row pairs, a lone
+        // row, and more than one chunk of rows.
+        for (qint64 k : {16, 17, 24, 32})
+            for (qint64 batch : {1, 7, 40})
+                QTest::newRow(("1100x2200 k" + std::to_string(k) + " b" + std::to_string(batch)).c_str())
+                    << qint64(1100) << qint64(2200) << k << batch;
+        QTest::newRow("2100x1300 k40 b9") << qint64(2100) << qint64(1300) << qint64(40) << qint64(9);
+    }
+
+    void cacheBlockedProductsMatchDense()
+    {
+        QFETCH(qint64, m);
+        QFETCH(qint64, n);
+        QFETCH(qint64, k);
+        QFETCH(qint64, batch);
+        const auto seed = static_cast<std::uint32_t>(m + n * 3 + k * 5 + batch * 7);
+        const auto v = test::randomVector(blocks(m, n, k), seed);
+        const BlockCirculantMatrix w(m, n, k, v);
+        QCOMPARE(w.kernel(), Kernel::Fft);
+        const auto x = test::randomVector(batch * n, seed + 1);
+        std::vector<float> y(batch * m, NAN);
+        w.multiply(x.data(), y.data(), batch);
+        const auto yRef = naiveMultiply(naiveDense(v, m, n, k), x, m, n, batch, false);
+        CIRCNN_COMPARE_VECTORS(y.data(), yRef.data(), y.size(), kTol, "multiply");
+        // Row by row (one pass, no blocking) and through kept spectra: bit-identical, unless the
+        // batch takes the per-bin GEMM path (k = 16 with AVX-512 OpenBLAS kernels).
+        const bool binGemm = batch >= 32 && k <= 16;
+        std::vector<float> yRow(m);
+        for (std::int64_t b = 0; b < batch; ++b) {
+            w.multiply(x.data() + b * n, yRow.data(), 1);
+            if (binGemm)
+                CIRCNN_COMPARE_VECTORS(yRow.data(), y.data() + b * m, m, kTol, "row vs batch");
+            else
+                QVERIFY2(std::equal(yRow.begin(), yRow.end(), y.begin() + b * m), ("row " + std::to_string(b)).c_str());
+        }
+        InputSpectra keep;
+        std::vector<float> y2(batch * m, NAN);
+        w.multiply(x.data(), y2.data(), batch, keep);
+        QVERIFY(y2 == y);
+    }
+
+    void weightsDoNotDependOnThreads_data()
+    {
+        QTest::addColumn<qint64>("k");
+        for (qint64 k : {4, 16, 33, 64})
+            QTest::newRow(("k" + std::to_string(k)).c_str()) << k;
+    }
+
+    void weightsDoNotDependOnThreads()
+    {
+        // The weight spectra are computed over all cores (block rows split between threads), at
+        // construction and in setVectors(): products must not depend on the thread count.
+        QFETCH(qint64, k);
+        const std::int64_t m = 700, n = 500, batch = 40;
+        const auto v = test::randomVector(blocks(m, n, k), 71), v2 = test::randomVector(blocks(m, n, k), 72);
+        const auto x = test::randomVector(batch * n, 73), g = test::randomVector(batch * m, 74);
+        auto run = [&](std::size_t threads) {
+            setWorkerCount(threads);
+            BlockCirculantMatrix w(m, n, k, v);
+            std::vector<float> out(batch * (m + n), NAN);
+            w.multiply(x.data(), out.data(), batch);
+            w.setVectors(v2);
+            w.multiplyTransposed(g.data(), out.data() + batch * m, batch);
+            setWorkerCount(0);
+            return out;
+        };
+        const auto one = run(1), four = run(4);
+        QVERIFY(one == four);
+        const auto yRef = naiveMultiply(naiveDense(v, m, n, k), x, m, n, batch, false);
+        CIRCNN_COMPARE_VECTORS(one.data(), yRef.data(), batch * m, kTol, "multiply");
+        const auto xtRef = naiveMultiply(naiveDense(v2, m, n, k), g, m, n, batch, true);
+        CIRCNN_COMPARE_VECTORS(one.data() + batch * m, xtRef.data(), batch * n, kTol, "multiplyTransposed");
     }
 
     void benchmarkVariantsMatchDense_data() { productsMatchDense_data(); }

@@ -11,6 +11,7 @@
 
 #include "TestSupport.h"
 #include "common/Error.h"
+#include "common/MemoryBudget.h"
 #include "io/DatasetFile.h"
 
 using namespace circnn;
@@ -157,7 +158,13 @@ private slots:
         // allocating for the claim.
         writeGz(dir / "claim-images-idx3-ubyte.gz", idxBytes({40000, 200, 200}, pixels(5000, 2)));
         writeGz(dir / "claim-labels-idx1-ubyte.gz", idxBytes({40000}, std::vector<std::uint8_t>(40000, 1)));
+        // Within the memory budget (set above the claim here, whatever this machine's memory).
+        setMemoryLimitBytes(std::int64_t(64) << 30);
         expectFormatError(dir / "claim-images-idx3-ubyte.gz", "truncated");
+        // Beyond the budget: refused from the header alone, with the size it would need.
+        setMemoryLimitBytes(std::int64_t(1) << 30);
+        expectFormatError(dir / "claim-images-idx3-ubyte.gz", "needs 11.9 GiB, more than the memory limit of 1.0 GiB");
+        setMemoryLimitBytes(0);
         writeRaw(dir / "nolabels-images-idx3-ubyte", good);
         expectFormatError(dir / "nolabels-images-idx3-ubyte", "nolabels-labels-idx1-ubyte");
         writeRaw(dir / "garbage.bin", "this is not a dataset at all");

@@ -347,16 +347,17 @@ private slots:
     {
         const ModelSpec mlp = test::mlpSpec();
         const ModelSpec cnn = test::branchySpec();
-        expectError(
-            editedKeras("unknown_class.h5", mlp, editLayerConfig("d1", [](json& l) { l["class_name"] = "LSTM"; })),
-            {"'d1'", "LSTM", "Dense, Conv2D"});
+        expectError(editedKeras("unknown_class.h5", mlp,
+                                editLayerConfig("d1", [](json& l) { l["class_name"] = "Bidirectional"; })),
+                    {"'d1'", "Bidirectional", "Dense, Conv2D"});
         // Every unsupported layer is listed at once, with its name and class.
         expectError(editedKeras("two_unknown.h5", mlp,
                                 [](h5::File& f) {
-                                    editLayerConfig("d1", [](json& l) { l["class_name"] = "LSTM"; })(f);
-                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "GRU"; })(f);
+                                    editLayerConfig("d1", [](json& l) { l["class_name"] = "Bidirectional"; })(f);
+                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "MultiHeadAttention"; })(f);
                                 }),
-                    {"2 layers", "'d1' (LSTM)", "'d2' (GRU)", "GRU, LSTM", "Dense, Conv2D"});
+                    {"2 layers", "'d1' (Bidirectional)", "'d2' (MultiHeadAttention)",
+                     "Bidirectional, MultiHeadAttention", "Dense, Conv2D"});
         expectError(editedKeras("bad_activation.h5", mlp,
                                 editLayerConfig("d1", [](json& l) { l["config"]["activation"] = "mish"; })),
                     {"'d1'", "mish", "relu"});

@@ -40,6 +40,12 @@ const char* const kFixtures[] = {
     "mobilenet_blocks.keras",
     "k2_signal_1d.h5",
     "signal_1d.keras",
+    // sequence models (tests/data/keras_sequence_fixtures.py)
+    "k2_text_lstm_gru.h5",
+    "text_lstm_gru.keras",
+    "k2_signal_rnn.h5",
+    "k33_signal_rnn.h5",
+    "k31_masked_rnn.h5",
 };
 
 Tensor readRef(const std::filesystem::path& path, const char* name)

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 
+#include "GradientCheck.h"
 #include "NnTestUtil.h"
 #include "TestSupport.h"
 #include "common/Error.h"
@@ -20,25 +21,13 @@ using circnn::test::SpecBuilder;
 
 namespace {
 
-struct Case {
-    ModelSpec spec;
-    Shape input; // without batch
-};
-
+using Case = test::GradientCase;
 using Maker = std::function<Case()>;
 
 // Spatial nets: Input(h, w, c) → Conv2D 1x1 (pre) → layer → Flatten → Dense (post).
 Case spatial(std::int64_t h, std::int64_t w, std::int64_t c, const std::function<void(SpecBuilder&)>& middle)
 {
-    SpecBuilder b({h, w, c});
-    b.conv(c, c, 1, 1, ActivationKind::Tanh).name = "pre";
-    middle(b);
-    b.simple(LayerKind::Flatten);
-    ModelSpec tmp = b.spec;
-    tmp.outputs = {tmp.layers.back().name};
-    const std::int64_t n = Model(tmp).outputShape()[0];
-    b.dense(n, 3, ActivationKind::Linear).name = "post";
-    return {b.done(), {h, w, c}};
+    return test::spatialGradientNet(h, w, c, middle);
 }
 
 // Vector nets: Input(n) → Dense (pre) → layer → Dense (post).
@@ -57,17 +46,6 @@ Case denseAct(ActivationKind act)
         b.dense(6, 5, act);
         return std::int64_t(5);
     });
-}
-
-double loss(const Model& m, const Tensor& x, const Tensor& r, bool logits)
-{
-    ForwardCache cache;
-    std::mt19937 rng(7);
-    const Tensor y = m.forwardTrain(x, cache, rng, logits);
-    double l = 0;
-    for (std::int64_t i = 0; i < y.size(); ++i)
-        l += double(r[i]) * y[i];
-    return l;
 }
 
 } // namespace
@@ -257,48 +235,8 @@ private slots:
     {
         QFETCH(Maker, make);
         QFETCH(bool, logits);
-        Case c = make();
-        Model model(c.spec);
-        Shape xs = c.input;
-        xs.insert(xs.begin(), 3);
-        const Tensor x = randomTensor(xs, 17);
-        ForwardCache cache;
-        std::mt19937 rng(7);
-        const Tensor y = model.forwardTrain(x, cache, rng, logits);
-        const Tensor r = randomTensor(y.shape(), 18);
-        std::vector<Tensor> grads;
-        model.backward(cache, r, grads);
-        std::vector<ParameterRef> params = model.parameters();
-        QCOMPARE(grads.size(), params.size());
-        QVERIFY(!params.empty());
-        const double h = 2e-3;
-        std::mt19937 pick(19);
-        for (std::size_t p = 0; p < params.size(); ++p) {
-            QCOMPARE(static_cast<std::size_t>(grads[p].size()), params[p].values.size());
-            const std::size_t n = params[p].values.size();
-            std::vector<std::size_t> idx;
-            for (std::size_t i = 0; i < n; ++i)
-                idx.push_back(i);
-            std::shuffle(idx.begin(), idx.end(), pick);
-            idx.resize(std::min<std::size_t>(idx.size(), 12));
-            std::vector<float> numeric, analytic;
-            for (std::size_t i : idx) {
-                float& v = params[p].values[i];
-                const float saved = v;
-                v = saved + float(h);
-                model.parametersChanged();
-                const double lp = loss(model, x, r, logits);
-                v = saved - float(h);
-                model.parametersChanged();
-                const double lm = loss(model, x, r, logits);
-                v = saved;
-                model.parametersChanged();
-                numeric.push_back(static_cast<float>((lp - lm) / (2 * h)));
-                analytic.push_back(grads[p][static_cast<std::int64_t>(i)]);
-            }
-            const std::string context = params[p].layer + "/" + params[p].role;
-            CIRCNN_COMPARE_VECTORS(analytic.data(), numeric.data(), numeric.size(), 2e-2, context);
-        }
+        const Case c = make();
+        test::checkGradients(c.spec, c.input, logits);
     }
 
     void logitsSkipSoftmax()

@@ -80,6 +80,14 @@ private slots:
         }
     }
 
+    void perfectConfusion()
+    {
+        Evaluation e;
+        e.confusion = {{5, 0}, {0, 7}};
+        QCOMPARE(largestConfusion(e), std::int64_t(0));
+        QVERIFY(classSampleCounts(e) == (std::vector<std::int64_t>{5, 7}));
+    }
+
     void confusionCellsAddUp()
     {
         const auto data = test::bandsDataset(90, 11);
@@ -102,6 +110,19 @@ private slots:
                 total += std::int64_t(cell.size());
             }
         QCOMPARE(total, std::int64_t(80));
+        // Samples per class: the labels of the 80 evaluated samples, counted here.
+        std::vector<std::int64_t> perClass(3, 0);
+        for (std::int64_t i = 0; i < 80; ++i)
+            ++perClass[std::size_t(data->labels[std::size_t(i)])];
+        QVERIFY(classSampleCounts(ev) == perClass);
+        std::int64_t worst = 0;
+        for (std::int32_t t = 0; t < 3; ++t)
+            for (std::int32_t p = 0; p < 3; ++p)
+                if (t != p)
+                    worst = std::max<std::int64_t>(
+                        worst, std::int64_t(confusionCellSamples(data->labels, ev.predictions, t, p).size()));
+        QCOMPARE(largestConfusion(ev), worst);
+        QVERIFY(worst > 0); // the weak model does confuse classes (the check above is not vacuous)
         QVERIFY_THROWS_EXCEPTION(ShapeError, confusionCellSamples({0}, {0, 1}, 0, 0));
     }
 };

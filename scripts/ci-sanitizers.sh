@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# CI stages beyond `./setup.sh test` (called by .ci/run after it; docs/reliability.md):
+#   1. ASan + UBSan build (clang, no GUI) of core, the CLI and the tests, with libFuzzer coverage
+#      instrumentation; the whole ctest suite runs in it;
+#   2. every libFuzzer harness (tests/fuzz) for FUZZ_SECONDS from its seeds (same build);
+#   3. ThreadSanitizer over the thread pool suite (test_common).
+# Environment: SAN_BUILD_DIR (build-asan), TSAN_BUILD_DIR (build-tsan), FUZZ_SECONDS (20),
+# FUZZ_ISOLATED_SECONDS (30, the end-to-end harness starts a process per input), JOBS (nproc),
+# STAGES (default "asan fuzz tsan"), SAN_TEST_EXCLUDE (ctest -E regex of suites to skip under ASan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-asan}
+TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_ISOLATED_SECONDS=${FUZZ_ISOLATED_SECONDS:-30}
+JOBS=${JOBS:-$(nproc)}
+STAGES=${STAGES:-asan fuzz tsan}
+
+stamp() { echo "ci-sanitizers: $* ($(( $(date +%s) - start )) s)"; }
+start=$(date +%s)
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+configure_asan() {
+  CC=clang CXX=clang++ cmake -S . -B "$SAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCIRCNN_SANITIZE=ON -DCIRCNN_FUZZ=ON -DCIRCNN_BUILD_GUI=OFF >/dev/null
+  cmake --build "$SAN_BUILD_DIR" -j "$JOBS"
+  stamp "sanitizer build done"
+}
+
+run_asan_tests() {
+  # Leak checking is off: Qt's and fontconfig's process-lifetime allocations are reported.
+  ctest --test-dir "$SAN_BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 1500 \
+    ${SAN_TEST_EXCLUDE:+-E "$SAN_TEST_EXCLUDE"}
+  stamp "ASan/UBSan test suite passed"
+}
+
+seed_dir() {  # harness → a fresh corpus folder with its seeds
+  local h=$1 dir="$SAN_BUILD_DIR/fuzz-corpus/$1"
+  rm -rf "$dir"; mkdir -p "$dir"
+  [ -d "tests/fuzz/seeds/$h" ] && cp tests/fuzz/seeds/"$h"/* "$dir"/
+  case "$h" in
+    FuzzPlatformJson) cp resources/platforms/*.json "$dir"/ ;;
+    FuzzIsolatedModel) cp sample_models/*.h5 "$dir"/ ;;
+    FuzzNativeMetadata)  # transfer messages of the sample models, as the isolated reader writes them
+      for m in sample_models/fashion_mlp_k8.circnn.h5 sample_models/fashion_mlp_dense.h5; do
+        "$SAN_BUILD_DIR/app/cli/circnn-reader" model "$m" 100000000000 100000000000 60 \
+          3>"$dir/$(basename "$m").xfer" || true
+      done ;;
+  esac
+  echo "$dir"
+}
+
+run_fuzzers() {
+  local failed=0
+  for src in tests/fuzz/Fuzz*.cpp; do
+    local h; h=$(basename "$src" .cpp)
+    local secs=$FUZZ_SECONDS
+    [ "$h" = FuzzIsolatedModel ] && secs=$FUZZ_ISOLATED_SECONDS
+    local corpus; corpus=$(seed_dir "$h")
+    local log="$SAN_BUILD_DIR/fuzz-$h.log"
+    # -rss_limit_mb: the memory budget of the harnesses is 256 MiB; a leak or a runaway
+    # allocation fails the run. Crash inputs land in $SAN_BUILD_DIR/fuzz-artifacts/.
+    mkdir -p "$SAN_BUILD_DIR/fuzz-artifacts"
+    if "$SAN_BUILD_DIR/tests/fuzz/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -artifact_prefix="$SAN_BUILD_DIR/fuzz-artifacts/$h-" -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+      echo "ci-sanitizers: $h: $(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}') executions in ${secs} s, no failure"
+    else
+      echo "ci-sanitizers: $h FAILED (see $log):"; tail -40 "$log"; failed=1
+    fi
+  done
+  stamp "fuzzing done"
+  return $failed
+}
+
+run_tsan() {
+  CC=clang CXX=clang++ cmake -S . -B "$TSAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCIRCNN_TSAN=ON -DCIRCNN_BUILD_GUI=OFF >/dev/null
+  cmake --build "$TSAN_BUILD_DIR" -j "$JOBS" --target test_common
+  # Qt's own (uninstrumented) watchdog thread gives false reports: only reports in our code fail.
+  TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0 log_path=$TSAN_BUILD_DIR/tsan" \
+    "$TSAN_BUILD_DIR/tests/core/common/test_common" >/dev/null
+  if grep -l "circnn::" "$TSAN_BUILD_DIR"/tsan.* 2>/dev/null; then
+    echo "ci-sanitizers: ThreadSanitizer reports in our code:"; cat "$TSAN_BUILD_DIR"/tsan.*; return 1
+  fi
+  rm -f "$TSAN_BUILD_DIR"/tsan.*
+  stamp "ThreadSanitizer over the thread pool: clean"
+}
+
+for stage in $STAGES; do
+  case "$stage" in
+    asan) configure_asan; run_asan_tests ;;
+    fuzz) [ -x "$SAN_BUILD_DIR/tests/fuzz/FuzzZip" ] || configure_asan; run_fuzzers ;;
+    tsan) run_tsan ;;
+    *) echo "ci-sanitizers: unknown stage $stage" >&2; exit 2 ;;
+  esac
+done
+stamp "all sanitizer stages passed"

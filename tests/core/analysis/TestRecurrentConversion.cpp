@@ -1,0 +1,139 @@
+// Block-circulant conversion of recurrent layers (the C-LSTM case): the plan's decisions, the
+// projection of both stacked gate matrices (W = Kᵀ and U = Rᵀ) against a naive expansion, the
+// native format round trip, and the estimate's recurrent costs.
+
+#include <QTest>
+
+#include "../nn/NnTestUtil.h"
+#include "../nn/RecurrentReference.h"
+#include "TestSupport.h"
+#include "analysis/Conversion.h"
+#include "circulant/BlockCirculantMatrix.h"
+#include "io/ModelFile.h"
+#include "model/ConversionRules.h"
+#include "model/ShapeInference.h"
+#include "nn/Model.h"
+
+using namespace circnn;
+using circnn::test::randomTensor;
+using circnn::test::SpecBuilder;
+
+namespace {
+
+// Input(steps, 8) → LSTM(8, sequences) → GRU(4) → Dense(3).
+ModelSpec recurrentModel()
+{
+    SpecBuilder b({6, 8});
+    LayerSpec lstm = test::recurrentLayer(LayerKind::LSTM, 8, 8, 5);
+    lstm.name = "lstm";
+    lstm.returnSequences = true;
+    b.add(lstm);
+    LayerSpec gru = test::recurrentLayer(LayerKind::GRU, 8, 4, 9);
+    gru.name = "gru";
+    b.add(gru);
+    b.dense(4, 3).name = "head";
+    return b.done();
+}
+
+// Frobenius-optimal projection of a Keras-layout kernel (cols × rows) as the rows × cols Kᵀ.
+std::vector<float> projectedTransposed(const Tensor& kernel, std::int64_t rows, std::int64_t cols, std::int64_t k)
+{
+    std::vector<float> w(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t i = 0; i < cols; ++i)
+        for (std::int64_t o = 0; o < rows; ++o)
+            w[static_cast<std::size_t>(o * cols + i)] = kernel[i * rows + o];
+    const BlockCirculantMatrix p = BlockCirculantMatrix::project(w, rows, cols, k);
+    return {p.vectors().begin(), p.vectors().end()};
+}
+
+} // namespace
+
+class TestRecurrentConversion : public QObject {
+    Q_OBJECT
+
+private slots:
+    void decisionsCoverRecurrentLayers()
+    {
+        ModelSpec m = recurrentModel();
+        inferShapes(m);
+        ConversionPlan plan;
+        plan.defaultBlockSize = 4;
+        const auto ds = decideBlockSizes(m, plan);
+        QCOMPARE(ds.size(), std::size_t(3));
+        QCOMPARE(ds[0].layer, std::string("lstm"));
+        QCOMPARE(ds[0].rows, std::int64_t(32)); // 4 gates × 8 units
+        QCOMPARE(ds[0].cols, std::int64_t(8));
+        QVERIFY(ds[0].converts());
+        QCOMPARE(ds[1].rows, std::int64_t(12)); // 3 gates × 4 units
+        QVERIFY(ds[1].converts());
+        plan.defaultBlockSize = 8; // the GRU's 4 units are below k
+        const auto big = decideBlockSizes(m, plan);
+        QVERIFY(big[0].converts());
+        QCOMPARE(big[1].outcome, BlockSizeOutcome::DimensionBelowK);
+        QVERIFY2(big[1].reason.find("recurrent") != std::string::npos, big[1].reason.c_str());
+    }
+
+    void projectsBothGateMatrices()
+    {
+        const ModelSpec dense = recurrentModel();
+        ConversionRequest req;
+        req.defaultBlockSize = 4;
+        req.reorderUnits = true; // recurrent layers are not reordered: the result is the plain projection
+        const ConversionResult r = convertModel(dense, req);
+        const LayerSpec& lstm = *r.model.find("lstm");
+        QVERIFY(lstm.circulant && lstm.recurrentCirculant);
+        QVERIFY(lstm.kernel.empty() && lstm.recurrentKernel.empty());
+        QCOMPARE(lstm.circulant->rows, std::int64_t(32));
+        QCOMPARE(lstm.recurrentCirculant->cols, std::int64_t(8));
+        const LayerSpec& src = *dense.find("lstm");
+        const auto wantW = projectedTransposed(src.kernel, 32, 8, 4);
+        const auto wantU = projectedTransposed(src.recurrentKernel, 32, 8, 4);
+        CIRCNN_COMPARE_VECTORS(lstm.circulant->vectors.data(), wantW.data(), wantW.size(), 1e-6, "W vectors");
+        CIRCNN_COMPARE_VECTORS(lstm.recurrentCirculant->vectors.data(), wantU.data(), wantU.size(), 1e-6, "U vectors");
+        QCOMPARE(r.model.plan.perLayer.at("lstm"), std::int64_t(4));
+        bool found = false;
+        for (const LayerConversion& lc : r.layers)
+            if (lc.layer == "lstm") {
+                found = true;
+                QVERIFY(lc.converted);
+                QCOMPARE(lc.compression, 4.0);
+                QVERIFY(lc.relativeResidual > 0 && lc.relativeResidual < 1);
+            }
+        QVERIFY(found);
+        // The converted model runs: its output equals the naive reference on the expanded weights.
+        const Model model(r.model);
+        const Tensor x = randomTensor({2, 6, 8}, 3);
+        Tensor hidden;
+        {
+            ModelSpec upTo = r.model;
+            upTo.outputs = {"lstm"};
+            hidden = Model(upTo).forward(x);
+        }
+        const auto want = test::refRecurrent(lstm, x, {});
+        std::vector<float> wantF(want.begin(), want.end());
+        CIRCNN_COMPARE_VECTORS(hidden.data(), wantF.data(), wantF.size(), 1e-5, "converted LSTM forward");
+        QCOMPARE(model.forward(x).shape(), (Shape{2, 3}));
+    }
+
+    void nativeFormatRoundTrip()
+    {
+        ConversionRequest req;
+        req.defaultBlockSize = 4;
+        const ModelSpec m = convertModel(recurrentModel(), req).model;
+        const auto path = test::tempDir() / "recurrent_k4.circnn.h5";
+        writeNativeModel(m, path);
+        const ModelSpec back = readModel(path);
+        const LayerSpec& l = *back.find("gru");
+        QVERIFY(l.recurrentCirculant.has_value());
+        QCOMPARE(l.recurrentCirculant->k, std::int64_t(4));
+        QCOMPARE(l.resetAfter, true);
+        QCOMPARE(back.find("lstm")->returnSequences, true);
+        const Tensor x = randomTensor({3, 6, 8}, 4);
+        const Tensor a = Model(m).forward(x), b = Model(back).forward(x);
+        QVERIFY(a == b);
+        std::filesystem::remove(path);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRecurrentConversion)
+#include "TestRecurrentConversion.moc"

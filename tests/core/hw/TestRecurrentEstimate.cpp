@@ -1,0 +1,121 @@
+// Hardware estimates of recurrent layers: per-step operation counts × sequence length (dense and
+// block-circulant, counted by hand here), stored weights, and the recurrent dependency that keeps
+// a frame from taking fewer than steps × the step's dependent chain cycles.
+
+#include <QTest>
+
+#include "common/Error.h"
+#include "hw/Estimator.h"
+#include "hw/PlatformRegistry.h"
+#include "hw/RecurrentCost.h"
+#include "model/ArchitectureParser.h"
+#include "model/ShapeInference.h"
+
+using namespace circnn;
+using namespace circnn::hw;
+
+namespace {
+
+// Input(steps, n) → LSTM(u) → Dense(3).
+ModelSpec lstmModel(std::int64_t steps, std::int64_t n, std::int64_t u)
+{
+    const std::string json = R"({"input": [)" + std::to_string(steps) + "," + std::to_string(n) +
+                             R"(], "layers": [{"lstm": )" + std::to_string(u) + R"(}, {"dense": 3}]})";
+    return parseArchitecture(json).model;
+}
+
+} // namespace
+
+class TestRecurrentEstimate : public QObject {
+    Q_OBJECT
+
+private slots:
+    void denseOpsAreStepsTimesGateMatrices()
+    {
+        const ModelSpec m = lstmModel(10, 6, 8);
+        const LayerSpec& l = *m.find("lstm_1");
+        const OpCounts c = layerOps(m, l, 1);
+        QCOMPARE(c.realMacs, 10.0 * 32 * (6 + 8));
+        QCOMPARE(c.denseEquivalentMacs, c.realMacs);
+        QCOMPARE(layerWeightCount(m, l, 1), 32.0 * (6 + 8) + 32);
+    }
+
+    void circulantOpsShareTheOutputSpectra()
+    {
+        const ModelSpec m = lstmModel(10, 6, 8);
+        const LayerSpec& l = *m.find("lstm_1");
+        const std::int64_t k = 4;
+        const OpCounts c = layerOps(m, l, k);
+        const double p = 32 / 4, qW = 2, qU = 2, bins = 3;
+        QCOMPARE(c.complexMacs, 10 * p * (qW + qU) * bins);
+        QCOMPARE(c.fftButterflies, 10 * (qW + qU + p) * realFftButterflies(k));
+        QCOMPARE(c.denseEquivalentMacs, 10.0 * 32 * 14);
+        QCOMPARE(layerWeightCount(m, l, k), p * (qW + qU) * k + 32);
+    }
+
+    void stepsSerialiseTheFrame()
+    {
+        // A tiny layer on a large datapath: the dependent chain, not the arithmetic, sets the time,
+        // and it grows linearly with the sequence length.
+        const Platform platform = findPlatform("xcku060");
+        auto cycles = [&](std::int64_t steps) {
+            ModelSpec m = lstmModel(steps, 4, 4);
+            const DesignEstimate d = estimateDesign(m, platform, Precision::Fixed16, 1, {});
+            for (const LayerEstimate& le : d.layers)
+                if (le.name == "lstm_1")
+                    return le.computeCycles;
+            return -1.0;
+        };
+        const LayerSpec l = *lstmModel(1, 4, 4).find("lstm_1");
+        QCOMPARE(cycles(50), 50 * recurrentStepDepth(l, 1));
+        QCOMPARE(cycles(100), 2 * cycles(50));
+    }
+
+    void sequenceArchitectures()
+    {
+        // Token ids → Embedding → GRU (sequences) → Dense per step → LSTM → Dense classifier.
+        ModelSpec m;
+        try {
+            m = parseArchitecture(
+                    R"({"input": [12], "layers": [{"embedding": 8, "vocab": 30, "mask_zero": true},
+                {"gru": 6, "return_sequences": true, "reset_after": false}, {"dense": 5, "activation": "tanh"},
+                {"lstm": 4, "go_backwards": true}, {"dense": 3}]})")
+                    .model;
+        } catch (const Error& e) {
+            QFAIL(e.what());
+        }
+        QCOMPARE(m.name, std::string("rnn"));
+        QCOMPARE(m.find("embedding_1")->outputShape, (Shape{12, 8}));
+        QVERIFY(m.find("embedding_1")->maskZero);
+        QCOMPARE(m.find("gru_2")->outputShape, (Shape{12, 6}));
+        QVERIFY(!m.find("gru_2")->resetAfter);
+        QCOMPARE(m.find("dense_1")->outputShape, (Shape{12, 5})); // per step, no Flatten
+        QCOMPARE(m.find("lstm_3")->outputShape, (Shape{4}));
+        QVERIFY(m.find("lstm_3")->goBackwards);
+        QCOMPARE(m.layers.back().outputShape, (Shape{3}));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 parseArchitecture(R"({"input": [12], "layers": [{"lstm": 4}, {"dense": 2}]})"));
+        QVERIFY_THROWS_EXCEPTION(ShapeError,
+                                 parseArchitecture(R"({"input": [12], "layers": [{"embedding": 4}, {"dense": 2}]})"));
+    }
+
+    void planConvertsRecurrentLayers()
+    {
+        ModelSpec m = lstmModel(20, 16, 16);
+        EstimateOptions o;
+        o.blocks.defaultBlockSize = 8;
+        const Estimate e = estimateModel(m, findPlatform("xcku060"), o);
+        bool found = false;
+        for (const LayerEstimate& le : e.circulant.layers)
+            if (le.name == "lstm_1") {
+                found = true;
+                QCOMPARE(le.blockSize, std::int64_t(8));
+                QVERIFY(le.hasWeights);
+            }
+        QVERIFY(found);
+        QVERIFY(e.storageReduction > 1);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRecurrentEstimate)
+#include "TestRecurrentEstimate.moc"
