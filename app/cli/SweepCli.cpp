@@ -15,6 +15,7 @@
 #include "PdfReport.h"
 #include "ReportHtml.h"
 #include "hw/Platform.h"
+#include "BuildInfo.h"
 
 namespace circnn::cli {
 
@@ -74,7 +75,7 @@ std::string toolName()
 }
 std::string toolCommit()
 {
-    return CIRCNN_GIT_COMMIT;
+    return build::commit();
 }
 
 void addSweepConfigOptions(ArgParser& p, bool manyModels)

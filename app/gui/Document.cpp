@@ -10,6 +10,7 @@
 #include "analysis/WeightView.h"
 #include "io/DatasetFile.h"
 #include "io/ModelFile.h"
+#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -195,7 +196,7 @@ void Document::selectBlock(std::int64_t i, std::int64_t j)
 
 QString Document::defaultDatasetPath()
 {
-    return QStringLiteral(CIRCNN_SAMPLE_DIR "/fashion_test_1k.h5");
+    return QString::fromUtf8(build::sampleDir()) + QStringLiteral("/fashion_test_1k.h5");
 }
 
 void Document::openDataset(const QString& path)

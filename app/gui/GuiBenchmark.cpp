@@ -27,6 +27,7 @@
 #include "views/TrainingOptionsForm.h"
 #include "views/TrainingView.h"
 #include "widgets/HeatmapWidget.h"
+#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -359,7 +360,7 @@ int runGuiBenchmark(const QString& folder)
     // 4–5. Long jobs of part 2 while the window is up: the event loop must stay responsive while
     // they use every core. Training runs in the real training view (live curves); a sweep has no
     // view yet, so it runs through the job runner with one queued update per point.
-    const QString sample = QStringLiteral(CIRCNN_SAMPLE_DIR "/");
+    const QString sample = QString::fromUtf8(build::sampleDir()) + QLatin1Char('/');
     if (QFileInfo::exists(sample + "fashion_test_1k.h5")) {
         runTraining(window, probe, sample + "fashion_test_1k.h5");
         runLongJob(window, probe, "sweep of the bundled MLP, k = 1…32, projection, 2 platforms, shown per point",

@@ -1,4 +1,5 @@
 #include "HelpDialogs.h"
+#include "BuildInfo.h"
 
 #include <QMessageBox>
 #include <QWidget>
@@ -21,7 +22,7 @@ QString aboutText()
                        "<tr><td>FFTW</td><td>%5</td></tr>"
                        "<tr><td>HDF5</td><td>%6.%7.%8</td></tr>"
                        "</table>")
-        .arg(QStringLiteral(CIRCNN_VERSION), QStringLiteral(CIRCNN_BUILD_COMMIT), QString::fromLatin1(qVersion()),
+        .arg(QStringLiteral(CIRCNN_VERSION), QString::fromLatin1(build::commit()), QString::fromLatin1(qVersion()),
              QStringLiteral(QT_VERSION_STR), QString::fromLatin1(fftwf_version))
         .arg(major)
         .arg(minor)

@@ -14,6 +14,7 @@
 #include "GuiBenchmark.h"
 #include "MainWindow.h"
 #include "ScreenshotRunner.h"
+#include "BuildInfo.h"
 
 namespace {
 
@@ -61,7 +62,7 @@ QString sampleModel()
         QCoreApplication::applicationDirPath() + "/../share/circnn-studio/sample_models/fashion_mlp_k8.circnn.h5";
     if (QFileInfo::exists(installed))
         return QDir::cleanPath(installed);
-    return QStringLiteral(CIRCNN_SAMPLE_DIR "/fashion_mlp_k8.circnn.h5");
+    return QString::fromUtf8(circnn::build::sampleDir()) + QStringLiteral("/fashion_mlp_k8.circnn.h5");
 }
 
 } // namespace

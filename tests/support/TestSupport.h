@@ -15,16 +15,13 @@
 
 namespace circnn::test {
 
-// Root of the project sources and of ../shared (which may be absent: tests then QSKIP).
-inline std::filesystem::path sourceDir() { return CIRCNN_SOURCE_DIR; }
-inline std::filesystem::path sharedDir() { return CIRCNN_SHARED_DIR; }
+// Root of the project sources and of ../shared (which may be absent: tests then QSKIP), and a
+// scratch folder inside the build tree (created on first use). Defined in the generated
+// TestPaths.cpp.
+std::filesystem::path sourceDir();
+std::filesystem::path sharedDir();
+std::filesystem::path tempDir();
 inline bool haveShared() { return std::filesystem::exists(sharedDir() / "models"); }
-// A scratch folder inside the build tree.
-inline std::filesystem::path tempDir()
-{
-    std::filesystem::create_directories(CIRCNN_TEST_TMP);
-    return CIRCNN_TEST_TMP;
-}
 
 // Skips the current test when ../shared is not beside the project.
 #define CIRCNN_REQUIRE_SHARED()                                                                        \

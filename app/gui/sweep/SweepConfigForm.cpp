@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "common/Error.h"
+#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -83,7 +84,7 @@ SweepConfigForm::SweepConfigForm(QWidget* parent) : QWidget(parent)
                          "finetune: projection + fine-tuning; scratch: trained from a random start"));
     form->addRow(tr("Accuracy modes"), modes);
     addSpin(form, tr("Epochs"), "epochs", 1, 1000, 1, tr("finetune / scratch epochs"));
-    QString sample = QStringLiteral(CIRCNN_SAMPLE_DIR "/fashion_test_1k.h5");
+    QString sample = QString::fromUtf8(build::sampleDir()) + QStringLiteral("/fashion_test_1k.h5");
     addLine(form, tr("Evaluation data"), "data", tr("IDX, HDF5 or .npz dataset"), true)->setText(sample);
     addLine(form, tr("Labels"), "labels", tr("Separate labels file (IDX pairs are found automatically)"), true);
     addSpin(form, tr("Evaluation limit"), "evalLimit", 0, 100000000, 0, tr("first N samples (0 = all)"));

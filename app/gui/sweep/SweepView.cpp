@@ -34,6 +34,7 @@
 #include "SweepTableModel.h"
 #include "charts/ChartBuilders.h"
 #include "common/Error.h"
+#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -240,7 +241,7 @@ void SweepView::start(const SweepConfig& config, bool resume, const SweepResults
     options.resume = resume;
     options.parallelism = m_form->parallelism();
     options.provenance.tool = std::string("circnn-studio ") + CIRCNN_VERSION;
-    options.provenance.gitCommit = CIRCNN_BUILD_COMMIT;
+    options.provenance.gitCommit = build::commit();
     options.provenance.commandLine = "circnn-studio, sweep view: " + sweepConfigToJson(config).dump();
     m_running = true;
     m_run->setEnabled(false);
