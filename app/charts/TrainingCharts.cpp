@@ -94,6 +94,15 @@ void TrainingCurves::widen(QValueAxis* axis, const QList<QPointF>& points)
         axis->setMax(hi);
 }
 
+void TrainingCurves::appendBulk(QLineSeries* series, const QList<QPointF>& points)
+{
+    if (points.isEmpty())
+        return;
+    QList<QPointF> all = series->points();
+    all += points;
+    series->replace(all);
+}
+
 void TrainingCurves::appendSteps(const std::vector<TrainStatus>& statuses)
 {
     QList<QPointF> loss, acc;
@@ -109,8 +118,8 @@ void TrainingCurves::appendSteps(const std::vector<TrainStatus>& statuses)
         }
     }
     widen(m_lossY, loss);
-    m_runLoss->append(loss);
-    m_runAcc->append(acc);
+    appendBulk(m_runLoss, loss);
+    appendBulk(m_runAcc, acc);
 }
 
 void TrainingCurves::appendEpochs(const std::vector<EpochRecord>& records)
@@ -129,10 +138,10 @@ void TrainingCurves::appendEpochs(const std::vector<EpochRecord>& records)
     }
     widen(m_lossY, tl);
     widen(m_valLossY, vl);
-    m_trainLoss->append(tl);
-    m_valLoss->append(vl);
-    m_trainAcc->append(ta);
-    m_valAcc->append(va);
+    appendBulk(m_trainLoss, tl);
+    appendBulk(m_valLoss, vl);
+    appendBulk(m_trainAcc, ta);
+    appendBulk(m_valAcc, va);
 }
 
 QLineSeries* TrainingCurves::series(const QString& name) const
