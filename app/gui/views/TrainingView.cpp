@@ -189,6 +189,9 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     m_compare->horizontalHeader()->setStretchLastSection(true);
     m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_compare->setMinimumHeight(60);
+    rs->setStretchFactor(0, 3); // the charts get most of the height, the comparison table less
+    rs->setStretchFactor(1, 3);
+    rs->setStretchFactor(2, 2);
     rl->addWidget(rs, 1);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
