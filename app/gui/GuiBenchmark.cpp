@@ -19,6 +19,9 @@
 #include "Document.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "PdfReport.h"
+#include "ReportExporter.h"
+#include "ReportHtml.h"
 #include "analysis/SweepRunner.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
@@ -216,6 +219,56 @@ void runSweep(MainWindow& window, StallProbe& probe, const QString& sample, cons
         std::printf("| %s (%d points) | %.0f | %s |\n", what, points, ms, qPrintable(cols));
 }
 
+// File ▸ Export ▸ Report of the sweep just run (`suffix`: "html" or "pdf"), as the menu does it:
+// a job whose charts are drawn on the GUI thread one per event-loop turn. Then, for comparison,
+// the same report written by one call on the GUI thread (how the export ran before it was a job):
+// there the stall is the whole write. Prints two table rows.
+void runReportExport(MainWindow& window, StallProbe& probe, const QString& dir, const QString& suffix)
+{
+    ReportExporter* exporter = window.reportExporter();
+    bool done = false;
+    QString error;
+    const auto c1 = QObject::connect(exporter, &ReportExporter::exported, [&] { done = true; });
+    const auto c2 = QObject::connect(exporter, &ReportExporter::failed, [&](const QString&, const QString& m) {
+        error = m;
+        done = true;
+    });
+    QElapsedTimer t;
+    probe.start();
+    t.start();
+    window.exportReport(dir + "/bench_report." + suffix);
+    waitFor([&] { return done; });
+    double ms = double(t.nsecsElapsed()) / 1e6;
+    QString cols = probe.columns(probe.stopMs());
+    QObject::disconnect(c1);
+    QObject::disconnect(c2);
+    if (!error.isEmpty()) {
+        std::printf("| report export (%s): FAILED (%s) | | | | | |\n", qPrintable(suffix), qPrintable(error));
+        return;
+    }
+    std::printf(
+        "| File ▸ Export ▸ Report of that sweep, %s: a job, charts drawn one per event-loop turn | %.0f | %s |\n",
+        qPrintable(suffix.toUpper()), ms, qPrintable(cols));
+    const SweepReport report = window.sweepView()->reportBuilder()();
+    const std::string file = (dir + "/bench_report_gui_thread." + suffix).toStdString();
+    done = false;
+    probe.start();
+    t.start();
+    QTimer::singleShot(0, [&] {
+        if (suffix == "pdf")
+            report::writeSweepReportPdf(report, file);
+        else
+            report::writeSweepReportHtml(report, file);
+        done = true;
+    });
+    waitFor([&] { return done; });
+    ms = double(t.nsecsElapsed()) / 1e6;
+    cols = probe.columns(probe.stopMs());
+    std::printf(
+        "| … the same report written in one call on the GUI thread (the export before this round) | %.0f | %s |\n", ms,
+        qPrintable(cols));
+}
+
 // Trains 784-256-256-10 at k = 8 for 20 epochs on `data` in the training view (Train action: the
 // workflow on the job runner, curves appended live) and prints one table row.
 void runTraining(MainWindow& window, StallProbe& probe, const QString& data)
@@ -365,6 +418,8 @@ int runGuiBenchmark(const QString& folder)
     if (QFileInfo::exists(sample + "fashion_test_1k.h5")) {
         runTraining(window, probe, sample + "fashion_test_1k.h5");
         runSweep(window, probe, sample, dir);
+        for (const char* suffix : {"html", "pdf"})
+            runReportExport(window, probe, dir, QString::fromLatin1(suffix));
     } else {
         std::printf("| training / sweep steps skipped: %s not found | | | | | |\n", qPrintable(sample));
     }
