@@ -220,6 +220,14 @@ QString reportBackHtml(const SweepReport& r)
 
 QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
 {
+    std::vector<RecordedChart> recorded;
+    for (ReportChart& c : charts)
+        recorded.push_back(recordChartForHtml(c));
+    return sweepReportHtml(r, recorded);
+}
+
+QString sweepReportHtml(const SweepReport& r, const std::vector<RecordedChart>& charts)
+{
     static const char* kStyle =
         "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:13px;color:#222;max-width:1100px;margin:1.5em "
         "auto;padding:0 1em}h1{font-size:22px;margin-bottom:0}h2{font-size:17px;border-bottom:1px solid "
@@ -235,8 +243,8 @@ QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
     s += reportFrontHtml(r);
     if (!charts.empty())
         s += "<h2>Charts</h2>";
-    for (ReportChart& c : charts) {
-        QString svg = QString::fromUtf8(charts::chartToSvg(*c.chart, QSize(820, 460), c.title));
+    for (const RecordedChart& c : charts) {
+        QString svg = QString::fromUtf8(c.svg);
         const qsizetype start = svg.indexOf("<svg");
         if (start > 0)
             svg = svg.mid(start);

@@ -11,6 +11,7 @@
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QSet>
+#include <QSignalSpy>
 #include <QXmlStreamReader>
 #include <QtTest>
 
@@ -23,6 +24,7 @@
 #include "charts/ChartRenderer.h"
 #include "charts/LiveSweepChart.h"
 #include "charts/SweepCharts.h"
+#include "charts/TrainingCharts.h"
 
 using namespace circnn;
 namespace fs = std::filesystem;
@@ -160,6 +162,50 @@ private slots:
         QVERIFY(!live.addPoint(other));
         // No sensitivity points: no sensitivity chart.
         QVERIFY(!charts::sensitivityChart(r));
+    }
+
+    void trainingCurvesTakeEachBatchInOneBulkUpdate()
+    {
+        QChartView lossView, accuracyView;
+        charts::TrainingCurves curves(&lossView, &accuracyView);
+        curves.reset(2, "run");
+        QLineSeries* running = curves.series("running loss");
+        QVERIFY(running);
+        QSignalSpy single(running, &QXYSeries::pointAdded);
+        QSignalSpy bulk(running, &QXYSeries::pointsReplaced);
+        // Two batches of 40 steps each (one epoch of 80 batches): one bulk update per batch, no
+        // per-point signal (each of which re-lays out the whole line in Qt Charts).
+        std::vector<TrainStatus> steps(80);
+        for (int i = 0; i < 80; ++i) {
+            steps[std::size_t(i)].epoch = 1;
+            steps[std::size_t(i)].epochs = 2;
+            steps[std::size_t(i)].batch = i + 1;
+            steps[std::size_t(i)].batches = 80;
+            steps[std::size_t(i)].loss = 2.0 - i / 80.0;
+            steps[std::size_t(i)].accuracy = i / 100.0;
+        }
+        curves.appendSteps({steps.begin(), steps.begin() + 40});
+        curves.appendSteps({steps.begin() + 40, steps.end()});
+        QCOMPARE(single.count(), 0);
+        QCOMPARE(bulk.count(), 2);
+        QCOMPARE(running->count(), 80);
+        for (int i = 0; i < 80; ++i) { // in order, x = epoch − 1 + batch / batches
+            QCOMPARE(running->at(i).x(), (i + 1) / 80.0);
+            QCOMPARE(running->at(i).y(), 2.0 - i / 80.0);
+        }
+        QCOMPARE(curves.series("running accuracy")->at(79).y(), 100 * 0.79);
+        // End-of-epoch records: one point per series, validation loss on its own axis.
+        EpochRecord r;
+        r.epoch = 1;
+        r.trainLoss = 1.5;
+        r.valLoss = 0.7;
+        r.trainAccuracy = 0.5;
+        r.valAccuracy = 0.6;
+        curves.appendEpochs({r});
+        QCOMPARE(curves.series("validation loss")->count(), 1);
+        QCOMPARE(curves.series("validation accuracy")->at(0), QPointF(1, 60));
+        curves.reset(1, "again");
+        QCOMPARE(running->count(), 0);
     }
 
     void modelChartsRenderHeadlessly()

@@ -28,6 +28,7 @@
 #include "ExportActions.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "ReportExporter.h"
 #include "TestSupport.h"
 #include "analysis/SweepResultsFile.h"
 #include "sweep/SweepConfigForm.h"
@@ -82,6 +83,36 @@ bool waitFinished(gui::SweepView* v, bool& completed, int ms = 240000)
         return false;
     completed = finished.front().front().toBool();
     return true;
+}
+
+// File ▸ Export ▸ Report as the menu does it, then waits for the job: true when it was written.
+bool exportReport(gui::MainWindow& w, const fs::path& file)
+{
+    QSignalSpy done(w.reportExporter(), &gui::ReportExporter::exported);
+    QSignalSpy failed(w.reportExporter(), &gui::ReportExporter::failed);
+    w.exportReport(qpath(file));
+    if (!w.jobs()->isBusy("report")) // the export runs as a job
+        return false;
+    if (!QTest::qWaitFor([&] { return !done.isEmpty() || !failed.isEmpty(); }, 120000))
+        return false;
+    if (!failed.isEmpty())
+        qWarning("export failed: %s", qPrintable(failed.front().at(1).toString()));
+    return done.size() == 1 && done.front().front().toString() == qpath(file);
+}
+
+QByteArray readAll(const fs::path& file)
+{
+    QFile f(qpath(file));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Temporary files of the atomic writer left in `dir`.
+int temporaries(const fs::path& dir)
+{
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        n += e.path().filename().string().find("circnn-tmp") != std::string::npos;
+    return n;
 }
 
 QAction* action(QWidget* w, const QString& text)
@@ -223,10 +254,12 @@ private slots:
         QCOMPARE(hidden->circulant->k, std::int64_t(16));
         QVERIFY(!w.document()->model()->find("dense_2")->circulant); // the output layer stays dense
 
-        // File ▸ Export ▸ Report, the same code as `circnn report`: CSV and JSON parsed back.
-        w.exportReport(qpath(dir / "report.csv"));
-        w.exportReport(qpath(dir / "report.json"));
-        w.exportReport(qpath(dir / "report.html"));
+        // File ▸ Export ▸ Report, the same code as `circnn report`, written by a job: CSV and JSON
+        // parsed back, HTML with one inline SVG per chart, a complete PDF.
+        QVERIFY(exportReport(w, dir / "report.csv"));
+        QVERIFY(exportReport(w, dir / "report.json"));
+        QVERIFY(exportReport(w, dir / "report.html"));
+        QVERIFY(exportReport(w, dir / "report.pdf"));
         const auto csv = readCsv(dir / "report.csv");
         QCOMPARE(csv.size(), std::size_t(4)); // header + 3 points
         const auto idColumn = std::find(csv[0].begin(), csv[0].end(), "point_id") - csv[0].begin();
@@ -242,7 +275,29 @@ private slots:
         QCOMPARE(j.at("points").size(), std::size_t(3));
         for (const auto& p : j.at("points"))
             QVERIFY(fileIds.contains(QString::fromStdString(p.at("id").get<std::string>())));
-        QVERIFY(fs::file_size(dir / "report.html") > 1000);
+        const QByteArray html = readAll(dir / "report.html");
+        QVERIFY(html.startsWith("<!DOCTYPE html>") && html.trimmed().endsWith("</html>"));
+        QVERIFY(html.count("<figure id=") >= 2); // accuracy vs k, Pareto, energy, frames/s, ...
+        QCOMPARE(html.count("<svg"), html.count("<figure id="));
+        const QByteArray pdf = readAll(dir / "report.pdf");
+        QVERIFY(pdf.startsWith("%PDF-") && pdf.trimmed().endsWith("%%EOF"));
+        QVERIFY(pdf.count("/Type /Page\n") + pdf.count("/Type /Page\r") + pdf.count("/Type /Page ") >= 3);
+        QCOMPARE(temporaries(dir), 0);
+        // A report export cancelled while its charts are drawn leaves no file and no temporary.
+        {
+            gui::ReportExporter* exporter = w.reportExporter();
+            QSignalSpy cancelled(exporter, &gui::ReportExporter::cancelled);
+            QSignalSpy exported(exporter, &gui::ReportExporter::exported);
+            const auto c = connect(exporter, &gui::ReportExporter::chartRecorded, exporter,
+                                   [exporter](int, int) { exporter->cancel(); });
+            w.exportReport(qpath(dir / "cancelled.pdf"));
+            QVERIFY(cancelled.wait(60000));
+            disconnect(c);
+            QTRY_VERIFY_WITH_TIMEOUT(!w.jobs()->isBusy("report"), 30000);
+            QVERIFY(exported.isEmpty());
+            QVERIFY(!fs::exists(dir / "cancelled.pdf"));
+            QCOMPARE(temporaries(dir), 0);
+        }
 
         // Charts saved through their context menu, as SVG and PNG: non-blank.
         QString answer;
