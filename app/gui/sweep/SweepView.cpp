@@ -21,10 +21,12 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "AutoPlanPanel.h"
+#include "BuildInfo.h"
 #include "Document.h"
 #include "JobRunner.h"
 #include "PdfReport.h"
@@ -34,7 +36,6 @@
 #include "SweepTableModel.h"
 #include "charts/ChartBuilders.h"
 #include "common/Error.h"
-#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -305,7 +306,11 @@ void SweepView::connectChartClicks()
             const SweepPointResult* best = nullptr;
             double bestDistance = 0;
             for (const SweepPointResult& p : m_model->points()) {
-                const double d = std::hypot(std::log(p.compression / at.x()), (100 * p.top1 - at.y()) / 10);
+                // y as plotted (top-1 %, or the MSE): accuracy in units of 10 points, errors relative.
+                const SweepMetric m = p.metric();
+                const double dy = (m.scale * p.score() - at.y()) /
+                                  (m.higherIsBetter ? 10.0 : std::max(0.1 * std::abs(at.y()), 1e-12));
+                const double d = std::hypot(std::log(p.compression / at.x()), dy);
                 if (!best || d < bestDistance)
                     best = &p, bestDistance = d;
             }
