@@ -47,8 +47,9 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
         .option("augment-shift", "P", "Shift training images by up to P pixels at random (0 = off).", "0")
         .option("seed", "S", "Seed for initialisation, shuffling, split and dropout.", "1")
         .option("test", "FILE", "Evaluate the result on this labelled dataset (same formats as --data).")
-        .option("test-labels", "FILE", "IDX labels file for --test (default: derived).")
-        .option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
+        .option("test-labels", "FILE", "IDX labels file for --test (default: derived).");
+    addIntegerValuesOption(p);
+    p.option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
         .flag("force", "Replace an existing -o file of another format (e.g. a Keras .h5 by a native model).")
         .flag("json", "Print the final metrics as JSON on stdout.");
 }
@@ -143,6 +144,7 @@ DataSource trainingDataSource(const ArgParser& p)
     d.options.limit = p.getInt("limit");
     if (d.options.limit < 0)
         throw ArgError("--limit must be >= 0");
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
 }
 
@@ -154,7 +156,26 @@ DataSource testDataSource(const ArgParser& p)
     d.path = p.get("test");
     if (p.given("test-labels"))
         d.options.labelsPath = p.get("test-labels");
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
+}
+
+void addIntegerValuesOption(ArgParser& p)
+{
+    p.option("integers", "WHAT",
+             "What integer sample values are: pixels (scaled by 1/255), ids (token ids for an Embedding, kept "
+             "as they are) or auto (ids when the file marks them: HDF5 attribute token_ids=1 on the images, npz "
+             "member token_ids.npy; else pixels).",
+             "auto");
+}
+
+IntegerValues integerValuesFromArgs(const ArgParser& p)
+{
+    try {
+        return parseIntegerValues(p.get("integers"));
+    } catch (const Error& e) {
+        throw ArgError(std::string("--integers: ") + e.what());
+    }
 }
 
 SavePolicy savePolicyFor(const std::string& command)
