@@ -65,9 +65,10 @@ void printFinetune(std::ostream& out, std::ostream& err, const FinetuneResult& r
     }
     out.unsetf(std::ios::floatfield);
     if (r.task == Task::Classify && r.testOriginal && r.testProjected && r.testFinetuned)
-        out << "test top-1: original " << std::setprecision(2) << 100.0 * r.testOriginal->top1 << "%, projected "
-            << 100.0 * r.testProjected->top1 << "%, fine-tuned " << 100.0 * r.testFinetuned->top1 << "% ("
-            << r.testFinetuned->count << " samples)\n";
+        out << "test top-1: original " << std::fixed << std::setprecision(2) << 100.0 * r.testOriginal->top1
+            << "%, projected " << 100.0 * r.testProjected->top1 << "%, fine-tuned " << 100.0 * r.testFinetuned->top1
+            << "% (" << r.testFinetuned->count << " samples)\n";
+    out.unsetf(std::ios::floatfield);
     out << "wrote " << output << " (" << r.saved->format << ", " << r.parameters << " parameters, was "
         << r.parametersBefore << ")\n";
 }

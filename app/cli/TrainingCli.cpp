@@ -52,8 +52,9 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
                 "IDX labels file for --test (default: derived). With --task reconstruct / regress: 0 (normal) / 1 "
                 "(anomalous) labels for the ROC AUC.")
         .option("targets-key", "NAME",
-                "With --task regress: HDF5 dataset / npz member holding the targets (of --data and --test).")
-        .option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
+                "With --task regress: HDF5 dataset / npz member holding the targets (of --data and --test).");
+    addIntegerValuesOption(p);
+    p.option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
         .flag("force", "Replace an existing -o file of another format (e.g. a Keras .h5 by a native model).")
         .flag("json", "Print the final metrics as JSON on stdout.");
 }
@@ -157,6 +158,7 @@ DataSource trainingDataSource(const ArgParser& p)
     d.options.limit = p.getInt("limit");
     if (d.options.limit < 0)
         throw ArgError("--limit must be >= 0");
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
 }
 
@@ -169,7 +171,26 @@ DataSource testDataSource(const ArgParser& p)
     if (p.given("test-labels"))
         d.options.labelsPath = p.get("test-labels");
     d.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
+}
+
+void addIntegerValuesOption(ArgParser& p)
+{
+    p.option("integers", "WHAT",
+             "What integer sample values are: pixels (scaled by 1/255), ids (token ids for an Embedding, kept "
+             "as they are) or auto (ids when the file marks them: HDF5 attribute token_ids=1 on the images, npz "
+             "member token_ids.npy; else pixels).",
+             "auto");
+}
+
+IntegerValues integerValuesFromArgs(const ArgParser& p)
+{
+    try {
+        return parseIntegerValues(p.get("integers"));
+    } catch (const Error& e) {
+        throw ArgError(std::string("--integers: ") + e.what());
+    }
 }
 
 SavePolicy savePolicyFor(const std::string& command)

@@ -388,6 +388,9 @@ Dataset readDatasetIsolated(const fs::path& path, const DatasetOptions& options)
                            {"read_labels", options.readLabels},
                            {"targets_key", options.targetsKey},
                            {"scale", options.scale},
+                           {"integer_values", integerValuesName(options.integerValues)},
+                           {"lengths_key", options.lengthsKey},
+                           {"mask_key", options.maskKey},
                            {"limit", options.limit}};
     UniqueFd fd(runChild("dataset", path, o.dump()));
     Mapping result(fd.get(), path.string());
@@ -464,6 +467,9 @@ int runReaderChild(int argc, char** argv)
             options.readLabels = o.at("read_labels").get<bool>();
             options.targetsKey = o.at("targets_key").get<std::string>();
             options.scale = o.at("scale").get<double>();
+            options.integerValues = parseIntegerValues(o.at("integer_values").get<std::string>());
+            options.lengthsKey = o.at("lengths_key").get<std::string>();
+            options.maskKey = o.at("mask_key").get<std::string>();
             options.limit = o.at("limit").get<std::int64_t>();
             transfer::writeDataset(out, readDatasetInProcess(path, options));
         } else {
