@@ -21,6 +21,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -293,7 +294,11 @@ void SweepView::connectChartClicks()
             const SweepPointResult* best = nullptr;
             double bestDistance = 0;
             for (const SweepPointResult& p : m_model->points()) {
-                const double d = std::hypot(std::log(p.compression / at.x()), (100 * p.top1 - at.y()) / 10);
+                // y as plotted (top-1 %, or the MSE): accuracy in units of 10 points, errors relative.
+                const SweepMetric m = p.metric();
+                const double dy = (m.scale * p.score() - at.y()) /
+                                  (m.higherIsBetter ? 10.0 : std::max(0.1 * std::abs(at.y()), 1e-12));
+                const double d = std::hypot(std::log(p.compression / at.x()), dy);
                 if (!best || d < bestDistance)
                     best = &p, bestDistance = d;
             }

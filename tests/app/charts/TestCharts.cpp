@@ -15,6 +15,7 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 
 #include "TestSupport.h"
@@ -133,6 +134,36 @@ private slots:
         QVERIFY(scatter);
         QCOMPARE(scatter->name(), QString("project"));
         QCOMPARE(scatter->count(), 6);
+    }
+
+    // Reconstruction points are ranked by MSE (lower is better): with MSE = 1.6 − the accuracies
+    // above the front is the same four points (maximising the MSE would keep only (8, .90)), and
+    // the title and axis say MSE.
+    void errorPointsFlipTheFront()
+    {
+        charts::LiveSweepChart live(charts::SweepChartKind::ParetoCompression, config());
+        for (SweepPointResult p : points()) {
+            p.task = "reconstruct";
+            p.errors.mse = 1.6 - p.top1;
+            p.errors.denseMse = 0.9;
+            p.top1 = 0;
+            QVERIFY(live.addPoint(p));
+        }
+        QVERIFY(live.chart()->title().contains("Reconstruction MSE"));
+        QVERIFY(live.chart()->title().contains("lower is better"));
+        bool axisNamed = false;
+        for (QAbstractAxis* a : live.chart()->axes(Qt::Vertical))
+            axisNamed = axisNamed || a->titleText() == "reconstruction MSE (lower is better)";
+        QVERIFY(axisNamed);
+        // The y values are the MSEs as they are (no percent scaling).
+        QLineSeries* front = lineNamed(*live.chart(), "Pareto front");
+        QVERIFY(front);
+        const QList<QPointF> expected{{1, 0.70}, {2, 0.71}, {4, 0.75}, {8, 0.90}};
+        QCOMPARE(front->count(), expected.size());
+        for (int i = 0; i < expected.size(); ++i) {
+            QCOMPARE(front->at(i).x(), expected[i].x());
+            QVERIFY(std::abs(front->at(i).y() - expected[i].y()) < 1e-12);
+        }
     }
 
     void linesKeepBlockSizeOrderAndMatchTheReportBuilder()

@@ -20,6 +20,7 @@
 #include <QTest>
 #include <QXmlStreamReader>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -420,6 +421,36 @@ private slots:
         });
         QVERIFY(idle->close());
         QCOMPARE(asked.size(), 2);
+    }
+
+    // Reconstruction points: the figure columns are MSE / Δ MSE / MAE / ROC AUC, headed by the
+    // shared SweepMetric label, sorted by the MSE value.
+    void tableShowsErrorsOfReconstructionPoints()
+    {
+        gui::SweepTableModel model;
+        QCOMPARE(model.headerData(gui::SweepTableModel::Top1, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QString("top-1 %"));
+        SweepPointResult p;
+        p.id = "m0/project/k=4";
+        p.mode = "project";
+        p.k = 4;
+        p.task = "reconstruct";
+        p.errors.mse = 0.25;
+        p.errors.denseMse = 0.2;
+        p.errors.mae = 0.4;
+        p.errors.rocAuc = 0.75;
+        model.append(p);
+        QVERIFY(model.showsErrors());
+        const auto header = [&](int c) { return model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString(); };
+        QCOMPARE(header(gui::SweepTableModel::Top1), QString("reconstruction MSE (lower is better)"));
+        QCOMPARE(header(gui::SweepTableModel::Drop), QString("Δ MSE (vs dense)"));
+        QCOMPARE(header(gui::SweepTableModel::Top5), QString("MAE"));
+        QCOMPARE(header(gui::SweepTableModel::Agreement), QString("ROC AUC"));
+        const auto cell = [&](int c, int role) { return model.data(model.index(0, c), role); };
+        QCOMPARE(cell(gui::SweepTableModel::Top1, Qt::UserRole).toDouble(), 0.25);
+        QVERIFY(std::abs(cell(gui::SweepTableModel::Drop, Qt::UserRole).toDouble() - 0.05) < 1e-12);
+        QCOMPARE(cell(gui::SweepTableModel::Top5, Qt::DisplayRole).toString(), QString("0.4"));
+        QCOMPARE(cell(gui::SweepTableModel::Agreement, Qt::UserRole).toDouble(), 0.75);
     }
 };
 
