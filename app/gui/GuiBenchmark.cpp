@@ -76,9 +76,17 @@ protected:
         const double now = threadCpuNowMs();
         if (!m_events.isEmpty() && m_events.back().cpu < 0)
             m_events.back().cpu = now - m_events.back().start;
-        m_events.push_back({QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
-                                QString::number(int(event->type())),
-                            now, -1});
+        // Receiver class / event type, and the nearest of our classes owning the receiver (a Qt
+        // object inside one of our views says which view).
+        QString what = QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
+                       QString::number(int(event->type()));
+        for (const QObject* o = watched->parent(); o; o = o->parent())
+            if (QByteArray(o->metaObject()->className()).startsWith("circnn::")) {
+                const QString owner = QString::fromLatin1(o->metaObject()->className());
+                what += QStringLiteral(" in ") + owner.mid(owner.lastIndexOf(QStringLiteral("::")) + 2);
+                break;
+            }
+        m_events.push_back({what, now, -1});
         return false;
     }
 

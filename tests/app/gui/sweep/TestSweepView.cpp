@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QScatterSeries>
 #include <QSet>
 #include <QSettings>
@@ -284,6 +285,20 @@ private slots:
         QVERIFY(pdf.startsWith("%PDF-") && pdf.trimmed().endsWith("%%EOF"));
         QVERIFY(pdf.count("/Type /Page\n") + pdf.count("/Type /Page\r") + pdf.count("/Type /Page ") >= 3);
         QCOMPARE(temporaries(dir), 0);
+        // A name the report cannot have: an error naming the file and the accepted suffixes, shown
+        // as a dialog; nothing written.
+        {
+            QSignalSpy failed(w.reportExporter(), &gui::ReportExporter::failed);
+            w.exportReport(qpath(dir / "report.txt"));
+            QVERIFY(failed.wait(30000));
+            const QString message = failed.front().at(1).toString();
+            QVERIFY2(message.contains("report.txt") && message.contains(".html, .pdf, .csv or .json"),
+                     qPrintable(message));
+            QVERIFY(!fs::exists(dir / "report.txt"));
+            auto* box = w.findChild<QMessageBox*>("exportFailedBox");
+            QVERIFY(box && box->text().contains("report.txt"));
+            box->close();
+        }
         // A report export cancelled while its charts are drawn leaves no file and no temporary.
         {
             gui::ReportExporter* exporter = w.reportExporter();
