@@ -11,10 +11,12 @@
 #include <random>
 
 #include "../nn/NnTestUtil.h"
+#include "TestSupport.h"
 #include "analysis/EvaluateWorkflow.h"
 #include "analysis/FinetuneWorkflow.h"
 #include "analysis/TrainWorkflow.h"
 #include "analysis/WorkflowJson.h"
+#include "io/ModelFile.h"
 #include "nn/Model.h"
 
 using namespace circnn;
@@ -146,6 +148,7 @@ private slots:
         c.training.optimizer.learningRate = 1e-2; // Adam
         c.trainData.data = lowRank(400, 4);
         c.testData.data = lowRank(100, 5);
+        c.output = test::tempDir() / "task_ae.circnn.h5";
         std::vector<EpochRecord> seen;
         c.callbacks.onEpoch = [&](const EpochRecord& r) { seen.push_back(r); };
         const TrainModelResult r = trainModel(c);
@@ -166,6 +169,11 @@ private slots:
         const auto j = toJson(r);
         QCOMPARE(j["task"].get<std::string>(), std::string("reconstruct"));
         QCOMPARE(j["metric"].get<std::string>(), std::string("mse"));
+        // The saved model reads back, its history's missing accuracies (NaN, stored as null) too.
+        const ModelSpec back = readModel(c.output);
+        QCOMPARE(back.provenance.history.size(), h.size());
+        QVERIFY(std::isnan(back.provenance.history.front().trainAccuracy));
+        QCOMPARE(back.provenance.history.back().trainLoss, h.back().trainLoss);
 
         // Auto on an architecture: a classifier (softmax output), as before tasks existed.
         TrainConfig classify = c;
@@ -178,6 +186,7 @@ private slots:
             labelled->labels[i] = static_cast<std::int32_t>(i % 4);
         classify.trainData.data = labelled;
         classify.testData = {};
+        classify.output.clear();
         const TrainModelResult rc = trainModel(classify);
         QCOMPARE(rc.task, Task::Classify);
         QCOMPARE(rc.model.find(rc.model.outputs.front())->activation, ActivationKind::Softmax);
