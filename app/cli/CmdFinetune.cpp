@@ -115,8 +115,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     p.option("rho-growth", "G", "ADMM: rho is multiplied by G after every Z/U update.", "1");
     p.option("admm-every", "N", "ADMM: update Z and U every N batches (0 = once per epoch).", "0");
     p.option("task", "TASK",
-             "classify (cross-entropy), reconstruct (MSE against the input) or auto (reconstruct when output "
-             "shape = input shape and the output is linear).",
+             "classify (cross-entropy), reconstruct (MSE against the input), regress (MSE against --targets-key) "
+             "or auto (reconstruct when output shape = input shape and the output is linear).",
              "auto");
     // Defaults: the fine-tuning recipe measured in docs/accuracy.md.
     addTrainingOptions(p, TrainingDefaults{"5", "sgd", "32", "cosine", "0.3"});
@@ -182,8 +182,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     } catch (const Error& e) {
         throw ArgError(std::string("--task: ") + e.what());
     }
-    if (config.task == Task::Regress)
-        throw ArgError("--task regress is not available in finetune yet (use the core workflow with targetsKey)");
+    if (config.task == Task::Regress && !p.given("targets-key"))
+        throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
     fillTrainingRun(p, "finetune", config, out, err);
     const FinetuneResult result = finetuneModel(config);
     if (p.given("json"))
