@@ -18,6 +18,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "ImageFileChecks.h"
 #include "TestSupport.h"
 #include "analysis/SweepReport.h"
 #include "charts/ChartBuilders.h"
@@ -74,30 +75,8 @@ QLineSeries* lineNamed(QChart& chart, const QString& name)
     return nullptr;
 }
 
-int distinctColours(const QImage& image)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 3)
-        for (int x = 0; x < image.width(); x += 3)
-            colours.insert(image.pixel(x, y));
-    return static_cast<int>(colours.size());
-}
-
-// Drawn shapes of an SVG file (Qt writes lines as <polyline>, curves as <path>, markers as
-// <circle>); −1 when the file does not parse.
-int svgShapes(const QString& file)
-{
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    QXmlStreamReader xml(&f);
-    int paths = 0;
-    while (!xml.atEnd())
-        if (xml.readNext() == QXmlStreamReader::StartElement &&
-            QStringList{"path", "polyline", "polygon", "circle", "ellipse", "line"}.contains(xml.name().toString()))
-            ++paths;
-    return xml.hasError() ? -1 : paths;
-}
+using circnn::test::distinctColours;
+using circnn::test::svgShapes;
 
 fs::path freshDir(const std::string& name)
 {

@@ -28,6 +28,7 @@
 
 #include "Document.h"
 #include "ExportActions.h"
+#include "ImageFileChecks.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
 #include "ReportExporter.h"
@@ -125,29 +126,8 @@ QAction* action(QWidget* w, const QString& text)
     return nullptr;
 }
 
-int distinctColours(const QImage& image)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colours.insert(image.pixel(x, y));
-    return static_cast<int>(colours.size());
-}
-
-// Drawn shapes in an SVG file (−1 when it does not parse).
-int svgShapes(const QString& file)
-{
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    QXmlStreamReader xml(&f);
-    int shapes = 0;
-    while (!xml.atEnd())
-        if (xml.readNext() == QXmlStreamReader::StartElement &&
-            QStringList{"path", "polyline", "polygon", "circle", "ellipse", "line"}.contains(xml.name().toString()))
-            ++shapes;
-    return xml.hasError() ? -1 : shapes;
-}
+using circnn::test::distinctColours;
+using circnn::test::svgShapes;
 
 std::vector<std::vector<std::string>> readCsv(const fs::path& file)
 {
