@@ -6,11 +6,11 @@
 #include <filesystem>
 
 #include "BackgroundRelease.h"
+#include "BuildInfo.h"
 #include "JobRunner.h"
 #include "analysis/WeightView.h"
 #include "io/DatasetFile.h"
 #include "io/ModelFile.h"
-#include "BuildInfo.h"
 
 namespace circnn::gui {
 

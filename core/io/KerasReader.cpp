@@ -10,8 +10,8 @@
 #include "common/Error.h"
 #include "io/Hdf5.h"
 #include "io/KerasConfig.h"
-#include "io/KerasNestedModels.h"
 #include "io/KerasLayerCodecs.h"
+#include "io/KerasNestedModels.h"
 #include "io/ZipArchive.h"
 
 namespace circnn::keras {
