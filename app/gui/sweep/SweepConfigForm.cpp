@@ -105,7 +105,7 @@ SweepConfigForm::SweepConfigForm(QWidget* parent) : QWidget(parent)
     addLine(form, tr("Targets key"), "targetsKey",
             tr("--targets-key: with task regress, the HDF5 dataset / npz member holding the targets"), false)
         ->setPlaceholderText(tr("needed for regress, e.g. y_reg"));
-    m_anomalyLabels = new QCheckBox(tr("read 0 (normal) / 1 (anomalous) labels for the ROC AUC"));
+    m_anomalyLabels = new QCheckBox(tr("anomaly labels (0/1: ROC AUC)"));
     m_anomalyLabels->setObjectName("anomalyLabels");
     m_anomalyLabels->setToolTip(tr("--anomaly-labels: with task reconstruct / regress (or auto), the evaluation "
                                    "data's labels (its labels member, or the labels file) mark anomalies"));

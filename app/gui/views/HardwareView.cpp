@@ -189,11 +189,13 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_energy = new QChartView(chartRow);
     for (QChartView* v : {m_throughput, m_energy}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(150);
+        v->setMinimumHeight(200);
         cl->addWidget(v);
     }
     charts::showChart(m_throughput, new QChart);
     charts::showChart(m_energy, new QChart);
+    rsplit->setStretchFactor(0, 0); // the table keeps its three rows; the charts take what is left
+    rsplit->setStretchFactor(1, 1);
     rl->addWidget(rsplit, 1);
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);
