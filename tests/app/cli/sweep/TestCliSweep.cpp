@@ -30,20 +30,8 @@ QString sample(const char* name)
 
 QStringList sweepArgs()
 {
-    return {"sweep",
-            sample("fashion_mlp_dense.h5"),
-            "--data",
-            sample("fashion_test_1k.h5"),
-            "-k",
-            "1,2,4,8,16,32",
-            "--mode",
-            "project",
-            "--platforms",
-            "xcku060,asic-45nm",
-            "--timing-samples",
-            "16",
-            "--parallel",
-            "inside",
+    return {"sweep", sample("fashion_mlp_dense.h5"), "--data", sample("fashion_test_1k.h5"), "-k", "1,2,4,8,16,32",
+            "--mode", "project", "--platforms", "xcku060,asic-45nm", "--timing-samples", "16", "--parallel", "inside",
             // Reordering is not what these tests are about, and under the sanitizers it is the slowest part.
             "--no-reorder"};
 }
@@ -218,7 +206,8 @@ private slots:
                                 "--eval-limit",
                                 "20",
                                 "--timing-samples",
-                                "0"};
+                                "0",
+                                "--no-reorder"};
         CHECK_RUN(run(kBinary, QStringList(small) << "--lr"
                                                   << "0.002"
                                                   << "--integers"

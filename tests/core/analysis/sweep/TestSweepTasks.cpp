@@ -274,6 +274,7 @@ private slots:
         c.modes = {AccuracyMode::Finetune, AccuracyMode::Scratch};
         c.anomalyLabels = false;
         c.timingSamples = 0;
+        c.reorderUnits = false; // not what this tests (and the slowest part under the sanitizers)
         auto run = [&](double lr) {
             c.learningRate = lr;
             const SweepRunResult r = runSweep(c, {});
@@ -312,6 +313,7 @@ private slots:
         c.modes = {AccuracyMode::Project};
         c.anomalyLabels = false;
         c.timingSamples = 0;
+        c.reorderUnits = false;
         const ModelSpec dense = autoencoder();
         const std::vector<std::pair<IntegerValues, double>> cases{{IntegerValues::Pixels, directMse(dense, pixels)},
                                                                   {IntegerValues::TokenIds, directMse(dense, ids)}};
