@@ -33,6 +33,7 @@ shots=(
   "sweep-sensitivity|$CNN|--view sweep --sweep-config scripts/screenshot-sensitivity.json --tab Sensitivity"
   "inference|$DENSE|--view inference"
   "training|$DENSE|--view training"
+  "training-options|$DENSE|--view training --tab Advanced"
 )
 for shot in "${shots[@]}"; do
   IFS='|' read -r name model extra <<<"$shot"

@@ -16,6 +16,7 @@
 #include "BuildInfo.h"
 #include "PdfReport.h"
 #include "ReportHtml.h"
+#include "TrainingCli.h"
 #include "hw/Platform.h"
 
 namespace circnn::cli {
@@ -114,6 +115,10 @@ void addSweepConfigOptions(ArgParser& p, bool manyModels)
     p.flag("anomaly-labels",
            "With --task reconstruct / regress: read the evaluation data's 0 (normal) / 1 (anomalous) labels (its "
            "labels member, or --labels) for the ROC AUC.");
+    addIntegerValuesOption(p);
+    p.option("lr", "RATE",
+             "Base learning rate of the finetune and scratch modes (default: each workflow's own, finetune SGD "
+             "0.01, scratch Adam 0.001; an autoencoder's MSE loss often needs a smaller one).");
 }
 
 void addSweepRunOptions(ArgParser& p)
@@ -213,6 +218,10 @@ SweepConfig sweepConfigFromArgs(const ArgParser& p)
     str("targets-key", c.targetsKey);
     if (p.given("anomaly-labels"))
         c.anomalyLabels = true;
+    if (p.given("integers"))
+        c.integerValues = integerValuesFromArgs(p);
+    if (p.given("lr"))
+        c.learningRate = p.getDouble("lr", NumberRange::positive());
     return c;
 }
 

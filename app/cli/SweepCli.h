@@ -18,7 +18,8 @@ namespace circnn::cli {
 
 // MODEL... positional, --config, --data, --labels, --train-data, --train-labels, -k, --grid,
 // --layers, --mode, --epochs, --platforms, --precision, --batch, --seed, --eval-limit,
-// --train-limit, --calibration, --timing-samples, --no-reorder, --convert-output-layer.
+// --train-limit, --calibration, --timing-samples, --no-reorder, --convert-output-layer, --task,
+// --targets-key, --anomaly-labels, --integers, --lr.
 // `modesDefault`: the --mode default ("project").
 void addSweepConfigOptions(ArgParser& p, bool manyModels);
 // --results, --resume, --shard, --parallel.

@@ -3,7 +3,9 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QGroupBox>
 #include <QLabel>
+#include <QScrollArea>
 #include <QTabWidget>
 
 #include <cstdio>
@@ -132,8 +134,14 @@ void ScreenshotRunner::layOut()
                     tabs->setCurrentIndex(i);
                     found = true;
                 }
+        // Or a collapsible group of a form ("Advanced" of the training options): opened.
+        for (QGroupBox* group : view ? view->findChildren<QGroupBox*>() : QList<QGroupBox*>())
+            if (!found && group->isCheckable() && group->title() == m_request.tab) {
+                group->setChecked(true);
+                found = true;
+            }
         if (!found) {
-            fail(tr("the view has no tab '%1'").arg(m_request.tab), 2);
+            fail(tr("the view has no tab or collapsible group '%1'").arg(m_request.tab), 2);
             return;
         }
     }
@@ -167,6 +175,14 @@ void ScreenshotRunner::shoot()
     if (target != m_window && target->parentWidget() && qobject_cast<QDockWidget*>(target->parentWidget()) &&
         qobject_cast<QDockWidget*>(target->parentWidget())->isFloating())
         target = target->parentWidget();
+    // An opened group (--tab naming one) scrolled into view.
+    for (QGroupBox* group : m_request.tab.isEmpty() ? QList<QGroupBox*>() : target->findChildren<QGroupBox*>())
+        for (QWidget* w = group->parentWidget(); group->isCheckable() && group->title() == m_request.tab && w;
+             w = w->parentWidget())
+            if (auto* scroll = qobject_cast<QScrollArea*>(w)) {
+                scroll->ensureWidgetVisible(group, 0, 0);
+                break;
+            }
     if (!target->grab().save(m_request.output)) {
         fail(tr("could not write the screenshot %1").arg(QFileInfo(m_request.output).absoluteFilePath()), 1);
         return;

@@ -21,7 +21,8 @@ public:
         QString output, view, layer, show;
         qint64 blockSize = 0;
         // --view sweep: run this sweep config (JSON) first (results in a temporary folder);
-        // --tab: the view's tab to show (its title); "Automatic plan" also runs the plan.
+        // --tab: the view's tab to show (its title), or a collapsible group to open and scroll to
+        // ("Advanced" of the training options); "Automatic plan" also runs the plan.
         QString sweepConfig, tab;
     };
     ScreenshotRunner(MainWindow* window, Request request);

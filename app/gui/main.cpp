@@ -30,7 +30,10 @@ struct Options {
     QCommandLineOption show{"show", "Layer explorer: original, projection or residual.", "what"};
     QCommandLineOption sweepConfig{
         "sweep-config", "With --view sweep: run this sweep config (JSON, as `circnn sweep --config`) first.", "file"};
-    QCommandLineOption tab{"tab", "With --screenshot: the tab of the view to show, by its title.", "title"};
+    QCommandLineOption tab{
+        "tab",
+        "With --screenshot: the tab of the view to show, or a collapsible group to open (e.g. Advanced), by its title.",
+        "title"};
     QCommandLineOption bench{"bench", "Run the responsiveness benchmark (writes a report to stdout) and exit."};
     QCommandLineOption benchDir{"bench-dir", "Folder for the benchmark's temporary model (default: a new temp folder).",
                                 "dir"};

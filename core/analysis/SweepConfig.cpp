@@ -1,6 +1,7 @@
 #include "analysis/SweepConfig.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -53,6 +54,14 @@ struct Reader {
         if (!j[key].is_number_integer())
             fail(key, "must be an integer, found " + j[key].dump());
         return j[key].get<std::int64_t>();
+    }
+    double real(const std::string& key, double fallback) const
+    {
+        if (!j.contains(key))
+            return fallback;
+        if (!j[key].is_number())
+            fail(key, "must be a number, found " + j[key].dump());
+        return j[key].get<double>();
     }
     bool boolean(const std::string& key, bool fallback) const
     {
@@ -165,6 +174,8 @@ void validateSweepConfig(const SweepConfig& c)
         fail("batch must be at least 1, got " + std::to_string(c.batch));
     if (c.timingSamples < 0)
         fail("timing_samples must be >= 0");
+    if (!(c.learningRate >= 0) || !std::isfinite(c.learningRate))
+        fail("learning_rate must be > 0 (or 0: the workflow's default), got " + std::to_string(c.learningRate));
     if (c.task == Task::Regress && c.targetsKey.empty())
         fail("task 'regress' needs \"targets_key\" (the HDF5 dataset / npz member holding the targets)");
     hw::parsePrecision(c.precision);
@@ -205,6 +216,10 @@ ordered_json sweepConfigToJson(const SweepConfig& c)
         j["anomaly_labels"] = true;
     if (!c.targetsKey.empty())
         j["targets_key"] = c.targetsKey;
+    if (c.integerValues != IntegerValues::Auto)
+        j["integers"] = integerValuesName(c.integerValues);
+    if (c.learningRate != 0)
+        j["learning_rate"] = c.learningRate;
     return j;
 }
 
@@ -236,7 +251,9 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
                                              "timing_samples",
                                              "task",
                                              "anomaly_labels",
-                                             "targets_key"};
+                                             "targets_key",
+                                             "integers",
+                                             "learning_rate"};
     for (const auto& [key, value] : j.items())
         if (!known.count(key))
             throw FormatError("sweep config '" + origin + "': unknown key \"" + key + "\"");
@@ -294,6 +311,12 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
     }
     c.anomalyLabels = r.boolean("anomaly_labels", c.anomalyLabels);
     c.targetsKey = r.str("targets_key", c.targetsKey);
+    try {
+        c.integerValues = parseIntegerValues(r.str("integers", integerValuesName(c.integerValues)));
+    } catch (const Error& e) {
+        r.fail("integers", e.what());
+    }
+    c.learningRate = r.real("learning_rate", c.learningRate);
     return c;
 }
 

@@ -22,6 +22,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "analysis/Conversion.h"
+#include "io/DatasetFile.h"
 #include "model/ModelSpec.h"
 #include "nn/RegressionMetrics.h"
 
@@ -72,6 +73,16 @@ struct SweepConfig {
     Task task = Task::Auto;
     bool anomalyLabels = false;
     std::string targetsKey;
+    // What integer sample values of both data files are (DatasetOptions::integerValues): Auto =
+    // token ids when the file marks them, else pixels (× 1/255); TokenIds = ids for an Embedding,
+    // kept as they are; Pixels = always scaled. JSON key "integers" ("pixels" / "ids"), written
+    // only when not Auto (the hash of a sweep without it is what it was before).
+    IntegerValues integerValues = IntegerValues::Auto;
+    // Base learning rate of the finetune and scratch modes (> 0); 0 = each workflow's default
+    // (finetune: the recipe's SGD 0.01, finetuneTrainingDefaults; scratch: Adam 0.001). A
+    // reconstruction model's MSE loss is on another scale than cross-entropy: the recipe's rate can
+    // diverge there. JSON key "learning_rate", written only when set.
+    double learningRate = 0;
 };
 
 // Checks ranges and combinations (models given, k ≥ 1, modes that train need training data, ...).

@@ -84,18 +84,19 @@ double secondsSince(Clock::time_point t0)
 
 // Classifiers read labels; reconstruction / regression models only 0/1 anomaly labels when asked
 // (or named by a labels file), regression targets from the targets key.
-DataSource sweepData(const std::string& path, const std::string& labels, std::int64_t limit, Task task,
-                     bool anomalyLabels, const std::string& targetsKey)
+DataSource sweepData(const SweepConfig& config, const std::string& path, const std::string& labels, std::int64_t limit,
+                     Task task, bool anomalyLabels)
 {
     DataSource d;
     d.path = path;
+    d.options.integerValues = config.integerValues;
     if (!labels.empty())
         d.options.labelsPath = labels;
     d.options.limit = limit;
     if (task != Task::Classify)
         d.options.readLabels = anomalyLabels;
     if (task == Task::Regress)
-        d.options.targetsKey = targetsKey;
+        d.options.targetsKey = config.targetsKey;
     return d;
 }
 
@@ -153,13 +154,13 @@ SweepModelContext prepareSweepModel(const SweepConfig& config, std::size_t model
     c.dense = std::make_unique<Model>(*c.spec);
     c.denseParameters = modelStats(*c.spec).parameters;
     c.task = config.task == Task::Auto ? detectTask(*c.dense) : config.task;
-    c.eval = loadDataSource(
-        sweepData(config.data, config.labels, config.evalLimit, c.task, config.anomalyLabels, config.targetsKey),
-        c.dense->inputShape());
+    c.eval =
+        loadDataSource(sweepData(config, config.data, config.labels, config.evalLimit, c.task, config.anomalyLabels),
+                       c.dense->inputShape());
     if (std::any_of(config.modes.begin(), config.modes.end(), modeNeedsTrainingData))
-        c.train = loadDataSource(sweepData(config.trainData, config.trainLabels, config.trainLimit, c.task,
-                                           /*anomalyLabels=*/false, config.targetsKey),
-                                 c.dense->inputShape());
+        c.train = loadDataSource(
+            sweepData(config, config.trainData, config.trainLabels, config.trainLimit, c.task, /*anomalyLabels=*/false),
+            c.dense->inputShape());
     EvaluateConfig e;
     e.model = inMemory(c.spec, c.file);
     e.data = inMemory(c.eval);
@@ -262,6 +263,8 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
         f.task = context.task;
         f.training.epochs = config.epochs;
         f.training.seed = config.seed;
+        if (config.learningRate > 0) // else the recipe's rate
+            f.training.optimizer.learningRate = config.learningRate;
         f.callbacks.progress = progress;
         f.callbacks.onPhase = phase;
         FinetuneResult fr = finetuneModel(f);
@@ -288,6 +291,8 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
             t.trainData = inMemory(context.train);
             t.training.epochs = config.epochs;
             t.training.seed = config.seed;
+            if (config.learningRate > 0) // else TrainOptions' (Adam 0.001)
+                t.training.optimizer.learningRate = config.learningRate;
             t.training.task = context.task;
             t.callbacks.progress = progress;
             t.callbacks.onPhase = phase;

@@ -10,6 +10,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 #include "BuildInfo.h"
 #include "common/Error.h"
 
@@ -84,6 +86,46 @@ SweepConfigForm::SweepConfigForm(QWidget* parent) : QWidget(parent)
                          "finetune: projection + fine-tuning; scratch: trained from a random start"));
     form->addRow(tr("Accuracy modes"), modes);
     addSpin(form, tr("Epochs"), "epochs", 1, 1000, 1, tr("finetune / scratch epochs"));
+    addLine(form, tr("Learning rate"), "learningRate",
+            tr("--lr: base learning rate of the finetune and scratch modes (empty = each workflow's default: "
+               "finetune SGD 0.01, scratch Adam 0.001; an autoencoder's MSE loss often needs a smaller one)"),
+            false)
+        ->setPlaceholderText(tr("workflow default"));
+    m_task = new QComboBox;
+    m_task->setObjectName("task");
+    m_task->addItem(tr("auto"), int(Task::Auto));
+    m_task->addItem(tr("classify"), int(Task::Classify));
+    m_task->addItem(tr("reconstruct"), int(Task::Reconstruct));
+    m_task->addItem(tr("regress"), int(Task::Regress));
+    m_task->setToolTip(tr("--task: what the models' outputs mean. classify: points ranked by top-1; reconstruct "
+                          "(target = input) or regress (targets from the targets key): ranked by the mean squared "
+                          "error (lower is better), finetune / scratch train with the MSE loss; auto: reconstruct "
+                          "when a model's output shape = input shape and its output is linear, else classify"));
+    form->addRow(tr("Task"), m_task);
+    addLine(form, tr("Targets key"), "targetsKey",
+            tr("--targets-key: with task regress, the HDF5 dataset / npz member holding the targets"), false)
+        ->setPlaceholderText(tr("needed for regress, e.g. y_reg"));
+    m_anomalyLabels = new QCheckBox(tr("anomaly labels (0/1: ROC AUC)"));
+    m_anomalyLabels->setObjectName("anomalyLabels");
+    m_anomalyLabels->setToolTip(tr("--anomaly-labels: with task reconstruct / regress (or auto), the evaluation "
+                                   "data's labels (its labels member, or the labels file) mark anomalies"));
+    form->addRow(QString(), m_anomalyLabels);
+    m_integers = new QComboBox;
+    m_integers->setObjectName("integers");
+    m_integers->addItem(tr("auto (ids when the file marks them)"), int(IntegerValues::Auto));
+    m_integers->addItem(tr("pixels (× 1/255)"), int(IntegerValues::Pixels));
+    m_integers->addItem(tr("token ids (as they are)"), int(IntegerValues::TokenIds));
+    m_integers->setToolTip(tr("--integers: what integer sample values of both data files are. pixels: scaled by "
+                              "1/255; token ids: ids for an Embedding layer (sequence models), kept as they are; "
+                              "auto: ids when the file marks them (token_ids), else pixels"));
+    form->addRow(tr("Integer values"), m_integers);
+    auto updateTaskFields = [this] {
+        const Task task = static_cast<Task>(m_task->currentData().toInt());
+        field("targetsKey")->setEnabled(task == Task::Regress);
+        m_anomalyLabels->setEnabled(task != Task::Classify);
+    };
+    connect(m_task, &QComboBox::currentIndexChanged, this, updateTaskFields);
+    updateTaskFields();
     QString sample = QString::fromUtf8(build::sampleDir()) + QStringLiteral("/fashion_test_1k.h5");
     addLine(form, tr("Evaluation data"), "data", tr("IDX, HDF5 or .npz dataset"), true)->setText(sample);
     addLine(form, tr("Labels"), "labels", tr("Separate labels file (IDX pairs are found automatically)"), true);
@@ -237,6 +279,20 @@ SweepConfig SweepConfigForm::config() const
     c.seed = static_cast<std::uint32_t>(spin("seed")->value());
     c.reorderUnits = m_reorder->isChecked();
     c.convertOutputLayer = m_outputLayer->isChecked();
+    const QString lr = field("learningRate")->text().trimmed();
+    if (!lr.isEmpty()) {
+        bool ok = false;
+        c.learningRate = lr.toDouble(&ok);
+        if (!ok || !(c.learningRate > 0))
+            throw Error("Learning rate: '" + lr.toStdString() + "' is not a positive number (empty = the default)");
+    }
+    c.task = static_cast<Task>(m_task->currentData().toInt());
+    // Kept as typed whatever the task (a resumed sweep's config must give the same hash back).
+    c.targetsKey = field("targetsKey")->text().trimmed().toStdString();
+    if (c.task == Task::Regress && c.targetsKey.empty())
+        throw Error("Targets key: task 'regress' needs the name of the HDF5 dataset / npz member holding the targets");
+    c.anomalyLabels = m_anomalyLabels->isChecked();
+    c.integerValues = static_cast<IntegerValues>(m_integers->currentData().toInt());
     validateSweepConfig(c);
     return c;
 }
@@ -268,6 +324,13 @@ void SweepConfigForm::setConfig(const SweepConfig& c)
     spin("seed")->setValue(static_cast<int>(c.seed));
     m_reorder->setChecked(c.reorderUnits);
     m_outputLayer->setChecked(c.convertOutputLayer);
+    field("learningRate")
+        ->setText(c.learningRate > 0 ? QString::number(c.learningRate, 'g', QLocale::FloatingPointShortest)
+                                     : QString());
+    m_task->setCurrentIndex(std::max(0, m_task->findData(int(c.task))));
+    field("targetsKey")->setText(QString::fromStdString(c.targetsKey));
+    m_anomalyLabels->setChecked(c.anomalyLabels);
+    m_integers->setCurrentIndex(std::max(0, m_integers->findData(int(c.integerValues))));
 }
 
 } // namespace circnn::gui

@@ -15,8 +15,10 @@ namespace circnn::gui {
 
 // The settings of a sweep, mirroring `circnn sweep`'s options: models (the document's model by
 // default), kind (grid / sensitivity), the k list or a per-layer grid ("dense:4,8;dense_1:8,16",
-// the --grid syntax), layers, accuracy modes, epochs, evaluation and training data with limits,
-// platforms, precision, batch, timing samples, the results file and the parallelism.
+// the --grid syntax), layers, accuracy modes, epochs, the learning rate of finetune / scratch, the
+// task (with its targets key and anomaly labels), what integer sample values are, evaluation and
+// training data with limits, platforms, precision, batch, timing samples, the results file and
+// the parallelism.
 class SweepConfigForm : public QWidget {
     Q_OBJECT
 public:
@@ -51,6 +53,9 @@ private:
     QCheckBox* m_modes[4];
     QCheckBox* m_reorder;
     QCheckBox* m_outputLayer;
+    QComboBox* m_task;
+    QCheckBox* m_anomalyLabels;
+    QComboBox* m_integers;
 };
 
 } // namespace circnn::gui

@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -176,6 +177,11 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
+    // At least three rows beside the charts, never a row and a half (the main window's dock is
+    // short): header, rows, horizontal scroll bar, frame.
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() +
+                              3 * m_table->verticalHeader()->defaultSectionSize() +
+                              m_table->horizontalScrollBar()->sizeHint().height() + 2 * m_table->frameWidth());
     auto* chartRow = new QWidget(rsplit);
     auto* cl = new QHBoxLayout(chartRow);
     cl->setContentsMargins(0, 0, 0, 0);
@@ -183,11 +189,13 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
     m_energy = new QChartView(chartRow);
     for (QChartView* v : {m_throughput, m_energy}) {
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(220);
+        v->setMinimumHeight(200);
         cl->addWidget(v);
     }
     charts::showChart(m_throughput, new QChart);
     charts::showChart(m_energy, new QChart);
+    rsplit->setStretchFactor(0, 0); // the table keeps its three rows; the charts take what is left
+    rsplit->setStretchFactor(1, 1);
     rl->addWidget(rsplit, 1);
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);

@@ -1,5 +1,6 @@
 #include "TrainingView.h"
 
+#include <QChart>
 #include <QChartView>
 #include <QCheckBox>
 #include <QFileDialog>
@@ -67,6 +68,14 @@ QString evalFigure(const std::optional<Evaluation>& e)
     if (!e)
         return QStringLiteral("–");
     return e->task == Task::Classify ? pct(e->top1) : QString::number(e->errors.meanSquaredError, 'g', 5);
+}
+
+// A warning the user acts on, shown without blocking (the dialog deletes itself when closed).
+void showWarning(QWidget* parent, const QString& title, const QString& message)
+{
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, parent);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 QStringList warningsOf(const std::vector<std::string>& warnings)
@@ -286,6 +295,7 @@ DataSource TrainingView::trainingSource() const
 {
     DataSource d;
     d.path = (m_trainPath.isEmpty() ? m_doc->datasetPath() : m_trainPath).toStdString();
+    m_options->applyTrainingDataOptions(d.options);
     d.options.limit = m_limit->value();
     return d;
 }
@@ -293,8 +303,15 @@ DataSource TrainingView::trainingSource() const
 DataSource TrainingView::testSource() const
 {
     DataSource d;
-    if (m_test->isChecked() && m_doc->dataset())
+    if (!m_test->isChecked())
+        return d;
+    if (m_options->testDataNeedsOptions() && !m_doc->datasetPath().isEmpty()) {
+        // Targets, test labels or integer values the inference view did not read: read the file again.
+        d.path = m_doc->datasetPath().toStdString();
+        m_options->applyTestDataOptions(d.options);
+    } else if (m_doc->dataset()) {
         d.data = m_doc->dataset();
+    }
     return d;
 }
 
@@ -324,6 +341,15 @@ void TrainingView::start(Action action)
         return;
     if (action != Action::Train && !m_doc->model()) {
         emit failed(tr("open a model first"));
+        return;
+    }
+    try {
+        m_options->check();
+    } catch (const Error& e) {
+        const QString message = QString::fromStdString(e.what());
+        m_progressText->setText(tr("Not started: %1").arg(message));
+        showWarning(this, tr("Check the training options"), message);
+        emit failed(message);
         return;
     }
     const SavePolicy policy{SaveFormat::Auto, "circnn-studio " CIRCNN_VERSION, true};
@@ -440,6 +466,11 @@ void TrainingView::start(Action action)
     }
     const int epochs = action == Action::Project ? 1 : fine.training.epochs;
     m_curves->reset(epochs, title);
+    // A fine-tune's training loss is the distillation loss: the chart says so.
+    const QString lossNote = m_options->lossTitleNote(action == Action::Finetune);
+    if (!lossNote.isEmpty())
+        m_curves->lossChart()->setTitle(tr("Loss — %1 · %2").arg(title, lossNote));
+    m_lossView->setToolTip(m_options->lossToolTip(action == Action::Finetune));
     m_progress->setValue(0);
     m_progressText->setText(tr("Starting %1…").arg(title));
     m_doc->jobs()->run(
@@ -454,9 +485,7 @@ void TrainingView::start(Action action)
         [this](const QString& message) {
             drainFeed();
             m_progressText->setText(tr("Failed: %1").arg(message));
-            auto* box = new QMessageBox(QMessageBox::Warning, tr("Training failed"), message, QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
+            showWarning(this, tr("Training failed"), message);
             emit failed(message);
         });
     setRunning(true);
@@ -552,10 +581,7 @@ void TrainingView::saveResult(const QString& path)
             emit saved(file);
         },
         [this, path](const QString& message) {
-            auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not save"),
-                                        tr("Could not save %1:\n\n%2").arg(path, message), QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
+            showWarning(this, tr("Could not save"), tr("Could not save %1:\n\n%2").arg(path, message));
             emit failed(message);
         });
 }

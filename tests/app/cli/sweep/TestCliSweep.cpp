@@ -30,20 +30,8 @@ QString sample(const char* name)
 
 QStringList sweepArgs()
 {
-    return {"sweep",
-            sample("fashion_mlp_dense.h5"),
-            "--data",
-            sample("fashion_test_1k.h5"),
-            "-k",
-            "1,2,4,8,16,32",
-            "--mode",
-            "project",
-            "--platforms",
-            "xcku060,asic-45nm",
-            "--timing-samples",
-            "16",
-            "--parallel",
-            "inside",
+    return {"sweep", sample("fashion_mlp_dense.h5"), "--data", sample("fashion_test_1k.h5"), "-k", "1,2,4,8,16,32",
+            "--mode", "project", "--platforms", "xcku060,asic-45nm", "--timing-samples", "16", "--parallel", "inside",
             // Reordering is not what these tests are about, and under the sanitizers it is the slowest part.
             "--no-reorder"};
 }
@@ -197,6 +185,46 @@ private slots:
         const double drop = nlohmann::json::parse(dense.out.toStdString())["top1"].get<double>() -
                             nlohmann::json::parse(conv.out.toStdString())["top1"].get<double>();
         QVERIFY2(drop <= 0.06 + 1e-12, qPrintable("drop " + QString::number(drop)));
+    }
+
+    void learningRateAndIntegerValuesReachTheConfig()
+    {
+        // --lr and --integers become the config's learning_rate and integers (as in the results
+        // file's header, hence its hash); values that are not a rate / a reading are refused.
+        const fs::path dir = freshDir("cli_sweep_lr");
+        const QString results = QString::fromStdString((dir / "lr.jsonl").string());
+        const QStringList small{"sweep",
+                                sample("fashion_mlp_dense.h5"),
+                                "--data",
+                                sample("fashion_test_1k.h5"),
+                                "-k",
+                                "1",
+                                "--mode",
+                                "project",
+                                "--platforms",
+                                "xcku060",
+                                "--eval-limit",
+                                "20",
+                                "--timing-samples",
+                                "0",
+                                "--no-reorder"};
+        CHECK_RUN(run(kBinary, QStringList(small) << "--lr"
+                                                  << "0.002"
+                                                  << "--integers"
+                                                  << "pixels"
+                                                  << "--results" << results));
+        const SweepResultsContents contents = readSweepResults(dir / "lr.jsonl");
+        QCOMPARE(contents.headers.size(), std::size_t(1));
+        const SweepConfig& c = contents.headers.front().config;
+        QCOMPARE(c.learningRate, 0.002);
+        QCOMPARE(c.integerValues, IntegerValues::Pixels);
+        QCOMPARE(contents.headers.front().configHash, sweepConfigHash(c));
+        for (const QStringList& bad :
+             {QStringList{"--lr", "-1"}, QStringList{"--lr", "0"}, QStringList{"--integers", "bytes"}}) {
+            const Run r = run(kBinary, QStringList(small) << bad);
+            QVERIFY2(r.code != 0, qPrintable(bad.join(' ')));
+            QVERIFY2(r.err.contains(bad.front()), qPrintable(r.err));
+        }
     }
 };
 

@@ -3,6 +3,7 @@
 
 #include <QtTest>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -135,6 +136,58 @@ private slots:
         }
         for (const char* bad : {"0/3", "4/3", "1", "1/0", "a/b", "1/3x"})
             QVERIFY_THROWS_EXCEPTION(Error, parseSweepShard(bad));
+    }
+
+    void newKeysKeepTheHashOfOldConfigs()
+    {
+        // "integers" and "learning_rate" are written only when set: a config without them hashes
+        // as before they existed. The pinned hash is the header line `circnn sweep m.h5 --data
+        // d.h5 -k 1,4 --mode project --eval-limit 20 --platforms xcku060 --timing-samples 0` wrote
+        // (commit 38667ce2f2c5, before these keys); results files on disk carry such hashes.
+        SweepConfig c;
+        c.models = {"m.h5"};
+        c.blockSizes = {1, 4};
+        c.data = "d.h5";
+        c.evalLimit = 20;
+        c.platforms = {"xcku060"};
+        c.timingSamples = 0;
+        const auto j = sweepConfigToJson(c);
+        QVERIFY(!j.contains("integers") && !j.contains("learning_rate"));
+        QCOMPARE(sweepConfigHash(c), std::string("c70c32b37dfa78b4"));
+
+        // Set, they round-trip and change the hash.
+        c.learningRate = 0.0003;
+        c.integerValues = IntegerValues::TokenIds;
+        const auto set = sweepConfigToJson(c);
+        QCOMPARE(set["learning_rate"].get<double>(), 0.0003);
+        QCOMPARE(set["integers"].get<std::string>(), std::string("ids"));
+        const SweepConfig back = sweepConfigFromJson(nlohmann::json::parse(set.dump()), "test");
+        QCOMPARE(back.learningRate, 0.0003);
+        QCOMPARE(back.integerValues, IntegerValues::TokenIds);
+        QCOMPARE(sweepConfigHash(back), sweepConfigHash(c));
+        QVERIFY(sweepConfigHash(c) != "c70c32b37dfa78b4");
+        c.integerValues = IntegerValues::Pixels;
+        QCOMPARE(sweepConfigToJson(c)["integers"].get<std::string>(), std::string("pixels"));
+
+        // Wrong types and values are refused naming the key; a negative rate by validation.
+        const std::vector<std::pair<std::string, nlohmann::json>> wrong{{"learning_rate", "fast"},
+                                                                        {"integers", "bytes"}};
+        for (const auto& [key, value] : wrong) {
+            nlohmann::json bad = nlohmann::json::parse(set.dump());
+            bad[key] = value;
+            try {
+                sweepConfigFromJson(bad, "bad.json");
+                QFAIL(qPrintable(QString::fromStdString(key + " " + value.dump() + " was accepted")));
+            } catch (const FormatError& e) {
+                QVERIFY2(std::string(e.what()).find(key) != std::string::npos, e.what());
+            }
+        }
+        SweepConfig v = smallConfig();
+        validateSweepConfig(v);
+        v.learningRate = -0.1;
+        QVERIFY_THROWS_EXCEPTION(Error, validateSweepConfig(v));
+        v.learningRate = std::nan("");
+        QVERIFY_THROWS_EXCEPTION(Error, validateSweepConfig(v));
     }
 
     void configJsonAndHash()

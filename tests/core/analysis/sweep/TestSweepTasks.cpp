@@ -18,6 +18,7 @@
 #include "../../nn/NnTestUtil.h"
 #include "TestSupport.h"
 #include "analysis/Conversion.h"
+#include "analysis/FinetuneWorkflow.h"
 #include "analysis/SaveWorkflow.h"
 #include "analysis/Sensitivity.h"
 #include "analysis/SweepReport.h"
@@ -261,6 +262,70 @@ private slots:
         QVERIFY(sweepConfigHash(back) != sweepConfigHash(m_config));
         c.task = Task::Regress;
         QVERIFY_THROWS_EXCEPTION(Error, validateSweepConfig(c)); // needs targets_key
+    }
+
+    void learningRateReachesFinetuneAndScratch()
+    {
+        // One point per training mode at k = 4, run with no learning rate (each workflow's default),
+        // with the fine-tuning recipe's rate and with scratch training's (Adam 0.001): a mode given
+        // its own default computes exactly what it computes by default, the other one differs.
+        SweepConfig c = m_config;
+        c.blockSizes = {4};
+        c.modes = {AccuracyMode::Finetune, AccuracyMode::Scratch};
+        c.anomalyLabels = false;
+        c.timingSamples = 0;
+        c.reorderUnits = false; // not what this tests (and the slowest part under the sanitizers)
+        auto run = [&](double lr) {
+            c.learningRate = lr;
+            const SweepRunResult r = runSweep(c, {});
+            if (r.points.size() != 2 || r.points[0].mode != "finetune" || r.points[1].mode != "scratch")
+                throw Error("expected one finetune and one scratch point");
+            return std::pair{r.points[0].errors.mse, r.points[1].errors.mse};
+        };
+        const auto byDefault = run(0);
+        QVERIFY(std::isfinite(byDefault.first) && std::isfinite(byDefault.second));
+        const auto recipeRate = run(finetuneTrainingDefaults().optimizer.learningRate);
+        const auto adamRate = run(TrainOptions{}.optimizer.learningRate);
+        QCOMPARE(recipeRate.first, byDefault.first);
+        QVERIFY(recipeRate.second != byDefault.second);
+        QCOMPARE(adamRate.second, byDefault.second);
+        QVERIFY(adamRate.first != byDefault.first);
+    }
+
+    void integerValuesReachTheReader()
+    {
+        // uint8 evaluation data: read as pixels (× 1/255) or as token ids (as they are); the dense
+        // point's error is the dense model's on exactly those values.
+        Dataset d = lowRank(40, 5, false);
+        for (std::int64_t i = 0; i < d.images.size(); ++i)
+            d.images[i] = std::clamp(0.5f + 0.25f * d.images[i], 0.0f, 1.0f);
+        const fs::path file = m_dir / "ae_uint8.h5";
+        writeDatasetH5(d, file, /*asUint8=*/true);
+        Tensor ids = d.images;
+        for (std::int64_t i = 0; i < ids.size(); ++i)
+            ids[i] = std::round(ids[i] * 255.0f);
+        Tensor pixels = ids;
+        for (std::int64_t i = 0; i < pixels.size(); ++i)
+            pixels[i] = pixels[i] * (1.0f / 255.0f);
+        SweepConfig c = m_config;
+        c.data = file.string();
+        c.blockSizes = {1};
+        c.modes = {AccuracyMode::Project};
+        c.anomalyLabels = false;
+        c.timingSamples = 0;
+        c.reorderUnits = false;
+        const ModelSpec dense = autoencoder();
+        const std::vector<std::pair<IntegerValues, double>> cases{{IntegerValues::Pixels, directMse(dense, pixels)},
+                                                                  {IntegerValues::TokenIds, directMse(dense, ids)}};
+        for (const auto& [values, expected] : cases) {
+            c.integerValues = values;
+            const SweepRunResult r = runSweep(c, {});
+            QCOMPARE(r.points.size(), std::size_t(1));
+            const double mse = r.points.front().errors.denseMse;
+            QVERIFY2(std::abs(mse - expected) <= 1e-5 * expected,
+                     qPrintable(QString("%1: %2 vs %3").arg(integerValuesName(values)).arg(mse).arg(expected)));
+        }
+        QVERIFY(directMse(dense, ids) > 100 * directMse(dense, pixels)); // the two readings differ
     }
 };
 
