@@ -79,6 +79,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             return;
         }
         setWindowTitle(tr("%1 — CirCNN Studio").arg(QFileInfo(m_doc->path()).fileName()));
+        if (m_doc->weightsPending())
+            statusBar()->showMessage(tr("Opened %1; loading its weights…").arg(m_doc->path()));
+    });
+    // A file joins the recent list once it opened completely (its weights too).
+    connect(m_doc, &Document::weightsLoaded, this, [this] {
         statusBar()->showMessage(tr("Opened %1").arg(m_doc->path()), 5000);
         addRecentFile(m_doc->path());
     });

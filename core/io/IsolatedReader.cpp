@@ -380,6 +380,27 @@ ModelSpec readModelIsolated(const fs::path& path, ModelFormat* format)
     return spec;
 }
 
+ModelSpec readModelArchitectureIsolated(const fs::path& path, ModelFormat* format)
+{
+    UniqueFd fd(runChild("architecture", path, {}));
+    Mapping result(fd.get(), path.string());
+    ModelFormat f = ModelFormat::Native;
+    ModelSpec spec = transfer::readModel(result.data(), result.size(), path.string(), &f);
+    if (spec.weightsLoaded)
+        throw FormatError(path.string() + ": the isolated reader's result is malformed (weights in an "
+                                          "architecture-only result)");
+    // Checked here again (recorded weight shapes included), as readModelIsolated does.
+    try {
+        inferShapes(spec);
+    } catch (const ShapeError& e) {
+        throw FormatError(path.string() + ": " + e.what());
+    }
+    rememberFormat(path, f);
+    if (format)
+        *format = f;
+    return spec;
+}
+
 Dataset readDatasetIsolated(const fs::path& path, const DatasetOptions& options)
 {
     const nlohmann::json o{{"labels_path", options.labelsPath.string()},
@@ -451,6 +472,10 @@ int runReaderChild(int argc, char** argv)
             std::vector<native::DeferredTensor> deferred;
             const ModelSpec m = native::readModelDeferred(path, &format, deferred);
             transfer::writeModel(out, m, format, deferred, path);
+        } else if (request == "architecture") {
+            ModelFormat format = ModelFormat::Native;
+            const ModelSpec m = readModelArchitectureInProcess(path, &format);
+            transfer::writeModel(out, m, format);
         } else if (request == "detect") {
             transfer::writeFormat(out, detectModelFormatInProcess(path));
         } else if (request == "dataset") {

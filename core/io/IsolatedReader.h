@@ -44,6 +44,9 @@ std::filesystem::path readerExecutable();
 // error the child reported, or FormatError when it crashed, hung or exceeded a limit. The model
 // passes inferShapes() (checked in the parent again).
 ModelSpec readModelIsolated(const std::filesystem::path& path, ModelFormat* format = nullptr);
+// readModelArchitecture in a child ("architecture" request): the transfer message carries the
+// description and the recorded weight shapes, no tensor.
+ModelSpec readModelArchitectureIsolated(const std::filesystem::path& path, ModelFormat* format = nullptr);
 Dataset readDatasetIsolated(const std::filesystem::path& path, const DatasetOptions& options);
 ModelFormat detectModelFormatIsolated(const std::filesystem::path& path);
 

@@ -27,6 +27,19 @@ ModelSpec readModel(const std::filesystem::path& path);
 
 // The same, always in this process (the isolated reader's child; trusted files).
 ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
+
+// The architecture only, for showing a model's layer table before its weights are read: the
+// native description / Keras model_config / .keras config.json, and no weight values. Every
+// weight tensor of the result is empty; LayerSpec::weightShapes holds their shapes (native: each
+// weight dataset's extent, read from the file's metadata; Keras: the shapes the configuration
+// implies, as readModel checks them) and ModelSpec::weightsLoaded is false, so inferShapes,
+// layerStats / modelStats, inspectModel's layer table and the hardware estimates work, and
+// anything that computes with weights needs readModel(). Shapes are inferred. Same isolation as
+// readModel (a short child that sends only the description, io/IsolatedReader.h) and the same
+// FormatError for a damaged file or configuration; damage inside weight data is found only by
+// readModel. `format`: the detected format, when not null.
+ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format = nullptr);
+ModelSpec readModelArchitectureInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path);
 
 struct ModelWriteOptions {
@@ -43,8 +56,7 @@ void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format
 
 // Writes the native format atomically (common/AtomicFile.h). Reading it back gives a spec
 // whose forward pass is bit-identical.
-void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path,
-                      const ModelWriteOptions& options = {});
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options = {});
 
 // Writes a Keras-compatible legacy .h5 (layout as Keras 2/3 writes it). Throws Error if a layer is
 // block-circulant (Keras has no such layer: expand or keep the native format).
