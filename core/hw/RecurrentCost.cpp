@@ -28,28 +28,6 @@ Dims dims(const LayerSpec& l, const Shape& in)
     return d;
 }
 
-// Per unit and step, beyond the matrix products: multiplies and adds of the gate arithmetic, and
-// activation evaluations (each a piecewise-linear segment: 1 multiply + 1 add).
-void gateArithmetic(LayerKind kind, double& mul, double& add, double& activations)
-{
-    switch (kind) {
-    case LayerKind::LSTM: // c = f∘c + i∘g; h = o∘act(c): 3 mul, 1 add; 4 gates + act(c)
-        mul = 3;
-        add = 1;
-        activations = 5;
-        break;
-    case LayerKind::GRU: // r∘(U_h h); h = z∘h + (1−z)∘ĥ: 3 mul, 2 add; 3 gates
-        mul = 3;
-        add = 2;
-        activations = 3;
-        break;
-    default: // SimpleRNN: act(z)
-        mul = add = 0;
-        activations = 1;
-        break;
-    }
-}
-
 } // namespace
 
 OpCounts recurrentOps(const LayerSpec& l, const Shape& in, std::int64_t k)
@@ -74,8 +52,10 @@ OpCounts recurrentOps(const LayerSpec& l, const Shape& in, std::int64_t k)
         c.biasAdds = d.steps * d.g * (l.kind == LayerKind::GRU && l.resetAfter ? 2 : 1);
         c.adds += c.biasAdds;
     }
-    double mul = 0, add = 0, acts = 0;
-    gateArithmetic(l.kind, mul, add, acts);
+    // Gate arithmetic per unit and step (traits table); an activation evaluation is a
+    // piecewise-linear segment: 1 multiply + 1 add.
+    const GateArithmetic& g = layerTraits(l.kind).gateArithmetic;
+    const double mul = g.multiplies, add = g.adds, acts = g.activations;
     c.mults += d.steps * d.u * (mul + acts);
     c.adds += d.steps * d.u * (add + acts);
     c.activationOps = d.steps * d.u * (mul + add + 2 * acts);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -234,29 +235,13 @@ Desc parseJson(const std::string& text)
 std::string layerName(LayerKind kind, LayerNaming naming, int index)
 {
     const std::string n = std::to_string(index);
-    const bool numbered = naming == LayerNaming::Numbered;
-    switch (kind) {
-    case LayerKind::Dense:
-        return numbered ? "fc" + n : "dense_" + n;
-    case LayerKind::Conv2D:
-        return numbered ? "conv" + n : "conv2d_" + n;
-    case LayerKind::MaxPooling2D:
-        return "max_pooling2d_" + n;
-    case LayerKind::AveragePooling2D:
-        return "average_pooling2d_" + n;
-    case LayerKind::Flatten:
-        return "flatten_" + n;
-    case LayerKind::Embedding:
-        return "embedding_" + n;
-    case LayerKind::LSTM:
-        return "lstm_" + n;
-    case LayerKind::GRU:
-        return "gru_" + n;
-    case LayerKind::SimpleRNN:
-        return "simple_rnn_" + n;
-    default:
-        return "dropout_" + n;
-    }
+    // Numbered naming ("fc1", "conv2") for the weight layers of the estimator's shorthand; Keras'
+    // default names otherwise.
+    if (naming == LayerNaming::Numbered && kind == LayerKind::Dense)
+        return "fc" + n;
+    if (naming == LayerNaming::Numbered && kind == LayerKind::Conv2D)
+        return "conv" + n;
+    return kerasNameStem(kind) + "_" + n;
 }
 
 } // namespace

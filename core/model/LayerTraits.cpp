@@ -1,6 +1,7 @@
 #include "model/LayerTraits.h"
 
 #include <array>
+#include <cctype>
 
 #include "common/Error.h"
 #include "model/LayerShapeRules.h"
@@ -108,7 +109,7 @@ using namespace shape_rules;
 const LayerTraits kTraits[] = {
     {.kind = LayerKind::Input, .kerasClass = "InputLayer", .minInputs = 0, .maxInputs = 0, .shape = input},
     {.kind = LayerKind::Dense, .kerasClass = "Dense", .convertible = true, .cost = CostClass::Matmul, .shape = dense,
-     .stats = denseStats, .weightRoles = kernelAndBias},
+     .stats = denseStats, .weightRoles = kernelAndBias, .passesSequenceMask = true},
     {.kind = LayerKind::Conv2D, .kerasClass = "Conv2D", .aliases = kConv2DAliases, .convertible = true,
      .cost = CostClass::Matmul, .shape = conv2D, .stats = conv2DStats, .weightRoles = kernelAndBias},
     {.kind = LayerKind::MaxPooling2D, .kerasClass = "MaxPooling2D", .aliases = kMaxPool2DAliases, .unitWise = true,
@@ -123,12 +124,13 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::Flatten, .kerasClass = "Flatten", .passesUnits = true, .shape = flatten},
     {.kind = LayerKind::Reshape, .kerasClass = "Reshape", .passesUnits = true, .shape = reshape},
     {.kind = LayerKind::ZeroPadding2D, .kerasClass = "ZeroPadding2D", .unitWise = true, .shape = zeroPadding2D},
-    {.kind = LayerKind::Dropout, .kerasClass = "Dropout", .unitWise = true, .passesUnits = true, .shape = identity},
+    {.kind = LayerKind::Dropout, .kerasClass = "Dropout", .unitWise = true, .passesUnits = true, .shape = identity,
+     .passesSequenceMask = true},
     {.kind = LayerKind::Activation, .kerasClass = "Activation", .aliases = kActivationAliases, .unitWise = true,
-     .passesUnits = true, .cost = CostClass::Activation, .shape = identity},
+     .passesUnits = true, .cost = CostClass::Activation, .shape = identity, .passesSequenceMask = true},
     {.kind = LayerKind::BatchNormalization, .kerasClass = "BatchNormalization", .passesUnits = true,
      .cost = CostClass::Affine, .shape = batchNormalization, .stats = batchNormalizationStats,
-     .weightRoles = batchNormRoles},
+     .weightRoles = batchNormRoles, .passesSequenceMask = true},
     {.kind = LayerKind::Add, .kerasClass = "Add", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Elementwise,
      .shape = add},
     {.kind = LayerKind::Concatenate, .kerasClass = "Concatenate", .minInputs = 2, .maxInputs = -1,
@@ -180,12 +182,17 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::Embedding, .kerasClass = "Embedding", .shape = embedding, .stats = embeddingStats,
      .weightRoles = embeddingRoles,
      .staysDenseReason = "a lookup table: no matrix product to make block-circulant"},
+    // Gate arithmetic: SimpleRNN act(z); LSTM c = f∘c + i∘g, h = o∘act(c): 3 mul, 1 add, 4 gates +
+    // act(c); GRU r∘(U_h h), h = z∘h + (1−z)∘ĥ: 3 mul, 2 add, 3 gates.
     {.kind = LayerKind::SimpleRNN, .kerasClass = "SimpleRNN", .convertible = true, .cost = CostClass::Recurrent,
-     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles, .recurrentGates = 1,
+     .gateArithmetic = {.multiplies = 0, .adds = 0, .activations = 1}},
     {.kind = LayerKind::LSTM, .kerasClass = "LSTM", .convertible = true, .cost = CostClass::Recurrent,
-     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles, .recurrentGates = 4,
+     .gateArithmetic = {.multiplies = 3, .adds = 1, .activations = 5}},
     {.kind = LayerKind::GRU, .kerasClass = "GRU", .convertible = true, .cost = CostClass::Recurrent,
-     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles},
+     .shape = recurrent, .stats = recurrentStats, .weightRoles = recurrentRoles, .recurrentGates = 3,
+     .gateArithmetic = {.multiplies = 3, .adds = 2, .activations = 3}},
     {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
      .weightRoles = kernelAndBias, .splitOnRead = true},
 };
@@ -233,6 +240,26 @@ const LayerTraits& layerTraits(LayerKind kind)
         if (t.kind == kind)
             return t;
     throw Error("internal: layer kind " + std::to_string(static_cast<int>(kind)) + " has no traits row");
+}
+
+std::string kerasNameStem(LayerKind kind)
+{
+    // Keras' to_snake_case: "_" before an upper-case letter that starts a lower-case run (or a run
+    // of digits) and after a lower-case letter followed by an upper-case one.
+    const std::string cls = layerTraits(kind).kerasClass;
+    std::string out;
+    for (std::size_t i = 0; i < cls.size(); ++i) {
+        const auto c = static_cast<unsigned char>(cls[i]);
+        if (i > 0 && std::isupper(c)) {
+            const auto prev = static_cast<unsigned char>(cls[i - 1]);
+            const bool startsWord = i + 1 < cls.size() && (std::islower(static_cast<unsigned char>(cls[i + 1])) ||
+                                                           std::isdigit(static_cast<unsigned char>(cls[i + 1])));
+            if (std::islower(prev) || startsWord)
+                out += '_';
+        }
+        out += static_cast<char>(std::tolower(c));
+    }
+    return out;
 }
 
 std::span<const LayerTraits> allLayerTraits()

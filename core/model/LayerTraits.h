@@ -65,7 +65,13 @@ enum class CostClass {
     Product,    // Multiply: inputs - 1 multiplies per output element
     Compare,    // Maximum: inputs - 1 compares per output element
     Mean,       // Average: inputs - 1 adds and one multiply per output element
-    Recurrent,     // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
+    Recurrent,  // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
+};
+
+// Per unit and time step, the arithmetic of a recurrent cell beyond its matrix products (hardware
+// model): multiplies, adds and activation evaluations.
+struct GateArithmetic {
+    double multiplies = 0, adds = 0, activations = 0;
 };
 
 struct ShapeQuery; // model/LayerShapeRules.h
@@ -97,6 +103,13 @@ struct LayerTraits {
     // For a layer with weights that conversion never makes block-circulant: why (reported per
     // layer by the conversion).
     const char* staysDenseReason = nullptr;
+    // Recurrent layers: gates stacked in the kernels (SimpleRNN 1; LSTM 4: i, f, c, o; GRU 3: z, r, h),
+    // 0 otherwise, and the cell's gate arithmetic.
+    int recurrentGates = 0;
+    GateArithmetic gateArithmetic = {};
+    // A sequence mask (Embedding mask_zero) passes through it, time step by time step, to a later
+    // recurrent layer (recurrent layers themselves pass it when they return sequences).
+    bool passesSequenceMask = false;
 };
 
 // The traits of a kind (every LayerKind has a row; a missing row is a programming error).
@@ -105,6 +118,10 @@ std::span<const LayerTraits> allLayerTraits();
 
 // The Keras variable names of a layer's weights in storage order, for a file of that version.
 std::vector<std::string> kerasWeightNames(const LayerSpec& layer, int kerasMajor);
+
+// Keras' default name stem of a kind: its class name in snake case ("Conv2D" → "conv2d",
+// "MaxPooling2D" → "max_pooling2d", "SimpleRNN" → "simple_rnn"), as Keras names layers "<stem>_<n>".
+std::string kerasNameStem(LayerKind kind);
 
 // The Keras classes block-circulant conversion applies to, for messages ("Dense and Conv2D").
 std::string convertibleLayerClasses();

@@ -8,20 +8,6 @@
 
 namespace circnn {
 
-std::int64_t recurrentGateCount(LayerKind kind)
-{
-    switch (kind) {
-    case LayerKind::SimpleRNN:
-        return 1;
-    case LayerKind::LSTM:
-        return 4;
-    case LayerKind::GRU:
-        return 3;
-    default:
-        return 0;
-    }
-}
-
 namespace {
 
 // A block-circulant weight matrix of a recurrent layer (W or U) against the shape it must have.

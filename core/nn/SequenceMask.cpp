@@ -8,15 +8,7 @@ namespace {
 
 bool passesMask(const LayerSpec& l)
 {
-    switch (l.kind) {
-    case LayerKind::Dropout:
-    case LayerKind::Activation:
-    case LayerKind::Dense:
-    case LayerKind::BatchNormalization:
-        return true;
-    default:
-        return isRecurrent(l.kind) && l.returnSequences;
-    }
+    return layerTraits(l.kind).passesSequenceMask || (isRecurrent(l.kind) && l.returnSequences);
 }
 
 } // namespace

@@ -36,7 +36,8 @@ private slots:
             if (!t.splitOnRead)
                 QCOMPARE(t.weightRoles != nullptr, t.stats != nullptr);
             if (t.convertible)
-                QVERIFY(t.cost == CostClass::Matmul || t.cost == CostClass::Transposed || t.cost == CostClass::Recurrent);
+                QVERIFY(t.cost == CostClass::Matmul || t.cost == CostClass::Transposed ||
+                        t.cost == CostClass::Recurrent);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
         QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::TimeDistributed) + 1);
@@ -57,7 +58,8 @@ private slots:
         const std::string supported = supportedLayerClasses();
         QVERIFY(supported.find("Conv2D") != std::string::npos);
         QVERIFY(supported.find("LeakyReLU") != std::string::npos);
-        QCOMPARE(convertibleLayerClasses(), std::string("Dense, Conv2D, Conv1D, Conv2DTranspose, SimpleRNN, LSTM and GRU"));
+        QCOMPARE(convertibleLayerClasses(),
+                 std::string("Dense, Conv2D, Conv1D, Conv2DTranspose, SimpleRNN, LSTM and GRU"));
     }
 
     void weightRolesFollowTheConfiguration()
@@ -105,6 +107,33 @@ private slots:
     }
 
     // The input-count columns are enforced by inferShapes with messages naming the layer.
+    void kerasNameStemsFollowKerasSnakeCase()
+    {
+        QCOMPARE(kerasNameStem(LayerKind::Dense), std::string("dense"));
+        QCOMPARE(kerasNameStem(LayerKind::Conv2D), std::string("conv2d"));
+        QCOMPARE(kerasNameStem(LayerKind::MaxPooling2D), std::string("max_pooling2d"));
+        QCOMPARE(kerasNameStem(LayerKind::GlobalAveragePooling2D), std::string("global_average_pooling2d"));
+        QCOMPARE(kerasNameStem(LayerKind::Conv2DTranspose), std::string("conv2d_transpose"));
+        QCOMPARE(kerasNameStem(LayerKind::SimpleRNN), std::string("simple_rnn"));
+        QCOMPARE(kerasNameStem(LayerKind::LSTM), std::string("lstm"));
+        QCOMPARE(kerasNameStem(LayerKind::BatchNormalization), std::string("batch_normalization"));
+    }
+
+    void recurrentFactsLiveInTheTable()
+    {
+        QCOMPARE(layerTraits(LayerKind::SimpleRNN).recurrentGates, 1);
+        QCOMPARE(layerTraits(LayerKind::LSTM).recurrentGates, 4);
+        QCOMPARE(layerTraits(LayerKind::GRU).recurrentGates, 3);
+        for (const LayerTraits& t : allLayerTraits()) {
+            // Exactly the recurrent layers have gates, and they are the recurrent cost class.
+            QCOMPARE(t.recurrentGates > 0, t.cost == CostClass::Recurrent);
+            if (t.recurrentGates > 0)
+                QVERIFY2(t.gateArithmetic.activations >= t.recurrentGates, t.kerasClass);
+        }
+        QVERIFY(layerTraits(LayerKind::Dense).passesSequenceMask);
+        QVERIFY(!layerTraits(LayerKind::Flatten).passesSequenceMask);
+    }
+
     void inputCountsAreChecked()
     {
         ModelSpec m;

@@ -348,7 +348,7 @@ private slots:
                                   << "missing \"input\"";
         QTest::newRow("bad activation") << "{\"input\": 4, \"layers\": [{\"dense\": 3, \"activation\": \"nope\"}]}"
                                         << "unknown activation";
-        QTest::newRow("unknown layer") << "{\"input\": 4, \"layers\": [{\"lstm\": 3}]}"
+        QTest::newRow("unknown layer") << "{\"input\": 4, \"layers\": [{\"frobnicate\": 3}]}"
                                        << "expected one of";
         QTest::newRow("k too big") << "{\"input\": 4, \"layers\": [{\"dense\": 16, \"k\": 8}, {\"dense\": 2}]}"
                                    << "exceeds";
