@@ -64,6 +64,14 @@ void fitAccuracyAxis(QValueAxis* y, double lo, double hi)
     y->setLabelFormat("%.0f");
 }
 
+void fitErrorAxis(QValueAxis* y, double lo, double hi)
+{
+    const double span = std::max(hi - lo, 1e-12 + 1e-6 * std::abs(hi));
+    y->setRange(std::max(0.0, lo - 0.1 * span), hi + 0.1 * span);
+    y->setTickCount(6);
+    y->setLabelFormat("%.4g");
+}
+
 void attach(QChart& chart, QAbstractSeries* series, QAbstractAxis* x, QAbstractAxis* y)
 {
     chart.addSeries(series);

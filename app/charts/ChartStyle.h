@@ -43,6 +43,9 @@ QLogValueAxis* blockSizeAxis(QChart& chart, std::int64_t maxK);
 void setBlockSizeRange(QLogValueAxis* axis, std::int64_t maxK);
 // Top-1 accuracy in percent: [lo, hi] widened to multiples of 5 within 0..100, at least 5 wide.
 void fitAccuracyAxis(QValueAxis* axis, double lo, double hi);
+// An axis for error figures (MSE, lower is better): the data range [lo, hi] with a 10% margin,
+// never below zero.
+void fitErrorAxis(QValueAxis* axis, double lo, double hi);
 // Adds `series` to `chart` and attaches it to both axes.
 void attach(QChart& chart, QAbstractSeries* series, QAbstractAxis* x, QAbstractAxis* y);
 

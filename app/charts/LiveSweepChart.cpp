@@ -23,30 +23,34 @@ bool isPlatform(SweepChartKind k)
 {
     return k == SweepChartKind::EnergyVsBlockSize || k == SweepChartKind::FramesPerSecondVsBlockSize;
 }
+
+QString chartTitle(SweepChartKind kind, const SweepMetric& metric)
+{
+    const QString what =
+        metric.higherIsBetter
+            ? QString("Top-1 accuracy")
+            : QString::fromStdString(metric.task == "reconstruct" ? "Reconstruction MSE" : "Regression MSE");
+    switch (kind) {
+    case SweepChartKind::ParetoCompression:
+        return what + " vs compression (Pareto front dashed" + (metric.higherIsBetter ? ")" : "; lower is better)");
+    case SweepChartKind::ParetoLatency:
+        return what + " vs measured CPU latency (this machine, one thread)";
+    case SweepChartKind::EnergyVsBlockSize:
+        return "Estimated energy per frame vs block size, per platform";
+    case SweepChartKind::FramesPerSecondVsBlockSize:
+        return "Estimated frames per second vs block size, per platform";
+    case SweepChartKind::Sensitivity:
+        return "Per-layer sensitivity: " + (metric.higherIsBetter ? QString("top-1") : what) +
+               " with one layer converted, the others dense";
+    }
+    return {};
+}
 } // namespace
 
 LiveSweepChart::LiveSweepChart(SweepChartKind kind, const SweepConfig& config)
-    : m_kind(kind), m_config(config), m_owned(nullptr)
+    : m_kind(kind), m_config(config), m_owned(nullptr), m_metric(sweepMetric("classify"))
 {
-    QString title;
-    switch (kind) {
-    case SweepChartKind::ParetoCompression:
-        title = "Top-1 accuracy vs compression (Pareto front dashed)";
-        break;
-    case SweepChartKind::ParetoLatency:
-        title = "Top-1 accuracy vs measured CPU latency (this machine, one thread)";
-        break;
-    case SweepChartKind::EnergyVsBlockSize:
-        title = "Estimated energy per frame vs block size, per platform";
-        break;
-    case SweepChartKind::FramesPerSecondVsBlockSize:
-        title = "Estimated frames per second vs block size, per platform";
-        break;
-    case SweepChartKind::Sensitivity:
-        title = "Per-layer sensitivity: top-1 with one layer converted, the others dense";
-        break;
-    }
-    m_owned = newChart(title);
+    m_owned = newChart(chartTitle(kind, m_metric));
     m_chart = m_owned.get();
     if (kind == SweepChartKind::ParetoCompression) {
         auto* x = addAxis<QLogValueAxis>(*m_chart, Qt::AlignBottom, "compression (dense / stored parameters)");
@@ -66,10 +70,30 @@ LiveSweepChart::LiveSweepChart(SweepChartKind kind, const SweepConfig& config)
         y->setMinorTickCount(-1);
         m_y = y;
     } else {
-        auto* y = addAxis<QValueAxis>(*m_chart, Qt::AlignLeft, "top-1 accuracy (%)");
+        auto* y = addAxis<QValueAxis>(*m_chart, Qt::AlignLeft, QString::fromStdString(m_metric.label));
         fitAccuracyAxis(y, 0, 100);
         m_y = y;
     }
+}
+
+void LiveSweepChart::useMetric(const SweepMetric& metric)
+{
+    m_metricSet = true;
+    if (metric.task == m_metric.task)
+        return;
+    m_metric = metric;
+    m_chart->setTitle(chartTitle(m_kind, metric));
+    if (!isPlatform(m_kind))
+        m_y->setTitleText(QString::fromStdString(metric.label));
+}
+
+void LiveSweepChart::fitMetricAxis()
+{
+    auto* y = static_cast<QValueAxis*>(m_y);
+    if (m_metric.higherIsBetter)
+        fitAccuracyAxis(y, m_ylo, m_yhi);
+    else
+        fitErrorAxis(y, m_ylo, m_yhi);
 }
 
 LiveSweepChart::~LiveSweepChart() = default;
@@ -117,16 +141,16 @@ void LiveSweepChart::insertByX(QXYSeries* series, double x, double y)
 void LiveSweepChart::updateFront(std::size_t modelIndex)
 {
     const std::vector<FrontPoint>& pts = m_frontPoints[modelIndex];
-    std::vector<double> a, b; // both minimised: −top1 and −compression / +latency
+    std::vector<double> a, b; // both minimised: the cost (−top-1 or MSE) and −compression / +latency
     for (const FrontPoint& p : pts) {
-        a.push_back(-p.top1);
+        a.push_back(p.cost);
         b.push_back(m_kind == SweepChartKind::ParetoCompression ? -p.x : p.x);
     }
     const std::vector<bool> on = paretoFront(a, b);
     QList<QPointF> line;
     for (std::size_t i = 0; i < pts.size(); ++i)
         if (on[i])
-            line << QPointF(pts[i].x, 100 * pts[i].top1);
+            line << QPointF(pts[i].x, pts[i].y);
     std::sort(line.begin(), line.end(),
               [](const QPointF& l, const QPointF& r) { return l.x() < r.x() || (l.x() == r.x() && l.y() < r.y()); });
     QXYSeries*& front = m_front[modelIndex];
@@ -147,6 +171,9 @@ bool LiveSweepChart::addPoint(const SweepPointResult& p)
 {
     const QString tag = modelTag(m_config, p.modelIndex);
     const std::string modelKey = std::to_string(p.modelIndex) + "/";
+    if (!m_metricSet && !isPlatform(m_kind))
+        useMetric(p.metric());
+    const double shown = m_metric.scale * p.score(); // the y value of the metric charts
     bool added = false;
     auto widen = [&](double x, double y) {
         if (m_count == 0 && !added)
@@ -165,9 +192,9 @@ bool LiveSweepChart::addPoint(const SweepPointResult& p)
             return false;
         seriesFor(modelKey + p.mode, tag + QString::fromStdString(p.mode), modeColour(m_config, p.modelIndex, p.mode),
                   true)
-            ->append(x, 100 * p.top1);
-        widen(x, 100 * p.top1);
-        m_frontPoints[p.modelIndex].push_back({x, p.top1});
+            ->append(x, shown);
+        widen(x, shown);
+        m_frontPoints[p.modelIndex].push_back({x, shown, p.cost()});
         updateFront(p.modelIndex);
         break;
     }
@@ -197,9 +224,9 @@ bool LiveSweepChart::addPoint(const SweepPointResult& p)
         const std::string key = modelKey + p.mode + "/" + p.sensitivityLayer;
         const QColor c = colour(m_series.count(key) ? 0 : m_series.size());
         insertByX(seriesFor(key, tag + QString::fromStdString(p.sensitivityLayer + " (" + p.mode + ")"), c, false),
-                  double(k), 100 * p.top1);
-        widen(double(k), 100 * p.top1);
-        widen(double(k), 100 * p.denseTop1); // the dense accuracy stays in view
+                  double(k), shown);
+        widen(double(k), shown);
+        widen(double(k), m_metric.scale * p.denseScore()); // the dense model's figure stays in view
         m_maxK = std::max(m_maxK, k);
         break;
     }
@@ -209,7 +236,7 @@ bool LiveSweepChart::addPoint(const SweepPointResult& p)
     ++m_count;
     // Axes follow the data.
     if (isPareto(m_kind)) {
-        fitAccuracyAxis(static_cast<QValueAxis*>(m_y), m_ylo, m_yhi);
+        fitMetricAxis();
         if (m_kind == SweepChartKind::ParetoCompression)
             static_cast<QLogValueAxis*>(m_x)->setRange(m_xlo / 1.3, m_xhi * 1.3);
         else
@@ -219,7 +246,7 @@ bool LiveSweepChart::addPoint(const SweepPointResult& p)
         if (isPlatform(m_kind))
             static_cast<QLogValueAxis*>(m_y)->setRange(m_ylo / 2, m_yhi * 2);
         else
-            fitAccuracyAxis(static_cast<QValueAxis*>(m_y), m_ylo, m_yhi);
+            fitMetricAxis();
     }
     return true;
 }

@@ -31,6 +31,9 @@ enum class SweepChartKind {
     FramesPerSecondVsBlockSize, // estimated frames/s vs k, a line per (model, platform), first mode
     Sensitivity,                // top-1 vs k with one layer converted, a line per (model, layer, mode)
 };
+// "top-1" above is the points' SweepMetric: for reconstruction / regression models the charts show
+// the MSE (lower is better; the Pareto front minimises it) and say so in the title and axis, set by
+// the first point added.
 
 class LiveSweepChart {
 public:
@@ -55,6 +58,8 @@ private:
     QXYSeries* seriesFor(const std::string& key, const QString& name, const QColor& colour, bool scatter);
     static void insertByX(QXYSeries* series, double x, double y);
     void updateFront(std::size_t modelIndex);
+    void useMetric(const SweepMetric& metric); // titles and axis of the points' metric
+    void fitMetricAxis();
 
     SweepChartKind m_kind;
     SweepConfig m_config;
@@ -66,8 +71,11 @@ private:
     std::size_t m_count = 0;
     double m_xlo = 0, m_xhi = 0, m_ylo = 0, m_yhi = 0; // data ranges (valid once m_count > 0)
     std::int64_t m_maxK = 1;
+    SweepMetric m_metric; // of the first point (classify until then)
+    bool m_metricSet = false;
     struct FrontPoint {
-        double x = 0, top1 = 0;
+        double x = 0, y = 0; // y as shown (scale × score)
+        double cost = 0;     // SweepPointResult::cost(): minimised
     };
     std::map<std::size_t, std::vector<FrontPoint>> m_frontPoints; // per model (Pareto kinds)
     std::map<std::size_t, QXYSeries*> m_front;

@@ -53,10 +53,13 @@ std::unique_ptr<QChart> accuracyVsBlockSizeChart(const SweepReport& r)
     const auto groups = byModelMode(r);
     if (groups.empty())
         return nullptr;
-    auto chart = newChart("Top-1 accuracy vs block size, per accuracy mode");
+    const SweepMetric metric = r.metric(); // top-1 %, or the MSE (lower is better)
+    auto chart =
+        newChart(metric.higherIsBetter ? QString("Top-1 accuracy vs block size, per accuracy mode")
+                                       : QString::fromStdString(metric.label) + " vs block size, per accuracy mode");
     auto* x = blockSizeAxis(*chart, maxK(r));
-    auto* y = addAxis<QValueAxis>(*chart, Qt::AlignLeft, "top-1 accuracy (%)");
-    double lo = 100, hi = 0;
+    auto* y = addAxis<QValueAxis>(*chart, Qt::AlignLeft, QString::fromStdString(metric.label));
+    double lo = INFINITY, hi = -INFINITY;
     std::map<std::size_t, double> dense;
     for (const auto& [key, pts] : groups) {
         auto* s = new QLineSeries;
@@ -66,9 +69,10 @@ std::unique_ptr<QChart> accuracyVsBlockSizeChart(const SweepReport& r)
         pen.setWidthF(2);
         s->setPen(pen);
         for (const SweepPointResult* p : pts) {
-            s->append(double(p->k), 100 * p->top1);
-            lo = std::min(lo, 100 * p->top1), hi = std::max(hi, 100 * p->top1);
-            dense[key.first] = 100 * p->denseTop1;
+            const double v = metric.scale * p->score();
+            s->append(double(p->k), v);
+            lo = std::min(lo, v), hi = std::max(hi, v);
+            dense[key.first] = metric.scale * p->denseScore();
         }
         attach(*chart, s, x, y);
     }
@@ -84,7 +88,11 @@ std::unique_ptr<QChart> accuracyVsBlockSizeChart(const SweepReport& r)
         lo = std::min(lo, acc), hi = std::max(hi, acc);
         attach(*chart, s, x, y);
     }
-    fitAccuracyAxis(y, lo, hi);
+    if (metric.higherIsBetter) {
+        fitAccuracyAxis(y, lo, hi);
+    } else {
+        fitErrorAxis(y, lo, hi);
+    }
     return chart;
 }
 

@@ -53,9 +53,10 @@ bool finite(const QPointF& p)
 
 TrainingCurves::TrainingCurves(QChartView* lossView, QChartView* accuracyView)
 {
-    m_loss = curveChart(QObject::tr("Loss"), QObject::tr("training loss"), m_lossX, m_lossY);
+    // Short axis titles: they must fit beside a chart only ~120 px tall.
+    m_loss = curveChart(QObject::tr("Loss"), QObject::tr("train loss"), m_lossX, m_lossY);
     m_valLossY = new QValueAxis;
-    m_valLossY->setTitleText(QObject::tr("validation loss"));
+    m_valLossY->setTitleText(QObject::tr("val. loss"));
     m_valLossY->setLabelFormat(QStringLiteral("%.3g"));
     m_loss->addAxis(m_valLossY, Qt::AlignRight);
     m_accuracy = curveChart(QObject::tr("Accuracy"), QObject::tr("accuracy (%)"), m_accX, m_accY);
@@ -90,8 +91,19 @@ void TrainingCurves::widen(QValueAxis* axis, const QList<QPointF>& points)
     double hi = axis->max();
     for (const QPointF& p : points)
         hi = std::max(hi, p.y() * 1.1);
-    if (hi > axis->max())
-        axis->setMax(hi);
+    if (hi > axis->max()) {
+        axis->setRange(0, hi);
+        axis->applyNiceNumbers(); // ticks at round values (0, 5, 10, …), not at 6.39, 12.8, …
+    }
+}
+
+void TrainingCurves::appendBulk(QLineSeries* series, const QList<QPointF>& points)
+{
+    if (points.isEmpty())
+        return;
+    QList<QPointF> all = series->points();
+    all += points;
+    series->replace(all);
 }
 
 void TrainingCurves::appendSteps(const std::vector<TrainStatus>& statuses)
@@ -109,8 +121,8 @@ void TrainingCurves::appendSteps(const std::vector<TrainStatus>& statuses)
         }
     }
     widen(m_lossY, loss);
-    m_runLoss->append(loss);
-    m_runAcc->append(acc);
+    appendBulk(m_runLoss, loss);
+    appendBulk(m_runAcc, acc);
 }
 
 void TrainingCurves::appendEpochs(const std::vector<EpochRecord>& records)
@@ -129,10 +141,10 @@ void TrainingCurves::appendEpochs(const std::vector<EpochRecord>& records)
     }
     widen(m_lossY, tl);
     widen(m_valLossY, vl);
-    m_trainLoss->append(tl);
-    m_valLoss->append(vl);
-    m_trainAcc->append(ta);
-    m_valAcc->append(va);
+    appendBulk(m_trainLoss, tl);
+    appendBulk(m_valLoss, vl);
+    appendBulk(m_trainAcc, ta);
+    appendBulk(m_valAcc, va);
 }
 
 QLineSeries* TrainingCurves::series(const QString& name) const

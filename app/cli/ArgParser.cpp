@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <optional>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -82,7 +82,8 @@ bool ArgParser::parse(const std::vector<std::string>& args, std::ostream& out)
     bool onlyPositionals = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (onlyPositionals || a.size() < 2 || a[0] != '-' || (a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])))) {
+        if (onlyPositionals || a.size() < 2 || a[0] != '-' ||
+            (a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])))) {
             positionals.push_back(a);
             continue;
         }
@@ -128,8 +129,8 @@ bool ArgParser::parse(const std::vector<std::string>& args, std::ostream& out)
         if (!s.isPositional)
             continue;
         if (s.variadic) {
-            std::vector<std::string> rest(positionals.begin() + static_cast<std::ptrdiff_t>(std::min(p, positionals.size())),
-                                          positionals.end());
+            std::vector<std::string> rest(
+                positionals.begin() + static_cast<std::ptrdiff_t>(std::min(p, positionals.size())), positionals.end());
             p = positionals.size();
             if (rest.empty() && s.required)
                 throw ArgError(m_usageName + ": missing " + s.name);
@@ -186,7 +187,10 @@ void ArgParser::printHelp(std::ostream& out) const
         out << "\n" << m_epilog << "\n";
 }
 
-bool ArgParser::given(const std::string& name) const { return m_values.count(name) > 0; }
+bool ArgParser::given(const std::string& name) const
+{
+    return m_values.count(name) > 0;
+}
 
 bool ArgParser::has(const std::string& name) const
 {
@@ -287,7 +291,7 @@ double ArgParser::getDouble(const std::string& name, const NumberRange& range) c
             r = std::stod(v, &used);
             ok = used == v.size();
         } catch (const std::exception&) {
-            ok = false;  // not a number, or out of double's range
+            ok = false; // not a number, or out of double's range
         }
     }
     if (!ok)

@@ -13,6 +13,7 @@
 #include "CommandRegistry.h"
 #include "ConversionCli.h"
 #include "TerminalProgress.h"
+#include "TrainingCli.h"
 #include "analysis/EvaluateWorkflow.h"
 #include "analysis/WorkflowJson.h"
 
@@ -118,6 +119,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
              "only when this or --labels is given.",
              "y");
     p.option("scale", "S", "Factor applied to integer pixels.", "0.00392156862745098");
+    addIntegerValuesOption(p);
     p.flag("json", "Print one JSON object (top1, top5, count, images_per_second, ...).");
     if (!p.parse(args, out))
         return 0;
@@ -148,6 +150,7 @@ int runEval(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (config.task == Task::Regress && config.data.options.targetsKey.empty())
         throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
     config.data.options.scale = p.getDouble("scale", NumberRange::positive());
+    config.data.options.integerValues = integerValuesFromArgs(p);
     config.data.options.limit = limit;
     config.limit = limit;
     if (p.given("k"))

@@ -65,9 +65,10 @@ void printFinetune(std::ostream& out, std::ostream& err, const FinetuneResult& r
     }
     out.unsetf(std::ios::floatfield);
     if (r.task == Task::Classify && r.testOriginal && r.testProjected && r.testFinetuned)
-        out << "test top-1: original " << std::setprecision(2) << 100.0 * r.testOriginal->top1 << "%, projected "
-            << 100.0 * r.testProjected->top1 << "%, fine-tuned " << 100.0 * r.testFinetuned->top1 << "% ("
-            << r.testFinetuned->count << " samples)\n";
+        out << "test top-1: original " << std::fixed << std::setprecision(2) << 100.0 * r.testOriginal->top1
+            << "%, projected " << 100.0 * r.testProjected->top1 << "%, fine-tuned " << 100.0 * r.testFinetuned->top1
+            << "% (" << r.testFinetuned->count << " samples)\n";
+    out.unsetf(std::ios::floatfield);
     out << "wrote " << output << " (" << r.saved->format << ", " << r.parameters << " parameters, was "
         << r.parametersBefore << ")\n";
 }
@@ -115,8 +116,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     p.option("rho-growth", "G", "ADMM: rho is multiplied by G after every Z/U update.", "1");
     p.option("admm-every", "N", "ADMM: update Z and U every N batches (0 = once per epoch).", "0");
     p.option("task", "TASK",
-             "classify (cross-entropy), reconstruct (MSE against the input) or auto (reconstruct when output "
-             "shape = input shape and the output is linear).",
+             "classify (cross-entropy), reconstruct (MSE against the input), regress (MSE against --targets-key) "
+             "or auto (reconstruct when output shape = input shape and the output is linear).",
              "auto");
     // Defaults: the fine-tuning recipe measured in docs/accuracy.md.
     addTrainingOptions(p, TrainingDefaults{"5", "sgd", "32", "cosine", "0.3"});
@@ -182,8 +183,8 @@ int runFinetune(const std::vector<std::string>& args, std::ostream& out, std::os
     } catch (const Error& e) {
         throw ArgError(std::string("--task: ") + e.what());
     }
-    if (config.task == Task::Regress)
-        throw ArgError("--task regress is not available in finetune yet (use the core workflow with targetsKey)");
+    if (config.task == Task::Regress && !p.given("targets-key"))
+        throw ArgError("--task regress needs --targets-key NAME (the HDF5 dataset / npz member holding the targets)");
     fillTrainingRun(p, "finetune", config, out, err);
     const FinetuneResult result = finetuneModel(config);
     if (p.given("json"))

@@ -66,7 +66,9 @@ int runSweepCommand(const std::string& command, SweepKind kind, const std::vecto
         for (const SweepPointResult& pt : run.points)
             j["points"].push_back({{"id", pt.id},
                                    {"mode", pt.mode},
-                                   {"top1", pt.top1},
+                                   {"task", pt.task},
+                                   {"metric", pt.metric().key},
+                                   {pt.metric().key, pt.score()}, // "top1" or "mse"
                                    {"compression", pt.compression},
                                    {"agreement", pt.agreement}});
         std::ostringstream files;

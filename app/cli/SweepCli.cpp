@@ -1,5 +1,6 @@
 #include "SweepCli.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -12,10 +13,10 @@
 
 #include <unistd.h>
 
+#include "BuildInfo.h"
 #include "PdfReport.h"
 #include "ReportHtml.h"
 #include "hw/Platform.h"
-#include "BuildInfo.h"
 
 namespace circnn::cli {
 
@@ -104,6 +105,15 @@ void addSweepConfigOptions(ArgParser& p, bool manyModels)
     p.option("timing-samples", "N", "Samples timed for the measured CPU latency / throughput (0 = no timing).");
     p.flag("no-reorder", "Do not reorder hidden units before projecting (reordering is on by default, as in convert).");
     p.flag("convert-output-layer", "Convert the output layer too.");
+    p.option("task", "TASK",
+             "What the models' outputs mean: classify (points ranked by top-1), reconstruct (target = input) or "
+             "regress (target from --targets-key): points ranked by the mean squared error (lower is better), "
+             "fine-tuning and scratch training with the MSE loss; auto (default): reconstruct when a model's "
+             "output shape = input shape and its output is linear, else classify.");
+    p.option("targets-key", "NAME", "With --task regress: HDF5 dataset / npz member holding the targets.");
+    p.flag("anomaly-labels",
+           "With --task reconstruct / regress: read the evaluation data's 0 (normal) / 1 (anomalous) labels (its "
+           "labels member, or --labels) for the ROC AUC.");
 }
 
 void addSweepRunOptions(ArgParser& p)
@@ -193,6 +203,16 @@ SweepConfig sweepConfigFromArgs(const ArgParser& p)
         c.reorderUnits = false;
     if (p.given("convert-output-layer"))
         c.convertOutputLayer = true;
+    if (p.given("task")) {
+        try {
+            c.task = parseTask(p.get("task"));
+        } catch (const Error& e) {
+            throw ArgError(std::string("--task: ") + e.what());
+        }
+    }
+    str("targets-key", c.targetsKey);
+    if (p.given("anomaly-labels"))
+        c.anomalyLabels = true;
     return c;
 }
 
@@ -214,7 +234,7 @@ SweepRunOptions sweepRunOptionsFromArgs(const ArgParser& p, const std::string& c
     o.provenance.gitCommit = toolCommit();
     o.provenance.commandLine = "circnn " + command;
     for (const std::string& a : args)
-        o.provenance.commandLine += " " + quoted(a);
+        o.provenance.commandLine.append(1, ' ').append(quoted(a));
     const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO);
     o.progress = [terminal](const SweepProgress& s) {
         if (terminal) {
@@ -266,18 +286,28 @@ bool writeReportOutputs(const ArgParser& p, const SweepReport& report, std::ostr
 
 void printSweepTable(std::ostream& out, const SweepReport& r)
 {
+    // Classifiers: top-1 and agreement; reconstruction / regression models: MSE and MAE (lower is
+    // better). A table of mixed tasks labels each row's figures in the row.
+    const bool classify = std::all_of(r.points.begin(), r.points.end(),
+                                      [](const SweepPointResult& p) { return p.metric().higherIsBetter; });
     out << std::left << std::setw(30) << "point" << std::setw(10) << "mode" << std::right << std::setw(10) << "params"
-        << std::setw(9) << "compr." << std::setw(8) << "top-1" << std::setw(9) << "agree" << std::setw(10) << "CPU ms"
+        << std::setw(9) << "compr." << std::setw(11) << (classify ? "top-1" : "MSE") << std::setw(11)
+        << (classify ? "agree" : "MAE") << std::setw(10) << "CPU ms"
         << "  Pareto\n";
     for (const SweepPointResult& p : r.points) {
         std::string pareto = r.paretoCompression.count(p.id) ? "C" : "";
         if (r.paretoLatency.count(p.id))
             pareto += "L";
         out << std::left << std::setw(30) << p.id << std::setw(10) << p.mode << std::right << std::setw(10)
-            << p.parameters << std::setw(8) << formatNumber(p.compression, 3) << "x" << std::setw(7)
-            << formatPercent(p.top1) << "%" << std::setw(8) << formatPercent(p.agreement) << "%" << std::setw(10)
-            << formatNumber(p.timing.latencyMs, 3) << "  " << pareto << "\n";
+            << p.parameters << std::setw(8) << formatNumber(p.compression, 3) << "x";
+        if (p.metric().higherIsBetter)
+            out << std::setw(10) << formatPercent(p.top1) << "%" << std::setw(10) << formatPercent(p.agreement) << "%";
+        else
+            out << std::setw(11) << formatNumber(p.errors.mse, 4) << std::setw(11) << formatNumber(p.errors.mae, 4);
+        out << std::setw(10) << formatNumber(p.timing.latencyMs, 3) << "  " << pareto << "\n";
     }
+    if (!classify && !r.points.empty())
+        out << "MSE / MAE: " << r.points.front().metric().label << " (mean over the evaluation samples)\n";
     for (const std::string& w : r.warnings)
         out << "warning: " << w << "\n";
 }

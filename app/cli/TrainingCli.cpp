@@ -1,6 +1,7 @@
 #include "TrainingCli.h"
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -47,8 +48,13 @@ void addTrainingOptions(ArgParser& p, const TrainingDefaults& defaults)
         .option("augment-shift", "P", "Shift training images by up to P pixels at random (0 = off).", "0")
         .option("seed", "S", "Seed for initialisation, shuffling, split and dropout.", "1")
         .option("test", "FILE", "Evaluate the result on this labelled dataset (same formats as --data).")
-        .option("test-labels", "FILE", "IDX labels file for --test (default: derived).")
-        .option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
+        .option("test-labels", "FILE",
+                "IDX labels file for --test (default: derived). With --task reconstruct / regress: 0 (normal) / 1 "
+                "(anomalous) labels for the ROC AUC.")
+        .option("targets-key", "NAME",
+                "With --task regress: HDF5 dataset / npz member holding the targets (of --data and --test).");
+    addIntegerValuesOption(p);
+    p.option("output", "OUT", "Output model: .h5 (Keras, dense models only) or .circnn.h5 (native).", "", 'o')
         .flag("force", "Replace an existing -o file of another format (e.g. a Keras .h5 by a native model).")
         .flag("json", "Print the final metrics as JSON on stdout.");
 }
@@ -109,8 +115,10 @@ TrainingCallbacks terminalTrainingCallbacks(const ArgParser& p, int totalEpochs,
             *last = now;
             std::ostringstream line;
             line << "\repoch " << s.epoch << "/" << s.epochs << "  batch " << s.batch << "/" << s.batches << "  loss "
-                 << std::fixed << std::setprecision(4) << s.loss << "  acc " << std::setprecision(2)
-                 << 100.0 * s.accuracy << "%  ETA " << formatDuration(s.etaSeconds) << "   ";
+                 << std::fixed << std::setprecision(4) << s.loss;
+            if (std::isfinite(s.accuracy)) // NaN for the MSE loss (reconstruct / regress)
+                line << "  acc " << std::setprecision(2) << 100.0 * s.accuracy << "%";
+            line << "  ETA " << formatDuration(s.etaSeconds) << "   ";
             *e << line.str() << std::flush;
             return true;
         };
@@ -123,6 +131,12 @@ TrainingCallbacks terminalTrainingCallbacks(const ArgParser& p, int totalEpochs,
                 *e << "\r" << std::string(78, ' ') << "\r" << std::flush; // clear the progress line
             if (json)
                 return;
+            if (std::isnan(r.trainAccuracy)) { // the MSE loss (reconstruct / regress): no accuracy
+                *os << "epoch " << r.epoch << "/" << totalEpochs << "  MSE " << std::scientific << std::setprecision(4)
+                    << r.trainLoss << "  val_MSE " << r.valLoss << "  " << std::fixed << std::setprecision(1)
+                    << r.seconds << " s" << std::endl;
+                return;
+            }
             *os << "epoch " << r.epoch << "/" << totalEpochs << "  loss " << std::fixed << std::setprecision(4)
                 << r.trainLoss << "  acc " << std::setprecision(2) << 100.0 * r.trainAccuracy << "%  val_loss "
                 << std::setprecision(4) << r.valLoss << "  val_acc " << std::setprecision(2) << 100.0 * r.valAccuracy
@@ -140,9 +154,11 @@ DataSource trainingDataSource(const ArgParser& p)
     d.path = p.get("data");
     if (p.given("labels"))
         d.options.labelsPath = p.get("labels");
+    d.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
     d.options.limit = p.getInt("limit");
     if (d.options.limit < 0)
         throw ArgError("--limit must be >= 0");
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
 }
 
@@ -154,7 +170,27 @@ DataSource testDataSource(const ArgParser& p)
     d.path = p.get("test");
     if (p.given("test-labels"))
         d.options.labelsPath = p.get("test-labels");
+    d.options.targetsKey = p.given("targets-key") ? p.get("targets-key") : std::string();
+    d.options.integerValues = integerValuesFromArgs(p);
     return d;
+}
+
+void addIntegerValuesOption(ArgParser& p)
+{
+    p.option("integers", "WHAT",
+             "What integer sample values are: pixels (scaled by 1/255), ids (token ids for an Embedding, kept "
+             "as they are) or auto (ids when the file marks them: HDF5 attribute token_ids=1 on the images, npz "
+             "member token_ids.npy; else pixels).",
+             "auto");
+}
+
+IntegerValues integerValuesFromArgs(const ArgParser& p)
+{
+    try {
+        return parseIntegerValues(p.get("integers"));
+    } catch (const Error& e) {
+        throw ArgError(std::string("--integers: ") + e.what());
+    }
 }
 
 SavePolicy savePolicyFor(const std::string& command)

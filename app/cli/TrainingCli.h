@@ -29,7 +29,11 @@ TrainOptions trainOptionsFromArgs(const ArgParser& parser);
 TrainingCallbacks terminalTrainingCallbacks(const ArgParser& parser, int totalEpochs, std::ostream& out,
                                             std::ostream& err);
 
-// --data (with --labels / --limit); ArgError when --data is missing.
+// --integers auto|pixels|ids (DatasetOptions::integerValues), for every command reading data.
+void addIntegerValuesOption(ArgParser& parser);
+IntegerValues integerValuesFromArgs(const ArgParser& parser);
+
+// --data (with --labels / --limit / --integers); ArgError when --data is missing.
 DataSource trainingDataSource(const ArgParser& parser);
 // --test (with --test-labels); empty when not given.
 DataSource testDataSource(const ArgParser& parser);

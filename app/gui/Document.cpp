@@ -39,6 +39,29 @@ Document::Document(JobRunner* jobs, QObject* parent) : QObject(parent), m_jobs(j
 {
     m_conversion.defaultBlockSize = 8;
     m_conversion.reorderUnits = true; // as circnn convert / eval -k / finetune
+    connect(m_jobs, &JobRunner::jobCancelled, this, &Document::onJobCancelled);
+}
+
+void Document::onJobCancelled(const QString& channel)
+{
+    // A job superseded by a newer one in its channel (another open) changes nothing: the newer
+    // job is still running there. Only the open stopped by itself (Cancel) is undone here.
+    if (m_jobs->isBusy(channel))
+        return;
+    if (channel == QLatin1String("weights") && weightsPending()) {
+        const QString path = m_path;
+        restoreFallback();
+        emit openCancelled(path);
+        return;
+    }
+    const bool reading = channel == QLatin1String("open") || channel == QLatin1String("plan");
+    if (reading && m_loading && !weightsPending() && !m_jobs->isBusy(QStringLiteral("open")) &&
+        !m_jobs->isBusy(QStringLiteral("plan"))) {
+        m_loading = false; // the shown model stays
+        emit loadingChanged(false);
+        if (channel == QLatin1String("open"))
+            emit openCancelled(QString());
+    }
 }
 
 void Document::open(const QString& path)
@@ -49,10 +72,10 @@ void Document::open(const QString& path)
     // The core readers close every HDF5 handle they opened, also when they throw (RAII in core/io).
     m_jobs->run(
         QStringLiteral("open"), tr("Opening %1").arg(QFileInfo(path).fileName()),
-        [file](const ProgressFn&) {
+        [file](const ProgressFn& progress) {
             Loaded l;
             ModelFormat format = ModelFormat::Native;
-            l.model = std::make_shared<const ModelSpec>(readModelArchitecture(file, &format));
+            l.model = std::make_shared<const ModelSpec>(readModelArchitecture(file, &format, progress));
             l.format = formatText(format);
             return l;
         },
@@ -73,14 +96,18 @@ void Document::loadWeights(const QString& path)
     const std::filesystem::path file = path.toStdString();
     m_jobs->run(
         QStringLiteral("weights"), tr("Loading the weights of %1").arg(QFileInfo(path).fileName()),
-        [file](const ProgressFn&) {
+        [file](const ProgressFn& progress) {
             Loaded l;
-            l.model = std::make_shared<const ModelSpec>(readModel(file));
+            // A cancel (superseded, Cancel, close) kills the reader child at once (readModel).
+            l.model = std::make_shared<const ModelSpec>(readModel(file, progress));
             l.format = formatText(detectModelFormat(file)); // known from readModel: no second read
             return l;
         },
         this, [this, path](const Loaded& l) { adoptWeights(l.model, path, l.format); },
-        [this, path](const QString& reason) { restoreFallback(path, reason); });
+        [this, path](const QString& reason) {
+            restoreFallback();
+            emit openFailed(path, reason);
+        });
 }
 
 namespace {
@@ -160,7 +187,7 @@ void Document::adoptWeights(std::shared_ptr<const ModelSpec> model, const QStrin
     emit weightsLoaded();
 }
 
-void Document::restoreFallback(const QString& path, const QString& reason)
+void Document::restoreFallback()
 {
     if (weightsPending()) { // never leave a model without weights behind
         Fallback f = m_fallback ? std::move(*m_fallback) : Fallback{};
@@ -188,7 +215,6 @@ void Document::restoreFallback(const QString& path, const QString& reason)
             emit projectionChanged();
         }
     }
-    emit openFailed(path, reason);
 }
 
 void Document::applyPlan(const QString& modelFile, const ConversionRequest& request, const QString& description)

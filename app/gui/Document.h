@@ -37,9 +37,10 @@ struct LayerProjection {
 // histogram, block inspector, inference, training) show "loading weights…" and disable their
 // actions while weightsPending(), and start their work on weightsLoaded. A failure in either stage
 // emits openFailed and leaves the last fully loaded model (or none) as it was — never a model
-// without weights. Opening another file while the weights of one load: its weights job is
-// cancelled once the new file's architecture has been read (if that read fails, the pending open
-// completes).
+// without weights; a cancel (Cancel button) does the same and emits openCancelled. A cancelled
+// weights read kills its isolated reader child at once. Opening another file while the weights of
+// one load: its weights job is cancelled once the new file's architecture has been read (if that
+// read fails, the pending open completes).
 class Document : public QObject {
     Q_OBJECT
 public:
@@ -104,6 +105,10 @@ signals:
     // adopted (applyPlan) and after a failed open restored the previous model (each after modelChanged).
     void weightsLoaded();
     void openFailed(const QString& path, const QString& reason);
+    // An open stopped by a cancel (the Cancel button, not another open): the last fully loaded
+    // model is back, as after a failure; `path` is the file whose weights were being read, empty
+    // when the architecture read was stopped.
+    void openCancelled(const QString& path);
     void planFailed(const QString& description, const QString& reason);
     void layerSelected(int index);
     void projectionChanged();
@@ -125,7 +130,8 @@ private:
                const QString& derivation, bool weights);
     void loadWeights(const QString& path);
     void adoptWeights(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format);
-    void restoreFallback(const QString& path, const QString& reason);
+    void restoreFallback(); // while weightsPending(): back to the fallback (or no model)
+    void onJobCancelled(const QString& channel);
 
     JobRunner* m_jobs;
     std::shared_ptr<const ModelSpec> m_model;

@@ -4,7 +4,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
-#include <QPointer>
+#include <QLabel>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
@@ -19,10 +19,15 @@
 #include "Document.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "PdfReport.h"
+#include "ReportExporter.h"
+#include "ReportHtml.h"
 #include "analysis/SweepRunner.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
 #include "nn/training/Architecture.h"
+#include "sweep/SweepConfigForm.h"
+#include "sweep/SweepView.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
 #include "views/TrainingOptionsForm.h"
@@ -71,9 +76,17 @@ protected:
         const double now = threadCpuNowMs();
         if (!m_events.isEmpty() && m_events.back().cpu < 0)
             m_events.back().cpu = now - m_events.back().start;
-        m_events.push_back({QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
-                                QString::number(int(event->type())),
-                            now, -1});
+        // Receiver class / event type, and the nearest of our classes owning the receiver (a Qt
+        // object inside one of our views says which view).
+        QString what = QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
+                       QString::number(int(event->type()));
+        for (const QObject* o = watched->parent(); o; o = o->parent())
+            if (QByteArray(o->metaObject()->className()).startsWith("circnn::")) {
+                const QString owner = QString::fromLatin1(o->metaObject()->className());
+                what += QStringLiteral(" in ") + owner.mid(owner.lastIndexOf(QStringLiteral("::")) + 2);
+                break;
+            }
+        m_events.push_back({what, now, -1});
         return false;
     }
 
@@ -177,42 +190,91 @@ template <class Pred> void waitFor(Pred done)
         QApplication::processEvents(QEventLoop::WaitForMoreEvents);
 }
 
-// Runs `work(progress, report)` on the window's job runner (channel "bench"), where `report()`
-// queues one status update to the GUI thread (as a live view would get it), and prints one table
-// row: wall time until the result is delivered, CPU, stall columns, and the updates seen.
-template <class Work> void runLongJob(MainWindow& window, StallProbe& probe, const char* what, Work work)
+// Runs a block-size sweep of the bundled MLP (k = 1…32, projection, 2 platforms, the 1,000
+// bundled images) in the sweep view (Run: the workflow on the job runner, points appended to the
+// live charts and the table as they finish) and prints one table row.
+void runSweep(MainWindow& window, StallProbe& probe, const QString& sample, const QString& dir)
 {
-    auto* receiver = new QObject;
-    int updates = 0;
-    bool done = false;
-    QString error;
+    SweepView* view = window.sweepView();
+    SweepConfig c;
+    c.models = {(sample + "fashion_mlp_dense.h5").toStdString()};
+    c.blockSizes = {1, 2, 4, 8, 16, 32};
+    c.data = (sample + "fashion_test_1k.h5").toStdString();
+    c.platforms = {"xcku060", "asic-45nm"};
+    view->form()->setConfig(c);
+    view->form()->setResultsFile(dir + "/bench_sweep.jsonl");
+    int points = 0;
+    bool done = false, completed = false;
+    const auto c1 = QObject::connect(view, &SweepView::pointAdded, [&] { ++points; });
+    const auto c2 = QObject::connect(view, &SweepView::sweepFinished, [&](bool ok) {
+        completed = ok;
+        done = true;
+    });
     QElapsedTimer t;
     probe.start();
     t.start();
-    QPointer<QObject> guard(receiver);
-    window.jobs()->run(
-        QStringLiteral("bench"), QString::fromUtf8(what),
-        [work, guard, &updates](const ProgressFn& progress) {
-            const std::function<void()> report = [guard, &updates] {
-                QMetaObject::invokeMethod(
-                    guard.data(), [&updates] { ++updates; }, Qt::QueuedConnection);
-            };
-            return static_cast<std::size_t>(work(progress, report));
-        },
-        receiver, [&done](std::size_t) { done = true; },
-        [&done, &error](const QString& message) {
-            error = message;
-            done = true;
-        });
-    waitFor([&] { return done; });
+    const bool started = view->run();
+    if (started)
+        waitFor([&] { return done; });
     const double ms = double(t.nsecsElapsed()) / 1e6;
-    QApplication::processEvents(); // the last queued updates
     const QString cols = probe.columns(probe.stopMs());
-    if (!error.isEmpty())
-        std::printf("| %s: FAILED (%s) | | | | | |\n", what, qPrintable(error));
+    QObject::disconnect(c1);
+    QObject::disconnect(c2);
+    const char* what = "sweep view: the bundled MLP, k = 1…32, projection, 2 platforms, live charts and table";
+    if (!started || !completed)
+        std::printf("| %s: FAILED (%s) | | | | | |\n", what, qPrintable(view->statusLabel()->text()));
     else
-        std::printf("| %s (%d updates) | %.0f | %s |\n", what, updates, ms, qPrintable(cols));
-    delete receiver;
+        std::printf("| %s (%d points) | %.0f | %s |\n", what, points, ms, qPrintable(cols));
+}
+
+// File ▸ Export ▸ Report of the sweep just run (`suffix`: "html" or "pdf"), as the menu does it:
+// a job whose charts are drawn on the GUI thread one per event-loop turn. Then, for comparison,
+// the same report written by one call on the GUI thread (how the export ran before it was a job):
+// there the stall is the whole write. Prints two table rows.
+void runReportExport(MainWindow& window, StallProbe& probe, const QString& dir, const QString& suffix)
+{
+    ReportExporter* exporter = window.reportExporter();
+    bool done = false;
+    QString error;
+    const auto c1 = QObject::connect(exporter, &ReportExporter::exported, [&] { done = true; });
+    const auto c2 = QObject::connect(exporter, &ReportExporter::failed, [&](const QString&, const QString& m) {
+        error = m;
+        done = true;
+    });
+    QElapsedTimer t;
+    probe.start();
+    t.start();
+    window.exportReport(dir + "/bench_report." + suffix);
+    waitFor([&] { return done; });
+    double ms = double(t.nsecsElapsed()) / 1e6;
+    QString cols = probe.columns(probe.stopMs());
+    QObject::disconnect(c1);
+    QObject::disconnect(c2);
+    if (!error.isEmpty()) {
+        std::printf("| report export (%s): FAILED (%s) | | | | | |\n", qPrintable(suffix), qPrintable(error));
+        return;
+    }
+    std::printf(
+        "| File ▸ Export ▸ Report of that sweep, %s: a job, charts drawn one per event-loop turn | %.0f | %s |\n",
+        qPrintable(suffix.toUpper()), ms, qPrintable(cols));
+    const SweepReport report = window.sweepView()->reportBuilder()();
+    const std::string file = (dir + "/bench_report_gui_thread." + suffix).toStdString();
+    done = false;
+    probe.start();
+    t.start();
+    QTimer::singleShot(0, [&] {
+        if (suffix == "pdf")
+            report::writeSweepReportPdf(report, file);
+        else
+            report::writeSweepReportHtml(report, file);
+        done = true;
+    });
+    waitFor([&] { return done; });
+    ms = double(t.nsecsElapsed()) / 1e6;
+    cols = probe.columns(probe.stopMs());
+    std::printf(
+        "| … the same report written in one call on the GUI thread (the export before this round) | %.0f | %s |\n", ms,
+        qPrintable(cols));
 }
 
 // Trains 784-256-256-10 at k = 8 for 20 epochs on `data` in the training view (Train action: the
@@ -367,27 +429,14 @@ int runGuiBenchmark(const QString& folder)
         }
     }
     // 4–5. Long jobs of part 2 while the window is up: the event loop must stay responsive while
-    // they use every core. Training runs in the real training view (live curves); a sweep has no
-    // view yet, so it runs through the job runner with one queued update per point.
+    // they use every core. Training runs in the real training view (live curves), the sweep in the
+    // real sweep view (live charts and table).
     const QString sample = QString::fromUtf8(build::sampleDir()) + QLatin1Char('/');
     if (QFileInfo::exists(sample + "fashion_test_1k.h5")) {
         runTraining(window, probe, sample + "fashion_test_1k.h5");
-        runLongJob(window, probe, "sweep of the bundled MLP, k = 1…32, projection, 2 platforms, shown per point",
-                   [sample](const ProgressFn& progress, const std::function<void()>& report) {
-                       SweepConfig c;
-                       c.models = {(sample + "fashion_mlp_dense.h5").toStdString()};
-                       c.blockSizes = {1, 2, 4, 8, 16, 32};
-                       c.data = (sample + "fashion_test_1k.h5").toStdString();
-                       c.platforms = {"xcku060", "asic-45nm"};
-                       SweepRunOptions o;
-                       o.progress = [progress, report, last = std::size_t(0)](const SweepProgress& p) mutable {
-                           if (p.done != last)
-                               report();
-                           last = p.done;
-                           return progress(p.done, p.total);
-                       };
-                       return runSweep(c, o).points.size();
-                   });
+        runSweep(window, probe, sample, dir);
+        for (const char* suffix : {"html", "pdf"})
+            runReportExport(window, probe, dir, QString::fromLatin1(suffix));
     } else {
         std::printf("| training / sweep steps skipped: %s not found | | | | | |\n", qPrintable(sample));
     }

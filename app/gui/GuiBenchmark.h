@@ -10,8 +10,8 @@ namespace circnn::gui {
 //   a new temporary folder that is removed afterwards);
 // - heatmap render time of a 4096 × 9216 matrix at several zoom levels;
 // - time from a new k to the shown projection of a 4096 × 4096 layer;
-// - a training run in the training view (live curves) and a block-size sweep on the job runner
-//   (one update per point queued to the GUI thread), when the bundled sample data is present;
+// - a training run in the training view (live curves) and a block-size sweep in the sweep view
+//   (live charts and table), when the bundled sample data is present;
 // - the longest event-loop stall while these jobs run, from a 5 ms timer probe, and the GUI-thread
 //   CPU time spent in the gap between two ticks that took the most (the part of a stall that is
 //   our code rather than waiting for a core). CIRCNN_BENCH_TRACE=1 prints, for every gap with

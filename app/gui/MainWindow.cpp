@@ -24,6 +24,7 @@
 #include "HelpDialogs.h"
 #include "JobRunner.h"
 #include "JobStatusWidget.h"
+#include "ReportExporter.h"
 #include "sweep/SweepView.h"
 #include "views/BlockInspectorView.h"
 #include "views/HardwareView.h"
@@ -53,6 +54,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_inference = new InferenceView(m_doc);
     m_training = new TrainingView(m_doc);
     m_sweep = new SweepView(m_doc);
+    m_reports = new ReportExporter(m_jobs, this);
+    connect(m_reports, &ReportExporter::exported, this,
+            [this](const QString& path) { statusBar()->showMessage(tr("Wrote %1").arg(path), 8000); });
+    connect(m_reports, &ReportExporter::failed, this, [this](const QString& path, const QString& message) {
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not export the report"),
+                                    tr("Could not write %1:\n\n%2").arg(path, message), QMessageBox::Ok, this);
+        box->setObjectName("exportFailedBox");
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    connect(m_reports, &ReportExporter::cancelled, this, [this](const QString& path) {
+        statusBar()->showMessage(tr("The report %1 was not written: cancelled").arg(path), 8000);
+    });
 
     // The explorer is the central widget; the other views are docks around it.
     setCentralWidget(m_explorer);
@@ -86,6 +100,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_doc, &Document::weightsLoaded, this, [this] {
         statusBar()->showMessage(tr("Opened %1").arg(m_doc->path()), 5000);
         addRecentFile(m_doc->path());
+    });
+    connect(m_doc, &Document::openCancelled, this, [this](const QString& path) {
+        statusBar()->showMessage(path.isEmpty() ? tr("Opening cancelled")
+                                                : tr("Opening %1 cancelled; the previous model stays").arg(path),
+                                 8000);
     });
     connect(m_jobs, &JobRunner::jobFailed, this, [this](const QString& label, const QString& message) {
         statusBar()->showMessage(tr("%1 failed: %2").arg(label, message), 8000);
@@ -316,19 +335,8 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 void MainWindow::exportReport(const QString& path)
 {
-    auto write = [this, path] {
-        try {
-            m_sweep->writeReport(path);
-            statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
-        } catch (const std::exception& e) {
-            auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not export the report"),
-                                        tr("Could not write %1:\n\n%2").arg(path, QString::fromStdString(e.what())),
-                                        QMessageBox::Ok, this);
-            box->setObjectName("exportFailedBox");
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
-        }
-    };
+    // Written by a job (ReportExporter): exported(), failed() or cancelled() follows.
+    auto write = [this, path] { m_reports->exportReport(path, m_sweep->reportBuilder()); };
     if (m_sweep->hasResults() && !m_sweep->isRunning()) {
         write();
         return;

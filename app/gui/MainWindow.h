@@ -20,6 +20,7 @@ class TrainingView;
 class JobRunner;
 class LayerExplorerView;
 class ModelView;
+class ReportExporter;
 class SweepView;
 
 // The main window only assembles: the job runner, the document, one dock per view, the menus and
@@ -42,6 +43,7 @@ public:
     InferenceView* inferenceView() const { return m_inference; }
     TrainingView* trainingView() const { return m_training; }
     SweepView* sweepView() const { return m_sweep; }
+    ReportExporter* reportExporter() const { return m_reports; }
 
     // View names for --view: "model", "explorer", "inspector", "hardware", "inference", "training",
     // "sweep".
@@ -52,8 +54,9 @@ public:
     QStringList recentFiles() const;
     void clearRecentFiles();
     // File ▸ Export ▸ Report: the comparison report (`circnn report`'s code; .html, .pdf, .csv,
-    // .json by suffix) of the current sweep; without sweep results, a sweep of the current model
-    // with the sweep view's settings runs first. Errors are dialogs.
+    // .json by suffix) of the current sweep, written by a job (reportExporter(): progress, cancel,
+    // its exported / failed / cancelled signals); without sweep results, a sweep of the current
+    // model with the sweep view's settings runs first. Errors are dialogs.
     void exportReport(const QString& path);
     // Closing with a running job asks first; tests answer here (empty: a dialog asks).
     void setCloseQuestion(std::function<bool(const QString& jobs)> ask) { m_askClose = std::move(ask); }
@@ -85,6 +88,7 @@ private:
     InferenceView* m_inference;
     TrainingView* m_training;
     SweepView* m_sweep;
+    ReportExporter* m_reports;
     std::function<bool(const QString&)> m_askClose;
     QList<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;

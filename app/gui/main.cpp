@@ -10,11 +10,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "BuildInfo.h"
 #include "Document.h"
 #include "GuiBenchmark.h"
 #include "MainWindow.h"
 #include "ScreenshotRunner.h"
-#include "BuildInfo.h"
 
 namespace {
 

@@ -56,13 +56,13 @@ int paintDocument(QPdfWriter& pdf, QPainter& painter, const QString& html, const
     return pages;
 }
 
-} // namespace
-
-PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& path)
+// Writes the PDF; drawChart(i, painter, target) draws chart i of `charts` (ids and captions).
+template <class Charts, class Draw>
+PdfReportInfo writePdf(const SweepReport& report, const Charts& charts, const std::string& path, Draw drawChart,
+                       const ProgressFn& progress)
 {
-    charts::ensureGuiApplication();
-    std::vector<ReportChart> charts = buildReportCharts(report);
     PdfReportInfo info;
+    const std::size_t steps = charts.size() + 2;
     writeFileAtomically(path, [&](const std::filesystem::path& tmp) {
         QPdfWriter pdf(QString::fromStdString(tmp.string()));
         pdf.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Landscape, QMarginsF(12, 12, 12, 12),
@@ -76,30 +76,59 @@ PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& 
         const QRectF area = pdf.pageLayout().paintRectPixels(pdf.resolution());
         const QSizeF page = area.size();
         bool first = true;
+        reportProgress(progress, 0, steps);
         info.pages += paintDocument(pdf, painter, reportFrontHtml(report), page, first);
+        reportProgress(progress, 1, steps);
         // Charts: two per page, side by side, each with its caption below.
         QFont captionFont("DejaVu Sans");
         captionFont.setPointSizeF(7.5);
         const double gap = 16, captionH = 40;
-        const double w = (page.width() - gap) / 2, h = std::min(page.height() - captionH, w * 1.0);
+        const QSizeF size = pdfChartSize();
+        const double w = size.width(), h = size.height();
         for (std::size_t i = 0; i < charts.size(); ++i) {
             if (i % 2 == 0) {
                 pdf.newPage();
                 ++info.pages;
             }
             const QRectF target((i % 2) * (w + gap), 0, w, h);
-            charts::paintChart(*charts[i].chart, painter, target);
+            drawChart(i, painter, target);
             painter.setFont(captionFont);
             painter.setPen(QColor(0x44, 0x44, 0x44));
             painter.drawText(QRectF(target.left(), h + 4, w, captionH), Qt::TextWordWrap, charts[i].caption);
             info.chartPages.push_back(info.pages);
             info.chartIds.push_back(charts[i].id);
+            reportProgress(progress, i + 2, steps);
         }
         first = false; // the back pages start on a page of their own
         info.pages += paintDocument(pdf, painter, reportBackHtml(report), page, first);
         painter.end();
+        reportProgress(progress, steps, steps);
     });
     return info;
+}
+
+} // namespace
+
+PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& path)
+{
+    charts::ensureGuiApplication();
+    std::vector<ReportChart> charts = buildReportCharts(report);
+    return writePdf(report, charts, path,
+                    [&charts](std::size_t i, QPainter& painter, const QRectF& target) {
+                        charts::paintChart(*charts[i].chart, painter, target);
+                    },
+                    {});
+}
+
+PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::vector<RecordedChart>& charts,
+                                  const std::string& path, const ProgressFn& progress)
+{
+    return writePdf(
+        report, charts, path,
+        [&charts](std::size_t i, QPainter& painter, const QRectF& target) {
+            painter.drawPicture(target.topLeft(), charts[i].picture);
+        },
+        progress);
 }
 
 } // namespace circnn::report

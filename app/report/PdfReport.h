@@ -5,10 +5,13 @@
 
 #include <QString>
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "ReportCharts.h"
 #include "analysis/SweepReport.h"
+#include "common/Progress.h"
 
 namespace circnn::report {
 
@@ -19,5 +22,10 @@ struct PdfReportInfo {
 };
 
 PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::string& path);
+// The same from charts recorded for PDF (recordChartForPdf), callable on any thread. `progress`
+// (optional) is called as pages are drawn; when it asks to stop, Cancelled is thrown and no file
+// is left behind (the destination keeps its previous content).
+PdfReportInfo writeSweepReportPdf(const SweepReport& report, const std::vector<RecordedChart>& charts,
+                                  const std::string& path, const ProgressFn& progress = {});
 
 } // namespace circnn::report

@@ -1,5 +1,13 @@
 #include "ReportCharts.h"
 
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPainter>
+
+#include <algorithm>
+
+#include "charts/ChartRenderer.h"
+
 namespace circnn::report {
 
 std::vector<ReportChart> buildReportCharts(const SweepReport& r)
@@ -30,6 +38,45 @@ std::vector<ReportChart> buildReportCharts(const SweepReport& r)
     add("pareto-latency", charts::accuracyVsLatencyChart(r),
         "Measured by the engine on this machine, one sample at a time on one thread.");
     return out;
+}
+
+QSizeF pdfChartSize()
+{
+    // The PDF writer's page (PdfReport.cpp): A4 landscape, 12 mm margins, 96 dpi; two charts side
+    // by side with a 16 px gap and a 40 px caption under each.
+    const QPageLayout layout(QPageSize(QPageSize::A4), QPageLayout::Landscape, QMarginsF(12, 12, 12, 12),
+                             QPageLayout::Millimeter);
+    const QSizeF page = layout.paintRectPixels(96).size();
+    const double gap = 16, captionH = 40;
+    const double w = (page.width() - gap) / 2;
+    return {w, std::min(page.height() - captionH, w)};
+}
+
+namespace {
+RecordedChart recordedHeader(const ReportChart& chart)
+{
+    RecordedChart r;
+    r.id = chart.id;
+    r.title = chart.title;
+    r.caption = chart.caption;
+    return r;
+}
+} // namespace
+
+RecordedChart recordChartForHtml(ReportChart& chart)
+{
+    RecordedChart r = recordedHeader(chart);
+    r.svg = charts::chartToSvg(*chart.chart, kHtmlChartSize, chart.title);
+    return r;
+}
+
+RecordedChart recordChartForPdf(ReportChart& chart)
+{
+    RecordedChart r = recordedHeader(chart);
+    QPainter painter(&r.picture);
+    charts::paintChart(*chart.chart, painter, QRectF(QPointF(0, 0), pdfChartSize()));
+    painter.end();
+    return r;
 }
 
 } // namespace circnn::report

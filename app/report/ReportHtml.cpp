@@ -68,6 +68,8 @@ QString summaryHtml(const SweepReport& r)
                                 ? " (finetune / scratch: " + QString::number(r.config.epochs) + " epoch(s))"
                                 : QString()));
     row("Block sizes", ks.join(", "));
+    const SweepMetric metric = r.metric();
+    row("Ranked by", esc(metric.label) + " (task " + esc(metric.task) + ")");
     row("Evaluation data",
         esc(r.config.data) +
             (r.config.evalLimit ? " (first " + QString::number(r.config.evalLimit) + " samples)" : QString()));
@@ -95,11 +97,28 @@ QString modelsHtml(const SweepReport& r)
     return s;
 }
 
+// The figure columns of a point: top-1 / top-5 / agreement for classifiers, MSE / MAE / ROC AUC
+// (each with the dense model's in brackets) for reconstruction / regression models.
+QString figureCells(const SweepPointResult& p)
+{
+    if (p.metric().higherIsBetter)
+        return cell(pct(p.top1)) + cell(pct(p.top5)) + cell(pct(p.agreement));
+    const SweepErrors& e = p.errors;
+    const QString auc =
+        e.rocAuc ? num(*e.rocAuc, 4) + " (" + (e.denseRocAuc ? num(*e.denseRocAuc, 4) : "–") + ")" : QString("–");
+    return cell(num(e.mse) + " (" + num(e.denseMse) + ")") + cell(num(e.mae) + " (" + num(e.denseMae) + ")") +
+           cell(auc);
+}
+
 QString pointsHtml(const SweepReport& r)
 {
+    const SweepMetric metric = r.metric();
+    const QStringList figures = metric.higherIsBetter
+                                    ? QStringList{"top-1 %", "top-5 %", "agreement %"}
+                                    : QStringList{esc(metric.label) + " (dense)", "MAE (dense)", "ROC AUC (dense)"};
     QString s = "<table>" +
-                head({"point", "mode", "block sizes", "parameters", "compression", "top-1 %", "top-5 %", "agreement %",
-                      "CPU latency ms (dense)", "CPU samples/s (dense)", "Pareto"}) +
+                head(QStringList{"point", "mode", "block sizes", "parameters", "compression"} + figures +
+                     QStringList{"CPU latency ms (dense)", "CPU samples/s (dense)", "Pareto"}) +
                 "<tbody>";
     for (const SweepPointResult& p : r.points) {
         QStringList pareto;
@@ -115,15 +134,20 @@ QString pointsHtml(const SweepReport& r)
         s += "<tr>" + cell(esc(p.id), false) +
              cell(esc(p.mode) + (p.epochs ? " " + QString::number(p.epochs) + "ep" : ""), false) +
              cell(esc(p.blockLabel()), false) + cell(QString::number(p.parameters)) +
-             cell(num(p.compression, 3) + "×") + cell(pct(p.top1)) + cell(pct(p.top5)) + cell(pct(p.agreement)) +
+             cell(num(p.compression, 3) + "×") + figureCells(p) +
              cell(num(p.timing.latencyMs, 3) + " (" + num(p.timing.denseLatencyMs, 3) + ")") +
              cell(num(p.timing.throughput, 3) + " (" + num(p.timing.denseThroughput, 3) + ")") +
              cell(pareto.join(" "), false) + "</tr>";
     }
-    s += "</tbody></table><p class=\"note\">Pareto: C = accuracy vs compression, L = accuracy vs measured latency, "
-         "E = accuracy vs energy per frame on at least one platform (per model). CPU figures are measured by the "
-         "engine on the machine in the reproducibility block (one thread); top-1 agreement is with the dense "
-         "model's predictions.</p>";
+    const QString what = metric.higherIsBetter ? QString("accuracy") : QString("MSE (lower is better)");
+    s += "</tbody></table><p class=\"note\">Pareto: C = " + what + " vs compression, L = " + what +
+         " vs measured latency, E = " + what +
+         " vs energy per frame on at least one platform (per model). CPU figures are measured by the "
+         "engine on the machine in the reproducibility block (one thread); " +
+         (metric.higherIsBetter ? "top-1 agreement is with the dense model's predictions."
+                                : "errors are means over the evaluation samples; ROC AUC of the per-sample squared "
+                                  "error against 0/1 anomaly labels, when the data has them.") +
+         "</p>";
     return s;
 }
 
@@ -220,6 +244,14 @@ QString reportBackHtml(const SweepReport& r)
 
 QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
 {
+    std::vector<RecordedChart> recorded;
+    for (ReportChart& c : charts)
+        recorded.push_back(recordChartForHtml(c));
+    return sweepReportHtml(r, recorded);
+}
+
+QString sweepReportHtml(const SweepReport& r, const std::vector<RecordedChart>& charts)
+{
     static const char* kStyle =
         "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:13px;color:#222;max-width:1100px;margin:1.5em "
         "auto;padding:0 1em}h1{font-size:22px;margin-bottom:0}h2{font-size:17px;border-bottom:1px solid "
@@ -235,8 +267,8 @@ QString sweepReportHtml(const SweepReport& r, std::vector<ReportChart>& charts)
     s += reportFrontHtml(r);
     if (!charts.empty())
         s += "<h2>Charts</h2>";
-    for (ReportChart& c : charts) {
-        QString svg = QString::fromUtf8(charts::chartToSvg(*c.chart, QSize(820, 460), c.title));
+    for (const RecordedChart& c : charts) {
+        QString svg = QString::fromUtf8(c.svg);
         const qsizetype start = svg.indexOf("<svg");
         if (start > 0)
             svg = svg.mid(start);

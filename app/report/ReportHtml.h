@@ -23,6 +23,8 @@ QString reportBackHtml(const SweepReport& report);
 // The complete self-contained HTML document: inline CSS, charts as inline SVG, no external
 // resource of any kind (readable offline, printable).
 QString sweepReportHtml(const SweepReport& report, std::vector<ReportChart>& charts);
+// The same from charts recorded for HTML (recordChartForHtml): callable on any thread.
+QString sweepReportHtml(const SweepReport& report, const std::vector<RecordedChart>& charts);
 // Builds the charts and writes the HTML document atomically.
 void writeSweepReportHtml(const SweepReport& report, const std::string& path);
 

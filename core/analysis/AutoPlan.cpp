@@ -147,6 +147,11 @@ AutoPlanResult runAutoPlan(const AutoPlanConfig& config, const SweepRunOptions& 
     double latencySum = 0;
     std::size_t latencyCount = 0;
     for (const SensitivityCurve& c : curves) {
+        if (c.task != "classify") // the budget is in top-1 points
+            throw Error("autoplan: '" + c.model + "' is evaluated as a " + c.task +
+                        " model (ranked by MSE, lower is better); the accuracy budget is in top-1 points of a "
+                        "classifier — run a sweep (circnn sweep --task " +
+                        c.task + ") and choose from its report");
         r.layers.push_back(c.layer);
         r.denseTop1 = c.denseTop1;
         std::vector<Choice> cs{Choice{}};

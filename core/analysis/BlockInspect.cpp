@@ -16,6 +16,8 @@ std::int64_t tapCount(const LayerSpec& layer)
 
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap)
 {
+    if (hasDepthwiseKernel(layer))
+        return depthwiseKernelView(layer, tap);
     WeightMatrixView all = weightMatrix(layer);
     if (tap < 0)
         return all;
@@ -39,6 +41,8 @@ WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap)
 
 std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap)
 {
+    if (hasDepthwiseKernel(layer)) // the view's width: one filter, or the tiles of a row
+        return tap >= 0 ? layer.depthwiseKernel.dim(1) : depthwiseTilesPerRow(layer) * layer.depthwiseKernel.dim(1);
     if (!hasWeightMatrix(layer))
         throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no weight matrix");
     if (tap >= tapCount(layer))
@@ -52,6 +56,9 @@ std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap)
 
 std::int64_t matrixRows(const LayerSpec& layer)
 {
+    if (hasDepthwiseKernel(layer)) // the tiled view
+        return (depthwiseChannels(layer) + depthwiseTilesPerRow(layer) - 1) / depthwiseTilesPerRow(layer) *
+               layer.depthwiseKernel.dim(0);
     if (!hasWeightMatrix(layer))
         throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no weight matrix");
     return layer.circulant ? layer.circulant->rows : layer.kernel.dim(layer.kernel.rank() - 1);

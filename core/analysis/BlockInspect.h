@@ -18,7 +18,9 @@ namespace circnn {
 std::int64_t tapCount(const LayerSpec& layer);
 
 // The layer's matrix as shown: tap < 0 → weightMatrix(layer) (Conv2D: all taps tiled); tap t ≥ 0 →
-// the C_out × C_in matrix of spatial tap t = r·kw + s. Throws Error for a bad tap or no weights.
+// the C_out × C_in matrix of spatial tap t = r·kw + s. DepthwiseConv2D (no matrix, stays dense):
+// depthwiseKernelView(layer, tap), `tap` selecting an output channel (< 0: all filters tiled).
+// Throws Error for a bad tap or no weights.
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap = -1);
 
 // Columns per projection segment for layerMatrix(layer, tap): C_in when Conv2D taps are tiled,

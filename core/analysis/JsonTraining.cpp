@@ -28,6 +28,9 @@ json toJson(const TrainModelResult& r)
 {
     json j = trainingResult("circnn.train/1", "train", r.saved, r.parameters, r.training, r.warnings);
     j["source"] = r.source;
+    // reconstruct / regress: best_validation_accuracy holds the validation MSE.
+    j["task"] = taskName(r.task);
+    j["metric"] = r.task == Task::Classify ? "top1" : "mse";
     if (r.test)
         j["test"] = evaluationToJson(*r.test);
     return j;

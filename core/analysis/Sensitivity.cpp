@@ -20,7 +20,8 @@ std::vector<SensitivityCurve> sensitivityCurves(const std::vector<SweepPointResu
             c.model = p.model;
             c.mode = p.mode;
             c.layer = p.sensitivityLayer;
-            c.denseTop1 = p.denseTop1;
+            c.task = p.task;
+            c.denseTop1 = p.denseScore();
             curves.push_back(c);
             it = curves.end() - 1;
         }
@@ -33,7 +34,7 @@ std::vector<SensitivityCurve> sensitivityCurves(const std::vector<SweepPointResu
                 params = l.parametersAfter;
             }
         it->blockSizes.push_back(k);
-        it->top1.push_back(p.top1);
+        it->top1.push_back(p.score());
         it->residual.push_back(residual);
         it->parameters.push_back(params);
         it->points.push_back(&p);

@@ -17,9 +17,10 @@ struct SensitivityCurve {
     std::string model;
     std::string mode;
     std::string layer;
-    double denseTop1 = 0;
+    std::string task = "classify";               // the points' task: top1 / denseTop1 hold MSEs unless "classify"
+    double denseTop1 = 0;                        // the dense model's SweepPointResult::denseScore()
     std::vector<std::int64_t> blockSizes;        // ascending
-    std::vector<double> top1;                    // per block size
+    std::vector<double> top1;                    // per block size: SweepPointResult::score()
     std::vector<double> residual;                // the layer's relative residual per block size
     std::vector<std::int64_t> parameters;        // the layer's stored weights per block size
     std::vector<const SweepPointResult*> points; // into the input vector

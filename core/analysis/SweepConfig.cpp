@@ -165,6 +165,8 @@ void validateSweepConfig(const SweepConfig& c)
         fail("batch must be at least 1, got " + std::to_string(c.batch));
     if (c.timingSamples < 0)
         fail("timing_samples must be >= 0");
+    if (c.task == Task::Regress && c.targetsKey.empty())
+        fail("task 'regress' needs \"targets_key\" (the HDF5 dataset / npz member holding the targets)");
     hw::parsePrecision(c.precision);
 }
 
@@ -197,6 +199,12 @@ ordered_json sweepConfigToJson(const SweepConfig& c)
     j["batch"] = c.batch;
     j["seed"] = c.seed;
     j["timing_samples"] = c.timingSamples;
+    if (c.task != Task::Auto)
+        j["task"] = taskName(c.task);
+    if (c.anomalyLabels)
+        j["anomaly_labels"] = true;
+    if (!c.targetsKey.empty())
+        j["targets_key"] = c.targetsKey;
     return j;
 }
 
@@ -225,7 +233,10 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
                                              "precision",
                                              "batch",
                                              "seed",
-                                             "timing_samples"};
+                                             "timing_samples",
+                                             "task",
+                                             "anomaly_labels",
+                                             "targets_key"};
     for (const auto& [key, value] : j.items())
         if (!known.count(key))
             throw FormatError("sweep config '" + origin + "': unknown key \"" + key + "\"");
@@ -276,6 +287,13 @@ SweepConfig sweepConfigFromJson(const json& j, const std::string& origin)
         r.fail("seed", "must be in [0, 4294967295]");
     c.seed = static_cast<std::uint32_t>(seed);
     c.timingSamples = r.integer("timing_samples", c.timingSamples);
+    try {
+        c.task = parseTask(r.str("task", taskName(c.task)));
+    } catch (const Error& e) {
+        r.fail("task", e.what());
+    }
+    c.anomalyLabels = r.boolean("anomaly_labels", c.anomalyLabels);
+    c.targetsKey = r.str("targets_key", c.targetsKey);
     return c;
 }
 

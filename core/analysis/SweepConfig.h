@@ -23,6 +23,7 @@
 
 #include "analysis/Conversion.h"
 #include "model/ModelSpec.h"
+#include "nn/RegressionMetrics.h"
 
 namespace circnn {
 
@@ -60,6 +61,17 @@ struct SweepConfig {
     std::int64_t batch = 1;           // frames per batch for the hardware estimates
     std::uint32_t seed = 1;           // training, validation split, reordering
     std::int64_t timingSamples = 256; // samples timed for the measured CPU latency/throughput (0 = none)
+    // What the models' outputs mean (EvaluateConfig::task): Auto = detectTask per model. For
+    // Reconstruct / Regress every point is ranked by the mean squared error (SweepMetric: lower is
+    // better) instead of top-1, fine-tuning and scratch training use the MSE loss, and the data is
+    // read without labels unless `anomalyLabels` (0/1 labels for the ROC AUC: a labels file, or
+    // the data file's labels member) — or a labels file is named. Regress reads its targets from
+    // `targetsKey` (HDF5 dataset / npz member) of both data files. JSON keys "task",
+    // "anomaly_labels", "targets_key", written only when not at their defaults (so the hash of a
+    // classification sweep is what it was before tasks existed).
+    Task task = Task::Auto;
+    bool anomalyLabels = false;
+    std::string targetsKey;
 };
 
 // Checks ranges and combinations (models given, k ≥ 1, modes that train need training data, ...).

@@ -82,13 +82,20 @@ double secondsSince(Clock::time_point t0)
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-DataSource sweepData(const std::string& path, const std::string& labels, std::int64_t limit)
+// Classifiers read labels; reconstruction / regression models only 0/1 anomaly labels when asked
+// (or named by a labels file), regression targets from the targets key.
+DataSource sweepData(const std::string& path, const std::string& labels, std::int64_t limit, Task task,
+                     bool anomalyLabels, const std::string& targetsKey)
 {
     DataSource d;
     d.path = path;
     if (!labels.empty())
         d.options.labelsPath = labels;
     d.options.limit = limit;
+    if (task != Task::Classify)
+        d.options.readLabels = anomalyLabels;
+    if (task == Task::Regress)
+        d.options.targetsKey = targetsKey;
     return d;
 }
 
@@ -145,13 +152,18 @@ SweepModelContext prepareSweepModel(const SweepConfig& config, std::size_t model
     c.spec = loadModelSource(ModelSource::file(c.file));
     c.dense = std::make_unique<Model>(*c.spec);
     c.denseParameters = modelStats(*c.spec).parameters;
-    c.eval = loadDataSource(sweepData(config.data, config.labels, config.evalLimit), c.dense->inputShape());
+    c.task = config.task == Task::Auto ? detectTask(*c.dense) : config.task;
+    c.eval = loadDataSource(
+        sweepData(config.data, config.labels, config.evalLimit, c.task, config.anomalyLabels, config.targetsKey),
+        c.dense->inputShape());
     if (std::any_of(config.modes.begin(), config.modes.end(), modeNeedsTrainingData))
-        c.train =
-            loadDataSource(sweepData(config.trainData, config.trainLabels, config.trainLimit), c.dense->inputShape());
+        c.train = loadDataSource(sweepData(config.trainData, config.trainLabels, config.trainLimit, c.task,
+                                           /*anomalyLabels=*/false, config.targetsKey),
+                                 c.dense->inputShape());
     EvaluateConfig e;
     e.model = inMemory(c.spec, c.file);
     e.data = inMemory(c.eval);
+    e.task = c.task;
     c.denseEval = evaluateModel(e).evaluation;
     return c;
 }
@@ -247,6 +259,7 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
         f.conversion.reorderUnits = request.reorderUnits;
         f.conversion.reorderSeed = request.reorderSeed;
         f.calibrationSamples = config.calibration;
+        f.task = context.task;
         f.training.epochs = config.epochs;
         f.training.seed = config.seed;
         f.callbacks.progress = progress;
@@ -275,6 +288,7 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
             t.trainData = inMemory(context.train);
             t.training.epochs = config.epochs;
             t.training.seed = config.seed;
+            t.training.task = context.task;
             t.callbacks.progress = progress;
             t.callbacks.onPhase = phase;
             TrainModelResult tr = trainModel(t);
@@ -288,17 +302,26 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
     e.model = ModelSource::memory(result, context.file);
     e.data = inMemory(context.eval);
     e.progress = progress;
+    e.task = context.task;
     const Evaluation ev = evaluateModel(e).evaluation;
     r.evalCount = ev.count;
-    r.top1 = ev.top1;
-    r.top5 = ev.top5;
-    r.denseTop1 = context.denseEval.top1;
-    r.denseTop5 = context.denseEval.top5;
-    // Agreement as compareModels defines it (same top-1 class), from the predictions at hand.
-    std::int64_t same = 0;
-    for (std::size_t i = 0; i < ev.predictions.size() && i < context.denseEval.predictions.size(); ++i)
-        same += ev.predictions[i] == context.denseEval.predictions[i] ? 1 : 0;
-    r.agreement = ev.count > 0 ? static_cast<double>(same) / static_cast<double>(ev.count) : 0;
+    r.task = taskName(ev.task);
+    if (ev.task == Task::Classify) {
+        r.top1 = ev.top1;
+        r.top5 = ev.top5;
+        r.denseTop1 = context.denseEval.top1;
+        r.denseTop5 = context.denseEval.top5;
+        // Agreement as compareModels defines it (same top-1 class), from the predictions at hand.
+        std::int64_t same = 0;
+        for (std::size_t i = 0; i < ev.predictions.size() && i < context.denseEval.predictions.size(); ++i)
+            same += ev.predictions[i] == context.denseEval.predictions[i] ? 1 : 0;
+        r.agreement = ev.count > 0 ? static_cast<double>(same) / static_cast<double>(ev.count) : 0;
+    } else {
+        const ErrorMetrics& dense = context.denseEval.errors;
+        r.errors = {ev.errors.meanSquaredError, ev.errors.meanAbsoluteError,
+                    dense.meanSquaredError,     dense.meanAbsoluteError,
+                    ev.errors.rocAuc,           dense.rocAuc};
+    }
 
     ModelSpec shaped = result;
     inferShapes(shaped, false);

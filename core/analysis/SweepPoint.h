@@ -27,12 +27,13 @@ struct SweepModelContext {
     std::unique_ptr<Model> dense;         // prepared, shared read-only (the timing reference)
     std::shared_ptr<const Dataset> eval;  // shaped for the model input
     std::shared_ptr<const Dataset> train; // null unless a mode needs it
+    Task task = Task::Classify;           // config.task resolved for this model (detectTask for Auto)
     Evaluation denseEval;
     std::int64_t denseParameters = 0; // stored numbers of the whole model
 };
 
-// Reads the model and the data of config.models[modelIndex] and evaluates the dense model
-// (evaluateModel).
+// Reads the model and the data of config.models[modelIndex], resolves the task and evaluates the
+// dense model (evaluateModel).
 SweepModelContext prepareSweepModel(const SweepConfig& config, std::size_t modelIndex);
 
 // The resolved platforms of a config ("all" = every built-in preset, in registry order).

@@ -31,6 +31,11 @@ std::vector<std::string> SweepReport::modes() const
     return out;
 }
 
+SweepMetric SweepReport::metric() const
+{
+    return sweepMetric(points.empty() ? std::string("classify") : points.front().task);
+}
+
 std::vector<bool> paretoFront(const std::vector<double>& a, const std::vector<double>& b)
 {
     const std::size_t n = a.size();
@@ -120,7 +125,7 @@ SweepReport buildSweepReport(const SweepResultsContents& results, const std::str
                 pts.push_back(&p);
         std::vector<double> acc, comp, lat;
         for (const SweepPointResult* p : pts) {
-            acc.push_back(-p->top1);
+            acc.push_back(p->cost()); // −top-1, or the MSE (lower is better) of reconstruction / regression
             comp.push_back(-p->compression);
             lat.push_back(p->timing.samples > 0 ? p->timing.latencyMs : NAN);
         }

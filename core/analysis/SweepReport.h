@@ -47,7 +47,8 @@ struct SweepReport {
     std::vector<ReportModelSummary> models;
     std::vector<SweepPointResult> points; // sorted by index
     // Pareto fronts (by point id), per model: accuracy vs compression, vs measured latency, and
-    // vs energy per frame on each platform.
+    // vs energy per frame on each platform. "Accuracy" is the points' SweepMetric: top-1 (higher is
+    // better) for classifiers, the MSE (lower is better) for reconstruction / regression models.
     std::set<std::string> paretoCompression, paretoLatency;
     std::map<std::string, std::set<std::string>> paretoEnergy; // platform → ids
     std::vector<ReportPlatform> platforms;
@@ -57,6 +58,9 @@ struct SweepReport {
 
     std::vector<std::string> platformNames() const; // in the points' order
     std::vector<std::string> modes() const;         // in the config's order
+    // How the points are ranked and labelled (SweepMetric of the first point's task; classify
+    // without points). Every point of a model has its model's task.
+    SweepMetric metric() const;
 };
 
 // Minimising both coordinates: true for the points no other point beats in one and matches or

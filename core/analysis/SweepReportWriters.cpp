@@ -103,6 +103,8 @@ ordered_json sweepReportToJson(const SweepReport& r)
         j["sensitivity"].push_back({{"model_index", c.modelIndex},
                                     {"mode", c.mode},
                                     {"layer", c.layer},
+                                    {"task", c.task},
+                                    {"metric", sweepMetric(c.task).key},
                                     {"dense_top1", c.denseTop1},
                                     {"block_sizes", c.blockSizes},
                                     {"top1", c.top1},
@@ -145,6 +147,12 @@ std::string sweepReportCsv(const SweepReport& r)
          << "dense_top1"
          << "dense_top5"
          << "agreement"
+         << "task"
+         << "mse"
+         << "mae"
+         << "dense_mse"
+         << "dense_mae"
+         << "roc_auc"
          << "latency_ms"
          << "dense_latency_ms"
          << "throughput"
@@ -159,8 +167,17 @@ std::string sweepReportCsv(const SweepReport& r)
     for (const SweepPointResult& p : r.points) {
         CsvRow row;
         row << p.index << p.id << p.model << p.mode << p.epochs << p.blockLabel() << p.parameters << p.denseParameters
-            << p.compression << p.evalCount << p.top1 << p.top5 << p.denseTop1 << p.denseTop5 << p.agreement
-            << p.timing.latencyMs << p.timing.denseLatencyMs << p.timing.throughput << p.timing.denseThroughput
+            << p.compression << p.evalCount << p.top1 << p.top5 << p.denseTop1 << p.denseTop5 << p.agreement << p.task;
+        if (p.metric().higherIsBetter) // classifiers: no error figures
+            row << ""
+                << ""
+                << ""
+                << ""
+                << "";
+        else
+            row << p.errors.mse << p.errors.mae << p.errors.denseMse << p.errors.denseMae
+                << (p.errors.rocAuc ? exact(*p.errors.rocAuc) : std::string());
+        row << p.timing.latencyMs << p.timing.denseLatencyMs << p.timing.throughput << p.timing.denseThroughput
             << (r.paretoCompression.count(p.id) > 0) << (r.paretoLatency.count(p.id) > 0);
         for (const std::string& name : platforms) {
             const SweepPlatformResult* h = p.platform(name);

@@ -24,6 +24,31 @@ template <typename T> T field(const json& j, const char* key, const std::string&
 }
 } // namespace
 
+SweepMetric sweepMetric(const std::string& task)
+{
+    if (task == "reconstruct" || task == "regress")
+        return {
+            task,  "mse",
+            false, task == "reconstruct" ? "reconstruction MSE (lower is better)" : "regression MSE (lower is better)",
+            "MSE", 1};
+    return {"classify", "top1", true, "top-1 accuracy (%)", "Top-1 %", 100};
+}
+
+double SweepPointResult::score() const
+{
+    return metric().higherIsBetter ? top1 : errors.mse;
+}
+
+double SweepPointResult::denseScore() const
+{
+    return metric().higherIsBetter ? denseTop1 : errors.denseMse;
+}
+
+double SweepPointResult::cost() const
+{
+    return metric().higherIsBetter ? -score() : score();
+}
+
 std::string SweepPointResult::blockLabel() const
 {
     if (k > 0)
@@ -62,11 +87,22 @@ ordered_json sweepPointToJson(const SweepPointResult& p)
     j["dense_parameters"] = p.denseParameters;
     j["compression"] = p.compression;
     j["eval_count"] = p.evalCount;
+    j["task"] = p.task;
+    j["metric"] = p.metric().key;
     j["top1"] = p.top1;
     j["top5"] = p.top5;
     j["dense_top1"] = p.denseTop1;
     j["dense_top5"] = p.denseTop5;
     j["agreement"] = p.agreement;
+    if (!p.metric().higherIsBetter) {
+        auto optional = [](const std::optional<double>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); };
+        j["errors"] = {{"mse", p.errors.mse},
+                       {"mae", p.errors.mae},
+                       {"dense_mse", p.errors.denseMse},
+                       {"dense_mae", p.errors.denseMae},
+                       {"roc_auc", optional(p.errors.rocAuc)},
+                       {"dense_roc_auc", optional(p.errors.denseRocAuc)}};
+    }
     j["layers"] = ordered_json::array();
     for (const SweepLayerResult& l : p.layers)
         j["layers"].push_back({{"layer", l.layer},
@@ -130,6 +166,21 @@ SweepPointResult sweepPointFromJson(const json& j, const std::string& origin)
     p.denseTop1 = field<double>(j, "dense_top1", origin);
     p.denseTop5 = field<double>(j, "dense_top5", origin);
     p.agreement = field<double>(j, "agreement", origin);
+    // Results written before tasks existed have no "task": classifiers.
+    p.task = j.contains("task") ? field<std::string>(j, "task", origin) : std::string("classify");
+    if (p.task != "classify" && p.task != "reconstruct" && p.task != "regress")
+        throw FormatError(origin + ": unknown task '" + p.task + "' (classify, reconstruct or regress)");
+    if (p.task != "classify") {
+        const json e = field<json>(j, "errors", origin);
+        const std::string o = origin + " errors";
+        p.errors.mse = field<double>(e, "mse", o);
+        p.errors.mae = field<double>(e, "mae", o);
+        p.errors.denseMse = field<double>(e, "dense_mse", o);
+        p.errors.denseMae = field<double>(e, "dense_mae", o);
+        for (auto [key, target] : {std::pair{"roc_auc", &p.errors.rocAuc}, {"dense_roc_auc", &p.errors.denseRocAuc}})
+            if (e.contains(key) && !e.at(key).is_null())
+                *target = field<double>(e, key, o);
+    }
     for (const json& l : field<json>(j, "layers", origin)) {
         const std::string o = origin + " layer";
         SweepLayerResult r;

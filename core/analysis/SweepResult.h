@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,28 @@ struct SweepTiming {
     double throughput = 0, denseThroughput = 0; // samples/s, batched on all cores
 };
 
+// How the points of a task are ranked and labelled: classifiers by top-1 accuracy (higher is
+// better), reconstruction / regression models by the mean squared error (lower is better). Every
+// table, chart and report takes its labels from here, so they all say the same.
+struct SweepMetric {
+    std::string task;           // "classify", "reconstruct", "regress"
+    std::string key;            // the JSON / CSV key of the figure: "top1" or "mse"
+    bool higherIsBetter = true; // false for errors: Pareto fronts minimise them
+    std::string label;          // axis / heading: "top-1 accuracy (%)", "reconstruction MSE (lower is better)"
+    std::string shortLabel;     // table column: "Top-1 %", "MSE"
+    double scale = 1;           // shown value = scale × figure (100: accuracy fractions shown in %)
+};
+// Throws nothing: an unknown task name is taken as "classify" (results written before tasks).
+SweepMetric sweepMetric(const std::string& task);
+
+// Reconstruction / regression figures of a point (Evaluation::errors), for the point's model and
+// for the dense model on the same samples.
+struct SweepErrors {
+    double mse = 0, mae = 0, denseMse = 0, denseMae = 0;
+    // ROC AUC of the per-sample squared error against 0/1 anomaly labels (when the data has them).
+    std::optional<double> rocAuc, denseRocAuc;
+};
+
 struct SweepPointResult {
     std::size_t index = 0;
     std::string id;
@@ -60,8 +83,11 @@ struct SweepPointResult {
     double compression = 1;                           // denseParameters / parameters
     std::vector<SweepLayerResult> layers;
     std::int64_t evalCount = 0;
+    std::string task = "classify"; // taskName of the evaluation ("classify", "reconstruct", "regress")
+    // Classifiers (0 for other tasks):
     double top1 = 0, top5 = 0, denseTop1 = 0, denseTop5 = 0;
     double agreement = 0; // fraction of samples where top-1 equals the dense model's
+    SweepErrors errors;   // reconstruction / regression (zeros for classifiers)
     SweepTiming timing;
     std::vector<SweepPlatformResult> platforms;
     std::vector<std::string> warnings;
@@ -70,6 +96,12 @@ struct SweepPointResult {
     // A short label of the block sizes: "k=8" or "dense=4, dense_1=8".
     std::string blockLabel() const;
     const SweepPlatformResult* platform(const std::string& name) const;
+    // The figure the point is ranked by (SweepMetric): top1, or errors.mse; and the dense model's.
+    SweepMetric metric() const { return sweepMetric(task); }
+    double score() const;
+    double denseScore() const;
+    // score() oriented for minimisation (−top1, or the MSE): what Pareto fronts take.
+    double cost() const;
 };
 
 nlohmann::ordered_json sweepPointToJson(const SweepPointResult& point);

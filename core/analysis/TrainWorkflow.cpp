@@ -45,6 +45,7 @@ TrainModelResult trainModel(const TrainConfig& config)
     TrainModelResult result;
     result.source = config.initialModel.model ? config.initialModel.label() : config.source;
     ModelSpec initial;
+    Task task = config.training.task;
     if (config.initialModel.model) {
         initial = *config.initialModel.model;
     } else if (isArchitectureDescription(config.source)) {
@@ -56,6 +57,10 @@ TrainModelResult trainModel(const TrainConfig& config)
         ao.seed = config.training.seed;
         ao.name = config.name;
         ao.trainingBatch = config.training.batchSize;
+        if (task == Task::Auto)
+            task = Task::Classify;
+        if (task != Task::Classify)
+            ao.outputActivation = ActivationKind::Linear;
         BuiltArchitecture built = buildArchitecture(text, ao);
         initial = std::move(built.model);
         result.warnings = std::move(built.warnings);
@@ -76,10 +81,20 @@ TrainModelResult trainModel(const TrainConfig& config)
                                 [](const LayerSpec& l) { return l.circulant.has_value(); }),
                     config.output, config.save);
 
+    const Model initialModel(initial);
+    if (task == Task::Auto)
+        task = detectTask(initialModel);
+    result.task = task;
     TrainOptions options = config.training;
+    options.task = task;
+    DataSource trainSource = config.trainData, testSource = config.testData;
+    if (task != Task::Classify) { // the MSE needs no labels (a file's "y" may hold other arrays)
+        trainSource.options.readLabels = false;
+        testSource.options.readLabels = false; // a labels file given still gives the ROC AUC
+    }
     phase(config.callbacks, "loading data");
     const std::shared_ptr<const Dataset> data =
-        loadDataSource(config.trainData, Model(initial).inputShape(), &options.imageShape);
+        loadDataSource(trainSource, initialModel.inputShape(), &options.imageShape);
     options.progress = config.callbacks.progress;
     options.onStatus = config.callbacks.onStatus;
     options.onEpoch = config.callbacks.onEpoch;
@@ -93,9 +108,10 @@ TrainModelResult trainModel(const TrainConfig& config)
     if (!config.testData.empty()) {
         phase(config.callbacks, "evaluating");
         const Model model(result.model);
-        const std::shared_ptr<const Dataset> test = loadDataSource(config.testData, model.inputShape());
+        const std::shared_ptr<const Dataset> test = loadDataSource(testSource, model.inputShape());
         EvalOptions eo;
         eo.progress = config.callbacks.progress;
+        eo.task = task;
         result.test = evaluate(model, *test, eo);
     }
     if (!config.output.empty()) {

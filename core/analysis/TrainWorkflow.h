@@ -50,7 +50,11 @@ struct TrainConfig {
     DataSource trainData;
     DataSource testData; // optional: evaluated after training
     // Training options; its progress/onStatus/onEpoch and imageShape are set by the workflow
-    // (use `callbacks`).
+    // (use `callbacks`). training.task may be Auto here: an architecture then trains a classifier,
+    // a model file its detectTask. Reconstruct / Regress train with the MSE loss (Regress reads
+    // trainData.options.targetsKey); the data is then read without labels (testData with labels
+    // only when it names a labels file: 0/1 anomaly labels for the ROC AUC), and an architecture's
+    // output layer is linear unless the description sets its activation.
     TrainOptions training;
     std::filesystem::path output; // empty = do not save
     SavePolicy save;
@@ -59,7 +63,9 @@ struct TrainConfig {
 
 struct TrainModelResult {
     std::string source;
-    ModelSpec model; // the best epoch's model
+    Task task = Task::Classify; // as trained (resolved from Auto); not Classify: the summary's
+                                // bestValidationAccuracy is the validation MSE (lower is better)
+    ModelSpec model;            // the best epoch's model
     TrainingSummary training;
     std::optional<Evaluation> test;
     std::int64_t parameters = 0; // stored parameters of the model

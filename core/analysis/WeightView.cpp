@@ -6,6 +6,7 @@
 #include "model/RecurrentKinds.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace circnn {
 
@@ -48,6 +49,71 @@ WeightMatrixView weightMatrix(const LayerSpec& layer)
         v.description = "C_out × (taps·C_in) = " + std::to_string(cout) + " × " + std::to_string(v.cols) + " (" +
                         std::to_string(taps) + " taps)";
     }
+    return v;
+}
+
+bool hasDepthwiseKernel(const LayerSpec& layer)
+{
+    return layer.kind == LayerKind::DepthwiseConv2D && layer.depthwiseKernel.rank() == 4;
+}
+
+std::int64_t depthwiseChannels(const LayerSpec& layer)
+{
+    if (!hasDepthwiseKernel(layer))
+        throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no depthwise kernel");
+    return layer.depthwiseKernel.dim(2) * layer.depthwiseKernel.dim(3);
+}
+
+std::int64_t depthwiseTilesPerRow(const LayerSpec& layer)
+{
+    const std::int64_t n = depthwiseChannels(layer);
+    std::int64_t t = static_cast<std::int64_t>(std::ceil(std::sqrt(double(n))));
+    while (t * t < n) // guard against rounding
+        ++t;
+    return std::max<std::int64_t>(t, 1);
+}
+
+WeightMatrixView depthwiseKernelView(const LayerSpec& layer, std::int64_t channel)
+{
+    const std::int64_t n = depthwiseChannels(layer);
+    if (channel >= n)
+        throw Error("layer '" + layer.name + "' has " + std::to_string(n) + " depthwise channels; channel " +
+                    std::to_string(channel) + " does not exist");
+    const Tensor& k = layer.depthwiseKernel; // (kh, kw, C, M): output channel o = c·M + m
+    const std::int64_t kh = k.dim(0), kw = k.dim(1), mult = k.dim(3);
+    // Kernel entry (r, s) of output channel o.
+    const auto at = [&](std::int64_t o, std::int64_t r, std::int64_t s) {
+        return k[((r * kw + s) * k.dim(2) + o / mult) * mult + o % mult];
+    };
+    const char* why = layerTraits(layer.kind).staysDenseReason;
+    const std::string stays = std::string("stays dense: ") + (why ? why : "no channel mixing");
+    WeightMatrixView v;
+    if (channel >= 0) {
+        v.rows = kh;
+        v.cols = kw;
+        v.values.resize(static_cast<std::size_t>(kh * kw));
+        for (std::int64_t r = 0; r < kh; ++r)
+            for (std::int64_t s = 0; s < kw; ++s)
+                v.values[static_cast<std::size_t>(r * kw + s)] = at(channel, r, s);
+        v.description = "depthwise filter of channel " + std::to_string(channel) + " (input channel " +
+                        std::to_string(channel / mult) +
+                        (mult > 1 ? ", multiplier " + std::to_string(channel % mult) : "") +
+                        "): kh × kw = " + std::to_string(kh) + " × " + std::to_string(kw) + "; " + stays;
+        return v;
+    }
+    const std::int64_t perRow = depthwiseTilesPerRow(layer), tileRows = (n + perRow - 1) / perRow;
+    v.rows = tileRows * kh;
+    v.cols = perRow * kw;
+    v.values.assign(static_cast<std::size_t>(v.rows * v.cols), 0.0f);
+    for (std::int64_t o = 0; o < n; ++o)
+        for (std::int64_t r = 0; r < kh; ++r)
+            for (std::int64_t s = 0; s < kw; ++s)
+                v.values[static_cast<std::size_t>(((o / perRow) * kh + r) * v.cols + (o % perRow) * kw + s)] =
+                    at(o, r, s);
+    v.description = "depthwise: " + std::to_string(n) + " channels, one " + std::to_string(kh) + " × " +
+                    std::to_string(kw) + " filter each, tiled " + std::to_string(perRow) +
+                    " per row (channel o at tile row o / " + std::to_string(perRow) + ", column o mod " +
+                    std::to_string(perRow) + "); " + stays;
     return v;
 }
 

@@ -230,12 +230,32 @@ void forwardRows(const float* weights, const float* xs, std::int64_t rows, std::
     // one tile group) stay in L1 across the slab's output block rows. Accumulators carry over between
     // input-block blocks in memory, so the sum over j runs in the same order whatever the blocking:
     // results do not depend on the number of rows or on these constants.
-    // With one input row the blocking buys nothing (each weight is used once): one pass.
-    const std::int64_t jBlock = rows == 1 ? q : kJBlock;
-    const std::int64_t slabRowBytes = jBlock * groups * 2 * L * static_cast<std::int64_t>(sizeof(float));
-    const std::int64_t slab = rows == 1 ? p : std::max<std::int64_t>(4, kSlabBytes / slabRowBytes / 4 * 4);
-    for (std::int64_t jb = 0; jb < q; jb += jBlock) {
-        const std::int64_t jn = std::min(jBlock, q - jb);
+    if (rows == 1) {
+        // With one input row the blocking buys nothing (each weight is used once): one pass over the
+        // weights in memory order (4 output block rows at a time, all their tile groups, all j), as
+        // before the blocking was introduced; the j-blocked order sweeps the whole weight array once
+        // per tile group. Same tiles, same order per lane: bit-identical to the blocked path.
+        const std::int64_t wStride = groups * q * 2 * L;
+        for (std::int64_t i = 0; i < p;) {
+            const bool four = i + 4 <= p;
+            for (std::int64_t v = 0; v < groups; ++v) {
+                const float* w = weights + (i * groups + v) * q * 2 * L;
+                float* a = acc + (i * groups + v) * 2 * L;
+                if (four)
+                    forwardTile<4, 1>(w, wStride, xs + v * 3 * L, rowStride, groups * 3 * L, q, a, groups * 2 * L,
+                                      accStride);
+                else
+                    forwardTile<1, 1>(w, wStride, xs + v * 3 * L, rowStride, groups * 3 * L, q, a, groups * 2 * L,
+                                      accStride);
+            }
+            i += four ? 4 : 1;
+        }
+        return;
+    }
+    const std::int64_t slabRowBytes = kJBlock * groups * 2 * L * static_cast<std::int64_t>(sizeof(float));
+    const std::int64_t slab = std::max<std::int64_t>(4, kSlabBytes / slabRowBytes / 4 * 4);
+    for (std::int64_t jb = 0; jb < q; jb += kJBlock) {
+        const std::int64_t jn = std::min(kJBlock, q - jb);
         for (std::int64_t i0 = 0; i0 < p; i0 += slab) {
             const std::int64_t i1 = std::min(p, i0 + slab);
             std::int64_t r = 0;

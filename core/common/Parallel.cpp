@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -35,9 +35,9 @@ std::size_t defaultWorkers()
 struct Job {
     const std::function<void(std::size_t, std::size_t)>* body = nullptr;
     std::size_t n = 0, chunks = 0;
-    std::atomic<std::size_t> next{0};      // next chunk to claim
-    std::size_t finished = 0;              // chunks done (under the pool mutex)
-    std::exception_ptr error;              // the first exception (under the pool mutex)
+    std::atomic<std::size_t> next{0}; // next chunk to claim
+    std::size_t finished = 0;         // chunks done (under the pool mutex)
+    std::exception_ptr error;         // the first exception (under the pool mutex)
 };
 
 // Persistent worker threads, so that a parallelFor costs a wake-up instead of thread creation
@@ -122,13 +122,13 @@ private:
         }
     }
 
-    std::mutex m_busy;                 // held by the caller of the job in flight
-    std::mutex m_mutex;                // guards everything below and Job::finished / error
+    std::mutex m_busy;  // held by the caller of the job in flight
+    std::mutex m_mutex; // guards everything below and Job::finished / error
     std::condition_variable m_wake, m_done;
     std::vector<std::thread> m_threads;
     Job* m_job = nullptr;
     std::uint64_t m_generation = 0;
-    std::size_t m_active = 0;          // workers inside work() for the current job
+    std::size_t m_active = 0; // workers inside work() for the current job
 };
 
 // Fallback when the pool is busy: the job's chunks on threads created for this call.
@@ -153,7 +153,10 @@ std::size_t workerCount()
     return d;
 }
 
-void setWorkerCount(std::size_t n) { g_override.store(n); }
+void setWorkerCount(std::size_t n)
+{
+    g_override.store(n);
+}
 
 void parallelFor(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, std::size_t minChunk)
 {

@@ -334,10 +334,20 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
     for (std::size_t i = 0; i < d.layers.size(); ++i) {
         LayerEstimate& le = d.layers[i];
         const LayerSpec& l = spec.layers[i];
-        le.onchipBits += le.weightBitsOnChip / b;
-        le.offchipBits += (le.weightBits - le.weightBitsOnChip) / b;
-        (d.activationsOnChip ? le.onchipBits : le.offchipBits) += le.activationBits;
         const bool recurrent = layerTraits(l.kind).cost == CostClass::Recurrent;
+        if (const Shape* in = recurrent ? inputShape(spec, l) : nullptr; in && in->size() == 2) {
+            // U is read every time step (hw/RecurrentCost.h), by the whole batch at once.
+            double onchip = 0, offchip = 0;
+            recurrentWeightTraffic(le.weightBits, le.weightBitsOnChip,
+                                   recurrentStateWeightCount(l, le.blockSize) * bits, static_cast<double>((*in)[0]),
+                                   onchip, offchip);
+            le.onchipBits += onchip / b;
+            le.offchipBits += offchip / b;
+        } else {
+            le.onchipBits += le.weightBitsOnChip / b;
+            le.offchipBits += (le.weightBits - le.weightBitsOnChip) / b;
+        }
+        (d.activationsOnChip ? le.onchipBits : le.offchipBits) += le.activationBits;
         if (le.blockSize > 1 && recurrent) {
             if (const Shape* in = inputShape(spec, l))
                 le.onchipBits += 2.0 * recurrentSpectraValues(l, *in, le.blockSize) * bits;
@@ -453,7 +463,7 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
             est.warnings.push_back(d->label + ": weights of " + fmt(d->weightBits / 8192.0) +
                                    " KiB do not all fit on chip (" + fmt(platform.onchipMemoryKib) + " KiB); " +
                                    fmt((d->weightBits - d->weightBitsOnChip) / 8192.0) +
-                                   " KiB stream from DRAM once per batch");
+                                   " KiB stream from DRAM once per batch (a recurrent matrix: every time step)");
     }
     for (const char* field : platformFieldNames())
         if (!platform.sources.count(field))
@@ -497,7 +507,8 @@ Estimate estimateModel(const ModelSpec& specIn, const Platform& platform, const 
     a.push_back("Recurrent layers (SimpleRNN/LSTM/GRU): per time step W·x_t and U·h_{t-1} (block-circulant: both "
                 "accumulated into the same output spectra, one inverse FFT per output block), gate activations and "
                 "the state update; time steps are sequential, so a frame takes at least steps x the step's "
-                "dependent chain (multiply, adder tree or FFT stages, activation, update) cycles.");
+                "dependent chain (multiply, adder tree or FFT stages, activation, update) cycles. U is read every "
+                "step (kept on chip first; what does not fit streams from DRAM every step), W once per batch.");
     a.push_back("Activation functions use piecewise-linear approximations (relu: 1 compare; sigmoid/tanh: 1 multiply "
                 "+ 1 add; softmax: 2 multiplies + 2 adds per element); pooling costs window-1 compares/adds.");
     a.push_back("Effective GOP/s counts 2 operations per dense-equivalent multiply-accumulate; control logic, "

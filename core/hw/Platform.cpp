@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
-#include "common/InputFile.h"
 #include "common/Error.h"
+#include "common/InputFile.h"
 
 namespace circnn::hw {
 

@@ -1,5 +1,6 @@
 #include "hw/RecurrentCost.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hw/Estimator.h"
@@ -80,6 +81,24 @@ double recurrentSpectraValues(const LayerSpec& l, const Shape& in, std::int64_t 
     const double vectors =
         ceilDiv(static_cast<std::int64_t>(d.n), k) + ceilDiv(l.units, k) + ceilDiv(static_cast<std::int64_t>(d.g), k);
     return d.steps * vectors * 2.0 * static_cast<double>(k / 2 + 1);
+}
+
+double recurrentStateWeightCount(const LayerSpec& l, std::int64_t k)
+{
+    const double g = static_cast<double>(recurrentGateCount(l.kind) * l.units);
+    if (k <= 1)
+        return g * static_cast<double>(l.units);
+    return ceilDiv(static_cast<std::int64_t>(g), k) * ceilDiv(l.units, k) * static_cast<double>(k);
+}
+
+void recurrentWeightTraffic(double weightBits, double weightBitsOnChip, double stateBits, double steps, double& onchip,
+                            double& offchip)
+{
+    const double off = weightBits - weightBitsOnChip;
+    const double stateOff = std::max(0.0, off - (weightBits - stateBits)); // U streams only when W and bias do
+    const double stateOn = stateBits - stateOff;
+    onchip = (weightBitsOnChip - stateOn) + stateOn * steps;
+    offchip = (off - stateOff) + stateOff * steps;
 }
 
 double recurrentStepDepth(const LayerSpec& l, std::int64_t k)

@@ -27,5 +27,13 @@ double recurrentWeightCount(const LayerSpec& l, const Shape& in, std::int64_t k)
 double recurrentSpectraValues(const LayerSpec& l, const Shape& in, std::int64_t k);
 // Cycles of one step's dependent chain (see above); the layer cannot take fewer than steps × this.
 double recurrentStepDepth(const LayerSpec& l, std::int64_t k);
+// Stored numbers of the recurrent matrix U alone (dense G·u·u, block-circulant p·q_U·k): every
+// time step reads all of U, while W·x_t can be computed for all steps in one pass (W read once).
+double recurrentStateWeightCount(const LayerSpec& l, std::int64_t k);
+// Weight traffic of a recurrent layer per batch, in bits, given its stored weight bits, the part
+// pinned on chip and U's bits: U is kept on chip first (W and the bias stream instead), W and the
+// bias are read once per batch, U once per step. Sets `onchip` and `offchip`.
+void recurrentWeightTraffic(double weightBits, double weightBitsOnChip, double stateBits, double steps, double& onchip,
+                            double& offchip);
 
 } // namespace circnn::hw

@@ -70,10 +70,82 @@ namespace {
 
 using dataset::RawArray;
 
-// Builds the Dataset from raw images, labels and targets: scaling, label checks.
-Dataset assemble(const std::string& name, RawArray images, RawArray labels, RawArray targets,
-                 const DatasetOptions& options)
+// Sets the padded steps of every sample to 0, from per-sample lengths or a 0/1 mask (one of them;
+// DatasetOptions::lengthsKey / maskKey). Samples are (N, steps, ...).
+void applyPadding(const std::string& name, RawArray& images, const RawArray& lengths, const RawArray& mask,
+                  const DatasetOptions& options)
 {
+    const bool hasLengths = !lengths.shape.empty(), hasMask = !mask.shape.empty();
+    if (!hasLengths && !hasMask)
+        return;
+    if (hasLengths && hasMask)
+        throw FormatError(name + ": both '" + options.lengthsKey + "' (lengths) and '" + options.maskKey +
+                          "' (mask) are present; keep one");
+    const std::string key = hasLengths ? options.lengthsKey : options.maskKey;
+    if (images.shape.size() < 2)
+        throw FormatError(name + ": '" + key + "' describes sequence padding, but the samples have shape " +
+                          shapeToString(Shape(images.shape.begin() + 1, images.shape.end())) +
+                          " (expected (steps, ...))");
+    const std::int64_t n = images.shape[0], steps = images.shape[1];
+    const std::int64_t perStep = steps ? static_cast<std::int64_t>(images.values.size()) / (n * steps) : 0;
+    const Shape expected = hasLengths ? Shape{n} : Shape{n, steps};
+    const RawArray& given = hasLengths ? lengths : mask;
+    if (given.shape != expected)
+        throw FormatError(name + ": '" + key + "' has shape " + shapeToString(given.shape) + ", expected " +
+                          shapeToString(expected) + (hasLengths ? " (one length per sample)" : " (samples, steps)"));
+    auto clear = [&](std::int64_t i, std::int64_t t) {
+        float* step = images.values.data() + (i * steps + t) * perStep;
+        std::fill(step, step + perStep, 0.0f);
+    };
+    for (std::int64_t i = 0; i < n; ++i) {
+        if (hasLengths) {
+            const float v = lengths.values[static_cast<std::size_t>(i)];
+            if (!(v >= 0) || v != std::floor(v) || v > static_cast<float>(steps))
+                throw FormatError(name + ": '" + key + "' of sample " + std::to_string(i) + " is " + std::to_string(v) +
+                                  ", expected a whole number of steps in [0, " + std::to_string(steps) + "]");
+            for (auto t = static_cast<std::int64_t>(v); t < steps; ++t)
+                clear(i, t);
+            continue;
+        }
+        for (std::int64_t t = 0; t < steps; ++t) {
+            const float v = mask.values[static_cast<std::size_t>(i * steps + t)];
+            if (v != 0.0f && v != 1.0f)
+                throw FormatError(name + ": '" + key + "' of sample " + std::to_string(i) + ", step " +
+                                  std::to_string(t) + " is " + std::to_string(v) + ", expected 0 (padding) or 1");
+            if (v == 0.0f)
+                clear(i, t);
+        }
+    }
+}
+
+// Token ids must be whole numbers in [0, 2^24] (exact as float32); named by sample and position.
+void checkTokenIds(const std::string& name, const RawArray& images)
+{
+    const std::int64_t perSample =
+        images.shape[0] ? static_cast<std::int64_t>(images.values.size()) / images.shape[0] : 0;
+    for (std::size_t i = 0; i < images.values.size(); ++i) {
+        const float v = images.values[i];
+        if (!(v >= 0) || v != std::floor(v) || v > 16777216.0f)
+            throw FormatError(name + ": token id " + std::to_string(v) + " at sample " +
+                              std::to_string(static_cast<std::int64_t>(i) / perSample) + ", position " +
+                              std::to_string(static_cast<std::int64_t>(i) % perSample) +
+                              " is not a whole number in [0, 2^24]");
+    }
+}
+
+// Builds the Dataset from raw images, labels and targets: padding, scaling, label checks.
+Dataset assemble(const std::string& name, dataset::RawPair raw, const DatasetOptions& options)
+{
+    RawArray& images = raw.images;
+    RawArray& labels = raw.labels;
+    const RawArray& targets = raw.targets;
+    const bool tokenIds = options.integerValues == IntegerValues::TokenIds ||
+                          (options.integerValues == IntegerValues::Auto && raw.tokenIds);
+    if (!images.shape.empty() && images.shape[0] > 0) {
+        applyPadding(name, images, raw.lengths, raw.mask, options);
+        if (tokenIds)
+            checkTokenIds(name, images);
+    }
     Dataset d;
     d.name = name;
     if (!targets.shape.empty()) {
@@ -114,7 +186,7 @@ Dataset assemble(const std::string& name, RawArray images, RawArray labels, RawA
     }
     d.classCount = maxLabel + 1;
     d.images = Tensor(images.shape);
-    const float scale = images.integer ? static_cast<float>(options.scale) : 1.0f;
+    const float scale = images.integer && !tokenIds ? static_cast<float>(options.scale) : 1.0f;
     for (std::size_t i = 0; i < images.values.size(); ++i)
         d.images[static_cast<std::int64_t>(i)] = images.values[i] * scale;
     return d;
@@ -143,6 +215,30 @@ DataKind detect(const std::filesystem::path& path)
 }
 
 } // namespace
+
+IntegerValues parseIntegerValues(const std::string& word)
+{
+    if (word == "auto")
+        return IntegerValues::Auto;
+    if (word == "pixels")
+        return IntegerValues::Pixels;
+    if (word == "ids")
+        return IntegerValues::TokenIds;
+    throw Error("integer values must be auto, pixels or ids, got '" + word + "'");
+}
+
+const char* integerValuesName(IntegerValues v)
+{
+    switch (v) {
+    case IntegerValues::Pixels:
+        return "pixels";
+    case IntegerValues::TokenIds:
+        return "ids";
+    case IntegerValues::Auto:
+        break;
+    }
+    return "auto";
+}
 
 Dataset readDataset(const std::filesystem::path& path, const DatasetOptions& options)
 {
@@ -185,7 +281,7 @@ Dataset readDatasetInProcess(const std::filesystem::path& path, const DatasetOpt
             raw = dataset::readNpzPair(file, options);
             break;
         }
-        return assemble(file, std::move(raw.images), std::move(raw.labels), std::move(raw.targets), options);
+        return assemble(file, std::move(raw), options);
     } catch (const Error&) {
         throw;
     } catch (const std::bad_alloc&) {

@@ -24,9 +24,12 @@ struct RawArray {
 
 // Images, labels and regression targets of one dataset, as stored. `labels` is empty (no shape)
 // when DatasetOptions::readLabels is off and no labels file is given; `targets` is empty unless
-// DatasetOptions::targetsKey names an array.
+// DatasetOptions::targetsKey names an array. `lengths` / `mask` (sequence padding) are empty
+// unless the file holds DatasetOptions::lengthsKey / maskKey; `tokenIds` is the file's token-id
+// mark (kTokenIdsMark).
 struct RawPair {
-    RawArray images, labels, targets;
+    RawArray images, labels, targets, lengths, mask;
+    bool tokenIds = false;
 };
 
 // Element count of `shape`; FormatError naming `where` when negative or above kMaxValues.
@@ -48,7 +51,8 @@ RawPair readIdxPair(const std::string& imagesPath, const DatasetOptions& options
 RawPair readHdf5Pair(const std::string& path, const DatasetOptions& options);
 RawPair readNpzPair(const std::string& path, const DatasetOptions& options);
 
-// One .npy array held in memory (`where` names it in messages), the first `limit` samples.
-RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64_t limit);
+// One .npy array held in memory (`where` names it in messages), the first `limit` samples. A
+// 0-d (scalar) array is an error unless `allowScalar` (then its shape is empty, one value).
+RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64_t limit, bool allowScalar = false);
 
 } // namespace circnn::dataset

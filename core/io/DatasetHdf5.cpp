@@ -58,7 +58,13 @@ RawPair readHdf5Pair(const std::string& path, const DatasetOptions& options)
         throw FormatError(path + ": no " + what + " dataset (tried " + joinKeys(keys) + ")");
     };
     RawPair pair;
-    pair.images = readH5Dataset(f, pick(options.imagesKey, "x_test", "images"), options.limit);
+    const std::string imagesKey = pick(options.imagesKey, "x_test", "images");
+    pair.images = readH5Dataset(f, imagesKey, options.limit);
+    {
+        const h5::Handle images = h5::openDataset(f, f.id(), imagesKey);
+        if (const auto mark = h5::readIntAttr(f, images.id(), kTokenIdsMark, "dataset '" + imagesKey + "'"))
+            pair.tokenIds = *mark != 0;
+    }
     if (!options.labelsPath.empty()) {
         h5::File lf = h5::openFile(options.labelsPath.string());
         const auto keys = candidateKeys(options.labelsKey, "y_test");
@@ -74,6 +80,11 @@ RawPair readHdf5Pair(const std::string& path, const DatasetOptions& options)
     }
     if (!options.targetsKey.empty())
         pair.targets = readH5Dataset(f, pick(options.targetsKey, "y_test", "targets"), options.limit);
+    // Sequence padding: read when present.
+    if (!options.lengthsKey.empty() && h5::linkExists(f.id(), options.lengthsKey))
+        pair.lengths = readH5Dataset(f, options.lengthsKey, options.limit);
+    if (!options.maskKey.empty() && h5::linkExists(f.id(), options.maskKey))
+        pair.mask = readH5Dataset(f, options.maskKey, options.limit);
     return pair;
 }
 

@@ -9,7 +9,7 @@
 
 namespace circnn::dataset {
 
-RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64_t limit)
+RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64_t limit, bool allowScalar)
 {
     if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
         throw FormatError(where + ": not a .npy array (bad magic)");
@@ -70,7 +70,7 @@ RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64
             break;
         p = comma + 1;
     }
-    if (raw.shape.empty())
+    if (raw.shape.empty() && !allowScalar)
         throw FormatError(where + ": scalar array, expected samples along the first axis");
     const char order = descr[0];
     const std::string kind = descr.substr(1);
@@ -166,6 +166,22 @@ RawPair readNpzPair(const std::string& path, const DatasetOptions& options)
     if (!options.targetsKey.empty()) {
         const std::string tk = member(options.targetsKey, "y_test", "targets");
         pair.targets = parseNpy(zip.read(tk), path + ": member '" + tk + "'", options.limit);
+    }
+    // Sequence padding and the token-id mark: read when present.
+    auto optional = [&](const std::string& key, bool scalar) {
+        if (key.empty() || !zip.contains(key + ".npy"))
+            return RawArray{};
+        return parseNpy(zip.read(key + ".npy"), path + ": member '" + key + ".npy'", scalar ? 0 : options.limit,
+                        scalar);
+    };
+    pair.lengths = optional(options.lengthsKey, false);
+    pair.mask = optional(options.maskKey, false);
+    if (zip.contains(std::string(kTokenIdsMark) + ".npy")) {
+        const RawArray mark = optional(kTokenIdsMark, true);
+        if (mark.values.size() != 1 || !mark.integer)
+            throw FormatError(path + ": member '" + kTokenIdsMark +
+                              ".npy' must hold one integer (1: x holds token ids)");
+        pair.tokenIds = mark.values[0] != 0;
     }
     return pair;
 }

@@ -46,20 +46,28 @@ ModelFormat detectModelFormat(const std::filesystem::path& path)
     return detectModelFormatInProcess(path);
 }
 
-ModelSpec readModel(const std::filesystem::path& path)
+ModelSpec readModel(const std::filesystem::path& path, const ProgressFn& progress)
 {
+    reportProgress(progress, 0, 0);
     const std::string head = fileHead(path, 8);
-    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head)))
-        return readModelInProcess(path);
-    return readModelIsolated(path); // validated again there (inferShapes)
+    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head))) {
+        ModelSpec spec = readModelInProcess(path);
+        reportProgress(progress, 0, 0);
+        return spec;
+    }
+    return readModelIsolated(path, nullptr, progress); // validated again there (inferShapes)
 }
 
-ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format)
+ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format, const ProgressFn& progress)
 {
+    reportProgress(progress, 0, 0);
     const std::string head = fileHead(path, 8);
-    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head)))
-        return readModelArchitectureInProcess(path, format);
-    return readModelArchitectureIsolated(path, format); // validated again there (inferShapes)
+    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head))) {
+        ModelSpec spec = readModelArchitectureInProcess(path, format);
+        reportProgress(progress, 0, 0);
+        return spec;
+    }
+    return readModelArchitectureIsolated(path, format, progress); // validated again there (inferShapes)
 }
 
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)

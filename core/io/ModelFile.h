@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/Progress.h"
 #include "model/ModelSpec.h"
 
 namespace circnn {
@@ -23,7 +24,11 @@ ModelFormat detectModelFormat(const std::filesystem::path& path);
 // inferShapes(); provenance.sourceFile/sourceFormat are set. Only regular files are read. HDF5
 // and .keras files are parsed in the isolated reader (io/IsolatedReader.h) unless isolation is
 // off: a file that crashes or hangs the HDF5 library gives a FormatError instead.
-ModelSpec readModel(const std::filesystem::path& path);
+// `progress` (optional) can cancel the read: in the isolated reader it is asked while the child
+// runs and a false return kills the child and throws Cancelled (io/IsolatedReader.h); read in
+// this process (isolation off, a file that is neither HDF5 nor zip) it is asked before and after
+// the read only.
+ModelSpec readModel(const std::filesystem::path& path, const ProgressFn& progress = {});
 
 // The same, always in this process (the isolated reader's child; trusted files).
 ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
@@ -38,7 +43,9 @@ ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* for
 // readModel (a short child that sends only the description, io/IsolatedReader.h) and the same
 // FormatError for a damaged file or configuration; damage inside weight data is found only by
 // readModel. `format`: the detected format, when not null.
-ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format = nullptr);
+// `progress`: as for readModel.
+ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format = nullptr,
+                                const ProgressFn& progress = {});
 ModelSpec readModelArchitectureInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path);
 

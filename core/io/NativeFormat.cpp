@@ -206,12 +206,16 @@ Provenance provenanceFromJson(const json& j)
     p.notes = j.value("notes", "");
     if (j.contains("history"))
         for (const auto& e : j.at("history")) {
+            // NaN (the accuracies of an MSE-trained model's epochs) is written as null.
+            const auto number = [&e](const char* key) {
+                return e.contains(key) && e.at(key).is_null() ? NAN : e.value(key, 0.0);
+            };
             EpochRecord r;
             r.epoch = e.value("epoch", 0);
-            r.trainLoss = e.value("train_loss", 0.0);
-            r.trainAccuracy = e.value("train_accuracy", 0.0);
-            r.valLoss = e.value("val_loss", 0.0);
-            r.valAccuracy = e.value("val_accuracy", 0.0);
+            r.trainLoss = number("train_loss");
+            r.trainAccuracy = number("train_accuracy");
+            r.valLoss = number("val_loss");
+            r.valAccuracy = number("val_accuracy");
             r.seconds = e.value("seconds", 0.0);
             p.history.push_back(r);
         }

@@ -255,7 +255,8 @@ bool isArchitectureShorthand(const std::string& text)
     });
 }
 
-ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming naming)
+ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming naming,
+                                     ActivationKind outputActivation)
 {
     const std::size_t first = description.find_first_not_of(" \t\r\n");
     const bool json = first != std::string::npos && description[first] == '{';
@@ -368,7 +369,7 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
             s.name = layerName(l.kind, naming, conv ? ++convCount : ++denseCount);
             s.units = l.units;
             s.useBias = l.useBias;
-            s.activation = l.activation ? *l.activation : (isOutput ? ActivationKind::Softmax : ActivationKind::Relu);
+            s.activation = l.activation ? *l.activation : (isOutput ? outputActivation : ActivationKind::Relu);
             if (l.k > 0)
                 out.plan.perLayer[s.name] = l.k;
             if (conv) {

@@ -5,7 +5,8 @@
 // read descriptions through it.
 //
 // Shorthand (tokens separated by '-'):
-//   784-256-256-10                MLP: input width, hidden Dense widths (relu), output Dense (softmax)
+//   784-256-256-10                MLP: input width, hidden Dense widths (relu), output Dense (softmax;
+//                                 see outputActivation)
 //   28x28x1-c16-p2-c32k5-p2-64-10 CNN: input H×W×C; cN = Conv2D N filters 3×3 (cNkK: K×K),
 //                                 stride 1, padding "same", relu; pN = MaxPooling2D N×N (stride N);
 //                                 f = Flatten; a plain number = Dense (a Flatten is inserted before
@@ -42,7 +43,11 @@ struct ParsedArchitecture {
 };
 
 // Throws ShapeError naming the offending token / JSON field for malformed descriptions.
-ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming naming = LayerNaming::Keras);
+// `outputActivation`: the output layer's activation when the description does not set one (softmax
+// for classifiers; linear for reconstruction / regression models, e.g. the 640-128-8-128-640
+// autoencoder of `circnn train --task reconstruct`).
+ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming naming = LayerNaming::Keras,
+                                     ActivationKind outputActivation = ActivationKind::Softmax);
 
 // True when `text` has the shape of a shorthand description (non-empty '-'-separated tokens of
 // digits, 'x', 'c', 'k', 'p', 'f', the first a width or HxWxC), so a front end can tell it from

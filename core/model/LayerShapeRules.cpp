@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/Error.h"
+#include "model/BroadcastShape.h"
 #include "model/LayerTraits.h"
 
 namespace circnn {
@@ -220,13 +221,19 @@ Shape batchNormalization(const ShapeQuery& q)
     return x;
 }
 
+// Add and the other element-wise merges: the inputs broadcast (model/BroadcastShape.h, Keras'
+// rule), e.g. a (1, 1, C) gate with (H, W, C) features.
 Shape add(const ShapeQuery& q)
 {
-    const Shape& x = q.x();
-    for (const Shape* s : q.inputs)
-        if (*s != x)
-            q.fail("inputs have different shapes " + shapeToString(x) + " and " + shapeToString(*s));
-    return x;
+    Shape out = q.x();
+    for (const Shape* s : q.inputs) {
+        const std::optional<Shape> b = broadcastShapes(out, *s);
+        if (!b)
+            q.fail("inputs of shapes " + shapeToString(out) + " and " + shapeToString(*s) +
+                   " do not broadcast (along each axis, counted from the last, the sizes must be equal or 1)");
+        out = *b;
+    }
+    return out;
 }
 
 Shape concatenate(const ShapeQuery& q)

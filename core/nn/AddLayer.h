@@ -1,18 +1,15 @@
 #pragma once
-// Add: element-wise sum of two or more inputs of the same shape.
+// Add: element-wise sum of two or more inputs, broadcast as in Keras. The arithmetic, broadcasting
+// and gradient are MergeLayer's (nn/MergeLayer.h), which handles LayerKind::Add like the other
+// element-wise merges.
 
-#include "nn/Layer.h"
+#include "nn/MergeLayer.h"
 
 namespace circnn::nn {
 
-class AddLayer : public Layer {
+class AddLayer final : public MergeLayer {
 public:
-    using Layer::Layer;
-
-    void forward(Inputs inputs, Tensor& out) const override;
-    void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
-                  std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
-
+    using MergeLayer::MergeLayer;
 };
 
 } // namespace circnn::nn

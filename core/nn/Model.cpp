@@ -43,8 +43,8 @@ Tensor sliceBatch(const Tensor& t, std::int64_t first, std::int64_t count)
 } // namespace
 
 struct ForwardCache::Impl {
-    std::vector<Tensor> values;        // output of every layer (model order)
-    std::vector<LayerCache> caches;    // per layer
+    std::vector<Tensor> values;     // output of every layer (model order)
+    std::vector<LayerCache> caches; // per layer
     Tensor input;
     bool valid = false;
 };
@@ -53,17 +53,23 @@ ForwardCache::ForwardCache() : m_impl(std::make_unique<Impl>()) {}
 ForwardCache::~ForwardCache() = default;
 ForwardCache::ForwardCache(ForwardCache&&) noexcept = default;
 ForwardCache& ForwardCache::operator=(ForwardCache&&) noexcept = default;
-ForwardCache::Impl& ForwardCache::impl() { return *m_impl; }
-const ForwardCache::Impl& ForwardCache::impl() const { return *m_impl; }
+ForwardCache::Impl& ForwardCache::impl()
+{
+    return *m_impl;
+}
+const ForwardCache::Impl& ForwardCache::impl() const
+{
+    return *m_impl;
+}
 
 struct Model::Impl {
     ModelSpec spec;
     std::vector<std::unique_ptr<Layer>> layers;
-    std::vector<std::vector<std::size_t>> inputs;   // producer indices per layer
-    std::vector<bool> needed;                       // on a path to the output
-    std::vector<std::size_t> lastUse;               // last consumer index (inference frees after it)
+    std::vector<std::vector<std::size_t>> inputs; // producer indices per layer
+    std::vector<bool> needed;                     // on a path to the output
+    std::vector<std::size_t> lastUse;             // last consumer index (inference frees after it)
     std::vector<std::size_t> paramOffset, paramCount;
-    std::vector<std::size_t> paramSizes;            // element count of every parameter (model order)
+    std::vector<std::size_t> paramSizes; // element count of every parameter (model order)
     std::size_t inputIndex = 0, outputIndex = 0;
 
     void runLayer(std::size_t i, std::vector<Tensor>& values, const Tensor& input) const
@@ -99,9 +105,8 @@ struct Model::Impl {
         const Shape want = spec.layers[inputIndex].outputShape;
         Shape got = input.shape();
         if (got.size() != want.size() + 1 || !std::equal(want.begin(), want.end(), got.begin() + 1))
-            throw ShapeError("model '" + spec.name + "': input has shape " + shapeToString(got) +
-                             ", expected (batch" + (want.empty() ? "" : ", ") +
-                             shapeToString(want).substr(1));
+            throw ShapeError("model '" + spec.name + "': input has shape " + shapeToString(got) + ", expected (batch" +
+                             (want.empty() ? "" : ", ") + shapeToString(want).substr(1));
         const std::int64_t batch = input.dim(0);
         const Shape outShape = spec.layers[outputIndex].outputShape;
         Tensor out(nn::withBatch(batch, outShape));
@@ -216,7 +221,10 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
-const ModelSpec& Model::spec() const { return m_impl->spec; }
+const ModelSpec& Model::spec() const
+{
+    return m_impl->spec;
+}
 
 ModelSpec Model::currentSpec() const
 {
@@ -226,10 +234,19 @@ ModelSpec Model::currentSpec() const
     return s;
 }
 
-Shape Model::inputShape() const { return m_impl->spec.layers[m_impl->inputIndex].outputShape; }
-Shape Model::outputShape() const { return m_impl->spec.layers[m_impl->outputIndex].outputShape; }
+Shape Model::inputShape() const
+{
+    return m_impl->spec.layers[m_impl->inputIndex].outputShape;
+}
+Shape Model::outputShape() const
+{
+    return m_impl->spec.layers[m_impl->outputIndex].outputShape;
+}
 
-Tensor Model::forward(const Tensor& input) const { return m_impl->forward(input, nullptr); }
+Tensor Model::forward(const Tensor& input) const
+{
+    return m_impl->forward(input, nullptr);
+}
 
 Tensor Model::forward(const Tensor& input, std::vector<LayerTiming>& timings) const
 {

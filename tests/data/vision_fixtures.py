@@ -9,6 +9,8 @@ Semantics written from Keras / TensorFlow documentation (float64):
   output pixel i * s + r * d - pad; the output size is Keras' deconv_output_length and pad is
   TensorFlow's conv2d_transpose split (valid: 0, same: max((in - 1) s + (k - 1) d + 1 - out, 0) // 2).
 - Normalization: (x - mean) / max(sqrt(variance), 1e-7), invert: mean + x * max(sqrt(variance), 1e-7).
+- Merges broadcast (Keras' Merge layers): a lower-rank input gains axes of size 1 right after the
+  batch axis, then numpy broadcasting; e.g. a squeeze-excitation gate (N, 1, 1, C) times (N, H, W, C).
 """
 
 import math
@@ -95,6 +97,8 @@ def forward_layer(cls, c, ins, weights, keras2, base, entry=None):
         var = np.asarray(c["variance"] if c.get("variance") is not None else weights["variance"], dtype=np.float64)
         s = np.maximum(np.sqrt(var), 1e-7)
         return mean + ins[0] * s if c.get("invert") else (ins[0] - mean) / s
+    if cls in MERGE_CLASSES:
+        ins = keras_align(ins)
     if cls == "Multiply":
         y = ins[0].copy()
         for v in ins[1:]:
@@ -105,12 +109,23 @@ def forward_layer(cls, c, ins, weights, keras2, base, entry=None):
     if cls == "Average":
         return sum(ins) / len(ins)
     if cls == "Maximum":
-        return np.maximum.reduce(ins)
+        return np.maximum.reduce(np.broadcast_arrays(*ins))
     if cls == "Permute":
         return np.transpose(ins[0], [0] + list(c["dims"]))
     if cls == "RepeatVector":
         return np.repeat(ins[0][:, None, :], c["n"], axis=1)
     return None
+
+
+def keras_align(ins):
+    """Keras' merge rule for inputs of different rank: axes of size 1 inserted after the batch axis."""
+    rank = max(v.ndim for v in ins)
+    out = []
+    for v in ins:
+        while v.ndim < rank:
+            v = np.expand_dims(v, 1)
+        out.append(v)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +208,35 @@ def merge_model(base, style):
     m.append(base.layer("RepeatVector", "rep", inputs=["flat"], n=3))                         # 3 x 12
     m.append(base.dense("out", 12, 2, "linear", inputs=["rep"]))
     return m, (6, 3)
+
+
+def squeeze_excitation(base, style):
+    """Functional, merges that broadcast (the MobileNetV3 / EfficientNet squeeze-excitation block):
+    Multiply of (5, 4, 6) features by a (1, 1, 6) gate and by a (5, 1, 1) row gate, Add of a (1, 1, 6)
+    shift, Subtract of a rank-1 (6,) vector (Keras inserts the axes after the batch axis), Maximum and
+    Average of (5, 4, 6) with (1, 4, 1)."""
+    m = [base.input_layer("image", (5, 4, 3), "batch_input_shape" if style == "k2" else "batch_shape")]
+    m.append(base.conv("feat", 3, 6, (3, 3), (1, 1), "same", activation="relu", inputs=["image"]))
+    m.append(base.layer("GlobalAveragePooling2D", "gap", inputs=["feat"], data_format="channels_last",
+                        keepdims=False))
+    m.append(base.dense("squeeze", 6, 3, "relu", inputs=["gap"]))
+    m.append(base.dense("excite", 3, 6, "sigmoid", inputs=["squeeze"]))
+    m.append(base.layer("Reshape", "gate", inputs=["excite"], target_shape=[1, 1, 6]))
+    m.append(base.layer("Multiply", "scale", inputs=["feat", "gate"]))
+    m.append(base.dense("rows", 6, 5, "sigmoid", inputs=["gap"]))
+    m.append(base.layer("Reshape", "row_gate", inputs=["rows"], target_shape=[5, 1, 1]))
+    m.append(base.layer("Multiply", "scale_rows", inputs=["row_gate", "scale"]))
+    m.append(base.dense("shift_vec", 6, 6, "tanh", inputs=["gap"]))
+    m.append(base.layer("Reshape", "shift", inputs=["shift_vec"], target_shape=[1, 1, 6]))
+    m.append(base.layer("Add", "shifted", inputs=["scale_rows", "shift"]))
+    m.append(base.layer("Subtract", "centred", inputs=["shifted", "excite"]))
+    m.append(base.dense("cols", 6, 4, "linear", inputs=["gap"]))
+    m.append(base.layer("Reshape", "col_floor", inputs=["cols"], target_shape=[1, 4, 1]))
+    m.append(base.layer("Maximum", "floored", inputs=["centred", "col_floor"]))
+    m.append(base.layer("Average", "mean", inputs=["col_floor", "floored", "gate"]))
+    m.append(base.layer("Flatten", "flat", inputs=["mean"], data_format="channels_last"))
+    m.append(base.dense("out", 120, 3, "softmax", inputs=["flat"]))
+    return m, (5, 4, 3)
 
 
 MERGE_CLASSES = ("Multiply", "Subtract", "Average", "Maximum")
@@ -293,6 +337,17 @@ def emit_all(out, emit, base):
                          zipfile.ZIP_STORED)
     emit("merges.keras", m, s, ".keras Functional merges, Permute, RepeatVector")
     files += ["k2_merges.h5", "merges.keras"]
+
+    m, s = squeeze_excitation(base, "k2")
+    base.write_legacy_h5(os.path.join(out, "k2_squeeze_excitation.h5"), m, base.model_config(m, "model", "k2", True),
+                         "k2", "2.15.0", weightless_in_names=False)
+    emit("k2_squeeze_excitation.h5", m, s, "Keras 2 Functional squeeze-excitation: broadcasting Multiply / Add / "
+         "Subtract (rank 1 vs 3) / Maximum / Average", keras2=True)
+    m, s = squeeze_excitation(base, "k3")
+    base.write_keras_zip(os.path.join(out, "squeeze_excitation.keras"), m,
+                         base.model_config(m, "functional", "k3", True), zipfile.ZIP_DEFLATED)
+    emit("squeeze_excitation.keras", m, s, ".keras Functional squeeze-excitation with broadcasting merges")
+    files += ["k2_squeeze_excitation.h5", "squeeze_excitation.keras"]
 
     for style, fname, writer in (("k2", "k2_nested.h5", "k2"), ("k3", "k33_nested.h5", "k33"),
                                  ("k3", "nested.keras", None)):

@@ -1,6 +1,6 @@
-// Conversion plan JSON text (analysis/ConversionPlanFile.h).
+// Conversion plan JSON text (io/ConversionPlanFile.h).
 #include "FuzzUtil.h"
-#include "analysis/ConversionPlanFile.h"
+#include "io/ConversionPlanFile.h"
 #include "common/Error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

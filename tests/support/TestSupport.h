@@ -21,13 +21,16 @@ namespace circnn::test {
 std::filesystem::path sourceDir();
 std::filesystem::path sharedDir();
 std::filesystem::path tempDir();
-inline bool haveShared() { return std::filesystem::exists(sharedDir() / "models"); }
+inline bool haveShared()
+{
+    return std::filesystem::exists(sharedDir() / "models");
+}
 
 // Skips the current test when ../shared is not beside the project.
-#define CIRCNN_REQUIRE_SHARED()                                                                        \
-    do {                                                                                               \
-        if (!circnn::test::haveShared())                                                               \
-            QSKIP("../shared (real models and MNIST) is not beside the project; skipping");            \
+#define CIRCNN_REQUIRE_SHARED()                                                                                        \
+    do {                                                                                                               \
+        if (!circnn::test::haveShared())                                                                               \
+            QSKIP("../shared (real models and MNIST) is not beside the project; skipping");                            \
     } while (0)
 
 inline std::vector<float> randomVector(std::size_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f)
@@ -62,15 +65,15 @@ inline Mismatch compareVectors(const float* a, const float* b, std::size_t n, do
 }
 
 // QVERIFY-style check that prints the first mismatching index and values plus a context string.
-#define CIRCNN_COMPARE_VECTORS(a, b, n, tol, context)                                                  \
-    do {                                                                                               \
-        const auto mm_ = circnn::test::compareVectors((a), (b), (n), (tol));                           \
-        if (mm_.firstBad >= 0) {                                                                       \
-            std::ostringstream os_;                                                                    \
-            os_ << context << ": rel error " << mm_.relError << " > " << (tol) << " first at index "   \
-                << mm_.firstBad << " (" << (a)[mm_.firstBad] << " vs " << (b)[mm_.firstBad] << ")";    \
-            QFAIL(os_.str().c_str());                                                                  \
-        }                                                                                              \
+#define CIRCNN_COMPARE_VECTORS(a, b, n, tol, context)                                                                  \
+    do {                                                                                                               \
+        const auto mm_ = circnn::test::compareVectors((a), (b), (n), (tol));                                           \
+        if (mm_.firstBad >= 0) {                                                                                       \
+            std::ostringstream os_;                                                                                    \
+            os_ << context << ": rel error " << mm_.relError << " > " << (tol) << " first at index " << mm_.firstBad   \
+                << " (" << (a)[mm_.firstBad] << " vs " << (b)[mm_.firstBad] << ")";                                    \
+            QFAIL(os_.str().c_str());                                                                                  \
+        }                                                                                                              \
     } while (0)
 
 } // namespace circnn::test

@@ -10,8 +10,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include "common/Error.h"
 #include "BuildInfo.h"
+#include "common/Error.h"
 
 namespace circnn::gui {
 

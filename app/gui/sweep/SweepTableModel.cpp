@@ -19,6 +19,10 @@ QVariant SweepTableModel::headerData(int section, Qt::Orientation orientation, i
     static const char* kNames[] = {"point",       "mode",        "block sizes",
                                    "compression", "top-1 %",     "Δ top-1 (points)",
                                    "top-5 %",     "agreement %", "latency (ms)"};
+    static const char* kErrorNames[] = {"MSE", "Δ MSE (vs dense)", "MAE", "ROC AUC"};
+    if (showsErrors() && section >= Top1 && section <= Agreement)
+        return section == Top1 ? QString::fromStdString(m_points.front().metric().label)
+                               : tr(kErrorNames[section - Top1]);
     if (section < FixedColumns)
         return tr(kNames[section]);
     const int p = (section - FixedColumns) / 2;
@@ -49,6 +53,22 @@ QVariant SweepTableModel::data(const QModelIndex& index, int role) const
         return text ? QVariant(QString::fromStdString(p->blockLabel())) : QVariant(qlonglong(p->k));
     case Compression:
         return number(p->compression, 2);
+    case Top1:
+    case Drop:
+    case Top5:
+    case Agreement:
+        if (!p->metric().higherIsBetter) {
+            auto value = [&](double v) { return text ? QVariant(QString::number(v, 'g', 5)) : QVariant(v); };
+            if (c == Agreement)
+                return p->errors.rocAuc ? value(*p->errors.rocAuc)
+                                        : (text ? QVariant(QStringLiteral("—")) : QVariant(-1.0));
+            return value(c == Top1 ? p->errors.mse : c == Drop ? p->errors.mse - p->errors.denseMse : p->errors.mae);
+        }
+        break;
+    default:
+        break;
+    }
+    switch (c) {
     case Top1:
         return number(100 * p->top1, 2);
     case Drop:
@@ -98,6 +118,13 @@ void SweepTableModel::append(const SweepPointResult& point)
     beginInsertRows({}, row, row);
     m_points.push_back(point);
     endInsertRows();
+    if (row == 0 && showsErrors())
+        emit headerDataChanged(Qt::Horizontal, Top1, Agreement);
+}
+
+bool SweepTableModel::showsErrors() const
+{
+    return !m_points.empty() && !m_points.front().metric().higherIsBetter;
 }
 
 const SweepPointResult* SweepTableModel::pointAt(int row) const

@@ -21,20 +21,21 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "AutoPlanPanel.h"
+#include "BuildInfo.h"
 #include "Document.h"
+#include "DurationText.h"
 #include "JobRunner.h"
-#include "PdfReport.h"
-#include "ReportHtml.h"
 #include "SweepConfigForm.h"
 #include "SweepFeed.h"
 #include "SweepTableModel.h"
 #include "charts/ChartBuilders.h"
 #include "common/Error.h"
-#include "BuildInfo.h"
 
 namespace circnn::gui {
 
@@ -43,18 +44,6 @@ const QString kChannel = QStringLiteral("sweep");
 constexpr charts::SweepChartKind kKinds[] = {
     charts::SweepChartKind::ParetoCompression, charts::SweepChartKind::EnergyVsBlockSize,
     charts::SweepChartKind::FramesPerSecondVsBlockSize, charts::SweepChartKind::Sensitivity};
-
-QString duration(double seconds)
-{
-    if (seconds < 0)
-        return QObject::tr("—");
-    const auto s = static_cast<long long>(std::lround(seconds));
-    if (s < 60)
-        return QObject::tr("%1 s").arg(s);
-    if (s < 3600)
-        return QObject::tr("%1 min %2 s").arg(s / 60).arg(s % 60);
-    return QObject::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
-}
 } // namespace
 
 SweepView::SweepView(Document* document, QWidget* parent) : QWidget(parent), m_doc(document)
@@ -141,7 +130,9 @@ SweepView::SweepView(Document* document, QWidget* parent) : QWidget(parent), m_d
     connect(m_doc, &Document::modelChanged, this, [this] {
         if (m_doc->model() && m_doc->derivation().isEmpty())
             m_form->setCurrentModel(m_doc->path());
+        updateGate();
     });
+    connect(m_doc, &Document::weightsLoaded, this, &SweepView::updateGate);
     connect(m_doc->jobs(), &JobRunner::jobCancelled, this, [this](const QString& channel) {
         if (channel == kChannel && m_running)
             finish(false,
@@ -171,9 +162,22 @@ void SweepView::showError(const QString& title, const QString& message)
     box->open();
 }
 
+void SweepView::updateGate()
+{
+    // While the open model's weights are read, no sweep starts (its model may be that file, and
+    // the views it drives have no weights yet); weightsLoaded lifts the gate.
+    const bool pending = m_doc->weightsPending();
+    m_run->setEnabled(!m_running && !pending);
+    m_resume->setEnabled(!m_running && !pending);
+    if (pending && !m_running)
+        m_status->setText(tr("Loading weights…"));
+    else if (!pending && m_status->text() == tr("Loading weights…"))
+        m_status->setText(tr("Set up a sweep and press Run."));
+}
+
 bool SweepView::run()
 {
-    if (m_running)
+    if (m_running || m_doc->weightsPending())
         return false;
     SweepConfig config;
     try {
@@ -200,7 +204,7 @@ bool SweepView::run()
 
 bool SweepView::resume(const QString& resultsFile)
 {
-    if (m_running)
+    if (m_running || m_doc->weightsPending())
         return false;
     SweepResultsContents existing;
     try {
@@ -267,7 +271,7 @@ void SweepView::start(const SweepConfig& config, bool resume, const SweepResults
                              .arg(r.points.size())
                              .arg(r.computed)
                              .arg(r.resumed)
-                             .arg(duration(r.seconds), m_resultsPath));
+                             .arg(formatDuration(r.seconds), m_resultsPath));
         },
         [this](const QString& message) {
             finish(false, tr("Failed: %1").arg(message));
@@ -305,7 +309,11 @@ void SweepView::connectChartClicks()
             const SweepPointResult* best = nullptr;
             double bestDistance = 0;
             for (const SweepPointResult& p : m_model->points()) {
-                const double d = std::hypot(std::log(p.compression / at.x()), (100 * p.top1 - at.y()) / 10);
+                // y as plotted (top-1 %, or the MSE): accuracy in units of 10 points, errors relative.
+                const SweepMetric m = p.metric();
+                const double dy = (m.scale * p.score() - at.y()) /
+                                  (m.higherIsBetter ? 10.0 : std::max(0.1 * std::abs(at.y()), 1e-12));
+                const double d = std::hypot(std::log(p.compression / at.x()), dy);
                 if (!best || d < bestDistance)
                     best = &p, bestDistance = d;
             }
@@ -329,11 +337,12 @@ void SweepView::poll()
     if (const auto s = m_feed->takeProgress(); s && m_running) {
         m_progress->setRange(0, static_cast<int>(s->total));
         m_progress->setValue(static_cast<int>(s->done));
-        m_status->setText(tr("%1 of %2 points, %3 running · elapsed %4 · ETA %5\n%6")
-                              .arg(s->done)
-                              .arg(s->total)
-                              .arg(s->running)
-                              .arg(duration(s->elapsedS), duration(s->etaS), QString::fromStdString(s->step)));
+        m_status->setText(
+            tr("%1 of %2 points, %3 running · elapsed %4 · ETA %5\n%6")
+                .arg(s->done)
+                .arg(s->total)
+                .arg(s->running)
+                .arg(formatDuration(s->elapsedS), formatDuration(s->etaS), QString::fromStdString(s->step)));
     }
 }
 
@@ -342,12 +351,11 @@ void SweepView::finish(bool completed, const QString& message)
     poll(); // the points that finished last
     m_running = false;
     m_poll->stop();
-    m_run->setEnabled(true);
-    m_resume->setEnabled(true);
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(completed ? 1 : 0);
     m_status->setText(message);
+    updateGate();
     emit sweepFinished(completed);
 }
 
@@ -368,22 +376,26 @@ SweepResultsContents SweepView::results() const
     return c;
 }
 
-void SweepView::writeReport(const QString& path) const
+std::function<SweepReport()> SweepView::reportBuilder() const
 {
-    SweepReport report = buildSweepReport(results(), "Block-size sweep", m_plan->result());
-    report.tool = std::string("circnn-studio ") + CIRCNN_VERSION;
-    const std::string file = path.toStdString();
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == "html" || suffix == "htm")
-        report::writeSweepReportHtml(report, file);
-    else if (suffix == "pdf")
-        report::writeSweepReportPdf(report, file);
-    else if (suffix == "csv")
-        writeSweepReportCsv(report, file);
-    else if (suffix == "json")
-        writeSweepReportJson(report, file);
-    else
-        throw Error("report '" + file + "': the name must end in .html, .pdf, .csv or .json");
+    std::optional<SweepResultsContents> last;
+    if (m_lastRun) {
+        last.emplace();
+        last->headers = m_lastRun->headers;
+        last->points = m_lastRun->points;
+    }
+    return [path = m_resultsPath.toStdString(), last = std::move(last), plan = m_plan->result()] {
+        SweepResultsContents contents;
+        if (!path.empty() && std::filesystem::exists(path))
+            contents = readSweepResults(path);
+        else if (last)
+            contents = *last;
+        else
+            throw Error("no sweep results yet: run a sweep first");
+        SweepReport report = buildSweepReport(contents, "Block-size sweep", plan);
+        report.tool = std::string("circnn-studio ") + CIRCNN_VERSION;
+        return report;
+    };
 }
 
 void SweepView::loadRow(const QModelIndex& proxyIndex)

@@ -3,10 +3,12 @@
 #include <QString>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "analysis/AutoPlan.h"
+#include "analysis/SweepReport.h"
 #include "analysis/SweepResultsFile.h"
 #include "analysis/SweepRunner.h"
 #include "charts/LiveSweepChart.h"
@@ -53,9 +55,10 @@ public:
     QLabel* statusLabel() const { return m_status; }
 
     // Starts a sweep with the form's config (a new results file; the form names it, or a new
-    // file under the application's data folder). false (and a dialog) when the config is invalid.
+    // file under the application's data folder). false (and a dialog) when the config is invalid;
+    // false (no dialog) while the document's weights load (Run shows "Loading weights…").
     bool run();
-    // Reads `resultsFile`, shows its config and points, and continues it.
+    // Reads `resultsFile`, shows its config and points, and continues it (not while weights load).
     bool resume(const QString& resultsFile);
     void cancel();
     bool isRunning() const;
@@ -63,9 +66,11 @@ public:
     // The results shown (the last run or resumed file): the contents of its results file.
     bool hasResults() const;
     SweepResultsContents results() const;
-    // The comparison report (`circnn report`'s code) of the current sweep, by suffix: .html, .pdf,
-    // .csv (and its -layers.csv), .json. Throws circnn::Error.
-    void writeReport(const QString& path) const;
+    // What the comparison report of the current sweep is made of, taken now and built later on any
+    // thread (a job): the call reads the results file (or takes the last run's points), adds the
+    // automatic plan shown and returns core's SweepReport. Throws circnn::Error when there are no
+    // results.
+    std::function<SweepReport()> reportBuilder() const;
     // Applies the configuration of the point with this id to the document.
     bool loadPoint(const QString& id);
 
@@ -83,6 +88,7 @@ private:
     void loadRow(const QModelIndex& proxyIndex);
     void connectChartClicks();
     void showError(const QString& title, const QString& message);
+    void updateGate(); // Run / Resume off while Document::weightsPending()
 
     Document* m_doc;
     SweepConfigForm* m_form;

@@ -116,7 +116,11 @@ InferenceView::InferenceView(Document* document, QWidget* parent) : QWidget(pare
     auto* cs = new QSplitter(Qt::Vertical, confusion);
     cs->setObjectName("inferenceConfusionSplitter");
     m_confusion = new HeatmapWidget(cs);
+    m_confusion->setObjectName("confusionHeatmap");
     m_confusion->setMinimumSize(200, 150);
+    // Counts: a sequential colour map, class labels on both axes, each cell's count written in it.
+    m_confusion->setColourMap(ColourMapKind::Sequential, tr("count"));
+    m_confusion->setCellValuesShown(true);
     m_confusion->clear(tr("Evaluate to see the confusion matrix."));
     auto* cellBox = new QWidget(cs);
     auto* cb = new QVBoxLayout(cellBox);
@@ -378,14 +382,15 @@ void InferenceView::showConfusionOf(int which)
     const auto n = std::int64_t(e->confusion.size());
     auto values = std::make_shared<std::vector<float>>();
     values->reserve(std::size_t(n * n));
-    // Colour scale: the most frequent confusion, so that the errors are visible (the diagonal
-    // saturates).
+    // Colour scale 0 … the most frequent confusion, so that the errors are visible; the diagonal
+    // (correct predictions) saturates, the legend's top reads "≥ N" and each cell shows its count.
     const float scale = float(std::max<std::int64_t>(1, largestConfusion(*e)));
     for (const auto& row : e->confusion)
         for (std::int64_t v : row)
             values->push_back(float(v));
-    m_confusion->setMatrix(values, n, n, scale,
-                           tr("rows: true class, columns: predicted; colour saturates at %1").arg(scale));
+    const QStringList names = charts::classNamesFor(QFileInfo(m_doc->datasetPath()).fileName(), int(n));
+    m_confusion->setAxisLabels(names, names, tr("true class"), tr("predicted class"));
+    m_confusion->setMatrix(values, n, n, scale, tr("Samples per (true, predicted) class, %1 evaluated").arg(e->count));
 }
 
 void InferenceView::selectConfusionCell(int trueClass, int predictedClass)

@@ -14,6 +14,7 @@
 #include "Document.h"
 #include "JobRunner.h"
 #include "analysis/WeightHistogram.h"
+#include "model/LayerTraits.h"
 #include "widgets/HeatmapWidget.h"
 
 namespace circnn::gui {
@@ -38,7 +39,9 @@ LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWid
     m_tapBox->setToolTip(tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
     m_tapBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_tapBox->setMinimumContentsLength(12);
-    controls->addWidget(new QLabel(tr("Tap:"), this));
+    m_tapLabel = new QLabel(tr("Tap:"), this);
+    m_tapLabel->setMinimumWidth(m_tapLabel->fontMetrics().horizontalAdvance(tr("Channel:")));
+    controls->addWidget(m_tapLabel);
     controls->addWidget(m_tapBox);
     controls->addSpacing(8);
     controls->addWidget(new QLabel(tr("Block size k:"), this));
@@ -122,7 +125,8 @@ void LayerExplorerView::onLayerSelected(int layer)
 {
     m_layer = layer;
     const LayerSpec* l = m_doc->selectedLayerSpec();
-    if (!l || !hasWeightMatrix(*l) || m_doc->weightsPending()) {
+    const bool depthwise = l && hasDepthwiseKernel(*l);
+    if (!l || (!hasWeightMatrix(*l) && !depthwise) || m_doc->weightsPending()) {
         m_doc->jobs()->cancel(QStringLiteral("projection"));
         m_heatmap->clear(l && m_doc->weightsPending() ? tr("Loading weights…")
                          : l                          ? tr("Layer '%1' (%2) has no weight matrix")
@@ -136,12 +140,32 @@ void LayerExplorerView::onLayerSelected(int layer)
     }
     const QSignalBlocker block(m_tapBox);
     m_tapBox->clear();
+    m_tap = -1;
+    m_kSlider->setEnabled(!depthwise);
+    if (depthwise) { // one kh × kw filter per channel, no block sizes: it stays dense
+        m_tapLabel->setText(tr("Channel:"));
+        m_tapBox->setToolTip(tr("DepthwiseConv2D: one channel's kh × kw filter, or all filters tiled"));
+        const std::int64_t channels = depthwiseChannels(*l);
+        m_tapBox->addItem(tr("all %1 channels").arg(channels), qlonglong(-1));
+        for (std::int64_t c = 0; c < channels; ++c)
+            m_tapBox->addItem(tr("channel %1").arg(c), qlonglong(c));
+        m_tapBox->setEnabled(true);
+        m_ks = {1};
+        m_k = 1;
+        const QSignalBlocker blockSlider(m_kSlider);
+        m_kSlider->setRange(0, 0);
+        m_kLabel->setText(tr("k = 1"));
+        m_heatmap->clear(tr("Preparing '%1'…").arg(QString::fromStdString(l->name)));
+        requestProjection(false);
+        return;
+    }
+    m_tapLabel->setText(tr("Tap:"));
+    m_tapBox->setToolTip(tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
     const std::int64_t taps = tapCount(*l);
     m_tapBox->addItem(taps > 1 ? tr("all %1 taps").arg(taps) : tr("matrix"), qlonglong(-1));
     for (std::int64_t t = 0; t < taps && taps > 1; ++t)
         m_tapBox->addItem(tr("tap (%1, %2)").arg(t / l->kernelW).arg(t % l->kernelW), qlonglong(t));
     m_tapBox->setEnabled(taps > 1);
-    m_tap = -1;
     // Default k: the layer's own, else 8 when offered, else the largest offered below it.
     const std::int64_t own = l->circulant ? l->circulant->k : 1;
     m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, -1), own);
@@ -166,7 +190,7 @@ void LayerExplorerView::setTap(std::int64_t tap)
     const int index = m_tapBox->findData(qlonglong(tap));
     if (index >= 0)
         m_tapBox->setCurrentIndex(index);
-    if (const LayerSpec* l = m_doc->selectedLayerSpec()) {
+    if (const LayerSpec* l = m_doc->selectedLayerSpec(); l && !hasDepthwiseKernel(*l)) {
         const std::int64_t own = l->circulant ? l->circulant->k : 1;
         m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, tap), own);
         if (std::find(m_ks.begin(), m_ks.end(), m_k) == m_ks.end())
@@ -245,12 +269,17 @@ void LayerExplorerView::onProjection()
     if (l && l->circulant)
         info += tr(" · stored block-circulant at k = %1 (each k×k block defined by one k-vector)").arg(l->circulant->k);
     m_info->setText(info);
-    m_residual->setText(mp.k > 1 ? tr("k = %1: %2 × %3 blocks · relative Frobenius residual ‖W − P(W)‖/‖W‖ = %4")
-                                       .arg(mp.k)
-                                       .arg(mp.blockRows)
-                                       .arg(mp.blockCols)
-                                       .arg(mp.relativeResidual, 0, 'f', 4)
-                                 : tr("k = 1: the original matrix (no blocks)"));
+    const char* staysDense = l ? layerTraits(l->kind).staysDenseReason : nullptr;
+    if (l && hasDepthwiseKernel(*l))
+        m_residual->setText(tr("Stays dense (no block-circulant form): %1")
+                                .arg(QString::fromUtf8(staysDense ? staysDense : "no channel mixing")));
+    else
+        m_residual->setText(mp.k > 1 ? tr("k = %1: %2 × %3 blocks · relative Frobenius residual ‖W − P(W)‖/‖W‖ = %4")
+                                           .arg(mp.k)
+                                           .arg(mp.blockRows)
+                                           .arg(mp.blockCols)
+                                           .arg(mp.relativeResidual, 0, 'f', 4)
+                                     : tr("k = 1: the original matrix (no blocks)"));
     updateHeatmap(true);
 }
 
@@ -268,6 +297,9 @@ void LayerExplorerView::updateHeatmap(bool keepView)
     const LayerSpec* l = m_doc->selectedLayerSpec();
     const QString name = l ? QString::fromStdString(l->name) : QString();
     m_heatmap->setBlockGrid(mp.k, mp.segmentCols);
+    // Depthwise filters tiled: the grid outlines the square kh × kh tiles.
+    if (l && hasDepthwiseKernel(*l) && p->tap < 0 && l->kernelH == l->kernelW && l->kernelH > 1)
+        m_heatmap->setBlockGrid(l->kernelH, mp.segmentCols);
     if (m_show == Show::Original) {
         const QString title = tr("%1 — %2").arg(name, tr("original"));
         // The same matrix as shown (only k changed): keep the rendered image, no re-render.

@@ -25,7 +25,9 @@ class HeatmapWidget;
 // original, its block-circulant projection and the residual (with the relative Frobenius
 // residual). Changing the layer, the Conv2D tap or k recomputes the projection on the job runner
 // (channel "projection", the latest request wins); the result goes to the document, where the block
-// inspector picks it up. A click selects a block.
+// inspector picks it up. A click selects a block. A DepthwiseConv2D layer (no matrix: it stays
+// dense) shows its kh × kw filters instead, one channel chosen in the tap box or all tiled, with the
+// stays-dense reason under the heatmap and the block size fixed at 1.
 class LayerExplorerView : public QWidget {
     Q_OBJECT
 public:
@@ -35,7 +37,7 @@ public:
 
     void setBlockSize(std::int64_t k); // one of blockSizes(); recomputes
     void setShow(Show show);
-    void setTap(std::int64_t tap); // −1 = all taps tiled (Conv2D)
+    void setTap(std::int64_t tap); // −1 = all taps tiled (Conv2D); DepthwiseConv2D: the channel (−1 = all)
     std::int64_t blockSize() const { return m_k; }
     Show show() const { return m_show; }
     const std::vector<std::int64_t>& blockSizes() const { return m_ks; }
@@ -52,6 +54,7 @@ private:
     Document* m_doc;
     HeatmapWidget* m_heatmap;
     QComboBox* m_tapBox;
+    QLabel* m_tapLabel;
     QSlider* m_kSlider;
     QLabel* m_kLabel;
     QButtonGroup* m_showGroup;

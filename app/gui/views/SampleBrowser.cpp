@@ -214,15 +214,16 @@ void SampleBrowser::display(const Prediction& p)
     const std::int32_t top = p.shown.model.empty() ? -1 : p.shown.model.front().classIndex;
     auto mark = [&](std::int32_t c) { return c == p.shown.label ? tr("correct") : tr("wrong"); };
     circnn::charts::showChart(m_modelChart, charts::topClassesChart(p.shown.model, names, p.shown.label,
-                                                            tr("Model: %1 (%2)").arg(nameOf(top), mark(top))));
+                                                                    tr("Model: %1 (%2)").arg(nameOf(top), mark(top))));
     if (p.shown.circulant.empty()) {
         clearChart(m_circChart, tr("No block-circulant model yet: Evaluate, or Project in the training view."));
         m_agreement->setText(QString());
     } else {
         const std::int32_t ctop = p.shown.circulant.front().classIndex;
-        circnn::charts::showChart(m_circChart, charts::topClassesChart(
-                                           p.shown.circulant, names, p.shown.label,
-                                           tr("%1: %2 (%3)").arg(m_doc->circulantLabel(), nameOf(ctop), mark(ctop))));
+        circnn::charts::showChart(
+            m_circChart,
+            charts::topClassesChart(p.shown.circulant, names, p.shown.label,
+                                    tr("%1: %2 (%3)").arg(m_doc->circulantLabel(), nameOf(ctop), mark(ctop))));
         m_agreement->setText(
             ctop == top
                 ? tr("<span style='color:#2e8b57'>✔ both models predict %1</span>").arg(nameOf(top).toHtmlEscaped())

@@ -24,6 +24,7 @@
 #include <cmath>
 
 #include "Document.h"
+#include "DurationText.h"
 #include "JobRunner.h"
 #include "PlanEditor.h"
 #include "TrainingOptionsForm.h"
@@ -53,12 +54,6 @@ QString count(std::int64_t n)
 QString ratio(std::int64_t before, std::int64_t after)
 {
     return after > 0 ? QStringLiteral("%1×").arg(double(before) / double(after), 0, 'f', 2) : QStringLiteral("–");
-}
-
-QString duration(double seconds)
-{
-    const long s = std::lround(std::max(0.0, seconds));
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
 QString planText(const ConversionRequest& r)
@@ -194,6 +189,9 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     m_compare->horizontalHeader()->setStretchLastSection(true);
     m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_compare->setMinimumHeight(60);
+    rs->setStretchFactor(0, 3); // the charts get most of the height, the comparison table less
+    rs->setStretchFactor(1, 3);
+    rs->setStretchFactor(2, 2);
     rl->addWidget(rs, 1);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
@@ -413,7 +411,7 @@ void TrainingView::start(Action action)
             o.rows << QStringList{QObject::tr("best epoch"), QString(),
                                   r.startingPointKept ? QObject::tr("0 (starting point kept)")
                                                       : QString::number(r.training.bestEpoch)};
-            o.rows << QStringList{QObject::tr("training time"), QString(), duration(r.training.seconds)};
+            o.rows << QStringList{QObject::tr("training time"), QString(), formatDuration(r.training.seconds)};
             o.warnings = warningsOf(r.warnings);
             return o;
         };
@@ -440,7 +438,7 @@ void TrainingView::start(Action action)
             o.rows << QStringList{QObject::tr("best validation figure"), QString(),
                                   pct(r.training.bestValidationAccuracy)};
             o.rows << QStringList{QObject::tr("test"), QString(), evalFigure(r.test)};
-            o.rows << QStringList{QObject::tr("training time"), QString(), duration(r.training.seconds)};
+            o.rows << QStringList{QObject::tr("training time"), QString(), formatDuration(r.training.seconds)};
             o.warnings = warningsOf(r.warnings);
             return o;
         };
@@ -509,7 +507,7 @@ void TrainingView::drainFeed()
                 .arg(last->batch)
                 .arg(last->batches)
                 .arg(last->loss, 0, 'f', 4)
-                .arg(pct(last->accuracy), duration(last->elapsedSeconds), duration(last->etaSeconds)));
+                .arg(pct(last->accuracy), formatDuration(last->elapsedSeconds), formatDuration(last->etaSeconds)));
     } else if (!phase.empty()) {
         m_progressText->setText(QString::fromStdString(phase) + QStringLiteral("…"));
     }

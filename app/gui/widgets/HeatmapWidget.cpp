@@ -18,25 +18,6 @@ namespace circnn::gui {
 namespace {
 constexpr int kTitleHeight = 22, kReadoutHeight = 20, kLegendWidth = 86, kMargin = 6;
 
-// Diverging blue–white–red table (256 entries; 127/128 ≈ zero).
-const QList<QRgb>& colourTable()
-{
-    static const QList<QRgb> table = [] {
-        QList<QRgb> t;
-        for (int i = 0; i < 256; ++i) {
-            const double x = (i - 127.5) / 127.5; // −1 .. 1
-            const double a = std::min(1.0, std::abs(x));
-            const int fade = static_cast<int>(255 * (1 - a));
-            if (x < 0)
-                t.push_back(qRgb(fade, static_cast<int>(90 + 165 * (1 - a)), 255 - static_cast<int>(70 * a)));
-            else
-                t.push_back(qRgb(255 - static_cast<int>(70 * a), static_cast<int>(60 + 195 * (1 - a)), fade));
-        }
-        return t;
-    }();
-    return table;
-}
-
 // Heatmap renders run on a small pool of their own (not behind long jobs, not on the global pool
 // that Qt's painting uses).
 QThreadPool& renderPool()
@@ -50,13 +31,6 @@ QThreadPool& renderPool()
     return pool;
 }
 
-uchar colourIndex(float v, float scale)
-{
-    if (!std::isfinite(v))
-        return 128; // shown as (almost) zero: white
-    const float t = std::clamp(v / scale, -1.0f, 1.0f);
-    return static_cast<uchar>(std::clamp(std::lround(127.5f + 127.5f * t), 0L, 255L));
-}
 } // namespace
 
 HeatmapWidget::HeatmapWidget(QWidget* parent) : QWidget(parent)
@@ -67,20 +41,22 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QWidget(parent)
     m_message = tr("Select a layer with weights");
 }
 
-QRgb HeatmapWidget::colourFor(float v, float scale)
+QRgb HeatmapWidget::colourFor(float v, float scale, ColourMapKind kind)
 {
-    return colourTable()[colourIndex(v, scale)];
+    return ColourMap(kind).colour(v, scale);
 }
 
 void HeatmapWidget::setMatrix(std::shared_ptr<const std::vector<float>> values, std::int64_t rows, std::int64_t cols,
                               float scale, const QString& title, bool keepView)
 {
     // The source shares the vector: it stays alive while a worker render reads it.
+    const float largest = values->empty() ? 0.0f : *std::max_element(values->begin(), values->end());
     auto source = std::make_shared<const MatrixRowSource>(
         [values = std::move(values), cols](std::int64_t row, std::int64_t col0, std::int64_t, float*) {
             return values->data() + row * cols + col0;
         });
     setSource(std::move(source), rows, cols, scale, title, keepView);
+    m_largest = std::isfinite(largest) ? largest : 0.0f;
 }
 
 void HeatmapWidget::setTitle(const QString& title)
@@ -99,6 +75,7 @@ void HeatmapWidget::setSource(std::shared_ptr<const MatrixRowSource> values, std
     m_rows = rows;
     m_cols = cols;
     m_scale = scale > 0 && std::isfinite(scale) ? scale : 1.0f;
+    m_largest = 0;
     m_title = title;
     m_message.clear();
     ++m_generation;
@@ -129,6 +106,30 @@ void HeatmapWidget::setMode(DownsampleMode mode)
     update();
 }
 
+void HeatmapWidget::setColourMap(ColourMapKind kind, const QString& legendTitle)
+{
+    m_map = ColourMap(kind);
+    m_legendTitle = legendTitle;
+    ++m_generation; // the image's colours change
+    update();
+}
+
+void HeatmapWidget::setAxisLabels(QStringList rowLabels, QStringList colLabels, QString rowTitle, QString colTitle)
+{
+    m_axes.set(std::move(rowLabels), std::move(colLabels), std::move(rowTitle), std::move(colTitle));
+    if (m_fit)
+        zoomToFit(); // the plot's size changed
+    else
+        clampOrigin();
+    update();
+}
+
+void HeatmapWidget::setCellValuesShown(bool shown)
+{
+    m_cellValues = shown;
+    update();
+}
+
 void HeatmapWidget::clear(const QString& message)
 {
     releaseInBackground(std::move(m_values));
@@ -145,7 +146,9 @@ void HeatmapWidget::clear(const QString& message)
 
 QRect HeatmapWidget::plotRect() const
 {
-    return rect().adjusted(kMargin, kTitleHeight, -kLegendWidth, -kReadoutHeight);
+    const QFontMetrics fm(font());
+    return rect().adjusted(kMargin + m_axes.leftMargin(fm), kTitleHeight, -kLegendWidth,
+                           -kReadoutHeight - m_axes.bottomMargin(fm));
 }
 
 void HeatmapWidget::zoomToFit()
@@ -259,18 +262,18 @@ HeatmapWidget::View HeatmapWidget::visibleView() const
 }
 
 HeatmapWidget::Rendered HeatmapWidget::render(const MatrixRowSource& source, std::int64_t rows, std::int64_t cols,
-                                              const View& v, DownsampleMode mode, float scale)
+                                              const View& v, DownsampleMode mode, float scale, const ColourMap& map)
 {
     const std::vector<float> cells =
         downsampleRows(source, rows, cols, {v.r0, v.c0, v.r1 - v.r0, v.c1 - v.c0}, v.outRows, v.outCols, mode);
     Rendered r;
     r.image = QImage(static_cast<int>(v.outCols), static_cast<int>(v.outRows), QImage::Format_Indexed8);
-    r.image.setColorTable(colourTable());
+    r.image.setColorTable(map.table());
     for (int y = 0; y < r.image.height(); ++y) {
         uchar* line = r.image.scanLine(y);
         const float* src = cells.data() + static_cast<std::int64_t>(y) * v.outCols;
         for (int x = 0; x < r.image.width(); ++x)
-            line[x] = colourIndex(src[x], scale);
+            line[x] = map.index(src[x], scale);
     }
     r.key = v.key;
     r.region = QRectF(double(v.c0), double(v.r0), double(v.c1 - v.c0), double(v.r1 - v.r0));
@@ -299,7 +302,7 @@ const QImage& HeatmapWidget::renderVisible()
     }
     const View v = visibleView();
     if (v.key != m_imageKey)
-        adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale));
+        adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale, m_map));
     return m_image;
 }
 
@@ -313,18 +316,12 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
         return;
     }
     p.setPen(palette().color(QPalette::Text));
-    const QString zoom = m_zoomX >= 1 ? tr("%1 px/entry").arg(m_zoomX, 0, 'f', m_zoomX < 10 ? 1 : 0)
-                                      : tr("1 px = %1 entries").arg(1 / m_zoomX, 0, 'f', 1);
-    QString title = width() < 420 ? m_title : tr("%1 — %2 × %3 — %4").arg(m_title).arg(m_rows).arg(m_cols).arg(zoom);
-    if (isRendering())
-        title += tr(" — rendering…");
-    p.drawText(QRect(kMargin, 0, width() - 2 * kMargin, kTitleHeight), Qt::AlignLeft | Qt::AlignVCenter,
-               fontMetrics().elidedText(title, Qt::ElideRight, width() - 2 * kMargin));
+    p.drawText(QRect(kMargin, 0, width() - 2 * kMargin, kTitleHeight), Qt::AlignLeft | Qt::AlignVCenter, titleText());
     const QRect r = plotRect();
     const View v = visibleView();
     if (v.key != m_imageKey) {
         if ((v.r1 - v.r0) * (v.c1 - v.c0) <= kSyncEntries) {
-            adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale));
+            adopt(render(*m_values, m_rows, m_cols, v, m_mode, m_scale, m_map));
         } else if (v.key != m_pendingKey) {
             // Large region: render on a worker; meanwhile the previous image is drawn in its place
             // under the new view. Only the latest request is adopted.
@@ -343,9 +340,8 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
             // The task holds the values by shared pointer and copies of the rest: the widget may
             // go away while it runs.
             watcher->setFuture(QtConcurrent::run(
-                &renderPool(), [v, values = m_values, rows = m_rows, cols = m_cols, mode = m_mode, scale = m_scale] {
-                    return render(*values, rows, cols, v, mode, scale);
-                }));
+                &renderPool(), [v, values = m_values, rows = m_rows, cols = m_cols, mode = m_mode, scale = m_scale,
+                                map = m_map] { return render(*values, rows, cols, v, mode, scale, map); }));
         }
     }
     p.save();
@@ -367,16 +363,74 @@ void HeatmapWidget::paintEvent(QPaintEvent*)
         p.setPen(QPen(QColor(255, 230, 0), 1));
         p.drawRect(box.adjusted(-2, -2, 2, 2));
     }
+    if (m_cellValues)
+        drawCellValues(p, plotted);
     p.restore();
     p.setPen(palette().color(QPalette::Mid));
     p.drawRect(plotted.adjusted(0, 0, -1, -1));
+    if (!m_axes.isEmpty())
+        m_axes.draw(
+            p, plotted, m_zoomY, m_zoomX, [this](int row) { return cellCentre(row, 0).y(); },
+            [this](int col) { return cellCentre(0, col).x(); }, palette().color(QPalette::Text));
     drawLegend(p);
     p.setPen(palette().color(QPalette::Text));
+    const QString hint = m_gridK > 1 ? tr("Wheel: zoom · drag: pan · click: select block")
+                                     : tr("Wheel: zoom · drag: pan · click: select cell");
     p.drawText(QRect(kMargin, height() - kReadoutHeight, width() - 2 * kMargin, kReadoutHeight),
                Qt::AlignLeft | Qt::AlignVCenter,
-               fontMetrics().elidedText(
-                   m_hover.isEmpty() && width() >= 420 ? tr("Wheel: zoom · drag: pan · click: select block") : m_hover,
-                   Qt::ElideRight, width() - 2 * kMargin));
+               fontMetrics().elidedText(m_hover.isEmpty() && width() >= 420 ? hint : m_hover, Qt::ElideRight,
+                                        width() - 2 * kMargin));
+}
+
+QString HeatmapWidget::titleText() const
+{
+    // "TITLE — ROWS × COLS — ZOOM": the title is elided first, so that the size and zoom stay whole;
+    // on a narrow widget only the title is shown.
+    const QFontMetrics fm(font());
+    const int room = width() - 2 * kMargin;
+    QString tail;
+    if (m_rows > 0 && width() >= 420) {
+        const QString zoom = m_zoomX >= 1 ? tr("%1 px/entry").arg(m_zoomX, 0, 'f', m_zoomX < 10 ? 1 : 0)
+                                          : tr("1 px = %1 entries").arg(1 / m_zoomX, 0, 'f', 1);
+        tail = tr(" — %1 × %2 — %3").arg(m_rows).arg(m_cols).arg(zoom);
+    }
+    if (isRendering())
+        tail += tr(" — rendering…");
+    if (fm.horizontalAdvance(tail) > room / 2)
+        tail.clear();
+    return fm.elidedText(m_title, Qt::ElideRight, room - fm.horizontalAdvance(tail)) + tail;
+}
+
+QStringList HeatmapWidget::legendLabels() const
+{
+    return m_map.tickLabels(m_scale, m_largest > m_scale);
+}
+
+void HeatmapWidget::drawCellValues(QPainter& p, const QRect& plotted) const
+{
+    const QFontMetrics fm(font());
+    if (m_zoomY < fm.height() || m_zoomX < fm.horizontalAdvance(QStringLiteral("00")) + 4)
+        return;
+    const std::int64_t c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(m_origin.x()));
+    const std::int64_t r0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(m_origin.y()));
+    const std::int64_t c1 =
+        std::min<std::int64_t>(m_cols, c0 + static_cast<std::int64_t>(plotted.width() / m_zoomX) + 2);
+    const std::int64_t r1 =
+        std::min<std::int64_t>(m_rows, r0 + static_cast<std::int64_t>(plotted.height() / m_zoomY) + 2);
+    std::vector<float> scratch(static_cast<std::size_t>(std::max<std::int64_t>(1, c1 - c0)));
+    for (std::int64_t r = r0; r < r1; ++r) {
+        const float* row = (*m_values)(r, c0, c1, scratch.data());
+        for (std::int64_t c = c0; c < c1; ++c) {
+            const float v = row[c - c0];
+            const QString text = v == std::round(v) ? QString::number(double(v), 'f', 0) : QString::number(v, 'g', 3);
+            if (fm.horizontalAdvance(text) + 4 > m_zoomX)
+                continue;
+            const QPointF centre = cellCentre(double(r), double(c));
+            p.setPen(m_map.isDark(m_map.index(v, m_scale)) ? Qt::white : Qt::black);
+            p.drawText(QRectF(centre.x() - m_zoomX / 2, centre.y() - m_zoomY / 2, m_zoomX, m_zoomY), Qt::AlignCenter,
+                       text);
+        }
+    }
 }
 
 void HeatmapWidget::drawGrid(QPainter& p, const QRectF& target, std::int64_t r0, std::int64_t r1, std::int64_t c0,
@@ -419,23 +473,8 @@ void HeatmapWidget::drawGrid(QPainter& p, const QRectF& target, std::int64_t r0,
 void HeatmapWidget::drawLegend(QPainter& p) const
 {
     const QRect r = plotRect();
-    const QFontMetrics fm(font());
-    const QRect bar(r.right() + 12, r.top() + fm.height() / 2, 14, std::max(60, r.height() - fm.height()));
-    const QList<QRgb>& table = colourTable();
-    for (int y = 0; y < bar.height(); ++y) {
-        const int idx = 255 - y * 255 / std::max(1, bar.height() - 1);
-        p.setPen(QColor::fromRgb(table[idx]));
-        p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
-    }
-    p.setPen(palette().color(QPalette::Text));
-    p.drawRect(bar.adjusted(0, 0, -1, -1));
-    for (int t = 0; t <= 4; ++t) {
-        const double v = m_scale * (1 - t / 2.0);
-        const int y = bar.top() + t * (bar.height() - 1) / 4;
-        p.drawLine(bar.right(), y, bar.right() + 3, y);
-        p.drawText(QRect(bar.right() + 5, y - fm.height() / 2, kLegendWidth - 34, fm.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter, t == 2 ? QStringLiteral("0") : QString::number(v, 'g', 2));
-    }
+    m_map.paintLegend(p, QRect(r.right() + 6, r.top(), kLegendWidth - 8, r.height()), m_scale, m_largest > m_scale,
+                      m_legendTitle, palette().color(QPalette::Text));
 }
 
 void HeatmapWidget::resizeEvent(QResizeEvent*)

@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "ColourMap.h"
+#include "HeatmapAxisLabels.h"
 #include "analysis/MatrixDownsample.h"
 
 class QFutureWatcherBase;
@@ -19,10 +21,13 @@ namespace circnn::gui {
 //
 // Display: only the visible region is drawn, reduced to screen resolution by core's
 // downsampleMatrix (area mean, or the largest-magnitude entry) — never nearest-entry decimation —
-// into an 8-bit indexed image with a 256-colour diverging table (blue < 0 < red, symmetric ±scale),
-// then scaled up without smoothing when zoomed in. A legend shows the scale. The block grid is drawn
-// where blocks are at least 3 px, as a faint overlay otherwise. Hovering shows row, column, block and
-// value; a click selects a cell (cellClicked), arrow keys step the selected block (blockStep).
+// into an 8-bit indexed image with a 256-colour table (ColourMap: diverging blue < 0 < red for
+// signed values at ±scale, the default; or sequential white → blue for counts at 0 … scale), then
+// scaled up without smoothing when zoomed in. A legend shows the scale (with a title, e.g. "count").
+// Optional: labels along the axes (class names of a confusion matrix) and each cell's value written
+// in it where cells are large enough. The block grid is drawn where blocks are at least 3 px, as a
+// faint overlay otherwise. Hovering shows row, column, block and value; a click selects a cell
+// (cellClicked), arrow keys step the selected block (blockStep).
 class HeatmapWidget : public QWidget {
     Q_OBJECT
 public:
@@ -43,6 +48,14 @@ public:
     // Outlines one block (k×k at row0, col0); k = 0 clears.
     void setHighlight(std::int64_t row0, std::int64_t col0, std::int64_t k);
     void setMode(DownsampleMode mode);
+    // The colour map, and the legend's title (empty: none). Diverging by default.
+    void setColourMap(ColourMapKind kind, const QString& legendTitle = {});
+    const ColourMap& colourMap() const { return m_map; }
+    // Labels along the rows (left) and columns (below), with axis titles; empty lists: none.
+    void setAxisLabels(QStringList rowLabels, QStringList colLabels, QString rowTitle, QString colTitle);
+    const HeatmapAxisLabels& axisLabels() const { return m_axes; }
+    // Writes each cell's value into it where a cell is large enough for the text.
+    void setCellValuesShown(bool shown);
     void clear(const QString& message);
 
     void zoomToFit();
@@ -58,7 +71,11 @@ public:
     QPointF cellCentre(double row, double col) const;
     bool cellAt(QPointF pos, std::int64_t& row, std::int64_t& col) const;
     // The colour an entry of value v gets at scale s.
-    static QRgb colourFor(float v, float scale);
+    static QRgb colourFor(float v, float scale, ColourMapKind kind = ColourMapKind::Diverging);
+    // The title line as drawn (elided to the width; the size and zoom part is kept whole).
+    QString titleText() const;
+    // The legend's tick labels, top to bottom.
+    QStringList legendLabels() const;
 
     std::int64_t matrixRows() const { return m_rows; }
     std::int64_t matrixCols() const { return m_cols; }
@@ -99,7 +116,7 @@ private:
     View visibleView() const;
     // Only values and plain arguments: safe on a worker thread.
     static Rendered render(const MatrixRowSource& source, std::int64_t rows, std::int64_t cols, const View& v,
-                           DownsampleMode mode, float scale);
+                           DownsampleMode mode, float scale, const ColourMap& map);
     void adopt(Rendered r);
     QRectF targetOf(const QRectF& region) const;
     QRect plotRect() const;
@@ -107,10 +124,16 @@ private:
     void drawGrid(class QPainter& p, const QRectF& target, std::int64_t r0, std::int64_t r1, std::int64_t c0,
                   std::int64_t c1) const;
     void drawLegend(QPainter& p) const;
+    void drawCellValues(QPainter& p, const QRect& plotted) const;
 
     std::shared_ptr<const MatrixRowSource> m_values;
     std::int64_t m_rows = 0, m_cols = 0;
     float m_scale = 1;
+    float m_largest = 0; // the largest value of a matrix set by setMatrix (0: unknown)
+    ColourMap m_map;
+    QString m_legendTitle;
+    HeatmapAxisLabels m_axes;
+    bool m_cellValues = false;
     QString m_title, m_message, m_hover;
     std::int64_t m_gridK = 0, m_gridSegment = 0;
     std::int64_t m_hiRow = 0, m_hiCol = 0, m_hiK = 0;

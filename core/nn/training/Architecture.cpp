@@ -80,7 +80,7 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
 {
     if (options.blockSize < 1)
         throw Error("architecture: block size k must be >= 1, found " + std::to_string(options.blockSize));
-    ParsedArchitecture parsed = parseArchitecture(description);
+    ParsedArchitecture parsed = parseArchitecture(description, LayerNaming::Keras, options.outputActivation);
     BuiltArchitecture out;
     out.model = std::move(parsed.model);
     ModelSpec& m = out.model;

@@ -31,6 +31,9 @@ struct ArchitectureOptions {
     // Mini-batch size the model will be trained with (0: not for training): the memory a training
     // run would need is checked against the memory budget before any weight is allocated.
     std::int64_t trainingBatch = 0;
+    // The output layer's activation when the description sets none (parseArchitecture): softmax
+    // for classifiers, linear for reconstruction / regression (TrainConfig's task).
+    ActivationKind outputActivation = ActivationKind::Softmax;
 };
 
 struct BuiltArchitecture {

@@ -360,7 +360,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 st.batch = b + 1;
                 st.batches = batches;
                 st.loss = lossSum / double(seen);
-                st.accuracy = double(correct) / double(seen);
+                st.accuracy = classify ? double(correct) / double(seen) : NAN;
                 st.learningRate = stepLr;
                 st.elapsedSeconds = secondsSince(start);
                 st.etaSeconds = st.elapsedSeconds / double(batchesDone) * double(totalBatches - batchesDone);

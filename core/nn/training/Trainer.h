@@ -38,7 +38,7 @@ namespace circnn {
 struct TrainStatus {
     int epoch = 0, epochs = 0;           // epoch counted from 1
     std::int64_t batch = 0, batches = 0; // batch counted from 1, per epoch
-    double loss = 0, accuracy = 0;       // running means over this epoch so far
+    double loss = 0, accuracy = 0;       // running means over this epoch so far (accuracy NaN for the MSE loss)
     double learningRate = 0;
     double elapsedSeconds = 0, etaSeconds = 0; // whole run
 };

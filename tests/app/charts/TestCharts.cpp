@@ -11,11 +11,14 @@
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QSet>
+#include <QSignalSpy>
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 
+#include "ImageFileChecks.h"
 #include "TestSupport.h"
 #include "analysis/SweepReport.h"
 #include "charts/ChartBuilders.h"
@@ -23,6 +26,7 @@
 #include "charts/ChartRenderer.h"
 #include "charts/LiveSweepChart.h"
 #include "charts/SweepCharts.h"
+#include "charts/TrainingCharts.h"
 
 using namespace circnn;
 namespace fs = std::filesystem;
@@ -71,30 +75,8 @@ QLineSeries* lineNamed(QChart& chart, const QString& name)
     return nullptr;
 }
 
-int distinctColours(const QImage& image)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 3)
-        for (int x = 0; x < image.width(); x += 3)
-            colours.insert(image.pixel(x, y));
-    return static_cast<int>(colours.size());
-}
-
-// Drawn shapes of an SVG file (Qt writes lines as <polyline>, curves as <path>, markers as
-// <circle>); −1 when the file does not parse.
-int svgShapes(const QString& file)
-{
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    QXmlStreamReader xml(&f);
-    int paths = 0;
-    while (!xml.atEnd())
-        if (xml.readNext() == QXmlStreamReader::StartElement &&
-            QStringList{"path", "polyline", "polygon", "circle", "ellipse", "line"}.contains(xml.name().toString()))
-            ++paths;
-    return xml.hasError() ? -1 : paths;
-}
+using circnn::test::distinctColours;
+using circnn::test::svgShapes;
 
 fs::path freshDir(const std::string& name)
 {
@@ -133,6 +115,36 @@ private slots:
         QCOMPARE(scatter->count(), 6);
     }
 
+    // Reconstruction points are ranked by MSE (lower is better): with MSE = 1.6 − the accuracies
+    // above the front is the same four points (maximising the MSE would keep only (8, .90)), and
+    // the title and axis say MSE.
+    void errorPointsFlipTheFront()
+    {
+        charts::LiveSweepChart live(charts::SweepChartKind::ParetoCompression, config());
+        for (SweepPointResult p : points()) {
+            p.task = "reconstruct";
+            p.errors.mse = 1.6 - p.top1;
+            p.errors.denseMse = 0.9;
+            p.top1 = 0;
+            QVERIFY(live.addPoint(p));
+        }
+        QVERIFY(live.chart()->title().contains("Reconstruction MSE"));
+        QVERIFY(live.chart()->title().contains("lower is better"));
+        bool axisNamed = false;
+        for (QAbstractAxis* a : live.chart()->axes(Qt::Vertical))
+            axisNamed = axisNamed || a->titleText() == "reconstruction MSE (lower is better)";
+        QVERIFY(axisNamed);
+        // The y values are the MSEs as they are (no percent scaling).
+        QLineSeries* front = lineNamed(*live.chart(), "Pareto front");
+        QVERIFY(front);
+        const QList<QPointF> expected{{1, 0.70}, {2, 0.71}, {4, 0.75}, {8, 0.90}};
+        QCOMPARE(front->count(), expected.size());
+        for (int i = 0; i < expected.size(); ++i) {
+            QCOMPARE(front->at(i).x(), expected[i].x());
+            QVERIFY(std::abs(front->at(i).y() - expected[i].y()) < 1e-12);
+        }
+    }
+
     void linesKeepBlockSizeOrderAndMatchTheReportBuilder()
     {
         charts::LiveSweepChart live(charts::SweepChartKind::EnergyVsBlockSize, config());
@@ -160,6 +172,50 @@ private slots:
         QVERIFY(!live.addPoint(other));
         // No sensitivity points: no sensitivity chart.
         QVERIFY(!charts::sensitivityChart(r));
+    }
+
+    void trainingCurvesTakeEachBatchInOneBulkUpdate()
+    {
+        QChartView lossView, accuracyView;
+        charts::TrainingCurves curves(&lossView, &accuracyView);
+        curves.reset(2, "run");
+        QLineSeries* running = curves.series("running loss");
+        QVERIFY(running);
+        QSignalSpy single(running, &QXYSeries::pointAdded);
+        QSignalSpy bulk(running, &QXYSeries::pointsReplaced);
+        // Two batches of 40 steps each (one epoch of 80 batches): one bulk update per batch, no
+        // per-point signal (each of which re-lays out the whole line in Qt Charts).
+        std::vector<TrainStatus> steps(80);
+        for (int i = 0; i < 80; ++i) {
+            steps[std::size_t(i)].epoch = 1;
+            steps[std::size_t(i)].epochs = 2;
+            steps[std::size_t(i)].batch = i + 1;
+            steps[std::size_t(i)].batches = 80;
+            steps[std::size_t(i)].loss = 2.0 - i / 80.0;
+            steps[std::size_t(i)].accuracy = i / 100.0;
+        }
+        curves.appendSteps({steps.begin(), steps.begin() + 40});
+        curves.appendSteps({steps.begin() + 40, steps.end()});
+        QCOMPARE(single.count(), 0);
+        QCOMPARE(bulk.count(), 2);
+        QCOMPARE(running->count(), 80);
+        for (int i = 0; i < 80; ++i) { // in order, x = epoch − 1 + batch / batches
+            QCOMPARE(running->at(i).x(), (i + 1) / 80.0);
+            QCOMPARE(running->at(i).y(), 2.0 - i / 80.0);
+        }
+        QCOMPARE(curves.series("running accuracy")->at(79).y(), 100 * 0.79);
+        // End-of-epoch records: one point per series, validation loss on its own axis.
+        EpochRecord r;
+        r.epoch = 1;
+        r.trainLoss = 1.5;
+        r.valLoss = 0.7;
+        r.trainAccuracy = 0.5;
+        r.valAccuracy = 0.6;
+        curves.appendEpochs({r});
+        QCOMPARE(curves.series("validation loss")->count(), 1);
+        QCOMPARE(curves.series("validation accuracy")->at(0), QPointF(1, 60));
+        curves.reset(1, "again");
+        QCOMPARE(running->count(), 0);
     }
 
     void modelChartsRenderHeadlessly()

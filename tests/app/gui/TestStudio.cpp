@@ -251,6 +251,47 @@ private slots:
         CIRCNN_COMPARE_VECTORS(shown.data(), P.data(), P.size(), 1e-6, "tap 4 projection");
     }
 
+    void depthwiseKernelPerChannel()
+    {
+        // Conv2D 1×1 (4 → 8), DepthwiseConv2D 3×3 over 8 channels: tiled 3 per row (9 × 9), or one
+        // channel's 3 × 3 filter; the stays-dense reason is shown, no block size is offered.
+        test::SpecBuilder b({6, 6, 4}, "mobile");
+        b.conv(4, 8, 1, 1, ActivationKind::Relu).name = "pointwise";
+        b.depthwise(8, 3, 3, 1, ActivationKind::Relu).name = "depthwise";
+        b.simple(LayerKind::Flatten);
+        b.dense(4 * 4 * 8, 3, ActivationKind::Softmax).name = "out";
+        const ModelSpec spec = b.done();
+        gui::MainWindow w;
+        w.show();
+        w.openModel(writeModel(spec, "gui_depthwise.circnn.h5"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy() && w.document()->projection(); }, 20000));
+        w.document()->selectLayer(static_cast<int>(spec.indexOf("depthwise")));
+        gui::LayerExplorerView* ex = w.explorerView();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return !w.jobs()->isBusy() && w.document()->projection() &&
+                       w.document()->projection()->layer == static_cast<int>(spec.indexOf("depthwise"));
+            },
+            20000));
+        QCOMPARE(ex->blockSizes(), (std::vector<std::int64_t>{1}));
+        QCOMPARE(ex->heatmap()->matrixRows(), std::int64_t(9));
+        QCOMPARE(ex->heatmap()->matrixCols(), std::int64_t(9));
+        QVERIFY2(ex->residualText().contains("no channel mixing"), qPrintable(ex->residualText()));
+        const LayerSpec& dw = *spec.find("depthwise");
+        QCOMPARE(w.document()->projection()->matrix->values, layerMatrix(dw, -1).values);
+        ex->setTap(5);
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy() && w.document()->projection()->tap == 5; }, 20000));
+        QCOMPARE(ex->heatmap()->matrixRows(), std::int64_t(3));
+        QCOMPARE(ex->heatmap()->matrixCols(), std::int64_t(3));
+        // Channel 5's filter, straight from the kernel (kh, kw, C, 1).
+        std::vector<float> want(9);
+        for (std::int64_t r = 0; r < 3; ++r)
+            for (std::int64_t c = 0; c < 3; ++c)
+                want[std::size_t(r * 3 + c)] = dw.depthwiseKernel[(r * 3 + c) * 8 + 5];
+        QCOMPARE(w.document()->projection()->matrix->values, want);
+        QVERIFY(ex->residualText().contains("Stays dense"));
+    }
+
     void latestRequestWins()
     {
         gui::MainWindow w;

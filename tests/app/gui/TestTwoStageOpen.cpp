@@ -2,12 +2,14 @@
 // the layer table is filled while the weights are still being read and the weight views say so;
 // the explorer shows the matrix after weightsLoaded; a file whose weights fail to load leaves the
 // previous model (and its selection) in place; opening another file while one's weights load
-// cancels them; reload goes the same way.
+// cancels them and kills their reader child; Cancel does the same and restores the previous model;
+// the sweeps view does not start while weights load; reload goes the same way.
 //
 // The weights stage is held deterministically: the isolated reader is replaced (CIRCNN_READER) by a
 // script that waits for a gate file before reading a model whose name contains "gated" (the
 // architecture request passes at once). No timing is measured.
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QFile>
 #include <QFileInfo>
@@ -16,12 +18,16 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTest>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+
+#include <signal.h>
 
 #include "Document.h"
 #include "JobRunner.h"
@@ -30,6 +36,8 @@
 #include "io/IsolatedReader.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
+#include "sweep/AutoPlanPanel.h"
+#include "sweep/SweepView.h"
 #include "views/BlockInspectorView.h"
 #include "views/LayerExplorerView.h"
 #include "views/ModelView.h"
@@ -78,6 +86,14 @@ QString write(const ModelSpec& m, const std::string& name)
     return QString::fromStdString(p.string());
 }
 
+// Opens `path` and waits until its weights are in and every job is idle; false if that did not happen.
+bool openCompletely(gui::MainWindow& w, const QString& path)
+{
+    QSignalSpy loaded(w.document(), &gui::Document::weightsLoaded);
+    w.openModel(path);
+    return loaded.wait(20000) && QTest::qWaitFor([&] { return !w.jobs()->isBusy(); }, 20000);
+}
+
 int tableRows(gui::MainWindow& w)
 {
     return w.modelView()->layerTable()->rowCount();
@@ -106,8 +122,8 @@ private slots:
         {
             std::ofstream out(script, std::ios::trunc);
             out << "#!/bin/sh\n"
-                << "case \"$1:$2\" in model:*gated*) while [ ! -e '" << m_gate.string()
-                << "' ]; do sleep 0.02; done ;; esac\n"
+                << "case \"$1:$2\" in model:*gated*) echo $$ > \"$2.pid.tmp\"; mv \"$2.pid.tmp\" \"$2.pid\"\n"
+                << "  while [ ! -e '" << m_gate.string() << "' ]; do sleep 0.02; done ;; esac\n"
                 << "exec '" << readerExecutable().string() << "' \"$@\"\n";
         }
         fs::permissions(script, fs::perms::owner_all);
@@ -179,16 +195,13 @@ private slots:
         gui::MainWindow w;
         w.show();
         gui::Document* doc = w.document();
-        QSignalSpy loaded(doc, &gui::Document::weightsLoaded);
-        w.openModel(good);
-        QVERIFY(loaded.wait(20000));
-        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy(); }, 20000));
+        QVERIFY(openCompletely(w, good));
         doc->selectLayer(2);
         const auto before = doc->model();
 
+        QSignalSpy loaded(doc, &gui::Document::weightsLoaded);
         QSignalSpy changed(doc, &gui::Document::modelChanged);
         QSignalSpy failed(doc, &gui::Document::openFailed);
-        loaded.clear();
         w.openModel(bad);
         QVERIFY(failed.wait(20000));
         QCOMPARE(failed.last().at(0).toString(), bad);
@@ -235,8 +248,8 @@ private slots:
         QCOMPARE(doc->path(), QFileInfo(b).absoluteFilePath());
         QCOMPARE(doc->model()->layers[1].units, std::int64_t(8));
         QVERIFY(!doc->weightsPending());
-        // A's reader still waits at the gate; its job was cancelled and its result is dropped.
-        std::ofstream(m_gate).put('1');
+        // A's weights job was cancelled: its reader child (still at the gate) is killed, not left
+        // to finish.
         const auto weightsCancelled = [&] {
             for (const auto& args : cancelled)
                 if (args.at(0).toString() == "weights")
@@ -245,13 +258,84 @@ private slots:
         };
         QTRY_VERIFY_WITH_TIMEOUT(weightsCancelled(), 20000);
         QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy(); }, 20000));
+        QVERIFY(readerGone(a));
         QCOMPARE(loaded.count(), 1);
         QCOMPARE(doc->path(), QFileInfo(b).absoluteFilePath());
         QCOMPARE(doc->model()->layers[1].units, std::int64_t(8));
         QVERIFY(!doc->isLoading());
     }
 
+    // Cancel (the status bar's button) while the weights load: the reader child is killed, the
+    // previous model comes back whole, and the sweeps view was gated meanwhile.
+    void cancelWhileWeightsLoad()
+    {
+        const QString good = write(mlp(16, 8, 0.25f), "good_for_cancel.circnn.h5");
+        const QString gated = write(mlp(40, 24, 0.5f), "gated_cancel.circnn.h5");
+        gui::MainWindow w;
+        w.show();
+        gui::Document* doc = w.document();
+        QVERIFY(openCompletely(w, good));
+        doc->selectLayer(2);
+        const auto before = doc->model();
+
+        QSignalSpy changed(doc, &gui::Document::modelChanged);
+        QSignalSpy cancelledOpen(doc, &gui::Document::openCancelled);
+        QSignalSpy failed(doc, &gui::Document::openFailed);
+        w.openModel(gated);
+        QVERIFY(changed.wait(20000));
+        QVERIFY(doc->weightsPending());
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(gated + ".pid"), 20000);
+
+        // The sweeps view and its automatic plan do not start on a model without weights.
+        gui::SweepView* sweep = w.sweepView();
+        QAbstractButton* run = findButton(sweep, QString("Run sweep"));
+        QVERIFY(run);
+        QVERIFY(!run->isEnabled());
+        QVERIFY(!findButton(sweep, QString("Resume…"))->isEnabled());
+        QCOMPARE(sweep->statusLabel()->text(), QString("Loading weights…"));
+        QVERIFY(!sweep->run());
+        QVERIFY(!sweep->isRunning());
+        QVERIFY(!findButton(sweep->autoPlanPanel(), QString("Plan"))->isEnabled());
+        QVERIFY(!sweep->autoPlanPanel()->plan());
+        QVERIFY(!w.jobs()->isBusy("sweep"));
+        QVERIFY(!w.jobs()->isBusy("autoplan"));
+
+        // Cancel: the gate is never opened, so only a kill ends the reader.
+        findButton(w.statusBar(), QString("Cancel"))->click();
+        QVERIFY(cancelledOpen.wait(20000));
+        QCOMPARE(cancelledOpen.last().at(0).toString(), QFileInfo(gated).absoluteFilePath());
+        QVERIFY(readerGone(gated));
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(doc->model(), before);
+        QVERIFY(!doc->weightsPending());
+        QVERIFY(!doc->isLoading());
+        QCOMPARE(doc->path(), QFileInfo(good).absoluteFilePath());
+        QCOMPARE(doc->selectedLayer(), 2);
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy(); }, 20000));
+        // The gate lifted: the sweeps view can run again.
+        QVERIFY(run->isEnabled());
+        QVERIFY(findButton(sweep->autoPlanPanel(), QString("Plan"))->isEnabled());
+        QVERIFY(sweep->statusLabel()->text() != QString("Loading weights…"));
+    }
+
 private:
+    static QAbstractButton* findButton(QWidget* in, const QString& text)
+    {
+        for (QAbstractButton* b : in->findChildren<QAbstractButton*>())
+            if (b->text() == text)
+                return b;
+        return nullptr;
+    }
+    // The gated reader of `model` (its pid file) no longer exists: killed and reaped.
+    static bool readerGone(const QString& model)
+    {
+        QFile f(model + ".pid");
+        if (!f.open(QIODevice::ReadOnly))
+            return false;
+        const pid_t pid = static_cast<pid_t>(f.readAll().trimmed().toLong());
+        return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH;
+    }
+
     fs::path m_gate;
 };
 

@@ -182,6 +182,13 @@ private slots:
         QVERIFY(ti >= 0);
         gui::HeatmapWidget* heat = view->confusionHeatmap();
         QCOMPARE(heat->matrixRows(), std::int64_t(10));
+        // Counts: the sequential colour map from 0, titled "count"; the class names on both axes
+        // (true class rows, predicted class columns).
+        QCOMPARE(heat->colourMap().kind(), gui::ColourMapKind::Sequential);
+        QCOMPARE(heat->legendLabels().back(), QString("0"));
+        QCOMPARE(heat->axisLabels().rowLabels().size(), 10);
+        QCOMPARE(heat->axisLabels().rowLabels(), heat->axisLabels().colLabels());
+        QVERIFY(heat->axisLabels().rowLabels().front().contains("T-shirt"));
         heat->zoomToFit();
         const QPointF at = heat->cellCentre(ti, pi);
         QTest::mouseClick(heat, Qt::LeftButton, {}, at.toPoint());
@@ -242,6 +249,10 @@ private slots:
         QVERIFY(view->comparisonTable()->rowCount() > 0);
         QCOMPARE(view->comparisonTable()->item(0, 1)->text().remove(QRegularExpression("[^0-9]")),
                  QString::number(modelStats(before).parameters));
+        // A run of a few seconds: its training time in seconds (formatDuration), never "0:00".
+        const QString took = cell(view->comparisonTable(), "training time", 2);
+        QVERIFY2(QRegularExpression("^(\\d\\.\\d s|\\d+ s|\\d+ min \\d\\d s)$").match(took).hasMatch(),
+                 qPrintable(took));
 
         // A second, long run: cancelled once its first points arrive.
         view->setTrainingLimit(0);

@@ -303,6 +303,52 @@ private slots:
         QVERIFY(h.zeroFraction > 0);
         QVERIFY_THROWS_EXCEPTION(ShapeError, valueHistogram(w, 0));
     }
+
+    // DepthwiseConv2D: no matrix; the explorer shows each channel's kh × kw filter (kernel
+    // (kh, kw, C, M), output channel o = c·M + m) alone or tiled, and says why it stays dense.
+    void depthwiseKernelPerChannel()
+    {
+        test::SpecBuilder b({5, 5, 3});
+        b.depthwise(3, 3, 2, 2).name = "dw"; // C = 3, multiplier 2: 6 output channels of 3 × 2
+        const ModelSpec spec = b.done();
+        const LayerSpec& l = *spec.find("dw");
+        QVERIFY(hasDepthwiseKernel(l) && !hasWeightMatrix(l));
+        QCOMPARE(depthwiseChannels(l), std::int64_t(6));
+        QCOMPARE(depthwiseTilesPerRow(l), std::int64_t(3));
+        const Tensor& k = l.depthwiseKernel;
+        for (std::int64_t o = 0; o < 6; ++o) {
+            const WeightMatrixView v = layerMatrix(l, o);
+            QCOMPARE(v.rows, std::int64_t(3));
+            QCOMPARE(v.cols, std::int64_t(2));
+            for (std::int64_t r = 0; r < 3; ++r)
+                for (std::int64_t s = 0; s < 2; ++s)
+                    QCOMPARE(v.values[std::size_t(r * 2 + s)], k[((r * 2 + s) * 3 + o / 2) * 2 + o % 2]);
+            QVERIFY(v.description.find("stays dense") != std::string::npos);
+        }
+        // Tiled: 3 tiles per row, 2 tile rows → 6 × 6; channel 4 is tile row 1, column 1.
+        const WeightMatrixView all = layerMatrix(l, -1);
+        QCOMPARE(all.rows, std::int64_t(6));
+        QCOMPARE(all.cols, std::int64_t(6));
+        QCOMPARE(matrixRows(l), all.rows);
+        QCOMPARE(segmentColumns(l, -1), all.cols);
+        QCOMPARE(segmentColumns(l, 4), std::int64_t(2));
+        const WeightMatrixView c4 = layerMatrix(l, 4);
+        for (std::int64_t r = 0; r < 3; ++r)
+            for (std::int64_t s = 0; s < 2; ++s)
+                QCOMPARE(all.values[std::size_t((3 + r) * 6 + 2 + s)], c4.values[std::size_t(r * 2 + s)]);
+        QVERIFY(all.description.find("no channel mixing") != std::string::npos);
+        QVERIFY_THROWS_EXCEPTION(Error, layerMatrix(l, 6));
+        // Seven channels: 3 per row, the last two tiles of the third row stay 0.
+        test::SpecBuilder b7({4, 4, 7});
+        b7.depthwise(7, 2, 2, 1).name = "dw7";
+        const ModelSpec spec7 = b7.done();
+        const WeightMatrixView t7 = layerMatrix(*spec7.find("dw7"), -1);
+        QCOMPARE(t7.rows, std::int64_t(6));
+        QCOMPARE(t7.cols, std::int64_t(6));
+        for (std::int64_t r = 4; r < 6; ++r)
+            for (std::int64_t c = 2; c < 6; ++c)
+                QCOMPARE(t7.values[std::size_t(r * 6 + c)], 0.0f);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestBlockInspect)

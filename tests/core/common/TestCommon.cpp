@@ -40,9 +40,9 @@ private slots:
         const auto path = test::tempDir() / "atomic.txt";
         writeTextFileAtomically(path, "good");
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, writeFileAtomically(path, [](const std::filesystem::path& tmp) {
-            std::ofstream(tmp) << "half";
-            throw std::runtime_error("disk full");
-        }));
+                                     std::ofstream(tmp) << "half";
+                                     throw std::runtime_error("disk full");
+                                 }));
         std::ifstream in(path);
         std::string s;
         in >> s;

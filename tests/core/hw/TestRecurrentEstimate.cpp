@@ -71,6 +71,43 @@ private slots:
         QCOMPARE(cycles(100), 2 * cycles(50));
     }
 
+    void recurrentMatrixIsReadEveryStep()
+    {
+        // LSTM 1024 units on 512 inputs at 16 bit: W 4 MiB, U 8 MiB, more than the XCKU060's block
+        // RAM. U is kept on chip first, W and the bias stream once per batch; the part of U that
+        // does not fit streams every step, and the part on chip is read every step.
+        const Platform platform = findPlatform("xcku060");
+        for (const std::int64_t steps : {10, 20}) {
+            ModelSpec m = lstmModel(steps, 512, 1024);
+            for (const std::int64_t batch : {1, 4}) {
+                const DesignEstimate d = estimateDesign(m, platform, Precision::Fixed16, batch, {});
+                QVERIFY(d.activationsOnChip);
+                const LayerEstimate& le = d.layers[1];
+                QCOMPARE(le.name, std::string("lstm_1"));
+                const double u = 4096.0 * 1024 * 16, all = le.weightBits;
+                QCOMPARE(all, (4096.0 * (512 + 1024) + 4096) * 16);
+                QVERIFY(le.weightBitsOnChip < u); // W, the bias and part of U stream
+                const double uOff = u - le.weightBitsOnChip;
+                const double off = (all - u) + uOff * double(steps);
+                QCOMPARE(le.offchipBits, off / double(batch));
+                QCOMPARE(le.onchipBits, le.weightBitsOnChip * double(steps) / double(batch) + le.activationBits);
+            }
+        }
+        // A layer that fits: nothing from DRAM, U's spectra read from chip every step (plus the
+        // per-step spectra of x_t, h and the gate pre-activations).
+        ModelSpec small = lstmModel(10, 16, 16);
+        EstimateOptions o;
+        o.blocks.defaultBlockSize = 4;
+        const Estimate e = estimateModel(small, platform, o);
+        const LayerEstimate& le = e.circulant.layers[1];
+        QCOMPARE(le.offchipBits, 0.0);
+        const LayerSpec& l = *small.find("lstm_1");
+        const double uBits = recurrentStateWeightCount(l, 4) * 16;
+        QCOMPARE(uBits, 16.0 * 4 * 4 * 16); // p = 64/4 = 16 block rows, q_U = 4, k = 4
+        QCOMPARE(le.onchipBits, (le.weightBits - uBits) + uBits * 10 + le.activationBits +
+                                    2.0 * recurrentSpectraValues(l, {10, 16}, 4) * 16);
+    }
+
     void sequenceArchitectures()
     {
         // Token ids → Embedding → GRU (sequences) → Dense per step → LSTM → Dense classifier.

@@ -13,6 +13,7 @@
 #include "common/Error.h"
 #include "common/MemoryBudget.h"
 #include "io/DatasetFile.h"
+#include "io/Hdf5.h"
 
 using namespace circnn;
 
@@ -81,6 +82,11 @@ void writeNpz(const std::filesystem::path& p, const std::vector<std::pair<std::s
     QVERIFY(zip_close(z) == 0);
 }
 
+template <class T> std::string bytesOf(const std::vector<T>& v)
+{
+    return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
 std::vector<std::uint8_t> pixels(std::size_t n, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
@@ -125,7 +131,7 @@ private slots:
         const auto imagesPath = dir / ("tiny-images-idx3-ubyte" + suffix);
         (gz ? writeGz : writeRaw)(imagesPath, idxBytes({7, 5, 4}, img));
         (gz ? writeGz : writeRaw)(dir / ("tiny-labels-idx1-ubyte" + suffix), idxBytes({7}, lab));
-        const Dataset d = readDataset(imagesPath);  // labels path derived from the name
+        const Dataset d = readDataset(imagesPath); // labels path derived from the name
         QCOMPARE(d.images.shape(), (Shape{7, 5, 4}));
         QCOMPARE(d.classCount, std::int64_t(10));
         for (std::size_t i = 0; i < img.size(); ++i)
@@ -183,7 +189,7 @@ private slots:
         const auto path = test::tempDir() / "ds_float.h5";
         writeDatasetH5(d, path);
         const Dataset back = readDataset(path);
-        QVERIFY(back.images == d.images);  // float data is taken as is
+        QVERIFY(back.images == d.images); // float data is taken as is
         QVERIFY(back.labels == d.labels);
         QCOMPARE(back.classCount, std::int64_t(3));
 
@@ -208,7 +214,7 @@ private slots:
                                           {"y_train.npy", npy("|u1", {2}, labels.substr(0, 2))},
                                           {"x_test.npy", npy("|u1", {4, 3, 3}, imgBytes)},
                                           {"y_test.npy", npy("|u1", {4}, labels)}});
-        const Dataset d = readDataset(dir / "mnist_like.npz");  // x / y absent: x_test / y_test
+        const Dataset d = readDataset(dir / "mnist_like.npz"); // x / y absent: x_test / y_test
         QCOMPARE(d.images.shape(), (Shape{4, 3, 3}));
         QCOMPARE(d.images[7], static_cast<float>(img[7] * (1.0 / 255.0)));
         QVERIFY(d.labels == (std::vector<std::int32_t>{1, 0, 3, 2}));
@@ -224,10 +230,11 @@ private slots:
         const std::string lBytes(reinterpret_cast<const char*>(l64.data()), 16);
         writeNpz(dir / "float.npz", {{"x.npy", npy("<f4", {2, 2}, fBytes)}, {"y.npy", npy("<i8", {2}, lBytes)}});
         const Dataset fd = readDataset(dir / "float.npz");
-        QCOMPARE(fd.images[1], -1.5f);  // float data is not scaled
+        QCOMPARE(fd.images[1], -1.5f); // float data is not scaled
         QVERIFY(fd.labels == (std::vector<std::int32_t>{4, 0}));
 
-        writeNpz(dir / "fortran.npz", {{"x.npy", npy("<f4", {2, 2}, fBytes, true)}, {"y.npy", npy("<i8", {2}, lBytes)}});
+        writeNpz(dir / "fortran.npz",
+                 {{"x.npy", npy("<f4", {2, 2}, fBytes, true)}, {"y.npy", npy("<i8", {2}, lBytes)}});
         expectFormatError(dir / "fortran.npz", "Fortran");
         writeNpz(dir / "bigendian.npz", {{"x.npy", npy(">f4", {2, 2}, fBytes)}, {"y.npy", npy("<i8", {2}, lBytes)}});
         expectFormatError(dir / "bigendian.npz", "big-endian");
@@ -235,8 +242,138 @@ private slots:
         expectFormatError(dir / "short.npz", "truncated");
         writeNpz(dir / "nolabels.npz", {{"x.npy", npy("<f4", {2, 2}, fBytes)}});
         expectFormatError(dir / "nolabels.npz", "labels");
-        writeNpz(dir / "negative.npz", {{"x.npy", npy("<f4", {2, 2}, fBytes)}, {"y.npy", npy("<f4", {2}, fBytes.substr(4, 8))}});
+        writeNpz(dir / "negative.npz",
+                 {{"x.npy", npy("<f4", {2, 2}, fBytes)}, {"y.npy", npy("<f4", {2}, fBytes.substr(4, 8))}});
         expectFormatError(dir / "negative.npz", "label");
+    }
+
+    // Token ids: kept as they are when the file marks them (npz member token_ids.npy, scalar or
+    // one-element) or --integers ids says so; scaled like pixels otherwise. Padding from lengths.
+    void sequenceTokenIds()
+    {
+        const auto dir = test::tempDir();
+        // 3 samples × 5 steps; the steps after each length hold junk that must become padding.
+        const std::vector<std::int32_t> ids{3, 7, 1, 9, 9, 2, 2, 2, 2, 2, 11, 9, 9, 9, 9};
+        const std::vector<std::int32_t> lengths{3, 5, 1};
+        const std::vector<std::int32_t> labels{0, 1, 0}, one{1};
+        const auto x = npy("<i4", {3, 5}, bytesOf(ids)), y = npy("<i4", {3}, bytesOf(labels));
+        const auto len = npy("<i4", {3}, bytesOf(lengths));
+        const std::vector<std::int32_t> expected{3, 7, 1, 0, 0, 2, 2, 2, 2, 2, 11, 0, 0, 0, 0};
+        auto check = [&](const Dataset& d, float scale) {
+            QCOMPARE(d.images.shape(), (Shape{3, 5}));
+            for (std::int64_t i = 0; i < 15; ++i)
+                QCOMPARE(d.images[i], static_cast<float>(expected[std::size_t(i)]) * scale);
+        };
+        // Marked with a one-element array, and with a 0-d array (np.savez(token_ids=1)).
+        writeNpz(dir / "marked.npz",
+                 {{"x.npy", x}, {"y.npy", y}, {"lengths.npy", len}, {"token_ids.npy", npy("<i4", {1}, bytesOf(one))}});
+        check(readDataset(dir / "marked.npz"), 1.0f);
+        writeNpz(dir / "scalar.npz", {{"x.npy", x},
+                                      {"y.npy", y},
+                                      {"lengths.npy", len},
+                                      {"token_ids.npy", npy("<i8", {}, bytesOf(std::vector<std::int64_t>{1}))}});
+        check(readDataset(dir / "scalar.npz"), 1.0f);
+        // Unmarked: pixels unless the option says ids; the option also overrides the mark.
+        writeNpz(dir / "plain.npz", {{"x.npy", x}, {"y.npy", y}, {"lengths.npy", len}});
+        check(readDataset(dir / "plain.npz"), 1.0f / 255.0f);
+        DatasetOptions ids_;
+        ids_.integerValues = IntegerValues::TokenIds;
+        check(readDataset(dir / "plain.npz", ids_), 1.0f);
+        DatasetOptions pixels_;
+        pixels_.integerValues = IntegerValues::Pixels;
+        check(readDataset(dir / "marked.npz", pixels_), 1.0f / 255.0f);
+        // The lengths are cut with --limit like the samples; an empty key ignores them.
+        ids_.limit = 2;
+        QCOMPARE(readDataset(dir / "plain.npz", ids_).count(), std::int64_t(2));
+        ids_.limit = 0;
+        ids_.lengthsKey.clear();
+        QCOMPARE(readDataset(dir / "plain.npz", ids_).images[3], 9.0f);
+        // A mark of 0 means pixels.
+        const std::vector<std::int32_t> zero{0};
+        writeNpz(dir / "unmarked.npz", {{"x.npy", x}, {"y.npy", y}, {"token_ids.npy", npy("<i4", {1}, bytesOf(zero))}});
+        QCOMPARE(readDataset(dir / "unmarked.npz").images[0], 3.0f / 255.0f);
+        QCOMPARE(parseIntegerValues("ids"), IntegerValues::TokenIds);
+        QCOMPARE(parseIntegerValues(integerValuesName(IntegerValues::Pixels)), IntegerValues::Pixels);
+        QVERIFY_THROWS_EXCEPTION(Error, parseIntegerValues("bytes"));
+    }
+
+    // Float frames (N, steps, features) with a 0/1 mask: masked frames become zero frames.
+    void sequenceFramesWithMask()
+    {
+        const auto dir = test::tempDir();
+        std::vector<float> frames(2 * 3 * 2);
+        for (std::size_t i = 0; i < frames.size(); ++i)
+            frames[i] = 0.5f + float(i);
+        const std::vector<float> mask{1, 0, 1, 1, 1, 0};
+        const std::vector<std::int32_t> labels{1, 0};
+        writeNpz(dir / "frames.npz", {{"x.npy", npy("<f4", {2, 3, 2}, bytesOf(frames))},
+                                      {"y.npy", npy("<i4", {2}, bytesOf(labels))},
+                                      {"mask.npy", npy("<f4", {2, 3}, bytesOf(mask))}});
+        const Dataset d = readDataset(dir / "frames.npz");
+        QCOMPARE(d.images.shape(), (Shape{2, 3, 2}));
+        for (std::int64_t i = 0; i < 12; ++i)
+            QCOMPARE(d.images[i], mask[std::size_t(i / 2)] != 0 ? frames[std::size_t(i)] : 0.0f);
+    }
+
+    // HDF5 (through the isolated reader when isolation is on): the token_ids attribute on the
+    // images dataset, and a mask dataset.
+    void sequenceHdf5()
+    {
+        const auto path = test::tempDir() / "tokens.h5";
+        const std::vector<std::int32_t> ids{4, 5, 6, 1, 2, 3}, labels{1, 0};
+        const std::vector<std::uint8_t> mask{1, 1, 0, 1, 0, 0};
+        for (const bool marked : {true, false}) {
+            {
+                h5::File f = h5::createInMemory(path.string());
+                h5::writeRawDataset(f, f.id(), "x", H5T_NATIVE_INT32, H5T_STD_I32LE, {2, 3}, ids.data());
+                h5::writeRawDataset(f, f.id(), "y", H5T_NATIVE_INT32, H5T_STD_I32LE, {2}, labels.data());
+                h5::writeRawDataset(f, f.id(), "mask", H5T_NATIVE_UINT8, H5T_STD_U8LE, {2, 3}, mask.data());
+                if (marked) {
+                    const h5::Handle x = h5::openDataset(f, f.id(), "x");
+                    h5::writeIntAttr(f, x.id(), kTokenIdsMark, 1);
+                }
+                h5::commitImage(f, path);
+            }
+            const Dataset d = readDataset(path);
+            const float scale = marked ? 1.0f : 1.0f / 255.0f;
+            for (std::int64_t i = 0; i < 6; ++i)
+                QCOMPARE(d.images[i], mask[std::size_t(i)] ? float(ids[std::size_t(i)]) * scale : 0.0f);
+            DatasetOptions o;
+            o.integerValues = IntegerValues::TokenIds;
+            o.maskKey.clear();
+            QCOMPARE(readDataset(path, o).images[2], 6.0f);
+        }
+    }
+
+    void sequenceMalformed()
+    {
+        const auto dir = test::tempDir();
+        const std::vector<std::int32_t> ids{1, 2, 3, 4, 5, 6}, labels{0, 1}, lengths{2, 4}, mask{1, 2, 0, 1, 1, 1};
+        const auto x = npy("<i4", {2, 3}, bytesOf(ids)), y = npy("<i4", {2}, bytesOf(labels));
+        writeNpz(dir / "long.npz", {{"x.npy", x}, {"y.npy", y}, {"lengths.npy", npy("<i4", {2}, bytesOf(lengths))}});
+        expectFormatError(dir / "long.npz", "'lengths' of sample 1 is 4");
+        writeNpz(dir / "shape.npz",
+                 {{"x.npy", x}, {"y.npy", y}, {"lengths.npy", npy("<i4", {1, 2}, bytesOf(lengths))}});
+        expectFormatError(dir / "shape.npz", "expected (2,) (one length per sample)");
+        writeNpz(dir / "mask.npz", {{"x.npy", x}, {"y.npy", y}, {"mask.npy", npy("<i4", {2, 3}, bytesOf(mask))}});
+        expectFormatError(dir / "mask.npz", "'mask' of sample 0, step 1 is 2");
+        writeNpz(dir / "both.npz", {{"x.npy", x},
+                                    {"y.npy", y},
+                                    {"mask.npy", npy("<i4", {2, 3}, bytesOf(ids))},
+                                    {"lengths.npy", npy("<i4", {2}, bytesOf(labels))}});
+        expectFormatError(dir / "both.npz", "both 'lengths' (lengths) and 'mask' (mask)");
+        const std::vector<std::int32_t> flat{1, 2};
+        writeNpz(
+            dir / "flat.npz",
+            {{"x.npy", npy("<i4", {2}, bytesOf(flat))}, {"y.npy", y}, {"lengths.npy", npy("<i4", {2}, bytesOf(flat))}});
+        expectFormatError(dir / "flat.npz", "describes sequence padding");
+        const std::vector<std::int32_t> negative{1, -2, 3, 4, 5, 6}, two{1, 1};
+        writeNpz(dir / "negative.npz", {{"x.npy", npy("<i4", {2, 3}, bytesOf(negative))},
+                                        {"y.npy", y},
+                                        {"token_ids.npy", npy("<i4", {1}, bytesOf(std::vector<std::int32_t>{1}))}});
+        expectFormatError(dir / "negative.npz", "token id -2.000000 at sample 0, position 1");
+        writeNpz(dir / "mark.npz", {{"x.npy", x}, {"y.npy", y}, {"token_ids.npy", npy("<i4", {2}, bytesOf(two))}});
+        expectFormatError(dir / "mark.npz", "must hold one integer");
     }
 
     void fitToInput()
@@ -266,7 +403,7 @@ private slots:
         const Dataset d = readDataset(path);
         QCOMPARE(d.images.shape(), (Shape{10000, 28, 28}));
         QCOMPARE(d.classCount, std::int64_t(10));
-        QCOMPARE(d.labels[0], 7);  // the well-known first test digit
+        QCOMPARE(d.labels[0], 7); // the well-known first test digit
         QCOMPARE(d.labels[1], 2);
         float lo = 1, hi = 0;
         for (std::int64_t i = 0; i < d.images.size(); ++i) {
@@ -278,7 +415,7 @@ private slots:
         std::vector<int> counts(10, 0);
         for (auto l : d.labels)
             ++counts[std::size_t(l)];
-        QCOMPARE(counts[1], 1135);  // MNIST t10k class counts
+        QCOMPARE(counts[1], 1135); // MNIST t10k class counts
         QCOMPARE(counts[5], 892);
     }
 };

@@ -31,6 +31,8 @@ const char* const kFixtures[] = {
     "k33_nested.h5",
     "nested.keras",
     "k2_nested_sequential.h5",
+    "k2_squeeze_excitation.h5",
+    "squeeze_excitation.keras",
 };
 
 Tensor readRef(const std::filesystem::path& path, const char* name)

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QScatterSeries>
 #include <QSet>
 #include <QSettings>
@@ -19,6 +20,7 @@
 #include <QTest>
 #include <QXmlStreamReader>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -26,8 +28,10 @@
 
 #include "Document.h"
 #include "ExportActions.h"
+#include "ImageFileChecks.h"
 #include "JobRunner.h"
 #include "MainWindow.h"
+#include "ReportExporter.h"
 #include "TestSupport.h"
 #include "analysis/SweepResultsFile.h"
 #include "sweep/SweepConfigForm.h"
@@ -84,6 +88,36 @@ bool waitFinished(gui::SweepView* v, bool& completed, int ms = 240000)
     return true;
 }
 
+// File ▸ Export ▸ Report as the menu does it, then waits for the job: true when it was written.
+bool exportReport(gui::MainWindow& w, const fs::path& file)
+{
+    QSignalSpy done(w.reportExporter(), &gui::ReportExporter::exported);
+    QSignalSpy failed(w.reportExporter(), &gui::ReportExporter::failed);
+    w.exportReport(qpath(file));
+    if (!w.jobs()->isBusy("report")) // the export runs as a job
+        return false;
+    if (!QTest::qWaitFor([&] { return !done.isEmpty() || !failed.isEmpty(); }, 120000))
+        return false;
+    if (!failed.isEmpty())
+        qWarning("export failed: %s", qPrintable(failed.front().at(1).toString()));
+    return done.size() == 1 && done.front().front().toString() == qpath(file);
+}
+
+QByteArray readAll(const fs::path& file)
+{
+    QFile f(qpath(file));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Temporary files of the atomic writer left in `dir`.
+int temporaries(const fs::path& dir)
+{
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        n += e.path().filename().string().find("circnn-tmp") != std::string::npos;
+    return n;
+}
+
 QAction* action(QWidget* w, const QString& text)
 {
     for (QAction* a : w->actions())
@@ -92,29 +126,8 @@ QAction* action(QWidget* w, const QString& text)
     return nullptr;
 }
 
-int distinctColours(const QImage& image)
-{
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colours.insert(image.pixel(x, y));
-    return static_cast<int>(colours.size());
-}
-
-// Drawn shapes in an SVG file (−1 when it does not parse).
-int svgShapes(const QString& file)
-{
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    QXmlStreamReader xml(&f);
-    int shapes = 0;
-    while (!xml.atEnd())
-        if (xml.readNext() == QXmlStreamReader::StartElement &&
-            QStringList{"path", "polyline", "polygon", "circle", "ellipse", "line"}.contains(xml.name().toString()))
-            ++shapes;
-    return xml.hasError() ? -1 : shapes;
-}
+using circnn::test::distinctColours;
+using circnn::test::svgShapes;
 
 std::vector<std::vector<std::string>> readCsv(const fs::path& file)
 {
@@ -223,10 +236,12 @@ private slots:
         QCOMPARE(hidden->circulant->k, std::int64_t(16));
         QVERIFY(!w.document()->model()->find("dense_2")->circulant); // the output layer stays dense
 
-        // File ▸ Export ▸ Report, the same code as `circnn report`: CSV and JSON parsed back.
-        w.exportReport(qpath(dir / "report.csv"));
-        w.exportReport(qpath(dir / "report.json"));
-        w.exportReport(qpath(dir / "report.html"));
+        // File ▸ Export ▸ Report, the same code as `circnn report`, written by a job: CSV and JSON
+        // parsed back, HTML with one inline SVG per chart, a complete PDF.
+        QVERIFY(exportReport(w, dir / "report.csv"));
+        QVERIFY(exportReport(w, dir / "report.json"));
+        QVERIFY(exportReport(w, dir / "report.html"));
+        QVERIFY(exportReport(w, dir / "report.pdf"));
         const auto csv = readCsv(dir / "report.csv");
         QCOMPARE(csv.size(), std::size_t(4)); // header + 3 points
         const auto idColumn = std::find(csv[0].begin(), csv[0].end(), "point_id") - csv[0].begin();
@@ -242,7 +257,43 @@ private slots:
         QCOMPARE(j.at("points").size(), std::size_t(3));
         for (const auto& p : j.at("points"))
             QVERIFY(fileIds.contains(QString::fromStdString(p.at("id").get<std::string>())));
-        QVERIFY(fs::file_size(dir / "report.html") > 1000);
+        const QByteArray html = readAll(dir / "report.html");
+        QVERIFY(html.startsWith("<!DOCTYPE html>") && html.trimmed().endsWith("</html>"));
+        QVERIFY(html.count("<figure id=") >= 2); // accuracy vs k, Pareto, energy, frames/s, ...
+        QCOMPARE(html.count("<svg"), html.count("<figure id="));
+        const QByteArray pdf = readAll(dir / "report.pdf");
+        QVERIFY(pdf.startsWith("%PDF-") && pdf.trimmed().endsWith("%%EOF"));
+        QVERIFY(pdf.count("/Type /Page\n") + pdf.count("/Type /Page\r") + pdf.count("/Type /Page ") >= 3);
+        QCOMPARE(temporaries(dir), 0);
+        // A name the report cannot have: an error naming the file and the accepted suffixes, shown
+        // as a dialog; nothing written.
+        {
+            QSignalSpy failed(w.reportExporter(), &gui::ReportExporter::failed);
+            w.exportReport(qpath(dir / "report.txt"));
+            QVERIFY(failed.wait(30000));
+            const QString message = failed.front().at(1).toString();
+            QVERIFY2(message.contains("report.txt") && message.contains(".html, .pdf, .csv or .json"),
+                     qPrintable(message));
+            QVERIFY(!fs::exists(dir / "report.txt"));
+            auto* box = w.findChild<QMessageBox*>("exportFailedBox");
+            QVERIFY(box && box->text().contains("report.txt"));
+            box->close();
+        }
+        // A report export cancelled while its charts are drawn leaves no file and no temporary.
+        {
+            gui::ReportExporter* exporter = w.reportExporter();
+            QSignalSpy cancelled(exporter, &gui::ReportExporter::cancelled);
+            QSignalSpy exported(exporter, &gui::ReportExporter::exported);
+            const auto c = connect(exporter, &gui::ReportExporter::chartRecorded, exporter,
+                                   [exporter](int, int) { exporter->cancel(); });
+            w.exportReport(qpath(dir / "cancelled.pdf"));
+            QVERIFY(cancelled.wait(60000));
+            disconnect(c);
+            QTRY_VERIFY_WITH_TIMEOUT(!w.jobs()->isBusy("report"), 30000);
+            QVERIFY(exported.isEmpty());
+            QVERIFY(!fs::exists(dir / "cancelled.pdf"));
+            QCOMPARE(temporaries(dir), 0);
+        }
 
         // Charts saved through their context menu, as SVG and PNG: non-blank.
         QString answer;
@@ -350,6 +401,36 @@ private slots:
         });
         QVERIFY(idle->close());
         QCOMPARE(asked.size(), 2);
+    }
+
+    // Reconstruction points: the figure columns are MSE / Δ MSE / MAE / ROC AUC, headed by the
+    // shared SweepMetric label, sorted by the MSE value.
+    void tableShowsErrorsOfReconstructionPoints()
+    {
+        gui::SweepTableModel model;
+        QCOMPARE(model.headerData(gui::SweepTableModel::Top1, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QString("top-1 %"));
+        SweepPointResult p;
+        p.id = "m0/project/k=4";
+        p.mode = "project";
+        p.k = 4;
+        p.task = "reconstruct";
+        p.errors.mse = 0.25;
+        p.errors.denseMse = 0.2;
+        p.errors.mae = 0.4;
+        p.errors.rocAuc = 0.75;
+        model.append(p);
+        QVERIFY(model.showsErrors());
+        const auto header = [&](int c) { return model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString(); };
+        QCOMPARE(header(gui::SweepTableModel::Top1), QString("reconstruction MSE (lower is better)"));
+        QCOMPARE(header(gui::SweepTableModel::Drop), QString("Δ MSE (vs dense)"));
+        QCOMPARE(header(gui::SweepTableModel::Top5), QString("MAE"));
+        QCOMPARE(header(gui::SweepTableModel::Agreement), QString("ROC AUC"));
+        const auto cell = [&](int c, int role) { return model.data(model.index(0, c), role); };
+        QCOMPARE(cell(gui::SweepTableModel::Top1, Qt::UserRole).toDouble(), 0.25);
+        QVERIFY(std::abs(cell(gui::SweepTableModel::Drop, Qt::UserRole).toDouble() - 0.05) < 1e-12);
+        QCOMPARE(cell(gui::SweepTableModel::Top5, Qt::DisplayRole).toString(), QString("0.4"));
+        QCOMPARE(cell(gui::SweepTableModel::Agreement, Qt::UserRole).toDouble(), 0.75);
     }
 };
 
