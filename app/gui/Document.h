@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 #include "analysis/BlockInspect.h"
 #include "analysis/Conversion.h"
@@ -27,16 +28,30 @@ struct LayerProjection {
 
 // The open document: the model, where it came from, the selected layer and block, and the
 // explorer's current projection. Views observe it through signals and never talk to each other.
-// Models load on the job runner (channel "open"); a failed open keeps the current model.
+//
+// Opening is two-stage, both on the job runner: the architecture (core readModelArchitecture,
+// channel "open": no weight values, a short read) → modelChanged, with model() holding layers,
+// shapes and recorded weight shapes but no weights (weightsPending() true) — enough for the layer
+// table and the hardware estimates; then the weights (readModel, channel "weights") →
+// weightsLoaded, with model() the full model. Views that need weights (explorer, statistics,
+// histogram, block inspector, inference, training) show "loading weights…" and disable their
+// actions while weightsPending(), and start their work on weightsLoaded. A failure in either stage
+// emits openFailed and leaves the last fully loaded model (or none) as it was — never a model
+// without weights; a cancel (Cancel button) does the same and emits openCancelled. A cancelled
+// weights read kills its isolated reader child at once. Opening another file while the weights of
+// one load: its weights job is cancelled once the new file's architecture has been read (if that
+// read fails, the pending open completes).
 class Document : public QObject {
     Q_OBJECT
 public:
     explicit Document(JobRunner* jobs, QObject* parent = nullptr);
 
-    void open(const QString& path); // asynchronous: modelChanged or openFailed follows
+    void open(const QString& path); // asynchronous: modelChanged and weightsLoaded, or openFailed
     void reload();                  // re-reads path() (no-op without a model)
     void close();
-    bool isLoading() const { return m_loading; }
+    bool isLoading() const { return m_loading; } // from open() until the weights are in or it failed
+    // A model is shown whose weights are still being read (model() has weightsLoaded false).
+    bool weightsPending() const { return m_model && !m_hasWeights; }
     // Shows `modelFile` converted by `request` (a sweep point's configuration, an automatic plan)
     // in place of the open model, so every view shows that configuration. Asynchronous (channel
     // "plan"): modelChanged follows, or planFailed. path() becomes modelFile; derivation() says
@@ -86,7 +101,14 @@ public:
 signals:
     void loadingChanged(bool loading);
     void modelChanged(); // also after close() (model() null)
+    // model() holds its weights now: after the weights stage of an open, after a full model was
+    // adopted (applyPlan) and after a failed open restored the previous model (each after modelChanged).
+    void weightsLoaded();
     void openFailed(const QString& path, const QString& reason);
+    // An open stopped by a cancel (the Cancel button, not another open): the last fully loaded
+    // model is back, as after a failure; `path` is the file whose weights were being read, empty
+    // when the architecture read was stopped.
+    void openCancelled(const QString& path);
     void planFailed(const QString& description, const QString& reason);
     void layerSelected(int index);
     void projectionChanged();
@@ -97,13 +119,26 @@ signals:
     void circulantModelChanged(); // also when cleared
 
 private:
+    // What a failed two-stage open returns to: the last fully loaded model and its selections.
+    struct Fallback {
+        std::shared_ptr<const ModelSpec> model, circulant;
+        QString path, format, derivation, circulantLabel;
+        int layer = -1;
+    };
+    // `weights` false: the architecture stage of an open (the weights follow).
     void adopt(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format,
-               const QString& derivation);
+               const QString& derivation, bool weights);
+    void loadWeights(const QString& path);
+    void adoptWeights(std::shared_ptr<const ModelSpec> model, const QString& path, const QString& format);
+    void restoreFallback(); // while weightsPending(): back to the fallback (or no model)
+    void onJobCancelled(const QString& channel);
 
     JobRunner* m_jobs;
     std::shared_ptr<const ModelSpec> m_model;
     QString m_path, m_format, m_derivation;
     bool m_loading = false;
+    bool m_hasWeights = true;           // false while the weights of m_model are read
+    std::optional<Fallback> m_fallback; // set while an open is between its two stages
     int m_layer = -1;
     std::shared_ptr<const LayerProjection> m_projection;
     std::int64_t m_blockRow = -1, m_blockCol = -1;

@@ -334,17 +334,26 @@ int runGuiBenchmark(const QString& folder)
     std::printf("| step | wall time (ms) | CPU, all threads (ms) | CPU, GUI thread (ms) | longest event-loop stall "
                 "(ms) | GUI-thread CPU in the longest-CPU gap (ms) |\n|---|---|---|---|---|---|\n");
 
-    // 1. Open → layer table.
+    // 1. Open → layer table (from the architecture alone), then the weights in the background.
     {
         QElapsedTimer t;
+        double weights = -1;
+        const auto c = QObject::connect(window.document(), &Document::weightsLoaded,
+                                        [&] { weights = double(t.nsecsElapsed()) / 1e6; });
         probe.start();
         t.start();
         window.openModel(path);
         waitFor([&] { return window.modelView()->layerTable()->rowCount() > 0; });
         const double table = double(t.nsecsElapsed()) / 1e6;
+        const bool tableBeforeWeights = weights < 0;
         waitFor([&] { return !window.jobs()->isBusy(); });
+        QObject::disconnect(c);
         const QString cols = probe.columns(probe.stopMs());
-        std::printf("| open ~100 MB model → layer table shown | %.0f | %s |\n", table, qPrintable(cols));
+        std::printf("| open ~100 MB model → layer table shown%s | %.0f | %s |\n",
+                    tableBeforeWeights ? " (weights still loading)" : "", table, qPrintable(cols));
+        std::printf(
+            "| … weights loaded in the background (explorer, statistics, inference can start) | %.0f | | | | |\n",
+            weights);
         std::printf("| … then statistics, estimates and the first layer's projection (k = 8) shown, all jobs idle | "
                     "%.0f | | | | |\n",
                     double(t.nsecsElapsed()) / 1e6);

@@ -93,8 +93,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             return;
         }
         setWindowTitle(tr("%1 — CirCNN Studio").arg(QFileInfo(m_doc->path()).fileName()));
+        if (m_doc->weightsPending())
+            statusBar()->showMessage(tr("Opened %1; loading its weights…").arg(m_doc->path()));
+    });
+    // A file joins the recent list once it opened completely (its weights too).
+    connect(m_doc, &Document::weightsLoaded, this, [this] {
         statusBar()->showMessage(tr("Opened %1").arg(m_doc->path()), 5000);
         addRecentFile(m_doc->path());
+    });
+    connect(m_doc, &Document::openCancelled, this, [this](const QString& path) {
+        statusBar()->showMessage(path.isEmpty() ? tr("Opening cancelled")
+                                                : tr("Opening %1 cancelled; the previous model stays").arg(path),
+                                 8000);
     });
     connect(m_jobs, &JobRunner::jobFailed, this, [this](const QString& label, const QString& message) {
         statusBar()->showMessage(tr("%1 failed: %2").arg(label, message), 8000);

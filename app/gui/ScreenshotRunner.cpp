@@ -28,7 +28,8 @@ namespace circnn::gui {
 ScreenshotRunner::ScreenshotRunner(MainWindow* window, Request request)
     : QObject(window), m_window(window), m_request(std::move(request))
 {
-    connect(m_window->document(), &Document::modelChanged, this, &ScreenshotRunner::onModelChanged);
+    // The picture shows weights: it starts once they are in (the layer table alone is not enough).
+    connect(m_window->document(), &Document::weightsLoaded, this, &ScreenshotRunner::onModelChanged);
     connect(m_window->document(), &Document::openFailed, this, [this](const QString& path, const QString& reason) {
         fail(tr("could not open %1: %2").arg(path, reason), 1);
     });

@@ -121,9 +121,9 @@ int main(int argc, char** argv)
         window.resetLayout();
         new circnn::gui::ScreenshotRunner(&window, request);
     } else if (!request.layer.isEmpty() || request.blockSize > 0 || !request.show.isEmpty()) {
-        // Apply once, after the first model opened; an unknown layer is an error.
+        // Apply once, after the first model opened with its weights; an unknown layer is an error.
         auto once = std::make_shared<QMetaObject::Connection>();
-        *once = QObject::connect(window.document(), &circnn::gui::Document::modelChanged, &window,
+        *once = QObject::connect(window.document(), &circnn::gui::Document::weightsLoaded, &window,
                                  [&window, request, once] {
                                      QObject::disconnect(*once);
                                      QString error;

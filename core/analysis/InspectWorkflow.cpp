@@ -39,7 +39,7 @@ LayerSummary summarise(const LayerSpec& l, const LayerStats& stats)
     s.activation = activationName(l.activation);
     if (l.circulant) {
         s.representation = "circulant";
-        const Shape& v = l.circulant->vectors.shape();
+        const Shape v = storedWeightShape(l, l.circulant->vectors); // recorded when weights are not loaded
         s.blockSize = l.circulant->k;
         s.blockRows = v.size() >= 3 ? v[v.size() - 3] : 0;
         s.blockCols = v.size() >= 2 ? v[v.size() - 2] : 0;
@@ -93,6 +93,8 @@ InspectResult inspectModel(const InspectConfig& config)
             *std::max_element(m.provenance.history.begin(), m.provenance.history.end(),
                               [](const EpochRecord& a, const EpochRecord& b) { return a.valAccuracy < b.valAccuracy; });
     r.plan = m.plan;
+    if (!m.weightsLoaded && config.weightStatistics)
+        r.warnings.push_back("the weights are not loaded (architecture only): no weight statistics");
     const std::size_t total = m.layers.size();
     for (std::size_t i = 0; i < total; ++i) {
         reportProgress(config.progress, i, total);
@@ -113,7 +115,7 @@ InspectResult inspectModel(const InspectConfig& config)
         for (const auto& [role, t] : tensors)
             if (!t->empty())
                 r.weights.push_back(tensorStatistics(l.name, role, *t));
-        if (l.circulant)
+        if (l.circulant && !l.circulant->vectors.empty()) // empty: weights not loaded
             r.weights.push_back(tensorStatistics(l.name, "vectors", l.circulant->vectors));
     }
     reportProgress(config.progress, total, total);

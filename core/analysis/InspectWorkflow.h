@@ -58,7 +58,9 @@ struct InspectResult {
     std::vector<std::string> warnings;
 };
 
-// Throws Error naming the file for unreadable models; Cancelled on request.
+// Throws Error naming the file for unreadable models; Cancelled on request. An architecture-only
+// model in memory (ModelSpec::weightsLoaded false, io/ModelFile.h readModelArchitecture) gives the
+// full layer table and totals from its recorded weight shapes, and no weight statistics.
 InspectResult inspectModel(const InspectConfig& config);
 
 // Statistics of one tensor (an empty tensor gives zeros).

@@ -124,29 +124,42 @@ bool hasHdf5Signature(const fs::path& path)
     return fd.get() >= 0 && ::read(fd.get(), head, 8) == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0;
 }
 
-// Waits for `pid` at most `seconds`; true if it exited (status filled), false on timeout.
-bool waitWithTimeout(pid_t pid, double seconds, int& status)
+// How often a waiting parent asks its ProgressFn whether to go on (the latency of a cancel).
+constexpr std::chrono::milliseconds kCancelPoll{20};
+
+enum class WaitResult { Exited, TimedOut, Cancelled };
+
+// Waits for `pid` at most `seconds`: Exited (status filled), TimedOut, or Cancelled when
+// `progress` (asked with (0, 0), the total unknown, every kCancelPoll) returned false. The child
+// is not touched here; on TimedOut / Cancelled the caller kills and reaps it.
+WaitResult waitForChild(pid_t pid, double seconds, int& status, const ProgressFn& progress)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    const auto stopRequested = [&progress] { return progress && !progress(0, 0); };
 #ifdef SYS_pidfd_open
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd >= 0) {
         UniqueFd guard(pidfd);
         for (;;) {
+            if (stopRequested())
+                return WaitResult::Cancelled;
             const auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto slice = progress ? std::min(left, kCancelPoll) : left;
             pollfd p{pidfd, POLLIN, 0};
-            const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+            const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, slice.count())));
             if (r < 0 && errno == EINTR)
                 continue;
+            if (r == 0 && left.count() <= 0)
+                return WaitResult::TimedOut;
             if (r == 0)
-                return false;
+                continue;
             break;
         }
         while (::waitpid(pid, &status, 0) < 0)
             if (errno != EINTR)
-                return true;
-        return true;
+                return WaitResult::Exited;
+        return WaitResult::Exited;
     }
 #endif
     // No pidfd (kernel < 5.3): poll waitpid with a growing pause.
@@ -154,18 +167,30 @@ bool waitWithTimeout(pid_t pid, double seconds, int& status)
     for (;;) {
         const pid_t r = ::waitpid(pid, &status, WNOHANG);
         if (r == pid || (r < 0 && errno != EINTR))
-            return true;
+            return WaitResult::Exited;
+        if (stopRequested())
+            return WaitResult::Cancelled;
         if (std::chrono::steady_clock::now() >= deadline)
-            return false;
+            return WaitResult::TimedOut;
         std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds(20000));
+        pause = std::min<std::chrono::microseconds>(pause * 2, kCancelPoll);
+    }
+}
+
+// Stops a child that is still running and reaps it (no zombie is left).
+void killAndReap(pid_t pid, int& status)
+{
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
 }
 
 // Runs circnn-reader on `path` and returns the memory file holding its transfer message.
 // Throws FormatError for a crash, a hang or a limit; the message of a cleanly reported error is
-// rethrown by the transfer readers.
-int runChild(const std::string& request, const fs::path& path, const std::string& extra)
+// rethrown by the transfer readers. Cancelled (the child killed and reaped, its result file
+// closed) when `progress` asks to stop while the child runs.
+int runChild(const std::string& request, const fs::path& path, const std::string& extra,
+             const ProgressFn& progress = {})
 {
     const std::string source = path.string();
     requireRegularFile(path, request == "dataset" ? "dataset" : "model");
@@ -233,10 +258,14 @@ int runChild(const std::string& request, const fs::path& path, const std::string
     // only catches a child that blocks without computing, so it is generous: on a machine loaded
     // with other work a large legitimate file takes many times its CPU time in wall time.
     const double wallSeconds = std::max(4 * limits.seconds, limits.seconds + 15);
-    if (!waitWithTimeout(pid, wallSeconds, status)) {
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+    const WaitResult waited = waitForChild(pid, wallSeconds, status, progress);
+    if (waited == WaitResult::Cancelled) {
+        killAndReap(pid, status);
+        ::close(memfd);
+        throw Cancelled();
+    }
+    if (waited == WaitResult::TimedOut) {
+        killAndReap(pid, status);
         ::close(memfd);
         char secs[32];
         std::snprintf(secs, sizeof secs, "%.0f", wallSeconds);
@@ -355,7 +384,7 @@ fs::path readerExecutable()
                 "); install it beside the program, set CIRCNN_READER, or read trusted files with --no-isolation");
 }
 
-ModelSpec readModelIsolated(const fs::path& path, ModelFormat* format)
+ModelSpec readModelIsolated(const fs::path& path, ModelFormat* format, const ProgressFn& progress)
 {
     requireRegularFile(path, "model");
     // Opened before the child starts: tensors the child leaves in the file are read from this
@@ -363,12 +392,33 @@ ModelSpec readModelIsolated(const fs::path& path, ModelFormat* format)
     UniqueFd model(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (model.get() < 0)
         throw FormatError(path.string() + ": cannot open: " + std::strerror(errno));
-    UniqueFd fd(runChild("model", path, {}));
+    UniqueFd fd(runChild("model", path, {}, progress));
     Mapping result(fd.get(), path.string());
     ModelFormat f = ModelFormat::Native;
     ModelSpec spec = transfer::readModel(result.data(), result.size(), path.string(), &f, model.get());
     // The child ran inferShapes too, but its result is checked again here: the parent trusts
     // nothing that came out of a process that parsed untrusted bytes.
+    try {
+        inferShapes(spec);
+    } catch (const ShapeError& e) {
+        throw FormatError(path.string() + ": " + e.what());
+    }
+    rememberFormat(path, f);
+    if (format)
+        *format = f;
+    return spec;
+}
+
+ModelSpec readModelArchitectureIsolated(const fs::path& path, ModelFormat* format, const ProgressFn& progress)
+{
+    UniqueFd fd(runChild("architecture", path, {}, progress));
+    Mapping result(fd.get(), path.string());
+    ModelFormat f = ModelFormat::Native;
+    ModelSpec spec = transfer::readModel(result.data(), result.size(), path.string(), &f);
+    if (spec.weightsLoaded)
+        throw FormatError(path.string() + ": the isolated reader's result is malformed (weights in an "
+                                          "architecture-only result)");
+    // Checked here again (recorded weight shapes included), as readModelIsolated does.
     try {
         inferShapes(spec);
     } catch (const ShapeError& e) {
@@ -454,6 +504,10 @@ int runReaderChild(int argc, char** argv)
             std::vector<native::DeferredTensor> deferred;
             const ModelSpec m = native::readModelDeferred(path, &format, deferred);
             transfer::writeModel(out, m, format, deferred, path);
+        } else if (request == "architecture") {
+            ModelFormat format = ModelFormat::Native;
+            const ModelSpec m = readModelArchitectureInProcess(path, &format);
+            transfer::writeModel(out, m, format);
         } else if (request == "detect") {
             transfer::writeFormat(out, detectModelFormatInProcess(path));
         } else if (request == "dataset") {

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/Progress.h"
 #include "io/DatasetFile.h"
 #include "io/ModelFile.h"
 #include "model/Dataset.h"
@@ -43,7 +44,15 @@ std::filesystem::path readerExecutable();
 // Each runs one child (whatever isolationEnabled() says) and returns its result, or throws the
 // error the child reported, or FormatError when it crashed, hung or exceeded a limit. The model
 // passes inferShapes() (checked in the parent again).
-ModelSpec readModelIsolated(const std::filesystem::path& path, ModelFormat* format = nullptr);
+// `progress`, when set, is asked with (0, 0) (total unknown) about every 20 ms while the child
+// runs; when it returns false the child is killed (SIGKILL) and reaped, its result file closed,
+// and Cancelled is thrown: nothing of the read is left behind.
+ModelSpec readModelIsolated(const std::filesystem::path& path, ModelFormat* format = nullptr,
+                            const ProgressFn& progress = {});
+// readModelArchitecture in a child ("architecture" request): the transfer message carries the
+// description and the recorded weight shapes, no tensor.
+ModelSpec readModelArchitectureIsolated(const std::filesystem::path& path, ModelFormat* format = nullptr,
+                                        const ProgressFn& progress = {});
 Dataset readDatasetIsolated(const std::filesystem::path& path, const DatasetOptions& options);
 ModelFormat detectModelFormatIsolated(const std::filesystem::path& path);
 

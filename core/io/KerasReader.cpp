@@ -124,11 +124,9 @@ int kerasMajor(const ModelSpec& m)
     return m.provenance.kerasVersion.rfind("2.", 0) == 0 ? 2 : 3;
 }
 
-} // namespace
-
-ModelSpec readLegacyH5(const std::string& path)
+// The architecture of a legacy .h5 (model_config, keras_version), weights not read.
+ModelSpec legacyH5Config(const h5::File& f, const std::string& path)
 {
-    h5::File f = h5::openFile(path);
     const hid_t root = f.id();
     const auto modelConfig = h5::readString(f, root, "model_config", "/");
     if (!modelConfig) {
@@ -152,9 +150,44 @@ ModelSpec readLegacyH5(const std::string& path)
     ModelSpec m = parseModelConfig(config, path);
     m.provenance.kerasVersion = *kerasVersion;
     applyKerasVersionSemantics(m);
-
     if (!h5::linkExists(root, "model_weights"))
         throw FormatError(path + ": no /model_weights group (architecture without weights)");
+    return m;
+}
+
+// config.json (and metadata.json's keras_version) of a .keras archive, weights not read.
+ModelSpec zipConfig(ZipArchive& zip, const std::string& path, json& config)
+{
+    if (!zip.contains("config.json"))
+        throw FormatError(path + ": .keras archive has no config.json");
+    if (!zip.contains("model.weights.h5"))
+        throw FormatError(path + ": .keras archive has no model.weights.h5");
+    config = parseJson(zip.read("config.json", 256u << 20), path, "config.json");
+    ModelSpec m = parseModelConfig(config, path);
+    if (zip.contains("metadata.json")) {
+        const json meta = parseJson(zip.read("metadata.json", 1u << 20), path, "metadata.json");
+        if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string())
+            m.provenance.kerasVersion = meta["keras_version"].get<std::string>();
+    }
+    applyKerasVersionSemantics(m);
+    return m;
+}
+
+// What both readers do after the weights: Keras layers that are two of ours, and the format tag.
+void finishArchitecture(ModelSpec& m, const std::string& path, const char* format)
+{
+    splitSeparableConvolutions(m, path);
+    unwrapTimeDistributed(m);
+    m.provenance.sourceFormat = format;
+}
+
+} // namespace
+
+ModelSpec readLegacyH5(const std::string& path)
+{
+    h5::File f = h5::openFile(path);
+    const hid_t root = f.id();
+    ModelSpec m = legacyH5Config(f, path);
     h5::Handle weights = h5::openGroup(f, root, "model_weights");
     const auto layerNames = h5::readStrings(f, weights.id(), "layer_names", "/model_weights");
     if (!layerNames)
@@ -202,27 +235,27 @@ ModelSpec readLegacyH5(const std::string& path)
     for (auto& l : m.layers)
         if (!expectedWeightRoles(l, kerasMajor(m)).empty() && !withWeights.count(l.name))
             throw FormatError(layerContext(path, l) + "weights are missing (layer not in /model_weights layer_names)");
-    splitSeparableConvolutions(m, path);
-    unwrapTimeDistributed(m);
-    m.provenance.sourceFormat = "keras-h5";
+    finishArchitecture(m, path, "keras-h5");
+    return m;
+}
+
+ModelSpec readLegacyH5Architecture(const std::string& path)
+{
+    h5::File f = h5::openFile(path);
+    ModelSpec m = legacyH5Config(f, path);
+    h5::Handle weights = h5::openGroup(f, f.id(), "model_weights");
+    if (!h5::readStrings(f, weights.id(), "layer_names", "/model_weights"))
+        throw FormatError(path + ": /model_weights has no layer_names attribute");
+    finishArchitecture(m, path, "keras-h5");
+    m.weightsLoaded = false;
     return m;
 }
 
 ModelSpec readKerasZip(const std::string& path)
 {
     ZipArchive zip(path);
-    if (!zip.contains("config.json"))
-        throw FormatError(path + ": .keras archive has no config.json");
-    if (!zip.contains("model.weights.h5"))
-        throw FormatError(path + ": .keras archive has no model.weights.h5");
-    const json config = parseJson(zip.read("config.json", 256u << 20), path, "config.json");
-    ModelSpec m = parseModelConfig(config, path);
-    if (zip.contains("metadata.json")) {
-        const json meta = parseJson(zip.read("metadata.json", 1u << 20), path, "metadata.json");
-        if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string())
-            m.provenance.kerasVersion = meta["keras_version"].get<std::string>();
-    }
-    applyKerasVersionSemantics(m);
+    json config;
+    ModelSpec m = zipConfig(zip, path, config);
     const std::string weightsName = path + " (member model.weights.h5)";
     h5::File f = h5::openImage(zip.read("model.weights.h5"), weightsName);
     // Keras 3 writes layers/, Keras/TF 2.13–2.14 wrote _layer_checkpoint_dependencies/.
@@ -262,9 +295,17 @@ ModelSpec readKerasZip(const std::string& path)
             }
         };
     walk(config, rootName, "");
-    splitSeparableConvolutions(m, path);
-    unwrapTimeDistributed(m);
-    m.provenance.sourceFormat = "keras-zip";
+    finishArchitecture(m, path, "keras-zip");
+    return m;
+}
+
+ModelSpec readKerasZipArchitecture(const std::string& path)
+{
+    ZipArchive zip(path);
+    json config;
+    ModelSpec m = zipConfig(zip, path, config);
+    finishArchitecture(m, path, "keras-zip");
+    m.weightsLoaded = false;
     return m;
 }
 

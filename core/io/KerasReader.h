@@ -14,4 +14,10 @@ ModelSpec readLegacyH5(const std::string& path);
 // Keras 3 zip (.keras): config.json + model.weights.h5 (weights by positional class-name mapping).
 ModelSpec readKerasZip(const std::string& path);
 
+// The architecture only (io/ModelFile.h readModelArchitecture): model_config / config.json and the
+// checks that need no weights; every tensor empty, weightsLoaded false, shapes not yet inferred.
+// A .keras archive's model.weights.h5 is not opened.
+ModelSpec readLegacyH5Architecture(const std::string& path);
+ModelSpec readKerasZipArchitecture(const std::string& path);
+
 } // namespace circnn::keras

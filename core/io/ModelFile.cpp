@@ -46,12 +46,28 @@ ModelFormat detectModelFormat(const std::filesystem::path& path)
     return detectModelFormatInProcess(path);
 }
 
-ModelSpec readModel(const std::filesystem::path& path)
+ModelSpec readModel(const std::filesystem::path& path, const ProgressFn& progress)
 {
+    reportProgress(progress, 0, 0);
     const std::string head = fileHead(path, 8);
-    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head)))
-        return readModelInProcess(path);
-    return readModelIsolated(path); // validated again there (inferShapes)
+    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head))) {
+        ModelSpec spec = readModelInProcess(path);
+        reportProgress(progress, 0, 0);
+        return spec;
+    }
+    return readModelIsolated(path, nullptr, progress); // validated again there (inferShapes)
+}
+
+ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format, const ProgressFn& progress)
+{
+    reportProgress(progress, 0, 0);
+    const std::string head = fileHead(path, 8);
+    if (!isolationEnabled() || !(isHdf5Head(head) || isZipHead(head))) {
+        ModelSpec spec = readModelArchitectureInProcess(path, format);
+        reportProgress(progress, 0, 0);
+        return spec;
+    }
+    return readModelArchitectureIsolated(path, format, progress); // validated again there (inferShapes)
 }
 
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)
@@ -75,8 +91,10 @@ ModelFormat detectModelFormatInProcess(const std::filesystem::path& path)
 
 namespace {
 
+// The whole model (`deferred`: large native tensors left in the file) or, with
+// `architectureOnly`, the architecture with recorded weight shapes (see readModelArchitecture).
 ModelSpec readInProcess(const std::filesystem::path& path, ModelFormat* formatOut,
-                        std::vector<native::DeferredTensor>* deferred)
+                        std::vector<native::DeferredTensor>* deferred, bool architectureOnly = false)
 {
     h5::silenceHdf5Errors();
     const std::string file = path.string();
@@ -87,20 +105,25 @@ ModelSpec readInProcess(const std::filesystem::path& path, ModelFormat* formatOu
             *formatOut = format;
         switch (format) {
         case ModelFormat::KerasH5:
-            m = keras::readLegacyH5(file);
+            m = architectureOnly ? keras::readLegacyH5Architecture(file) : keras::readLegacyH5(file);
             break;
         case ModelFormat::KerasZip:
-            m = keras::readKerasZip(file);
+            m = architectureOnly ? keras::readKerasZipArchitecture(file) : keras::readKerasZip(file);
             break;
         case ModelFormat::Native:
-            m = native::read(file, deferred);
+            m = native::read(file, deferred, architectureOnly);
             break;
         }
         // A native file keeps the provenance it was written with (the Keras file it came from).
         if (format != ModelFormat::Native)
             m.provenance.sourceFile = file;
         try {
-            inferShapes(m, /*checkWeights=*/!deferred || deferred->empty());
+            // Architecture only: a native file recorded every stored weight's shape, checked as
+            // the tensors would be; a Keras configuration implies them, so they are recorded.
+            if (architectureOnly && format != ModelFormat::Native)
+                inferWeightShapes(m);
+            else
+                inferShapes(m, /*checkWeights=*/!deferred || deferred->empty());
         } catch (const ShapeError& e) {
             throw FormatError(file + ": " + e.what());
         }
@@ -119,6 +142,11 @@ ModelSpec readInProcess(const std::filesystem::path& path, ModelFormat* formatOu
 ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format)
 {
     return readInProcess(path, format, nullptr);
+}
+
+ModelSpec readModelArchitectureInProcess(const std::filesystem::path& path, ModelFormat* format)
+{
+    return readInProcess(path, format, nullptr, /*architectureOnly=*/true);
 }
 
 ModelSpec native::readModelDeferred(const std::filesystem::path& path, ModelFormat* format,

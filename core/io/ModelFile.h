@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/Progress.h"
 #include "model/ModelSpec.h"
 
 namespace circnn {
@@ -23,10 +24,29 @@ ModelFormat detectModelFormat(const std::filesystem::path& path);
 // inferShapes(); provenance.sourceFile/sourceFormat are set. Only regular files are read. HDF5
 // and .keras files are parsed in the isolated reader (io/IsolatedReader.h) unless isolation is
 // off: a file that crashes or hangs the HDF5 library gives a FormatError instead.
-ModelSpec readModel(const std::filesystem::path& path);
+// `progress` (optional) can cancel the read: in the isolated reader it is asked while the child
+// runs and a false return kills the child and throws Cancelled (io/IsolatedReader.h); read in
+// this process (isolation off, a file that is neither HDF5 nor zip) it is asked before and after
+// the read only.
+ModelSpec readModel(const std::filesystem::path& path, const ProgressFn& progress = {});
 
 // The same, always in this process (the isolated reader's child; trusted files).
 ModelSpec readModelInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
+
+// The architecture only, for showing a model's layer table before its weights are read: the
+// native description / Keras model_config / .keras config.json, and no weight values. Every
+// weight tensor of the result is empty; LayerSpec::weightShapes holds their shapes (native: each
+// weight dataset's extent, read from the file's metadata; Keras: the shapes the configuration
+// implies, as readModel checks them) and ModelSpec::weightsLoaded is false, so inferShapes,
+// layerStats / modelStats, inspectModel's layer table and the hardware estimates work, and
+// anything that computes with weights needs readModel(). Shapes are inferred. Same isolation as
+// readModel (a short child that sends only the description, io/IsolatedReader.h) and the same
+// FormatError for a damaged file or configuration; damage inside weight data is found only by
+// readModel. `format`: the detected format, when not null.
+// `progress`: as for readModel.
+ModelSpec readModelArchitecture(const std::filesystem::path& path, ModelFormat* format = nullptr,
+                                const ProgressFn& progress = {});
+ModelSpec readModelArchitectureInProcess(const std::filesystem::path& path, ModelFormat* format = nullptr);
 ModelFormat detectModelFormatInProcess(const std::filesystem::path& path);
 
 struct ModelWriteOptions {
@@ -43,8 +63,7 @@ void checkModelReplaceable(const std::filesystem::path& path, ModelFormat format
 
 // Writes the native format atomically (common/AtomicFile.h). Reading it back gives a spec
 // whose forward pass is bit-identical.
-void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path,
-                      const ModelWriteOptions& options = {});
+void writeNativeModel(const ModelSpec& model, const std::filesystem::path& path, const ModelWriteOptions& options = {});
 
 // Writes a Keras-compatible legacy .h5 (layout as Keras 2/3 writes it). Throws Error if a layer is
 // block-circulant (Keras has no such layer: expand or keep the native format).

@@ -65,7 +65,9 @@ json layerToJson(const LayerSpec& l)
     j["stats_in_config"] = l.statsInConfig;
     j["permute_dims"] = l.permuteDims;
     j["repeats"] = l.repeats;
-    if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant)
+    // (recurrentKernel is empty in an architecture-only model: its recorded shape counts too.)
+    if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant ||
+        l.weightShapes.count("recurrent_kernel"))
         j["sequence"] = {{"recurrent_activation", activationName(l.recurrentActivation)},
                          {"return_sequences", l.returnSequences},
                          {"return_state", l.returnState},
@@ -339,12 +341,20 @@ private:
 
 } // namespace
 
-ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
+ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred, bool architectureOnly)
 {
     h5::File f = h5::openFile(path);
     const RawFile raw(path, deferred != nullptr);
-    // Reads `name` of `group` into `into`, or lists it in `deferred` (see the header).
+    ModelSpec m;
+    m.weightsLoaded = !architectureOnly;
+    // Reads `name` of `group` into `into`, or lists it in `deferred` (see the header), or records
+    // only its shape (architecture only: the dataset's extent, no values).
     const auto load = [&](std::size_t layer, hid_t group, const char* name, Tensor& into) {
+        if (architectureOnly) {
+            h5::Handle ds = h5::openDataset(f, group, name);
+            m.layers[layer].weightShapes[name] = h5::datasetShape(f, ds.id(), name);
+            return;
+        }
         Shape shape;
         if (deferred && raw.fd() >= 0)
             if (const auto offset = h5::contiguousFloat32Offset(f, group, name, raw.fd(), shape);
@@ -371,7 +381,6 @@ ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
     if (!archText)
         throw FormatError(path + ": native model without an architecture attribute");
     const json arch = parse(*archText, path, "architecture");
-    ModelSpec m;
     try {
         m.name = arch.at("name").get<std::string>();
         m.inputs = arch.at("inputs").get<std::vector<std::string>>();
@@ -399,8 +408,8 @@ ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred)
                     load(i, group.id(), role.name, l.*role.member);
             // Files before format 1.1 have no center / scale: they follow from the stored weights.
             if (l.kind == LayerKind::BatchNormalization && !arch.at("layers").at(i).contains("center")) {
-                l.center = !l.beta.empty();
-                l.scale = !l.gamma.empty();
+                l.center = !l.beta.empty() || l.weightShapes.count("beta");
+                l.scale = !l.gamma.empty() || l.weightShapes.count("gamma");
             }
             const bool circulant = arch.at("layers").at(i).at("representation").get<std::string>() == "circulant";
             if (circulant) {

@@ -40,8 +40,9 @@ constexpr std::int64_t kDeferMinValues = 4096;
 // Throws FormatError for a newer major version, naming both versions. With `deferred`, tensors of
 // kDeferMinValues or more values stored contiguously as float32 are not read: they are listed
 // there and left empty in the result (not checked for NaN either; the isolated reader's parent
-// reads and checks them, io/Transfer.h).
-ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred = nullptr);
+// reads and checks them, io/Transfer.h). With `architectureOnly`, no tensor is read: each weight
+// dataset's shape goes to LayerSpec::weightShapes and the result has weightsLoaded false.
+ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred = nullptr, bool architectureOnly = false);
 void write(const ModelSpec& model, const std::string& path);
 
 // readModelInProcess (io/ModelFile.h) for the isolated reader's child: large plain float32

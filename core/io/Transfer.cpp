@@ -250,6 +250,32 @@ void readFileTensors(const Message& m, ModelSpec& spec, int modelFd, const std::
     }
 }
 
+// The recorded weight shapes of an architecture-only model (no tensors may come with them).
+void readWeightShapes(const Message& m, ModelSpec& spec, const std::string& source)
+{
+    if (!m.header.at("tensors").empty() || m.header.contains("file_tensors"))
+        bad(source, "tensors in an architecture-only model");
+    spec.weightsLoaded = false;
+    for (const auto& w : m.header.at("weight_shapes")) {
+        const auto layer = w.at("layer").get<std::size_t>();
+        if (layer >= spec.layers.size())
+            bad(source, "weight shape of a layer that does not exist");
+        LayerSpec& l = spec.layers[layer];
+        const std::string role = w.at("role").get<std::string>();
+        // Only keys a weight of this layer can have (model/LayerTraits.h, weightShapeKey).
+        const bool known =
+            (role == "vectors" && l.circulant) || (role == "recurrent_vectors" && l.recurrentCirculant) ||
+            (weightRoleFromName(role) && weightShapeKey(l, weightTensor(l, *weightRoleFromName(role))) == role);
+        if (!known)
+            bad(source, "unknown weight role '" + role + "'");
+        const Shape shape = w.at("shape").get<Shape>();
+        for (auto d : shape)
+            if (d < 0)
+                bad(source, "negative dimension");
+        l.weightShapes[role] = shape;
+    }
+}
+
 } // namespace
 
 void writeModel(int fd, const ModelSpec& model, ModelFormat format, const std::vector<native::DeferredTensor>& deferred,
@@ -280,6 +306,13 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format, const std::v
             blocks.push_back({t->data(), bytes});
             offset += aligned(bytes);
         }
+    }
+    if (!model.weightsLoaded) {
+        header["weights_loaded"] = false;
+        header["weight_shapes"] = json::array();
+        for (std::size_t i = 0; i < model.layers.size(); ++i)
+            for (const auto& [role, shape] : model.layers[i].weightShapes)
+                header["weight_shapes"].push_back({{"layer", i}, {"role", role}, {"shape", shape}});
     }
     if (!deferred.empty()) {
         struct stat st {};
@@ -342,6 +375,8 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
         }
         if (m.header.contains("file_tensors"))
             readFileTensors(m, spec, modelFd, source);
+        if (m.header.value("weights_loaded", true) == false)
+            readWeightShapes(m, spec, source);
     } catch (const json::exception& e) {
         bad(source, e.what());
     }

@@ -15,7 +15,9 @@
 //   "file_tensors": [{"layer", "role", "shape", "file_offset"}] with "file": {"dev", "ino",
 //   "size", "mtime_ns"}, the identity of the file the child read}. The parent reads those values
 //   itself with pread() from its own descriptor of the file (same identity required), so a
-//   large model crosses the process boundary as a description, not as a copy.
+//   large model crosses the process boundary as a description, not as a copy. An architecture-only
+//   model (ModelSpec::weightsLoaded false) adds "weights_loaded": false and "weight_shapes":
+//   [{"layer", "role", "shape"}] (LayerSpec::weightShapes) and has no tensors.
 // Dataset header: {"kind": "dataset", "name", "class_count", "images": {"shape", "offset"},
 //   "labels": {"count", "offset"}}
 // Error header: {"kind": "error", "type": "format" | "shape" | "error", "message"}.

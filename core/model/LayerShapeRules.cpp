@@ -4,6 +4,7 @@
 
 #include "common/Error.h"
 #include "model/BroadcastShape.h"
+#include "model/LayerTraits.h"
 
 namespace circnn {
 
@@ -51,8 +52,18 @@ void ShapeQuery::needRank(std::size_t rank) const
 
 void ShapeQuery::expectShape(const char* role, const Tensor& t, const Shape& want) const
 {
-    if (t.shape() != want)
-        fail(std::string(role) + " has shape " + shapeToString(t.shape()) + ", expected " + shapeToString(want));
+    Shape have = t.shape();
+    if (t.empty() && (record || !layer.weightShapes.empty())) {
+        const std::string key = weightShapeKey(layer, t);
+        if (const auto it = layer.weightShapes.find(key); it != layer.weightShapes.end())
+            have = it->second;
+        else if (record && !key.empty()) {
+            (*record)[key] = want;
+            return;
+        }
+    }
+    if (have != want)
+        fail(std::string(role) + " has shape " + shapeToString(have) + ", expected " + shapeToString(want));
 }
 
 void ShapeQuery::checkCirculant(std::int64_t rows, std::int64_t cols, const Shape& taps) const
@@ -331,7 +342,8 @@ void conv1DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
 {
     const std::int64_t cin = in && in->size() == 2 ? (*in)[1] : 0;
     s.denseParameters = l.kernelW * cin * l.units + (l.useBias ? l.units : 0);
-    s.parameters = l.circulant ? l.circulant->vectors.size() + (l.useBias ? l.units : 0) : s.denseParameters;
+    s.parameters =
+        l.circulant ? storedWeightCount(l, l.circulant->vectors) + (l.useBias ? l.units : 0) : s.denseParameters;
     s.macs = (l.outputShape.size() == 2 ? l.outputShape[0] : 0) * l.kernelW * cin * l.units;
 }
 
@@ -350,7 +362,7 @@ void denseStats(const LayerSpec& l, const Shape* in, LayerStats& s)
     const std::int64_t n = in && !in->empty() ? in->back() : 0;
     const std::int64_t rowsPerSample = in ? shapeSize(*in) / std::max<std::int64_t>(1, n) : 1;
     s.denseParameters = n * l.units + biasN;
-    s.parameters = l.circulant ? l.circulant->vectors.size() + biasN : s.denseParameters;
+    s.parameters = l.circulant ? storedWeightCount(l, l.circulant->vectors) + biasN : s.denseParameters;
     s.macs = rowsPerSample * n * l.units;
 }
 
@@ -360,14 +372,15 @@ void conv2DStats(const LayerSpec& l, const Shape* in, LayerStats& s)
     const std::int64_t cin = in && in->size() == 3 ? (*in)[2] : 0;
     const std::int64_t taps = l.kernelH * l.kernelW;
     s.denseParameters = taps * cin * l.units + biasN;
-    s.parameters = l.circulant ? l.circulant->vectors.size() + biasN : s.denseParameters;
+    s.parameters = l.circulant ? storedWeightCount(l, l.circulant->vectors) + biasN : s.denseParameters;
     const std::int64_t positions = l.outputShape.size() == 3 ? l.outputShape[0] * l.outputShape[1] : 0;
     s.macs = positions * taps * cin * l.units;
 }
 
 void batchNormalizationStats(const LayerSpec& l, const Shape*, LayerStats& s)
 {
-    s.parameters = s.denseParameters = l.gamma.size() + l.beta.size() + l.movingMean.size() + l.movingVariance.size();
+    s.parameters = s.denseParameters = storedWeightCount(l, l.gamma) + storedWeightCount(l, l.beta) +
+                                       storedWeightCount(l, l.movingMean) + storedWeightCount(l, l.movingVariance);
 }
 
 } // namespace shape_rules

@@ -2,6 +2,7 @@
 // Output-shape and parameter/MAC rules per layer family, referenced by the traits table
 // (model/LayerTraits.cpp). inferShapes() builds a ShapeQuery per layer and calls the layer's rule.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ struct ShapeQuery {
     const LayerSpec& layer;
     std::vector<const Shape*> inputs;
     bool checkWeights = true;
+    // Architecture-only models (LayerSpec::weightShapes): an empty tensor is checked by its
+    // recorded shape. With `record` set (the layer's weightShapes), an empty tensor without a
+    // recorded shape gets the shape it must have recorded instead of failing (inferWeightShapes).
+    std::map<std::string, Shape>* record = nullptr;
 
     // The first input's shape (Input layers: their configured shape).
     const Shape& x() const { return inputs.empty() ? layer.inputShape : *inputs.front(); }

@@ -327,4 +327,32 @@ std::string supportedLayerClasses()
     return names + aliases;
 }
 
+std::string weightShapeKey(const LayerSpec& layer, const Tensor& member)
+{
+    if (layer.circulant && &member == &layer.circulant->vectors)
+        return "vectors";
+    if (layer.recurrentCirculant && &member == &layer.recurrentCirculant->vectors)
+        return "recurrent_vectors";
+    for (const WeightRoleInfo& r : kWeightRoles)
+        if (&(layer.*r.member) == &member)
+            return r.name;
+    return {};
+}
+
+Shape storedWeightShape(const LayerSpec& layer, const Tensor& member)
+{
+    if (!member.empty() || layer.weightShapes.empty())
+        return member.shape();
+    const auto it = layer.weightShapes.find(weightShapeKey(layer, member));
+    return it == layer.weightShapes.end() ? member.shape() : it->second;
+}
+
+std::int64_t storedWeightCount(const LayerSpec& layer, const Tensor& member)
+{
+    if (!member.empty() || layer.weightShapes.empty())
+        return member.size();
+    const auto it = layer.weightShapes.find(weightShapeKey(layer, member));
+    return it == layer.weightShapes.end() ? 0 : shapeSize(it->second);
+}
+
 } // namespace circnn

@@ -129,4 +129,16 @@ std::string convertibleLayerClasses();
 // Weight roles of a layer in Keras' storage order (empty when it has none).
 std::vector<WeightRole> layerWeightRoles(const LayerSpec& layer, int kerasMajor = 3);
 
+// Architecture-only models (ModelSpec::weightsLoaded false) keep their weight tensors empty and
+// record each one's shape in LayerSpec::weightShapes. `member` is a weight tensor of `layer` (one
+// of the role members, or a circulant's vectors).
+// The key a member's shape is recorded under: the name of the first role that uses the member
+// ("moving_mean" for Normalization's mean too), "vectors" / "recurrent_vectors" for the defining
+// vectors; "" for a tensor that is not a weight of `layer`.
+std::string weightShapeKey(const LayerSpec& layer, const Tensor& member);
+// The member's shape: its own when it holds values, else the recorded one, else empty.
+Shape storedWeightShape(const LayerSpec& layer, const Tensor& member);
+// The number of values the member stores (the product of storedWeightShape; 0 when unknown).
+std::int64_t storedWeightCount(const LayerSpec& layer, const Tensor& member);
+
 } // namespace circnn

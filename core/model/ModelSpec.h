@@ -196,6 +196,12 @@ struct LayerSpec {
 
     // Filled by inferShapes(): output shape without batch.
     Shape outputShape;
+
+    // Architecture-only reads (io/ModelFile.h, readModelArchitecture): the weight tensors above
+    // stay empty and the shape each would have is recorded here, keyed by weightShapeKey()
+    // (model/LayerTraits.h: the role name, or "vectors" / "recurrent_vectors" for defining
+    // vectors). Empty in a model whose weights were read.
+    std::map<std::string, Shape> weightShapes;
 };
 
 // One training epoch's record, kept in the native format's provenance.
@@ -222,6 +228,10 @@ struct ModelSpec {
     Provenance provenance;
     // The plan that produced this model: perLayer holds every converted layer's k (empty if none).
     ConversionPlan plan;
+    // False for an architecture-only read (readModelArchitecture): every weight tensor is empty,
+    // LayerSpec::weightShapes holds their shapes. Shapes, parameter and MAC counts and hardware
+    // estimates work on such a model; anything that computes with weights needs readModel().
+    bool weightsLoaded = true;
 
     const LayerSpec* find(const std::string& layerName) const;
     LayerSpec* find(const std::string& layerName);

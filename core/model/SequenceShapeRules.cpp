@@ -3,6 +3,7 @@
 
 #include "common/Error.h"
 #include "model/LayerShapeRules.h"
+#include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 
 namespace circnn {
@@ -89,8 +90,8 @@ void recurrentStats(const LayerSpec& l, const Shape* in, LayerStats& s)
     const std::int64_t g = recurrentGateCount(l.kind) * l.units;
     const std::int64_t biasN = recurrentBiasSize(l);
     s.denseParameters = g * (n + l.units) + biasN;
-    s.parameters = (l.circulant ? l.circulant->vectors.size() : g * n) +
-                   (l.recurrentCirculant ? l.recurrentCirculant->vectors.size() : g * l.units) + biasN;
+    s.parameters = (l.circulant ? storedWeightCount(l, l.circulant->vectors) : g * n) +
+                   (l.recurrentCirculant ? storedWeightCount(l, l.recurrentCirculant->vectors) : g * l.units) + biasN;
     s.macs = steps * g * (n + l.units);
 }
 

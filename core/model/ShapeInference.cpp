@@ -15,12 +15,14 @@ std::int64_t convOutputSize(std::int64_t in, std::int64_t kernel, std::int64_t s
     return in < span ? 0 : (in - span) / stride + 1;
 }
 
-void inferShapes(ModelSpec& model, bool checkWeights)
+namespace {
+
+void infer(ModelSpec& model, bool checkWeights, bool recordWeightShapes)
 {
     constexpr std::int64_t kMaxElements = std::int64_t(1) << 34; // 16 G values per sample: absurd
     for (std::size_t idx = 0; idx < model.layers.size(); ++idx) {
         LayerSpec& l = model.layers[idx];
-        ShapeQuery q{model, l, {}, checkWeights};
+        ShapeQuery q{model, l, {}, checkWeights, recordWeightShapes ? &l.weightShapes : nullptr};
         for (const std::string& name : l.inputs) {
             std::size_t j = model.layers.size();
             for (std::size_t t = 0; t < idx; ++t)
@@ -45,6 +47,18 @@ void inferShapes(ModelSpec& model, bool checkWeights)
             q.fail("output shape " + shapeToString(out) + " is absurdly large");
         l.outputShape = out;
     }
+}
+
+} // namespace
+
+void inferShapes(ModelSpec& model, bool checkWeights)
+{
+    infer(model, checkWeights, false);
+}
+
+void inferWeightShapes(ModelSpec& model)
+{
+    infer(model, true, true);
 }
 
 LayerStats layerStats(const ModelSpec& model, const LayerSpec& l)

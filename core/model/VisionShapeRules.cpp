@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "model/LayerTraits.h"
+
 namespace circnn::shape_rules {
 
 Shape upSampling1D(const ShapeQuery& q)
@@ -104,7 +106,7 @@ Shape normalization(const ShapeQuery& q)
         q.fail("only normalisation over the last (channel) axis is supported (axis " + std::to_string(l.axis) + ")");
     // Statistics per channel, or one value for every channel (a scalar mean in the config).
     if (q.checkWeights) {
-        const Shape want = l.statsInConfig && l.movingMean.size() == 1 ? Shape{1} : Shape{x.back()};
+        const Shape want = l.statsInConfig && storedWeightCount(l, l.movingMean) == 1 ? Shape{1} : Shape{x.back()};
         q.expectShape("mean", l.movingMean, want);
         q.expectShape("variance", l.movingVariance, want);
     }
@@ -154,7 +156,7 @@ void conv2DTransposeStats(const LayerSpec& l, const Shape* in, LayerStats& s)
     const std::int64_t cin = in && in->size() == 3 ? (*in)[2] : 0;
     const std::int64_t taps = l.kernelH * l.kernelW;
     s.denseParameters = taps * cin * l.units + biasN;
-    s.parameters = l.circulant ? l.circulant->vectors.size() + biasN : s.denseParameters;
+    s.parameters = l.circulant ? storedWeightCount(l, l.circulant->vectors) + biasN : s.denseParameters;
     // Every input position meets every tap once.
     const std::int64_t positions = in && in->size() == 3 ? (*in)[0] * (*in)[1] : 0;
     s.macs = positions * taps * cin * l.units;
@@ -162,7 +164,8 @@ void conv2DTransposeStats(const LayerSpec& l, const Shape* in, LayerStats& s)
 
 void normalizationStats(const LayerSpec& l, const Shape*, LayerStats& s)
 {
-    s.parameters = s.denseParameters = l.statsInConfig ? 0 : l.movingMean.size() + l.movingVariance.size() + 1;
+    s.parameters = s.denseParameters =
+        l.statsInConfig ? 0 : storedWeightCount(l, l.movingMean) + storedWeightCount(l, l.movingVariance) + 1;
 }
 
 } // namespace circnn::shape_rules

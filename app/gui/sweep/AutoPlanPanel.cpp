@@ -83,14 +83,31 @@ AutoPlanPanel::AutoPlanPanel(Document* document, SweepConfigForm* form, QWidget*
     connect(m_apply, &QPushButton::clicked, this, &AutoPlanPanel::apply);
     connect(m_doc->jobs(), &JobRunner::jobFinished, this, [this](const QString& channel) {
         if (channel == kChannel) {
-            m_plan->setEnabled(true);
             m_cancel->setEnabled(false);
+            updateGate();
         }
     });
+    connect(m_doc, &Document::modelChanged, this, &AutoPlanPanel::updateGate);
+    connect(m_doc, &Document::weightsLoaded, this, &AutoPlanPanel::updateGate);
+}
+
+void AutoPlanPanel::updateGate()
+{
+    // Planning and applying wait for the open model's weights (as the sweep's Run does).
+    const bool pending = m_doc->weightsPending();
+    const bool planning = m_doc->jobs()->isBusy(kChannel);
+    m_plan->setEnabled(!planning && !pending);
+    m_apply->setEnabled(m_result.has_value() && !pending);
+    if (pending && !planning)
+        m_summary->setText(tr("Loading weights…"));
+    else if (!pending && m_summary->text() == tr("Loading weights…"))
+        m_summary->clear();
 }
 
 bool AutoPlanPanel::plan()
 {
+    if (m_doc->weightsPending())
+        return false;
     AutoPlanConfig config;
     try {
         config.sweep = m_form->config();
@@ -152,7 +169,7 @@ void AutoPlanPanel::show(const AutoPlanResult& r)
 
 bool AutoPlanPanel::apply()
 {
-    if (!m_result)
+    if (!m_result || m_doc->weightsPending())
         return false;
     ConversionRequest request = m_conversion;
     request.perLayer = m_result->plan;

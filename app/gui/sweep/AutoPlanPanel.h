@@ -29,8 +29,10 @@ class AutoPlanPanel : public QWidget {
 public:
     AutoPlanPanel(Document* document, SweepConfigForm* form, QWidget* parent = nullptr);
 
-    bool plan();  // starts planning; false (and a message) when the settings are invalid
-    bool apply(); // false without a plan
+    // Starts planning; false (and a message) when the settings are invalid, false while the
+    // document's weights load (Plan and Apply are off then, "Loading weights…").
+    bool plan();
+    bool apply(); // false without a plan or while weights load
     const std::optional<AutoPlanResult>& result() const { return m_result; }
     QDoubleSpinBox* budget() const { return m_budget; }
     QTableWidget* table() const { return m_table; }
@@ -40,6 +42,7 @@ signals:
 
 private:
     void show(const AutoPlanResult& result);
+    void updateGate();
 
     Document* m_doc;
     SweepConfigForm* m_form;

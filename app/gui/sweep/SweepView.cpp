@@ -130,7 +130,9 @@ SweepView::SweepView(Document* document, QWidget* parent) : QWidget(parent), m_d
     connect(m_doc, &Document::modelChanged, this, [this] {
         if (m_doc->model() && m_doc->derivation().isEmpty())
             m_form->setCurrentModel(m_doc->path());
+        updateGate();
     });
+    connect(m_doc, &Document::weightsLoaded, this, &SweepView::updateGate);
     connect(m_doc->jobs(), &JobRunner::jobCancelled, this, [this](const QString& channel) {
         if (channel == kChannel && m_running)
             finish(false,
@@ -160,9 +162,22 @@ void SweepView::showError(const QString& title, const QString& message)
     box->open();
 }
 
+void SweepView::updateGate()
+{
+    // While the open model's weights are read, no sweep starts (its model may be that file, and
+    // the views it drives have no weights yet); weightsLoaded lifts the gate.
+    const bool pending = m_doc->weightsPending();
+    m_run->setEnabled(!m_running && !pending);
+    m_resume->setEnabled(!m_running && !pending);
+    if (pending && !m_running)
+        m_status->setText(tr("Loading weights…"));
+    else if (!pending && m_status->text() == tr("Loading weights…"))
+        m_status->setText(tr("Set up a sweep and press Run."));
+}
+
 bool SweepView::run()
 {
-    if (m_running)
+    if (m_running || m_doc->weightsPending())
         return false;
     SweepConfig config;
     try {
@@ -189,7 +204,7 @@ bool SweepView::run()
 
 bool SweepView::resume(const QString& resultsFile)
 {
-    if (m_running)
+    if (m_running || m_doc->weightsPending())
         return false;
     SweepResultsContents existing;
     try {
@@ -336,12 +351,11 @@ void SweepView::finish(bool completed, const QString& message)
     poll(); // the points that finished last
     m_running = false;
     m_poll->stop();
-    m_run->setEnabled(true);
-    m_resume->setEnabled(true);
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(completed ? 1 : 0);
     m_status->setText(message);
+    updateGate();
     emit sweepFinished(completed);
 }
 

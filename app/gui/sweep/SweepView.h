@@ -55,9 +55,10 @@ public:
     QLabel* statusLabel() const { return m_status; }
 
     // Starts a sweep with the form's config (a new results file; the form names it, or a new
-    // file under the application's data folder). false (and a dialog) when the config is invalid.
+    // file under the application's data folder). false (and a dialog) when the config is invalid;
+    // false (no dialog) while the document's weights load (Run shows "Loading weights…").
     bool run();
-    // Reads `resultsFile`, shows its config and points, and continues it.
+    // Reads `resultsFile`, shows its config and points, and continues it (not while weights load).
     bool resume(const QString& resultsFile);
     void cancel();
     bool isRunning() const;
@@ -87,6 +88,7 @@ private:
     void loadRow(const QModelIndex& proxyIndex);
     void connectChartClicks();
     void showError(const QString& title, const QString& message);
+    void updateGate(); // Run / Resume off while Document::weightsPending()
 
     Document* m_doc;
     SweepConfigForm* m_form;

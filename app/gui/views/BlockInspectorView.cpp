@@ -99,7 +99,8 @@ void BlockInspectorView::showBlock(qint64 i, qint64 j)
 {
     const auto& p = m_doc->projection();
     if (!p || i < 0 || p->projection.k <= 1) {
-        m_header->setText(tr("Click a block in the layer explorer (k > 1) to inspect it."));
+        m_header->setText(m_doc->weightsPending() ? tr("Loading weights…")
+                                                  : tr("Click a block in the layer explorer (k > 1) to inspect it."));
         charts::showChart(m_vector, new QChart);
         charts::showChart(m_spectrum, new QChart);
         m_original->clear(QString());

@@ -167,7 +167,7 @@ InferenceView::InferenceView(Document* document, QWidget* parent) : QWidget(pare
         box->open();
     });
     for (auto signal : {&Document::modelChanged, &Document::datasetChanged, &Document::circulantModelChanged,
-                        &Document::conversionChanged})
+                        &Document::conversionChanged, &Document::weightsLoaded})
         connect(m_doc, signal, this, &InferenceView::updateHeader);
     // The bundled sample set is the default dataset once a model is open. Results of the previous
     // model go (a running evaluation of it is cancelled).
@@ -179,6 +179,7 @@ InferenceView::InferenceView(Document* document, QWidget* parent) : QWidget(pare
         m_cellSamples->clear();
         m_confusion->clear(tr("Evaluate to see the confusion matrix."));
         m_status->clear();
+        updateHeader(); // "Loading weights…" while the document reads them
         if (m_doc->model() && !m_doc->dataset() && !m_doc->jobs()->isBusy(QStringLiteral("dataset")))
             m_doc->openDataset(Document::defaultDatasetPath());
     });
@@ -207,7 +208,12 @@ void InferenceView::updateHeader()
                              ? tr("%1 (made on Evaluate)").arg(planLabel(m_doc->conversion()))
                              : tr("none (the plan converts no layer)");
     m_circLabel->setText(tr("Block-circulant model: %1").arg(circ.toHtmlEscaped()));
-    m_evaluate->setEnabled(m_doc->model() && m_doc->dataset() && !m_doc->jobs()->isBusy(kChannel));
+    m_evaluate->setEnabled(m_doc->model() && !m_doc->weightsPending() && m_doc->dataset() &&
+                           !m_doc->jobs()->isBusy(kChannel));
+    if (m_doc->weightsPending())
+        m_status->setText(tr("Loading weights…"));
+    else if (m_status->text() == tr("Loading weights…"))
+        m_status->clear();
 }
 
 void InferenceView::setLimit(std::int64_t samples)

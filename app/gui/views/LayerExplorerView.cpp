@@ -110,6 +110,7 @@ LayerExplorerView::LayerExplorerView(Document* document, QWidget* parent) : QWid
             m_doc->selectBlock(m_doc->blockRow() + di, m_doc->blockCol() + dj);
     });
     connect(m_doc, &Document::layerSelected, this, &LayerExplorerView::onLayerSelected);
+    connect(m_doc, &Document::weightsLoaded, this, [this] { onLayerSelected(m_doc->selectedLayer()); });
     connect(m_doc, &Document::projectionChanged, this, &LayerExplorerView::onProjection);
     connect(m_doc, &Document::blockSelected, this, [this](qint64 i, qint64 j) {
         const auto& p = m_doc->projection();
@@ -125,11 +126,12 @@ void LayerExplorerView::onLayerSelected(int layer)
     m_layer = layer;
     const LayerSpec* l = m_doc->selectedLayerSpec();
     const bool depthwise = l && hasDepthwiseKernel(*l);
-    if (!l || (!hasWeightMatrix(*l) && !depthwise)) {
+    if (!l || (!hasWeightMatrix(*l) && !depthwise) || m_doc->weightsPending()) {
         m_doc->jobs()->cancel(QStringLiteral("projection"));
-        m_heatmap->clear(
-            l ? tr("Layer '%1' (%2) has no weight matrix").arg(QString::fromStdString(l->name), layerKindName(l->kind))
-              : tr("Select a Dense or Conv2D layer"));
+        m_heatmap->clear(l && m_doc->weightsPending() ? tr("Loading weights…")
+                         : l                          ? tr("Layer '%1' (%2) has no weight matrix")
+                                   .arg(QString::fromStdString(l->name), layerKindName(l->kind))
+                             : tr("Select a Dense or Conv2D layer"));
         m_info->clear();
         m_residual->clear();
         m_shownMatrix.reset();
@@ -227,7 +229,7 @@ void LayerExplorerView::setShow(Show show)
 void LayerExplorerView::requestProjection(bool reuseMatrix)
 {
     const auto model = m_doc->model();
-    if (!model || m_layer < 0)
+    if (!model || m_layer < 0 || m_doc->weightsPending()) // weightsLoaded calls onLayerSelected again
         return;
     std::shared_ptr<const WeightMatrixView> matrix;
     const auto& current = m_doc->projection();

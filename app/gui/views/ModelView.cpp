@@ -128,6 +128,7 @@ ModelView::ModelView(Document* document, QWidget* parent) : QWidget(parent), m_d
             m_doc->selectLayer(m_table->item(rows.front().row(), Name)->data(kLayerRole).toInt());
     });
     connect(m_doc, &Document::modelChanged, this, &ModelView::rebuild);
+    connect(m_doc, &Document::weightsLoaded, this, &ModelView::computeWeightStatistics);
     connect(m_doc, &Document::layerSelected, this, &ModelView::showSelection);
 }
 
@@ -145,12 +146,14 @@ void ModelView::rebuild()
         charts::showChart(m_histogram, new QChart);
         return;
     }
-    // The core inspect workflow (what `circnn inspect` prints): first the table (fast), then the
-    // weight statistics of every tensor.
+    // The core inspect workflow (what `circnn inspect` prints): first the table (fast; from the
+    // architecture, before the weights are read), then, once the weights are in, the weight
+    // statistics of every tensor (computeWeightStatistics).
     InspectConfig config;
     config.model.model = model; // shared, not copied
     config.model.path = m_doc->path().toStdString();
     config.weightStatistics = false;
+    m_tableFor = model;
     m_doc->jobs()->run(
         QStringLiteral("inspect"), tr("Inspecting the model"),
         [config](const ProgressFn& progress) {
@@ -159,6 +162,19 @@ void ModelView::rebuild()
             return inspectModel(c);
         },
         this, [this, model](const InspectResult& r) { fillTable(r, model); });
+    if (m_doc->weightsPending())
+        m_stats->setText(tr("Loading weights…"));
+}
+
+void ModelView::computeWeightStatistics()
+{
+    const auto model = m_doc->model();
+    if (!model || m_doc->weightsPending())
+        return;
+    m_weights.clear();
+    InspectConfig config;
+    config.model.model = model;
+    config.model.path = m_doc->path().toStdString();
     config.weightStatistics = true;
     m_doc->jobs()->run(
         QStringLiteral("weight statistics"), tr("Weight statistics"),
@@ -176,7 +192,9 @@ void ModelView::rebuild()
 
 void ModelView::fillTable(const InspectResult& result, const std::shared_ptr<const ModelSpec>& model)
 {
-    if (model != m_doc->model() || result.layers.size() != model->layers.size())
+    // The table of the architecture stays right when the document swaps in the same layers with
+    // their weights (Document::weightsLoaded without modelChanged).
+    if (model != m_tableFor || !m_doc->model() || result.layers.size() != m_doc->model()->layers.size())
         return;
     const ModelSpec& m = *model;
     m_table->setSortingEnabled(false);
@@ -286,6 +304,11 @@ void ModelView::computeStatistics(int layer)
                     .arg(t.mean, 0, 'g', 4)
                     .arg(t.std, 0, 'g', 4)
                     .arg(100 * t.sparsity, 0, 'f', 1);
+    }
+    if (m_doc->weightsPending()) {
+        m_stats->setText(tr("Loading weights…"));
+        charts::showChart(m_histogram, new QChart);
+        return;
     }
     if (m_weights.empty())
         m_stats->setText(tr("Computing weight statistics…"));

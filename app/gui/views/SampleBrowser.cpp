@@ -117,6 +117,7 @@ SampleBrowser::SampleBrowser(Document* document, QWidget* parent) : QWidget(pare
         showSample(std::max(0, m_index->value()));
     };
     connect(m_doc, &Document::modelChanged, this, restart);
+    connect(m_doc, &Document::weightsLoaded, this, restart);
     connect(m_doc, &Document::datasetChanged, this, restart);
     connect(m_doc, &Document::circulantModelChanged, this, restart);
     clearCharts(tr("Open a model and a dataset."));
@@ -148,6 +149,10 @@ void SampleBrowser::adoptPrepared(const std::shared_ptr<const ModelSpec>& spec,
 
 void SampleBrowser::showSample(std::int64_t index)
 {
+    if (m_doc->weightsPending()) { // predictions need the weights (weightsLoaded restarts)
+        clearCharts(tr("Loading weights…"));
+        return;
+    }
     refreshCache();
     if (!m_cache.dense.spec || !m_cache.raw || m_cache.raw->count() == 0) {
         clearCharts(m_cache.dense.spec ? tr("No dataset.") : tr("No model."));

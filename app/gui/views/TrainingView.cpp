@@ -234,6 +234,7 @@ TrainingView::TrainingView(Document* document, QWidget* parent)
     });
     connect(m_doc, &Document::datasetChanged, this, &TrainingView::updateDataLabel);
     connect(m_doc, &Document::modelChanged, this, [this] { setRunning(isRunning()); });
+    connect(m_doc, &Document::weightsLoaded, this, [this] { setRunning(isRunning()); });
     connect(m_doc->jobs(), &JobRunner::jobFinished, this, [this](const QString& channel) {
         if (channel == kChannel && !isRunning())
             setRunning(false);
@@ -255,12 +256,16 @@ bool TrainingView::isRunning() const
 
 void TrainingView::setRunning(bool running)
 {
-    const bool model = m_doc->model() != nullptr;
+    const bool model = m_doc->model() != nullptr && !m_doc->weightsPending(); // Project / Fine-tune need weights
     m_project->setEnabled(!running && model);
     m_finetune->setEnabled(!running && model);
     m_train->setEnabled(!running);
     m_cancel->setEnabled(running);
     m_save->setEnabled(!running && m_result);
+    if (!running && m_doc->weightsPending())
+        m_progressText->setText(tr("Loading weights…"));
+    else if (m_progressText->text() == tr("Loading weights…"))
+        m_progressText->clear();
     if (running)
         m_drain->start();
     else

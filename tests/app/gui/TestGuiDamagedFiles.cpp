@@ -1,6 +1,6 @@
 // A damaged file that crashes or hangs the HDF5 library, opened in the desktop app: an error
-// message, and the session keeps its open model (Document::open goes through core's readModel and
-// so through the isolated reader).
+// message, and the session keeps its open model (Document::open goes through core's
+// readModelArchitecture and readModel and so through the isolated reader).
 
 #include <QApplication>
 #include <QFileInfo>
@@ -29,9 +29,10 @@ private slots:
         gui::Document* doc = w.document();
         QSignalSpy changed(doc, &gui::Document::modelChanged);
         QSignalSpy failed(doc, &gui::Document::openFailed);
+        QSignalSpy loaded(doc, &gui::Document::weightsLoaded);
         const QString good = QString::fromStdString((dir / "sample_models" / "fashion_mlp_k8.circnn.h5").string());
         doc->open(good);
-        QVERIFY(changed.wait(60000));
+        QVERIFY(loaded.wait(60000));
         const std::shared_ptr<const ModelSpec> before = doc->model();
         QVERIFY(before);
         const std::size_t layers = before->layers.size();
@@ -45,8 +46,11 @@ private slots:
             QCOMPARE(failed.last().at(0).toString(), bad);
             const QString reason = failed.last().at(1).toString();
             QVERIFY2(reason.contains("is damaged") && reason.contains(name), qPrintable(reason));
-            QCOMPARE(changed.count(), 0);
+            // Damage found reading the architecture: nothing changed; found reading the weights:
+            // the architecture was shown, then the previous model came back (two-stage open).
+            QVERIFY2(changed.count() == 0 || changed.count() == 2, qPrintable(QString::number(changed.count())));
             QCOMPARE(doc->model(), before);
+            QVERIFY(!doc->weightsPending());
             QCOMPARE(doc->model()->layers.size(), layers);
             QCOMPARE(doc->path(), QFileInfo(good).absoluteFilePath());
             QVERIFY(!doc->isLoading());
@@ -60,9 +64,9 @@ private slots:
             QVERIFY(shown);
         }
         // The session is still usable: the good model opens again.
-        changed.clear();
+        loaded.clear();
         doc->open(good);
-        QVERIFY(changed.wait(60000));
+        QVERIFY(loaded.wait(60000));
         QVERIFY(doc->model());
         qunsetenv("CIRCNN_READER_TIMEOUT");
     }

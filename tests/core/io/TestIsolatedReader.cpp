@@ -1,15 +1,19 @@
 // The isolated reader (io/IsolatedReader.h) and its transfer format (io/Transfer.h): the same
 // model and dataset as in-process reading, bit for bit; crashes and hangs of the HDF5 library
-// contained; errors of the child passed through; malformed transfer messages refused.
+// contained; errors of the child passed through; a cancelled read kills its child; malformed
+// transfer messages refused.
 
 #include <QTest>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "IoTestUtil.h"
@@ -173,6 +177,69 @@ private slots:
         const std::string e = errorOf([] { readModel(sample("fashion_mlp_dense.h5")); });
         qunsetenv("CIRCNN_READER");
         QVERIFY2(e.find("CIRCNN_READER") != std::string::npos, e.c_str());
+    }
+
+    // A cancelled read (its ProgressFn returns false) kills the child at once and reaps it, and
+    // closes everything the read opened. The reader is replaced by a script that records its
+    // process id and then sleeps: without the cancel the read would end only at the wall-clock
+    // limit, with a FormatError.
+    void cancelKillsTheChild()
+    {
+        const fs::path dir = test::tempDir() / "cancel-reader";
+        fs::create_directories(dir);
+        const fs::path pidFile = dir / "pid";
+        const fs::path script = dir / "sleeping-reader.sh";
+        {
+            std::ofstream out(script, std::ios::trunc);
+            out << "#!/bin/sh\necho $$ > '" << pidFile.string() << ".tmp'\nmv '" << pidFile.string() << ".tmp' '"
+                << pidFile.string() << "'\nexec sleep 300\n";
+        }
+        fs::permissions(script, fs::perms::owner_all);
+        qputenv("CIRCNN_READER", QByteArray::fromStdString(script.string()));
+        qputenv("CIRCNN_READER_TIMEOUT", "2");
+        const auto openFds = [] {
+            std::size_t n = 0;
+            for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
+                ++n;
+            return n;
+        };
+        const std::size_t fdsBefore = openFds();
+        // Asks to stop once the child runs (its pid is written).
+        pid_t child = 0;
+        const ProgressFn stopOnceStarted = [&](std::size_t, std::size_t) {
+            std::ifstream in(pidFile);
+            long pid = 0;
+            if (in >> pid && pid > 0) {
+                child = static_cast<pid_t>(pid);
+                return false;
+            }
+            return true;
+        };
+        const auto childGone = [&] { return child > 0 && ::kill(child, 0) == -1 && errno == ESRCH; };
+        const fs::path model = sample("fashion_mlp_k8.circnn.h5");
+        const std::function<void()> reads[] = {
+            [&] { (void)readModelIsolated(model, nullptr, stopOnceStarted); },
+            [&] { (void)readModel(model, stopOnceStarted); },
+            [&] { (void)readModelArchitecture(model, nullptr, stopOnceStarted); },
+        };
+        for (const auto& read : reads) {
+            fs::remove(pidFile);
+            child = 0;
+            QVERIFY_THROWS_EXCEPTION(Cancelled, read());
+            QVERIFY2(child > 0, "the reader child never started");
+            QVERIFY2(childGone(), ("reader child " + std::to_string(child) + " still exists").c_str());
+            QCOMPARE(openFds(), fdsBefore);
+        }
+        qunsetenv("CIRCNN_READER");
+        qunsetenv("CIRCNN_READER_TIMEOUT");
+        // A progress that never stops changes nothing; in this process the read checks it before
+        // reading (and after).
+        QCOMPARE(readModel(model, [](std::size_t, std::size_t) { return true; }).layers.size(),
+                 readModel(model).layers.size());
+        setIsolationEnabled(false);
+        const auto stop = [](std::size_t, std::size_t) { return false; };
+        QVERIFY_THROWS_EXCEPTION(Cancelled, readModel(model, stop));
+        setIsolationEnabled(true);
     }
 
     void transferRoundTrip()
