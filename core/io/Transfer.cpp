@@ -175,6 +175,14 @@ ModelFormat formatFromTag(const std::string& tag, const std::string& source)
 
 namespace {
 
+// memcpy of a block of the message; an empty block (an empty label list, a zero-sized tensor) copies
+// nothing, and its destination may be null, which memcpy does not allow.
+void copyBlock(void* destination, const char* source, std::size_t bytes)
+{
+    if (bytes != 0)
+        std::memcpy(destination, source, bytes);
+}
+
 json fileIdentity(const struct stat& st)
 {
     return {{"dev", static_cast<std::uint64_t>(st.st_dev)},
@@ -330,7 +338,7 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
             const std::int64_t n = checkBlock(m, t.at("shape"), t.at("offset"), sizeof(float), source, shape, offset);
             checkMemoryBudget(saturatingMultiply(n, 4), source + ": layer '" + l.name + "' " + role);
             *target = Tensor(shape);
-            std::memcpy(target->data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
+            copyBlock(target->data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
         }
         if (m.header.contains("file_tensors"))
             readFileTensors(m, spec, modelFd, source);
@@ -353,19 +361,19 @@ Dataset readDataset(const char* bytes, std::size_t size, const std::string& sour
                                           sizeof(float), source, shape, offset);
         checkMemoryBudget(saturatingMultiply(n, 4), source + ": images");
         d.images = Tensor(shape);
-        std::memcpy(d.images.data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
+        copyBlock(d.images.data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
         Shape labelShape{m.header.at("labels").at("count").get<std::int64_t>()};
         const std::int64_t count = checkBlock(m, labelShape, m.header.at("labels").at("offset"), sizeof(std::int32_t),
                                               source, labelShape, offset);
         d.labels.resize(static_cast<std::size_t>(count));
-        std::memcpy(d.labels.data(), m.data + offset, static_cast<std::size_t>(count) * sizeof(std::int32_t));
+        copyBlock(d.labels.data(), m.data + offset, static_cast<std::size_t>(count) * sizeof(std::int32_t));
         if (m.header.contains("targets")) {
             const std::int64_t t =
                 checkBlock(m, m.header.at("targets").at("shape"), m.header.at("targets").at("offset"), sizeof(float),
                            source, shape, offset);
             checkMemoryBudget(saturatingMultiply(t, 4), source + ": targets");
             d.targets = Tensor(shape);
-            std::memcpy(d.targets.data(), m.data + offset, static_cast<std::size_t>(t) * sizeof(float));
+            copyBlock(d.targets.data(), m.data + offset, static_cast<std::size_t>(t) * sizeof(float));
         }
     } catch (const json::exception& e) {
         bad(source, e.what());

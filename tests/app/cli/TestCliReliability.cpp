@@ -167,11 +167,11 @@ private slots:
     {
         const std::string m = sample("fashion_mlp_dense.h5").string();
         const fs::path out = dir() / "out.circnn.h5";
-        QCOMPARE(run({"convert", m, "-k", "8", "-o", out.string()}).code, 0);
+        QCOMPARE(run({"convert", m, "-k", "8", "--no-reorder", "-o", out.string()}).code, 0);
         const std::string before = readAll(out);
         // Injected (works anywhere) ...
         injectWriteFailureForTesting(ENOSPC, 1000); // every write (the FFTW wisdom cache writes too)
-        CliResult r = run({"convert", m, "-k", "4", "-o", out.string()});
+        CliResult r = run({"convert", m, "-k", "4", "--no-reorder", "-o", out.string()});
         injectWriteFailureForTesting(0, 0);
         EXPECT_FAILS_WITH(r, 1, "disk full");
         QVERIFY(readAll(out) == before);
@@ -187,7 +187,7 @@ private slots:
         } unmount{mnt};
         const fs::path small = mnt / "plan-out.circnn.h5";
         writeTextFileAtomically(small, "old");
-        r = run({"convert", m, "-k", "8", "-o", small.string(), "--force"});
+        r = run({"convert", m, "-k", "8", "--no-reorder", "-o", small.string(), "--force"});
         EXPECT_FAILS_WITH(r, 1, "disk full");
         QCOMPARE(readAll(small), std::string("old"));
         QCOMPARE(temporariesOf(small), std::size_t(0));
@@ -198,30 +198,30 @@ private slots:
         const fs::path keras = dir() / "model.h5";
         fs::copy_file(sample("fashion_mlp_dense.h5"), keras);
         const std::string before = readAll(keras);
-        CliResult r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "-o", keras.string()});
+        CliResult r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string()});
         EXPECT_FAILS_WITH(r, 1, "--force");
         QVERIFY(r.err.find("Keras HDF5 model") != std::string::npos);
         QVERIFY(readAll(keras) == before);
-        r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "-o", keras.string(), "--force"});
+        r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string(), "--force"});
         QCOMPARE(r.code, 0);
         QVERIFY(detectModelFormat(keras) == ModelFormat::Native);
         // Not a model at all (a dataset) is protected too; a native model replaces a native one.
         const fs::path data = dir() / "data.h5";
         fs::copy_file(sample("fashion_test_1k.h5"), data);
-        EXPECT_FAILS_WITH(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "-o", data.string()}), 1,
+        EXPECT_FAILS_WITH(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", data.string()}), 1,
                           "--force");
-        QCOMPARE(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "4", "-o", keras.string()}).code, 0);
+        QCOMPARE(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "4", "--no-reorder", "-o", keras.string()}).code, 0);
     }
 
     void symlinkAndModeOfTheOutput()
     {
         const fs::path real = dir() / "real.circnn.h5";
         const std::string m = sample("fashion_mlp_dense.h5").string();
-        QCOMPARE(run({"convert", m, "-k", "8", "-o", real.string()}).code, 0);
+        QCOMPARE(run({"convert", m, "-k", "8", "--no-reorder", "-o", real.string()}).code, 0);
         QCOMPARE(::chmod(real.c_str(), 0640), 0);
         const fs::path link = dir() / "link.circnn.h5";
         fs::create_symlink(real.filename(), link);
-        QCOMPARE(run({"convert", m, "-k", "4", "-o", link.string()}).code, 0);
+        QCOMPARE(run({"convert", m, "-k", "4", "--no-reorder", "-o", link.string()}).code, 0);
         QVERIFY(fs::is_symlink(link));
         struct stat st {};
         QCOMPARE(::stat(real.c_str(), &st), 0);
