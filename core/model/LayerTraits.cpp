@@ -35,13 +35,21 @@ std::vector<WeightRole> kernelAndBias(const LayerSpec& l, int)
     return {WeightRole::Kernel};
 }
 
-std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int)
+// The normalisations' gamma (when scale) before beta (when center): LayerNormalization's roles in
+// Keras 2 and 3 alike.
+std::vector<WeightRole> scaleOffsetRoles(const LayerSpec& l, int)
 {
     std::vector<WeightRole> roles;
     if (l.scale)
         roles.push_back(WeightRole::Gamma);
     if (l.center)
         roles.push_back(WeightRole::Beta);
+    return roles;
+}
+
+std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int kerasMajor)
+{
+    std::vector<WeightRole> roles = scaleOffsetRoles(l, kerasMajor);
     roles.push_back(WeightRole::MovingMean);
     roles.push_back(WeightRole::MovingVariance);
     return roles;
@@ -85,17 +93,6 @@ std::vector<WeightRole> recurrentRoles(const LayerSpec& l, int)
 std::vector<WeightRole> embeddingRoles(const LayerSpec&, int)
 {
     return {WeightRole::Embeddings};
-}
-
-// LayerNormalization: Keras 2 and 3 both create gamma (scale) before beta (center), same names.
-std::vector<WeightRole> layerNormRoles(const LayerSpec& l, int)
-{
-    std::vector<WeightRole> roles;
-    if (l.scale)
-        roles.push_back(WeightRole::Gamma);
-    if (l.center)
-        roles.push_back(WeightRole::Beta);
-    return roles;
 }
 
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
@@ -207,7 +204,7 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
      .weightRoles = kernelAndBias, .splitOnRead = true},
     {.kind = LayerKind::LayerNormalization, .kerasClass = "LayerNormalization", .cost = CostClass::Normalize,
-     .shape = layerNormalization, .stats = layerNormalizationStats, .weightRoles = layerNormRoles,
+     .shape = layerNormalization, .stats = layerNormalizationStats, .weightRoles = scaleOffsetRoles,
      .passesSequenceMask = true},
 };
 // clang-format on

@@ -161,6 +161,16 @@ def _layer(cls, name, inputs, weights, **cfg):
     return {"cls": cls, "name": name, "cfg": cfg, "inputs": inputs or [], "weights": weights or []}
 
 
+def _chain(m, layers):
+    """Appends `layers` to model `m`, each fed by the one before (the first by m's last layer)."""
+    prev = m[-1]["name"]
+    for lay in layers:
+        lay["inputs"] = [prev]
+        m.append(lay)
+        prev = lay["name"]
+    return m
+
+
 def embedding(rng, name, vocab, dim, mask_zero, inputs=None):
     w = [("embeddings", rng.normal(0, 1.0, (vocab, dim)).astype(np.float32))]
     return _layer("Embedding", name, inputs, w, input_dim=vocab, output_dim=dim, mask_zero=mask_zero,
@@ -329,18 +339,13 @@ def normalised_text(rng, input_layer, style):
     passes) → GRU → Dense. tf.keras writes the built layer's axis as a positive list ([2])."""
     steps, vocab = 6, 10
     m = [input_layer("tokens", (steps,), "batch_input_shape" if style == "k2" else "batch_shape")]
-    chain = [
+    _chain(m, [
         embedding(rng, "embed", vocab, 5, True),
         recurrent(rng, "LSTM", "lstm", 5, 4, return_sequences=True),
         layer_norm(rng, "norm", (4,), [2] if style == "k2" else [-1], style=style),
         recurrent(rng, "GRU", "gru", 4, 3, reset_after=True),
         _dense(rng, "head", 3, 2, "softmax"),
-    ]
-    prev = "tokens"
-    for lay in chain:
-        lay["inputs"] = [prev]
-        m.append(lay)
-        prev = lay["name"]
+    ])
     return m, steps, vocab
 
 
@@ -350,19 +355,14 @@ def normalised_frames(rng, input_layer, style):
     → LSTM → LayerNormalization (no scale) → Dense."""
     steps, feats = 5, 4
     m = [input_layer("frames", (steps, feats), "batch_input_shape" if style == "k2" else "batch_shape")]
-    chain = [
+    _chain(m, [
         layer_norm(rng, "norm_all", (feats, steps), [2, 1] if style == "k2" else [-1, -2], style=style),
         _dense(rng, "proj", feats, 6, "tanh"),
         layer_norm(rng, "norm_steps", (steps,), [1], center=False, epsilon=0.01, style=style),
         recurrent(rng, "LSTM", "lstm", 6, 3),
         layer_norm(rng, "norm_last", (3,), -1, scale=False, style=style),
         _dense(rng, "out", 3, 2, "linear"),
-    ]
-    prev = "frames"
-    for lay in chain:
-        lay["inputs"] = [prev]
-        m.append(lay)
-        prev = lay["name"]
+    ])
     return m, (steps, feats)
 
 
@@ -371,17 +371,12 @@ def bidirectional_text(rng, input_layer, style):
     Bidirectional(GRU, sum) → Dense."""
     steps, vocab = 6, 9
     m = [input_layer("tokens", (steps,), "batch_input_shape" if style == "k2" else "batch_shape")]
-    chain = [
+    _chain(m, [
         embedding(rng, "embed", vocab, 4, True),
         bidirectional(rng, "LSTM", "bidi_lstm", 4, 3, "concat", style, return_sequences=True),
         bidirectional(rng, "GRU", "bidi_gru", 6, 3, "sum", style, reset_after=True),
         _dense(rng, "head", 3, 2, "softmax"),
-    ]
-    prev = "tokens"
-    for lay in chain:
-        lay["inputs"] = [prev]
-        m.append(lay)
-        prev = lay["name"]
+    ])
     return m, steps, vocab
 
 
@@ -390,17 +385,12 @@ def bidirectional_frames(rng, input_layer, style):
     Bidirectional(GRU, reset_after=False, concat) → Dense."""
     steps, feats = 5, 3
     m = [input_layer("frames", (steps, feats), "batch_input_shape" if style == "k2" else "batch_shape")]
-    chain = [
+    _chain(m, [
         bidirectional(rng, "SimpleRNN", "bidi_rnn", feats, 4, "ave", style, return_sequences=True),
         bidirectional(rng, "LSTM", "bidi_lstm", 4, 4, "mul", style, return_sequences=True),
         bidirectional(rng, "GRU", "bidi_gru", 4, 2, "concat", style, reset_after=False),
         _dense(rng, "out", 4, 2, "linear"),
-    ]
-    prev = "frames"
-    for lay in chain:
-        lay["inputs"] = [prev]
-        m.append(lay)
-        prev = lay["name"]
+    ])
     return m, (steps, feats)
 
 

@@ -127,18 +127,8 @@ private slots:
         const Model model(spec);
         const Tensor input = modelInput(options);
         const Tensor got = model.forward(input);
-        Tensor x = input;
         std::vector<int> mask;
-        if (options.masked) {
-            const LayerSpec& e = spec.layers[1];
-            x = Tensor({kBatch, kSteps, kIn});
-            for (std::int64_t i = 0; i < kBatch * kSteps; ++i) {
-                const auto id = static_cast<std::int64_t>(input[i]);
-                for (std::int64_t j = 0; j < kIn; ++j)
-                    x[i * kIn + j] = e.embeddings[id * kIn + j];
-                mask.push_back(id != 0);
-            }
-        }
+        const Tensor x = options.masked ? test::lookedUp(spec.layers[1].embeddings, input, mask) : input;
         const std::vector<double> f = test::refRecurrent(*spec.find("bidi/forward"), x, mask);
         std::vector<double> r = test::refRecurrent(*spec.find("bidi/backward"), x, mask);
         const std::int64_t u = options.units, steps = options.sequences ? kSteps : 1;
