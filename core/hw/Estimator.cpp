@@ -8,6 +8,7 @@
 
 #include "common/Error.h"
 #include "hw/RecurrentCost.h"
+#include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
@@ -198,6 +199,12 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         c.mults += outElems;
         c.adds += outElems;
         c.activationOps += 2 * outElems;
+    } else if (cost == CostClass::Normalize) {
+        // Per element: 1 add (mean), 1 sub + 1 mul + 1 add (variance), 1 sub + 1 mul (normalise),
+        // 1 mul + 1 add (gamma, beta); per group a reciprocal square root, not counted.
+        c.mults += 3 * outElems;
+        c.adds += 4 * outElems;
+        c.otherOps = 7 * outElems;
     } else if (cost == CostClass::Pooling || cost == CostClass::GlobalPooling) {
         const bool global = cost == CostClass::GlobalPooling;
         const bool average = l.kind == LayerKind::AveragePooling2D || l.kind == LayerKind::GlobalAveragePooling2D ||
@@ -246,6 +253,14 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
         return in ? recurrentWeightCount(l, *in, k) : 0.0;
     if (cost == CostClass::Depthwise)
         return static_cast<double>(layerStats(spec, l).parameters);
+    if (cost == CostClass::Normalize) { // gamma and beta over the normalised axes
+        if (!in || in->empty())
+            return 0.0;
+        double params = 1;
+        for (std::int64_t a : shape_rules::normalisedAxes(l, in->size()))
+            params *= static_cast<double>((*in)[static_cast<std::size_t>(a)]);
+        return params * ((l.scale ? 1 : 0) + (l.center ? 1 : 0));
+    }
     if (cost == CostClass::Affine) // per-channel scale and offset (Rescaling: one of each)
         return l.kind == LayerKind::Rescaling
                    ? 2.0

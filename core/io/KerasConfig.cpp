@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "io/KerasBidirectional.h"
 #include "io/KerasConfigValues.h"
 #include "io/KerasLayerCodecs.h"
 #include "io/KerasNestedModels.h"
@@ -154,7 +155,7 @@ void collectUnsupported(const json& layers, const std::string& prefix, std::vect
                 collectUnsupported(*inner, prefix + name + "/", unsupported, classes);
             continue;
         }
-        if (layerKindFromName(cls->get<std::string>()))
+        if (layerKindFromName(cls->get<std::string>()) || isBidirectionalClass(cls->get<std::string>()))
             continue;
         unsupported.push_back("'" + prefix + name + "' (" + cls->get<std::string>() + ")");
         classes.insert(cls->get<std::string>());
@@ -240,6 +241,11 @@ void topologicalSort(ModelSpec& m, const std::string& file)
 
 } // namespace
 
+LayerSpec parseLayerConfig(const json& entry, const std::string& file)
+{
+    return parseLayer(file, entry, 0);
+}
+
 std::string layerContext(const std::string& file, const LayerSpec& l)
 {
     return file + ": layer '" + l.name + "' (" + (l.className.empty() ? layerKindName(l.kind) : l.className) + "): ";
@@ -280,6 +286,16 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                     m.inputs.push_back(kept);
                 for (LayerSpec& f : flat)
                     addLayer(std::move(f));
+                continue;
+            }
+            if (entry.is_object() && isBidirectionalClass(entry.value("class_name", ""))) {
+                if (previous.empty())
+                    throw FormatError(file + ": layer '" + entryName(entry) +
+                                      "' (Bidirectional): the model has no InputLayer before it (supported: an "
+                                      "InputLayer first)");
+                for (LayerSpec& part : expandBidirectional(file, entry, entryName(entry), {previous}))
+                    addLayer(std::move(part));
+                previous = entryName(entry);
                 continue;
             }
             LayerSpec l = parseLayer(file, entry, i);
@@ -345,6 +361,15 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                 aliases[name] = flattenNestedModel(file, entry, name, feed, flat, nullptr);
                 for (LayerSpec& f : flat)
                     addLayer(std::move(f));
+                continue;
+            }
+            if (entry.is_object() && isBidirectionalClass(entry.value("class_name", ""))) {
+                const std::string name = entryName(entry);
+                ConfigContext c{file, name, "Bidirectional"};
+                const json* nodes = member(entry, "inbound_nodes");
+                const auto feed = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
+                for (LayerSpec& part : expandBidirectional(file, entry, name, feed))
+                    addLayer(std::move(part));
                 continue;
             }
             LayerSpec l = parseLayer(file, entry, i);

@@ -21,6 +21,10 @@ namespace circnn::keras {
 // list supportedLayerClasses()).
 ModelSpec parseModelConfig(const nlohmann::json& config, const std::string& file);
 
+// One layer entry ({"class_name", "config"}) parsed on its own (wrappers parse their wrapped
+// layers with it); no inputs. Throws FormatError as parseModelConfig does.
+LayerSpec parseLayerConfig(const nlohmann::json& entry, const std::string& file);
+
 // The weights a layer expects in a file of Keras major version `kerasMajor`, by role name, in
 // Keras' storage order (trainable first, then non-trainable): the traits table's weight roles
 // (model/LayerTraits.h).

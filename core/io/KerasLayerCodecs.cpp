@@ -1,5 +1,5 @@
 // The codec table (one row per LayerKind) and the codecs of the structural layers: Input,
-// Flatten, Reshape, Dropout, BatchNormalization, Add, Concatenate.
+// Flatten, Reshape, Dropout, BatchNormalization, LayerNormalization, Add, Concatenate.
 
 #include "io/KerasLayerCodecs.h"
 
@@ -81,6 +81,37 @@ std::pair<std::string, json> writeBatchNormalization(const LayerSpec& l)
     return {"BatchNormalization", c};
 }
 
+// LayerNormalization: `axis` an integer or a list (tf.keras writes the built layer's positive axes,
+// [2]; Keras 3 [-1]); Keras 3's rms_scaling (no mean subtraction) is not modelled.
+void readLayerNormalization(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    l.axes.clear();
+    const json* axis = member(cfg, "axis");
+    if (axis && axis->is_array()) {
+        if (axis->empty())
+            c.fail("'axis' is an empty list");
+        for (const auto& a : *axis)
+            l.axes.push_back(toInt(c, a, "axis"));
+    } else {
+        l.axes.push_back(axis ? toInt(c, *axis, "axis") : -1);
+    }
+    l.epsilon = static_cast<float>(getDouble(c, cfg, "epsilon", 1e-3));
+    l.center = getBool(c, cfg, "center", true);
+    l.scale = getBool(c, cfg, "scale", true);
+    if (getBool(c, cfg, "rms_scaling", false))
+        c.fail("rms_scaling=True is not supported (only the mean-and-variance normalisation)");
+}
+
+std::pair<std::string, json> writeLayerNormalization(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["axis"] = l.axes;
+    c["epsilon"] = l.epsilon;
+    c["center"] = l.center;
+    c["scale"] = l.scale;
+    return {"LayerNormalization", c};
+}
+
 std::pair<std::string, json> writeAdd(const LayerSpec& l)
 {
     return {"Add", baseConfig(l)};
@@ -140,6 +171,7 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::LSTM, readRecurrent, writeRecurrent},
     {LayerKind::GRU, readRecurrent, writeRecurrent},
     {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
+    {LayerKind::LayerNormalization, readLayerNormalization, writeLayerNormalization},
 };
 
 } // namespace

@@ -76,10 +76,12 @@ std::string flattenNestedModel(const std::string& file, const json& entry, const
     return rename(sub.outputs.at(0));
 }
 
-LayerSpec* nestedWeightOwner(ModelSpec& model, const std::string& outer, const std::string& weightName)
+namespace {
+
+// The layer under "<outer>/" whose name shares the longest suffix with `path`; nullptr when none
+// or ambiguous.
+LayerSpec* longestSuffixOwner(ModelSpec& model, const std::string& outer, const std::vector<std::string>& path)
 {
-    std::vector<std::string> path = splitPath(weightName);
-    path.pop_back(); // the variable
     if (path.empty())
         return nullptr;
     const std::string head = outer + "/";
@@ -99,6 +101,25 @@ LayerSpec* nestedWeightOwner(ModelSpec& model, const std::string& outer, const s
         }
     }
     return tie ? nullptr : best;
+}
+
+} // namespace
+
+LayerSpec* nestedWeightOwner(ModelSpec& model, const std::string& outer, const std::string& weightName)
+{
+    std::vector<std::string> path = splitPath(weightName);
+    path.pop_back(); // the variable
+    if (LayerSpec* owner = longestSuffixOwner(model, outer, path))
+        return owner;
+    // A recurrent layer keeps its variables in its cell (".../forward_lstm/lstm_cell/kernel:0",
+    // the directions of a Bidirectional).
+    const std::string cell = "cell";
+    if (path.size() > 1 && path.back().size() >= cell.size() &&
+        path.back().compare(path.back().size() - cell.size(), cell.size(), cell) == 0) {
+        path.pop_back();
+        return longestSuffixOwner(model, outer, path);
+    }
+    return nullptr;
 }
 
 } // namespace circnn::keras

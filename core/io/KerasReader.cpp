@@ -9,6 +9,7 @@
 
 #include "common/Error.h"
 #include "io/Hdf5.h"
+#include "io/KerasBidirectional.h"
 #include "io/KerasConfig.h"
 #include "io/KerasLayerCodecs.h"
 #include "io/KerasNestedModels.h"
@@ -196,9 +197,13 @@ ModelSpec readLegacyH5(const std::string& path)
     std::set<std::string> withWeights;
     for (const std::string& layerName : *layerNames) {
         LayerSpec* l = m.find(layerName);
-        const bool nested = !l && std::any_of(m.layers.begin(), m.layers.end(), [&](const LayerSpec& x) {
-            return x.name.rfind(layerName + "/", 0) == 0;
-        });
+        const bool hasInner = std::any_of(m.layers.begin(), m.layers.end(),
+                                          [&](const LayerSpec& x) { return x.name.rfind(layerName + "/", 0) == 0; });
+        // A Bidirectional is read as its merge (named like it, no weights) and two directions named
+        // "<name>/...": its group's weights belong to the directions, as a nested model's do.
+        if (l && hasInner && expectedWeightRoles(*l, kerasMajor(m)).empty())
+            l = nullptr;
+        const bool nested = !l && hasInner;
         if (!l && !nested)
             throw FormatError(path + ": /model_weights lists layer '" + layerName +
                               "', which is not in the model configuration");
@@ -286,6 +291,17 @@ ModelSpec readKerasZip(const std::string& path)
                     for (const auto& e : entries)
                         if (e["config"].value("name", "") == name)
                             walk(e, group + "/layers", namePrefix + name + "/");
+                    continue;
+                }
+                if (isBidirectionalClass(className)) { // the directions' variables, in forward_layer / backward_layer
+                    for (const auto& e : entries)
+                        if (e["config"].value("name", "") == name) {
+                            const auto [forward, backward] = bidirectionalLayerNames(e, namePrefix + name);
+                            for (const auto& [part, sub] :
+                                 {std::pair{forward, "/forward_layer"}, std::pair{backward, "/backward_layer"}})
+                                if (LayerSpec* d = m.find(part))
+                                    readZipLayerVars(f, path, weightsName, group + sub, *d, kerasMajor(m));
+                        }
                     continue;
                 }
                 LayerSpec* l = m.find(namePrefix + name);

@@ -69,6 +69,10 @@ void readRecurrent(const ConfigContext& c, LayerSpec& l, const json& cfg)
 
 std::pair<std::string, json> writeRecurrent(const LayerSpec& l)
 {
+    if (l.reverseOutputSteps && l.returnSequences)
+        throw Error("layer '" + l.name +
+                    "': the backward half of a Bidirectional (its sequence reversed back) has no Keras form of "
+                    "its own; save the model in the native format (.circnn)");
     json c = baseConfig(l);
     c["units"] = l.units;
     c["activation"] = keras2ActivationName(l);

@@ -65,6 +65,8 @@ json layerToJson(const LayerSpec& l)
     j["stats_in_config"] = l.statsInConfig;
     j["permute_dims"] = l.permuteDims;
     j["repeats"] = l.repeats;
+    if (!l.axes.empty()) // LayerNormalization (absent: none)
+        j["axes"] = l.axes;
     // (recurrentKernel is empty in an architecture-only model: its recorded shape counts too.)
     if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant ||
         l.weightShapes.count("recurrent_kernel"))
@@ -76,7 +78,8 @@ json layerToJson(const LayerSpec& l)
                          {"zero_output_for_mask", l.zeroOutputForMask},
                          {"input_dim", l.inputDim},
                          {"mask_zero", l.maskZero},
-                         {"recurrent_representation", l.recurrentCirculant ? "circulant" : "dense"}};
+                         {"recurrent_representation", l.recurrentCirculant ? "circulant" : "dense"},
+                         {"reverse_output_steps", l.reverseOutputSteps}};
     return j;
 }
 
@@ -136,6 +139,7 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.statsInConfig = j.value("stats_in_config", false);
     l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
     l.repeats = j.value("repeats", std::int64_t(1));
+    l.axes = j.value("axes", std::vector<std::int64_t>{});
     if (const auto seq = j.find("sequence"); seq != j.end()) {
         const std::string rec = seq->at("recurrent_activation").get<std::string>();
         const auto ra = activationFromName(rec);
@@ -149,6 +153,7 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
         l.zeroOutputForMask = seq->at("zero_output_for_mask").get<bool>();
         l.inputDim = seq->at("input_dim").get<std::int64_t>();
         l.maskZero = seq->at("mask_zero").get<bool>();
+        l.reverseOutputSteps = seq->value("reverse_output_steps", false);
     }
     return l;
 }

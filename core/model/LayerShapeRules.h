@@ -51,8 +51,9 @@ Shape conv1D(const ShapeQuery& q);
 Shape pooling1D(const ShapeQuery& q);
 Shape globalPooling1D(const ShapeQuery& q);
 Shape zeroPadding1D(const ShapeQuery& q);
-Shape embedding(const ShapeQuery& q); // SequenceShapeRules.cpp
-Shape recurrent(const ShapeQuery& q); // SimpleRNN, LSTM, GRU (SequenceShapeRules.cpp)
+Shape embedding(const ShapeQuery& q);          // SequenceShapeRules.cpp
+Shape recurrent(const ShapeQuery& q);          // SimpleRNN, LSTM, GRU (SequenceShapeRules.cpp)
+Shape layerNormalization(const ShapeQuery& q); // SequenceShapeRules.cpp
 
 void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
@@ -61,6 +62,10 @@ void depthwiseConv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s)
 void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void embeddingStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void recurrentStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void layerNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+// LayerNormalization: the normalised axes of a (steps..., features) sample shape (batch excluded),
+// 0-based and sorted; throws Error naming the layer for the batch axis, repeats or out-of-range axes.
+std::vector<std::int64_t> normalisedAxes(const LayerSpec& l, std::size_t sampleRank);
 
 } // namespace shape_rules
 } // namespace circnn

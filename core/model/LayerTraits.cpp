@@ -35,13 +35,21 @@ std::vector<WeightRole> kernelAndBias(const LayerSpec& l, int)
     return {WeightRole::Kernel};
 }
 
-std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int)
+// The normalisations' gamma (when scale) before beta (when center): LayerNormalization's roles in
+// Keras 2 and 3 alike.
+std::vector<WeightRole> scaleOffsetRoles(const LayerSpec& l, int)
 {
     std::vector<WeightRole> roles;
     if (l.scale)
         roles.push_back(WeightRole::Gamma);
     if (l.center)
         roles.push_back(WeightRole::Beta);
+    return roles;
+}
+
+std::vector<WeightRole> batchNormRoles(const LayerSpec& l, int kerasMajor)
+{
+    std::vector<WeightRole> roles = scaleOffsetRoles(l, kerasMajor);
     roles.push_back(WeightRole::MovingMean);
     roles.push_back(WeightRole::MovingVariance);
     return roles;
@@ -132,9 +140,9 @@ const LayerTraits kTraits[] = {
      .cost = CostClass::Affine, .shape = batchNormalization, .stats = batchNormalizationStats,
      .weightRoles = batchNormRoles, .passesSequenceMask = true},
     {.kind = LayerKind::Add, .kerasClass = "Add", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Elementwise,
-     .shape = add},
+     .shape = add, .passesSequenceMask = true},
     {.kind = LayerKind::Concatenate, .kerasClass = "Concatenate", .minInputs = 2, .maxInputs = -1,
-     .shape = concatenate},
+     .shape = concatenate, .passesSequenceMask = true},
     {.kind = LayerKind::DepthwiseConv2D, .kerasClass = "DepthwiseConv2D", .cost = CostClass::Depthwise,
      .shape = depthwiseConv2D, .stats = depthwiseConv2DStats, .weightRoles = depthwiseRoles,
      .kerasWeightName = depthwiseKerasName,
@@ -169,11 +177,11 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::Normalization, .kerasClass = "Normalization", .passesUnits = true, .cost = CostClass::Affine,
      .shape = normalization, .stats = normalizationStats, .weightRoles = normalizationRoles},
     {.kind = LayerKind::Multiply, .kerasClass = "Multiply", .minInputs = 2, .maxInputs = -1,
-     .cost = CostClass::Product, .shape = merge},
+     .cost = CostClass::Product, .shape = merge, .passesSequenceMask = true},
     {.kind = LayerKind::Subtract, .kerasClass = "Subtract", .minInputs = 2, .maxInputs = 2,
      .cost = CostClass::Elementwise, .shape = subtract},
     {.kind = LayerKind::Average, .kerasClass = "Average", .minInputs = 2, .maxInputs = -1, .cost = CostClass::Mean,
-     .shape = merge},
+     .shape = merge, .passesSequenceMask = true},
     {.kind = LayerKind::Maximum, .kerasClass = "Maximum", .minInputs = 2, .maxInputs = -1,
      .cost = CostClass::Compare, .shape = merge},
     {.kind = LayerKind::Permute, .kerasClass = "Permute", .shape = permute},
@@ -195,6 +203,9 @@ const LayerTraits kTraits[] = {
      .gateArithmetic = {.multiplies = 3, .adds = 2, .activations = 3}},
     {.kind = LayerKind::TimeDistributed, .kerasClass = "TimeDistributed", .shape = dense, .stats = denseStats,
      .weightRoles = kernelAndBias, .splitOnRead = true},
+    {.kind = LayerKind::LayerNormalization, .kerasClass = "LayerNormalization", .cost = CostClass::Normalize,
+     .shape = layerNormalization, .stats = layerNormalizationStats, .weightRoles = scaleOffsetRoles,
+     .passesSequenceMask = true},
 };
 // clang-format on
 
@@ -324,7 +335,8 @@ std::string supportedLayerClasses()
         for (const char* alias : t.aliases)
             aliases += ", " + std::string(alias);
     }
-    return names + aliases;
+    // Read as plain layers (io/KerasBidirectional.h), so it has no kind of its own.
+    return names + ", Bidirectional" + aliases;
 }
 
 std::string weightShapeKey(const LayerSpec& layer, const Tensor& member)

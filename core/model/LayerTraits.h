@@ -66,6 +66,7 @@ enum class CostClass {
     Compare,    // Maximum: inputs - 1 compares per output element
     Mean,       // Average: inputs - 1 adds and one multiply per output element
     Recurrent,  // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
+    Normalize,  // LayerNormalization: mean and variance per group, then scale and shift per element
 };
 
 // Per unit and time step, the arithmetic of a recurrent cell beyond its matrix products (hardware

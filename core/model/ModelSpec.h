@@ -70,7 +70,8 @@ enum class LayerKind {
     SimpleRNN,
     LSTM,
     GRU,
-    TimeDistributed, // only between parsing a Keras file and unwrapping it into its inner Dense
+    TimeDistributed,    // only between parsing a Keras file and unwrapping it into its inner Dense
+    LayerNormalization, // over `axes` (core/nn/LayerNormalizationLayer.h)
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -145,7 +146,11 @@ struct LayerSpec {
     Shape targetShape;
     // Concatenate axis (negative counts from the end; -1 = channels); BatchNormalization axis
     std::int64_t axis = -1;
-    // BatchNormalization; center / scale false: the layer has no beta / gamma (offset 0, scale 1)
+    // LayerNormalization: the normalised axes as Keras writes them (0 = batch, negative counts from
+    // the end; -1 alone = the last axis); the shape rule checks them against the input's rank.
+    std::vector<std::int64_t> axes;
+    // BatchNormalization / LayerNormalization; center / scale false: the layer has no beta / gamma
+    // (offset 0, scale 1)
     float epsilon = 1e-3f;
     bool center = true, scale = true;
     // Dropout
@@ -186,6 +191,10 @@ struct LayerSpec {
     bool returnSequences = false, returnState = false, goBackwards = false;
     bool resetAfter = true;         // GRU
     bool zeroOutputForMask = false; // masked steps output zeros instead of the carried output
+    // With return_sequences: the returned sequence is reversed in time once more, as Keras'
+    // Bidirectional does with its backward layer's output (a go_backwards layer then returns its
+    // steps in the input's order). Set only on the layers a Bidirectional is read as.
+    bool reverseOutputSteps = false;
     Tensor recurrentKernel;
     std::optional<CirculantWeights> recurrentCirculant;
     // Embedding: vocabulary size, embeddings (inputDim, units); maskZero: id 0 is padding and

@@ -1,5 +1,7 @@
-// Shape and parameter/MAC rules of the sequence layers (Embedding, SimpleRNN, LSTM, GRU); declared
-// in model/LayerShapeRules.h and listed in the traits table.
+// Shape and parameter/MAC rules of the sequence layers (Embedding, SimpleRNN, LSTM, GRU,
+// LayerNormalization); declared in model/LayerShapeRules.h and listed in the traits table.
+
+#include <algorithm>
 
 #include "common/Error.h"
 #include "model/LayerShapeRules.h"
@@ -28,6 +30,31 @@ std::int64_t recurrentBiasSize(const LayerSpec& l)
         return 0;
     const std::int64_t g = recurrentGateCount(l.kind) * l.units;
     return l.kind == LayerKind::GRU && l.resetAfter ? 2 * g : g;
+}
+
+// The normalised axes of a LayerNormalization (0-based over the sample, sorted); `why` says what
+// is wrong with them (empty when nothing is).
+std::vector<std::int64_t> resolveAxes(const LayerSpec& l, std::size_t sampleRank, std::string& why)
+{
+    const auto rank = static_cast<std::int64_t>(sampleRank) + 1; // Keras counts the batch axis
+    std::vector<std::int64_t> out;
+    if (l.axes.empty())
+        why = "no axis to normalise over";
+    for (std::int64_t a : l.axes) {
+        const std::int64_t own = a < 0 ? a + rank : a;
+        if (own < 0 || own >= rank)
+            why = "axis " + std::to_string(a) + " is outside an input of rank " + std::to_string(rank) +
+                  " (batch included)";
+        else if (own == 0)
+            why = "normalisation over the batch axis (axis " + std::to_string(a) + ") is not supported";
+        else if (std::find(out.begin(), out.end(), own - 1) != out.end())
+            why = "axis " + std::to_string(a) + " is listed twice";
+        if (!why.empty())
+            return {};
+        out.push_back(own - 1);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 } // namespace
@@ -93,6 +120,51 @@ void recurrentStats(const LayerSpec& l, const Shape* in, LayerStats& s)
     s.parameters = (l.circulant ? storedWeightCount(l, l.circulant->vectors) : g * n) +
                    (l.recurrentCirculant ? storedWeightCount(l, l.recurrentCirculant->vectors) : g * l.units) + biasN;
     s.macs = steps * g * (n + l.units);
+}
+
+std::vector<std::int64_t> normalisedAxes(const LayerSpec& l, std::size_t sampleRank)
+{
+    std::string why;
+    auto axes = resolveAxes(l, sampleRank, why);
+    if (!why.empty())
+        throw ShapeError("layer '" + l.name + "' (LayerNormalization): " + why);
+    return axes;
+}
+
+Shape layerNormalization(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    const Shape& x = q.x();
+    if (x.empty())
+        q.fail("input has rank 0");
+    std::string why;
+    const auto axes = resolveAxes(l, x.size(), why);
+    if (!why.empty())
+        q.fail(why);
+    std::int64_t params = 1;
+    for (std::int64_t a : axes)
+        params *= x[static_cast<std::size_t>(a)];
+    // Keras keeps gamma / beta in the shape of the normalised axes (as listed) and reshapes them to
+    // broadcast: only their element count matters (row-major over the axes in increasing order).
+    const auto checkParam = [&](const char* role, const Tensor& t) {
+        if (t.size() != params)
+            q.fail(std::string(role) + " has " + std::to_string(t.size()) + " values (shape " +
+                   shapeToString(t.shape()) + "), the normalised axes need " + std::to_string(params));
+    };
+    if (q.checkWeights) {
+        if (l.scale)
+            checkParam("gamma", l.gamma);
+        if (l.center)
+            checkParam("beta", l.beta);
+    }
+    if (!(l.epsilon >= 0))
+        q.fail("epsilon must not be negative");
+    return x;
+}
+
+void layerNormalizationStats(const LayerSpec& l, const Shape*, LayerStats& s)
+{
+    s.parameters = s.denseParameters = l.gamma.size() + l.beta.size();
 }
 
 } // namespace shape_rules

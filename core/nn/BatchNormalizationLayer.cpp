@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "nn/ScaleOffsetParameters.h"
 
 namespace circnn::nn {
 
@@ -82,12 +83,7 @@ void BatchNormalizationLayer::backward(Inputs inputs, const Tensor&, const Tenso
 
 std::vector<ParameterRef> BatchNormalizationLayer::parameters()
 {
-    std::vector<ParameterRef> p;
-    if (!m_gamma.empty())
-        p.push_back({name(), "gamma", {m_gamma.data(), static_cast<std::size_t>(m_gamma.size())}});
-    if (!m_beta.empty())
-        p.push_back({name(), "beta", {m_beta.data(), static_cast<std::size_t>(m_beta.size())}});
-    return p;
+    return scaleOffsetParameters(name(), m_gamma, m_beta);
 }
 
 void BatchNormalizationLayer::storeParameters(LayerSpec& spec) const

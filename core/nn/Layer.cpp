@@ -16,6 +16,7 @@
 #include "nn/GlobalPooling2DLayer.h"
 #include "nn/GruLayer.h"
 #include "nn/InputLayer.h"
+#include "nn/LayerNormalizationLayer.h"
 #include "nn/LstmLayer.h"
 #include "nn/Pooling2DLayer.h"
 #include "nn/ReshapeLayer.h"
@@ -139,6 +140,8 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<LstmLayer>(spec);
     case LayerKind::GRU:
         return std::make_unique<GruLayer>(spec);
+    case LayerKind::LayerNormalization:
+        return std::make_unique<LayerNormalizationLayer>(spec);
     case LayerKind::TimeDistributed:
         throw Error("layer '" + spec.name +
                     "' (TimeDistributed): not unwrapped into its inner Dense (readers do that)");

@@ -203,7 +203,7 @@ void RecurrentLayer::run(Inputs inputs, Tensor& out, Tensor* records, InputSpect
                 std::copy_n(h.data() + b * u, u, hNext.data() + b * u);
                 std::copy_n(c.data() + b * u, u, cNext.data() + b * u);
             }
-            float* o = sequences ? out.data() + (b * steps + s) * u : out.data() + b * u;
+            float* o = sequences ? out.data() + (b * steps + outputStep(s)) * u : out.data() + b * u;
             if (sequences || s == steps - 1) {
                 if (masked && zeroMasked)
                     std::fill_n(o, u, 0.0f);
@@ -250,7 +250,7 @@ void RecurrentLayer::backward(Inputs inputs, const Tensor&, const Tensor& outGra
             const bool masked = !mask.empty() && !mask[static_cast<std::size_t>(b * steps + t)];
             const float* go = nullptr;
             if (sequences)
-                go = outGrad.data() + (b * steps + s) * u;
+                go = outGrad.data() + (b * steps + outputStep(s)) * u;
             else if (s == steps - 1)
                 go = outGrad.data() + b * u;
             if (masked && zeroMasked)

@@ -5,7 +5,8 @@
 //
 // Input (batch, steps, features); output (batch, steps, units) with return_sequences, else
 // (batch, units) (the last step). The initial state is zero. With go_backwards the steps are
-// processed last to first and the output sequence is in processing order (reversed), as in Keras.
+// processed last to first and the output sequence is in processing order (reversed), as in Keras;
+// reverseOutputSteps reverses the returned sequence (the backward half of a Bidirectional).
 // return_state has no effect here: models use the layer's first output only (the reader rejects
 // graphs that consume the states).
 //
@@ -80,6 +81,9 @@ private:
     // 1 per (batch, step) when the step counts, 0 when masked; empty without a mask input.
     std::vector<unsigned char> stepMask(Inputs inputs, std::int64_t batch) const;
     std::int64_t order(std::int64_t s) const { return m_spec->goBackwards ? m_steps - 1 - s : s; }
+    // Where the s-th processed step's output goes in a returned sequence (reverseOutputSteps: the
+    // sequence reversed once more, as a Bidirectional does with its backward layer's).
+    std::int64_t outputStep(std::int64_t s) const { return m_spec->reverseOutputSteps ? m_steps - 1 - s : s; }
 
     Tensor m_kernel, m_vectors, m_recurrentKernel, m_recurrentVectors, m_bias;
     GateMatrix m_w, m_u;

@@ -1,5 +1,6 @@
 #include "nn/SequenceMask.h"
 
+#include "common/Error.h"
 #include "model/RecurrentKinds.h"
 
 namespace circnn::nn {
@@ -8,6 +9,9 @@ namespace {
 
 bool passesMask(const LayerSpec& l)
 {
+    // A Concatenate over another axis than the features would have to concatenate the masks.
+    if (l.kind == LayerKind::Concatenate && l.axis != -1)
+        return false;
     return layerTraits(l.kind).passesSequenceMask || (isRecurrent(l.kind) && l.returnSequences);
 }
 
@@ -23,22 +27,28 @@ std::vector<std::int64_t> maskSources(const ModelSpec& model)
                 return static_cast<std::int64_t>(i);
         return -1;
     };
+    // The mask on each layer's output, as the index of the layer holding the token ids (-1: none),
+    // in model order (inputs precede their users). Merges combine their inputs' masks (Keras: the
+    // logical and; an input without a mask counts as all ones), so one masked input masks the merge.
+    std::vector<std::int64_t> carried(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
-        if (!isRecurrent(model.layers[i].kind) || model.layers[i].inputs.size() != 1)
-            continue;
-        std::int64_t j = indexOf(model.layers[i].inputs[0]);
-        // Bounded walk back through mask-passing layers (a malformed spec cannot loop forever).
-        for (std::size_t steps = 0; j >= 0 && steps <= n; ++steps) {
-            const LayerSpec& l = model.layers[static_cast<std::size_t>(j)];
-            if (l.kind == LayerKind::Embedding) {
-                if (l.maskZero && l.inputs.size() == 1)
-                    source[i] = indexOf(l.inputs[0]);
-                break;
-            }
-            if (!passesMask(l) || l.inputs.size() != 1)
-                break;
-            j = indexOf(l.inputs[0]);
+        const LayerSpec& l = model.layers[i];
+        std::int64_t found = -1;
+        for (const std::string& in : l.inputs) {
+            const std::int64_t j = indexOf(in);
+            if (j < 0 || static_cast<std::size_t>(j) >= i || carried[static_cast<std::size_t>(j)] < 0)
+                continue;
+            if (found >= 0 && found != carried[static_cast<std::size_t>(j)])
+                throw Error("layer '" + l.name + "': the masks of two Embeddings (mask_zero) meet here; " +
+                            "combining masks is not supported");
+            found = carried[static_cast<std::size_t>(j)];
         }
+        if (isRecurrent(l.kind) && l.inputs.size() == 1)
+            source[i] = found;
+        if (l.kind == LayerKind::Embedding)
+            carried[i] = l.maskZero && l.inputs.size() == 1 ? indexOf(l.inputs[0]) : -1;
+        else if (passesMask(l))
+            carried[i] = found;
     }
     return source;
 }

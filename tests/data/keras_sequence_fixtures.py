@@ -14,7 +14,7 @@ import math
 import h5py
 import numpy as np
 
-CLASSES = ("Embedding", "SimpleRNN", "LSTM", "GRU", "TimeDistributed")
+CLASSES = ("Embedding", "SimpleRNN", "LSTM", "GRU", "TimeDistributed", "LayerNormalization", "Bidirectional")
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 CELL = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
 
@@ -44,9 +44,11 @@ def output_mask(l, masks, ins):
     if cls == "Embedding":
         return ins[0] != 0 if c.get("mask_zero") else None
     src = masks.get(ins_names[0]) if ins_names else None
-    if cls in ("Dropout", "Activation", "Dense", "TimeDistributed", "BatchNormalization"):
+    if cls in ("Dropout", "Activation", "Dense", "TimeDistributed", "BatchNormalization", "LayerNormalization"):
         return src
     if cls in GATES and c.get("return_sequences"):
+        return src
+    if cls == "Bidirectional" and c["layer"]["config"].get("return_sequences"):
         return src
     return None
 
@@ -57,10 +59,57 @@ def forward_layer(l, ins, w, keras2, mask):
     x = ins[0]
     if cls == "Embedding":
         return w["embeddings"][x.astype(np.int64)]
+    if cls == "LayerNormalization":
+        return _layer_norm(c, x, w)
+    if cls == "Bidirectional":
+        return _bidirectional(c, x, w, keras2, mask)
     if cls == "TimeDistributed":
         inner = c["layer"]["config"]
         return _act(inner["activation"], x @ w["kernel"] + w.get("bias", 0.0), keras2)
     return _recurrent(cls, c, x, w, keras2, mask)
+
+
+def _layer_norm(c, x, w):
+    """Keras: moments over `axis` (int or list, batch = 0, negative from the end); gamma / beta, of
+    the shape of the normalised axes as listed, reshaped (not transposed) to broadcast."""
+    axes = c["axis"] if isinstance(c["axis"], list) else [c["axis"]]
+    axes = [a % x.ndim for a in axes]
+    mean = x.mean(axis=tuple(axes), keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=tuple(axes), keepdims=True)
+    y = (x - mean) / np.sqrt(var + c["epsilon"])
+    shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
+    if c["scale"]:
+        y = y * w["gamma"].reshape(shape)
+    if c["center"]:
+        y = y + w["beta"].reshape(shape)
+    return y
+
+
+def _bidirectional(c, x, w, keras2, mask):
+    """Keras: the wrapped layer, and a copy with go_backwards flipped whose returned sequence is
+    reversed back; merged by merge_mode. Weights keyed "forward_<inner>/<cell>/<role>"."""
+    inner = c["layer"]
+    cls, cfg = inner["class_name"], inner["config"]
+    back_cfg = c["backward_layer"]["config"] if c.get("backward_layer") else dict(cfg, go_backwards=not cfg.get(
+        "go_backwards", False), name="backward_" + cfg["name"])
+
+    def weights_of(prefix):
+        return {k.split("/")[-1]: v for k, v in w.items() if k.startswith(prefix + "/")}
+
+    y_f = _recurrent(cls, cfg, x, weights_of("forward_" + cfg["name"]), keras2, mask)
+    y_b = _recurrent(cls, back_cfg, x, weights_of(back_cfg["name"]), keras2, mask)
+    if cfg.get("return_sequences"):
+        y_b = y_b[:, ::-1]
+    mode = c.get("merge_mode", "concat")
+    if mode == "concat":
+        return np.concatenate([y_f, y_b], axis=-1)
+    if mode == "sum":
+        return y_f + y_b
+    if mode == "ave":
+        return (y_f + y_b) / 2
+    if mode == "mul":
+        return y_f * y_b
+    raise ValueError(mode)
 
 
 def _recurrent(cls, c, x, w, keras2, mask):
@@ -112,6 +161,16 @@ def _layer(cls, name, inputs, weights, **cfg):
     return {"cls": cls, "name": name, "cfg": cfg, "inputs": inputs or [], "weights": weights or []}
 
 
+def _chain(m, layers):
+    """Appends `layers` to model `m`, each fed by the one before (the first by m's last layer)."""
+    prev = m[-1]["name"]
+    for lay in layers:
+        lay["inputs"] = [prev]
+        m.append(lay)
+        prev = lay["name"]
+    return m
+
+
 def embedding(rng, name, vocab, dim, mask_zero, inputs=None):
     w = [("embeddings", rng.normal(0, 1.0, (vocab, dim)).astype(np.float32))]
     return _layer("Embedding", name, inputs, w, input_dim=vocab, output_dim=dim, mask_zero=mask_zero,
@@ -152,6 +211,51 @@ def time_distributed_dense(rng, name, n_in, units, activation, style, inputs=Non
         inner["registered_name"] = None
     lay = _layer("TimeDistributed", name, inputs, w, layer=inner)
     lay["nest"] = "layer"
+    return lay
+
+
+def layer_norm(rng, name, param_shape, axis, center=True, scale=True, epsilon=1e-3, style="k3"):
+    """param_shape: the input dims at `axis` in the listed order (Keras' gamma / beta shape)."""
+    w = []
+    if scale:
+        w.append(("gamma", rng.uniform(0.5, 1.5, param_shape).astype(np.float32)))
+    if center:
+        w.append(("beta", rng.normal(0, 0.3, param_shape).astype(np.float32)))
+    cfg = {"axis": axis, "epsilon": epsilon, "center": center, "scale": scale,
+           "beta_initializer": {"class_name": "Zeros", "config": {}},
+           "gamma_initializer": {"class_name": "Ones", "config": {}}}
+    if style == "k3":
+        cfg["rms_scaling"] = False
+    return _layer("LayerNormalization", name, None, w, **cfg)
+
+
+def bidirectional(rng, cls, name, n_in, units, merge_mode, style, **opts):
+    """Bidirectional(cls(units)): tf.keras writes the wrapped layer only, Keras 3 also the
+    backward_layer (go_backwards flipped, named backward_<inner>)."""
+    inner_name = opts.pop("inner_name", cls.lower())
+    fwd = recurrent(rng, cls, inner_name, n_in, units, **opts)
+    bwd = recurrent(rng, cls, "backward_" + inner_name, n_in, units, **opts)
+    bwd["cfg"]["go_backwards"] = not fwd["cfg"]["go_backwards"]
+
+    def entry(lay):
+        e = {"class_name": cls, "config": dict(lay["cfg"], trainable=True)}
+        if style == "k3":
+            e["module"] = "keras.layers"
+            e["registered_name"] = None
+            e["config"]["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                                    "registered_name": None}
+        else:
+            e["config"]["dtype"] = "float32"
+        return e
+
+    cfg = {"layer": entry(fwd), "merge_mode": merge_mode}
+    if style == "k3":
+        cfg["backward_layer"] = entry(bwd)
+    weights = ([(f"forward_{inner_name}/{CELL[cls]}/{r}", a) for r, a in fwd["weights"]] +
+               [(f"backward_{inner_name}/{CELL[cls]}/{r}", a) for r, a in bwd["weights"]])
+    lay = _layer("Bidirectional", name, None, weights, **cfg)
+    lay["zip_parts"] = [("forward_layer/cell", [a for _, a in fwd["weights"]]),
+                        ("backward_layer/cell", [a for _, a in bwd["weights"]])]
     return lay
 
 
@@ -230,6 +334,66 @@ def masked_sequences(rng, input_layer, style):
     return m, steps, vocab
 
 
+def normalised_text(rng, input_layer, style):
+    """ids → Embedding(mask_zero) → LSTM(sequences) → LayerNormalization (last axis; the mask
+    passes) → GRU → Dense. tf.keras writes the built layer's axis as a positive list ([2])."""
+    steps, vocab = 6, 10
+    m = [input_layer("tokens", (steps,), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        embedding(rng, "embed", vocab, 5, True),
+        recurrent(rng, "LSTM", "lstm", 5, 4, return_sequences=True),
+        layer_norm(rng, "norm", (4,), [2] if style == "k2" else [-1], style=style),
+        recurrent(rng, "GRU", "gru", 4, 3, reset_after=True),
+        _dense(rng, "head", 3, 2, "softmax"),
+    ])
+    return m, steps, vocab
+
+
+def normalised_frames(rng, input_layer, style):
+    """Frames (5, 4) → LayerNormalization over both axes (listed backwards: gamma (4, 5) reshaped
+    as Keras does) → Dense tanh → LayerNormalization over the step axis (no center, epsilon 0.01)
+    → LSTM → LayerNormalization (no scale) → Dense."""
+    steps, feats = 5, 4
+    m = [input_layer("frames", (steps, feats), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        layer_norm(rng, "norm_all", (feats, steps), [2, 1] if style == "k2" else [-1, -2], style=style),
+        _dense(rng, "proj", feats, 6, "tanh"),
+        layer_norm(rng, "norm_steps", (steps,), [1], center=False, epsilon=0.01, style=style),
+        recurrent(rng, "LSTM", "lstm", 6, 3),
+        layer_norm(rng, "norm_last", (3,), -1, scale=False, style=style),
+        _dense(rng, "out", 3, 2, "linear"),
+    ])
+    return m, (steps, feats)
+
+
+def bidirectional_text(rng, input_layer, style):
+    """ids → Embedding(mask_zero) → Bidirectional(LSTM, sequences, concat; the mask passes) →
+    Bidirectional(GRU, sum) → Dense."""
+    steps, vocab = 6, 9
+    m = [input_layer("tokens", (steps,), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        embedding(rng, "embed", vocab, 4, True),
+        bidirectional(rng, "LSTM", "bidi_lstm", 4, 3, "concat", style, return_sequences=True),
+        bidirectional(rng, "GRU", "bidi_gru", 6, 3, "sum", style, reset_after=True),
+        _dense(rng, "head", 3, 2, "softmax"),
+    ])
+    return m, steps, vocab
+
+
+def bidirectional_frames(rng, input_layer, style):
+    """Frames → Bidirectional(SimpleRNN, sequences, ave) → Bidirectional(LSTM, sequences, mul) →
+    Bidirectional(GRU, reset_after=False, concat) → Dense."""
+    steps, feats = 5, 3
+    m = [input_layer("frames", (steps, feats), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        bidirectional(rng, "SimpleRNN", "bidi_rnn", feats, 4, "ave", style, return_sequences=True),
+        bidirectional(rng, "LSTM", "bidi_lstm", 4, 4, "mul", style, return_sequences=True),
+        bidirectional(rng, "GRU", "bidi_gru", 4, 2, "concat", style, reset_after=False),
+        _dense(rng, "out", 4, 2, "linear"),
+    ])
+    return m, (steps, feats)
+
+
 def _dense(rng, name, n_in, units, activation):
     w = [("kernel", rng.normal(0, 1.0 / math.sqrt(n_in), (n_in, units)).astype(np.float32)),
          ("bias", rng.normal(0, 0.1, (units,)).astype(np.float32))]
@@ -280,3 +444,55 @@ def emit_all(out, rng, fx, emit_entry):
                        "k31", "3.1.1")
     ids_ref("k31_masked_rnn.h5", m, steps, vocab, False)
     emit_entry("k31_masked_rnn.h5", "Keras 3.1 masking: zero_output_for_mask, go_backwards over padded ids")
+
+    # LayerNormalization (gamma / beta by name in the .h5 layouts, vars/0..1 in .keras).
+    m, steps, vocab = normalised_text(rng, fx.input_layer, "k2")
+    fx.write_legacy_h5(os.path.join(out, "k2_layer_norm_text.h5"), m, fx.model_config(m, "sequential", "k2", False),
+                       "k2", "2.15.0")
+    ids_ref("k2_layer_norm_text.h5", m, steps, vocab, True)
+    emit_entry("k2_layer_norm_text.h5", "tf.keras 2.15 LayerNormalization (axis [2]) between masked LSTM and GRU")
+
+    m, steps, vocab = normalised_text(rng, fx.input_layer, "k3")
+    fx.write_keras_zip(os.path.join(out, "layer_norm_text.keras"), m, fx.model_config(m, "sequential", "k3", False),
+                       zipfile.ZIP_DEFLATED)
+    ids_ref("layer_norm_text.keras", m, steps, vocab, False)
+    emit_entry("layer_norm_text.keras", ".keras LayerNormalization (axis [-1], rms_scaling false) in a masked stack")
+
+    m, shape = normalised_frames(rng, fx.input_layer, "k2")
+    fx.write_legacy_h5(os.path.join(out, "k2_layer_norm_axes.h5"), m, fx.model_config(m, "model", "k2", True), "k2",
+                       "2.15.0", weightless_in_names=False)
+    frames_ref("k2_layer_norm_axes.h5", m, shape, True)
+    emit_entry("k2_layer_norm_axes.h5", "tf.keras 2.15 Functional LayerNormalization over [2, 1], [1] and -1, "
+                                        "center / scale off")
+
+    # Bidirectional (Keras 2: weight names forward_<inner>/backward_<inner>; .keras forward_layer /
+    # backward_layer groups).
+    m, steps, vocab = bidirectional_text(rng, fx.input_layer, "k2")
+    fx.write_legacy_h5(os.path.join(out, "k2_bidirectional_text.h5"), m,
+                       fx.model_config(m, "sequential", "k2", False), "k2", "2.15.0")
+    ids_ref("k2_bidirectional_text.h5", m, steps, vocab, True)
+    emit_entry("k2_bidirectional_text.h5", "tf.keras 2.15 Bidirectional LSTM (concat, sequences) and GRU (sum) "
+                                           "over masked ids")
+    m, steps, vocab = bidirectional_text(rng, fx.input_layer, "k3")
+    fx.write_keras_zip(os.path.join(out, "bidirectional_text.keras"), m,
+                       fx.model_config(m, "sequential", "k3", False), zipfile.ZIP_DEFLATED)
+    ids_ref("bidirectional_text.keras", m, steps, vocab, False)
+    emit_entry("bidirectional_text.keras", ".keras Bidirectional with backward_layer; variables under "
+                                           "forward_layer/cell and backward_layer/cell")
+    m, shape = bidirectional_frames(rng, fx.input_layer, "k2")
+    fx.write_legacy_h5(os.path.join(out, "k2_bidirectional_frames.h5"), m, fx.model_config(m, "model", "k2", True),
+                       "k2", "2.15.0", weightless_in_names=False)
+    frames_ref("k2_bidirectional_frames.h5", m, shape, True)
+    emit_entry("k2_bidirectional_frames.h5", "tf.keras 2.15 Functional Bidirectional SimpleRNN (ave), LSTM (mul), "
+                                             "GRU reset_after=False (concat)")
+    m, shape = bidirectional_frames(rng, fx.input_layer, "k3")
+    fx.write_keras_zip(os.path.join(out, "bidirectional_frames.keras"), m,
+                       fx.model_config(m, "functional", "k3", True), zipfile.ZIP_STORED)
+    frames_ref("bidirectional_frames.keras", m, shape, False)
+    emit_entry("bidirectional_frames.keras", ".keras Functional Bidirectional ave / mul / concat")
+
+    m, shape = normalised_frames(rng, fx.input_layer, "k3")
+    fx.write_legacy_h5(os.path.join(out, "k33_layer_norm_axes.h5"), m, fx.model_config(m, "functional", "k3", True),
+                       "k33", "3.3.3", model_name="functional")
+    frames_ref("k33_layer_norm_axes.h5", m, shape, False)
+    emit_entry("k33_layer_norm_axes.h5", "Keras 3.3 legacy .h5 LayerNormalization over [-1, -2], [1] and -1")

@@ -428,6 +428,15 @@ def write_zip_layers(lay, model):
             gname = base
         g = lay.create_group(gname)
         v = g.create_group("vars")
+        if "zip_parts" in l:  # Bidirectional: each direction's variables in its own sub-group
+            for sub, arrays in l["zip_parts"]:
+                pv = g
+                for part in sub.split("/"):
+                    pv = pv.create_group(part)
+                pv = pv.create_group("vars")
+                for i, arr in enumerate(arrays):
+                    pv.create_dataset(str(i), data=arr)
+            continue
         if l.get("nest"):  # variables of a recurrent cell / wrapped layer; the layer's own vars stay empty
             v = g.create_group(l["nest"]).create_group("vars")
         if "sub" in l:

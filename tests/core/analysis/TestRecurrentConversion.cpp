@@ -133,6 +133,46 @@ private slots:
         QVERIFY(a == b);
         std::filesystem::remove(path);
     }
+
+    void bidirectionalDirectionsConvertOnTheirOwn()
+    {
+        // A Bidirectional as the reader builds it (forward LSTM, go_backwards LSTM with its
+        // sequence reversed back, Concatenate): each direction is a layer of the plan, both gate
+        // matrices of each become block-circulant, and the reversal survives the native format.
+        SpecBuilder b({6, 8});
+        LayerSpec fwd = test::recurrentLayer(LayerKind::LSTM, 8, 8, 5);
+        fwd.name = "bidi/forward_lstm";
+        fwd.returnSequences = true;
+        LayerSpec bwd = test::recurrentLayer(LayerKind::LSTM, 8, 8, 15);
+        bwd.name = "bidi/backward_lstm";
+        bwd.returnSequences = bwd.goBackwards = bwd.reverseOutputSteps = true;
+        b.add(fwd, {"input"});
+        b.add(bwd, {"input"});
+        LayerSpec merge;
+        merge.kind = LayerKind::Concatenate;
+        merge.name = "bidi";
+        b.add(merge, {fwd.name, bwd.name});
+        LayerSpec tail = test::recurrentLayer(LayerKind::GRU, 16, 4, 9);
+        tail.name = "gru";
+        b.add(tail);
+        b.dense(4, 3).name = "head";
+        ConversionRequest req;
+        req.defaultBlockSize = 4;
+        const ConversionResult r = convertModel(b.done(), req);
+        for (const char* name : {"bidi/forward_lstm", "bidi/backward_lstm"}) {
+            const LayerSpec& l = *r.model.find(name);
+            QVERIFY2(l.circulant && l.recurrentCirculant, name);
+            QCOMPARE(r.model.plan.perLayer.at(name), std::int64_t(4));
+        }
+        const auto path = test::tempDir() / "bidirectional_k4.circnn.h5";
+        writeNativeModel(r.model, path);
+        const ModelSpec back = readModel(path);
+        QVERIFY(back.find("bidi/backward_lstm")->reverseOutputSteps);
+        QVERIFY(!back.find("bidi/forward_lstm")->reverseOutputSteps);
+        const Tensor x = randomTensor({2, 6, 8}, 6);
+        QVERIFY(Model(r.model).forward(x) == Model(back).forward(x));
+        std::filesystem::remove(path);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestRecurrentConversion)

@@ -184,7 +184,7 @@ private slots:
     {
         QCOMPARE(layerKindFromName("Conv2D").value(), LayerKind::Conv2D);
         QCOMPARE(layerKindFromName("ReLU").value(), LayerKind::Activation);
-        QVERIFY(!layerKindFromName("Bidirectional").has_value());
+        QVERIFY(!layerKindFromName("ConvLSTM2D").has_value());
         QCOMPARE(activationFromName("silu").value(), ActivationKind::Swish);
         QCOMPARE(std::string(activationName(ActivationKind::HardSigmoid)), std::string("hard_sigmoid"));
         QVERIFY(supportedLayerClasses().find("BatchNormalization") != std::string::npos);

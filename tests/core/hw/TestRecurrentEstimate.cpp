@@ -53,6 +53,35 @@ private slots:
         QCOMPARE(layerWeightCount(m, l, k), p * (qW + qU) * k + 32);
     }
 
+    void layerNormalizationCountsItsStatistics()
+    {
+        // Input(5, 4) → LayerNormalization: 3 multiplies + 4 adds per element, gamma and beta over
+        // the normalised axes (no weights needed: an architecture without them estimates too).
+        ModelSpec m;
+        m.name = "ln";
+        LayerSpec in;
+        in.name = "in";
+        in.kind = LayerKind::Input;
+        in.inputShape = {5, 4};
+        LayerSpec ln;
+        ln.name = "ln";
+        ln.kind = LayerKind::LayerNormalization;
+        ln.inputs = {"in"};
+        ln.axes = {-1};
+        m.layers = {in, ln};
+        m.inputs = {"in"};
+        m.outputs = {"ln"};
+        inferShapes(m, false);
+        const OpCounts c = layerOps(m, *m.find("ln"), 1);
+        QCOMPARE(c.mults, 3.0 * 20);
+        QCOMPARE(c.adds, 4.0 * 20);
+        QCOMPARE(c.otherOps, 7.0 * 20);
+        QCOMPARE(layerWeightCount(m, *m.find("ln"), 8), 2.0 * 4); // never block-circulant
+        m.layers[1].axes = {1, 2};
+        m.layers[1].scale = false;
+        QCOMPARE(layerWeightCount(m, m.layers[1], 1), 20.0);
+    }
+
     void stepsSerialiseTheFrame()
     {
         // A tiny layer on a large datapath: the dependent chain, not the arithmetic, sets the time,

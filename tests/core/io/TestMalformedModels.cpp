@@ -348,16 +348,30 @@ private slots:
         const ModelSpec mlp = test::mlpSpec();
         const ModelSpec cnn = test::branchySpec();
         expectError(editedKeras("unknown_class.h5", mlp,
-                                editLayerConfig("d1", [](json& l) { l["class_name"] = "Bidirectional"; })),
-                    {"'d1'", "Bidirectional", "Dense, Conv2D"});
+                                editLayerConfig("d1", [](json& l) { l["class_name"] = "ConvLSTM2D"; })),
+                    {"'d1'", "ConvLSTM2D", "Dense, Conv2D"});
         // Every unsupported layer is listed at once, with its name and class.
         expectError(editedKeras("two_unknown.h5", mlp,
                                 [](h5::File& f) {
-                                    editLayerConfig("d1", [](json& l) { l["class_name"] = "Bidirectional"; })(f);
+                                    editLayerConfig("d1", [](json& l) { l["class_name"] = "ConvLSTM2D"; })(f);
                                     editLayerConfig("d2", [](json& l) { l["class_name"] = "MultiHeadAttention"; })(f);
                                 }),
-                    {"2 layers", "'d1' (Bidirectional)", "'d2' (MultiHeadAttention)",
-                     "Bidirectional, MultiHeadAttention", "Dense, Conv2D"});
+                    {"2 layers", "'d1' (ConvLSTM2D)", "'d2' (MultiHeadAttention)", "ConvLSTM2D, MultiHeadAttention",
+                     "Dense, Conv2D"});
+        // Bidirectional: around a recurrent layer only, and with one output (merge_mode not None).
+        const auto wrap = [](json inner, json mergeMode) {
+            return editLayerConfig("d1", [inner, mergeMode](json& l) {
+                const json wrapped =
+                    inner.is_null() ? json{{"class_name", l["class_name"]}, {"config", l["config"]}} : inner;
+                l["class_name"] = "Bidirectional";
+                l["config"] = {{"name", "d1"}, {"layer", wrapped}, {"merge_mode", mergeMode}};
+            });
+        };
+        expectError(editedKeras("bidi_dense.h5", mlp, wrap(nullptr, "concat")),
+                    {"'d1'", "Bidirectional", "Dense", "SimpleRNN, LSTM and GRU"});
+        const json lstm = {{"class_name", "LSTM"}, {"config", {{"name", "lstm"}, {"units", 4}}}};
+        expectError(editedKeras("bidi_none.h5", mlp, wrap(lstm, nullptr)), {"'d1'", "merge_mode None"});
+        expectError(editedKeras("bidi_bad_mode.h5", mlp, wrap(lstm, "max")), {"'d1'", "unknown merge_mode 'max'"});
         expectError(editedKeras("bad_activation.h5", mlp,
                                 editLayerConfig("d1", [](json& l) { l["config"]["activation"] = "mish"; })),
                     {"'d1'", "mish", "relu"});

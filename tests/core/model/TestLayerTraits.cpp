@@ -40,7 +40,7 @@ private slots:
                         t.cost == CostClass::Recurrent);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
-        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::TimeDistributed) + 1);
+        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::LayerNormalization) + 1);
     }
 
     void classNamesRoundTrip()
@@ -53,7 +53,7 @@ private slots:
         }
         QCOMPARE(layerKindFromName("ReLU"), std::optional<LayerKind>(LayerKind::Activation));
         QCOMPARE(layerKindFromName("Convolution2D"), std::optional<LayerKind>(LayerKind::Conv2D));
-        QVERIFY(!layerKindFromName("Bidirectional"));
+        QVERIFY(!layerKindFromName("ConvLSTM2D"));
         QCOMPARE(layerKindFromName("LSTM"), std::optional<LayerKind>(LayerKind::LSTM));
         const std::string supported = supportedLayerClasses();
         QVERIFY(supported.find("Conv2D") != std::string::npos);
@@ -91,6 +91,16 @@ private slots:
         LayerSpec pool;
         pool.kind = LayerKind::MaxPooling2D;
         QVERIFY(layerWeightRoles(pool).empty());
+
+        // LayerNormalization: gamma before beta under the same names in Keras 2 and 3.
+        LayerSpec ln;
+        ln.kind = LayerKind::LayerNormalization;
+        QCOMPARE(kerasWeightNames(ln, 2), (std::vector<std::string>{"gamma", "beta"}));
+        QCOMPARE(kerasWeightNames(ln, 3), (std::vector<std::string>{"gamma", "beta"}));
+        ln.scale = false;
+        QCOMPARE(layerWeightRoles(ln), (std::vector<WeightRole>{WeightRole::Beta}));
+        ln.center = false;
+        QVERIFY(layerWeightRoles(ln).empty());
     }
 
     void weightRoleTableMapsNamesToMembers()
@@ -117,6 +127,7 @@ private slots:
         QCOMPARE(kerasNameStem(LayerKind::SimpleRNN), std::string("simple_rnn"));
         QCOMPARE(kerasNameStem(LayerKind::LSTM), std::string("lstm"));
         QCOMPARE(kerasNameStem(LayerKind::BatchNormalization), std::string("batch_normalization"));
+        QCOMPARE(kerasNameStem(LayerKind::LayerNormalization), std::string("layer_normalization"));
     }
 
     void recurrentFactsLiveInTheTable()
@@ -132,6 +143,7 @@ private slots:
         }
         QVERIFY(layerTraits(LayerKind::Dense).passesSequenceMask);
         QVERIFY(!layerTraits(LayerKind::Flatten).passesSequenceMask);
+        QVERIFY(layerTraits(LayerKind::LayerNormalization).passesSequenceMask);
     }
 
     void inputCountsAreChecked()

@@ -136,6 +136,22 @@ inline std::vector<double> refRecurrent(const LayerSpec& l, const Tensor& x, con
     return out;
 }
 
+// The reference input of a recurrent layer after an Embedding with mask_zero: the looked-up
+// rows of `embeddings` (vocab × dim) for the ids (batch × steps) and the mask (id ≠ 0).
+inline Tensor lookedUp(const Tensor& embeddings, const Tensor& ids, std::vector<int>& mask)
+{
+    const std::int64_t batch = ids.dim(0), steps = ids.dim(1), dim = embeddings.dim(1);
+    Tensor x({batch, steps, dim});
+    mask.clear();
+    for (std::int64_t i = 0; i < batch * steps; ++i) {
+        const auto id = static_cast<std::int64_t>(ids[i]);
+        for (std::int64_t j = 0; j < dim; ++j)
+            x[i * dim + j] = embeddings[id * dim + j];
+        mask.push_back(id != 0);
+    }
+    return x;
+}
+
 // A recurrent layer spec with random weights (kernel (in, G·u), recurrent (u, G·u), bias).
 inline LayerSpec recurrentLayer(LayerKind kind, std::int64_t in, std::int64_t units, std::uint32_t seed)
 {

@@ -162,18 +162,8 @@ private slots:
         const Tensor input = modelInput(options);
         const Tensor got = model.forward(input);
         // Reference input: the looked-up embeddings (masked) or the frames themselves.
-        Tensor x = input;
         std::vector<int> mask;
-        if (options.masked) {
-            const LayerSpec& e = spec.layers[1];
-            x = Tensor({kBatch, kSteps, kIn});
-            for (std::int64_t i = 0; i < kBatch * kSteps; ++i) {
-                const auto id = static_cast<std::int64_t>(input[i]);
-                for (std::int64_t j = 0; j < kIn; ++j)
-                    x[i * kIn + j] = e.embeddings[id * kIn + j];
-                mask.push_back(id != 0);
-            }
-        }
+        const Tensor x = options.masked ? test::lookedUp(spec.layers[1].embeddings, input, mask) : input;
         const std::vector<double> want = test::refRecurrent(*spec.find("rnn"), x, mask);
         QCOMPARE(static_cast<std::size_t>(got.size()), want.size());
         std::vector<float> wantF(want.begin(), want.end());

@@ -1,0 +1,159 @@
+// LayerNormalization and Bidirectional in Keras files: fixtures from
+// tests/data/keras_sequence_fixtures.py (via make_keras_fixtures.py) in the Keras 2 and Keras 3
+// layouts against its independent float64 numpy forward pass (to 1e-5), how the layers are read,
+// and the native format and Keras writer with them.
+
+#include <QTest>
+
+#include <cstring>
+
+#include "IoTestUtil.h"
+#include "TestSupport.h"
+#include "common/Error.h"
+#include "io/Hdf5.h"
+#include "io/ModelFile.h"
+#include "nn/Model.h"
+
+using namespace circnn;
+
+namespace {
+
+const char* const kFixtures[] = {
+    "k2_layer_norm_text.h5",    "layer_norm_text.keras",    "k2_layer_norm_axes.h5",      "k33_layer_norm_axes.h5",
+    "k2_bidirectional_text.h5", "bidirectional_text.keras", "k2_bidirectional_frames.h5", "bidirectional_frames.keras",
+};
+
+Tensor readRef(const std::filesystem::path& path, const char* name)
+{
+    h5::File f = h5::openFile(path.string());
+    return h5::readFloatDataset(f, f.id(), name);
+}
+
+bool bitIdentical(const Tensor& a, const Tensor& b)
+{
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
+}
+
+Tensor randomBatch(const Shape& sampleShape, std::int64_t batch, std::uint32_t seed)
+{
+    Shape s{batch};
+    s.insert(s.end(), sampleShape.begin(), sampleShape.end());
+    return test::randomTensor(s, seed, 1.0f);
+}
+
+// The fixture folder; empty (after QSKIP / QFAIL by the caller) when the generator cannot run.
+std::filesystem::path fixtures(QString& why)
+{
+    return test::kerasFixtures(why);
+}
+
+} // namespace
+
+class TestSequenceFixtures : public QObject {
+    Q_OBJECT
+private slots:
+    void fixtures_data()
+    {
+        QTest::addColumn<QString>("file");
+        for (const char* f : kFixtures)
+            QTest::newRow(f) << QString(f);
+    }
+
+    void fixtures()
+    {
+        QFETCH(QString, file);
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty()) {
+            if (why.startsWith("python3"))
+                QSKIP(qPrintable(why));
+            QFAIL(qPrintable(why));
+        }
+        const auto path = dir / file.toStdString();
+        QVERIFY2(std::filesystem::exists(path), "generator did not write the fixture");
+        ModelSpec spec;
+        try {
+            spec = readModel(path);
+        } catch (const Error& e) {
+            QFAIL(e.what());
+        }
+        const Tensor x = readRef(path.string() + ".ref.h5", "x");
+        const Tensor want = readRef(path.string() + ".ref.h5", "y");
+        const Tensor got = Model(spec).forward(x);
+        QCOMPARE(got.shape(), want.shape());
+        CIRCNN_COMPARE_VECTORS(got.data(), want.data(), std::size_t(got.size()), 1e-5, file.toStdString());
+    }
+
+    void layerNormalizationAxesRoundTrip()
+    {
+        // The axes as Keras wrote them ([2, 1], [1], -1) survive the native format and the Keras
+        // writer (which writes them as a list), with the same outputs.
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        const ModelSpec m = readModel(dir / "k2_layer_norm_axes.h5");
+        QCOMPARE(m.find("norm_all")->axes, (std::vector<std::int64_t>{2, 1}));
+        QCOMPARE(m.find("norm_steps")->axes, (std::vector<std::int64_t>{1}));
+        QVERIFY(!m.find("norm_steps")->center && m.find("norm_last")->center && !m.find("norm_last")->scale);
+        QCOMPARE(m.find("norm_all")->gamma.shape(), (Shape{4, 5})); // as Keras stores it: the axes as listed
+        const Tensor x = randomBatch({5, 4}, 3, 19);
+        for (const bool keras : {false, true}) {
+            const auto path = test::tempDir() / (keras ? "layer_norm.h5" : "layer_norm.circnn.h5");
+            if (keras)
+                writeKerasH5(m, path);
+            else
+                writeNativeModel(m, path);
+            const ModelSpec back = readModel(path);
+            QCOMPARE(back.find("norm_all")->axes, m.find("norm_all")->axes);
+            QCOMPARE(back.find("norm_steps")->epsilon, m.find("norm_steps")->epsilon);
+            QVERIFY2(bitIdentical(Model(m).forward(x), Model(back).forward(x)), keras ? "keras" : "native");
+        }
+    }
+
+    void bidirectionalIsReadAsTwoDirectionsAndAMerge()
+    {
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        for (const char* file : {"k2_bidirectional_text.h5", "bidirectional_text.keras"}) {
+            const ModelSpec m = readModel(dir / file);
+            const LayerSpec* fwd = m.find("bidi_lstm/forward_lstm");
+            const LayerSpec* bwd = m.find("bidi_lstm/backward_lstm");
+            const LayerSpec* merge = m.find("bidi_lstm");
+            QVERIFY2(fwd && bwd && merge, file);
+            QCOMPARE(fwd->kind, LayerKind::LSTM);
+            QCOMPARE(bwd->kind, LayerKind::LSTM);
+            QVERIFY(!fwd->goBackwards && bwd->goBackwards);
+            QVERIFY(!fwd->reverseOutputSteps && bwd->reverseOutputSteps); // return_sequences: reversed back
+            QCOMPARE(merge->kind, LayerKind::Concatenate);
+            QCOMPARE(merge->inputs, (std::vector<std::string>{fwd->name, bwd->name}));
+            QVERIFY(!(fwd->kernel == bwd->kernel)); // each direction got its own weights
+            QCOMPARE(m.find("bidi_gru")->kind, LayerKind::Add);
+            QVERIFY(!m.find("bidi_gru/backward_gru")->reverseOutputSteps); // last step only
+        }
+        const ModelSpec frames = readModel(dir / "k2_bidirectional_frames.h5");
+        QCOMPARE(frames.find("bidi_rnn")->kind, LayerKind::Average);
+        QCOMPARE(frames.find("bidi_lstm")->kind, LayerKind::Multiply);
+
+        // The native format keeps the reversal; a Keras file cannot hold the unwrapped backward half.
+        const auto path = test::tempDir() / "bidirectional.circnn.h5";
+        writeNativeModel(frames, path);
+        const ModelSpec back = readModel(path);
+        QVERIFY(back.find("bidi_lstm/backward_lstm")->reverseOutputSteps);
+        const Tensor x = randomBatch({5, 3}, 3, 21);
+        QVERIFY(bitIdentical(Model(frames).forward(x), Model(back).forward(x)));
+        const auto kerasPath = test::tempDir() / "bidirectional.h5";
+        try {
+            writeKerasH5(frames, kerasPath);
+            QFAIL("the reversed backward half was written to a Keras file");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("backward") != std::string::npos, e.what());
+        }
+        QVERIFY(!std::filesystem::exists(kerasPath));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSequenceFixtures)
+#include "TestSequenceFixtures.moc"
