@@ -186,8 +186,8 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
         v->setMinimumHeight(220);
         cl->addWidget(v);
     }
-    charts::showChart(m_throughput, new QChart);
-    charts::showChart(m_energy, new QChart);
+    charts::showEmptyChart(m_throughput);
+    charts::showEmptyChart(m_energy);
     rl->addWidget(rsplit, 1);
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);
