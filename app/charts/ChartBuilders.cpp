@@ -111,6 +111,18 @@ void showChart(QChartView* view, QChart* chart)
         delete old;
 }
 
+void showEmptyChart(QChartView* view, const QString& message)
+{
+    if (QChart* shown = view->chart(); shown && shown->series().isEmpty() && shown->axes().isEmpty()) {
+        if (shown->title() != message)
+            shown->setTitle(message);
+        return;
+    }
+    auto* chart = new QChart;
+    chart->setTitle(message);
+    showChart(view, chart);
+}
+
 QChart* histogramChart(const ValueHistogram& h, const QString& title)
 {
     QChart* chart = newPlainChart(title);

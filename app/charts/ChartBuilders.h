@@ -20,6 +20,12 @@ namespace circnn::charts {
 // Shows `chart` in `view` and deletes the chart it showed before (QChartView only releases it).
 void showChart(QChartView* view, QChart* chart);
 
+// Shows an empty chart titled `message` (empty: no title). When the view already shows an empty
+// chart (no series, no axes) only its title changes: a new QChart costs the GUI thread its legend,
+// title document, polish and layout (milliseconds each), and views clear their charts on every
+// open and selection.
+void showEmptyChart(QChartView* view, const QString& message = QString());
+
 // Histogram of weights: a filled step outline over [lo, hi], count on the y axis.
 QChart* histogramChart(const ValueHistogram& histogram, const QString& title);
 

@@ -5,6 +5,7 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMap>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
@@ -62,9 +63,16 @@ public:
         if (!m_events.isEmpty() && m_events.back().cpu < 0)
             m_events.back().cpu = now - m_events.back().start;
         std::fprintf(stderr, "[bench] probe gap with %.1f ms GUI CPU:", gapCpuMs);
-        for (const Delivered& e : std::as_const(m_events))
+        QMap<QString, double> byOwner; // all deliveries, summed by the view that owns the receiver
+        for (const Delivered& e : std::as_const(m_events)) {
             if (e.cpu > 1)
                 std::fprintf(stderr, " %s %.1f;", qPrintable(e.what), e.cpu);
+            byOwner[e.owner] += e.cpu;
+        }
+        std::fprintf(stderr, "\n[bench]   by view:");
+        for (auto it = byOwner.cbegin(); it != byOwner.cend(); ++it)
+            if (it.value() > 0.5)
+                std::fprintf(stderr, " %s %.1f;", qPrintable(it.key()), it.value());
         std::fprintf(stderr, "\n");
         m_events.clear();
     }
@@ -80,19 +88,22 @@ protected:
         // object inside one of our views says which view).
         QString what = QString::fromLatin1(watched->metaObject()->className()) + QLatin1Char('/') +
                        QString::number(int(event->type()));
-        for (const QObject* o = watched->parent(); o; o = o->parent())
+        QString owner = QStringLiteral("(other)");
+        for (const QObject* o = watched; o; o = o->parent())
             if (QByteArray(o->metaObject()->className()).startsWith("circnn::")) {
-                const QString owner = QString::fromLatin1(o->metaObject()->className());
-                what += QStringLiteral(" in ") + owner.mid(owner.lastIndexOf(QStringLiteral("::")) + 2);
+                const QString name = QString::fromLatin1(o->metaObject()->className());
+                owner = name.mid(name.lastIndexOf(QStringLiteral("::")) + 2);
+                if (o != watched)
+                    what += QStringLiteral(" in ") + owner;
                 break;
             }
-        m_events.push_back({what, now, -1});
+        m_events.push_back({what, owner, now, -1});
         return false;
     }
 
 private:
     struct Delivered {
-        QString what;
+        QString what, owner;
         double start, cpu;
     };
     QList<Delivered> m_events;

@@ -40,6 +40,11 @@ struct Outcome {
 };
 } // namespace
 
+struct JobRunner::Finished {
+    std::shared_ptr<Job> job;
+    Outcome outcome;
+};
+
 JobRunner::JobRunner(QObject* parent) : QObject(parent)
 {
     m_poll.setInterval(100);
@@ -65,24 +70,10 @@ void JobRunner::startJob(const QString& channel, const QString& label, std::func
 
     auto* watcher = new QFutureWatcher<Outcome>(this);
     connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, job] {
-        const Outcome outcome = watcher->result();
+        m_finished.push_back({job, watcher->result()});
         watcher->deleteLater();
-        const bool latest = m_running.value(job->channel) == job;
-        if (latest)
-            m_running.remove(job->channel);
-        if (outcome.cancelled || job->cancelled)
-            emit jobCancelled(job->channel);
-        else if (!outcome.error.isEmpty()) {
-            if (latest && job->onError)
-                job->onError(outcome.error);
-            emit jobFailed(job->label, outcome.error);
-        } else if (latest && outcome.deliver)
-            outcome.deliver();
-        emit jobFinished(job->channel);
-        if (!isBusy()) {
-            m_poll.stop();
-            emit busyChanged(false);
-        }
+        if (m_finished.size() == 1) // queued: handled in the next pass of the event loop
+            QMetaObject::invokeMethod(this, &JobRunner::handleNextFinished, Qt::QueuedConnection);
     });
     // The worker holds the job's state by shared pointer: it may finish after the runner is gone.
     watcher->setFuture(QtConcurrent::run(&jobPool(), [job, work = std::move(work)]() -> Outcome {
@@ -110,6 +101,34 @@ void JobRunner::startJob(const QString& channel, const QString& label, std::func
         emit busyChanged(true);
     }
     pollProgress();
+}
+
+void JobRunner::handleNextFinished()
+{
+    if (m_finished.empty())
+        return;
+    const Finished f = std::move(m_finished.front());
+    m_finished.erase(m_finished.begin());
+    if (!m_finished.empty()) // the next one in a later pass (timers and paints run in between)
+        QMetaObject::invokeMethod(this, &JobRunner::handleNextFinished, Qt::QueuedConnection);
+    const std::shared_ptr<Job>& job = f.job;
+    const Outcome& outcome = f.outcome;
+    const bool latest = m_running.value(job->channel) == job;
+    if (latest)
+        m_running.remove(job->channel);
+    if (outcome.cancelled || job->cancelled)
+        emit jobCancelled(job->channel);
+    else if (!outcome.error.isEmpty()) {
+        if (latest && job->onError)
+            job->onError(outcome.error);
+        emit jobFailed(job->label, outcome.error);
+    } else if (latest && outcome.deliver)
+        outcome.deliver();
+    emit jobFinished(job->channel);
+    if (!isBusy()) {
+        m_poll.stop();
+        emit busyChanged(false);
+    }
 }
 
 void JobRunner::cancel(const QString& channel)

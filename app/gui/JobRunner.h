@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "common/Progress.h"
 
@@ -26,6 +27,10 @@ namespace circnn::gui {
 // - Results are delivered on the GUI thread only if the receiver still exists and the job is the
 //   channel's latest and was not cancelled. Errors (other than Cancelled) go to onError and to
 //   the jobFailed signal.
+// - Finished jobs are handled one per event-loop pass, in the order they finished: jobs that end
+//   together (an open's statistics, estimates and projection) would otherwise have all their
+//   deliveries — each rebuilding a view — run in one pass with the paint that follows, one long
+//   stall. A job stays "busy" until its result was handled.
 // - Nothing blocks: cancelAll() (on close) sets the flags and returns; a work function must only
 //   capture values and shared pointers, never widgets, since it may outlive the window.
 class JobRunner : public QObject {
@@ -73,12 +78,15 @@ signals:
 
 private:
     struct Job;
+    struct Finished;
     using Deliver = std::function<void()>;
     void startJob(const QString& channel, const QString& label, std::function<Deliver(const ProgressFn&)> work,
                   ErrorFn onError);
     void pollProgress();
+    void handleNextFinished(); // the oldest of m_finished; re-posts itself while more wait
 
     QHash<QString, std::shared_ptr<Job>> m_running; // channel → latest job
+    std::vector<Finished> m_finished;               // finished on a worker, not yet handled here (FIFO)
     QTimer m_poll;
 };
 

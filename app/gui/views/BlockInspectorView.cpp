@@ -72,8 +72,8 @@ BlockInspectorView::BlockInspectorView(Document* document, QWidget* parent) : QW
     splitter->setStretchFactor(2, 2);
     splitter->setSizes({300, 400, 240}); // proportions at first show: the spectrum has two axes
     layout->addWidget(splitter, 1);
-    charts::showChart(m_vector, new QChart);
-    charts::showChart(m_spectrum, new QChart);
+    charts::showEmptyChart(m_vector);
+    charts::showEmptyChart(m_spectrum);
 
     connect(m_doc, &Document::blockSelected, this, &BlockInspectorView::showBlock);
 }
@@ -101,8 +101,8 @@ void BlockInspectorView::showBlock(qint64 i, qint64 j)
     if (!p || i < 0 || p->projection.k <= 1) {
         m_header->setText(m_doc->weightsPending() ? tr("Loading weights…")
                                                   : tr("Click a block in the layer explorer (k > 1) to inspect it."));
-        charts::showChart(m_vector, new QChart);
-        charts::showChart(m_spectrum, new QChart);
+        charts::showEmptyChart(m_vector);
+        charts::showEmptyChart(m_spectrum);
         m_original->clear(QString());
         m_circulant->clear(QString());
         return;

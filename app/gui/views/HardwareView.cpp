@@ -192,8 +192,8 @@ HardwareView::HardwareView(Document* document, QWidget* parent) : QWidget(parent
         v->setMinimumHeight(200);
         cl->addWidget(v);
     }
-    charts::showChart(m_throughput, new QChart);
-    charts::showChart(m_energy, new QChart);
+    charts::showEmptyChart(m_throughput);
+    charts::showEmptyChart(m_energy);
     rsplit->setStretchFactor(0, 0); // the table keeps its three rows; the charts take what is left
     rsplit->setStretchFactor(1, 1);
     rl->addWidget(rsplit, 1);

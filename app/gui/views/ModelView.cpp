@@ -143,7 +143,7 @@ void ModelView::rebuild()
     if (!model) {
         m_summary->setText(tr("No model open."));
         m_stats->clear();
-        charts::showChart(m_histogram, new QChart);
+        charts::showEmptyChart(m_histogram);
         return;
     }
     // The core inspect workflow (what `circnn inspect` prints): first the table (fast; from the
@@ -287,7 +287,7 @@ void ModelView::computeStatistics(int layer)
     const auto model = m_doc->model();
     if (!model || layer < 0 || layer >= static_cast<int>(model->layers.size())) {
         m_stats->clear();
-        charts::showChart(m_histogram, new QChart);
+        charts::showEmptyChart(m_histogram);
         return;
     }
     // The statistics come from the inspect workflow (all tensors, computed once per model).
@@ -307,7 +307,7 @@ void ModelView::computeStatistics(int layer)
     }
     if (m_doc->weightsPending()) {
         m_stats->setText(tr("Loading weights…"));
-        charts::showChart(m_histogram, new QChart);
+        charts::showEmptyChart(m_histogram);
         return;
     }
     if (m_weights.empty())
@@ -336,8 +336,10 @@ void ModelView::computeStatistics(int layer)
         },
         this,
         [this](const LayerStatistics& s) {
-            charts::showChart(m_histogram,
-                              s.title.isEmpty() ? new QChart : charts::histogramChart(s.histogram, s.title));
+            if (s.title.isEmpty())
+                charts::showEmptyChart(m_histogram);
+            else
+                charts::showChart(m_histogram, charts::histogramChart(s.histogram, s.title));
         });
 }
 

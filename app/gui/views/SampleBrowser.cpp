@@ -53,9 +53,7 @@ QImage sampleImage(const Dataset& raw, const Shape& imageShape, std::int64_t ind
 // An empty chart whose title says why there is nothing to show.
 void clearChart(QChartView* view, const QString& message)
 {
-    auto* chart = new QChart;
-    chart->setTitle(message);
-    circnn::charts::showChart(view, chart);
+    circnn::charts::showEmptyChart(view, message);
 }
 } // namespace
 
