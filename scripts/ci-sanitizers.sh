@@ -65,6 +65,8 @@ seed_dir() {  # harness → a fresh corpus folder with its seeds
   local h=$1 dir="$SAN_BUILD_DIR/fuzz-corpus/$1"
   rm -rf "$dir"; mkdir -p "$dir"
   [ -d "tests/fuzz/seeds/$h" ] && cp tests/fuzz/seeds/"$h"/* "$dir"/
+  # Inputs this harness once crashed on (tests/data/fuzz-found, fixed since): re-run first.
+  [ -d "tests/data/fuzz-found/$h" ] && cp tests/data/fuzz-found/"$h"/* "$dir"/
   case "$h" in
     FuzzPlatformJson) cp resources/platforms/*.json "$dir"/ ;;
     FuzzIsolatedModel) cp sample_models/*.h5 "$dir"/ ;;

@@ -61,8 +61,8 @@ int runReport(const std::vector<std::string>& args, std::ostream& out, std::ostr
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::parse_error&) {
-            throw FormatError("'" + p.get("plan-result") + "' is not valid JSON");
+        } catch (const nlohmann::json::exception& e) { // syntax, or a number out of range
+            throw FormatError("'" + p.get("plan-result") + "' is not valid JSON (" + e.what() + ")");
         }
         plan = autoPlanFromJson(j, p.get("plan-result"));
     }

@@ -303,8 +303,8 @@ SweepConfig readSweepConfig(const std::string& path)
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw FormatError("sweep config '" + path + "' is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    } catch (const json::exception& e) { // syntax, or a number out of range
+        throw FormatError("sweep config '" + path + "' is not valid JSON (" + e.what() + ")");
     }
     return sweepConfigFromJson(j, path);
 }

@@ -56,8 +56,8 @@ SweepResultsContents readSweepResults(const std::filesystem::path& path)
         json j;
         try {
             j = json::parse(line);
-        } catch (const json::parse_error&) {
-            throw FormatError("sweep results " + where + " is not valid JSON");
+        } catch (const json::exception& e) { // syntax, or a number out of range
+            throw FormatError("sweep results " + where + " is not valid JSON (" + e.what() + ")");
         }
         if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
             throw FormatError("sweep results " + where + " has no \"schema\" (not a circnn sweep results file?)");

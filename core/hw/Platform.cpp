@@ -308,7 +308,7 @@ Platform loadPlatform(const std::filesystem::path& path)
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) { // syntax, or a number out of range
         throw FormatError("platform " + origin + ": not valid JSON (" + e.what() + ")");
     }
     if (j.is_object() && !j.contains("name"))

@@ -29,8 +29,8 @@ ConversionPlan parseConversionPlan(const std::string& jsonText)
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(jsonText);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw FormatError("conversion plan is not valid JSON (at byte " + std::to_string(e.byte) + "): " + e.what());
+    } catch (const nlohmann::json::exception& e) { // syntax, or a number out of range
+        throw FormatError(std::string("conversion plan is not valid JSON: ") + e.what());
     }
     if (!j.is_object())
         throw FormatError(

@@ -38,13 +38,17 @@ RawArray parseNpy(const std::string& bytes, const std::string& where, std::int64
         const auto colon = header.find(':', pos);
         if (colon == std::string::npos)
             throw FormatError(where + ": malformed .npy header");
-        std::size_t s = header.find_first_not_of(' ', colon + 1);
+        const std::size_t s = header.find_first_not_of(' ', colon + 1);
+        if (s == std::string::npos)
+            throw FormatError(where + ": .npy header has no value for '" + key + "'");
         return header.substr(s);
     };
     std::string descr = valueOf("descr");
     if (descr.size() < 2 || descr[0] != '\'')
         throw FormatError(where + ": malformed .npy dtype");
     descr = descr.substr(1, descr.find('\'', 1) - 1);
+    if (descr.size() < 2)
+        throw FormatError(where + ": malformed .npy dtype");
     const std::string fortran = valueOf("fortran_order");
     if (fortran.rfind("True", 0) == 0)
         throw FormatError(where + ": Fortran-order arrays are not supported (save with C order, "

@@ -1,0 +1,124 @@
+// The inputs the fuzzers found (tests/data/fuzz-found/<harness>/), run through the same entry points
+// as their harness in the normal build: each must be refused with a circnn::Error (no other
+// exception, no crash). Plus the class behind the plan finding, a JSON number out of double's range,
+// at every JSON parse site that reads a user's file.
+
+#include <QTest>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "TestSupport.h"
+#include "analysis/SweepConfig.h"
+#include "analysis/SweepResultsFile.h"
+#include "common/Error.h"
+#include "hw/Platform.h"
+#include "io/ConversionPlanFile.h"
+#include "io/DatasetFile.h"
+#include "io/DatasetFormats.h"
+#include "model/ArchitectureParser.h"
+
+using namespace circnn;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string bytesOf(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<fs::path> findings(const char* harness)
+{
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(test::sourceDir() / "tests" / "data" / "fuzz-found" / harness))
+        files.push_back(e.path());
+    return files;
+}
+
+fs::path writeTemp(const std::string& name, const std::string& text)
+{
+    const fs::path dir = test::tempDir() / "fuzz_findings";
+    fs::create_directories(dir);
+    const fs::path f = dir / name;
+    std::ofstream(f, std::ios::binary) << text;
+    return f;
+}
+
+// Runs `call`, which must throw a circnn::Error (anything else escapes and fails the test).
+template <typename Call>
+void expectCleanError(const std::string& what, Call call)
+{
+    try {
+        call();
+    } catch (const Error&) {
+        return;
+    }
+    QFAIL(("accepted: " + what).c_str());
+}
+
+} // namespace
+
+class TestFuzzFindings : public QObject {
+    Q_OBJECT
+
+private slots:
+    void npzFindings()
+    {
+        const auto files = findings("FuzzNpz");
+        QVERIFY(!files.empty());
+        for (const fs::path& f : files) {
+            expectCleanError(f.filename().string(), [&] { (void)dataset::parseNpy(bytesOf(f), f.string(), 0); });
+            expectCleanError(f.filename().string(), [&] { (void)readDatasetInProcess(f); });
+        }
+    }
+
+    void npyHeaderWithoutValues()
+    {
+        // The shape of the finding, built by hand: a key followed by nothing but spaces, and a
+        // dtype of one quote.
+        const std::string magic("\x93NUMPY\x01\x00", 8);
+        for (const std::string header : {"{'descr':      ", "{'descr': '', 'fortran_order': False, 'shape': (1,)}",
+                                         "{'descr': '<f4', 'fortran_order':    "}) {
+            std::string bytes = magic;
+            bytes += char(header.size() & 0xff);
+            bytes += char(header.size() >> 8);
+            bytes += header;
+            expectCleanError(header, [&] { (void)dataset::parseNpy(bytes, "hand.npy", 0); });
+        }
+    }
+
+    void planFindings()
+    {
+        const auto files = findings("FuzzPlanJson");
+        QVERIFY(!files.empty());
+        for (const fs::path& f : files)
+            expectCleanError(f.filename().string(), [&] { (void)parseConversionPlan(bytesOf(f)); });
+    }
+
+    void numbersOutOfRangeAreFormatErrors()
+    {
+        // nlohmann::json reports 1e999 as out_of_range, not parse_error: every reader of a user's JSON
+        // file must turn it into an Error naming the file.
+        const std::string huge = "1e999";
+        expectCleanError("plan", [&] { (void)parseConversionPlan(R"({"default_k": )" + huge + "}"); });
+        const fs::path platform = writeTemp("platform.json", R"({"name": "p", "clock_mhz": )" + huge + "}");
+        expectCleanError("platform", [&] { (void)hw::loadPlatform(platform); });
+        const fs::path config = writeTemp("sweep.json", R"({"schema": "circnn.sweep-config/1", "epochs": )" + huge + "}");
+        expectCleanError("sweep config", [&] { (void)readSweepConfig(config.string()); });
+        const fs::path results = writeTemp("results.jsonl", R"({"schema": )" + huge + "}\n");
+        expectCleanError("sweep results", [&] { (void)readSweepResults(results); });
+        expectCleanError("architecture", [&] { (void)parseArchitecture(R"({"input": )" + huge + "}"); });
+        try {
+            (void)hw::loadPlatform(platform);
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("platform.json") != std::string::npos, e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFuzzFindings)
+#include "TestFuzzFindings.moc"
