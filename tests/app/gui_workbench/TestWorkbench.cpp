@@ -97,7 +97,10 @@ bool openSample(gui::MainWindow& w)
 {
     w.show();
     w.openModel(sample("fashion_mlp_dense.h5"));
-    return QTest::qWaitFor([&] { return w.document()->model() && w.document()->dataset(); }, 30000) && waitIdle(w);
+    return QTest::qWaitFor(
+               [&] { return w.document()->model() && w.document()->dataset() && !w.document()->weightsPending(); },
+               30000) &&
+           waitIdle(w);
 }
 
 QString cell(QTableWidget* t, const QString& rowName, int column)
@@ -299,6 +302,8 @@ private slots:
         // Re-open it in the window: the document now holds the saved model.
         w.openModel(QString::fromStdString(file.string()));
         QTRY_VERIFY_WITH_TIMEOUT(w.document()->path().endsWith("projected_k16.circnn.h5"), 30000);
+        // The model opens in two stages: the weights arrive after the layer table.
+        QTRY_VERIFY_WITH_TIMEOUT(!w.document()->weightsPending(), 30000);
         compareWeights(*w.document()->model(), *result);
     }
 

@@ -69,6 +69,8 @@ void setUp(gui::MainWindow& w, const fs::path& results, const QString& ks, int e
     QSignalSpy opened(w.document(), &gui::Document::modelChanged);
     w.openModel(sample("fashion_mlp_dense.h5"));
     QVERIFY(opened.wait(30000));
+    // Sweeps wait for the weights (the model opens in two stages).
+    QTRY_VERIFY_WITH_TIMEOUT(!w.document()->weightsPending(), 30000);
     gui::SweepConfigForm* form = w.sweepView()->form();
     // The open model is the model to sweep by default.
     QCOMPARE(form->field("models")->text(), w.document()->path());
