@@ -1,7 +1,7 @@
 // Conversion plan JSON text (io/ConversionPlanFile.h).
 #include "FuzzUtil.h"
-#include "io/ConversionPlanFile.h"
 #include "common/Error.h"
+#include "io/ConversionPlanFile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -75,7 +75,7 @@ ModelSpec smallMlp()
         d.activation = i == 2 ? ActivationKind::Softmax : ActivationKind::Relu;
         d.kernel = seeded({sizes[i], sizes[i + 1]}, 40 + i, 0.6f);
         d.bias = seeded({sizes[i + 1]}, 50 + i, 0.1f);
-        d.bias[0] = 0.0f;  // one exact zero: sparsity of the bias is 1/units
+        d.bias[0] = 0.0f; // one exact zero: sparsity of the bias is 1/units
         m.layers.push_back(d);
         prev = d.name;
     }
@@ -143,7 +143,8 @@ private slots:
         for (const char* cmd : {"inspect", "eval"}) {
             std::vector<std::string> args{cmd, model.string()};
             if (std::string(cmd) == "eval")
-                args.insert(args.end(), {"--data", (test::sharedDir() / "data/mnist/t10k-images-idx3-ubyte.gz").string()});
+                args.insert(args.end(),
+                            {"--data", (test::sharedDir() / "data/mnist/t10k-images-idx3-ubyte.gz").string()});
             const CliResult r = run(args);
             QCOMPARE(r.code, 1);
             QVERIFY2(r.err.find("weights-only file, no architecture") != std::string::npos, r.err.c_str());
@@ -157,7 +158,8 @@ private slots:
         CIRCNN_REQUIRE_SHARED();
         const auto model = test::sharedDir() / "models/mlp_keras3.3.3_4bumuhammad.h5";
         const auto data = test::sharedDir() / "data/mnist/t10k-images-idx3-ubyte.gz";
-        const json j = runJson({"eval", model.string(), "--data", data.string(), "-k", "8", "--limit", "500", "--json"});
+        const json j =
+            runJson({"eval", model.string(), "--data", data.string(), "-k", "8", "--limit", "500", "--json"});
         QCOMPARE(j["count"].get<int>(), 500);
         QCOMPARE(j["circulant"]["agreement"]["count"].get<int>(), 500);
         QCOMPARE(j["circulant"]["k"].get<int>(), 8);
@@ -225,7 +227,7 @@ private slots:
         QCOMPARE(c["layers"].size(), std::size_t(3));
         QVERIFY(c["layers"][0]["converted"].get<bool>());
         QVERIFY(c["layers"][1]["converted"].get<bool>());
-        QVERIFY(!c["layers"][2]["converted"].get<bool>());  // output layer stays dense by default
+        QVERIFY(!c["layers"][2]["converted"].get<bool>()); // output layer stays dense by default
         QVERIFY(!c["layers"][2]["reason"].get<std::string>().empty());
         // dense_0: 20x24 weights → p=5, q=6 blocks of k=4 → 120 numbers + 20 bias.
         QCOMPARE(c["layers"][0]["parameters_after"].get<std::int64_t>() - 20, std::int64_t(5 * 6 * 4));
@@ -239,7 +241,8 @@ private slots:
 
         // eval -k 4 on the Keras file equals eval of the converted native file.
         const auto data = smallDataset();
-        const json viaK = runJson({"eval", src.string(), "--data", data.string(), "-k", "4", "--json", "--batch", "64"});
+        const json viaK =
+            runJson({"eval", src.string(), "--data", data.string(), "-k", "4", "--json", "--batch", "64"});
         const json native = runJson({"eval", dst.string(), "--data", data.string(), "--json"});
         QCOMPARE(viaK["count"].get<int>(), 300);
         QCOMPARE(viaK["circulant"]["top1"].get<double>(), native["top1"].get<double>());
@@ -263,10 +266,10 @@ private slots:
         const ModelSpec m = smallMlp();
         const auto src = test::tempDir() / "cli_usage.h5";
         writeKerasH5(m, src);
-        QCOMPARE(run({"convert", src.string(), "-o", "x.circnn.h5"}).code, 2);                       // no -k / --plan
-        QCOMPARE(run({"convert", src.string(), "-k", "4", "--plan", "p.json", "-o", "x"}).code, 2);  // both
-        QCOMPARE(run({"convert", src.string(), "-k", "4"}).code, 2);                                 // no -o
-        QCOMPARE(run({"eval", src.string()}).code, 2);                                               // no --data
+        QCOMPARE(run({"convert", src.string(), "-o", "x.circnn.h5"}).code, 2);                      // no -k / --plan
+        QCOMPARE(run({"convert", src.string(), "-k", "4", "--plan", "p.json", "-o", "x"}).code, 2); // both
+        QCOMPARE(run({"convert", src.string(), "-k", "4"}).code, 2);                                // no -o
+        QCOMPARE(run({"eval", src.string()}).code, 2);                                              // no --data
         const CliResult missing = run({"inspect", (test::tempDir() / "nope.h5").string()});
         QCOMPARE(missing.code, 1);
         QVERIFY(missing.err.find("nope.h5") != std::string::npos);

@@ -198,19 +198,25 @@ private slots:
         const fs::path keras = dir() / "model.h5";
         fs::copy_file(sample("fashion_mlp_dense.h5"), keras);
         const std::string before = readAll(keras);
-        CliResult r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string()});
+        CliResult r =
+            run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string()});
         EXPECT_FAILS_WITH(r, 1, "--force");
         QVERIFY(r.err.find("Keras HDF5 model") != std::string::npos);
         QVERIFY(readAll(keras) == before);
-        r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string(), "--force"});
+        r = run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", keras.string(),
+                 "--force"});
         QCOMPARE(r.code, 0);
         QVERIFY(detectModelFormat(keras) == ModelFormat::Native);
         // Not a model at all (a dataset) is protected too; a native model replaces a native one.
         const fs::path data = dir() / "data.h5";
         fs::copy_file(sample("fashion_test_1k.h5"), data);
-        EXPECT_FAILS_WITH(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", data.string()}), 1,
-                          "--force");
-        QCOMPARE(run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "4", "--no-reorder", "-o", keras.string()}).code, 0);
+        EXPECT_FAILS_WITH(
+            run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "8", "--no-reorder", "-o", data.string()}),
+            1, "--force");
+        QCOMPARE(
+            run({"convert", sample("fashion_mlp_dense.h5").string(), "-k", "4", "--no-reorder", "-o", keras.string()})
+                .code,
+            0);
     }
 
     void symlinkAndModeOfTheOutput()

@@ -63,8 +63,8 @@ private slots:
     {
         std::string out, err;
         const auto model = m_dir / "k4.circnn.h5";
-        const int rc = run({"train", "16-16-3", "-k", "4", "--data", m_train.string(), "--epochs", "4", "--lr",
-                            "0.02", "--test", m_test.string(), "-o", model.string(), "--json"},
+        const int rc = run({"train", "16-16-3", "-k", "4", "--data", m_train.string(), "--epochs", "4", "--lr", "0.02",
+                            "--test", m_test.string(), "-o", model.string(), "--json"},
                            out, err);
         QVERIFY2(rc == 0, err.c_str());
         const nlohmann::json j = nlohmann::json::parse(out);
@@ -81,9 +81,9 @@ private slots:
     {
         std::string out, err;
         const auto dense = m_dir / "dense.h5";
-        int rc = run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o",
-                      dense.string()},
-                     out, err);
+        int rc =
+            run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o", dense.string()},
+                out, err);
         QVERIFY2(rc == 0, err.c_str());
         QVERIFY(out.find("epoch 3/3") != std::string::npos);
         QVERIFY(out.find("keras-h5") != std::string::npos);
@@ -115,9 +115,9 @@ private slots:
     {
         std::string out, err;
         const auto dense = m_dir / "dense_for_dap.h5";
-        int rc = run({"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o",
-                      dense.string()},
-                     out, err);
+        int rc = run(
+            {"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o", dense.string()},
+            out, err);
         QVERIFY2(rc == 0, err.c_str());
         const auto tuned = m_dir / "tuned_dap.circnn.h5";
         rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1", "--test",
@@ -127,15 +127,15 @@ private slots:
         const nlohmann::json j = nlohmann::json::parse(out);
         QCOMPARE(j["projection"].get<std::string>(), std::string("data"));
         QCOMPARE(j["data_aware"]["calibration_samples"].get<std::int64_t>(), std::int64_t(100));
-        QCOMPARE(j["data_aware"]["layers"].size(), std::size_t(2));  // the output layer stays dense
+        QCOMPARE(j["data_aware"]["layers"].size(), std::size_t(2)); // the output layer stays dense
         for (const auto& l : j["data_aware"]["layers"]) {
             QVERIFY(l["data_aware"].get<bool>());
             QVERIFY(l["data_aware_output_error"].get<double>() <= l["frobenius_output_error"].get<double>());
         }
         QVERIFY(readModel(tuned).provenance.notes.find("data-aware") != std::string::npos);
         // Text output names the projection; the default is data-aware.
-        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1",
-                  "--projection", "data", "-o", tuned.string()},
+        rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "1", "--projection",
+                  "data", "-o", tuned.string()},
                  out, err);
         QVERIFY2(rc == 0, err.c_str());
         QVERIFY(out.find("data-aware projection (270 calibration samples)") != std::string::npos);
@@ -144,8 +144,8 @@ private slots:
                  out, err);
         QVERIFY2(rc == 0, err.c_str());
         QCOMPARE(nlohmann::json::parse(out)["projection"].get<std::string>(), std::string("data"));
-        const std::vector<std::string> base{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
-                                            "--epochs", "1", "-o", tuned.string()};
+        const std::vector<std::string> base{"finetune",       dense.string(), "-k", "4",  "--data",
+                                            m_train.string(), "--epochs",     "1",  "-o", tuned.string()};
         const auto with = [&](std::vector<std::string> extra) {
             std::vector<std::string> args = base;
             args.insert(args.end(), extra.begin(), extra.end());
@@ -160,8 +160,8 @@ private slots:
         QCOMPARE(c["data_aware"]["calibration_samples"].get<std::int64_t>(), std::int64_t(50));
         QCOMPARE(c["data_aware"]["layers"].size(), std::size_t(2));
         QVERIFY(c["data_aware"]["layers"][0]["data_aware"].get<bool>());
-        QCOMPARE(run({"convert", dense.string(), "-k", "4", "--calibrate", m_train.string(), "--calibration", "0",
-                      "-o", tuned.string()},
+        QCOMPARE(run({"convert", dense.string(), "-k", "4", "--calibrate", m_train.string(), "--calibration", "0", "-o",
+                      tuned.string()},
                      out, err),
                  2);
         QCOMPARE(with({"--projection", "fancy"}), 2);
@@ -174,14 +174,14 @@ private slots:
     {
         std::string out, err;
         const auto dense = m_dir / "dense_for_reorder.h5";
-        int rc = run({"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o",
-                      dense.string()},
-                     out, err);
+        int rc = run(
+            {"train", "16-16-8-3", "--data", m_train.string(), "--epochs", "2", "--lr", "0.02", "-o", dense.string()},
+            out, err);
         QVERIFY2(rc == 0, err.c_str());
         const auto tuned = m_dir / "tuned_reorder.circnn.h5";
-        const std::vector<std::string> finetune{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
-                                                "--epochs", "1", "--projection", "frobenius", "-o", tuned.string(),
-                                                "--json"};
+        const std::vector<std::string> finetune{
+            "finetune", dense.string(), "-k",        "4",  "--data",       m_train.string(), "--epochs",
+            "1",        "--projection", "frobenius", "-o", tuned.string(), "--json"};
         // finetune: both hidden layers reordered (the output layer stays dense and keeps its order).
         rc = run(finetune, out, err);
         QVERIFY2(rc == 0, err.c_str());
@@ -210,8 +210,10 @@ private slots:
         const nlohmann::json plain = nlohmann::json::parse(out);
         QCOMPARE(c["reordering"].size(), std::size_t(2));
         QVERIFY(plain["reordering"].empty());
-        QVERIFY(c["layers"][0]["relative_residual"].get<double>() < plain["layers"][0]["relative_residual"].get<double>());
-        QCOMPARE(c["reordering"][0]["residual_before"].get<double>(), plain["layers"][0]["relative_residual"].get<double>());
+        QVERIFY(c["layers"][0]["relative_residual"].get<double>() <
+                plain["layers"][0]["relative_residual"].get<double>());
+        QCOMPARE(c["reordering"][0]["residual_before"].get<double>(),
+                 plain["layers"][0]["relative_residual"].get<double>());
         rc = run({"convert", dense.string(), "-k", "4", "-o", tuned.string()}, out, err);
         QVERIFY2(rc == 0, err.c_str());
         QVERIFY2(out.find("units reordered (inputs of") != std::string::npos, out.c_str());
@@ -263,11 +265,13 @@ private slots:
         rc = run({"inspect", tuned.string()}, out, err);
         QVERIFY2(rc == 0, err.c_str());
         QVERIFY2(out.find("made by circnn finetune") != std::string::npos, out.c_str());
-        QVERIFY(out.find("notes: ") != std::string::npos && out.find("the projected model was kept") != std::string::npos);
+        QVERIFY(out.find("notes: ") != std::string::npos &&
+                out.find("the projected model was kept") != std::string::npos);
         QVERIFY(out.find("trained 1 epoch; best validation accuracy") != std::string::npos);
         rc = run({"inspect", tuned.string(), "--json"}, out, err);
         QVERIFY2(rc == 0, err.c_str());
-        QVERIFY(nlohmann::json::parse(out)["provenance"]["notes"].get<std::string>().find("was kept") != std::string::npos);
+        QVERIFY(nlohmann::json::parse(out)["provenance"]["notes"].get<std::string>().find("was kept") !=
+                std::string::npos);
         for (std::size_t i = 0; i < source.layers.size(); ++i)
             for (std::int64_t e = 0; e < source.layers[i].kernel.size(); ++e)
                 QCOMPARE(kept.layers[i].kernel[e], source.layers[i].kernel[e]);
@@ -277,9 +281,9 @@ private slots:
     {
         std::string out, err;
         const auto dense = m_dir / "dense_admm.h5";
-        int rc = run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o",
-                      dense.string()},
-                     out, err);
+        int rc =
+            run({"train", "16-16-3", "--data", m_train.string(), "--epochs", "3", "--lr", "0.02", "-o", dense.string()},
+                out, err);
         QVERIFY2(rc == 0, err.c_str());
         const auto tuned = m_dir / "admm.circnn.h5";
         rc = run({"finetune", dense.string(), "-k", "4", "--data", m_train.string(), "--epochs", "3", "--admm-epochs",
@@ -312,14 +316,14 @@ private slots:
         QVERIFY(out.find("ADMM (1 epochs") != std::string::npos);
         QVERIFY(out.find("epoch 1/2") != std::string::npos && out.find("epoch 2/2") != std::string::npos);
 
-        const std::vector<std::string> base{"finetune", dense.string(), "-k", "4", "--data", m_train.string(),
-                                            "--epochs", "2", "-o", tuned.string()};
+        const std::vector<std::string> base{"finetune",       dense.string(), "-k", "4",  "--data",
+                                            m_train.string(), "--epochs",     "2",  "-o", tuned.string()};
         const auto with = [&](std::vector<std::string> extra) {
             std::vector<std::string> args = base;
             args.insert(args.end(), extra.begin(), extra.end());
             return run(args, out, err);
         };
-        QCOMPARE(with({"--admm-epochs", "2"}), 2);  // no fine-tuning epoch left
+        QCOMPARE(with({"--admm-epochs", "2"}), 2); // no fine-tuning epoch left
         QVERIFY(err.find("--admm-epochs") != std::string::npos);
         QCOMPARE(with({"--admm-epochs", "1", "--rho", "0"}), 2);
         QCOMPARE(with({"--admm-epochs", "1", "--rho-growth", "0.5"}), 2);
@@ -335,7 +339,8 @@ private slots:
         std::ofstream(arch) << "{\"name\": \"tiny\", \"input\": [4, 4, 1], \"layers\": [{\"conv\": 4, \"kernel\": 3}, "
                                "{\"maxpool\": 2}, {\"dense\": 8, \"k\": 4}, {\"dense\": 3}]}";
         const auto cnn = m_dir / "cnn.circnn.h5";
-        int rc = run({"train", arch.string(), "--data", m_train.string(), "--epochs", "2", "-o", cnn.string()}, out, err);
+        int rc =
+            run({"train", arch.string(), "--data", m_train.string(), "--epochs", "2", "-o", cnn.string()}, out, err);
         QVERIFY2(rc == 0, err.c_str());
         const ModelSpec m = readModel(cnn);
         QCOMPARE(m.name, std::string("tiny"));
@@ -420,7 +425,7 @@ private slots:
     void usageErrors()
     {
         std::string out, err;
-        QCOMPARE(run({"train", "16-16-3", "--data", m_train.string()}, out, err), 2);  // no -o
+        QCOMPARE(run({"train", "16-16-3", "--data", m_train.string()}, out, err), 2); // no -o
         QVERIFY(err.find("-o") != std::string::npos);
         QCOMPARE(run({"train", "16-x-3", "--data", m_train.string(), "-o", (m_dir / "x.h5").string()}, out, err), 1);
         QCOMPARE(run({"train", "16-16-3", "--data", m_train.string(), "--optimizer", "lbfgs", "-o",
@@ -433,7 +438,7 @@ private slots:
         QCOMPARE(run({"finetune", (m_dir / "missing.h5").string(), "--data", m_train.string(), "-o",
                       (m_dir / "y.h5").string()},
                      out, err),
-                 2);  // neither -k nor --plan
+                 2); // neither -k nor --plan
         QCOMPARE(run({"train", "--help"}, out, err), 0);
         QVERIFY(out.find("--val-split") != std::string::npos);
     }

@@ -49,8 +49,7 @@ fs::path writeTemp(const std::string& name, const std::string& text)
 }
 
 // Runs `call`, which must throw a circnn::Error (anything else escapes and fails the test).
-template <typename Call>
-void expectCleanError(const std::string& what, Call call)
+template <typename Call> void expectCleanError(const std::string& what, Call call)
 {
     try {
         call();
@@ -107,7 +106,8 @@ private slots:
         expectCleanError("plan", [&] { (void)parseConversionPlan(R"({"default_k": )" + huge + "}"); });
         const fs::path platform = writeTemp("platform.json", R"({"name": "p", "clock_mhz": )" + huge + "}");
         expectCleanError("platform", [&] { (void)hw::loadPlatform(platform); });
-        const fs::path config = writeTemp("sweep.json", R"({"schema": "circnn.sweep-config/1", "epochs": )" + huge + "}");
+        const fs::path config =
+            writeTemp("sweep.json", R"({"schema": "circnn.sweep-config/1", "epochs": )" + huge + "}");
         expectCleanError("sweep config", [&] { (void)readSweepConfig(config.string()); });
         const fs::path results = writeTemp("results.jsonl", R"({"schema": )" + huge + "}\n");
         expectCleanError("sweep results", [&] { (void)readSweepResults(results); });
