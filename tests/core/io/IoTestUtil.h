@@ -12,6 +12,7 @@
 #include <string>
 
 #include "TestSupport.h"
+#include "io/Hdf5.h"
 #include "model/ModelSpec.h"
 #include "model/ShapeInference.h"
 
@@ -193,6 +194,26 @@ inline std::filesystem::path kerasFixtures(QString& why)
     }
     why = reason;
     return dir;
+}
+
+// A reference tensor ("x", "y") of a fixture's .ref.h5 file, written by the fixture generators.
+inline Tensor readRef(const std::filesystem::path& path, const char* name)
+{
+    h5::File f = h5::openFile(path.string());
+    return h5::readFloatDataset(f, f.id(), name);
+}
+
+inline bool bitIdentical(const Tensor& a, const Tensor& b)
+{
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
+}
+
+// `batch` random samples of `sampleShape` (values in ±1).
+inline Tensor randomBatch(const Shape& sampleShape, std::int64_t batch, std::uint32_t seed)
+{
+    Shape s{batch};
+    s.insert(s.end(), sampleShape.begin(), sampleShape.end());
+    return randomTensor(s, seed, 1.0f);
 }
 
 } // namespace circnn::test

@@ -19,9 +19,11 @@
 #include "nn/Model.h"
 
 using namespace circnn;
+using test::bitIdentical;
+using test::randomBatch;
+using test::readRef;
 
 namespace {
-
 // Fixtures the generator must produce (a missing one fails the test).
 const char* const kFixtures[] = {
     "k2_mlp_activations.h5",
@@ -47,24 +49,6 @@ const char* const kFixtures[] = {
     "k33_signal_rnn.h5",
     "k31_masked_rnn.h5",
 };
-
-Tensor readRef(const std::filesystem::path& path, const char* name)
-{
-    h5::File f = h5::openFile(path.string());
-    return h5::readFloatDataset(f, f.id(), name);
-}
-
-Tensor randomBatch(const Shape& sampleShape, std::int64_t batch, std::uint32_t seed)
-{
-    Shape s{batch};
-    s.insert(s.end(), sampleShape.begin(), sampleShape.end());
-    return test::randomTensor(s, seed, 1.0f);
-}
-
-bool bitIdentical(const Tensor& a, const Tensor& b)
-{
-    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
-}
 
 } // namespace
 

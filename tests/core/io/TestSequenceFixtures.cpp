@@ -15,31 +15,15 @@
 #include "nn/Model.h"
 
 using namespace circnn;
+using test::bitIdentical;
+using test::randomBatch;
+using test::readRef;
 
 namespace {
-
 const char* const kFixtures[] = {
     "k2_layer_norm_text.h5",    "layer_norm_text.keras",    "k2_layer_norm_axes.h5",      "k33_layer_norm_axes.h5",
     "k2_bidirectional_text.h5", "bidirectional_text.keras", "k2_bidirectional_frames.h5", "bidirectional_frames.keras",
 };
-
-Tensor readRef(const std::filesystem::path& path, const char* name)
-{
-    h5::File f = h5::openFile(path.string());
-    return h5::readFloatDataset(f, f.id(), name);
-}
-
-bool bitIdentical(const Tensor& a, const Tensor& b)
-{
-    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
-}
-
-Tensor randomBatch(const Shape& sampleShape, std::int64_t batch, std::uint32_t seed)
-{
-    Shape s{batch};
-    s.insert(s.end(), sampleShape.begin(), sampleShape.end());
-    return test::randomTensor(s, seed, 1.0f);
-}
 
 // The fixture folder; empty (after QSKIP / QFAIL by the caller) when the generator cannot run.
 std::filesystem::path fixtures(QString& why)

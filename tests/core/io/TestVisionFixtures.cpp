@@ -18,9 +18,10 @@
 #include "nn/Model.h"
 
 using namespace circnn;
+using test::bitIdentical;
+using test::readRef;
 
 namespace {
-
 const char* const kFixtures[] = {
     "k2_conv_autoencoder.h5",
     "k33_conv_autoencoder.h5",
@@ -34,17 +35,6 @@ const char* const kFixtures[] = {
     "k2_squeeze_excitation.h5",
     "squeeze_excitation.keras",
 };
-
-Tensor readRef(const std::filesystem::path& path, const char* name)
-{
-    h5::File f = h5::openFile(path.string());
-    return h5::readFloatDataset(f, f.id(), name);
-}
-
-bool bitIdentical(const Tensor& a, const Tensor& b)
-{
-    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
-}
 
 // The issue-15 fields compareSpecs does not look at.
 void compareVisionFields(const ModelSpec& a, const ModelSpec& b)
