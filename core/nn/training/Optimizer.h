@@ -45,6 +45,12 @@ public:
     // Updates every parameter in place from its gradient (same order and sizes; throws ShapeError
     // otherwise) with the given learning rate (the schedule's value for this step).
     void step(const std::vector<ParameterRef>& parameters, const std::vector<Tensor>& gradients, double learningRate);
+    // The same step with each parameter's gradient given as a sum of parts (the per-thread shards of
+    // a mini-batch): gradient t = ((parts[0][t] + parts[1][t]) + parts[2][t]) + … in float, the sum
+    // the trainer formed before, so results equal step() on the summed gradients to the last bit. The
+    // sum is formed in small blocks just before their update (no summed copy goes through memory).
+    void stepSummed(const std::vector<ParameterRef>& parameters, const std::vector<const std::vector<Tensor>*>& parts,
+                    double learningRate);
 
     const OptimizerOptions& options() const { return m_options; }
     std::int64_t stepCount() const { return m_steps; }

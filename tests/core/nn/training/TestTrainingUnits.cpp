@@ -228,6 +228,55 @@ private slots:
         setWorkerCount(0);
     }
 
+    void optimizerSumsGradientPartsLikeTheTrainer()
+    {
+        // stepSummed (the trainer's per-thread shards summed block by block inside the step) equals
+        // step() on gradients summed beforehand in the same order, to the last bit; SGD and Adam,
+        // 1, 2 and 3 parts, 1 and 2 threads, a parameter longer than the summing block.
+        for (const OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam})
+            for (const std::size_t count : {std::size_t(1), std::size_t(2), std::size_t(3)})
+                for (const std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+                    setWorkerCount(threads);
+                    OptimizerOptions o;
+                    o.kind = kind;
+                    o.weightDecay = 1e-2;
+                    Optimizer summed(o), plain(o);
+                    std::vector<float> k(40000), b(17);
+                    for (std::size_t i = 0; i < k.size(); ++i)
+                        k[i] = std::sin(0.37f * static_cast<float>(i));
+                    const std::vector<float> k0 = k;
+                    std::vector<float> k2 = k, b2 = b;
+                    std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(k)},
+                                                     {"d", "bias", std::span<float>(b)}};
+                    std::vector<ParameterRef> params2{{"d", "kernel", std::span<float>(k2)},
+                                                      {"d", "bias", std::span<float>(b2)}};
+                    for (int step = 0; step < 3; ++step) {
+                        std::vector<std::vector<Tensor>> parts(count);
+                        std::vector<Tensor> sum;
+                        for (const ParameterRef& p : params)
+                            sum.emplace_back(Shape{static_cast<std::int64_t>(p.values.size())});
+                        for (std::size_t c = 0; c < count; ++c)
+                            for (std::size_t t = 0; t < params.size(); ++t) {
+                                Tensor g(Shape{static_cast<std::int64_t>(params[t].values.size())});
+                                for (std::int64_t i = 0; i < g.size(); ++i) {
+                                    g[i] = std::cos(0.11f * static_cast<float>(i + 7 * c + 13 * step)) / 3.0f;
+                                    sum[t][i] = c == 0 ? g[i] : sum[t][i] + g[i];
+                                }
+                                parts[c].push_back(std::move(g));
+                            }
+                        std::vector<const std::vector<Tensor>*> pointers;
+                        for (const auto& part : parts)
+                            pointers.push_back(&part);
+                        summed.stepSummed(params, pointers, 0.01);
+                        plain.step(params2, sum, 0.01);
+                    }
+                    QVERIFY(k == k2);
+                    QVERIFY(b == b2);
+                    QVERIFY(k != k0); // the steps moved the weights
+                }
+        setWorkerCount(0);
+    }
+
     void optimizerRejectsBadInput()
     {
         OptimizerOptions o;
