@@ -67,6 +67,8 @@ json layerToJson(const LayerSpec& l)
     j["repeats"] = l.repeats;
     if (!l.axes.empty()) // LayerNormalization (absent: none)
         j["axes"] = l.axes;
+    if (l.kind == LayerKind::Masking) // format 1.3 (absent: 0)
+        j["mask_value"] = l.maskValue;
     // (recurrentKernel is empty in an architecture-only model: its recorded shape counts too.)
     if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant ||
         l.weightShapes.count("recurrent_kernel"))
@@ -140,6 +142,9 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
     l.repeats = j.value("repeats", std::int64_t(1));
     l.axes = j.value("axes", std::vector<std::int64_t>{});
+    l.maskValue = j.value("mask_value", 0.0f);
+    if (!std::isfinite(l.maskValue))
+        throw FormatError(file + ": layer '" + l.name + "' has a mask_value that is not a finite number");
     if (const auto seq = j.find("sequence"); seq != j.end()) {
         const std::string rec = seq->at("recurrent_activation").get<std::string>();
         const auto ra = activationFromName(rec);

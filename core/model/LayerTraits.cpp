@@ -158,7 +158,7 @@ const LayerTraits kTraits[] = {
      .unitWise = true, .cost = CostClass::Pooling, .shape = pooling1D},
     {.kind = LayerKind::GlobalAveragePooling1D, .kerasClass = "GlobalAveragePooling1D",
      .aliases = kGlobalAvgPool1DAliases, .unitWise = true, .cost = CostClass::GlobalPooling,
-     .shape = globalPooling1D},
+     .shape = globalPooling1D, .consumesSequenceMask = true},
     {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
      .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
     {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
@@ -206,6 +206,8 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::LayerNormalization, .kerasClass = "LayerNormalization", .cost = CostClass::Normalize,
      .shape = layerNormalization, .stats = layerNormalizationStats, .weightRoles = scaleOffsetRoles,
      .passesSequenceMask = true},
+    {.kind = LayerKind::Masking, .kerasClass = "Masking", .unitWise = true, .passesUnits = true,
+     .cost = CostClass::Mask, .shape = identity},
 };
 // clang-format on
 

@@ -72,6 +72,7 @@ enum class LayerKind {
     GRU,
     TimeDistributed,    // only between parsing a Keras file and unwrapping it into its inner Dense
     LayerNormalization, // over `axes` (core/nn/LayerNormalizationLayer.h)
+    Masking,            // float frames equal to `maskValue` everywhere mask their step (nn/SequenceMask.h)
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -202,6 +203,9 @@ struct LayerSpec {
     std::int64_t inputDim = 0;
     bool maskZero = false;
     Tensor embeddings;
+    // Masking: a time step whose features all equal maskValue is masked (output zeros, and skipped
+    // by the mask consumers downstream).
+    float maskValue = 0.0f;
 
     // Filled by inferShapes(): output shape without batch.
     Shape outputShape;

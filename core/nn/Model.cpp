@@ -173,11 +173,12 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
         for (const std::string& name : l.inputs)
             d.inputs[i].push_back(s.indexOf(name));
     }
-    // Recurrent layers masked by an Embedding's mask_zero get the token ids as an extra last input.
-    const std::vector<std::int64_t> masks = nn::maskSources(s);
+    // Mask consumers (recurrent layers, GlobalAveragePooling1D) downstream of an Embedding with
+    // mask_zero or a Masking layer get the tensor the mask is computed from as an extra last input.
+    const std::vector<nn::MaskSource> masks = nn::maskSources(s);
     for (std::size_t i = 0; i < n; ++i)
-        if (masks[i] >= 0)
-            d.inputs[i].push_back(static_cast<std::size_t>(masks[i]));
+        if (masks[i].layer >= 0)
+            d.inputs[i].push_back(static_cast<std::size_t>(masks[i].layer));
     d.needed.assign(n, false);
     d.needed[d.outputIndex] = true;
     for (std::size_t i = n; i-- > 0;)
@@ -198,6 +199,8 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
     std::size_t offset = 0;
     for (std::size_t i = 0; i < n; ++i) {
         d.layers.push_back(nn::createLayer(s.layers[i]));
+        if (masks[i].layer >= 0)
+            d.layers[i]->setMaskRule(masks[i].frameMaskValue);
         std::vector<Shape> shapes;
         if (s.layers[i].kind == LayerKind::Input)
             shapes.push_back(s.layers[i].inputShape);

@@ -247,7 +247,9 @@ def forward(model, x, keras2=False):
             y = pool2d(ins[0][:, None], (1, k1), (1, s1), c.get("padding", "valid"),
                        "max" if cls == "MaxPooling1D" else "avg")[:, 0]
         elif cls == "GlobalAveragePooling1D":
-            y = ins[0].mean(axis=1)
+            m1 = masks.get(l["inputs"][0])  # Keras: the mean over the unmasked steps
+            y = ins[0].mean(axis=1) if m1 is None else (ins[0] * m1[..., None]).sum(axis=1) / m1.sum(
+                axis=1, keepdims=True)
         elif cls == "GlobalMaxPooling1D":
             y = ins[0].max(axis=1)
         elif cls == "ZeroPadding1D":

@@ -40,7 +40,7 @@ private slots:
                         t.cost == CostClass::Recurrent);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
-        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::LayerNormalization) + 1);
+        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::Masking) + 1);
     }
 
     void classNamesRoundTrip()
