@@ -91,11 +91,10 @@ nlohmann::json rowJson(const BenchRow& r, bool cold, bool breakdown, bool refere
     j["circulant_cold_us"] = cold ? nlohmann::json(r.circulantColdUs) : nlohmann::json(nullptr);
     j["cold_speedup"] = cold ? nlohmann::json(r.coldSpeedup) : nlohmann::json(nullptr);
     if (breakdown && r.phaseSumUs > 0)
-        j["phases"] = {{"forward_fft_us", r.forwardFftUs},
-                       {"mac_us", r.macUs},
-                       {"inverse_fft_us", r.inverseFftUs},
-                       {"sum_us", r.phaseSumUs},
-                       {"full_over_sum", r.fullOverPhases}};
+        j["phases"] = {{"forward_fft_us", r.forwardFftUs},        {"mac_us", r.macUs},
+                       {"inverse_fft_us", r.inverseFftUs},        {"sum_us", r.phaseSumUs},
+                       {"full_over_sum", r.fullOverPhases},       {"sequence_us", r.sequenceUs},
+                       {"full_over_sequence", r.fullOverSequence}};
     if (reference)
         j["reference"] = {{"kind", "fftw+cgemm per bin"},
                           {"us", r.referenceUs},
@@ -155,8 +154,10 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     p.option("kernel", "auto|fft|direct", "Block-circulant kernel (auto picks direct only for k = 1).", "auto");
     p.option("clock", "cpu|wall", "Clock: the benchmark thread's CPU time (robust on a shared machine) or wall time.",
              "cpu");
-    p.flag("breakdown", "Also time the three phases of the block-circulant product alone on the same data (forward "
-                        "FFTs, frequency-domain multiply-accumulate, inverse FFTs) and print full call / their sum.");
+    p.flag("breakdown",
+           "Also time the three phases of the block-circulant product alone on the same data (forward "
+           "FFTs, frequency-domain multiply-accumulate, inverse FFTs) and print full call / their sum, and the "
+           "three run one after the other (seq) with full call / that.");
     p.flag("reference", "Also time a per-bin complex GEMM reference (FFTW many-plans + OpenBLAS cblas_cgemm per "
                         "frequency bin), checked against the dense product; 'vs ref' = reference / engine time.");
     p.flag("no-blas-rerun", "When OpenBLAS runs an older kernel family than this CPU supports, do not repeat the "
@@ -234,7 +235,7 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::vector<std::string> head{"shape",   "batch",      "k",         "kernel", "dense us", "circ us",
                                   "speedup", "dense cold", "circ cold", "cold x", "max diff"};
     if (config.breakdown) {
-        for (const char* h : {"fwd fft", "mac", "inv fft", "sum", "full/sum"}) {
+        for (const char* h : {"fwd fft", "mac", "inv fft", "sum", "full/sum", "seq", "full/seq"}) {
             head.push_back(h);
             widths.push_back(9);
         }
@@ -281,6 +282,8 @@ int runBench(const std::vector<std::string>& args, std::ostream& out, std::ostre
             for (double v : {r.forwardFftUs, r.macUs, r.inverseFftUs, r.phaseSumUs})
                 cells.push_back(has ? fixed(v, 1) : "-");
             cells.push_back(has ? fixed(r.fullOverPhases, 2) : "-");
+            cells.push_back(has ? fixed(r.sequenceUs, 1) : "-");
+            cells.push_back(has ? fixed(r.fullOverSequence, 2) : "-");
         }
         if (config.reference) {
             cells.push_back(fixed(r.referenceUs, 1));

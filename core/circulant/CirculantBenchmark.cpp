@@ -271,11 +271,16 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
                 if (config.reference)
                     reference = std::make_unique<PerBinGemmReference>(m, n, k, v, batch);
                 std::vector<std::function<void()>> fns{runDense, runCirc};
-                const std::size_t kDense = 0, kCirc = 1, kFwd = 2, kMac = 3, kInv = 4;
+                const std::size_t kDense = 0, kCirc = 1, kFwd = 2, kMac = 3, kInv = 4, kSeq = 5;
                 if (phases) {
                     fns.push_back([&] { phases->forwardTransforms(); });
                     fns.push_back([&] { phases->multiplyAccumulate(); });
                     fns.push_back([&] { phases->inverseTransforms(); });
+                    fns.push_back([&] {
+                        phases->forwardTransforms();
+                        phases->multiplyAccumulate();
+                        phases->inverseTransforms();
+                    });
                 }
                 const std::size_t kRef = fns.size();
                 if (reference)
@@ -296,6 +301,8 @@ std::vector<BenchRow> runCirculantBenchmark(const BenchConfig& config,
                     row.inverseFftUs = median(samples[kInv]) * 1e6;
                     row.phaseSumUs = row.forwardFftUs + row.macUs + row.inverseFftUs;
                     row.fullOverPhases = medianRatio(samples, {kCirc}, {kFwd, kMac, kInv});
+                    row.sequenceUs = median(samples[kSeq]) * 1e6;
+                    row.fullOverSequence = medianRatio(samples, {kCirc}, {kSeq});
                 }
                 if (reference) {
                     row.referenceUs = median(samples[kRef]) * 1e6;

@@ -58,6 +58,11 @@ struct BenchRow {
     double phaseSumUs = 0; // forwardFftUs + macUs + inverseFftUs
     double fullOverPhases =
         0; // full call / phase sum (median of per-round ratios) (issue 14 target: <= 1.25 for k >= 64)
+    // The three phases run one after the other per call (a straight-line product of the phases'
+    // own code, same data), and full call / that (median of per-round ratios). Each phase alone keeps
+    // its own code and tables hot; in sequence the forward and inverse FFTW plans alternate as they
+    // do in the full call, so this separates per-call overhead from the cost of alternation.
+    double sequenceUs = 0, fullOverSequence = 0;
     // --reference: FFTW many-plans + cblas_cgemm per frequency bin, warm, per call.
     double referenceUs = 0;
     double referenceSpeedup = 0; // reference / engine (median of per-round ratios) (> 1: the engine is faster)

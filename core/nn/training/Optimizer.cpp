@@ -1,15 +1,33 @@
 #include "nn/training/Optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/Error.h"
 #include "common/Parallel.h"
+#include "nn/training/OptimizerKernels.h"
 
 namespace circnn {
 
 namespace {
 // Smallest share of a parameter's elements worth a thread of its own.
 constexpr std::size_t kParallelElements = 1 << 15;
+// Elements whose gradient parts are summed at a time (in a buffer that stays in L1).
+constexpr std::size_t kSumBlock = 1024;
+
+// out[0, n) = parts[0][param][i, i + n) + parts[1][param][…] + … (float, in part order); returns out.
+const float* sumParts(const std::vector<const std::vector<Tensor>*>& parts, std::size_t param, std::size_t i,
+                      std::size_t n, float* out)
+{
+    const float* first = (*parts[0])[param].data() + i;
+    std::copy(first, first + n, out);
+    for (std::size_t k = 1; k < parts.size(); ++k) {
+        const float* g = (*parts[k])[param].data() + i;
+        for (std::size_t j = 0; j < n; ++j)
+            out[j] += g[j];
+    }
+    return out;
+}
 } // namespace
 
 std::optional<OptimizerKind> optimizerFromName(const std::string& name)
@@ -42,69 +60,105 @@ Optimizer::Optimizer(OptimizerOptions options) : m_options(options)
 void Optimizer::step(const std::vector<ParameterRef>& parameters, const std::vector<Tensor>& gradients,
                      double learningRate)
 {
-    if (parameters.size() != gradients.size())
-        throw ShapeError("optimizer: " + std::to_string(parameters.size()) + " parameters but " +
-                         std::to_string(gradients.size()) + " gradients");
-    if (m_first.empty()) {
-        m_first.resize(parameters.size());
-        if (m_options.kind == OptimizerKind::Adam)
-            m_second.resize(parameters.size());
-        for (std::size_t i = 0; i < parameters.size(); ++i) {
-            m_first[i].assign(parameters[i].values.size(), 0.0f);
-            if (m_options.kind == OptimizerKind::Adam)
-                m_second[i].assign(parameters[i].values.size(), 0.0f);
-        }
-    }
-    if (m_first.size() != parameters.size())
+    stepSummed(parameters, {&gradients}, learningRate);
+}
+
+void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
+                           const std::vector<const std::vector<Tensor>*>& parts, double learningRate)
+{
+    if (parts.empty())
+        throw ShapeError("optimizer: no gradients");
+    for (const std::vector<Tensor>* gradients : parts)
+        if (parameters.size() != gradients->size())
+            throw ShapeError("optimizer: " + std::to_string(parameters.size()) + " parameters but " +
+                             std::to_string(gradients->size()) + " gradients");
+    const bool adam = m_options.kind == OptimizerKind::Adam;
+    const bool fresh = m_state.empty();
+    if (!fresh && m_state.size() != parameters.size())
         throw ShapeError("optimizer: the parameter list changed between steps");
-    ++m_steps;
-    const double lambda = m_options.weightDecay;
-    const double b1 = m_options.beta1, b2 = m_options.beta2;
-    const double c1 = 1.0 - std::pow(b1, double(m_steps)), c2 = 1.0 - std::pow(b2, double(m_steps));
     for (std::size_t t = 0; t < parameters.size(); ++t) {
         const ParameterRef& p = parameters[t];
-        const Tensor& g = gradients[t];
-        if (static_cast<std::int64_t>(p.values.size()) != g.size() || m_first[t].size() != p.values.size())
-            throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " has " +
-                             std::to_string(p.values.size()) + " values but its gradient has " +
-                             std::to_string(g.size()));
-        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors");
-        float* w = p.values.data();
-        float* m = m_first[t].data();
-        const std::size_t n = p.values.size();
-        // Element-wise updates, split over the cores for large parameters (each element is updated by
-        // one thread: results do not depend on the thread count).
-        if (m_options.kind == OptimizerKind::Sgd) {
-            const double mu = m_options.momentum;
-            parallelFor(
-                n,
-                [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t i = begin; i < end; ++i) {
-                        const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
-                        const double v = mu * m[i] + gi;
-                        m[i] = static_cast<float>(v);
-                        w[i] = static_cast<float>(w[i] - learningRate * v);
-                    }
-                },
-                kParallelElements);
-        } else {
-            float* s = m_second[t].data();
-            parallelFor(
-                n,
-                [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t i = begin; i < end; ++i) {
-                        const double gi = double(g[static_cast<std::int64_t>(i)]) + (decay ? lambda * w[i] : 0.0);
-                        const double mi = b1 * m[i] + (1 - b1) * gi;
-                        const double si = b2 * s[i] + (1 - b2) * gi * gi;
-                        m[i] = static_cast<float>(mi);
-                        s[i] = static_cast<float>(si);
-                        w[i] = static_cast<float>(w[i] -
-                                                  learningRate * (mi / c1) / (std::sqrt(si / c2) + m_options.epsilon));
-                    }
-                },
-                kParallelElements);
+        for (const std::vector<Tensor>* gradients : parts)
+            if (static_cast<std::int64_t>(p.values.size()) != (*gradients)[t].size())
+                throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " has " +
+                                 std::to_string(p.values.size()) + " values but its gradient has " +
+                                 std::to_string((*gradients)[t].size()));
+        if (!fresh && m_state[t].size != p.values.size())
+            throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " changed size between steps");
+    }
+    if (fresh) {
+        m_state.resize(parameters.size());
+        for (std::size_t t = 0; t < parameters.size(); ++t) {
+            State& st = m_state[t];
+            st.size = parameters[t].values.size();
+            st.first.reset(new float[st.size]); // zeroed in the update loop below
+            if (adam)
+                st.second.reset(new float[st.size]);
         }
     }
+
+    // All parameters as one range of elements: segment t covers [offset, offset + n).
+    struct Segment {
+        float *w, *m, *s;
+        std::size_t param, offset, n;
+        double decay;
+    };
+    std::vector<Segment> segments;
+    segments.reserve(parameters.size());
+    std::size_t total = 0;
+    const double lambda = m_options.weightDecay;
+    for (std::size_t t = 0; t < parameters.size(); ++t) {
+        const ParameterRef& p = parameters[t];
+        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors");
+        segments.push_back({p.values.data(), m_state[t].first.get(), m_state[t].second.get(), t, total, p.values.size(),
+                            decay ? lambda : 0.0});
+        total += p.values.size();
+    }
+    ++m_steps;
+
+    optimizer::SgdCoefficients sgd;
+    sgd.learningRate = learningRate;
+    sgd.momentum = m_options.momentum;
+    optimizer::AdamCoefficients ad;
+    ad.learningRate = learningRate;
+    ad.beta1 = m_options.beta1;
+    ad.beta2 = m_options.beta2;
+    ad.epsilon = m_options.epsilon;
+    ad.correction1 = 1.0 - std::pow(m_options.beta1, double(m_steps));
+    ad.correction2 = 1.0 - std::pow(m_options.beta2, double(m_steps));
+
+    parallelFor(
+        total,
+        [&](std::size_t begin, std::size_t end) {
+            float block[kSumBlock];
+            for (const Segment& seg : segments) {
+                const std::size_t lo = std::max(begin, seg.offset), hi = std::min(end, seg.offset + seg.n);
+                if (lo >= hi)
+                    continue;
+                const std::size_t i0 = lo - seg.offset, i1 = hi - seg.offset;
+                if (fresh) {
+                    std::fill(seg.m + i0, seg.m + i1, 0.0f);
+                    if (adam)
+                        std::fill(seg.s + i0, seg.s + i1, 0.0f);
+                }
+                const float* single = parts.size() == 1 ? (*parts[0])[seg.param].data() : nullptr;
+                const std::size_t blockSize = single ? i1 - i0 : kSumBlock;
+                for (std::size_t i = i0; i < i1; i += blockSize) {
+                    const std::size_t n = std::min(blockSize, i1 - i);
+                    const float* g = single ? single + i : sumParts(parts, seg.param, i, n, block);
+                    if (adam) {
+                        optimizer::AdamCoefficients c = ad;
+                        c.weightDecay = seg.decay;
+                        optimizer::adamUpdate(c, seg.w + i, seg.m + i, seg.s + i, g, n);
+                    } else {
+                        optimizer::SgdCoefficients c = sgd;
+                        c.weightDecay = seg.decay;
+                        optimizer::sgdUpdate(c, seg.w + i, seg.m + i, g, n);
+                    }
+                }
+            }
+        },
+        kParallelElements);
 }
 
 } // namespace circnn

@@ -8,8 +8,13 @@
 //   Adam: m ← β1·m + (1−β1)·g;  s ← β2·s + (1−β2)·g²;
 //         w ← w − η · (m / (1−β1^t)) / (sqrt(s / (1−β2^t)) + ε)      (t = step count from 1)
 // State is kept per parameter tensor, by position in the list given to step().
+// The element-wise updates are the kernels of OptimizerKernels.h (vectorised; a scalar reference
+// form is tested against them), run over all parameters at once in element ranges split over the
+// cores: every element is updated by one thread with the same operations, so results do not depend
+// on the thread count.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,10 +32,10 @@ const char* optimizerName(OptimizerKind kind);
 
 struct OptimizerOptions {
     OptimizerKind kind = OptimizerKind::Adam;
-    double learningRate = 1e-3;   // base rate; a schedule scales it per epoch
-    double momentum = 0.9;        // SGD only
-    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;  // Adam only (Keras defaults)
-    double weightDecay = 0;       // λ of the L2 term
+    double learningRate = 1e-3;                        // base rate; a schedule scales it per epoch
+    double momentum = 0.9;                             // SGD only
+    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7; // Adam only (Keras defaults)
+    double weightDecay = 0;                            // λ of the L2 term
 };
 
 class Optimizer {
@@ -39,8 +44,13 @@ public:
 
     // Updates every parameter in place from its gradient (same order and sizes; throws ShapeError
     // otherwise) with the given learning rate (the schedule's value for this step).
-    void step(const std::vector<ParameterRef>& parameters, const std::vector<Tensor>& gradients,
-              double learningRate);
+    void step(const std::vector<ParameterRef>& parameters, const std::vector<Tensor>& gradients, double learningRate);
+    // The same step with each parameter's gradient given as a sum of parts (the per-thread shards of
+    // a mini-batch): gradient t = ((parts[0][t] + parts[1][t]) + parts[2][t]) + … in float, the sum
+    // the trainer formed before, so results equal step() on the summed gradients to the last bit. The
+    // sum is formed in small blocks just before their update (no summed copy goes through memory).
+    void stepSummed(const std::vector<ParameterRef>& parameters, const std::vector<const std::vector<Tensor>*>& parts,
+                    double learningRate);
 
     const OptimizerOptions& options() const { return m_options; }
     std::int64_t stepCount() const { return m_steps; }
@@ -48,8 +58,14 @@ public:
 private:
     OptimizerOptions m_options;
     std::int64_t m_steps = 0;
-    std::vector<std::vector<float>> m_first;   // SGD velocity / Adam first moment
-    std::vector<std::vector<float>> m_second;  // Adam second moment
+    // Per parameter: SGD velocity / Adam first moment, and Adam's second moment (null for SGD).
+    // Allocated uninitialised and zeroed by the threads of the first step, each in its own element
+    // range (pages are first touched in parallel, not by one thread before the step).
+    struct State {
+        std::size_t size = 0;
+        std::unique_ptr<float[]> first, second;
+    };
+    std::vector<State> m_state;
 };
 
 } // namespace circnn

@@ -240,8 +240,11 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     if (admm.active())
         result.structureResidual.push_back(admm.residual(params));
     std::vector<Tensor> total(params.size());
-    for (std::size_t p = 0; p < params.size(); ++p)
+    std::vector<std::size_t> gradientOffsets{0}; // parameter p's elements in [offsets[p], offsets[p + 1])
+    for (std::size_t p = 0; p < params.size(); ++p) {
         total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
+        gradientOffsets.push_back(gradientOffsets.back() + params[p].values.size());
+    }
 
     warmupFactor(options.schedule, 0, 1); // validates the warm-up setting before any work
     const std::size_t threads = std::max<std::size_t>(1, workerCount());
@@ -315,27 +318,11 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
             });
-            for (std::size_t p = 0; p < params.size(); ++p) {
-                float* t = total[p].data();
-                const std::int64_t size = total[p].size();
-                for (std::size_t s = 1; s < shards; ++s)
-                    if (shardGrads[s][p].size() != size)
+            for (std::size_t p = 0; p < params.size(); ++p)
+                for (std::size_t s = 0; s < shards; ++s)
+                    if (shardGrads[s][p].size() != total[p].size())
                         throw Error("training: gradient of " + params[p].layer + "/" + params[p].role +
                                     " has the wrong size");
-                // Shard sums split over the cores by element range (each element summed in shard
-                // order by one thread: the result does not depend on how the range is split).
-                parallelFor(
-                    static_cast<std::size_t>(size),
-                    [&](std::size_t begin, std::size_t end) {
-                        std::memcpy(t + begin, shardGrads[0][p].data() + begin, sizeof(float) * (end - begin));
-                        for (std::size_t s = 1; s < shards; ++s) {
-                            const float* g = shardGrads[s][p].data();
-                            for (std::size_t i = begin; i < end; ++i)
-                                t[i] += g[i];
-                        }
-                    },
-                    std::size_t(1) << 15);
-            }
             for (std::size_t s = 0; s < shards; ++s) {
                 lossSum += shardLoss[s].lossSum;
                 correct += shardLoss[s].correct;
@@ -344,10 +331,40 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             if (!std::isfinite(lossSum))
                 throw Error("training: the loss became " + std::to_string(lossSum) + " in epoch " +
                             std::to_string(epoch + 1) + " (learning rate " + std::to_string(lr) + " too high?)");
-            if (admm.active())
-                admm.addProximalGradient(params, total);
             const double stepLr = lr * warmupFactor(options.schedule, std::int64_t(batchesDone), batches);
-            optimizer.step(params, total, stepLr);
+            if (admm.active()) {
+                // Shard sums of all parameters as one element range split over the cores (each element
+                // summed in shard order by one thread: the result does not depend on how the range is
+                // split); one dispatch per step instead of one per parameter.
+                parallelFor(
+                    gradientOffsets.back(),
+                    [&](std::size_t begin, std::size_t end) {
+                        for (std::size_t p = 0; p < params.size(); ++p) {
+                            const std::size_t lo = std::max(begin, gradientOffsets[p]),
+                                              hi = std::min(end, gradientOffsets[p + 1]);
+                            if (lo >= hi)
+                                continue;
+                            const std::size_t i0 = lo - gradientOffsets[p], i1 = hi - gradientOffsets[p];
+                            float* t = total[p].data();
+                            std::memcpy(t + i0, shardGrads[0][p].data() + i0, sizeof(float) * (i1 - i0));
+                            for (std::size_t s = 1; s < shards; ++s) {
+                                const float* g = shardGrads[s][p].data();
+                                for (std::size_t i = i0; i < i1; ++i)
+                                    t[i] += g[i];
+                            }
+                        }
+                    },
+                    std::size_t(1) << 15);
+                admm.addProximalGradient(params, total);
+                optimizer.step(params, total, stepLr);
+            } else {
+                // The optimizer sums the shards' gradients itself, block by block just before their
+                // update (the same float sums in the same order as above, without a pass through memory).
+                std::vector<const std::vector<Tensor>*> parts;
+                for (std::size_t s = 0; s < shards; ++s)
+                    parts.push_back(&shardGrads[s]);
+                optimizer.stepSummed(params, parts, stepLr);
+            }
             model.parametersChanged();
             if (admm.active() && (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0
                                                                       : b + 1 == batches))

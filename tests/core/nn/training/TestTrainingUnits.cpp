@@ -4,7 +4,10 @@
 #include <QTest>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <numeric>
+#include <random>
 #include <set>
 
 #include "TestSupport.h"
@@ -13,6 +16,7 @@
 #include "nn/training/Architecture.h"
 #include "nn/training/LearningRateSchedule.h"
 #include "nn/training/Optimizer.h"
+#include "nn/training/OptimizerKernels.h"
 #include "nn/training/SoftmaxCrossEntropy.h"
 #include "nn/training/Trainer.h"
 
@@ -107,6 +111,170 @@ private slots:
             QVERIFY(results[1] == results[0]);
             QVERIFY(results[2] == results[0]);
         }
+    }
+
+    void optimizerKernelsMatchReference()
+    {
+        // The vectorised update loops against the plain scalar loops, to the last bit: random values
+        // over many magnitudes plus zeros of both signs, subnormals and large values; lengths that are
+        // not multiples of any vector width and arrays starting off alignment; with and without weight
+        // decay; several steps (the moment buffers feed back).
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+        std::uniform_int_distribution<int> exponent(-30, 10);
+        const auto value = [&] {
+            const float v = std::ldexp(unit(rng), exponent(rng));
+            const int pick = int(rng() % 16);
+            return pick == 0   ? 0.0f
+                   : pick == 1 ? -0.0f
+                   : pick == 2 ? std::numeric_limits<float>::denorm_min() * float(rng() % 100)
+                   : pick == 3 ? 1e30f * unit(rng)
+                               : v;
+        };
+        const auto sameBits = [](const std::vector<float>& a, const std::vector<float>& b) {
+            return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;
+        };
+        for (const std::size_t n :
+             {std::size_t(1), std::size_t(7), std::size_t(31), std::size_t(1000), std::size_t(4099)})
+            for (const std::size_t offset : {std::size_t(0), std::size_t(3)})
+                for (const double decay : {0.0, 1e-2}) {
+                    std::vector<float> w(n + offset), g(n + offset), m(n + offset), s(n + offset);
+                    for (std::size_t i = 0; i < w.size(); ++i) {
+                        w[i] = value();
+                        m[i] = value();
+                        s[i] = std::abs(value()); // a second moment is never negative
+                    }
+                    std::vector<float> w2 = w, m2 = m, s2 = s, wa = w, ma = m, sa = s, wb = w, mb = m;
+                    for (int step = 1; step <= 4; ++step) {
+                        for (float& x : g)
+                            x = value();
+                        optimizer::AdamCoefficients a;
+                        a.learningRate = 1e-3 * step;
+                        a.beta1 = 0.9;
+                        a.beta2 = 0.999;
+                        a.epsilon = 1e-7;
+                        a.weightDecay = decay;
+                        a.correction1 = 1 - std::pow(0.9, step);
+                        a.correction2 = 1 - std::pow(0.999, step);
+                        optimizer::adamUpdate(a, wa.data() + offset, ma.data() + offset, sa.data() + offset,
+                                              g.data() + offset, n);
+                        optimizer::adamUpdateReference(a, w2.data() + offset, m2.data() + offset, s2.data() + offset,
+                                                       g.data() + offset, n);
+                        optimizer::SgdCoefficients c;
+                        c.learningRate = 1e-2;
+                        c.momentum = 0.9;
+                        c.weightDecay = decay;
+                        optimizer::sgdUpdate(c, wb.data() + offset, mb.data() + offset, g.data() + offset, n);
+                        optimizer::sgdUpdateReference(c, w.data() + offset, m.data() + offset, g.data() + offset, n);
+                    }
+                    const QByteArray where = QByteArray("n = ") + QByteArray::number(qulonglong(n)) + ", offset " +
+                                             QByteArray::number(qulonglong(offset)) + ", decay " +
+                                             QByteArray::number(decay);
+                    QVERIFY2(sameBits(wa, w2) && sameBits(ma, m2) && sameBits(sa, s2), "Adam: " + where);
+                    QVERIFY2(sameBits(wb, w) && sameBits(mb, m), "SGD: " + where);
+                    QVERIFY2(!sameBits(wa, s), "the updates changed nothing");
+                }
+    }
+
+    void optimizerStepMatchesReferenceLoop()
+    {
+        // Optimizer::step over several parameters (decayed weights, undecayed biases; one range split
+        // over the threads across parameter boundaries) equals the reference loop applied per
+        // parameter, for 1 and 3 threads.
+        for (const std::size_t threads : {std::size_t(1), std::size_t(3)}) {
+            setWorkerCount(threads);
+            OptimizerOptions o;
+            o.kind = OptimizerKind::Adam;
+            o.weightDecay = 1e-3;
+            Optimizer opt(o);
+            std::vector<float> k(70001), b(33), v(50000);
+            for (std::size_t i = 0; i < k.size(); ++i)
+                k[i] = std::sin(0.01f * static_cast<float>(i));
+            for (std::size_t i = 0; i < v.size(); ++i)
+                v[i] = std::cos(0.003f * static_cast<float>(i));
+            std::vector<float> kr = k, br = b, vr = v;
+            std::vector<std::vector<float>> mr{std::vector<float>(k.size()), std::vector<float>(b.size()),
+                                               std::vector<float>(v.size())};
+            std::vector<std::vector<float>> sr = mr;
+            std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(k)},
+                                             {"d", "bias", std::span<float>(b)},
+                                             {"c", "vectors", std::span<float>(v)}};
+            std::vector<float*> ref{kr.data(), br.data(), vr.data()};
+            for (int step = 1; step <= 3; ++step) {
+                std::vector<Tensor> g;
+                for (const ParameterRef& p : params) {
+                    g.emplace_back(Shape{static_cast<std::int64_t>(p.values.size())});
+                    for (std::int64_t i = 0; i < g.back().size(); ++i)
+                        g.back()[i] = std::sin(0.7f * static_cast<float>(i * step) + 0.1f);
+                }
+                opt.step(params, g, 0.002);
+                for (std::size_t t = 0; t < params.size(); ++t) {
+                    optimizer::AdamCoefficients a;
+                    a.learningRate = 0.002;
+                    a.beta1 = o.beta1;
+                    a.beta2 = o.beta2;
+                    a.epsilon = o.epsilon;
+                    a.weightDecay = params[t].role == "bias" ? 0.0 : o.weightDecay;
+                    a.correction1 = 1 - std::pow(o.beta1, double(step));
+                    a.correction2 = 1 - std::pow(o.beta2, double(step));
+                    optimizer::adamUpdateReference(a, ref[t], mr[t].data(), sr[t].data(), g[t].data(),
+                                                   params[t].values.size());
+                }
+            }
+            QVERIFY(k == kr);
+            QVERIFY(b == br);
+            QVERIFY(v == vr);
+        }
+        setWorkerCount(0);
+    }
+
+    void optimizerSumsGradientPartsLikeTheTrainer()
+    {
+        // stepSummed (the trainer's per-thread shards summed block by block inside the step) equals
+        // step() on gradients summed beforehand in the same order, to the last bit; SGD and Adam,
+        // 1, 2 and 3 parts, 1 and 2 threads, a parameter longer than the summing block.
+        for (const OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam})
+            for (const std::size_t count : {std::size_t(1), std::size_t(2), std::size_t(3)})
+                for (const std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+                    setWorkerCount(threads);
+                    OptimizerOptions o;
+                    o.kind = kind;
+                    o.weightDecay = 1e-2;
+                    Optimizer summed(o), plain(o);
+                    std::vector<float> k(40000), b(17);
+                    for (std::size_t i = 0; i < k.size(); ++i)
+                        k[i] = std::sin(0.37f * static_cast<float>(i));
+                    const std::vector<float> k0 = k;
+                    std::vector<float> k2 = k, b2 = b;
+                    std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(k)},
+                                                     {"d", "bias", std::span<float>(b)}};
+                    std::vector<ParameterRef> params2{{"d", "kernel", std::span<float>(k2)},
+                                                      {"d", "bias", std::span<float>(b2)}};
+                    for (int step = 0; step < 3; ++step) {
+                        std::vector<std::vector<Tensor>> parts(count);
+                        std::vector<Tensor> sum;
+                        for (const ParameterRef& p : params)
+                            sum.emplace_back(Shape{static_cast<std::int64_t>(p.values.size())});
+                        for (std::size_t c = 0; c < count; ++c)
+                            for (std::size_t t = 0; t < params.size(); ++t) {
+                                Tensor g(Shape{static_cast<std::int64_t>(params[t].values.size())});
+                                for (std::int64_t i = 0; i < g.size(); ++i) {
+                                    g[i] = std::cos(0.11f * static_cast<float>(i + 7 * c + 13 * step)) / 3.0f;
+                                    sum[t][i] = c == 0 ? g[i] : sum[t][i] + g[i];
+                                }
+                                parts[c].push_back(std::move(g));
+                            }
+                        std::vector<const std::vector<Tensor>*> pointers;
+                        for (const auto& part : parts)
+                            pointers.push_back(&part);
+                        summed.stepSummed(params, pointers, 0.01);
+                        plain.step(params2, sum, 0.01);
+                    }
+                    QVERIFY(k == k2);
+                    QVERIFY(b == b2);
+                    QVERIFY(k != k0); // the steps moved the weights
+                }
+        setWorkerCount(0);
     }
 
     void optimizerRejectsBadInput()
