@@ -172,6 +172,7 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::GRU, readRecurrent, writeRecurrent},
     {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
     {LayerKind::LayerNormalization, readLayerNormalization, writeLayerNormalization},
+    {LayerKind::MultiHeadAttention, readMultiHeadAttention, writeMultiHeadAttention},
 };
 
 } // namespace

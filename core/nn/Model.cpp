@@ -9,6 +9,7 @@
 #include "common/Parallel.h"
 #include "model/ShapeInference.h"
 #include "nn/Layer.h"
+#include "nn/MultiHeadAttentionLayer.h"
 #include "nn/SequenceMask.h"
 
 namespace circnn {
@@ -178,6 +179,13 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
     for (std::size_t i = 0; i < n; ++i)
         if (masks[i] >= 0)
             d.inputs[i].push_back(static_cast<std::size_t>(masks[i]));
+    // MultiHeadAttention gets the token ids masking its query, value and key (those masked, in
+    // that order) as extra last inputs.
+    const std::vector<nn::AttentionMaskSources> attentionMasks = nn::attentionMaskSources(s);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::int64_t m : {attentionMasks[i].query, attentionMasks[i].value, attentionMasks[i].key})
+            if (m >= 0)
+                d.inputs[i].push_back(static_cast<std::size_t>(m));
     d.needed.assign(n, false);
     d.needed[d.outputIndex] = true;
     for (std::size_t i = n; i-- > 0;)
@@ -198,6 +206,9 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
     std::size_t offset = 0;
     for (std::size_t i = 0; i < n; ++i) {
         d.layers.push_back(nn::createLayer(s.layers[i]));
+        if (auto* attention = dynamic_cast<nn::MultiHeadAttentionLayer*>(d.layers.back().get()))
+            attention->setMaskInputs(attentionMasks[i].query >= 0, attentionMasks[i].value >= 0,
+                                     attentionMasks[i].key >= 0);
         std::vector<Shape> shapes;
         if (s.layers[i].kind == LayerKind::Input)
             shapes.push_back(s.layers[i].inputShape);

@@ -15,9 +15,12 @@ bool passesMask(const LayerSpec& l)
     return layerTraits(l.kind).passesSequenceMask || (isRecurrent(l.kind) && l.returnSequences);
 }
 
-} // namespace
+struct MaskFlow {
+    std::vector<std::int64_t> source;  // recurrent layers: the mask they consume
+    std::vector<std::int64_t> carried; // every layer: the mask on its output
+};
 
-std::vector<std::int64_t> maskSources(const ModelSpec& model)
+MaskFlow maskFlow(const ModelSpec& model)
 {
     const std::size_t n = model.layers.size();
     std::vector<std::int64_t> source(n, -1);
@@ -41,16 +44,46 @@ std::vector<std::int64_t> maskSources(const ModelSpec& model)
             if (found >= 0 && found != carried[static_cast<std::size_t>(j)])
                 throw Error("layer '" + l.name + "': the masks of two Embeddings (mask_zero) meet here; " +
                             "combining masks is not supported");
-            found = carried[static_cast<std::size_t>(j)];
+            if (l.kind != LayerKind::MultiHeadAttention) // consumes each input's mask separately
+                found = carried[static_cast<std::size_t>(j)];
         }
-        if (isRecurrent(l.kind) && l.inputs.size() == 1)
+        // Consumers: recurrent layers and GlobalAveragePooling1D (a mean over the unmasked steps).
+        if ((isRecurrent(l.kind) || l.kind == LayerKind::GlobalAveragePooling1D) && l.inputs.size() == 1)
             source[i] = found;
-        if (l.kind == LayerKind::Embedding)
+        if (l.kind == LayerKind::MultiHeadAttention) { // passes its query's mask (Keras' compute_mask)
+            const std::int64_t q = l.inputs.empty() ? -1 : indexOf(l.inputs[0]);
+            carried[i] = q >= 0 && static_cast<std::size_t>(q) < i ? carried[static_cast<std::size_t>(q)] : -1;
+        } else if (l.kind == LayerKind::Embedding)
             carried[i] = l.maskZero && l.inputs.size() == 1 ? indexOf(l.inputs[0]) : -1;
         else if (passesMask(l))
             carried[i] = found;
     }
-    return source;
+    return {source, carried};
+}
+
+} // namespace
+
+std::vector<std::int64_t> maskSources(const ModelSpec& model)
+{
+    return maskFlow(model).source;
+}
+
+std::vector<AttentionMaskSources> attentionMaskSources(const ModelSpec& model)
+{
+    const MaskFlow flow = maskFlow(model);
+    std::vector<AttentionMaskSources> out(model.layers.size());
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        if (l.kind != LayerKind::MultiHeadAttention)
+            continue;
+        std::int64_t m[3] = {-1, -1, -1};
+        for (std::size_t k = 0; k < l.inputs.size() && k < 3; ++k)
+            for (std::size_t j = 0; j < i; ++j)
+                if (model.layers[j].name == l.inputs[k])
+                    m[k] = flow.carried[j];
+        out[i] = {m[0], m[1], l.inputs.size() == 3 ? m[2] : -1};
+    }
+    return out;
 }
 
 } // namespace circnn::nn

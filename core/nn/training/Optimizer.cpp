@@ -68,7 +68,8 @@ void Optimizer::step(const std::vector<ParameterRef>& parameters, const std::vec
             throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " has " +
                              std::to_string(p.values.size()) + " values but its gradient has " +
                              std::to_string(g.size()));
-        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors");
+        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors" || p.role.ends_with("/kernel") ||
+                                          p.role.ends_with("/vectors")); // attention projections
         float* w = p.values.data();
         float* m = m_first[t].data();
         const std::size_t n = p.values.size();

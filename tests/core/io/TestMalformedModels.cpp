@@ -354,9 +354,9 @@ private slots:
         expectError(editedKeras("two_unknown.h5", mlp,
                                 [](h5::File& f) {
                                     editLayerConfig("d1", [](json& l) { l["class_name"] = "ConvLSTM2D"; })(f);
-                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "MultiHeadAttention"; })(f);
+                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "AdditiveAttention"; })(f);
                                 }),
-                    {"2 layers", "'d1' (ConvLSTM2D)", "'d2' (MultiHeadAttention)", "ConvLSTM2D, MultiHeadAttention",
+                    {"2 layers", "'d1' (ConvLSTM2D)", "'d2' (AdditiveAttention)", "AdditiveAttention, ConvLSTM2D",
                      "Dense, Conv2D"});
         // Bidirectional: around a recurrent layer only, and with one output (merge_mode not None).
         const auto wrap = [](json inner, json mergeMode) {
