@@ -5,6 +5,8 @@
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "ThreadPriority.h"
+
 #include <algorithm>
 #include <exception>
 
@@ -77,6 +79,7 @@ void JobRunner::startJob(const QString& channel, const QString& label, std::func
     });
     // The worker holds the job's state by shared pointer: it may finish after the runner is gone.
     watcher->setFuture(QtConcurrent::run(&jobPool(), [job, work = std::move(work)]() -> Outcome {
+        lowerThisThreadPriority(); // jobs yield to the GUI thread (and so does the reader child)
         Outcome o;
         const ProgressFn progress = [job](std::size_t done, std::size_t total) {
             job->done = done;

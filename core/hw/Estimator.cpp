@@ -231,6 +231,10 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
         const double scale = cost == CostClass::Mean ? outElems : 0; // × 1/inputs
         c.mults += scale;
         c.otherOps = extra + scale;
+    } else if (cost == CostClass::Mask) { // compare with mask_value, zero masked steps
+        c.adds += outElems;
+        c.mults += outElems;
+        c.otherOps = 2 * outElems;
     } else if (cost == CostClass::Elementwise) {
         const double extra = static_cast<double>(std::max<std::size_t>(l.inputs.size(), 1) - 1) * outElems;
         c.adds += extra;

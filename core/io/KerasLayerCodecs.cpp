@@ -3,6 +3,8 @@
 
 #include "io/KerasLayerCodecs.h"
 
+#include <cmath>
+
 #include "common/Error.h"
 
 namespace circnn::keras {
@@ -112,6 +114,22 @@ std::pair<std::string, json> writeLayerNormalization(const LayerSpec& l)
     return {"LayerNormalization", c};
 }
 
+// Masking: mask_value (a number; Keras' default 0.0). A NaN would mask nothing (NaN != NaN).
+void readMasking(const ConfigContext& c, LayerSpec& l, const json& cfg)
+{
+    const double v = getDouble(c, cfg, "mask_value", 0.0);
+    if (!std::isfinite(v))
+        c.fail("mask_value must be a finite number");
+    l.maskValue = static_cast<float>(v);
+}
+
+std::pair<std::string, json> writeMasking(const LayerSpec& l)
+{
+    json c = baseConfig(l);
+    c["mask_value"] = l.maskValue;
+    return {"Masking", c};
+}
+
 std::pair<std::string, json> writeAdd(const LayerSpec& l)
 {
     return {"Add", baseConfig(l)};
@@ -172,6 +190,7 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::GRU, readRecurrent, writeRecurrent},
     {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
     {LayerKind::LayerNormalization, readLayerNormalization, writeLayerNormalization},
+    {LayerKind::Masking, readMasking, writeMasking},
     {LayerKind::MultiHeadAttention, readMultiHeadAttention, writeMultiHeadAttention},
 };
 

@@ -67,6 +67,8 @@ json layerToJson(const LayerSpec& l)
     j["repeats"] = l.repeats;
     if (!l.axes.empty()) // LayerNormalization (absent: none)
         j["axes"] = l.axes;
+    if (l.kind == LayerKind::Masking) // format 1.3 (absent: 0)
+        j["mask_value"] = l.maskValue;
     if (l.kind == LayerKind::MultiHeadAttention) { // which projections are block-circulant: their datasets
         j["attention"] = {{"num_heads", l.numHeads},
                           {"key_dim", l.keyDim},
@@ -146,6 +148,9 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
     l.repeats = j.value("repeats", std::int64_t(1));
     l.axes = j.value("axes", std::vector<std::int64_t>{});
+    l.maskValue = j.value("mask_value", 0.0f);
+    if (!std::isfinite(l.maskValue))
+        throw FormatError(file + ": layer '" + l.name + "' has a mask_value that is not a finite number");
     if (const auto att = j.find("attention"); att != j.end()) {
         l.numHeads = att->at("num_heads").get<std::int64_t>();
         l.keyDim = att->at("key_dim").get<std::int64_t>();

@@ -176,7 +176,7 @@ const LayerTraits kTraits[] = {
      .unitWise = true, .cost = CostClass::Pooling, .shape = pooling1D},
     {.kind = LayerKind::GlobalAveragePooling1D, .kerasClass = "GlobalAveragePooling1D",
      .aliases = kGlobalAvgPool1DAliases, .unitWise = true, .cost = CostClass::GlobalPooling,
-     .shape = globalPooling1D},
+     .shape = globalPooling1D, .consumesSequenceMask = true},
     {.kind = LayerKind::GlobalMaxPooling1D, .kerasClass = "GlobalMaxPooling1D", .aliases = kGlobalMaxPool1DAliases,
      .unitWise = true, .cost = CostClass::GlobalPooling, .shape = globalPooling1D},
     {.kind = LayerKind::ZeroPadding1D, .kerasClass = "ZeroPadding1D", .unitWise = true, .shape = zeroPadding1D},
@@ -224,6 +224,8 @@ const LayerTraits kTraits[] = {
     {.kind = LayerKind::LayerNormalization, .kerasClass = "LayerNormalization", .cost = CostClass::Normalize,
      .shape = layerNormalization, .stats = layerNormalizationStats, .weightRoles = scaleOffsetRoles,
      .passesSequenceMask = true},
+    {.kind = LayerKind::Masking, .kerasClass = "Masking", .unitWise = true, .passesUnits = true,
+     .cost = CostClass::Mask, .shape = identity},
     // Issue 16: attention (model/AttentionShapeRules.cpp, core/nn/MultiHeadAttentionLayer.h). The
     // query's mask passes on (Keras' default compute_mask); the masks it consumes are wired by the
     // runtime (nn/SequenceMask.h).

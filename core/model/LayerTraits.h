@@ -77,6 +77,7 @@ enum class CostClass {
     Mean,       // Average: inputs - 1 adds and one multiply per output element
     Recurrent,  // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
     Normalize,  // LayerNormalization: mean and variance per group, then scale and shift per element
+    Mask,       // Masking: a compare and a multiply (zeroing) per element
     Attention,  // MultiHeadAttention: q/k/v/o projections per step, scores and weighted sum per step pair
 };
 
@@ -119,9 +120,12 @@ struct LayerTraits {
     // 0 otherwise, and the cell's gate arithmetic.
     int recurrentGates = 0;
     GateArithmetic gateArithmetic = {};
-    // A sequence mask (Embedding mask_zero) passes through it, time step by time step, to a later
-    // recurrent layer (recurrent layers themselves pass it when they return sequences).
+    // A sequence mask (Embedding mask_zero, Masking) passes through it, time step by time step, to a
+    // later mask consumer (recurrent layers themselves pass it when they return sequences).
     bool passesSequenceMask = false;
+    // Besides the recurrent layers, the layer honours a sequence mask it receives (skips masked
+    // steps): GlobalAveragePooling1D averages the unmasked steps only.
+    bool consumesSequenceMask = false;
 };
 
 // The traits of a kind (every LayerKind has a row; a missing row is a programming error).

@@ -73,6 +73,7 @@ enum class LayerKind {
     GRU,
     TimeDistributed,    // only between parsing a Keras file and unwrapping it into its inner Dense
     LayerNormalization, // over `axes` (core/nn/LayerNormalizationLayer.h)
+    Masking,            // float frames equal to `maskValue` everywhere mask their step (nn/SequenceMask.h)
     MultiHeadAttention, // inputs query, value[, key] (core/nn/MultiHeadAttentionLayer.h)
 };
 
@@ -204,6 +205,9 @@ struct LayerSpec {
     std::int64_t inputDim = 0;
     bool maskZero = false;
     Tensor embeddings;
+    // Masking: a time step whose features all equal maskValue is masked (output zeros, and skipped
+    // by the mask consumers downstream).
+    float maskValue = 0.0f;
 
     // MultiHeadAttention (core/nn/MultiHeadAttentionLayer.h): numHeads, keyDim, valueDim (Keras'
     // value_dim, set on read: key_dim when None), `units` = the output width (Keras' output_shape;

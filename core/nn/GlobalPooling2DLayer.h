@@ -1,11 +1,8 @@
 #pragma once
 // GlobalAveragePooling2D / GlobalMaxPooling2D: (B, H, W, C) → (B, C); the 1-D ones (B, L, C) → (B, C). Max gradients go
-// to the first maximum.
-// GlobalAveragePooling1D consumes a sequence mask (Embedding mask_zero, nn/SequenceMask.h): Model
-// then passes the token ids (B, L) as a second input and the mean runs over the unmasked steps
-// only, as Keras does (a sample with every step masked gives 0 here; Keras divides 0 by 0).
-
-#include <vector>
+// to the first maximum. GlobalAveragePooling1D with a sequence mask (nn/SequenceMask.h: a second
+// input, the mask source) averages the unmasked steps only, as Keras does; a sample whose steps
+// are all masked gives zeros (Keras divides 0 by 0 there).
 
 #include "nn/Layer.h"
 
@@ -15,14 +12,16 @@ class GlobalPooling2DLayer : public Layer {
 public:
     using Layer::Layer;
 
+    void prepare(const std::vector<Shape>& inputShapes) override;
     void forward(Inputs inputs, Tensor& out) const override;
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
 
 private:
-    // Per sample and position: the weight of that position in the mean (1/count of the unmasked
-    // steps, 0 for masked ones; 1/positions without a mask).
-    std::vector<float> averageWeights(Inputs inputs, std::int64_t batch, std::int64_t positions) const;
+    // Per sample and position, the weight of the position in the average (1/count, 0 when masked);
+    // empty without a mask.
+    std::vector<float> maskedWeights(Inputs inputs, std::int64_t batch, std::int64_t positions) const;
+    bool m_hasMask = false;
 };
 
 } // namespace circnn::nn

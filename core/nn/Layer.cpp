@@ -18,6 +18,7 @@
 #include "nn/InputLayer.h"
 #include "nn/LayerNormalizationLayer.h"
 #include "nn/LstmLayer.h"
+#include "nn/MaskingLayer.h"
 #include "nn/Pooling2DLayer.h"
 #include "nn/ReshapeLayer.h"
 #include "nn/SimpleRnnLayer.h"
@@ -143,6 +144,8 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<GruLayer>(spec);
     case LayerKind::LayerNormalization:
         return std::make_unique<LayerNormalizationLayer>(spec);
+    case LayerKind::Masking:
+        return std::make_unique<MaskingLayer>(spec);
     case LayerKind::MultiHeadAttention:
         return std::make_unique<MultiHeadAttentionLayer>(spec);
     case LayerKind::TimeDistributed:

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -35,9 +36,9 @@ namespace circnn::nn {
 // Model keeps): pre-activation values, dropout masks.
 struct LayerCache {
     Tensor aux;
-    InputSpectra spectra;         // block-circulant Dense: transformed inputs for the weight gradient
-    std::vector<InputSpectra> groupSpectra;  // block-circulant Conv2D: the same per im2col group
-    bool softmaxSkipped = false;  // the layer's final softmax was skipped (output = logits)
+    InputSpectra spectra;                   // block-circulant Dense: transformed inputs for the weight gradient
+    std::vector<InputSpectra> groupSpectra; // block-circulant Conv2D: the same per im2col group
+    bool softmaxSkipped = false;            // the layer's final softmax was skipped (output = logits)
 };
 
 using Inputs = std::span<const Tensor* const>;
@@ -60,8 +61,7 @@ public:
 
     // Training forward pass. Default: forward(). `skipSoftmax` asks a layer whose final activation
     // is softmax to return the logits instead (it records that in cache.softmaxSkipped).
-    virtual void forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937& rng,
-                              bool skipSoftmax) const
+    virtual void forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std::mt19937& rng, bool skipSoftmax) const
     {
         forward(inputs, out);
     }
@@ -79,6 +79,11 @@ public:
     // Writes the current parameters into `spec` (a copy of this layer's spec).
     virtual void storeParameters(LayerSpec& spec) const {}
 
+    // Mask consumers (nn/SequenceMask.h) get the tensor their sequence mask is computed from as a
+    // last, extra input; Model sets how to read it before prepare(): frames compared with
+    // frameMaskValue (Masking), or token ids when nullopt (Embedding mask_zero).
+    void setMaskRule(std::optional<float> frameMaskValue) { m_frameMaskValue = frameMaskValue; }
+
 protected:
     // "layer 'name' (Kind): " — prefix for error messages.
     std::string where() const { return "layer '" + m_spec->name + "' (" + layerKindName(m_spec->kind) + "): "; }
@@ -95,6 +100,7 @@ protected:
 
     const LayerSpec* m_spec;
     std::vector<Shape> m_inputShapes;
+    std::optional<float> m_frameMaskValue; // see setMaskRule()
 };
 
 // Creates the layer for spec.kind (not prepared).

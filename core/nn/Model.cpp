@@ -174,18 +174,19 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
         for (const std::string& name : l.inputs)
             d.inputs[i].push_back(s.indexOf(name));
     }
-    // Recurrent layers masked by an Embedding's mask_zero get the token ids as an extra last input.
-    const std::vector<std::int64_t> masks = nn::maskSources(s);
+    // Mask consumers (recurrent layers, GlobalAveragePooling1D) downstream of an Embedding with
+    // mask_zero or a Masking layer get the tensor the mask is computed from as an extra last input.
+    const std::vector<nn::MaskSource> masks = nn::maskSources(s);
     for (std::size_t i = 0; i < n; ++i)
-        if (masks[i] >= 0)
-            d.inputs[i].push_back(static_cast<std::size_t>(masks[i]));
-    // MultiHeadAttention gets the token ids masking its query, value and key (those masked, in
-    // that order) as extra last inputs.
+        if (masks[i].layer >= 0)
+            d.inputs[i].push_back(static_cast<std::size_t>(masks[i].layer));
+    // MultiHeadAttention gets the tensors its query's, value's and key's masks are computed from
+    // (those masked, in that order) as extra last inputs.
     const std::vector<nn::AttentionMaskSources> attentionMasks = nn::attentionMaskSources(s);
     for (std::size_t i = 0; i < n; ++i)
-        for (std::int64_t m : {attentionMasks[i].query, attentionMasks[i].value, attentionMasks[i].key})
-            if (m >= 0)
-                d.inputs[i].push_back(static_cast<std::size_t>(m));
+        for (const nn::MaskSource* m : {&attentionMasks[i].query, &attentionMasks[i].value, &attentionMasks[i].key})
+            if (m->layer >= 0)
+                d.inputs[i].push_back(static_cast<std::size_t>(m->layer));
     d.needed.assign(n, false);
     d.needed[d.outputIndex] = true;
     for (std::size_t i = n; i-- > 0;)
@@ -206,9 +207,10 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
     std::size_t offset = 0;
     for (std::size_t i = 0; i < n; ++i) {
         d.layers.push_back(nn::createLayer(s.layers[i]));
+        if (masks[i].layer >= 0)
+            d.layers[i]->setMaskRule(masks[i].frameMaskValue);
         if (auto* attention = dynamic_cast<nn::MultiHeadAttentionLayer*>(d.layers.back().get()))
-            attention->setMaskInputs(attentionMasks[i].query >= 0, attentionMasks[i].value >= 0,
-                                     attentionMasks[i].key >= 0);
+            attention->setMaskInputs(attentionMasks[i]);
         std::vector<Shape> shapes;
         if (s.layers[i].kind == LayerKind::Input)
             shapes.push_back(s.layers[i].inputShape);

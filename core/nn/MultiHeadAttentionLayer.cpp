@@ -73,15 +73,9 @@ void MultiHeadAttentionLayer::prepare(const std::vector<Shape>& inputShapes)
     if (m_hasKey && inputShapes[2][0] != m_s)
         throw Error(where() + "key and value differ in length");
     std::size_t at = own;
-    for (std::size_t i = 0; i < 3; ++i) {
-        if (!m_masked[i])
-            continue;
-        const std::int64_t steps = i == 0 ? m_t : m_s;
-        if (inputShapes[at] != Shape{steps})
-            throw Error(where() + "mask source has shape " + shapeToString(inputShapes[at]) + ", expected (" +
-                        std::to_string(steps) + ")");
-        ++at;
-    }
+    for (std::size_t i = 0; i < 3; ++i)
+        if (m_masked[i])
+            checkMaskSourceShape(inputShapes[at++], i == 0 ? m_t : m_s, m_maskRule[i], where());
     m_heads = l.numHeads;
     m_keyDim = l.keyDim;
     m_valueDim = l.valueDim;
@@ -140,20 +134,36 @@ MultiHeadAttentionLayer::Layout MultiHeadAttentionLayer::layout(std::int64_t bat
     return r;
 }
 
-void MultiHeadAttentionLayer::visibility(Inputs inputs, std::int64_t b, std::vector<unsigned char>& visible) const
+void MultiHeadAttentionLayer::setMaskInputs(const AttentionMaskSources& masks)
 {
+    const MaskSource* m[3] = {&masks.query, &masks.value, &masks.key};
+    for (std::size_t i = 0; i < 3; ++i) {
+        m_masked[i] = m[i]->layer >= 0;
+        m_maskRule[i] = m[i]->frameMaskValue;
+    }
+}
+
+std::array<std::vector<unsigned char>, 3> MultiHeadAttentionLayer::stepMasks(Inputs inputs, std::int64_t batch) const
+{
+    std::array<std::vector<unsigned char>, 3> masks;
     std::size_t at = m_hasKey ? 3 : 2;
-    const Tensor* masks[3] = {nullptr, nullptr, nullptr};
     for (std::size_t i = 0; i < 3; ++i)
         if (m_masked[i])
-            masks[i] = inputs[at++];
+            masks[i] = stepMask(*inputs[at++], batch, i == 0 ? m_t : m_s, m_maskRule[i], where());
+    return masks;
+}
+
+void MultiHeadAttentionLayer::visibility(const std::array<std::vector<unsigned char>, 3>& masks, std::int64_t b,
+                                         std::vector<unsigned char>& visible) const
+{
+    const auto allows = [&](std::size_t i, std::int64_t step, std::int64_t steps) {
+        return masks[i].empty() || masks[i][static_cast<std::size_t>(b * steps + step)] != 0;
+    };
     visible.assign(static_cast<std::size_t>(m_t * m_s), 1);
     for (std::int64_t t = 0; t < m_t; ++t)
         for (std::int64_t s = 0; s < m_s; ++s) {
-            bool ok = !m_spec->useCausalMask || s <= t;
-            ok = ok && (!masks[0] || (*masks[0])[b * m_t + t] != 0.0f);
-            ok = ok && (!masks[1] || (*masks[1])[b * m_s + s] != 0.0f);
-            ok = ok && (!masks[2] || (*masks[2])[b * m_s + s] != 0.0f);
+            const bool ok =
+                (!m_spec->useCausalMask || s <= t) && allows(0, t, m_t) && allows(1, s, m_s) && allows(2, s, m_s);
             visible[static_cast<std::size_t>(t * m_s + s)] = ok ? 1 : 0;
         }
 }
@@ -180,8 +190,9 @@ void MultiHeadAttentionLayer::run(Inputs inputs, Tensor& out, float* record) con
     addBias(v, m_bias[2], batch * m_s);
     const float scale = 1.0f / std::sqrt(static_cast<float>(m_keyDim));
     std::vector<unsigned char> visible;
+    const auto masks = stepMasks(inputs, batch);
     for (std::int64_t b = 0; b < batch; ++b) {
-        visibility(inputs, b, visible);
+        visibility(masks, b, visible);
         for (std::int64_t h = 0; h < m_heads; ++h) {
             float* ab = a + (b * m_heads + h) * m_t * m_s;
             gemm(false, true, m_t, m_s, m_keyDim, scale, q + b * m_t * hk + h * m_keyDim, hk,

@@ -15,26 +15,30 @@
 // the query's mask allows t, the value's (and key's) mask allows s and, with use_causal_mask,
 // s ≤ t. Masked scores are replaced by −1e9 before the softmax (Keras' Softmax with a mask), so a
 // query row with no visible key gets uniform weights 1/S over all keys (and no score gradient).
-// The masks come from Embedding(mask_zero) layers upstream: Model passes the token ids of each
-// masked input as extra inputs after the layer's own (setMaskInputs says which).
+// The masks come from Embedding(mask_zero) or Masking layers upstream: Model passes the tensor
+// each masked input's mask is computed from (token ids or frames, nn/SequenceMask.h) as extra
+// inputs after the layer's own (setMaskInputs says which).
 //
 // Parameters (this order): per projection query, key, value, attention_output its "…/kernel"
 // (Keras layout, flattened) or "…/vectors" (block-circulant), then "…/bias" when use_bias.
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "nn/GateMatrix.h"
 #include "nn/Layer.h"
+#include "nn/SequenceMask.h"
 
 namespace circnn::nn {
 
 class MultiHeadAttentionLayer : public Layer {
 public:
     using Layer::Layer;
-    // Which of query, value, key receive a mask (the token ids follow the layer's inputs, in that
-    // order, for the masked ones only). Call before prepare().
-    void setMaskInputs(bool query, bool value, bool key) { m_masked = {query, value, key}; }
+    // Which of query, value, key receive a mask and its rule (token ids or Masking frames; the
+    // tensors follow the layer's inputs, in that order, for the masked ones only). Call before
+    // prepare().
+    void setMaskInputs(const AttentionMaskSources& masks);
 
     void prepare(const std::vector<Shape>& inputShapes) override;
     void forward(Inputs inputs, Tensor& out) const override;
@@ -56,11 +60,15 @@ private:
     Layout layout(std::int64_t batch) const;
     // Runs the layer; `record` (size layout(B).size) keeps what backward needs.
     void run(Inputs inputs, Tensor& out, float* record) const;
+    // The step masks of the query (batch × T), value and key (batch × S); empty when unmasked.
+    std::array<std::vector<unsigned char>, 3> stepMasks(Inputs inputs, std::int64_t batch) const;
     // 1 where query step t of sample b may see key step s, per (t, s), for one sample.
-    void visibility(Inputs inputs, std::int64_t b, std::vector<unsigned char>& visible) const;
+    void visibility(const std::array<std::vector<unsigned char>, 3>& masks, std::int64_t b,
+                    std::vector<unsigned char>& visible) const;
     void setProjections();
 
     std::array<bool, 3> m_masked{false, false, false};
+    std::array<std::optional<float>, 3> m_maskRule; // frame mask value (Masking) or token ids (nullopt)
     bool m_hasKey = false;
     std::int64_t m_heads = 0, m_keyDim = 0, m_valueDim = 0, m_out = 0;
     std::int64_t m_t = 0, m_s = 0, m_dq = 0, m_dv = 0, m_dk = 0;

@@ -7,6 +7,7 @@
 #include "common/Error.h"
 #include "model/RecurrentKinds.h"
 #include "nn/Activations.h"
+#include "nn/SequenceMask.h"
 
 namespace circnn::nn {
 
@@ -42,9 +43,8 @@ void RecurrentLayer::prepare(const std::vector<Shape>& inputShapes)
     m_units = m_spec->units;
     m_gates = recurrentGateCount(m_spec->kind);
     m_hasMask = inputShapes.size() > 1;
-    if (m_hasMask && inputShapes[1] != Shape{m_steps})
-        throw Error(where() + "mask source has shape " + shapeToString(inputShapes[1]) + ", expected (" +
-                    std::to_string(m_steps) + ")");
+    if (m_hasMask)
+        checkMaskSourceShape(inputShapes[1], m_steps, m_frameMaskValue, where());
     for (ActivationKind a : {m_spec->activation, m_spec->recurrentActivation})
         if (a == ActivationKind::Softmax)
             throw Error(where() + "softmax is not supported as a recurrent layer's activation");
@@ -153,17 +153,9 @@ void RecurrentLayer::gateGrad(const float* z, const float* y, const float* gy, f
 
 std::vector<unsigned char> RecurrentLayer::stepMask(Inputs inputs, std::int64_t batch) const
 {
-    std::vector<unsigned char> mask;
     if (!m_hasMask)
-        return mask;
-    const Tensor& ids = *inputs[1];
-    if (ids.size() != batch * m_steps)
-        throw Error(where() + "mask source holds " + std::to_string(ids.size()) + " values, expected " +
-                    std::to_string(batch * m_steps));
-    mask.resize(static_cast<std::size_t>(batch * m_steps));
-    for (std::int64_t i = 0; i < batch * m_steps; ++i)
-        mask[static_cast<std::size_t>(i)] = ids[i] != 0.0f ? 1 : 0;
-    return mask;
+        return {};
+    return nn::stepMask(*inputs[1], batch, m_steps, m_frameMaskValue, where());
 }
 
 void RecurrentLayer::run(Inputs inputs, Tensor& out, Tensor* records, InputSpectra* keep) const
@@ -303,7 +295,7 @@ void RecurrentLayer::backward(Inputs inputs, const Tensor&, const Tensor& outGra
         inGrads[0]->resize(x.shape());
         m_w.multiplyTransposed(dxp.data(), inGrads[0]->data(), rowCount);
     }
-    if (inGrads.size() > 1 && inGrads[1]) // token ids: no gradient
+    if (inGrads.size() > 1 && inGrads[1]) // the mask source: the mask is piecewise constant, no gradient
         *inGrads[1] = Tensor(inputs[1]->shape(), 0.0f);
 }
 

@@ -14,7 +14,8 @@ import math
 import h5py
 import numpy as np
 
-CLASSES = ("Embedding", "SimpleRNN", "LSTM", "GRU", "TimeDistributed", "LayerNormalization", "Bidirectional")
+CLASSES = ("Embedding", "SimpleRNN", "LSTM", "GRU", "TimeDistributed", "LayerNormalization", "Bidirectional",
+           "Masking")
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 CELL = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
 
@@ -43,6 +44,8 @@ def output_mask(l, masks, ins):
     ins_names = l["inputs"]
     if cls == "Embedding":
         return ins[0] != 0 if c.get("mask_zero") else None
+    if cls == "Masking":  # replaces any incoming mask
+        return np.any(ins[0] != c["mask_value"], axis=-1)
     src = masks.get(ins_names[0]) if ins_names else None
     if cls in ("Dropout", "Activation", "Dense", "TimeDistributed", "BatchNormalization", "LayerNormalization"):
         return src
@@ -64,6 +67,8 @@ def forward_layer(l, ins, w, keras2, mask):
     x = ins[0]
     if cls == "Embedding":
         return w["embeddings"][x.astype(np.int64)]
+    if cls == "Masking":
+        return x * np.any(x != c["mask_value"], axis=-1, keepdims=True)
     if cls == "LayerNormalization":
         return _layer_norm(c, x, w)
     if cls == "Bidirectional":
@@ -371,6 +376,46 @@ def normalised_frames(rng, input_layer, style):
     return m, (steps, feats)
 
 
+def padded_frames(rng, count, steps, feats, mask_value):
+    """Frames with trailing padding (every feature = mask_value) of random length, at least one
+    real step, and one padded step inside the first sample."""
+    x = rng.normal(0, 1, (count, steps, feats))
+    for b in range(count):
+        x[b, rng.integers(1, steps + 1):] = mask_value
+    x[0, 1] = mask_value
+    x[0, 0] = 0.0  # an all-zero frame counts unless the mask value is 0
+    return x.astype(np.float32)
+
+
+def masked_frames(rng, input_layer, style, mask_value):
+    """Frames → Masking → LSTM(sequences) → Dense tanh over the steps (the mask passes) →
+    GRU(sequences) → GlobalAveragePooling1D (the mean of the unmasked steps) → Dense."""
+    steps, feats = 7, 3
+    m = [input_layer("frames", (steps, feats), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        _layer("Masking", "mask", None, None, mask_value=mask_value),
+        recurrent(rng, "LSTM", "lstm", feats, 5, return_sequences=True),
+        _dense(rng, "proj", 5, 4, "tanh"),
+        recurrent(rng, "GRU", "gru", 4, 3, return_sequences=True, reset_after=True),
+        _layer("GlobalAveragePooling1D", "pool", None, None, data_format="channels_last", keepdims=False),
+        _dense(rng, "out", 3, 2, "softmax"),
+    ])
+    return m, (steps, feats)
+
+
+def bag_of_embeddings(rng, input_layer, style):
+    """ids → Embedding(mask_zero) → GlobalAveragePooling1D (averages the real tokens only) →
+    Dense: the classic fastText-style classifier."""
+    steps, vocab = 8, 15
+    m = [input_layer("tokens", (steps,), "batch_input_shape" if style == "k2" else "batch_shape")]
+    _chain(m, [
+        embedding(rng, "embed", vocab, 6, True),
+        _layer("GlobalAveragePooling1D", "pool", None, None, data_format="channels_last", keepdims=False),
+        _dense(rng, "head", 6, 3, "softmax"),
+    ])
+    return m, steps, vocab
+
+
 def bidirectional_text(rng, input_layer, style):
     """ids → Embedding(mask_zero) → Bidirectional(LSTM, sequences, concat; the mask passes) →
     Bidirectional(GRU, sum) → Dense."""
@@ -501,3 +546,35 @@ def emit_all(out, rng, fx, emit_entry):
                        "k33", "3.3.3", model_name="functional")
     frames_ref("k33_layer_norm_axes.h5", m, shape, False)
     emit_entry("k33_layer_norm_axes.h5", "Keras 3.3 legacy .h5 LayerNormalization over [-1, -2], [1] and -1")
+
+    # Masking over float frames, and GlobalAveragePooling1D averaging the unmasked steps only.
+    def padded_ref(fname, m, shape, keras2, mask_value):
+        x = padded_frames(rng, 4, shape[0], shape[1], mask_value)
+        write_reference(os.path.join(out, fname), fx.forward, m, x, keras2)
+
+    m, shape = masked_frames(rng, fx.input_layer, "k2", 0.0)
+    fx.write_legacy_h5(os.path.join(out, "k2_masked_frames.h5"), m, fx.model_config(m, "sequential", "k2", False),
+                       "k2", "2.15.0")
+    padded_ref("k2_masked_frames.h5", m, shape, True, 0.0)
+    emit_entry("k2_masked_frames.h5", "tf.keras 2.15 Masking (mask_value 0) → LSTM → Dense → GRU → masked "
+                                      "GlobalAveragePooling1D")
+
+    m, shape = masked_frames(rng, fx.input_layer, "k3", -1.0)
+    fx.write_keras_zip(os.path.join(out, "masked_frames.keras"), m, fx.model_config(m, "sequential", "k3", False),
+                       zipfile.ZIP_DEFLATED)
+    padded_ref("masked_frames.keras", m, shape, False, -1.0)
+    emit_entry("masked_frames.keras", ".keras Masking (mask_value -1; all-zero frames count) → LSTM → Dense → GRU "
+                                      "→ masked GlobalAveragePooling1D")
+
+    m, steps, vocab = bag_of_embeddings(rng, fx.input_layer, "k2")
+    fx.write_legacy_h5(os.path.join(out, "k2_bag_of_embeddings.h5"), m,
+                       fx.model_config(m, "sequential", "k2", False), "k2", "2.15.0")
+    ids_ref("k2_bag_of_embeddings.h5", m, steps, vocab, True)
+    emit_entry("k2_bag_of_embeddings.h5", "tf.keras 2.15 Embedding(mask_zero) → GlobalAveragePooling1D over the "
+                                          "real tokens → Dense")
+
+    m, steps, vocab = bag_of_embeddings(rng, fx.input_layer, "k3")
+    fx.write_keras_zip(os.path.join(out, "bag_of_embeddings.keras"), m,
+                       fx.model_config(m, "sequential", "k3", False), zipfile.ZIP_STORED)
+    ids_ref("bag_of_embeddings.keras", m, steps, vocab, False)
+    emit_entry("bag_of_embeddings.keras", ".keras Embedding(mask_zero) → masked GlobalAveragePooling1D → Dense")

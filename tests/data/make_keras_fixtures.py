@@ -247,11 +247,10 @@ def forward(model, x, keras2=False):
             k1, s1 = c["pool_size"][0], (c.get("strides") or c["pool_size"])[0]
             y = pool2d(ins[0][:, None], (1, k1), (1, s1), c.get("padding", "valid"),
                        "max" if cls == "MaxPooling1D" else "avg")[:, 0]
-        elif cls == "GlobalAveragePooling1D" and masks.get(l["inputs"][0]) is not None:
-            keep = masks[l["inputs"][0]][:, :, None].astype(np.float64)  # Keras: mean over unmasked steps
-            y = (ins[0] * keep).sum(axis=1) / keep.sum(axis=1)
         elif cls == "GlobalAveragePooling1D":
-            y = ins[0].mean(axis=1)
+            m1 = masks.get(l["inputs"][0])  # Keras: the mean over the unmasked steps
+            y = ins[0].mean(axis=1) if m1 is None else (ins[0] * m1[..., None]).sum(axis=1) / m1.sum(
+                axis=1, keepdims=True)
         elif cls == "GlobalMaxPooling1D":
             y = ins[0].max(axis=1)
         elif cls == "ZeroPadding1D":

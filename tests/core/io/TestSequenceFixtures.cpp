@@ -1,4 +1,5 @@
-// LayerNormalization, Bidirectional and MultiHeadAttention in Keras files: fixtures from
+// LayerNormalization, Bidirectional, Masking, the masked GlobalAveragePooling1D and MultiHeadAttention in Keras
+// files: fixtures from
 // tests/data/keras_sequence_fixtures.py (via make_keras_fixtures.py) in the Keras 2 and Keras 3
 // layouts against its independent float64 numpy forward pass (to 1e-5), how the layers are read,
 // and the native format and Keras writer with them.
@@ -23,6 +24,7 @@ namespace {
 const char* const kFixtures[] = {
     "k2_layer_norm_text.h5",    "layer_norm_text.keras",    "k2_layer_norm_axes.h5",      "k33_layer_norm_axes.h5",
     "k2_bidirectional_text.h5", "bidirectional_text.keras", "k2_bidirectional_frames.h5", "bidirectional_frames.keras",
+    "k2_masked_frames.h5",      "masked_frames.keras",      "k2_bag_of_embeddings.h5",    "bag_of_embeddings.keras",
     "k2_transformer_text.h5",   "transformer_text.keras",   "k2_attention_causal.h5",     "attention_causal.keras",
 };
 
@@ -92,6 +94,30 @@ private slots:
             const ModelSpec back = readModel(path);
             QCOMPARE(back.find("norm_all")->axes, m.find("norm_all")->axes);
             QCOMPARE(back.find("norm_steps")->epsilon, m.find("norm_steps")->epsilon);
+            QVERIFY2(bitIdentical(Model(m).forward(x), Model(back).forward(x)), keras ? "keras" : "native");
+        }
+    }
+
+    void maskingRoundTrip()
+    {
+        // mask_value survives the native format and the Keras writer, and so do the outputs on
+        // padded frames (the padding equals the mask value, -1).
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        const ModelSpec m = readModel(dir / "masked_frames.keras");
+        QCOMPARE(m.find("mask")->kind, LayerKind::Masking);
+        QCOMPARE(m.find("mask")->maskValue, -1.0f);
+        const Tensor x = readRef((dir / "masked_frames.keras").string() + ".ref.h5", "x");
+        for (const bool keras : {false, true}) {
+            const auto path = test::tempDir() / (keras ? "masking.h5" : "masking.circnn.h5");
+            if (keras)
+                writeKerasH5(m, path);
+            else
+                writeNativeModel(m, path);
+            const ModelSpec back = readModel(path);
+            QCOMPARE(back.find("mask")->maskValue, -1.0f);
             QVERIFY2(bitIdentical(Model(m).forward(x), Model(back).forward(x)), keras ? "keras" : "native");
         }
     }
