@@ -8,6 +8,7 @@
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "model/ConversionRules.h"
+#include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
@@ -156,7 +157,7 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             throw Error("conversion of model '" + m.name + "': layer '" + l.name + "' is " + d.reason);
         if (!d.converts()) {
             lc.blockSize = d.currentK;
-            lc.converted = l.circulant.has_value();
+            lc.converted = l.circulant.has_value() || l.attentionCirculant[0].has_value();
             lc.reason = d.reason;
             m.plan.perLayer[l.name] = d.currentK;
             result.layers.push_back(lc);
@@ -189,6 +190,27 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             l.recurrentCirculant = recurrent;
             l.kernel = Tensor();
             l.recurrentKernel = Tensor();
+            finishLayer(lc, l, m, k, double(weightsBefore) / double(weightsAfter), residual2, norm2, notes);
+            result.layers.push_back(lc);
+            continue;
+        }
+        if (l.kind == LayerKind::MultiHeadAttention) {
+            // The query, key, value and output projections, each a 2-D matrix W = Kᵀ (Keras'
+            // (d, heads, dim) kernel read as d × heads·dim), all at the layer's k.
+            Tensor* kernels[4] = {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel};
+            const std::int64_t dq = m.find(l.inputs[0])->outputShape.back();
+            const std::int64_t dv = m.find(l.inputs[1])->outputShape.back();
+            const std::int64_t dk = l.inputs.size() > 2 ? m.find(l.inputs[2])->outputShape.back() : dv;
+            const auto proj = shape_rules::attentionProjections(l, dq, dv, dk);
+            weightsBefore = 0;
+            std::int64_t weightsAfter = 0;
+            for (std::size_t p = 0; p < 4; ++p) {
+                weightsBefore += kernels[p]->size();
+                l.attentionCirculant[p] =
+                    projectRecurrent(*kernels[p], proj[p].rows, proj[p].cols, k, residual2, norm2);
+                weightsAfter += l.attentionCirculant[p]->vectors.size();
+                *kernels[p] = Tensor();
+            }
             finishLayer(lc, l, m, k, double(weightsBefore) / double(weightsAfter), residual2, norm2, notes);
             result.layers.push_back(lc);
             continue;

@@ -65,6 +65,13 @@ std::int64_t weightCount(const ModelSpec& spec)
     for (const auto& l : spec.layers)
         total += (l.circulant ? l.circulant->vectors.size() : l.kernel.size()) + l.bias.size() +
                  (l.recurrentCirculant ? l.recurrentCirculant->vectors.size() : l.recurrentKernel.size());
+    for (const auto& l : spec.layers) // MultiHeadAttention's projections
+        for (const Tensor* t : {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel, &l.queryBias, &l.keyBias,
+                                &l.valueBias, &l.outputBias})
+            total += t->size();
+    for (const auto& l : spec.layers)
+        for (const auto& c : l.attentionCirculant)
+            total += c ? c->vectors.size() : 0;
     return total;
 }
 
@@ -94,6 +101,20 @@ ModelSpec expandedModel(const ModelSpec& model)
         if (l.recurrentCirculant) {
             l.recurrentKernel = denseKernel(*l.recurrentCirculant);
             l.recurrentCirculant.reset();
+        }
+        // MultiHeadAttention: each projection back in Keras' (d, heads, dim) / (heads, value_dim, out) shape.
+        Tensor LayerSpec::*const kernels[4] = {&LayerSpec::queryKernel, &LayerSpec::keyKernel, &LayerSpec::valueKernel,
+                                               &LayerSpec::outputKernel};
+        for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p) {
+            const auto& c = l.attentionCirculant[p];
+            if (!c || l.numHeads <= 0)
+                continue;
+            const Tensor flat = denseKernel(*c);
+            Tensor k(p == 3 ? Shape{l.numHeads, c->cols / l.numHeads, c->rows}
+                            : Shape{c->cols, l.numHeads, c->rows / l.numHeads});
+            std::copy_n(flat.data(), flat.size(), k.data());
+            l.*kernels[p] = std::move(k);
+            l.attentionCirculant[p].reset();
         }
     }
     return dense;

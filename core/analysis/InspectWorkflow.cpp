@@ -43,6 +43,12 @@ LayerSummary summarise(const LayerSpec& l, const LayerStats& stats)
         s.blockSize = l.circulant->k;
         s.blockRows = v.size() >= 3 ? v[v.size() - 3] : 0;
         s.blockCols = v.size() >= 2 ? v[v.size() - 2] : 0;
+    } else if (const auto& q = l.attentionCirculant[0]) { // attention: the query projection's blocks
+        s.representation = "circulant";
+        const Shape v = storedWeightShape(l, q->vectors);
+        s.blockSize = q->k;
+        s.blockRows = v.size() >= 3 ? v[v.size() - 3] : 0;
+        s.blockCols = v.size() >= 2 ? v[v.size() - 2] : 0;
     } else {
         s.representation = layerTraits(l.kind).convertible ? "dense" : "none";
     }

@@ -116,7 +116,8 @@ ModelSpec reinitialised(ModelSpec spec, std::uint32_t seed)
 {
     std::mt19937 rng(seed);
     for (LayerSpec& l : spec.layers) {
-        if (!layerTraits(l.kind).convertible || isRecurrent(l.kind)) // Dense and the convolutions
+        if (!layerTraits(l.kind).convertible || isRecurrent(l.kind) ||
+            l.kind == LayerKind::MultiHeadAttention) // Dense and the convolutions
             continue;
         const Shape& in = spec.layers[spec.indexOf(l.inputs.at(0))].outputShape;
         const double taps = static_cast<double>(l.kernelH * l.kernelW);

@@ -12,7 +12,8 @@ namespace circnn {
 
 bool hasWeightMatrix(const LayerSpec& layer)
 {
-    if (!layerTraits(layer.kind).convertible || isRecurrent(layer.kind)) // Dense and the convolutions
+    if (!layerTraits(layer.kind).convertible || isRecurrent(layer.kind) ||
+        layer.kind == LayerKind::MultiHeadAttention) // Dense and the convolutions
         return false;
     return layer.circulant.has_value() || !layer.kernel.empty();
 }

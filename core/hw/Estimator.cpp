@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "hw/AttentionCost.h"
 #include "hw/RecurrentCost.h"
 #include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
@@ -183,6 +184,8 @@ OpCounts layerOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
     } else if (cost == CostClass::Recurrent) {
         if (in)
             c = recurrentOps(l, *in, k);
+    } else if (cost == CostClass::Attention) {
+        c = attentionOps(spec, l, k);
     } else if (cost == CostClass::Depthwise) { // per output element: kh·kw multiply-adds, always dense
         c.denseEquivalentMacs = static_cast<double>(layerStats(spec, l).macs);
         c.realMacs = c.denseEquivalentMacs;
@@ -255,6 +258,8 @@ double layerWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t 
     }
     if (cost == CostClass::Recurrent)
         return in ? recurrentWeightCount(l, *in, k) : 0.0;
+    if (cost == CostClass::Attention)
+        return attentionWeightCount(spec, l, k);
     if (cost == CostClass::Depthwise)
         return static_cast<double>(layerStats(spec, l).parameters);
     if (cost == CostClass::Normalize) { // gamma and beta over the normalised axes

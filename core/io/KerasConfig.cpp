@@ -375,7 +375,10 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
             LayerSpec l = parseLayer(file, entry, i);
             ConfigContext c{file, l.name, l.className};
             const json* nodes = member((*layers)[i], "inbound_nodes");
-            l.inputs = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
+            if (l.kind == LayerKind::MultiHeadAttention) // value / key are call arguments
+                l.inputs = attentionInbound(c, nodes ? *nodes : json::array(), l.useCausalMask);
+            else
+                l.inputs = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
             if (l.kind == LayerKind::Input && !l.inputs.empty())
                 c.fail("InputLayer with inbound nodes");
             if (l.kind != LayerKind::Input && l.inputs.empty())

@@ -191,6 +191,7 @@ const KerasLayerCodec kCodecs[] = {
     {LayerKind::TimeDistributed, readTimeDistributed, writeTimeDistributed},
     {LayerKind::LayerNormalization, readLayerNormalization, writeLayerNormalization},
     {LayerKind::Masking, readMasking, writeMasking},
+    {LayerKind::MultiHeadAttention, readMultiHeadAttention, writeMultiHeadAttention},
 };
 
 } // namespace

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,13 @@ void readZeroPadding2D(const ConfigContext& c, LayerSpec& l, const nlohmann::jso
 std::pair<std::string, nlohmann::json> writeZeroPadding2D(const LayerSpec& l);
 void readActivationLayer(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
 std::pair<std::string, nlohmann::json> writeActivationLayer(const LayerSpec& l);
+
+// MultiHeadAttention (KerasAttentionCodecs.cpp). attentionInbound reads its graph node: the
+// query, value and (when it differs from the value) key producers, and use_causal_mask; explicit
+// attention / query / value / key mask tensors and return_attention_scores are errors.
+void readMultiHeadAttention(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);
+std::pair<std::string, nlohmann::json> writeMultiHeadAttention(const LayerSpec& l);
+std::vector<std::string> attentionInbound(const ConfigContext& c, const nlohmann::json& nodes, bool& useCausalMask);
 
 // Sequence layers (KerasRecurrentCodecs.cpp).
 void readEmbedding(const ConfigContext& c, LayerSpec& l, const nlohmann::json& cfg);

@@ -30,10 +30,14 @@ json parseJson(const std::string& text, const std::string& file, const std::stri
     }
 }
 
-// "sequential/dense/kernel:0" → "kernel".
-std::string weightRole(const std::string& weightName)
+// "sequential/dense/kernel:0" → "kernel"; with `components` 2 (MultiHeadAttention's projections)
+// "mha/query/kernel:0" → "query/kernel".
+std::string weightRole(const std::string& weightName, int components = 1)
 {
-    std::string last = weightName.substr(weightName.find_last_of('/') + 1);
+    std::size_t cut = weightName.find_last_of('/');
+    if (components == 2 && cut != std::string::npos && cut > 0)
+        cut = weightName.find_last_of('/', cut - 1);
+    std::string last = weightName.substr(cut == std::string::npos ? 0 : cut + 1);
     const auto colon = last.find(':');
     if (colon != std::string::npos)
         last.resize(colon);
@@ -59,11 +63,48 @@ std::string withoutPrefix(const std::string& message, const std::string& file)
     return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
 }
 
+// MultiHeadAttention keeps its variables in its four EinsumDense layers:
+// <group>/_query_dense/vars/0 (kernel), /1 (bias), then _key_dense, _value_dense, _output_dense.
+void readAttentionVars(const h5::File& f, const std::string& path, const std::string& weightsName,
+                       const std::string& group, LayerSpec& l, int kerasMajor)
+{
+    const auto roles = expectedWeightRoles(l, kerasMajor);
+    const std::size_t perDense = l.useBias ? 2 : 1;
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    const char* denses[] = {"_query_dense", "_key_dense", "_value_dense", "_output_dense"};
+    for (std::size_t d = 0; d < 4; ++d) {
+        const std::string varsPath = group + "/" + denses[d] + "/vars";
+        if (!h5::linkExists(f.id(), varsPath))
+            throw FormatError(layerContext(path, l) + "weights are missing (no group /" + varsPath +
+                              " in model.weights.h5)");
+        h5::Handle vars = h5::openGroup(f, f.id(), varsPath);
+        const auto children = h5::childNames(f, vars.id(), varsPath);
+        if (children.size() != perDense)
+            throw FormatError(layerContext(path, l) + "/" + varsPath + " holds " + std::to_string(children.size()) +
+                              " variables, expected " + std::to_string(perDense) +
+                              (l.useBias ? " (kernel, bias)" : " (kernel)"));
+        for (std::size_t i = 0; i < perDense; ++i) {
+            const std::string varPath = varsPath + "/" + std::to_string(i);
+            try {
+                tensors.emplace_back(roles[d * perDense + i], h5::readFloatDataset(f, f.id(), varPath));
+            } catch (const FormatError& e) {
+                throw FormatError(layerContext(path, l) + "variable /" + varPath + ": " +
+                                  withoutPrefix(e.what(), weightsName));
+            }
+        }
+    }
+    assignWeights(l, std::move(tensors), path, kerasMajor);
+}
+
 // Reads one layer's positional variables from <group>/vars of a .keras weights file.
 void readZipLayerVars(const h5::File& f, const std::string& path, const std::string& weightsName,
                       const std::string& group, LayerSpec& l, int kerasMajor)
 {
     const auto roles = expectedWeightRoles(l, kerasMajor);
+    if (l.kind == LayerKind::MultiHeadAttention) {
+        readAttentionVars(f, path, weightsName, group, l, kerasMajor);
+        return;
+    }
     std::string varsPath = group + "/vars";
     // Recurrent layers keep their variables in their cell, wrappers in the wrapped layer (the
     // layer's own vars group is then empty).
@@ -221,7 +262,8 @@ ModelSpec readLegacyH5(const std::string& path)
                                   ") belongs to none of its layers");
             try {
                 // weight_names are relative to the layer group; opened literally.
-                tensors[owner].emplace_back(weightRole(wn), h5::readFloatDataset(f, group.id(), wn));
+                tensors[owner].emplace_back(weightRole(wn, owner->kind == LayerKind::MultiHeadAttention ? 2 : 1),
+                                            h5::readFloatDataset(f, group.id(), wn));
             } catch (const FormatError& e) {
                 throw FormatError(layerContext(path, *owner) + "weight '" + wn + "' (under " + groupPath +
                                   "): " + withoutPrefix(e.what(), path));

@@ -1,6 +1,8 @@
 // writeKerasH5: a ModelSpec with dense weights as a Keras 2-layout legacy .h5 (see
 // docs/file-formats.md), so models made here open in Keras again (keras.models.load_model).
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/AtomicFile.h"
@@ -44,8 +46,18 @@ json modelConfig(const ModelSpec& m)
         if (!sequential) {
             entry["name"] = l.name;
             json node = json::array();
-            for (const auto& in : l.inputs)
-                node.push_back(json::array({in, 0, 0, json::object()}));
+            if (l.kind == LayerKind::MultiHeadAttention && l.inputs.size() >= 2) {
+                // tf.keras records the call mha(query, value[, key], use_causal_mask=...) so.
+                json kwargs = {{"value", json::array({l.inputs[1], 0, 0})}};
+                if (l.inputs.size() == 3)
+                    kwargs["key"] = json::array({l.inputs[2], 0, 0});
+                if (l.useCausalMask)
+                    kwargs["use_causal_mask"] = true;
+                node.push_back(json::array({l.inputs[0], 0, 0, kwargs}));
+            } else {
+                for (const auto& in : l.inputs)
+                    node.push_back(json::array({in, 0, 0, json::object()}));
+            }
             entry["inbound_nodes"] = l.inputs.empty() ? json::array() : json::array({node});
         }
         layers.push_back(entry);
@@ -93,7 +105,8 @@ void writeKerasH5(const ModelSpec& model, const std::filesystem::path& path, con
 {
     const std::string file = path.string();
     for (const auto& l : model.layers)
-        if (l.circulant || l.recurrentCirculant)
+        if (l.circulant || l.recurrentCirculant ||
+            std::any_of(l.attentionCirculant.begin(), l.attentionCirculant.end(), [](const auto& c) { return c; }))
             throw Error(file + ": layer '" + l.name +
                         "' is block-circulant; Keras has no such layer (save the native format, or expand it first)");
     ModelSpec checked = model;

@@ -69,6 +69,12 @@ json layerToJson(const LayerSpec& l)
         j["axes"] = l.axes;
     if (l.kind == LayerKind::Masking) // format 1.3 (absent: 0)
         j["mask_value"] = l.maskValue;
+    if (l.kind == LayerKind::MultiHeadAttention) { // which projections are block-circulant: their datasets
+        j["attention"] = {{"num_heads", l.numHeads},
+                          {"key_dim", l.keyDim},
+                          {"value_dim", l.valueDim},
+                          {"use_causal_mask", l.useCausalMask}};
+    }
     // (recurrentKernel is empty in an architecture-only model: its recorded shape counts too.)
     if (l.kind == LayerKind::Embedding || !l.recurrentKernel.empty() || l.recurrentCirculant ||
         l.weightShapes.count("recurrent_kernel"))
@@ -145,6 +151,12 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.maskValue = j.value("mask_value", 0.0f);
     if (!std::isfinite(l.maskValue))
         throw FormatError(file + ": layer '" + l.name + "' has a mask_value that is not a finite number");
+    if (const auto att = j.find("attention"); att != j.end()) {
+        l.numHeads = att->at("num_heads").get<std::int64_t>();
+        l.keyDim = att->at("key_dim").get<std::int64_t>();
+        l.valueDim = att->at("value_dim").get<std::int64_t>();
+        l.useCausalMask = att->at("use_causal_mask").get<bool>();
+    }
     if (const auto seq = j.find("sequence"); seq != j.end()) {
         const std::string rec = seq->at("recurrent_activation").get<std::string>();
         const auto ra = activationFromName(rec);
@@ -322,6 +334,9 @@ void write(const ModelSpec& model, const std::string& path)
                 writeCirculant(f, group.id(), "vectors", *l.circulant);
             if (l.recurrentCirculant)
                 writeCirculant(f, group.id(), "recurrent_vectors", *l.recurrentCirculant);
+            for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+                if (l.attentionCirculant[p])
+                    writeCirculant(f, group.id(), attentionVectorsKey(p), *l.attentionCirculant[p]);
         }
         h5::commitImage(f, path);
     }
@@ -434,8 +449,18 @@ ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred, b
                 load(i, group.id(), "recurrent_vectors", c.vectors);
                 l.recurrentCirculant = std::move(c);
             }
+            if (l.kind == LayerKind::MultiHeadAttention) // block-circulant projections: their datasets say
+                for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+                    if (h5::linkExists(group.id(), attentionVectorsKey(p))) {
+                        CirculantWeights c = readCirculantAttributes(f, group.id(), attentionVectorsKey(p), "/" + g);
+                        load(i, group.id(), attentionVectorsKey(p), c.vectors);
+                        l.attentionCirculant[p] = std::move(c);
+                    }
             std::vector<const Tensor*> all{l.circulant ? &l.circulant->vectors : nullptr,
                                            l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr};
+            for (const auto& c : l.attentionCirculant)
+                if (c)
+                    all.push_back(&c->vectors);
             for (const WeightRoleInfo& role : weightRoleTable())
                 all.push_back(&(l.*role.member));
             for (const Tensor* t : all)
@@ -475,6 +500,10 @@ json describeModel(const ModelSpec& model)
                                       {"rows", l.recurrentCirculant->rows},
                                       {"cols", l.recurrentCirculant->cols},
                                       {"recurrent", true}});
+        for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+            if (const auto& c = l.attentionCirculant[p])
+                d["circulant"].push_back(
+                    {{"layer", i}, {"k", c->k}, {"rows", c->rows}, {"cols", c->cols}, {"attention", p}});
     }
     json plan = json::object();
     for (const auto& [name, k] : model.plan.perLayer)
@@ -502,7 +531,12 @@ ModelSpec modelFromDescription(const json& d, const std::string& file)
             w.k = c.at("k").get<std::int64_t>();
             w.rows = c.at("rows").get<std::int64_t>();
             w.cols = c.at("cols").get<std::int64_t>();
-            if (c.value("recurrent", false))
+            if (c.contains("attention")) {
+                const auto p = c.at("attention").get<std::size_t>();
+                if (p >= 4)
+                    throw FormatError(file + ": circulant entry for attention projection " + std::to_string(p));
+                m.layers[i].attentionCirculant[p] = std::move(w);
+            } else if (c.value("recurrent", false))
                 m.layers[i].recurrentCirculant = std::move(w);
             else
                 m.layers[i].circulant = std::move(w);

@@ -203,6 +203,9 @@ Tensor& tensorFor(ModelSpec& spec, const json& entry, const std::string& source)
         return l.circulant->vectors;
     if (role == "recurrent_vectors" && l.recurrentCirculant)
         return l.recurrentCirculant->vectors;
+    for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+        if (l.attentionCirculant[p] && role == attentionVectorsKey(p))
+            return l.attentionCirculant[p]->vectors;
     if (const auto r = weightRoleFromName(role))
         return weightTensor(l, *r);
     bad(source, "unknown tensor role '" + role + "'");
@@ -263,9 +266,11 @@ void readWeightShapes(const Message& m, ModelSpec& spec, const std::string& sour
         LayerSpec& l = spec.layers[layer];
         const std::string role = w.at("role").get<std::string>();
         // Only keys a weight of this layer can have (model/LayerTraits.h, weightShapeKey).
-        const bool known =
-            (role == "vectors" && l.circulant) || (role == "recurrent_vectors" && l.recurrentCirculant) ||
-            (weightRoleFromName(role) && weightShapeKey(l, weightTensor(l, *weightRoleFromName(role))) == role);
+        bool known = false;
+        for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+            known = known || (l.attentionCirculant[p] && role == attentionVectorsKey(p));
+        known = known || (role == "vectors" && l.circulant) || (role == "recurrent_vectors" && l.recurrentCirculant) ||
+                (weightRoleFromName(role) && weightShapeKey(l, weightTensor(l, *weightRoleFromName(role))) == role);
         if (!known)
             bad(source, "unknown weight role '" + role + "'");
         const Shape shape = w.at("shape").get<Shape>();
@@ -298,6 +303,9 @@ void writeModel(int fd, const ModelSpec& model, ModelFormat format, const std::v
                 tensors.emplace_back(r.name, &(l.*r.member));
         tensors.emplace_back("vectors", l.circulant ? &l.circulant->vectors : nullptr);
         tensors.emplace_back("recurrent_vectors", l.recurrentCirculant ? &l.recurrentCirculant->vectors : nullptr);
+        for (std::size_t p = 0; p < l.attentionCirculant.size(); ++p)
+            if (l.attentionCirculant[p])
+                tensors.emplace_back(attentionVectorsKey(p), &l.attentionCirculant[p]->vectors);
         for (const auto& [role, t] : tensors) {
             if (!t || t->empty())
                 continue;

@@ -1,6 +1,10 @@
 #include "model/ConversionRules.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "common/Error.h"
+#include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 
@@ -11,6 +15,23 @@ namespace {
 std::string describeK(std::int64_t k)
 {
     return "k = " + std::to_string(k);
+}
+
+// MultiHeadAttention: the smallest output and input widths of its four 2-D projections (query,
+// key, value, output), so that a k above either leaves the layer dense.
+void smallestProjection(const ModelSpec& m, const LayerSpec& l, std::int64_t& rows, std::int64_t& cols)
+{
+    const auto width = [&](std::size_t i) -> std::int64_t {
+        const LayerSpec* src = i < l.inputs.size() ? m.find(l.inputs[i]) : nullptr;
+        return src && !src->outputShape.empty() ? src->outputShape.back() : 0;
+    };
+    const std::int64_t dv = width(1);
+    const auto proj = shape_rules::attentionProjections(l, width(0), dv, l.inputs.size() > 2 ? width(2) : dv);
+    rows = cols = INT64_MAX;
+    for (const auto& p : proj) {
+        rows = std::min(rows, p.rows);
+        cols = std::min(cols, p.cols);
+    }
 }
 
 } // namespace
@@ -62,12 +83,16 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
         const auto named = plan.perLayer.find(l.name);
         d.explicitK = named != plan.perLayer.end();
         d.requestedK = d.explicitK ? named->second : plan.defaultBlockSize;
-        d.currentK = l.circulant ? l.circulant->k : 1;
+        const bool attention = l.kind == LayerKind::MultiHeadAttention;
+        const bool circulant = l.circulant.has_value() || (attention && l.attentionCirculant[0].has_value());
+        d.currentK = l.circulant ? l.circulant->k : circulant ? l.attentionCirculant[0]->k : 1;
         d.blockSize = d.currentK;
         // Recurrent layers: the stacked gate matrices W (G·units × in) and U (G·units × units).
         d.rows = isRecurrent(l.kind) ? recurrentGateCount(l.kind) * l.units : l.units;
         const LayerSpec* src = l.inputs.empty() ? nullptr : m.find(l.inputs.front());
         d.cols = src && !src->outputShape.empty() ? src->outputShape.back() : 0;
+        if (attention) // the smallest rows and columns of the four projections (one k for all)
+            smallestProjection(m, l, d.rows, d.cols);
         const std::int64_t k = d.requestedK;
         auto decide = [&](BlockSizeOutcome outcome, std::string reason) {
             d.outcome = outcome;
@@ -76,9 +101,9 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
         };
         if (k == 0) {
             decide(BlockSizeOutcome::NotRequested,
-                   l.circulant ? "already block-circulant (" + describeK(d.currentK) + "); no block size requested"
-                               : "no block size requested");
-        } else if (l.circulant) {
+                   circulant ? "already block-circulant (" + describeK(d.currentK) + "); no block size requested"
+                             : "no block size requested");
+        } else if (circulant) {
             if (k == d.currentK)
                 decide(BlockSizeOutcome::AlreadyCirculant, "already block-circulant with " + describeK(k));
             else
@@ -89,7 +114,8 @@ std::vector<BlockSizeDecision> decideBlockSizes(const ModelSpec& m, const Conver
             decide(BlockSizeOutcome::DenseRequested, "k = 1 (dense): original weights kept");
         } else if (l.name == outputLayer && !d.explicitK && !plan.convertOutputLayer) {
             decide(BlockSizeOutcome::OutputLayer, "output layer (kept dense unless requested)");
-        } else if (l.kind != LayerKind::Dense && !isRecurrent(l.kind) && d.cols < k) { // convolutions: C_in per tap
+        } else if (l.kind != LayerKind::Dense && !isRecurrent(l.kind) && !attention &&
+                   d.cols < k) { // convolutions: C_in per tap
             decide(BlockSizeOutcome::ChannelsBelowK, "C_in = " + std::to_string(d.cols) + " is smaller than " +
                                                          describeK(k) + ": the blocks would be mostly zero padding");
         } else if (d.rows < k || d.cols < k || (isRecurrent(l.kind) && l.units < k)) {

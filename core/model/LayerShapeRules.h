@@ -2,6 +2,7 @@
 // Output-shape and parameter/MAC rules per layer family, referenced by the traits table
 // (model/LayerTraits.cpp). inferShapes() builds a ShapeQuery per layer and calls the layer's rule.
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -54,6 +55,7 @@ Shape zeroPadding1D(const ShapeQuery& q);
 Shape embedding(const ShapeQuery& q);          // SequenceShapeRules.cpp
 Shape recurrent(const ShapeQuery& q);          // SimpleRNN, LSTM, GRU (SequenceShapeRules.cpp)
 Shape layerNormalization(const ShapeQuery& q); // SequenceShapeRules.cpp
+Shape multiHeadAttention(const ShapeQuery& q); // AttentionShapeRules.cpp
 
 void denseStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void conv2DStats(const LayerSpec& l, const Shape* input, LayerStats& s);
@@ -63,6 +65,17 @@ void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats&
 void embeddingStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void recurrentStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void layerNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+void multiHeadAttentionStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+// MultiHeadAttention's projections as 2-D matrices W = Kᵀ (rows = outputs, cols = inputs), for
+// query features dq, value features dv and key features dk: 0 query (heads·key_dim × dq), 1 key
+// (heads·key_dim × dk), 2 value (heads·value_dim × dv), 3 output (out × heads·value_dim).
+struct AttentionProjection {
+    std::int64_t rows = 0, cols = 0;
+};
+std::array<AttentionProjection, 4> attentionProjections(const LayerSpec& l, std::int64_t dq, std::int64_t dv,
+                                                        std::int64_t dk);
+// The output width: `units` when set (output_shape), else the query's features.
+std::int64_t attentionOutputWidth(const LayerSpec& l, std::int64_t dq);
 // LayerNormalization: the normalised axes of a (steps..., features) sample shape (batch excluded),
 // 0-based and sorted; throws Error naming the layer for the batch axis, repeats or out-of-range axes.
 std::vector<std::int64_t> normalisedAxes(const LayerSpec& l, std::size_t sampleRank);

@@ -11,7 +11,7 @@ namespace circnn {
 
 namespace {
 
-constexpr std::array<WeightRoleInfo, 13> kWeightRoles{{
+constexpr std::array<WeightRoleInfo, 21> kWeightRoles{{
     {WeightRole::Kernel, "kernel", &LayerSpec::kernel},
     {WeightRole::Bias, "bias", &LayerSpec::bias},
     {WeightRole::Gamma, "gamma", &LayerSpec::gamma},
@@ -25,6 +25,14 @@ constexpr std::array<WeightRoleInfo, 13> kWeightRoles{{
     {WeightRole::Count, "count", &LayerSpec::count},
     {WeightRole::RecurrentKernel, "recurrent_kernel", &LayerSpec::recurrentKernel},
     {WeightRole::Embeddings, "embeddings", &LayerSpec::embeddings},
+    {WeightRole::QueryKernel, "query/kernel", &LayerSpec::queryKernel},
+    {WeightRole::QueryBias, "query/bias", &LayerSpec::queryBias},
+    {WeightRole::KeyKernel, "key/kernel", &LayerSpec::keyKernel},
+    {WeightRole::KeyBias, "key/bias", &LayerSpec::keyBias},
+    {WeightRole::ValueKernel, "value/kernel", &LayerSpec::valueKernel},
+    {WeightRole::ValueBias, "value/bias", &LayerSpec::valueBias},
+    {WeightRole::OutputKernel, "attention_output/kernel", &LayerSpec::outputKernel},
+    {WeightRole::OutputBias, "attention_output/bias", &LayerSpec::outputBias},
 }};
 
 // Weight-role rules (Keras stores trainable variables first, then non-trainable ones).
@@ -93,6 +101,16 @@ std::vector<WeightRole> recurrentRoles(const LayerSpec& l, int)
 std::vector<WeightRole> embeddingRoles(const LayerSpec&, int)
 {
     return {WeightRole::Embeddings};
+}
+
+// MultiHeadAttention: the query, key, value and output EinsumDense layers' kernel and bias, in
+// that order (Keras 2 and 3 alike).
+std::vector<WeightRole> attentionRoles(const LayerSpec& l, int)
+{
+    if (l.useBias)
+        return {WeightRole::QueryKernel, WeightRole::QueryBias, WeightRole::KeyKernel,    WeightRole::KeyBias,
+                WeightRole::ValueKernel, WeightRole::ValueBias, WeightRole::OutputKernel, WeightRole::OutputBias};
+    return {WeightRole::QueryKernel, WeightRole::KeyKernel, WeightRole::ValueKernel, WeightRole::OutputKernel};
 }
 
 constexpr const char* kActivationAliases[] = {"ReLU", "LeakyReLU", "Softmax", "ELU"};
@@ -208,6 +226,12 @@ const LayerTraits kTraits[] = {
      .passesSequenceMask = true},
     {.kind = LayerKind::Masking, .kerasClass = "Masking", .unitWise = true, .passesUnits = true,
      .cost = CostClass::Mask, .shape = identity},
+    // Issue 16: attention (model/AttentionShapeRules.cpp, core/nn/MultiHeadAttentionLayer.h). The
+    // query's mask passes on (Keras' default compute_mask); the masks it consumes are wired by the
+    // runtime (nn/SequenceMask.h).
+    {.kind = LayerKind::MultiHeadAttention, .kerasClass = "MultiHeadAttention", .minInputs = 2, .maxInputs = 3,
+     .convertible = true, .cost = CostClass::Attention, .shape = multiHeadAttention, .stats = multiHeadAttentionStats,
+     .weightRoles = attentionRoles, .passesSequenceMask = true},
 };
 // clang-format on
 
@@ -341,12 +365,21 @@ std::string supportedLayerClasses()
     return names + ", Bidirectional" + aliases;
 }
 
+const char* attentionVectorsKey(std::size_t projection)
+{
+    static const char* const kKeys[] = {"query/vectors", "key/vectors", "value/vectors", "attention_output/vectors"};
+    return projection < 4 ? kKeys[projection] : "";
+}
+
 std::string weightShapeKey(const LayerSpec& layer, const Tensor& member)
 {
     if (layer.circulant && &member == &layer.circulant->vectors)
         return "vectors";
     if (layer.recurrentCirculant && &member == &layer.recurrentCirculant->vectors)
         return "recurrent_vectors";
+    for (std::size_t i = 0; i < layer.attentionCirculant.size(); ++i)
+        if (layer.attentionCirculant[i] && &member == &layer.attentionCirculant[i]->vectors)
+            return attentionVectorsKey(i);
     for (const WeightRoleInfo& r : kWeightRoles)
         if (&(layer.*r.member) == &member)
             return r.name;

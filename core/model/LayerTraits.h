@@ -34,6 +34,16 @@ enum class WeightRole {
     Count,    // Normalization's sample count
     RecurrentKernel,
     Embeddings,
+    // MultiHeadAttention's projections, named "query/kernel" ... "attention_output/bias" (Keras 2's
+    // variable paths under the layer).
+    QueryKernel,
+    QueryBias,
+    KeyKernel,
+    KeyBias,
+    ValueKernel,
+    ValueBias,
+    OutputKernel,
+    OutputBias,
 };
 
 struct WeightRoleInfo {
@@ -68,6 +78,7 @@ enum class CostClass {
     Recurrent,  // SimpleRNN / LSTM / GRU: input and recurrent gate matrices per time step
     Normalize,  // LayerNormalization: mean and variance per group, then scale and shift per element
     Mask,       // Masking: a compare and a multiply (zeroing) per element
+    Attention,  // MultiHeadAttention: q/k/v/o projections per step, scores and weighted sum per step pair
 };
 
 // Per unit and time step, the arithmetic of a recurrent cell beyond its matrix products (hardware
@@ -138,9 +149,12 @@ std::vector<WeightRole> layerWeightRoles(const LayerSpec& layer, int kerasMajor 
 // record each one's shape in LayerSpec::weightShapes. `member` is a weight tensor of `layer` (one
 // of the role members, or a circulant's vectors).
 // The key a member's shape is recorded under: the name of the first role that uses the member
-// ("moving_mean" for Normalization's mean too), "vectors" / "recurrent_vectors" for the defining
-// vectors; "" for a tensor that is not a weight of `layer`.
+// ("moving_mean" for Normalization's mean too), "vectors" / "recurrent_vectors" (attention:
+// attentionVectorsKey) for the defining vectors; "" for a tensor that is not a weight of `layer`.
 std::string weightShapeKey(const LayerSpec& layer, const Tensor& member);
+// MultiHeadAttention's block-circulant projection i (0 query, 1 key, 2 value, 3 output): the key of
+// its defining vectors ("query/vectors" ... "attention_output/vectors").
+const char* attentionVectorsKey(std::size_t projection);
 // The member's shape: its own when it holds values, else the recorded one, else empty.
 Shape storedWeightShape(const LayerSpec& layer, const Tensor& member);
 // The number of values the member stores (the product of storedWeightShape; 0 when unknown).

@@ -12,6 +12,7 @@
 // - DepthwiseConv2D kernel (depthwiseKernel) is Keras' layout (kh, kw, C_in, depth_multiplier);
 //   output channel c·depth_multiplier + m is input channel c filtered by kernel[:, :, c, m].
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -73,6 +74,7 @@ enum class LayerKind {
     TimeDistributed,    // only between parsing a Keras file and unwrapping it into its inner Dense
     LayerNormalization, // over `axes` (core/nn/LayerNormalizationLayer.h)
     Masking,            // float frames equal to `maskValue` everywhere mask their step (nn/SequenceMask.h)
+    MultiHeadAttention, // inputs query, value[, key] (core/nn/MultiHeadAttentionLayer.h)
 };
 
 // HardSigmoid is Keras 3's relu6(x + 3) / 6; Keras 2 defined hard_sigmoid as clip(0.2·x + 0.5, 0, 1)
@@ -206,6 +208,20 @@ struct LayerSpec {
     // Masking: a time step whose features all equal maskValue is masked (output zeros, and skipped
     // by the mask consumers downstream).
     float maskValue = 0.0f;
+
+    // MultiHeadAttention (core/nn/MultiHeadAttentionLayer.h): numHeads, keyDim, valueDim (Keras'
+    // value_dim, set on read: key_dim when None), `units` = the output width (Keras' output_shape;
+    // 0 = the query's features), useBias; useCausalMask is a call argument Keras records in the
+    // graph node. Inputs: query, value[, key] (key defaults to value). Projections in Keras'
+    // EinsumDense layouts: queryKernel (d_q, heads, key_dim), keyKernel (d_k, heads, key_dim),
+    // valueKernel (d_v, heads, value_dim), their biases (heads, key_dim | value_dim), outputKernel
+    // (heads, value_dim, out), outputBias (out). Block-circulant: attentionCirculant[0..3] hold
+    // W = Kᵀ of the query, key, value and output projections as 2-D matrices (heads·key_dim × d_q,
+    // heads·key_dim × d_k, heads·value_dim × d_v, out × heads·value_dim); the kernel is then empty.
+    std::int64_t numHeads = 0, keyDim = 0, valueDim = 0;
+    bool useCausalMask = false;
+    Tensor queryKernel, queryBias, keyKernel, keyBias, valueKernel, valueBias, outputKernel, outputBias;
+    std::array<std::optional<CirculantWeights>, 4> attentionCirculant;
 
     // Filled by inferShapes(): output shape without batch.
     Shape outputShape;

@@ -28,6 +28,7 @@
 #include "nn/Conv2DTransposeLayer.h"
 #include "nn/CroppingLayer.h"
 #include "nn/MergeLayer.h"
+#include "nn/MultiHeadAttentionLayer.h"
 #include "nn/PermuteLayer.h"
 #include "nn/RepeatVectorLayer.h"
 #include "nn/UpSamplingLayer.h"
@@ -145,6 +146,8 @@ std::unique_ptr<Layer> createLayer(const LayerSpec& spec)
         return std::make_unique<LayerNormalizationLayer>(spec);
     case LayerKind::Masking:
         return std::make_unique<MaskingLayer>(spec);
+    case LayerKind::MultiHeadAttention:
+        return std::make_unique<MultiHeadAttentionLayer>(spec);
     case LayerKind::TimeDistributed:
         throw Error("layer '" + spec.name +
                     "' (TimeDistributed): not unwrapped into its inner Dense (readers do that)");

@@ -9,6 +9,7 @@
 #include "common/Parallel.h"
 #include "model/ShapeInference.h"
 #include "nn/Layer.h"
+#include "nn/MultiHeadAttentionLayer.h"
 #include "nn/SequenceMask.h"
 
 namespace circnn {
@@ -179,6 +180,13 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
     for (std::size_t i = 0; i < n; ++i)
         if (masks[i].layer >= 0)
             d.inputs[i].push_back(static_cast<std::size_t>(masks[i].layer));
+    // MultiHeadAttention gets the tensors its query's, value's and key's masks are computed from
+    // (those masked, in that order) as extra last inputs.
+    const std::vector<nn::AttentionMaskSources> attentionMasks = nn::attentionMaskSources(s);
+    for (std::size_t i = 0; i < n; ++i)
+        for (const nn::MaskSource* m : {&attentionMasks[i].query, &attentionMasks[i].value, &attentionMasks[i].key})
+            if (m->layer >= 0)
+                d.inputs[i].push_back(static_cast<std::size_t>(m->layer));
     d.needed.assign(n, false);
     d.needed[d.outputIndex] = true;
     for (std::size_t i = n; i-- > 0;)
@@ -201,6 +209,8 @@ Model::Model(ModelSpec spec) : m_impl(std::make_unique<Impl>())
         d.layers.push_back(nn::createLayer(s.layers[i]));
         if (masks[i].layer >= 0)
             d.layers[i]->setMaskRule(masks[i].frameMaskValue);
+        if (auto* attention = dynamic_cast<nn::MultiHeadAttentionLayer*>(d.layers.back().get()))
+            attention->setMaskInputs(attentionMasks[i]);
         std::vector<Shape> shapes;
         if (s.layers[i].kind == LayerKind::Input)
             shapes.push_back(s.layers[i].inputShape);

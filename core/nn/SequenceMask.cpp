@@ -21,9 +21,12 @@ bool consumesMask(const LayerSpec& l)
     return (isRecurrent(l.kind) || layerTraits(l.kind).consumesSequenceMask) && l.inputs.size() == 1;
 }
 
-} // namespace
+struct MaskFlow {
+    std::vector<MaskSource> source;  // consumers: the mask they consume
+    std::vector<MaskSource> carried; // every layer: the mask on its output
+};
 
-std::vector<MaskSource> maskSources(const ModelSpec& model)
+MaskFlow maskFlow(const ModelSpec& model)
 {
     const std::size_t n = model.layers.size();
     std::vector<MaskSource> source(n);
@@ -45,6 +48,8 @@ std::vector<MaskSource> maskSources(const ModelSpec& model)
             if (j < 0 || static_cast<std::size_t>(j) >= i || carried[static_cast<std::size_t>(j)].layer < 0)
                 continue;
             const MaskSource& c = carried[static_cast<std::size_t>(j)];
+            if (l.kind == LayerKind::MultiHeadAttention) // consumes each input's mask on its own
+                continue;
             if (found.layer >= 0 && (found.layer != c.layer || found.frameMaskValue != c.frameMaskValue))
                 throw Error("layer '" + l.name + "': two different sequence masks (Embedding mask_zero or Masking) " +
                             "meet here; combining masks is not supported");
@@ -52,7 +57,11 @@ std::vector<MaskSource> maskSources(const ModelSpec& model)
         }
         if (consumesMask(l))
             source[i] = found;
-        if (l.kind == LayerKind::Embedding) {
+        if (l.kind == LayerKind::MultiHeadAttention) { // passes its query's (Keras' default compute_mask)
+            const std::int64_t q = l.inputs.empty() ? -1 : indexOf(l.inputs[0]);
+            carried[i] =
+                q >= 0 && static_cast<std::size_t>(q) < i ? carried[static_cast<std::size_t>(q)] : MaskSource{};
+        } else if (l.kind == LayerKind::Embedding) {
             carried[i] = MaskSource{};
             if (l.maskZero && l.inputs.size() == 1)
                 carried[i].layer = indexOf(l.inputs[0]);
@@ -64,7 +73,32 @@ std::vector<MaskSource> maskSources(const ModelSpec& model)
             carried[i] = found;
         }
     }
-    return source;
+    return {source, carried};
+}
+
+} // namespace
+
+std::vector<MaskSource> maskSources(const ModelSpec& model)
+{
+    return maskFlow(model).source;
+}
+
+std::vector<AttentionMaskSources> attentionMaskSources(const ModelSpec& model)
+{
+    const MaskFlow flow = maskFlow(model);
+    std::vector<AttentionMaskSources> out(model.layers.size());
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        const LayerSpec& l = model.layers[i];
+        if (l.kind != LayerKind::MultiHeadAttention)
+            continue;
+        MaskSource m[3];
+        for (std::size_t k = 0; k < l.inputs.size() && k < 3; ++k)
+            for (std::size_t j = 0; j < i; ++j)
+                if (model.layers[j].name == l.inputs[k])
+                    m[k] = flow.carried[j];
+        out[i] = {m[0], m[1], l.inputs.size() == 3 ? m[2] : MaskSource{}};
+    }
+    return out;
 }
 
 void checkMaskSourceShape(const Shape& source, std::int64_t steps, const std::optional<float>& frameMaskValue,

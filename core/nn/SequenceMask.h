@@ -10,8 +10,9 @@
 // the Embedding's input (the token ids, (steps)) or the Masking layer's input (the frames,
 // (steps, features)), and the rule to apply to it (Layer::setMaskRule).
 //
-// Other mask consumers of Keras (pooling layers other than GlobalAveragePooling1D, attention) are
-// not modelled: they ignore masks.
+// MultiHeadAttention consumes the masks of its query, value and key (attentionMaskSources) and
+// passes its query's on. Other mask consumers of Keras (pooling layers other than
+// GlobalAveragePooling1D) are not modelled: they ignore masks.
 
 #include <cstdint>
 #include <optional>
@@ -43,5 +44,12 @@ std::vector<unsigned char> stepMask(const Tensor& source, std::int64_t batch, st
 // frames. Throws Error prefixed with `where` otherwise.
 void checkMaskSourceShape(const Shape& source, std::int64_t steps, const std::optional<float>& frameMaskValue,
                           const std::string& where);
+
+// MultiHeadAttention: per layer (model order) the mask sources of its query, value and key (the
+// value's when it has no key input); layer -1 each when unmasked, and for other layers.
+struct AttentionMaskSources {
+    MaskSource query, value, key;
+};
+std::vector<AttentionMaskSources> attentionMaskSources(const ModelSpec& model);
 
 } // namespace circnn::nn

@@ -49,6 +49,11 @@ def output_mask(l, masks, ins):
     src = masks.get(ins_names[0]) if ins_names else None
     if cls in ("Dropout", "Activation", "Dense", "TimeDistributed", "BatchNormalization", "LayerNormalization"):
         return src
+    if cls == "MultiHeadAttention":  # Keras' default compute_mask: the query's
+        return src
+    if cls == "Add":  # merges and the masks (an unmasked input counts as all ones)
+        found = [masks.get(n) for n in ins_names if masks.get(n) is not None]
+        return np.logical_and.reduce(found) if found else None
     if cls in GATES and c.get("return_sequences"):
         return src
     if cls == "Bidirectional" and c["layer"]["config"].get("return_sequences"):

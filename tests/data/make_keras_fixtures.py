@@ -29,6 +29,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vision_fixtures  # noqa: E402  (issue-15 layer families)
 import keras_sequence_fixtures as seqfix  # noqa: E402
+import keras_attention_fixtures as attfix  # noqa: E402
 
 RNG = np.random.default_rng(20171014)
 
@@ -291,6 +292,8 @@ def forward(model, x, keras2=False):
             y = sum(ins)
         elif cls == "Concatenate":
             y = np.concatenate(ins, axis=c["axis"])
+        elif cls in attfix.CLASSES:
+            y = attfix.forward_layer(l, ins, weights, [masks.get(i) for i in l["inputs"]])
         elif cls in seqfix.CLASSES:
             y = seqfix.forward_layer(l, ins, weights, keras2, masks.get(l["inputs"][0]) if l["inputs"] else None)
         else:
@@ -321,7 +324,11 @@ def layer_configs(model, style, functional, first_layer_shape=None):
         if style == "k3":
             entry["module"] = "keras.layers"
             entry["registered_name"] = None
-        if functional:
+        if functional and "node" in l:  # call arguments of its own (MultiHeadAttention)
+            entry["inbound_nodes"] = l["node"](style)
+            if style == "k2":
+                entry["name"] = l["name"]
+        elif functional:
             if style == "k2":
                 entry["name"] = l["name"]
                 entry["inbound_nodes"] = [[[i, 0, 0, {}] for i in l["inputs"]]] if l["inputs"] else []
@@ -742,6 +749,9 @@ def main():
 
     vision_fixtures.emit_all(out, emit, sys.modules[__name__])
     seqfix.emit_all(out, RNG, sys.modules[__name__],
+                    lambda fname, description: manifest.append(
+                        {"file": fname, "reference": fname + ".ref.h5", "description": description}))
+    attfix.emit_all(out, RNG, sys.modules[__name__], seqfix,
                     lambda fname, description: manifest.append(
                         {"file": fname, "reference": fname + ".ref.h5", "description": description}))
 

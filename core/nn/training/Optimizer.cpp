@@ -109,7 +109,8 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
     const double lambda = m_options.weightDecay;
     for (std::size_t t = 0; t < parameters.size(); ++t) {
         const ParameterRef& p = parameters[t];
-        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors");
+        const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors" || p.role.ends_with("/kernel") ||
+                                          p.role.ends_with("/vectors")); // attention projections
         segments.push_back({p.values.data(), m_state[t].first.get(), m_state[t].second.get(), t, total, p.values.size(),
                             decay ? lambda : 0.0});
         total += p.values.size();

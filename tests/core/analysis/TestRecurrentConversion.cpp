@@ -1,6 +1,7 @@
 // Block-circulant conversion of recurrent layers (the C-LSTM case): the plan's decisions, the
 // projection of both stacked gate matrices (W = Kᵀ and U = Rᵀ) against a naive expansion, the
-// native format round trip, and the estimate's recurrent costs.
+// native format round trip, and the estimate's recurrent costs; MultiHeadAttention's four
+// projections likewise.
 
 #include <QTest>
 
@@ -113,6 +114,55 @@ private slots:
         std::vector<float> wantF(want.begin(), want.end());
         CIRCNN_COMPARE_VECTORS(hidden.data(), wantF.data(), wantF.size(), 1e-5, "converted LSTM forward");
         QCOMPARE(model.forward(x).shape(), (Shape{2, 3}));
+    }
+
+    void projectsTheAttentionProjections()
+    {
+        // Input(5, 8) → MHA(self, 2 heads, key_dim 4) → Dense: at k = 4 the four projections
+        // become block-circulant (each the projection of its own W = Kᵀ), the layer keeps its one
+        // plan entry, and the converted model runs and round-trips through the native format.
+        SpecBuilder b({5, 8});
+        LayerSpec a;
+        a.kind = LayerKind::MultiHeadAttention;
+        a.name = "mha";
+        a.numHeads = 2;
+        a.keyDim = 4;
+        a.valueDim = 4;
+        Tensor* kernels[4] = {&a.queryKernel, &a.keyKernel, &a.valueKernel, &a.outputKernel};
+        Tensor* biases[4] = {&a.queryBias, &a.keyBias, &a.valueBias, &a.outputBias};
+        for (std::uint32_t p = 0; p < 4; ++p) {
+            *kernels[p] = randomTensor(p == 3 ? Shape{2, 4, 8} : Shape{8, 2, 4}, 40 + p);
+            *biases[p] = randomTensor(p == 3 ? Shape{8} : Shape{2, 4}, 50 + p);
+        }
+        b.add(a, {"input", "input"});
+        b.dense(8, 3).name = "head";
+        const ModelSpec dense = b.done();
+        ConversionRequest req;
+        req.defaultBlockSize = 4;
+        const ConversionResult r = convertModel(dense, req);
+        const LayerSpec& mha = *r.model.find("mha");
+        const LayerSpec& src = *dense.find("mha");
+        const Tensor* srcKernels[4] = {&src.queryKernel, &src.keyKernel, &src.valueKernel, &src.outputKernel};
+        for (std::size_t p = 0; p < 4; ++p) {
+            QVERIFY(mha.attentionCirculant[p].has_value());
+            QCOMPARE(mha.attentionCirculant[p]->k, std::int64_t(4));
+            const auto want = projectedTransposed(*srcKernels[p], 8, 8, 4);
+            CIRCNN_COMPARE_VECTORS(mha.attentionCirculant[p]->vectors.data(), want.data(), want.size(), 1e-6,
+                                   "projection " + std::to_string(p));
+        }
+        QVERIFY(mha.queryKernel.empty() && mha.outputKernel.empty());
+        QCOMPARE(r.model.plan.perLayer.at("mha"), std::int64_t(4));
+        const Tensor x = randomTensor({2, 5, 8}, 7);
+        const Tensor y = Model(r.model).forward(x);
+        const auto path = test::tempDir() / "attention_k4.circnn.h5";
+        writeNativeModel(r.model, path);
+        QVERIFY(Model(readModel(path)).forward(x) == y);
+        std::filesystem::remove(path);
+        // k above a projection's width leaves the layer dense, with the reason.
+        req.defaultBlockSize = 16;
+        for (const LayerConversion& lc : convertModel(dense, req).layers)
+            if (lc.layer == "mha")
+                QVERIFY2(!lc.converted && lc.reason.find("smaller") != std::string::npos, lc.reason.c_str());
     }
 
     void nativeFormatRoundTrip()

@@ -53,6 +53,44 @@ private slots:
         QCOMPARE(layerWeightCount(m, l, k), p * (qW + qU) * k + 32);
     }
 
+    void attentionCountsProjectionsAndTheSquareTerms()
+    {
+        // Input(6, 8) → MHA(self, 2 heads, key_dim 4, value_dim 3, output 8): per query step the
+        // query and output projections, per value step the key and value projections, plus
+        // T·S·heads·(key_dim + value_dim) MACs for the scores and the weighted sum (always dense).
+        ModelSpec m;
+        m.name = "m";
+        LayerSpec in;
+        in.kind = LayerKind::Input;
+        in.name = "in";
+        in.inputShape = {6, 8};
+        LayerSpec a;
+        a.kind = LayerKind::MultiHeadAttention;
+        a.name = "mha";
+        a.inputs = {"in", "in"};
+        a.numHeads = 2;
+        a.keyDim = 4;
+        a.valueDim = 3;
+        m.layers = {in, a};
+        m.outputs = {"mha"};
+        inferShapes(m, false);
+        const LayerSpec& l = *m.find("mha");
+        const double proj = 6.0 * (8 * 8 + 8 * 8 + 8 * 6 + 6 * 8); // q, k (8 → 8), v (8 → 6), o (6 → 8)
+        const double core = 6.0 * 6 * 2 * (4 + 3);
+        const OpCounts dense = layerOps(m, l, 1);
+        QCOMPARE(dense.realMacs, proj + core);
+        QCOMPARE(dense.denseEquivalentMacs, proj + core);
+        QCOMPARE(dense.biasAdds, 6.0 * (8 + 8 + 6 + 8));
+        QCOMPARE(layerWeightCount(m, l, 1), 8.0 * 8 + 8 * 8 + 8 * 6 + 6 * 8 + (8 + 8 + 6 + 8));
+        const OpCounts circ = layerOps(m, l, 2);
+        // p·q blocks per projection at k = 2: q 4·4, k 4·4, v 3·4, o 4·3; 2 bins each.
+        QCOMPARE(circ.complexMacs, 6.0 * (16 + 16 + 12 + 12) * 2);
+        QCOMPARE(circ.fftButterflies, 6.0 * ((4 + 4) + (4 + 4) + (3 + 4) + (4 + 3)) * realFftButterflies(2));
+        QCOMPARE(circ.realMacs, core); // the n² terms stay dense
+        QCOMPARE(circ.denseEquivalentMacs, proj + core);
+        QCOMPARE(layerWeightCount(m, l, 2), 2.0 * (16 + 16 + 12 + 12) + (8 + 8 + 6 + 8));
+    }
+
     void layerNormalizationCountsItsStatistics()
     {
         // Input(5, 4) → LayerNormalization: 3 multiplies + 4 adds per element, gamma and beta over

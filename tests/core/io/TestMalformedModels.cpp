@@ -343,6 +343,50 @@ private slots:
         expectError(test::tempDir() / "inf.circnn.h5", {"'out'", "NaN or infinite"});
     }
 
+    void unsupportedAttentionOptions()
+    {
+        // Input(4, 6) → MultiHeadAttention(self): what the runtime does not model is named.
+        ModelSpec m;
+        m.name = "attention";
+        m.layers.push_back(test::inputLayer("in", {4, 6}));
+        LayerSpec a;
+        a.kind = LayerKind::MultiHeadAttention;
+        a.name = "mha";
+        a.inputs = {"in", "in"};
+        a.numHeads = 2;
+        a.keyDim = a.valueDim = 3;
+        Tensor* kernels[4] = {&a.queryKernel, &a.keyKernel, &a.valueKernel, &a.outputKernel};
+        Tensor* biases[4] = {&a.queryBias, &a.keyBias, &a.valueBias, &a.outputBias};
+        for (std::uint32_t p = 0; p < 4; ++p) {
+            *kernels[p] = test::randomTensor(p == 3 ? Shape{2, 3, 6} : Shape{6, 2, 3}, 60 + p);
+            *biases[p] = test::randomTensor(p == 3 ? Shape{6} : Shape{2, 3}, 70 + p);
+        }
+        m.layers.push_back(a);
+        m.inputs = {"in"};
+        m.outputs = {"mha"};
+        QVERIFY(readModel(editedKeras("attention_ok.h5", m, [](h5::File&) {})).find("mha")); // the baseline reads
+        const auto edit = [&](const char* name, const std::function<void(json&)>& fn,
+                              const std::vector<std::string>& needles) {
+            expectError(editedKeras(name, m, editLayerConfig("mha", fn)), needles);
+        };
+        edit("attention_axes.h5", [](json& l) { l["config"]["attention_axes"] = json::array({2}); },
+             {"'mha'", "attention_axes"});
+        edit("attention_output_shape.h5",
+             [](json& l) {
+                 l["config"]["output_shape"] = json::array({3, 2});
+             },
+             {"'mha'", "output_shape"});
+        edit("attention_mask.h5",
+             [](json& l) {
+                 l["inbound_nodes"][0][0][3]["attention_mask"] = {"in", 0, 0};
+             },
+             {"'mha'", "attention_mask"});
+        edit("attention_scores.h5", [](json& l) { l["inbound_nodes"][0][0][3]["return_attention_scores"] = true; },
+             {"'mha'", "return_attention_scores"});
+        edit("attention_no_value.h5", [](json& l) { l["inbound_nodes"][0][0][3].erase("value"); },
+             {"'mha'", "a query and a value"});
+    }
+
     void unsupportedConfigurations()
     {
         const ModelSpec mlp = test::mlpSpec();
@@ -354,9 +398,9 @@ private slots:
         expectError(editedKeras("two_unknown.h5", mlp,
                                 [](h5::File& f) {
                                     editLayerConfig("d1", [](json& l) { l["class_name"] = "ConvLSTM2D"; })(f);
-                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "MultiHeadAttention"; })(f);
+                                    editLayerConfig("d2", [](json& l) { l["class_name"] = "AdditiveAttention"; })(f);
                                 }),
-                    {"2 layers", "'d1' (ConvLSTM2D)", "'d2' (MultiHeadAttention)", "ConvLSTM2D, MultiHeadAttention",
+                    {"2 layers", "'d1' (ConvLSTM2D)", "'d2' (AdditiveAttention)", "AdditiveAttention, ConvLSTM2D",
                      "Dense, Conv2D"});
         // Bidirectional: around a recurrent layer only, and with one output (merge_mode not None).
         const auto wrap = [](json inner, json mergeMode) {

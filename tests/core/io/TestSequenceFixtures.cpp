@@ -1,4 +1,5 @@
-// LayerNormalization, Bidirectional, Masking and the masked GlobalAveragePooling1D in Keras files: fixtures from
+// LayerNormalization, Bidirectional, Masking, the masked GlobalAveragePooling1D and MultiHeadAttention in Keras
+// files: fixtures from
 // tests/data/keras_sequence_fixtures.py (via make_keras_fixtures.py) in the Keras 2 and Keras 3
 // layouts against its independent float64 numpy forward pass (to 1e-5), how the layers are read,
 // and the native format and Keras writer with them.
@@ -24,6 +25,7 @@ const char* const kFixtures[] = {
     "k2_layer_norm_text.h5",    "layer_norm_text.keras",    "k2_layer_norm_axes.h5",      "k33_layer_norm_axes.h5",
     "k2_bidirectional_text.h5", "bidirectional_text.keras", "k2_bidirectional_frames.h5", "bidirectional_frames.keras",
     "k2_masked_frames.h5",      "masked_frames.keras",      "k2_bag_of_embeddings.h5",    "bag_of_embeddings.keras",
+    "k2_transformer_text.h5",   "transformer_text.keras",   "k2_attention_causal.h5",     "attention_causal.keras",
 };
 
 // The fixture folder; empty (after QSKIP / QFAIL by the caller) when the generator cannot run.
@@ -161,6 +163,77 @@ private slots:
             QVERIFY2(std::string(e.what()).find("backward") != std::string::npos, e.what());
         }
         QVERIFY(!std::filesystem::exists(kerasPath));
+    }
+
+    void multiHeadAttentionIsRead()
+    {
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        for (const char* file : {"k2_transformer_text.h5", "transformer_text.keras"}) {
+            const ModelSpec m = readModel(dir / file);
+            const LayerSpec* mha = m.find("mha");
+            QVERIFY2(mha && mha->kind == LayerKind::MultiHeadAttention, file);
+            QCOMPARE(mha->inputs, (std::vector<std::string>{"embed", "embed"})); // self-attention
+            QVERIFY(mha->numHeads == 2 && mha->keyDim == 4 && mha->valueDim == 4 && mha->units == 0);
+            QVERIFY(mha->useBias && !mha->useCausalMask);
+            QCOMPARE(mha->queryKernel.shape(), (Shape{8, 2, 4}));
+            QCOMPARE(mha->outputKernel.shape(), (Shape{2, 4, 8}));
+            QCOMPARE(mha->valueBias.shape(), (Shape{2, 4}));
+        }
+        for (const char* file : {"k2_attention_causal.h5", "attention_causal.keras"}) {
+            const ModelSpec m = readModel(dir / file);
+            const LayerSpec* mha = m.find("mha");
+            QVERIFY2(mha, file);
+            // query, value, key: Keras 2 records value / key as keyword arguments of the call.
+            QCOMPARE(mha->inputs, (std::vector<std::string>{"proj", "frames", "proj"}));
+            QVERIFY(mha->useCausalMask && !mha->useBias && mha->units == 5 && mha->valueDim == 3);
+            QCOMPARE(mha->keyKernel.shape(), (Shape{6, 3, 2}));
+            QVERIFY(mha->queryBias.empty());
+        }
+    }
+
+    void multiHeadAttentionRoundTrips()
+    {
+        // Native format (dense, then block-circulant projections) and the Keras writer (its node
+        // records value / key / use_causal_mask as Keras does) give bit-identical outputs.
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        ModelSpec m = readModel(dir / "k2_attention_causal.h5");
+        const Tensor x = randomBatch({5, 4}, 3, 23);
+        const auto keras = test::tempDir() / "attention.h5";
+        writeKerasH5(m, keras);
+        QVERIFY(bitIdentical(Model(m).forward(x), Model(readModel(keras)).forward(x)));
+        for (const bool circulant : {false, true}) {
+            if (circulant) {
+                LayerSpec& mha = *m.find("mha");
+                const std::int64_t rows[4] = {6, 6, 9, 5}, cols[4] = {6, 6, 4, 9};
+                for (std::size_t p = 0; p < 4; ++p) {
+                    CirculantWeights c;
+                    c.k = 2;
+                    c.rows = rows[p];
+                    c.cols = cols[p];
+                    c.vectors = test::randomTensor({(rows[p] + 1) / 2, (cols[p] + 1) / 2, 2}, 31 + std::uint32_t(p));
+                    mha.attentionCirculant[p] = std::move(c);
+                }
+                mha.queryKernel = mha.keyKernel = mha.valueKernel = mha.outputKernel = Tensor();
+            }
+            const auto path = test::tempDir() / "attention.circnn.h5";
+            writeNativeModel(m, path);
+            const ModelSpec back = readModel(path);
+            QCOMPARE(back.find("mha")->attentionCirculant[2].has_value(), circulant);
+            QVERIFY(back.find("mha")->useCausalMask);
+            QVERIFY2(bitIdentical(Model(m).forward(x), Model(back).forward(x)), circulant ? "circulant" : "dense");
+        }
+        try {
+            writeKerasH5(m, test::tempDir() / "circulant_attention.h5");
+            QFAIL("block-circulant attention written to a Keras file");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("'mha'") != std::string::npos, e.what());
+        }
     }
 };
 

@@ -37,10 +37,10 @@ private slots:
                 QCOMPARE(t.weightRoles != nullptr, t.stats != nullptr);
             if (t.convertible)
                 QVERIFY(t.cost == CostClass::Matmul || t.cost == CostClass::Transposed ||
-                        t.cost == CostClass::Recurrent);
+                        t.cost == CostClass::Recurrent || t.cost == CostClass::Attention);
         }
         // Every enumerator up to the last one has a row (the enum is dense from 0).
-        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::Masking) + 1);
+        QCOMPARE(seen.size(), static_cast<std::size_t>(LayerKind::MultiHeadAttention) + 1);
     }
 
     void classNamesRoundTrip()
@@ -59,11 +59,20 @@ private slots:
         QVERIFY(supported.find("Conv2D") != std::string::npos);
         QVERIFY(supported.find("LeakyReLU") != std::string::npos);
         QCOMPARE(convertibleLayerClasses(),
-                 std::string("Dense, Conv2D, Conv1D, Conv2DTranspose, SimpleRNN, LSTM and GRU"));
+                 std::string("Dense, Conv2D, Conv1D, Conv2DTranspose, SimpleRNN, LSTM, GRU and MultiHeadAttention"));
     }
 
     void weightRolesFollowTheConfiguration()
     {
+        LayerSpec attention;
+        attention.kind = LayerKind::MultiHeadAttention;
+        QCOMPARE(kerasWeightNames(attention, 2),
+                 (std::vector<std::string>{"query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel",
+                                           "value/bias", "attention_output/kernel", "attention_output/bias"}));
+        attention.useBias = false;
+        QCOMPARE(layerWeightRoles(attention),
+                 (std::vector<WeightRole>{WeightRole::QueryKernel, WeightRole::KeyKernel, WeightRole::ValueKernel,
+                                          WeightRole::OutputKernel}));
         LayerSpec dense;
         dense.kind = LayerKind::Dense;
         QCOMPARE(layerWeightRoles(dense), (std::vector<WeightRole>{WeightRole::Kernel, WeightRole::Bias}));

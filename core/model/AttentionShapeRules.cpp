@@ -1,0 +1,115 @@
+// Shape and parameter/MAC rules of MultiHeadAttention; declared in model/LayerShapeRules.h and
+// listed in the traits table.
+
+#include "common/Error.h"
+#include "model/LayerShapeRules.h"
+#include "model/LayerTraits.h"
+
+namespace circnn {
+
+namespace {
+
+std::int64_t blocks(std::int64_t n, std::int64_t k)
+{
+    return (n + k - 1) / k;
+}
+
+} // namespace
+
+namespace shape_rules {
+
+std::int64_t attentionOutputWidth(const LayerSpec& l, std::int64_t dq)
+{
+    return l.units > 0 ? l.units : dq;
+}
+
+std::array<AttentionProjection, 4> attentionProjections(const LayerSpec& l, std::int64_t dq, std::int64_t dv,
+                                                        std::int64_t dk)
+{
+    const std::int64_t qk = l.numHeads * l.keyDim, hv = l.numHeads * l.valueDim;
+    return {{{qk, dq}, {qk, dk}, {hv, dv}, {attentionOutputWidth(l, dq), hv}}};
+}
+
+Shape multiHeadAttention(const ShapeQuery& q)
+{
+    const LayerSpec& l = q.layer;
+    if (q.inputs.size() < 2 || q.inputs.size() > 3)
+        q.fail("takes query, value and optionally key, got " + std::to_string(q.inputs.size()) + " inputs");
+    const Shape& query = *q.inputs[0];
+    const Shape& value = *q.inputs[1];
+    const Shape& key = q.inputs.size() == 3 ? *q.inputs[2] : value;
+    const auto rank2 = [&](const Shape& s, const char* what) {
+        if (s.size() != 2)
+            q.fail(std::string(what) + " has shape " + shapeToString(s) +
+                   ", expected (steps, features) (attention over other axes is not supported)");
+    };
+    rank2(query, "query");
+    rank2(value, "value");
+    rank2(key, "key");
+    if (key[0] != value[0])
+        q.fail("key has " + std::to_string(key[0]) + " steps, value " + std::to_string(value[0]));
+    if (l.numHeads <= 0 || l.keyDim <= 0 || l.valueDim <= 0)
+        q.fail("num_heads, key_dim and value_dim must be positive");
+    if (l.units < 0)
+        q.fail("output_shape must be positive");
+    const auto proj = attentionProjections(l, query[1], value[1], key[1]);
+    if (q.checkWeights) {
+        const Tensor* kernels[] = {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel};
+        const Tensor* biases[] = {&l.queryBias, &l.keyBias, &l.valueBias, &l.outputBias};
+        const char* names[] = {"query", "key", "value", "attention_output"};
+        const Shape kernelShapes[] = {{query[1], l.numHeads, l.keyDim},
+                                      {key[1], l.numHeads, l.keyDim},
+                                      {value[1], l.numHeads, l.valueDim},
+                                      {l.numHeads, l.valueDim, proj[3].rows}};
+        const Shape biasShapes[] = {
+            {l.numHeads, l.keyDim}, {l.numHeads, l.keyDim}, {l.numHeads, l.valueDim}, {proj[3].rows}};
+        for (std::size_t i = 0; i < 4; ++i) {
+            const std::string kernelRole = std::string(names[i]) + "/kernel";
+            if (const auto& c = l.attentionCirculant[i]) {
+                const std::string role = std::string(names[i]) + "/vectors";
+                if (c->k < 1)
+                    q.fail(role + ": block size k = " + std::to_string(c->k) + " must be at least 1");
+                if (c->rows != proj[i].rows || c->cols != proj[i].cols)
+                    q.fail(role + ": block-circulant matrix is " + std::to_string(c->rows) + "x" +
+                           std::to_string(c->cols) + ", layer needs " + std::to_string(proj[i].rows) + "x" +
+                           std::to_string(proj[i].cols));
+                q.expectShape(role.c_str(), c->vectors, {blocks(proj[i].rows, c->k), blocks(proj[i].cols, c->k), c->k});
+            } else {
+                q.expectShape(kernelRole.c_str(), *kernels[i], kernelShapes[i]);
+            }
+            if (l.useBias)
+                q.expectShape((std::string(names[i]) + "/bias").c_str(), *biases[i], biasShapes[i]);
+        }
+    }
+    return {query[0], proj[3].rows};
+}
+
+void multiHeadAttentionStats(const LayerSpec& l, const Shape* in, LayerStats& s)
+{
+    // Self-attention shapes are assumed when only the query's is known (the rule gets one input):
+    // the value and key have the query's steps; their features come from the stored kernels.
+    const std::int64_t steps = in && in->size() == 2 ? (*in)[0] : 0;
+    const std::int64_t dq = in && in->size() == 2 ? (*in)[1] : 0;
+    const auto features = [&](const Tensor& kernel, std::size_t i) {
+        const Shape shape = storedWeightShape(l, kernel);
+        if (!shape.empty())
+            return shape[0];
+        return l.attentionCirculant[i] ? l.attentionCirculant[i]->cols : dq;
+    };
+    const auto proj = attentionProjections(l, dq, features(l.valueKernel, 2), features(l.keyKernel, 1));
+    s.denseParameters = s.parameters = 0;
+    std::int64_t projectionMacs = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::int64_t dense = proj[i].rows * proj[i].cols;
+        const std::int64_t bias = l.useBias ? proj[i].rows : 0;
+        s.denseParameters += dense + bias;
+        s.parameters +=
+            (l.attentionCirculant[i] ? storedWeightCount(l, l.attentionCirculant[i]->vectors) : dense) + bias;
+        projectionMacs += dense;
+    }
+    // Scores (steps² · heads · key_dim) and the weighted sum (steps² · heads · value_dim).
+    s.macs = steps * projectionMacs + steps * steps * l.numHeads * (l.keyDim + l.valueDim);
+}
+
+} // namespace shape_rules
+} // namespace circnn
