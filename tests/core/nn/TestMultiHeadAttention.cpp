@@ -322,6 +322,29 @@ private slots:
         test::checkGradients(net(5), ids, false, 1e-2, kZeroGradient);
     }
 
+    void maskingLayerFrames()
+    {
+        // Masking(mask_value 0) over float frames masks the attention like token padding does:
+        // frames (5, 4) whose last two steps are all zeros give the result of the 3-step sequence.
+        const auto net = [](std::int64_t steps) {
+            SpecBuilder b({steps, 4});
+            LayerSpec masking;
+            masking.kind = LayerKind::Masking;
+            masking.name = "masking";
+            masking.maskValue = 0.0f;
+            b.add(masking);
+            b.add(attention(Config{}, 4, 4, 4, 61), {"masking", "masking"});
+            b.simple(LayerKind::GlobalAveragePooling1D);
+            return b.done();
+        };
+        const Tensor three = randomTensor({1, 3, 4}, 62);
+        Tensor five({1, 5, 4}, 0.0f);
+        std::copy_n(three.data(), three.size(), five.data());
+        const Tensor a = Model(net(5)).forward(five), want = Model(net(3)).forward(three);
+        CIRCNN_COMPARE_VECTORS(a.data(), want.data(), std::size_t(want.size()), 1e-5, "masked frames");
+        test::checkGradients(net(5), {5, 4}, false, 1e-2, kZeroGradient);
+    }
+
     void trainsDenseAndCirculant_data()
     {
         QTest::addColumn<int>("k");
