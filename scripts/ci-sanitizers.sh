@@ -79,19 +79,40 @@ seed_dir() {  # harness → a fresh corpus folder with its seeds
   echo "$dir"
 }
 
+fuzz_one() {  # harness seconds: one bounded libFuzzer run; its exit status goes to <log>.rc
+  local h=$1 secs=$2 corpus rc=0
+  local log="$SAN_BUILD_DIR/fuzz-$h.log"
+  corpus=$(seed_dir "$h")
+  # -rss_limit_mb: the memory budget of the harnesses is 256 MiB; a leak or a runaway
+  # allocation fails the run. Crash inputs land in $SAN_BUILD_DIR/fuzz-artifacts/.
+  "$SAN_BUILD_DIR/tests/fuzz/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -artifact_prefix="$SAN_BUILD_DIR/fuzz-artifacts/$h-" -print_final_stats=1 "$corpus" >"$log" 2>&1 || rc=$?
+  echo "$rc" >"$log.rc"
+}
+
 run_fuzzers() {
-  local failed=0
+  # libFuzzer runs one thread per harness: JOBS harnesses run side by side, each with its own
+  # core and its full time, so the stage takes about (harnesses / JOBS) × FUZZ_SECONDS.
+  local failed=0 running=0 entries=() h secs
+  mkdir -p "$SAN_BUILD_DIR/fuzz-artifacts"
   for src in tests/fuzz/Fuzz*.cpp; do
-    local h; h=$(basename "$src" .cpp)
-    local secs=$FUZZ_SECONDS
+    h=$(basename "$src" .cpp)
+    secs=$FUZZ_SECONDS
     [ "$h" = FuzzIsolatedModel ] && secs=$FUZZ_ISOLATED_SECONDS
-    local corpus; corpus=$(seed_dir "$h")
+    entries+=("$h $secs")
+    rm -f "$SAN_BUILD_DIR/fuzz-$h.log.rc"
+    fuzz_one "$h" "$secs" &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then
+      wait -n || true
+      running=$((running - 1))
+    fi
+  done
+  wait || true
+  for entry in "${entries[@]}"; do
+    read -r h secs <<<"$entry"
     local log="$SAN_BUILD_DIR/fuzz-$h.log"
-    # -rss_limit_mb: the memory budget of the harnesses is 256 MiB; a leak or a runaway
-    # allocation fails the run. Crash inputs land in $SAN_BUILD_DIR/fuzz-artifacts/.
-    mkdir -p "$SAN_BUILD_DIR/fuzz-artifacts"
-    if "$SAN_BUILD_DIR/tests/fuzz/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -artifact_prefix="$SAN_BUILD_DIR/fuzz-artifacts/$h-" -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+    if [ "$(cat "$log.rc" 2>/dev/null)" = 0 ]; then
       echo "ci-sanitizers: $h: $(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}') executions in ${secs} s, no failure"
     else
       echo "ci-sanitizers: $h FAILED (see $log):"; tail -40 "$log"; failed=1

@@ -272,7 +272,7 @@ private slots:
         AutoPlanConfig c;
         c.sweep = tinyConfig();
         c.sweep.modes = {AccuracyMode::Project};
-        c.sweep.blockSizes = {2, 4, 8};
+        c.sweep.blockSizes = {2, 4}; // two: the reordered searches are the slow part under the sanitizers
         c.sweep.reorderUnits = true; // checked below against convertModel with reordering
         c.sweep.platforms = {};
         c.budgetPoints = 6.0; // projection alone loses about 5 points at k = 2 on this MLP
@@ -280,7 +280,7 @@ private slots:
         const AutoPlanResult r = runAutoPlan(c, {});
         QVERIFY(r.verified);
         QVERIFY(r.exhaustive);
-        QCOMPARE(r.sensitivityPoints, std::size_t(3)); // one eligible layer × 3 block sizes
+        QCOMPARE(r.sensitivityPoints, std::size_t(2)); // one eligible layer × 2 block sizes
         QVERIFY(!r.verifications.empty());
         QVERIFY(r.summary.find("Verified") != std::string::npos);
         QVERIFY(r.plan.at("dense_1") > 1); // not the trivial all-dense plan
