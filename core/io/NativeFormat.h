@@ -22,7 +22,8 @@
 namespace circnn::native {
 
 constexpr int kFormatMajor = 1;
-constexpr int kFormatMinor = 3; // 1.2: optional keys of the issue-15 layers; 1.3: Masking's mask_value (docs/file-formats.md)
+constexpr int kFormatMinor =
+    3; // 1.2: optional keys of the issue-15 layers; 1.3: Masking's mask_value (docs/file-formats.md)
 constexpr const char* kFormatTag = "circnn-model";
 
 // A weight tensor left in the file: its values are `shape` float32 little-endian values at byte
