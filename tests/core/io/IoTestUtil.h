@@ -168,8 +168,10 @@ inline QString pythonWithH5py()
     return {};
 }
 
-// Runs the fixture generator into the build tree (once per process). Returns the folder, or an
-// empty path with `why` set when python3 + h5py is unavailable or the script failed.
+// Runs the fixture generator into the build tree (once per process), into a folder of this test
+// program's own: ctest runs several suites that use the fixtures at once, and a shared folder was
+// removed and rewritten under the others' feet (random aborts with `ctest -j`). Returns the
+// folder, or an empty path with `why` set when python3 + h5py is unavailable or the script failed.
 inline std::filesystem::path kerasFixtures(QString& why)
 {
     static std::filesystem::path dir;
@@ -181,7 +183,9 @@ inline std::filesystem::path kerasFixtures(QString& why)
         if (python.isEmpty()) {
             reason = "python3 with h5py and numpy is not available";
         } else {
-            const auto out = tempDir() / "keras_fixtures";
+            std::error_code ec;
+            const auto program = std::filesystem::read_symlink("/proc/self/exe", ec).filename().string();
+            const auto out = tempDir() / ("keras_fixtures_" + (program.empty() ? std::string("suite") : program));
             std::filesystem::remove_all(out);
             QProcess p;
             p.start(python, {QString::fromStdString((sourceDir() / "tests/data/make_keras_fixtures.py").string()),
