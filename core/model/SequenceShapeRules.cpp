@@ -146,10 +146,27 @@ Shape layerNormalization(const ShapeQuery& q)
         params *= x[static_cast<std::size_t>(a)];
     // Keras keeps gamma / beta in the shape of the normalised axes (as listed) and reshapes them to
     // broadcast: only their element count matters (row-major over the axes in increasing order).
+    // Architecture-only models (no values, LayerSpec::weightShapes) are checked by the recorded
+    // shapes, as ShapeQuery::expectShape does for the other layers.
     const auto checkParam = [&](const char* role, const Tensor& t) {
-        if (t.size() != params)
-            q.fail(std::string(role) + " has " + std::to_string(t.size()) + " values (shape " +
-                   shapeToString(t.shape()) + "), the normalised axes need " + std::to_string(params));
+        Shape have = t.shape();
+        std::int64_t count = t.size();
+        if (t.empty() && (q.record || !l.weightShapes.empty())) {
+            const std::string key = weightShapeKey(l, t);
+            if (const auto it = l.weightShapes.find(key); it != l.weightShapes.end()) {
+                have = it->second;
+                count = shapeSize(have);
+            } else if (q.record && !key.empty()) {
+                Shape want;
+                for (std::int64_t a : axes)
+                    want.push_back(x[static_cast<std::size_t>(a)]);
+                (*q.record)[key] = want;
+                return;
+            }
+        }
+        if (count != params)
+            q.fail(std::string(role) + " has " + std::to_string(count) + " values (shape " + shapeToString(have) +
+                   "), the normalised axes need " + std::to_string(params));
     };
     if (q.checkWeights) {
         if (l.scale)

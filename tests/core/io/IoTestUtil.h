@@ -136,9 +136,8 @@ inline void compareSpecs(const ModelSpec& a, const ModelSpec& b, bool compareCla
         QVERIFY2(x.activation == y.activation, ctx);
         QVERIFY2(x.activationAlpha == y.activationAlpha, ctx);
         QVERIFY2(x.units == y.units && x.useBias == y.useBias, ctx);
-        QVERIFY2(x.kernelH == y.kernelH && x.kernelW == y.kernelW && x.strideH == y.strideH &&
-                     x.strideW == y.strideW && x.dilationH == y.dilationH && x.dilationW == y.dilationW &&
-                     x.padding == y.padding,
+        QVERIFY2(x.kernelH == y.kernelH && x.kernelW == y.kernelW && x.strideH == y.strideH && x.strideW == y.strideW &&
+                     x.dilationH == y.dilationH && x.dilationW == y.dilationW && x.padding == y.padding,
                  ctx);
         QVERIFY2(x.outputShape == y.outputShape, ctx);
         QVERIFY2(x.kernel == y.kernel, ctx + " kernel");

@@ -13,6 +13,8 @@
 #include "common/Error.h"
 #include "io/Hdf5.h"
 #include "io/ModelFile.h"
+#include "model/LayerTraits.h"
+#include "model/ShapeInference.h"
 #include "nn/Model.h"
 
 using namespace circnn;
@@ -95,6 +97,36 @@ private slots:
             QCOMPARE(back.find("norm_all")->axes, m.find("norm_all")->axes);
             QCOMPARE(back.find("norm_steps")->epsilon, m.find("norm_steps")->epsilon);
             QVERIFY2(bitIdentical(Model(m).forward(x), Model(back).forward(x)), keras ? "keras" : "native");
+        }
+    }
+
+    void layerNormalizationArchitectureOnly()
+    {
+        // The desktop app's first stage reads only the architecture (weights empty, their shapes
+        // recorded); the LayerNormalization shape rule must check gamma / beta by the recorded
+        // shapes, as the other rules do (it refused every such model before).
+        QString why;
+        const auto dir = ::fixtures(why);
+        if (dir.empty())
+            QSKIP(qPrintable(why));
+        const auto native = test::tempDir() / "layer_norm_arch.circnn.h5";
+        writeNativeModel(readModel(dir / "k2_layer_norm_axes.h5"), native);
+        for (const auto& path : {dir / "k2_layer_norm_axes.h5", dir / "layer_norm_text.keras", native}) {
+            ModelSpec m;
+            try {
+                m = readModelArchitecture(path);
+            } catch (const Error& e) {
+                QFAIL(e.what());
+            }
+            QVERIFY(!m.weightsLoaded);
+            for (const LayerSpec& l : m.layers)
+                if (l.kind == LayerKind::LayerNormalization && l.scale)
+                    QVERIFY2(l.gamma.empty() && !storedWeightShape(l, l.gamma).empty(), l.name.c_str());
+            ModelSpec wrong = m; // a recorded shape that does not fit is still refused
+            for (LayerSpec& l : wrong.layers)
+                if (l.kind == LayerKind::LayerNormalization && l.scale)
+                    l.weightShapes[weightShapeKey(l, l.gamma)] = Shape{1000};
+            QVERIFY_THROWS_EXCEPTION(Error, inferShapes(wrong, true));
         }
     }
 
