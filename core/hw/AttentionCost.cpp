@@ -95,4 +95,15 @@ double attentionWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int6
     return n;
 }
 
+double attentionSpectraValues(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
+{
+    if (k <= 1)
+        return 0.0;
+    const AttentionShapes a = shapes(spec, l);
+    double n = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+        n += a.vectors[i] * (blocks(a.proj[i].rows, k) + blocks(a.proj[i].cols, k)) * static_cast<double>(k / 2 + 1);
+    return n;
+}
+
 } // namespace circnn::hw

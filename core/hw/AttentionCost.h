@@ -19,5 +19,8 @@ namespace circnn::hw {
 OpCounts attentionOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k);
 // Stored numbers: the four projections (dense, or p·q·k defining values each) plus their biases.
 double attentionWeightCount(const ModelSpec& spec, const LayerSpec& l, std::int64_t k);
+// Complex spectrum values (k/2 + 1 bins per block) the block-circulant projections write per frame:
+// every projection's input vectors' blocks and its output vectors' blocks (0 for k <= 1).
+double attentionSpectraValues(const ModelSpec& spec, const LayerSpec& l, std::int64_t k);
 
 } // namespace circnn::hw

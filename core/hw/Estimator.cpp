@@ -375,6 +375,9 @@ DesignEstimate estimateDesign(const ModelSpec& spec, const Platform& platform, P
         if (le.blockSize > 1 && recurrent) {
             if (const Shape* in = inputShape(spec, l))
                 le.onchipBits += 2.0 * recurrentSpectraValues(l, *in, le.blockSize) * bits;
+        } else if (le.blockSize > 1 && layerTraits(l.kind).cost == CostClass::Attention) {
+            // The four projections' spectra, each complex value (2 numbers) written once, read once.
+            le.onchipBits += 2.0 * 2.0 * attentionSpectraValues(spec, l, le.blockSize) * bits;
         } else if (le.blockSize > 1) {
             // Spectra: every FFT'd vector's k/2+1 complex bins written once and read once.
             const Shape* in = inputShape(spec, l);

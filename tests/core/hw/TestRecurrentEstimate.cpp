@@ -4,6 +4,8 @@
 
 #include <QTest>
 
+#include <cmath>
+
 #include "common/Error.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
@@ -89,6 +91,22 @@ private slots:
         QCOMPARE(circ.realMacs, core); // the n² terms stay dense
         QCOMPARE(circ.denseEquivalentMacs, proj + core);
         QCOMPARE(layerWeightCount(m, l, 2), 2.0 * (16 + 16 + 12 + 12) + (8 + 8 + 6 + 8));
+        // The whole estimate at k = 2: finite energy, latency and traffic (the spectra of the four
+        // projections; the generic rule divided by the layer's units, 0 for attention: NaN).
+        EstimateOptions o;
+        o.blocks.defaultBlockSize = 2;
+        o.blocks.convertOutputLayer = true;
+        const Estimate e = estimateModel(m, findPlatform("xcku060"), o);
+        bool found = false;
+        for (const LayerEstimate& le : e.circulant.layers)
+            if (le.name == "mha") {
+                found = true;
+                QCOMPARE(le.blockSize, std::int64_t(2));
+                QVERIFY(std::isfinite(le.onchipBits) && le.onchipBits > 0);
+                QVERIFY(std::isfinite(le.energy.onchipPj) && std::isfinite(le.latencyS));
+            }
+        QVERIFY(found);
+        QVERIFY(std::isfinite(e.circulant.energy.onchipPj));
     }
 
     void layerNormalizationCountsItsStatistics()
