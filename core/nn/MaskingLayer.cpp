@@ -1,6 +1,9 @@
 #include "nn/MaskingLayer.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "nn/SequenceMask.h"
 
 namespace circnn::nn {
 
@@ -9,12 +12,13 @@ void MaskingLayer::copyUnmasked(const Tensor& x, const Tensor& from, Tensor& to)
     to.resize(x.shape());
     const std::int64_t width = x.rank() > 1 ? x.dim(x.rank() - 1) : 1;
     const std::int64_t groups = width > 0 ? x.size() / width : 0;
-    const float value = m_spec->maskValue;
+    if (groups == 0)
+        return;
+    // The same rule the mask consumers apply to this layer's input (nn/SequenceMask.h).
+    const std::vector<unsigned char> counts = stepMask(x, 1, groups, m_spec->maskValue, where());
     for (std::int64_t s = 0; s < groups; ++s) {
-        const float* xs = x.data() + s * width;
-        const bool counts = std::any_of(xs, xs + width, [value](float v) { return v != value; });
         float* o = to.data() + s * width;
-        if (counts)
+        if (counts[static_cast<std::size_t>(s)])
             std::copy_n(from.data() + s * width, width, o);
         else
             std::fill_n(o, width, 0.0f);
