@@ -1,7 +1,7 @@
 #include "hw/AttentionCost.h"
 
-#include <cmath>
 
+#include "hw/Estimator.h"
 #include "model/LayerShapeRules.h"
 
 namespace circnn::hw {
@@ -41,11 +41,6 @@ double blocks(std::int64_t n, std::int64_t k)
     return static_cast<double>((n + k - 1) / k);
 }
 
-double butterflies(std::int64_t k)
-{
-    return k <= 1 ? 0.0 : static_cast<double>(k) / 4.0 * std::log2(static_cast<double>(k));
-}
-
 } // namespace
 
 OpCounts attentionOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
@@ -63,7 +58,7 @@ OpCounts attentionOps(const ModelSpec& spec, const LayerSpec& l, std::int64_t k)
             c.realMacs += dense;
         } else {
             const double p = blocks(rows, k), q = blocks(cols, k), bins = static_cast<double>(k / 2 + 1);
-            c.fftButterflies += vecs * (p + q) * butterflies(k);
+            c.fftButterflies += vecs * (p + q) * realFftButterflies(k);
             c.complexMacs += vecs * p * q * bins;
         }
         if (l.useBias)
