@@ -1,6 +1,7 @@
 """MultiHeadAttention fixtures for make_keras_fixtures.py: a small Transformer encoder over masked
-token ids and a causal cross-attention over float frames, in the Keras 2 (.h5) and Keras 3
-(.keras) layouts, with an independent float64 numpy forward pass (Keras semantics).
+token ids and a causal cross-attention over float frames, in the Keras 2 (.h5), Keras 3
+(.keras) and Keras >= 3.3 legacy (.h5) layouts, with an independent float64 numpy forward pass
+(Keras semantics).
 
 Keras semantics modelled (keras.layers.MultiHeadAttention, default attention_axes):
 - projections are EinsumDense layers: query / key kernels (d, heads, key_dim), value kernel
@@ -12,8 +13,9 @@ Keras semantics modelled (keras.layers.MultiHeadAttention, default attention_axe
 - the layer passes the query's mask on; GlobalAveragePooling1D averages over unmasked steps.
 Weights: Keras 2 .h5 names them <mha>/query/kernel:0 ... <mha>/attention_output/bias:0; a .keras
 archive keeps them in layers/multi_head_attention/_query_dense/vars/0..1, _key_dense,
-_value_dense, _output_dense (the layer's own vars group is empty). Keras records value / key and
-use_causal_mask as call arguments of the graph node.
+_value_dense, _output_dense (the layer's own vars group is empty); a Keras >= 3.3 legacy .h5
+names them by variable path, <model>/<mha>/query/kernel ... <model>/<mha>/attention_output/bias.
+Keras records value / key and use_causal_mask as call arguments of the graph node.
 """
 
 import math
@@ -202,3 +204,19 @@ def emit_all(out, rng, fx, seqfix, emit_entry):
                        zipfile.ZIP_STORED)
     frames_ref("attention_causal.keras", m, shape, False)
     emit_entry("attention_causal.keras", ".keras causal cross-attention, value and key passed as keyword arguments")
+    # Keras >= 3.3 legacy .h5 (model.save("m.h5")): the Keras 3 config, and each weight named by its
+    # variable path <model>/<mha>/<projection>/<kernel|bias> (the projections are EinsumDense layers
+    # named query, key, value, attention_output inside the attention layer's scope), e.g.
+    # functional/mha/query/kernel; the reader takes the last two components as the role.
+    m, steps, vocab = transformer_encoder(rng, seqfix, fx.input_layer, "k3")
+    fx.write_legacy_h5(os.path.join(out, "k33_transformer_text.h5"), m, fx.model_config(m, "functional", "k3", True),
+                       "k33", "3.3.3", model_name="functional")
+    ids_ref("k33_transformer_text.h5", m, steps, vocab, False)
+    emit_entry("k33_transformer_text.h5", "Keras 3.3 legacy .h5 Transformer encoder; MultiHeadAttention weights "
+                                          "functional/mha/query/kernel ... attention_output/bias")
+    m, shape = causal_frames(rng, seqfix, fx.input_layer, "k3")
+    fx.write_legacy_h5(os.path.join(out, "k33_attention_causal.h5"), m, fx.model_config(m, "functional", "k3", True),
+                       "k33", "3.3.3", model_name="functional")
+    frames_ref("k33_attention_causal.h5", m, shape, False)
+    emit_entry("k33_attention_causal.h5", "Keras 3.3 legacy .h5 causal cross-attention (value and key as keyword "
+                                          "arguments, no bias)")

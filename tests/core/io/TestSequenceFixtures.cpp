@@ -28,6 +28,7 @@ const char* const kFixtures[] = {
     "k2_bidirectional_text.h5", "bidirectional_text.keras", "k2_bidirectional_frames.h5", "bidirectional_frames.keras",
     "k2_masked_frames.h5",      "masked_frames.keras",      "k2_bag_of_embeddings.h5",    "bag_of_embeddings.keras",
     "k2_transformer_text.h5",   "transformer_text.keras",   "k2_attention_causal.h5",     "attention_causal.keras",
+    "k33_transformer_text.h5",  "k33_attention_causal.h5",
 };
 
 // The fixture folder; empty (after QSKIP / QFAIL by the caller) when the generator cannot run.
@@ -203,7 +204,9 @@ private slots:
         const auto dir = ::fixtures(why);
         if (dir.empty())
             QSKIP(qPrintable(why));
-        for (const char* file : {"k2_transformer_text.h5", "transformer_text.keras"}) {
+        // Keras 2 .h5, .keras and the Keras >= 3.3 legacy .h5 (weights named by variable path,
+        // functional/mha/query/kernel: the role is the last two components).
+        for (const char* file : {"k2_transformer_text.h5", "transformer_text.keras", "k33_transformer_text.h5"}) {
             const ModelSpec m = readModel(dir / file);
             const LayerSpec* mha = m.find("mha");
             QVERIFY2(mha && mha->kind == LayerKind::MultiHeadAttention, file);
@@ -214,7 +217,7 @@ private slots:
             QCOMPARE(mha->outputKernel.shape(), (Shape{2, 4, 8}));
             QCOMPARE(mha->valueBias.shape(), (Shape{2, 4}));
         }
-        for (const char* file : {"k2_attention_causal.h5", "attention_causal.keras"}) {
+        for (const char* file : {"k2_attention_causal.h5", "attention_causal.keras", "k33_attention_causal.h5"}) {
             const ModelSpec m = readModel(dir / file);
             const LayerSpec* mha = m.find("mha");
             QVERIFY2(mha, file);
