@@ -15,9 +15,8 @@
 #include "common/Error.h"
 #include "hw/PlatformRegistry.h"
 #include "model/LayerTraits.h"
-#include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
-#include "nn/training/Architecture.h"
+#include "nn/training/WeightInitialiser.h"
 
 namespace circnn {
 
@@ -110,28 +109,13 @@ DataSource inMemory(const std::shared_ptr<const Dataset>& data)
     return {{}, {}, data};
 }
 
-// Fresh seeded Glorot-uniform weights for every Dense / Conv2D layer (block-circulant ones draw
-// their defining vectors from the same distribution; buildArchitecture's rule), biases zero.
-ModelSpec reinitialised(ModelSpec spec, std::uint32_t seed)
-{
-    std::mt19937 rng(seed);
-    for (LayerSpec& l : spec.layers) {
-        if (!layerTraits(l.kind).convertible || isRecurrent(l.kind) ||
-            l.kind == LayerKind::MultiHeadAttention) // Dense and the convolutions
-            continue;
-        const Shape& in = spec.layers[spec.indexOf(l.inputs.at(0))].outputShape;
-        const double taps = static_cast<double>(l.kernelH * l.kernelW);
-        const double fanIn = taps * static_cast<double>(in.back()), fanOut = taps * static_cast<double>(l.units);
-        const float limit = static_cast<float>(std::sqrt(6.0 / (fanIn + fanOut)));
-        Tensor& w = l.circulant ? l.circulant->vectors : l.kernel;
-        for (std::int64_t i = 0; i < w.size(); ++i)
-            w[i] = uniformFloat(static_cast<std::uint32_t>(rng()), -limit, limit);
-        l.bias.fill(0.0f);
-    }
-    return spec;
-}
-
 } // namespace
+
+ModelSpec scratchStartingPoint(ModelSpec converted, std::uint32_t seed)
+{
+    initialiseWeights(converted, seed);
+    return converted;
+}
 
 std::vector<hw::Platform> resolveSweepPlatforms(const SweepConfig& config)
 {
@@ -288,7 +272,7 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
         if (point.mode == AccuracyMode::Scratch) {
             // The converted architecture from a seeded random start, trained for `epochs`.
             TrainConfig t;
-            t.initialModel = ModelSource::memory(reinitialised(std::move(result), config.seed), context.file);
+            t.initialModel = ModelSource::memory(scratchStartingPoint(std::move(result), config.seed), context.file);
             t.trainData = inMemory(context.train);
             t.training.epochs = config.epochs;
             t.training.seed = config.seed;

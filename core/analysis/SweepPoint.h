@@ -50,6 +50,13 @@ SweepPointResult computeSweepPoint(const SweepConfig& config, const std::string&
                                    const std::function<void(const std::string&)>& step = {},
                                    const std::function<bool()>& cancel = {});
 
+// A scratch point's starting model: the converted model (its architecture and block sizes) with
+// every weight redrawn from `seed` — Dense, the convolutions, recurrent layers, Embedding,
+// MultiHeadAttention's four projections, gamma 1 / beta 0 of the normalisations — by the rules of
+// training from scratch (nn/training/WeightInitialiser.h: Keras' defaults; block-circulant layers
+// draw their defining vectors from the dense kernel's distribution). Deterministic for a seed.
+ModelSpec scratchStartingPoint(ModelSpec converted, std::uint32_t seed);
+
 // Measured CPU speed of a prepared model on `samples` samples of `data`, single thread (the
 // engine's own speed): latency = the median over up to 64 single-sample passes, throughput = the
 // best of three passes over `samples` in batches of 32.

@@ -2,33 +2,23 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "model/ArchitectureDesc.h"
 #include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
 
-namespace {
+using architecture::jsonPositive;
+using architecture::LayerDesc;
+using architecture::Residual;
 
-// One layer as described, before weights.
-struct LayerDesc {
-    LayerKind kind = LayerKind::Dense;
-    std::int64_t units = 0; // Dense width / Conv2D filters
-    std::int64_t kernel = 3, stride = 1, pool = 2;
-    Padding padding = Padding::Same;
-    float rate = 0;
-    std::optional<ActivationKind> activation;
-    bool useBias = true;
-    std::int64_t k = 0; // explicit block size (0 = default)
-    std::string where;  // token / JSON position for messages
-    // Sequence layers (JSON only): Embedding vocabulary and mask_zero; recurrent options.
-    std::int64_t vocab = 0;
-    bool maskZero = false, returnSequences = false, goBackwards = false, resetAfter = true;
-};
+namespace {
 
 struct Desc {
     std::string name;
@@ -99,45 +89,6 @@ Desc parseShorthand(const std::string& text)
     return d;
 }
 
-std::int64_t jsonPositive(const nlohmann::json& v, const std::string& where)
-{
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 1)
-        throw ShapeError("architecture JSON " + where + ": expected a positive integer, found " + v.dump());
-    return v.get<std::int64_t>();
-}
-
-bool jsonFlag(const nlohmann::json& e, const char* key, bool def, const std::string& where)
-{
-    if (!e.contains(key))
-        return def;
-    if (!e[key].is_boolean())
-        throw ShapeError("architecture JSON " + where + ": \"" + key + "\" must be true or false");
-    return e[key].get<bool>();
-}
-
-// {"embedding": dim, "vocab": V, "mask_zero": bool} or {"lstm"|"gru"|"simple_rnn": units,
-// "return_sequences": bool, "go_backwards": bool, "reset_after": bool (GRU)}.
-void parseSequenceLayer(const nlohmann::json& e, LayerDesc& l)
-{
-    if (e.contains("embedding")) {
-        l.kind = LayerKind::Embedding;
-        l.units = jsonPositive(e["embedding"], l.where + " \"embedding\"");
-        if (!e.contains("vocab"))
-            throw ShapeError("architecture JSON " + l.where +
-                             ": an embedding needs \"vocab\" (the number of token ids)");
-        l.vocab = jsonPositive(e["vocab"], l.where + " \"vocab\"");
-        l.maskZero = jsonFlag(e, "mask_zero", false, l.where);
-        l.useBias = false;
-        return;
-    }
-    const char* key = e.contains("lstm") ? "lstm" : e.contains("gru") ? "gru" : "simple_rnn";
-    l.kind = e.contains("lstm") ? LayerKind::LSTM : e.contains("gru") ? LayerKind::GRU : LayerKind::SimpleRNN;
-    l.units = jsonPositive(e[key], l.where + " \"" + key + "\"");
-    l.returnSequences = jsonFlag(e, "return_sequences", false, l.where);
-    l.goBackwards = jsonFlag(e, "go_backwards", false, l.where);
-    l.resetAfter = jsonFlag(e, "reset_after", true, l.where);
-}
-
 Desc parseJson(const std::string& text)
 {
     nlohmann::json j;
@@ -166,69 +117,8 @@ Desc parseJson(const std::string& text)
     if (!j.contains("layers") || !j["layers"].is_array() || j["layers"].empty())
         throw ShapeError("architecture JSON: \"layers\" must be a non-empty list");
     int index = 0;
-    for (const auto& e : j["layers"]) {
-        LayerDesc l;
-        l.where = "layer " + std::to_string(index++);
-        if (e.is_string()) {
-            if (e.get<std::string>() != "flatten")
-                throw ShapeError("architecture JSON " + l.where + ": unknown layer \"" + e.get<std::string>() + "\"");
-            l.kind = LayerKind::Flatten;
-            d.layers.push_back(l);
-            continue;
-        }
-        if (!e.is_object())
-            throw ShapeError("architecture JSON " + l.where + ": expected an object, found " + e.dump());
-        if (e.contains("dense")) {
-            l.kind = LayerKind::Dense;
-            l.units = jsonPositive(e["dense"], l.where + " \"dense\"");
-        } else if (e.contains("conv")) {
-            l.kind = LayerKind::Conv2D;
-            l.units = jsonPositive(e["conv"], l.where + " \"conv\"");
-            if (e.contains("kernel"))
-                l.kernel = jsonPositive(e["kernel"], l.where + " \"kernel\"");
-            if (e.contains("stride"))
-                l.stride = jsonPositive(e["stride"], l.where + " \"stride\"");
-            const std::string pad = e.value("padding", std::string("same"));
-            if (pad != "same" && pad != "valid")
-                throw ShapeError("architecture JSON " + l.where + ": padding must be \"same\" or \"valid\", found \"" +
-                                 pad + "\"");
-            l.padding = pad == "same" ? Padding::Same : Padding::Valid;
-        } else if (e.contains("maxpool") || e.contains("avgpool")) {
-            const bool mx = e.contains("maxpool");
-            l.kind = mx ? LayerKind::MaxPooling2D : LayerKind::AveragePooling2D;
-            l.pool = jsonPositive(e[mx ? "maxpool" : "avgpool"], l.where);
-        } else if (e.contains("flatten")) {
-            l.kind = LayerKind::Flatten;
-        } else if (e.contains("embedding") || e.contains("lstm") || e.contains("gru") || e.contains("simple_rnn")) {
-            parseSequenceLayer(e, l);
-        } else if (e.contains("dropout")) {
-            l.kind = LayerKind::Dropout;
-            if (!e["dropout"].is_number() || e["dropout"].get<double>() < 0 || e["dropout"].get<double>() >= 1)
-                throw ShapeError("architecture JSON " + l.where + ": dropout rate must be in [0, 1), found " +
-                                 e["dropout"].dump());
-            l.rate = e["dropout"].get<float>();
-        } else {
-            throw ShapeError("architecture JSON " + l.where +
-                             ": expected one of dense, conv, maxpool, avgpool, flatten, "
-                             "dropout, embedding, lstm, gru, simple_rnn; found " +
-                             e.dump());
-        }
-        if (e.contains("activation")) {
-            const auto a = activationFromName(e["activation"].is_string() ? e["activation"].get<std::string>() : "");
-            if (!a)
-                throw ShapeError("architecture JSON " + l.where + ": unknown activation " + e["activation"].dump() +
-                                 " (supported: " + supportedActivations() + ")");
-            l.activation = *a;
-        }
-        if (e.contains("bias")) {
-            if (!e["bias"].is_boolean())
-                throw ShapeError("architecture JSON " + l.where + ": \"bias\" must be true or false");
-            l.useBias = e["bias"].get<bool>();
-        }
-        if (e.contains("k"))
-            l.k = jsonPositive(e["k"], l.where + " \"k\"");
-        d.layers.push_back(l);
-    }
+    for (const auto& e : j["layers"])
+        architecture::parseJsonEntry(e, "layer " + std::to_string(index++), d.layers);
     return d;
 }
 
@@ -245,6 +135,91 @@ std::string layerName(LayerKind kind, LayerNaming naming, int index)
 }
 
 } // namespace
+
+namespace architecture {
+
+std::int64_t jsonPositive(const nlohmann::json& v, const std::string& where)
+{
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 1)
+        throw ShapeError("architecture JSON " + where + ": expected a positive integer, found " + v.dump());
+    return v.get<std::int64_t>();
+}
+
+bool jsonFlag(const nlohmann::json& e, const char* key, bool def, const std::string& where)
+{
+    if (!e.contains(key))
+        return def;
+    if (!e[key].is_boolean())
+        throw ShapeError("architecture JSON " + where + ": \"" + key + "\" must be true or false");
+    return e[key].get<bool>();
+}
+
+void parseJsonEntry(const nlohmann::json& entry, const std::string& where, std::vector<LayerDesc>& out)
+{
+    // A bare name is the entry {name: true}.
+    static const char* const kNames[] = {"flatten", "layer_norm", "global_average_pooling", "global_max_pooling"};
+    if (entry.is_string() && std::none_of(std::begin(kNames), std::end(kNames),
+                                          [&](const char* n) { return entry.get<std::string>() == n; }))
+        throw ShapeError("architecture JSON " + where + ": unknown layer \"" + entry.get<std::string>() +
+                         "\" (named layers: flatten, layer_norm, global_average_pooling, global_max_pooling)");
+    const nlohmann::json e = entry.is_string() ? nlohmann::json{{entry.get<std::string>(), true}} : entry;
+    if (!e.is_object())
+        throw ShapeError("architecture JSON " + where + ": expected an object, found " + e.dump());
+    if (parseSequenceEntry(e, where, out))
+        return;
+    LayerDesc l;
+    l.where = where;
+    if (e.contains("dense")) {
+        l.kind = LayerKind::Dense;
+        l.units = jsonPositive(e["dense"], l.where + " \"dense\"");
+    } else if (e.contains("conv")) {
+        l.kind = LayerKind::Conv2D;
+        l.units = jsonPositive(e["conv"], l.where + " \"conv\"");
+        if (e.contains("kernel"))
+            l.kernel = jsonPositive(e["kernel"], l.where + " \"kernel\"");
+        if (e.contains("stride"))
+            l.stride = jsonPositive(e["stride"], l.where + " \"stride\"");
+        const std::string pad = e.value("padding", std::string("same"));
+        if (pad != "same" && pad != "valid")
+            throw ShapeError("architecture JSON " + l.where + ": padding must be \"same\" or \"valid\", found \"" +
+                             pad + "\"");
+        l.padding = pad == "same" ? Padding::Same : Padding::Valid;
+    } else if (e.contains("maxpool") || e.contains("avgpool")) {
+        const bool mx = e.contains("maxpool");
+        l.kind = mx ? LayerKind::MaxPooling2D : LayerKind::AveragePooling2D;
+        l.pool = jsonPositive(e[mx ? "maxpool" : "avgpool"], l.where);
+    } else if (e.contains("global_average_pooling") || e.contains("global_max_pooling")) {
+        // 1-D over a sequence, 2-D over an image (chosen by the input's rank when built).
+        l.kind = e.contains("global_max_pooling") ? LayerKind::GlobalMaxPooling1D : LayerKind::GlobalAveragePooling1D;
+    } else if (e.contains("flatten")) {
+        l.kind = LayerKind::Flatten;
+    } else if (e.contains("dropout")) {
+        l.kind = LayerKind::Dropout;
+        if (!e["dropout"].is_number() || e["dropout"].get<double>() < 0 || e["dropout"].get<double>() >= 1)
+            throw ShapeError("architecture JSON " + l.where + ": dropout rate must be in [0, 1), found " +
+                             e["dropout"].dump());
+        l.rate = e["dropout"].get<float>();
+    } else {
+        throw ShapeError("architecture JSON " + l.where +
+                         ": expected one of dense, conv, maxpool, avgpool, flatten, dropout, "
+                         "global_average_pooling, global_max_pooling, embedding, lstm, gru, simple_rnn, attention, "
+                         "layer_norm, residual, transformer; found " +
+                         e.dump());
+    }
+    if (e.contains("activation")) {
+        const auto a = activationFromName(e["activation"].is_string() ? e["activation"].get<std::string>() : "");
+        if (!a)
+            throw ShapeError("architecture JSON " + l.where + ": unknown activation " + e["activation"].dump() +
+                             " (supported: " + supportedActivations() + ")");
+        l.activation = *a;
+    }
+    l.useBias = jsonFlag(e, "bias", true, l.where);
+    if (e.contains("k"))
+        l.k = jsonPositive(e["k"], l.where + " \"k\"");
+    out.push_back(l);
+}
+
+} // namespace architecture
 
 bool isArchitectureShorthand(const std::string& text)
 {
@@ -265,12 +240,22 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
         throw ShapeError("architecture: input must be a width (e.g. 784, or sequence steps before an embedding), "
                          "steps×features for recurrent layers, or H×W×C (e.g. 28x28x1), found " +
                          shapeToString(d.input));
+    // The output layer: the last Dense / Conv2D / attention, which must be a Dense outside any
+    // residual connection (a description ending in a transformer block has no classifier).
     std::int64_t lastWeighted = -1;
-    for (std::size_t i = 0; i < d.layers.size(); ++i)
-        if (d.layers[i].kind == LayerKind::Dense || d.layers[i].kind == LayerKind::Conv2D)
+    int depth = 0, lastDepth = 0;
+    for (std::size_t i = 0; i < d.layers.size(); ++i) {
+        const LayerDesc& l = d.layers[i];
+        depth += l.residual == Residual::Begin ? 1 : l.residual == Residual::End ? -1 : 0;
+        if (l.residual == Residual::None &&
+            (l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D || l.kind == LayerKind::MultiHeadAttention)) {
             lastWeighted = static_cast<std::int64_t>(i);
-    if (lastWeighted < 0 || d.layers[static_cast<std::size_t>(lastWeighted)].kind != LayerKind::Dense)
-        throw ShapeError("architecture: the last weighted layer must be Dense (the classifier output)");
+            lastDepth = depth;
+        }
+    }
+    if (lastWeighted < 0 || d.layers[static_cast<std::size_t>(lastWeighted)].kind != LayerKind::Dense || lastDepth > 0)
+        throw ShapeError("architecture: the last weighted layer must be Dense (the classifier output), outside any "
+                         "residual or transformer block");
 
     ParsedArchitecture out;
     out.plan.defaultBlockSize = d.k > 1 ? d.k : 0;
@@ -279,7 +264,12 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
         return l.kind == LayerKind::Embedding || l.kind == LayerKind::LSTM || l.kind == LayerKind::GRU ||
                l.kind == LayerKind::SimpleRNN;
     });
-    m.name = !d.name.empty() ? d.name : sequence ? "rnn" : (d.input.size() == 1 ? "mlp" : "cnn");
+    const bool attention = std::any_of(d.layers.begin(), d.layers.end(),
+                                       [](const LayerDesc& l) { return l.kind == LayerKind::MultiHeadAttention; });
+    m.name = !d.name.empty() ? d.name
+             : attention     ? "transformer"
+             : sequence      ? "rnn"
+                             : (d.input.size() == 1 ? "mlp" : "cnn");
     LayerSpec input;
     input.name = "input";
     input.kind = LayerKind::Input;
@@ -291,15 +281,40 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
     Shape cur = d.input;
     std::string prev = "input";
     int denseCount = 0, convCount = 0, poolCount = 0, flatCount = 0, dropCount = 0, seqCount = 0;
+    std::map<LayerKind, int> counts; // the kinds added with attention (attention, norms, Add, global pooling)
     auto add = [&](LayerSpec s) {
-        s.inputs = {prev};
+        if (s.inputs.empty())
+            s.inputs = {prev};
         s.className = layerKindName(s.kind);
         prev = s.name;
         m.layers.push_back(std::move(s));
     };
+    struct OpenResidual {
+        std::string input; // the tensor entering the residual body
+        Shape shape;
+        std::string where;
+    };
+    std::vector<OpenResidual> open;
     for (std::size_t i = 0; i < d.layers.size(); ++i) {
         const LayerDesc& l = d.layers[i];
         const bool isOutput = static_cast<std::int64_t>(i) == lastWeighted;
+        if (l.residual == Residual::Begin) {
+            open.push_back({prev, cur, l.where});
+            continue;
+        }
+        if (l.residual == Residual::End) { // Add(body input, body output)
+            const OpenResidual r = open.back();
+            open.pop_back();
+            if (cur != r.shape)
+                throw ShapeError("architecture " + r.where + ": the body maps " + shapeToString(r.shape) + " to " +
+                                 shapeToString(cur) + ", but a residual connection adds the two: they must agree");
+            LayerSpec s;
+            s.kind = LayerKind::Add;
+            s.name = layerName(s.kind, naming, ++counts[s.kind]);
+            s.inputs = {r.input, prev};
+            add(std::move(s));
+            continue;
+        }
         // A Dense after an image is preceded by a Flatten; after a sequence (steps, features) it
         // applies to every step (over the last axis), as Keras does.
         if ((l.kind == LayerKind::Dense && cur.size() == 3) || (l.kind == LayerKind::Flatten && cur.size() != 1)) {
@@ -343,6 +358,41 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
             s.useBias = false;
             cur = {cur[0], l.units};
             break;
+        case LayerKind::MultiHeadAttention: // self-attention: query = value = the current sequence
+            if (cur.size() != 2)
+                throw ShapeError("architecture " + l.where + ": attention needs a sequence (steps, features), found " +
+                                 shapeToString(cur) +
+                                 " (put an embedding, a recurrent layer with return_sequences or a [steps, features] "
+                                 "input before it)");
+            s.name = layerName(l.kind, naming, ++counts[l.kind]);
+            s.inputs = {prev, prev};
+            s.numHeads = l.heads;
+            s.keyDim = l.keyDim;
+            s.valueDim = l.valueDim;
+            s.units = l.units;
+            s.useBias = l.useBias;
+            s.useCausalMask = l.causal;
+            if (l.k > 0)
+                out.plan.perLayer[s.name] = l.k;
+            cur = {cur[0], l.units > 0 ? l.units : cur[1]};
+            break;
+        case LayerKind::LayerNormalization: // over the features (Keras' axis=-1)
+            s.name = layerName(l.kind, naming, ++counts[l.kind]);
+            s.axes = {-1};
+            s.epsilon = l.epsilon;
+            break;
+        case LayerKind::GlobalAveragePooling1D:
+        case LayerKind::GlobalMaxPooling1D: {
+            if (cur.size() != 2 && cur.size() != 3)
+                throw ShapeError("architecture " + l.where +
+                                 ": global pooling needs a sequence (steps, features) or an image (H, W, C), found " +
+                                 shapeToString(cur));
+            const bool avg = l.kind == LayerKind::GlobalAveragePooling1D;
+            s.kind = cur.size() == 2 ? l.kind : avg ? LayerKind::GlobalAveragePooling2D : LayerKind::GlobalMaxPooling2D;
+            s.name = layerName(s.kind, naming, ++counts[s.kind]);
+            cur = {cur.back()};
+            break;
+        }
         case LayerKind::SimpleRNN:
         case LayerKind::LSTM:
         case LayerKind::GRU:
@@ -367,7 +417,8 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
                 throw ShapeError("architecture " + l.where + ": Conv2D needs an image-shaped input (H, W, C), found " +
                                  shapeToString(cur));
             s.name = layerName(l.kind, naming, conv ? ++convCount : ++denseCount);
-            s.units = l.units;
+            // 0: a transformer's projection back to the features entering its residual body
+            s.units = l.units > 0 ? l.units : open.empty() ? cur.back() : open.back().shape.back();
             s.useBias = l.useBias;
             s.activation = l.activation ? *l.activation : (isOutput ? outputActivation : ActivationKind::Relu);
             if (l.k > 0)
@@ -382,9 +433,9 @@ ParsedArchitecture parseArchitecture(const std::string& description, LayerNaming
                     throw ShapeError("architecture " + l.where + ": the " + std::to_string(l.kernel) + "×" +
                                      std::to_string(l.kernel) + " convolution leaves no pixels");
             } else if (cur.size() == 2) {
-                cur = {cur[0], l.units};
+                cur = {cur[0], s.units};
             } else {
-                cur = {l.units};
+                cur = {s.units};
             }
             break;
         }

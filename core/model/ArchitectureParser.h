@@ -19,6 +19,23 @@
 //               {"dense": 10, "activation": "softmax"}]}
 //   Every Dense/Conv2D may set "activation" (default relu, softmax for the last layer), "bias"
 //   (default true) and "k" (its block size).
+// Sequence models (JSON only; input [steps] of token ids before an embedding, or [steps, features]):
+//   {"embedding": dim, "vocab": V, "mask_zero": bool}
+//   {"lstm"|"gru"|"simple_rnn": units, "return_sequences": bool, "go_backwards": bool,
+//    "reset_after": bool (GRU), "activation", "bias", "k"}
+//   {"attention": {"heads": H, "key_dim": D, "value_dim": Dv (default D), "output_dim": N (default:
+//    the features), "causal": bool, "bias": bool}, "k": K}   self-attention (MultiHeadAttention(x, x))
+//   "layer_norm" or {"layer_norm": {"epsilon": e}}             LayerNormalization over the features
+//   "global_average_pooling" / "global_max_pooling"            over the steps (masked mean after a
+//                                                              mask_zero embedding) or an image
+//   {"residual": [entries]}                                    Add(x, entries(x)); shapes must agree
+//   {"transformer": {"heads": H, "key_dim": D, "ff": F, "value_dim", "causal", "dropout": r,
+//    "epsilon", "activation" (of the first feed-forward layer, relu)}, "k": K}
+//     a post-norm Transformer encoder block: residual[attention, dropout] → layer_norm →
+//     residual[dense F, dense (features, linear), dropout] → layer_norm; "k" applies to the
+//     attention's four projections and both feed-forward layers.
+//   The options of attention / transformer / layer_norm may also stand beside the key, with the
+//   head count as its value: {"attention": 2, "key_dim": 8}. Unknown option names are errors.
 
 #include <string>
 

@@ -3,69 +3,107 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 #include "common/Error.h"
 #include "common/MemoryBudget.h"
 #include "model/ArchitectureParser.h"
 #include "model/ConversionRules.h"
+#include "model/LayerShapeRules.h"
 #include "model/RecurrentKinds.h"
 #include "model/ShapeInference.h"
+#include "nn/training/WeightInitialiser.h"
 
 namespace circnn {
 
 namespace {
 
-class Initialiser {
-public:
-    explicit Initialiser(std::uint32_t seed) : m_rng(seed) {}
-    void glorot(Tensor& t, std::int64_t fanIn, std::int64_t fanOut)
-    {
-        uniform(t, static_cast<float>(std::sqrt(6.0 / double(fanIn + fanOut))));
-    }
-    void uniform(Tensor& t, float limit)
-    {
-        for (std::int64_t i = 0; i < t.size(); ++i)
-            t[i] = uniformFloat(static_cast<std::uint32_t>(m_rng()), -limit, limit);
-    }
-
-private:
-    std::mt19937 m_rng;
-};
-
-// Glorot-uniform gate matrices (Keras uses an orthogonal recurrent kernel; Glorot is close enough
-// for training from scratch), dense or block-circulant at the layer's k; zero bias except the
-// LSTM forget gate's 1 (Keras' unit_forget_bias); a GRU gets the reset_after (2, 3·units) bias.
-void initRecurrent(LayerSpec& s, std::int64_t in, const std::map<std::string, std::int64_t>& blockSize,
-                   Initialiser& init, ConversionPlan& plan)
+CirculantWeights circulantMatrix(std::int64_t rows, std::int64_t cols, std::int64_t k)
 {
-    const std::int64_t g = recurrentGateCount(s.kind) * s.units;
-    const auto k = blockSize.find(s.name);
-    auto circulant = [&](std::int64_t cols, std::int64_t fanIn) {
-        CirculantWeights cw;
-        cw.k = k->second;
-        cw.rows = g;
-        cw.cols = cols;
-        cw.vectors = Tensor({(g + cw.k - 1) / cw.k, (cols + cw.k - 1) / cw.k, cw.k});
-        init.glorot(cw.vectors, fanIn, g);
-        return cw;
-    };
-    if (k != blockSize.end()) {
-        s.circulant = circulant(in, in);
-        s.recurrentCirculant = circulant(s.units, s.units);
-        plan.perLayer[s.name] = k->second;
-    } else {
-        s.kernel = Tensor({in, g});
-        init.glorot(s.kernel, in, g);
-        s.recurrentKernel = Tensor({s.units, g});
-        init.glorot(s.recurrentKernel, s.units, g);
+    CirculantWeights cw;
+    cw.k = k;
+    cw.rows = rows;
+    cw.cols = cols;
+    const std::int64_t p = (rows + k - 1) / k, q = (cols + k - 1) / k;
+    cw.vectors = Tensor({p, q, k});
+    return cw;
+}
+
+// The weight tensors of a layer, in their shapes (dense, or block-circulant at the layer's block
+// size when `k` > 0), values to be drawn (WeightInitialiser).
+void allocateWeights(LayerSpec& s, std::int64_t in, std::int64_t k)
+{
+    if (s.kind == LayerKind::Embedding) {
+        s.embeddings = Tensor({s.inputDim, s.units});
+    } else if (isRecurrent(s.kind)) {
+        const std::int64_t g = recurrentGateCount(s.kind) * s.units;
+        if (k > 0) {
+            s.circulant = circulantMatrix(g, in, k);
+            s.recurrentCirculant = circulantMatrix(g, s.units, k);
+        } else {
+            s.kernel = Tensor({in, g});
+            s.recurrentKernel = Tensor({s.units, g});
+        }
+        if (s.useBias)
+            s.bias = s.kind == LayerKind::GRU && s.resetAfter ? Tensor({2, g}) : Tensor({g});
+    } else if (s.kind == LayerKind::MultiHeadAttention) { // self-attention: query = key = value
+        const auto proj = shape_rules::attentionProjections(s, in, in, in);
+        Tensor* kernels[] = {&s.queryKernel, &s.keyKernel, &s.valueKernel, &s.outputKernel};
+        Tensor* biases[] = {&s.queryBias, &s.keyBias, &s.valueBias, &s.outputBias};
+        const Shape kernelShapes[] = {{in, s.numHeads, s.keyDim},
+                                      {in, s.numHeads, s.keyDim},
+                                      {in, s.numHeads, s.valueDim},
+                                      {s.numHeads, s.valueDim, proj[3].rows}};
+        const Shape biasShapes[] = {
+            {s.numHeads, s.keyDim}, {s.numHeads, s.keyDim}, {s.numHeads, s.valueDim}, {proj[3].rows}};
+        for (std::size_t p = 0; p < 4; ++p) {
+            if (k > 0)
+                s.attentionCirculant[p] = circulantMatrix(proj[p].rows, proj[p].cols, k);
+            else
+                *kernels[p] = Tensor(kernelShapes[p]);
+            if (s.useBias)
+                *biases[p] = Tensor(biasShapes[p]);
+        }
+    } else if (s.kind == LayerKind::LayerNormalization) { // over the features
+        s.gamma = Tensor({in});
+        s.beta = Tensor({in});
+    } else if (s.kind == LayerKind::Dense || s.kind == LayerKind::Conv2D) {
+        const bool conv = s.kind == LayerKind::Conv2D;
+        if (k > 0) {
+            s.circulant = circulantMatrix(s.units, in, k);
+            if (conv) {
+                const Shape v = s.circulant->vectors.shape();
+                s.circulant->vectors = Tensor({s.kernelH, s.kernelW, v[0], v[1], v[2]});
+            }
+        } else {
+            s.kernel = conv ? Tensor({s.kernelH, s.kernelW, in, s.units}) : Tensor({in, s.units});
+        }
+        if (s.useBias)
+            s.bias = Tensor({s.units});
     }
-    if (!s.useBias)
-        return;
-    s.bias = s.kind == LayerKind::GRU && s.resetAfter ? Tensor({2, g}, 0.0f) : Tensor({g}, 0.0f);
-    if (s.kind == LayerKind::LSTM)
-        for (std::int64_t j = s.units; j < 2 * s.units; ++j)
-            s.bias[j] = 1.0f;
+}
+
+// Weights of the trainable layers (the memory check before allocating): dense or at block size k.
+std::int64_t parameterCount(const LayerSpec& s, std::int64_t in, std::int64_t k)
+{
+    auto matrix = [&](std::int64_t rows, std::int64_t cols) {
+        return k > 0 ? saturatingMultiply(saturatingMultiply((rows + k - 1) / k, (cols + k - 1) / k), k)
+                     : saturatingMultiply(rows, cols);
+    };
+    if (s.kind == LayerKind::Dense || s.kind == LayerKind::Conv2D)
+        return saturatingAdd(saturatingMultiply(s.kernelH * s.kernelW, matrix(s.units, in)), s.useBias ? s.units : 0);
+    if (s.kind == LayerKind::MultiHeadAttention) {
+        std::int64_t n = 0;
+        for (const auto& p : shape_rules::attentionProjections(s, in, in, in))
+            n = saturatingAdd(n, saturatingAdd(matrix(p.rows, p.cols), s.useBias ? p.rows : 0));
+        return n;
+    }
+    if (isRecurrent(s.kind)) {
+        const std::int64_t g = recurrentGateCount(s.kind) * s.units;
+        return saturatingAdd(saturatingAdd(matrix(g, in), matrix(g, s.units)), s.useBias ? 2 * g : 0);
+    }
+    if (s.kind == LayerKind::Embedding)
+        return saturatingMultiply(s.inputDim, s.units);
+    return s.kind == LayerKind::LayerNormalization ? 2 * in : 0;
 }
 
 } // namespace
@@ -112,16 +150,14 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
     std::int64_t parameters = 0, activations = 0;
     for (const LayerSpec& s : m.layers) {
         activations = saturatingAdd(activations, shapeSize(s.outputShape));
-        if (s.kind != LayerKind::Dense && s.kind != LayerKind::Conv2D)
+        if (s.inputs.empty())
             continue;
-        const std::int64_t in = m.find(s.inputs.front())->outputShape.back();
+        const Shape& inShape = m.find(s.inputs.front())->outputShape;
         const auto k = blockSize.find(s.name);
-        std::int64_t n = saturatingMultiply(s.kernelH * s.kernelW, s.units);
-        n = k != blockSize.end() ? saturatingMultiply(saturatingMultiply((s.units + k->second - 1) / k->second,
-                                                                         (in + k->second - 1) / k->second),
-                                                      saturatingMultiply(s.kernelH * s.kernelW, k->second))
-                                 : saturatingMultiply(n, in);
-        parameters = saturatingAdd(parameters, saturatingAdd(n, s.useBias ? s.units : 0));
+        parameters = saturatingAdd(parameters, parameterCount(s, inShape.back(), k != blockSize.end() ? k->second : 0));
+        if (s.kind == LayerKind::MultiHeadAttention) // the attention weights (heads × steps × steps)
+            activations = saturatingAdd(
+                activations, saturatingMultiply(s.numHeads, saturatingMultiply(inShape.front(), inShape.front())));
     }
     const std::int64_t batch = std::max<std::int64_t>(1, options.trainingBatch);
     checkMemoryBudget(saturatingAdd(saturatingMultiply(parameters, 16),
@@ -131,40 +167,16 @@ BuiltArchitecture buildArchitecture(const std::string& description, const Archit
                           " activations per sample, batch " + std::to_string(batch) + ")");
 
     // Seeded weights, layer by layer in order.
-    Initialiser init(options.seed);
+    WeightInitialiser init(options.seed);
     for (LayerSpec& s : m.layers) {
-        if (s.kind == LayerKind::Embedding) { // Keras: uniform(-0.05, 0.05)
-            s.embeddings = Tensor({s.inputDim, s.units});
-            init.uniform(s.embeddings, 0.05f);
+        if (s.inputs.empty())
             continue;
-        }
-        if (isRecurrent(s.kind)) {
-            initRecurrent(s, m.find(s.inputs.front())->outputShape.back(), blockSize, init, m.plan);
-            continue;
-        }
-        if (s.kind != LayerKind::Dense && s.kind != LayerKind::Conv2D)
-            continue;
-        const bool conv = s.kind == LayerKind::Conv2D;
         const std::int64_t in = m.find(s.inputs.front())->outputShape.back();
-        const std::int64_t taps = s.kernelH * s.kernelW;
-        const std::int64_t fanIn = taps * in, fanOut = taps * s.units;
         const auto k = blockSize.find(s.name);
-        if (k != blockSize.end()) {
-            CirculantWeights cw;
-            cw.k = k->second;
-            cw.rows = s.units;
-            cw.cols = in;
-            const std::int64_t p = (s.units + cw.k - 1) / cw.k, q = (in + cw.k - 1) / cw.k;
-            cw.vectors = conv ? Tensor({s.kernelH, s.kernelW, p, q, cw.k}) : Tensor({p, q, cw.k});
-            init.glorot(cw.vectors, fanIn, fanOut);
-            s.circulant = std::move(cw);
+        allocateWeights(s, in, k != blockSize.end() ? k->second : 0);
+        if (k != blockSize.end())
             m.plan.perLayer[s.name] = k->second;
-        } else {
-            s.kernel = conv ? Tensor({s.kernelH, s.kernelW, in, s.units}) : Tensor({in, s.units});
-            init.glorot(s.kernel, fanIn, fanOut);
-        }
-        if (s.useBias)
-            s.bias = Tensor({s.units}, 0.0f);
+        init.initialise(s, in);
     }
     inferShapes(m, true);
     return out;

@@ -9,10 +9,14 @@
 // min(in, out) < k, or a Conv2D layer with C_in < k or C_out < k, stays dense with a warning (e.g. the first
 // convolution of a 1-channel image). A per-layer "k" that does not fit throws Error.
 //
-// Initialisation (seeded, reproducible on every platform): Glorot uniform, U(±sqrt(6/(fanIn+fanOut)))
-// with fanIn = kh·kw·C_in, fanOut = kh·kw·C_out (Dense: in, out); biases zero. A block-circulant
-// layer draws its defining vectors from the same distribution: every output still sums fanIn
-// independent weights of that variance, so its output variance matches the dense layer's.
+// Block sizes reach the recurrent layers and MultiHeadAttention (its four projections at one k) by
+// the same rule.
+//
+// Initialisation (seeded, reproducible on every platform): Keras' defaults, by WeightInitialiser
+// (nn/training/WeightInitialiser.h; the sweeps' scratch points redraw with the same rules): Glorot
+// uniform, U(±sqrt(6/(fanIn+fanOut))) with fanIn = kh·kw·C_in, fanOut = kh·kw·C_out (Dense: in,
+// out); biases zero; attention projections by their EinsumDense kernels' fans; LayerNormalization
+// gamma 1, beta 0. A block-circulant layer draws its defining vectors from the same distribution.
 
 #include <cstdint>
 #include <string>
