@@ -133,7 +133,8 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
                 "docs/hardware-model.md; the assumptions are printed with it.");
     p.positional("MODEL",
                  "Model file (.h5, .keras, .circnn.h5) or an architecture string of layer widths such "
-                 "as 9216-4096-4096-1000 (Dense layers, relu, softmax last; no weights needed).",
+                 "as 9216-4096-4096-1000 (Dense layers, relu, softmax last; no weights needed), or a JSON "
+                 "architecture as circnn train takes it (CNNs, recurrent models, Transformers).",
                  false);
     p.option("platform", "NAME|FILE", "Built-in platform name (see --list-platforms) or a platform .json file.", "",
              'p');
@@ -148,12 +149,15 @@ int runEstimate(const std::vector<std::string>& args, std::ostream& out, std::os
     p.flag("json", "Print the estimate(s) as JSON.");
     p.flag("list-platforms", "List the built-in platforms and those in $CIRCNN_PLATFORM_DIR, then exit.");
     p.option("write-platform", "FILE", "Write the chosen --platform as an editable JSON file, then exit.");
-    p.epilog("Examples:\n"
-             "  circnn estimate 9216-4096-4096-1000 --platform asic-45nm -k 8,16\n"
-             "  circnn estimate model.h5 --platform xcku060 --plan plan.json --json\n"
-             "  circnn estimate --platform xcku060 --write-platform my-board.json   (then edit and pass the file)\n"
-             "Platforms: CIRCNN_PLATFORM_DIR names a folder of <name>.json files that override and extend the "
-             "built-in presets.\n");
+    p.epilog(
+        "Examples:\n"
+        "  circnn estimate 9216-4096-4096-1000 --platform asic-45nm -k 8,16\n"
+        "  circnn estimate model.h5 --platform xcku060 --plan plan.json --json\n"
+        "  circnn estimate '{\"input\":[64],\"layers\":[{\"embedding\":128,\"vocab\":1000},{\"transformer\":\n"
+        "    {\"heads\":4,\"key_dim\":32,\"ff\":256}},\"global_average_pooling\",{\"dense\":4}]}' -p xcku060 -k 8\n"
+        "  circnn estimate --platform xcku060 --write-platform my-board.json   (then edit and pass the file)\n"
+        "Platforms: CIRCNN_PLATFORM_DIR names a folder of <name>.json files that override and extend the "
+        "built-in presets.\n");
     if (!p.parse(args, out))
         return 0;
 

@@ -23,8 +23,8 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
                                "architecture (.json file or inline text starting with '{'), or a model file to "
                                "train further as it is.");
     p.option("k", "K",
-             "Block size for the Dense/Conv2D layers of an architecture (1 = dense). Layers too small "
-             "for K and the output layer stay dense.",
+             "Block size for the Dense/Conv2D, recurrent and attention layers of an architecture (1 = dense). "
+             "Layers too small for K and the output layer stay dense.",
              "1", 'k');
     p.flag("convert-output", "Make the output layer block-circulant too (architectures only).");
     p.option("name", "NAME", "Model name (architectures only).");
@@ -36,13 +36,24 @@ int runTrain(const std::vector<std::string>& args, std::ostream& out, std::ostre
              "with the lowest validation MSE.",
              "auto");
     addTrainingOptions(p, TrainingDefaults{});
-    p.epilog("Architecture shorthand: INPUT-LAYER-...; INPUT is a width (784) or HxWxC (28x28x1); a number is a\n"
-             "Dense layer (relu; the last one softmax); cN = Conv2D N filters 3x3 'same' relu (cNkK: KxK);\n"
-             "pN = MaxPooling2D NxN; a Flatten is inserted before the first Dense after images.\n"
-             "JSON: {\"input\":[28,28,1],\"layers\":[{\"conv\":16,\"kernel\":3},{\"maxpool\":2},{\"dense\":10}]}\n"
-             "(see docs/accuracy.md). Examples:\n"
-             "  circnn train 784-256-256-10 -k 8 --data train-images-idx3-ubyte.gz --epochs 5 -o m.circnn.h5\n"
-             "  circnn train 640-128-8-128-640 -k 8 --task reconstruct --data ae_train.npz -o ae.circnn.h5");
+    p.epilog(
+        "Architecture shorthand: INPUT-LAYER-...; INPUT is a width (784) or HxWxC (28x28x1); a number is a\n"
+        "Dense layer (relu; the last one softmax); cN = Conv2D N filters 3x3 'same' relu (cNkK: KxK);\n"
+        "pN = MaxPooling2D NxN; a Flatten is inserted before the first Dense after images.\n"
+        "JSON: {\"input\":[28,28,1],\"layers\":[{\"conv\":16,\"kernel\":3},{\"maxpool\":2},{\"dense\":10}]}\n"
+        "(see docs/accuracy.md). Sequence models (input [steps] of token ids, or [steps, features]):\n"
+        "  {\"embedding\":16,\"vocab\":V,\"mask_zero\":true}  "
+        "{\"lstm\"|\"gru\"|\"simple_rnn\":U,\"return_sequences\":true}\n"
+        "  {\"attention\":{\"heads\":H,\"key_dim\":D,\"causal\":true}}  \"layer_norm\"  \"global_average_pooling\"\n"
+        "  {\"residual\":[entries]} (adds the entries' input to their output)\n"
+        "  {\"transformer\":{\"heads\":H,\"key_dim\":D,\"ff\":F,\"causal\":true,\"dropout\":0.1}}: the encoder\n"
+        "  block attention -> add -> layer_norm -> dense F -> dense -> add -> layer_norm\n"
+        "(see docs/sequence-models.md, \"Architecture descriptions\"). Examples:\n"
+        "  circnn train 784-256-256-10 -k 8 --data train-images-idx3-ubyte.gz --epochs 5 -o m.circnn.h5\n"
+        "  circnn train 640-128-8-128-640 -k 8 --task reconstruct --data ae_train.npz -o ae.circnn.h5\n"
+        "  circnn train '{\"input\":[16],\"layers\":[{\"embedding\":16,\"vocab\":10,\"mask_zero\":true},\n"
+        "    {\"transformer\":{\"heads\":2,\"key_dim\":8,\"ff\":32,\"causal\":true}},\"global_average_pooling\",\n"
+        "    {\"dense\":2}]}' -k 4 --data train.npz --test test.npz --epochs 10 --batch 32 --lr 0.003 -o t.circnn.h5");
     if (!p.parse(args, out))
         return 0;
     if (!p.given("output"))
