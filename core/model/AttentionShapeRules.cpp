@@ -86,17 +86,27 @@ Shape multiHeadAttention(const ShapeQuery& q)
 
 void multiHeadAttentionStats(const LayerSpec& l, const Shape* in, LayerStats& s)
 {
-    // Self-attention shapes are assumed when only the query's is known (the rule gets one input):
-    // the value and key have the query's steps; their features come from the stored kernels.
-    const std::int64_t steps = in && in->size() == 2 ? (*in)[0] : 0;
-    const std::int64_t dq = in && in->size() == 2 ? (*in)[1] : 0;
-    const auto features = [&](const Tensor& kernel, std::size_t i) {
+    // Inputs query (T, d_q), value (S, d_v)[, key (S, d_k)] (LayerTraits::stats passes them all).
+    // A value or key whose shape is unknown is taken as self-attention: the query's steps, the
+    // features the stored kernels say.
+    const auto input = [&](std::size_t i) -> Shape {
+        return in && i < l.inputs.size() && in[i].size() == 2 ? in[i] : Shape{};
+    };
+    const Shape query = input(0);
+    const std::int64_t t = query.empty() ? 0 : query[0];
+    const std::int64_t dq = query.empty() ? 0 : query[1];
+    const Shape value = input(1);
+    const Shape key = l.inputs.size() > 2 ? input(2) : value;
+    const std::int64_t steps = value.empty() ? t : value[0]; // S
+    const auto features = [&](const Shape& given, const Tensor& kernel, std::size_t i) {
+        if (!given.empty())
+            return given[1];
         const Shape shape = storedWeightShape(l, kernel);
         if (!shape.empty())
             return shape[0];
         return l.attentionCirculant[i] ? l.attentionCirculant[i]->cols : dq;
     };
-    const auto proj = attentionProjections(l, dq, features(l.valueKernel, 2), features(l.keyKernel, 1));
+    const auto proj = attentionProjections(l, dq, features(value, l.valueKernel, 2), features(key, l.keyKernel, 1));
     s.denseParameters = s.parameters = 0;
     std::int64_t projectionMacs = 0;
     for (std::size_t i = 0; i < 4; ++i) {
@@ -105,10 +115,11 @@ void multiHeadAttentionStats(const LayerSpec& l, const Shape* in, LayerStats& s)
         s.denseParameters += dense + bias;
         s.parameters +=
             (l.attentionCirculant[i] ? storedWeightCount(l, l.attentionCirculant[i]->vectors) : dense) + bias;
-        projectionMacs += dense;
+        // The query and output projections run on the T query steps, key and value on the S steps.
+        projectionMacs += (i == 0 || i == 3 ? t : steps) * dense;
     }
-    // Scores (steps² · heads · key_dim) and the weighted sum (steps² · heads · value_dim).
-    s.macs = steps * projectionMacs + steps * steps * l.numHeads * (l.keyDim + l.valueDim);
+    // Scores (T · S · heads · key_dim) and the weighted sum (T · S · heads · value_dim).
+    s.macs = projectionMacs + t * steps * l.numHeads * (l.keyDim + l.valueDim);
 }
 
 } // namespace shape_rules

@@ -64,12 +64,14 @@ void inferWeightShapes(ModelSpec& model)
 LayerStats layerStats(const ModelSpec& model, const LayerSpec& l)
 {
     LayerStats s;
-    const Shape* inShape = nullptr;
-    if (!l.inputs.empty())
-        if (const LayerSpec* src = model.find(l.inputs.front()))
-            inShape = &src->outputShape;
+    // The inputs' shapes in order (an unknown input: empty); the rule gets none when the first is unknown.
+    std::vector<Shape> inShapes(l.inputs.size());
+    for (std::size_t i = 0; i < l.inputs.size(); ++i)
+        if (const LayerSpec* src = model.find(l.inputs[i]))
+            inShapes[i] = src->outputShape;
+    const bool known = !l.inputs.empty() && model.find(l.inputs.front()) != nullptr;
     if (const auto rule = layerTraits(l.kind).stats)
-        rule(l, inShape, s);
+        rule(l, known ? inShapes.data() : nullptr, s);
     return s;
 }
 

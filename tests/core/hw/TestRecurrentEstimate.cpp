@@ -109,6 +109,52 @@ private slots:
         QVERIFY(std::isfinite(e.circulant.energy.onchipPj));
     }
 
+    void crossAttentionStatsUseBothLengths()
+    {
+        // Query (3, 6), value (7, 4), key (7, 5): MHA(3 heads, key_dim 2, value_dim 3, output 5).
+        // layerStats (model/ShapeInference.h) and the estimator count the same dense MACs: query
+        // and output projections per query step, key and value per value step, plus T·S·heads·
+        // (key_dim + value_dim).
+        ModelSpec m;
+        m.name = "cross";
+        for (const auto& [name, shape] :
+             {std::pair{"q", Shape{3, 6}}, std::pair{"v", Shape{7, 4}}, std::pair{"k", Shape{7, 5}}}) {
+            LayerSpec in;
+            in.kind = LayerKind::Input;
+            in.name = name;
+            in.inputShape = shape;
+            m.layers.push_back(in);
+        }
+        m.inputs = {"q", "v", "k"};
+        LayerSpec a;
+        a.kind = LayerKind::MultiHeadAttention;
+        a.name = "mha";
+        a.inputs = {"q", "v", "k"};
+        a.numHeads = 3;
+        a.keyDim = 2;
+        a.valueDim = 3;
+        a.units = 5;
+        m.layers.push_back(a);
+        m.outputs = {"mha"};
+        inferShapes(m, false);
+        const LayerSpec& l = *m.find("mha");
+        const std::int64_t macs = 3 * 6 * 6   // query: T · d_q · heads·key_dim
+                                  + 7 * 5 * 6 // key: S · d_k · heads·key_dim
+                                  + 7 * 4 * 9 // value: S · d_v · heads·value_dim
+                                  + 3 * 9 * 5 // output: T · heads·value_dim · out
+                                  + 3 * 7 * 3 * (2 + 3);
+        const LayerStats st = layerStats(m, l);
+        QCOMPARE(st.macs, macs);
+        QCOMPARE(st.denseParameters, std::int64_t(6 * 6 + 5 * 6 + 4 * 9 + 9 * 5 + (6 + 6 + 9 + 5)));
+        QCOMPARE(layerOps(m, l, 1).denseEquivalentMacs, double(macs));
+        // Self-attention (value = query): S = T.
+        ModelSpec self = m;
+        self.find("mha")->inputs = {"q", "q"};
+        inferShapes(self, false);
+        QCOMPARE(layerStats(self, *self.find("mha")).macs,
+                 std::int64_t(3 * (6 * 6 + 6 * 6 + 6 * 9 + 9 * 5) + 3 * 3 * 3 * 5));
+    }
+
     void layerNormalizationCountsItsStatistics()
     {
         // Input(5, 4) → LayerNormalization: 3 multiplies + 4 adds per element, gamma and beta over
