@@ -9,15 +9,49 @@
 
 namespace circnn {
 
+namespace {
+
+// The shape of attention projection `tap` (< 0: the query's) without expanding weights.
+std::pair<std::int64_t, std::int64_t> projectionShape(const LayerSpec& layer, std::int64_t tap)
+{
+    const std::int64_t p = std::max<std::int64_t>(tap, 0);
+    if (!hasAttentionProjections(layer))
+        throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no attention projections");
+    if (p > 3)
+        throw Error("layer '" + layer.name + "' has 4 attention projections; " + std::to_string(p) + " does not exist");
+    if (const auto& c = layer.attentionCirculant[static_cast<std::size_t>(p)])
+        return {c->rows, c->cols};
+    const Tensor& k = p == 0   ? layer.queryKernel
+                      : p == 1 ? layer.keyKernel
+                      : p == 2 ? layer.valueKernel
+                               : layer.outputKernel;
+    return p < 3 ? std::pair{k.dim(1) * k.dim(2), k.dim(0)} : std::pair{k.dim(2), k.dim(0) * k.dim(1)};
+}
+
+} // namespace
+
 std::int64_t tapCount(const LayerSpec& layer)
 {
+    if (layer.kind == LayerKind::MultiHeadAttention)
+        return 4;
     return layer.kind == LayerKind::Dense ? 1 : layer.kernelH * layer.kernelW;
+}
+
+std::int64_t storedBlockSize(const LayerSpec& layer, std::int64_t tap)
+{
+    if (layer.kind == LayerKind::MultiHeadAttention) {
+        const auto& c = layer.attentionCirculant[static_cast<std::size_t>(std::clamp<std::int64_t>(tap, 0, 3))];
+        return c ? c->k : 1;
+    }
+    return layer.circulant ? layer.circulant->k : 1;
 }
 
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap)
 {
     if (hasDepthwiseKernel(layer))
         return depthwiseKernelView(layer, tap);
+    if (layer.kind == LayerKind::MultiHeadAttention)
+        return attentionProjectionView(layer, std::max<std::int64_t>(tap, 0));
     WeightMatrixView all = weightMatrix(layer);
     if (tap < 0)
         return all;
@@ -43,6 +77,8 @@ std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap)
 {
     if (hasDepthwiseKernel(layer)) // the view's width: one filter, or the tiles of a row
         return tap >= 0 ? layer.depthwiseKernel.dim(1) : depthwiseTilesPerRow(layer) * layer.depthwiseKernel.dim(1);
+    if (layer.kind == LayerKind::MultiHeadAttention)
+        return projectionShape(layer, tap).second;
     if (!hasWeightMatrix(layer))
         throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no weight matrix");
     if (tap >= tapCount(layer))
@@ -54,8 +90,10 @@ std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap)
     return layer.kind == LayerKind::Dense ? layer.kernel.dim(0) : layer.kernel.dim(2);
 }
 
-std::int64_t matrixRows(const LayerSpec& layer)
+std::int64_t matrixRows(const LayerSpec& layer, std::int64_t tap)
 {
+    if (layer.kind == LayerKind::MultiHeadAttention)
+        return projectionShape(layer, tap).first;
     if (hasDepthwiseKernel(layer)) // the tiled view
         return (depthwiseChannels(layer) + depthwiseTilesPerRow(layer) - 1) / depthwiseTilesPerRow(layer) *
                layer.depthwiseKernel.dim(0);

@@ -14,12 +14,14 @@
 
 namespace circnn {
 
-// Spatial taps of a Conv2D layer (kh·kw); 1 for Dense.
+// Spatial taps of a Conv2D layer (kh·kw); 1 for Dense; 4 for MultiHeadAttention (its projections).
 std::int64_t tapCount(const LayerSpec& layer);
 
 // The layer's matrix as shown: tap < 0 → weightMatrix(layer) (Conv2D: all taps tiled); tap t ≥ 0 →
 // the C_out × C_in matrix of spatial tap t = r·kw + s. DepthwiseConv2D (no matrix, stays dense):
 // depthwiseKernelView(layer, tap), `tap` selecting an output channel (< 0: all filters tiled).
+// MultiHeadAttention: attentionProjectionView(layer, tap), `tap` 0..3 selecting the query, key,
+// value or output projection (< 0: the query's; there is no matrix of all four).
 // Throws Error for a bad tap or no weights.
 WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap = -1);
 
@@ -27,7 +29,9 @@ WeightMatrixView layerMatrix(const LayerSpec& layer, std::int64_t tap = -1);
 // otherwise the matrix width. Cheap (no weights are expanded); throws like layerMatrix.
 std::int64_t segmentColumns(const LayerSpec& layer, std::int64_t tap);
 // Rows of layerMatrix(layer, tap): the output units / filters (no weights are expanded).
-std::int64_t matrixRows(const LayerSpec& layer);
+std::int64_t matrixRows(const LayerSpec& layer, std::int64_t tap = -1);
+// The block size the layer stores the matrix of layerMatrix(layer, tap) at (1: dense).
+std::int64_t storedBlockSize(const LayerSpec& layer, std::int64_t tap = -1);
 
 // Block sizes offered for a rows×cols matrix split in segments of segmentCols columns: 1 (the
 // original), the powers of two 2, 4, … up to min(rows, segmentCols), and `current` (the layer's own

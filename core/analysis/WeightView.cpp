@@ -1,11 +1,13 @@
 #include "analysis/WeightView.h"
 
 #include "analysis/Conversion.h"
+#include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
 #include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace circnn {
@@ -50,6 +52,59 @@ WeightMatrixView weightMatrix(const LayerSpec& layer)
         v.description = "C_out × (taps·C_in) = " + std::to_string(cout) + " × " + std::to_string(v.cols) + " (" +
                         std::to_string(taps) + " taps)";
     }
+    return v;
+}
+
+bool hasAttentionProjections(const LayerSpec& layer)
+{
+    if (layer.kind != LayerKind::MultiHeadAttention)
+        return false;
+    const Tensor* kernels[] = {&layer.queryKernel, &layer.keyKernel, &layer.valueKernel, &layer.outputKernel};
+    for (std::size_t p = 0; p < 4; ++p)
+        if (!layer.attentionCirculant[p] && kernels[p]->rank() != 3)
+            return false;
+    return true;
+}
+
+const char* attentionProjectionName(std::int64_t projection)
+{
+    static const char* const kNames[] = {"query", "key", "value", "output"};
+    return projection >= 0 && projection < 4 ? kNames[projection] : "?";
+}
+
+WeightMatrixView attentionProjectionView(const LayerSpec& layer, std::int64_t projection)
+{
+    if (!hasAttentionProjections(layer))
+        throw Error("layer '" + layer.name + "' (" + layerKindName(layer.kind) + ") has no attention projections");
+    if (projection < 0 || projection > 3)
+        throw Error("layer '" + layer.name + "' has 4 attention projections (query, key, value, output); " +
+                    std::to_string(projection) + " does not exist");
+    const auto p = static_cast<std::size_t>(projection);
+    WeightMatrixView v;
+    if (const auto& c = layer.attentionCirculant[p]) {
+        v.rows = c->rows;
+        v.cols = c->cols;
+        v.blockSize = c->k;
+        v.values =
+            BlockCirculantMatrix(c->rows, c->cols, c->k,
+                                 std::span<const float>(c->vectors.data(), static_cast<std::size_t>(c->vectors.size())))
+                .toDense();
+    } else {
+        // Kernel (d, heads, dim) as d × heads·dim, or the output's (heads, value_dim, out) as
+        // heads·value_dim × out; W is its transpose.
+        const Tensor& k = *std::array{&layer.queryKernel, &layer.keyKernel, &layer.valueKernel, &layer.outputKernel}[p];
+        const std::int64_t in = p < 3 ? k.dim(0) : k.dim(0) * k.dim(1), out = k.size() / std::max<std::int64_t>(1, in);
+        v.rows = out;
+        v.cols = in;
+        v.values.resize(static_cast<std::size_t>(out * in));
+        for (std::int64_t i = 0; i < in; ++i)
+            for (std::int64_t o = 0; o < out; ++o)
+                v.values[static_cast<std::size_t>(o * in + i)] = k[i * out + o];
+    }
+    static const char* const kShapes[] = {"heads·key_dim × d_q", "heads·key_dim × d_k", "heads·value_dim × d_v",
+                                          "out × heads·value_dim"};
+    v.description = std::string(attentionProjectionName(projection)) + " projection W = kernelᵀ (" + kShapes[p] +
+                    " = " + std::to_string(v.rows) + " × " + std::to_string(v.cols) + ")";
     return v;
 }
 

@@ -25,6 +25,15 @@ WeightMatrixView weightMatrix(const LayerSpec& layer);
 // True for layers weightMatrix() accepts (Dense, Conv2D with weights).
 bool hasWeightMatrix(const LayerSpec& layer);
 
+// MultiHeadAttention: no single matrix, four projections (nn/MultiHeadAttentionLayer.h), each
+// shown as W = Kᵀ with Keras' EinsumDense kernel read as 2-D: 0 query (heads·key_dim × d_q),
+// 1 key (heads·key_dim × d_k), 2 value (heads·value_dim × d_v), 3 output (out × heads·value_dim);
+// expanded to dense when block-circulant (blockSize = that projection's k). Throws Error for other
+// layers, a layer without its weights or a projection outside 0..3.
+bool hasAttentionProjections(const LayerSpec& layer);
+const char* attentionProjectionName(std::int64_t projection); // "query", "key", "value", "output"
+WeightMatrixView attentionProjectionView(const LayerSpec& layer, std::int64_t projection);
+
 // DepthwiseConv2D (kernel (kh, kw, C, M)): one kh × kw filter per output channel o = c·M + m and no
 // channel mixing, so no matrix to make block-circulant (the layer stays dense; the description
 // says so with the traits' reason). channel ≥ 0: the kh × kw filter of output channel `channel`;

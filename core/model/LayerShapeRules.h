@@ -65,6 +65,9 @@ void batchNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats&
 void embeddingStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void recurrentStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 void layerNormalizationStats(const LayerSpec& l, const Shape* input, LayerStats& s);
+// `input` here points at the shapes of all the layer's inputs (layerStats passes every stats rule
+// l.inputs.size() shapes in order, an unknown one empty; nullptr when the first is unknown):
+// query, value[, key], for cross-attention's two lengths.
 void multiHeadAttentionStats(const LayerSpec& l, const Shape* input, LayerStats& s);
 // MultiHeadAttention's projections as 2-D matrices W = Kᵀ (rows = outputs, cols = inputs), for
 // query features dq, value features dv and key features dk: 0 query (heads·key_dim × dq), 1 key

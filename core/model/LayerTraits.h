@@ -102,9 +102,7 @@ struct LayerTraits {
     CostClass cost = CostClass::Free;
     // Output shape (checks inputs, config and, when asked, weight shapes; fails via the query).
     Shape (*shape)(const ShapeQuery& q) = nullptr;
-    // Stored parameters and MACs for one sample; nullptr: none. `input`: the shapes of the layer's
-    // inputs in order (l.inputs.size() of them, an unknown one empty), or nullptr when the first
-    // input's is unknown.
+    // Stored parameters and MACs for one sample; nullptr: none.
     void (*stats)(const LayerSpec& l, const Shape* input, LayerStats& s) = nullptr;
     // Weight roles the layer stores, in Keras' storage order (trainable first), for a file of
     // Keras major version `kerasMajor` (2 or 3); nullptr: no weights.

@@ -111,7 +111,7 @@ void BlockInspectorView::showBlock(qint64 i, qint64 j)
     // O(k²) work: done here, on the GUI thread.
     const BlockDetail d = blockDetail(mp, p->matrix->values, i, j);
     const LayerSpec* l = m_doc->selectedLayerSpec();
-    const bool stored = l && l->circulant && l->circulant->k == mp.k;
+    const bool stored = l && storedBlockSize(*l, p->tap) == mp.k;
     m_header->setText(tr("<b>Block (%1, %2)</b> of %3 × %4 · rows %5–%6, columns %7–%8 · k = %9 · %10")
                           .arg(i)
                           .arg(j)

@@ -126,7 +126,8 @@ void LayerExplorerView::onLayerSelected(int layer)
     m_layer = layer;
     const LayerSpec* l = m_doc->selectedLayerSpec();
     const bool depthwise = l && hasDepthwiseKernel(*l);
-    if (!l || (!hasWeightMatrix(*l) && !depthwise) || m_doc->weightsPending()) {
+    const bool attention = l && hasAttentionProjections(*l);
+    if (!l || (!hasWeightMatrix(*l) && !depthwise && !attention) || m_doc->weightsPending()) {
         m_doc->jobs()->cancel(QStringLiteral("projection"));
         m_heatmap->clear(l && m_doc->weightsPending() ? tr("Loading weights…")
                          : l                          ? tr("Layer '%1' (%2) has no weight matrix")
@@ -159,16 +160,26 @@ void LayerExplorerView::onLayerSelected(int layer)
         requestProjection(false);
         return;
     }
-    m_tapLabel->setText(tr("Tap:"));
-    m_tapBox->setToolTip(tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
-    const std::int64_t taps = tapCount(*l);
-    m_tapBox->addItem(taps > 1 ? tr("all %1 taps").arg(taps) : tr("matrix"), qlonglong(-1));
-    for (std::int64_t t = 0; t < taps && taps > 1; ++t)
-        m_tapBox->addItem(tr("tap (%1, %2)").arg(t / l->kernelW).arg(t % l->kernelW), qlonglong(t));
-    m_tapBox->setEnabled(taps > 1);
+    if (attention) { // four projection matrices, no matrix of them all
+        m_tapLabel->setText(tr("Projection:"));
+        m_tapBox->setToolTip(tr("MultiHeadAttention: the query, key, value or output projection (W = kernelᵀ)"));
+        for (std::int64_t p = 0; p < 4; ++p)
+            m_tapBox->addItem(QString::fromUtf8(attentionProjectionName(p)), qlonglong(p));
+        m_tap = 0;
+        m_tapBox->setEnabled(true);
+    } else {
+        m_tapLabel->setText(tr("Tap:"));
+        m_tapBox->setToolTip(
+            tr("Conv2D: one spatial tap (C_out × C_in), or all taps side by side (C_out × taps·C_in)"));
+        const std::int64_t taps = tapCount(*l);
+        m_tapBox->addItem(taps > 1 ? tr("all %1 taps").arg(taps) : tr("matrix"), qlonglong(-1));
+        for (std::int64_t t = 0; t < taps && taps > 1; ++t)
+            m_tapBox->addItem(tr("tap (%1, %2)").arg(t / l->kernelW).arg(t % l->kernelW), qlonglong(t));
+        m_tapBox->setEnabled(taps > 1);
+    }
     // Default k: the layer's own, else 8 when offered, else the largest offered below it.
-    const std::int64_t own = l->circulant ? l->circulant->k : 1;
-    m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, -1), own);
+    const std::int64_t own = storedBlockSize(*l, m_tap);
+    m_ks = validBlockSizes(matrixRows(*l, m_tap), segmentColumns(*l, m_tap), own);
     m_k = own > 1 ? own : 1;
     if (own <= 1)
         for (std::int64_t k : m_ks)
@@ -191,8 +202,8 @@ void LayerExplorerView::setTap(std::int64_t tap)
     if (index >= 0)
         m_tapBox->setCurrentIndex(index);
     if (const LayerSpec* l = m_doc->selectedLayerSpec(); l && !hasDepthwiseKernel(*l)) {
-        const std::int64_t own = l->circulant ? l->circulant->k : 1;
-        m_ks = validBlockSizes(matrixRows(*l), segmentColumns(*l, tap), own);
+        const std::int64_t own = storedBlockSize(*l, tap);
+        m_ks = validBlockSizes(matrixRows(*l, tap), segmentColumns(*l, tap), own);
         if (std::find(m_ks.begin(), m_ks.end(), m_k) == m_ks.end())
             m_k = m_ks.back();
         const QSignalBlocker block(m_kSlider);
@@ -266,8 +277,8 @@ void LayerExplorerView::onProjection()
     const LayerSpec* l = m_doc->selectedLayerSpec();
     const MatrixProjection& mp = p->projection;
     QString info = QString::fromStdString(p->matrix->description);
-    if (l && l->circulant)
-        info += tr(" · stored block-circulant at k = %1 (each k×k block defined by one k-vector)").arg(l->circulant->k);
+    if (const std::int64_t stored = l ? storedBlockSize(*l, p->tap) : 1; stored > 1)
+        info += tr(" · stored block-circulant at k = %1 (each k×k block defined by one k-vector)").arg(stored);
     m_info->setText(info);
     const char* staysDense = l ? layerTraits(l->kind).staysDenseReason : nullptr;
     if (l && hasDepthwiseKernel(*l))

@@ -37,7 +37,9 @@ public:
 
     void setBlockSize(std::int64_t k); // one of blockSizes(); recomputes
     void setShow(Show show);
-    void setTap(std::int64_t tap); // −1 = all taps tiled (Conv2D); DepthwiseConv2D: the channel (−1 = all)
+    // −1 = all taps tiled (Conv2D); DepthwiseConv2D: the channel (−1 = all); MultiHeadAttention: the
+    // projection 0..3 (query, key, value, output).
+    void setTap(std::int64_t tap);
     std::int64_t blockSize() const { return m_k; }
     Show show() const { return m_show; }
     const std::vector<std::int64_t>& blockSizes() const { return m_ks; }

@@ -39,6 +39,7 @@
 #include "hw/PlatformRegistry.h"
 #include "io/ModelFile.h"
 #include "model/ShapeInference.h"
+#include "nn/training/Architecture.h"
 #include "views/BlockInspectorView.h"
 #include "views/HardwareView.h"
 #include "views/LayerExplorerView.h"
@@ -290,6 +291,47 @@ private slots:
                 want[std::size_t(r * 3 + c)] = dw.depthwiseKernel[(r * 3 + c) * 8 + 5];
         QCOMPARE(w.document()->projection()->matrix->values, want);
         QVERIFY(ex->residualText().contains("Stays dense"));
+    }
+
+    void attentionProjectionPerChoice()
+    {
+        // MultiHeadAttention has four matrices: the explorer's projection box picks the query,
+        // key, value or output projection (W = kernelᵀ), each projected at its own block sizes.
+        ArchitectureOptions o;
+        o.seed = 2;
+        const ModelSpec spec = buildArchitecture(R"({"input": [8], "layers": [{"embedding": 8, "vocab": 10},
+            {"attention": {"heads": 2, "key_dim": 4, "output_dim": 6}}, "global_average_pooling", {"dense": 2}]})",
+                                                 o)
+                                   .model;
+        const int index = static_cast<int>(spec.indexOf("multi_head_attention_1"));
+        const LayerSpec& mha = spec.layers[std::size_t(index)];
+        gui::MainWindow w;
+        w.show();
+        w.openModel(writeModel(spec, "gui_attention.circnn.h5"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy() && w.document()->projection(); }, 20000));
+        w.document()->selectLayer(index);
+        gui::LayerExplorerView* ex = w.explorerView();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return !w.jobs()->isBusy() && w.document()->projection() && w.document()->projection()->layer == index;
+            },
+            20000));
+        QCOMPARE(w.document()->projection()->tap, std::int64_t(0)); // the query projection first
+        QCOMPARE(w.document()->projection()->matrix->values, layerMatrix(mha, 0).values);
+        QCOMPARE(ex->heatmap()->matrixRows(), std::int64_t(8)); // heads·key_dim × d
+        ex->setTap(3);
+        QVERIFY(QTest::qWaitFor([&] { return !w.jobs()->isBusy() && w.document()->projection()->tap == 3; }, 20000));
+        QCOMPARE(ex->heatmap()->matrixRows(), std::int64_t(6)); // out × heads·value_dim
+        QCOMPARE(ex->heatmap()->matrixCols(), std::int64_t(8));
+        const WeightMatrixView output = layerMatrix(mha, 3);
+        QCOMPARE(w.document()->projection()->matrix->values, output.values);
+        QVERIFY2(QString::fromStdString(output.description).startsWith("output projection"),
+                 output.description.c_str());
+        ex->setBlockSize(2);
+        QVERIFY(waitProjection(w, 2));
+        const std::vector<float> P = BlockCirculantMatrix::project(output.values, 6, 8, 2).toDense();
+        const std::vector<float> shown = projectedMatrix(w.document()->projection()->projection);
+        CIRCNN_COMPARE_VECTORS(shown.data(), P.data(), P.size(), 1e-6, "output projection at k = 2");
     }
 
     void latestRequestWins()

@@ -349,6 +349,73 @@ private slots:
             for (std::int64_t c = 2; c < 6; ++c)
                 QCOMPARE(t7.values[std::size_t(r * 6 + c)], 0.0f);
     }
+
+    // MultiHeadAttention: no single matrix; the explorer picks one of its four projections, each
+    // shown as W = Kᵀ of Keras' EinsumDense kernel read as 2-D (cross-attention sizes so that a
+    // transposed or misread kernel shows).
+    void attentionProjections()
+    {
+        LayerSpec l;
+        l.name = "mha";
+        l.kind = LayerKind::MultiHeadAttention;
+        l.inputs = {"q", "v", "k"};
+        l.numHeads = 2;
+        l.keyDim = 3;
+        l.valueDim = 2;
+        l.units = 7;
+        l.queryKernel = test::randomTensor({6, 2, 3}, 1);  // (d_q, heads, key_dim)
+        l.keyKernel = test::randomTensor({5, 2, 3}, 2);    // (d_k, heads, key_dim)
+        l.valueKernel = test::randomTensor({4, 2, 2}, 3);  // (d_v, heads, value_dim)
+        l.outputKernel = test::randomTensor({2, 2, 7}, 4); // (heads, value_dim, out)
+        QVERIFY(hasAttentionProjections(l) && !hasWeightMatrix(l));
+        QCOMPARE(tapCount(l), std::int64_t(4));
+        const Tensor* kernels[] = {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel};
+        const std::int64_t rows[] = {6, 6, 4, 7}, cols[] = {6, 5, 4, 4};
+        for (std::int64_t p = 0; p < 4; ++p) {
+            const WeightMatrixView v = layerMatrix(l, p);
+            QCOMPARE(v.rows, rows[p]);
+            QCOMPARE(v.cols, cols[p]);
+            QCOMPARE(matrixRows(l, p), v.rows);
+            QCOMPARE(segmentColumns(l, p), v.cols);
+            QCOMPARE(storedBlockSize(l, p), std::int64_t(1));
+            QVERIFY(v.description.find(attentionProjectionName(p)) == 0);
+            const Tensor& k = *kernels[p];
+            const std::int64_t d2 = k.dim(2);
+            for (std::int64_t a = 0; a < k.dim(0); ++a)
+                for (std::int64_t b = 0; b < k.dim(1); ++b)
+                    for (std::int64_t c = 0; c < d2; ++c) {
+                        // Input projections: row h·dim + c, column a (the input feature); the
+                        // output projection: row c (the output), column a·value_dim + b.
+                        const std::int64_t r = p < 3 ? b * d2 + c : c, col = p < 3 ? a : a * k.dim(1) + b;
+                        QCOMPARE(v.values[std::size_t(r * v.cols + col)], k[(a * k.dim(1) + b) * d2 + c]);
+                    }
+        }
+        QCOMPARE(layerMatrix(l, -1).values, layerMatrix(l, 0).values); // no matrix of all four
+        QVERIFY_THROWS_EXCEPTION(Error, layerMatrix(l, 4));
+        QVERIFY_THROWS_EXCEPTION(Error, segmentColumns(l, 4));
+        // Block-circulant value projection at k = 2: shown expanded, its k stored.
+        const WeightMatrixView value = layerMatrix(l, 2);
+        const BlockCirculantMatrix bc = BlockCirculantMatrix::project(value.values, 4, 4, 2);
+        CirculantWeights cw;
+        cw.k = 2;
+        cw.rows = 4;
+        cw.cols = 4;
+        cw.vectors = Tensor({2, 2, 2});
+        std::copy(bc.vectors().begin(), bc.vectors().end(), cw.vectors.data());
+        l.attentionCirculant[2] = cw;
+        l.valueKernel = Tensor();
+        QVERIFY(hasAttentionProjections(l));
+        QCOMPARE(storedBlockSize(l, 2), std::int64_t(2));
+        QCOMPARE(storedBlockSize(l, 1), std::int64_t(1));
+        const WeightMatrixView expanded = layerMatrix(l, 2);
+        QCOMPARE(expanded.blockSize, std::int64_t(2));
+        QCOMPARE(expanded.values, bc.toDense());
+        QCOMPARE(matrixRows(l, 2), std::int64_t(4));
+        // Without its weights (architecture only) there is nothing to show.
+        l.keyKernel = Tensor();
+        QVERIFY(!hasAttentionProjections(l));
+        QVERIFY_THROWS_EXCEPTION(Error, layerMatrix(l, 1));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestBlockInspect)
