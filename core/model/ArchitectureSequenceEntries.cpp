@@ -32,6 +32,11 @@ const json& options(const json& e, const char* key, std::initializer_list<const 
                     const std::string& where)
 {
     const json& o = e[key].is_object() ? e[key] : e;
+    if (&o != &e) // the options are in the nested object: beside it only "k"
+        for (const auto& item : e.items())
+            if (item.key() != key && item.key() != "k")
+                fail(where, "unknown option \"" + item.key() + "\" beside " + key + " (its options go inside " + key +
+                                "'s object; only \"k\" may stand beside it)");
     for (const auto& item : o.items()) {
         const std::string& name = item.key();
         const bool known = name == key || name == "k" ||

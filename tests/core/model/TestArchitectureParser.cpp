@@ -174,6 +174,9 @@ private slots:
                                   << "needs \"heads\"";
         QTest::newRow("misspelt option") << emb + R"({"attention": 2, "key_dim": 4, "casual": true}, {"dense": 2})"
                                          << "unknown option \"casual\"";
+        QTest::newRow("option beside the object")
+            << emb + R"({"attention": {"heads": 2, "key_dim": 4}, "causal": true}, {"dense": 2})"
+            << "unknown option \"causal\" beside attention";
         QTest::newRow("causal not a flag") << emb + R"({"attention": 2, "key_dim": 4, "causal": 1}, {"dense": 2})"
                                            << "\"causal\" must be true or false";
         QTest::newRow("attention on flat input")
