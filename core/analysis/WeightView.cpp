@@ -12,6 +12,21 @@
 
 namespace circnn {
 
+namespace {
+
+// v = W = Kᵀ (out × in, row-major) of a kernel K stored (in, out) row-major.
+void setTransposed(const Tensor& kernel, std::int64_t in, std::int64_t out, WeightMatrixView& v)
+{
+    v.rows = out;
+    v.cols = in;
+    v.values.resize(static_cast<std::size_t>(out * in));
+    for (std::int64_t i = 0; i < in; ++i)
+        for (std::int64_t o = 0; o < out; ++o)
+            v.values[static_cast<std::size_t>(o * in + i)] = kernel[i * out + o];
+}
+
+} // namespace
+
 bool hasWeightMatrix(const LayerSpec& layer)
 {
     if (!layerTraits(layer.kind).convertible || isRecurrent(layer.kind) ||
@@ -29,12 +44,7 @@ WeightMatrixView weightMatrix(const LayerSpec& layer)
     v.blockSize = layer.circulant ? layer.circulant->k : 1;
     if (layer.kind == LayerKind::Dense) {
         const std::int64_t n = kernel.dim(0), m = kernel.dim(1);
-        v.rows = m;
-        v.cols = n;
-        v.values.resize(static_cast<std::size_t>(m * n));
-        for (std::int64_t i = 0; i < n; ++i)
-            for (std::int64_t o = 0; o < m; ++o)
-                v.values[static_cast<std::size_t>(o * n + i)] = kernel[i * m + o];
+        setTransposed(kernel, n, m, v);
         v.description = "W = kernelᵀ (" + std::to_string(m) + " × " + std::to_string(n) + ")";
     } else {
         // Conv2D (kh, kw, C_in, C_out), Conv1D (kw, C_in, C_out), Conv2DTranspose (kh, kw, C_out, C_in).
@@ -93,13 +103,8 @@ WeightMatrixView attentionProjectionView(const LayerSpec& layer, std::int64_t pr
         // Kernel (d, heads, dim) as d × heads·dim, or the output's (heads, value_dim, out) as
         // heads·value_dim × out; W is its transpose.
         const Tensor& k = *std::array{&layer.queryKernel, &layer.keyKernel, &layer.valueKernel, &layer.outputKernel}[p];
-        const std::int64_t in = p < 3 ? k.dim(0) : k.dim(0) * k.dim(1), out = k.size() / std::max<std::int64_t>(1, in);
-        v.rows = out;
-        v.cols = in;
-        v.values.resize(static_cast<std::size_t>(out * in));
-        for (std::int64_t i = 0; i < in; ++i)
-            for (std::int64_t o = 0; o < out; ++o)
-                v.values[static_cast<std::size_t>(o * in + i)] = k[i * out + o];
+        const std::int64_t in = p < 3 ? k.dim(0) : k.dim(0) * k.dim(1);
+        setTransposed(k, in, k.size() / std::max<std::int64_t>(1, in), v);
     }
     static const char* const kShapes[] = {"heads·key_dim × d_q", "heads·key_dim × d_k", "heads·value_dim × d_v",
                                           "out × heads·value_dim"};
