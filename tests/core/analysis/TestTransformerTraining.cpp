@@ -5,14 +5,19 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "TestSupport.h"
 #include "WorkflowTestData.h"
 #include "analysis/EstimateWorkflow.h"
 #include "analysis/SweepPoint.h"
+#include "analysis/SweepRunner.h"
 #include "hw/PlatformRegistry.h"
+#include "io/DatasetFile.h"
+#include "io/ModelFile.h"
 #include "nn/Model.h"
 #include "nn/training/Architecture.h"
 
@@ -208,6 +213,47 @@ private slots:
             QCOMPARE(y.shape(), (Shape{4, 2}));
             QVERIFY(std::all_of(y.data(), y.data() + y.size(), [](float v) { return std::isfinite(v); }));
         }
+    }
+
+    void sweepScratchPointOnATransformer()
+    {
+        // A sweep over a trained Transformer file: its k = 4 scratch point converts the model
+        // (the attention projections and feed-forward layers block-circulant), redraws it
+        // (scratchStartingPoint) and trains it; the project point projects the trained weights.
+        const auto dir = test::tempDir() / "transformer_sweep";
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        writeNativeModel(train(transformer(true), 1).model, dir / "transformer.circnn.h5");
+        writeDatasetH5(*firstOccurrence(800, 1), dir / "train.h5");
+        writeDatasetH5(*firstOccurrence(300, 2), dir / "test.h5");
+        SweepConfig c;
+        c.models = {(dir / "transformer.circnn.h5").string()};
+        c.data = (dir / "test.h5").string();
+        c.trainData = (dir / "train.h5").string();
+        c.blockSizes = {4};
+        c.modes = {AccuracyMode::Project, AccuracyMode::Scratch};
+        c.epochs = 8;
+        c.learningRate = 0.003;
+        c.platforms = {"xcku060"};
+        c.timingSamples = 0;
+        c.reorderUnits = false;
+        const SweepRunResult r = runSweep(c, {});
+        QCOMPARE(r.points.size(), std::size_t(2));
+        for (const SweepPointResult& p : r.points) {
+            qInfo("%s k = 4: top-1 %.3f (dense %.3f)", p.mode.c_str(), p.top1, p.denseTop1);
+            QVERIFY2(std::isfinite(p.top1) && p.top1 >= 0 && p.top1 <= 1, qPrintable(QString::fromStdString(p.mode)));
+            QVERIFY(p.parameters < p.denseParameters);
+            const auto mha = std::find_if(p.layers.begin(), p.layers.end(), [](const SweepLayerResult& l) {
+                return l.layer == "multi_head_attention_1";
+            });
+            QVERIFY(mha != p.layers.end() && mha->converted && mha->blockSize == 4);
+        }
+        QCOMPARE(r.points[0].mode, std::string("project"));
+        QCOMPARE(r.points[1].mode, std::string("scratch"));
+        QVERIFY(std::abs(r.points[0].denseTop1 - 1.0) < 0.05); // the trained file
+        // Redrawn and trained for 8 epochs, the block-circulant Transformer learns the task again
+        // (chance 0.5).
+        QVERIFY(r.points[1].top1 > 0.8);
     }
 
     void buildAndRedrawUseOneRule()
