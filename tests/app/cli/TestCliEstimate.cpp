@@ -1,6 +1,7 @@
 // `circnn estimate` in-process: the CLI prints what core/hw computes, and fails clearly.
 #include <QTest>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -8,9 +9,9 @@
 
 #include "CommandRegistry.h"
 #include "TestSupport.h"
+#include "analysis/EstimateWorkflow.h"
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
-#include "analysis/EstimateWorkflow.h"
 
 using namespace circnn;
 
@@ -122,6 +123,39 @@ private slots:
         QVERIFY(convLayers >= 2);
         QVERIFY(converted >= 1 && converted < convLayers);
         QVERIFY(j.at("storage_reduction").get<double>() > 1);
+    }
+
+    void transformerDescription()
+    {
+        // A JSON Transformer description (no weights): dense and k = 8, finite figures; the
+        // attention layer block-circulant at k = 8 with fewer weight bits; a bad entry names itself.
+        const std::string arch = R"({"input": [64], "layers": [{"embedding": 128, "vocab": 1000},
+            {"transformer": {"heads": 4, "key_dim": 32, "ff": 256, "causal": true}}, "global_average_pooling",
+            {"dense": 4}]})";
+        const Run r = run({"estimate", arch, "--platform", "xcku060", "-k", "1,8", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const auto j = nlohmann::json::parse(r.out);
+        QCOMPARE(j.size(), std::size_t(2));
+        for (const auto& e : j)
+            for (const char* design : {"dense", "block_circulant"}) {
+                const auto& d = e.at(design);
+                for (const double v :
+                     {d.at("latency_s").get<double>(), d.at("energy_pj_per_frame").at("total").get<double>(),
+                      d.at("power_w").get<double>(), d.at("weight_bits").get<double>()})
+                    QVERIFY2(std::isfinite(v) && v > 0, e.dump().c_str());
+            }
+        const auto& k8 = j.at(1).at("block_circulant");
+        QVERIFY(k8.at("weight_bits").get<double>() < j.at(1).at("dense").at("weight_bits").get<double>());
+        bool attention = false;
+        for (const auto& l : k8.at("layers"))
+            if (l.at("name").get<std::string>() == "multi_head_attention_1")
+                attention = l.at("k").get<int>() == 8;
+        QVERIFY2(attention, k8.at("layers").dump().c_str());
+        const Run bad =
+            run({"estimate", R"({"input": [8], "layers": [{"attention": {"heads": 0, "key_dim": 4}}, {"dense": 2}]})",
+                 "--platform", "xcku060"});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.find("layer 0 \"heads\"") != std::string::npos, bad.err.c_str());
     }
 
     void errorsAreOneClearLine()
