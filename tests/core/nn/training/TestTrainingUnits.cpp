@@ -522,6 +522,12 @@ private slots:
                                    << "exceeds";
         QTest::newRow("conv last") << "8x8x1-c4"
                                    << "last weighted layer";
+        // Attention weights and its heads × steps² attention weights count against the budget
+        // before anything is allocated.
+        QTest::newRow("attention over budget")
+            << R"({"input": [100000], "layers": [{"embedding": 64, "vocab": 10}, {"attention": 1024, "key_dim": 65536},
+                  "global_average_pooling", {"dense": 4}]})"
+            << "more than the memory limit";
     }
     void descriptionErrors()
     {
