@@ -42,6 +42,8 @@ void WeightInitialiser::attention(LayerSpec& s)
     Tensor* biases[] = {&s.queryBias, &s.keyBias, &s.valueBias, &s.outputBias};
     for (std::size_t p = 0; p < 4; ++p) {
         const auto& c = s.attentionCirculant[p];
+        if (!c && kernels[p]->rank() != 3) // no weights (an architecture-only model): nothing to draw
+            continue;
         std::int64_t fanIn = 0, fanOut = 0;
         if (p < 3) { // (d, heads, dim): the input width d is the 2-D matrix's columns
             const std::int64_t d = c ? c->cols : kernels[p]->shape().at(0);
