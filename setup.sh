@@ -13,7 +13,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
 PACKAGES=(
-  cmake g++ clang ninja-build pkg-config ccache
+  cmake g++ clang lld ninja-build pkg-config ccache
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
   libfftw3-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   xvfb xauth fonts-dejavu-core

@@ -1,7 +1,6 @@
 #include "analysis/UnitReordering.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -68,19 +67,24 @@ MatrixStack transposed(const MatrixStack& m)
 // One side of the objective: the rows of a matrix stack (one row per unit, in every tap) grouped k
 // at a time into block rows. For block row g, cost[g] = Σ over taps, block columns and wrapped
 // diagonals of Σ(x − mean)² over the real entries, i.e. ‖W − P_k(W)‖² restricted to that block
-// row. Kept incrementally: per block row the sums S1, S2 of the values falling on every
-// (block column, diagonal) slot; a swap changes two rows of at most two block rows, so a proposal
-// costs O(taps · n) instead of O(taps · k · n) and needs no division in the inner loop.
+// row. With S1 the sum and n the count of the real values on a (block column, diagonal) slot,
+//     cost[g] = Σ_slots (S2 − S1²/n) = ‖rows of g‖² − Σ_slots S1²/n,
+// since the squares of a block row's entries sum to its rows' norms whatever slots they fall on;
+// summed over the block rows, Σ cost = ‖W‖² − Σ_g Σ_slots S1²/n. So only S1 is kept, per block
+// row, tap and slot. A swap moves two rows of at most two block rows; with d the change of S1 on a
+// slot, Σ cost changes by −Σ_slots (2·S1 + d)·d/n over the block rows involved: one read-only pass
+// over their slots (O(taps · n) per proposal, no division in the inner loop). commit() then adds
+// d to S1. (reorderUnits' tests hold the reported residual to the one the projection computes.)
 class BlockRowSide {
 public:
     // share: the side's weight in the objective, relative to its ‖W‖² (see reorderUnits).
     BlockRowSide(const MatrixStack& m, std::int64_t k, double share)
         : m_k(k), m_units(m.rows), m_taps(m.taps), m_q((m.cols + k - 1) / k)
     {
-        const double n2 = m.norm2();
-        m_weight = n2 > 0 ? share / n2 : 0.0;
+        m_norm2 = m.norm2();
+        m_weight = m_norm2 > 0 ? share / m_norm2 : 0.0;
         const std::int64_t width = slotCount();
-        // Rows padded with zeros to q·k columns (padding adds nothing to S1 and S2).
+        // Rows padded with zeros to q·k columns (padding adds nothing to S1 or to a norm).
         m_padded.assign(static_cast<std::size_t>(m_taps * m_units * width), 0.0f);
         for (std::int64_t t = 0; t < m_taps; ++t)
             for (std::int64_t u = 0; u < m_units; ++u)
@@ -104,127 +108,142 @@ public:
                 m_inverseCount[static_cast<std::size_t>(variant * width + j)] = n > 0 ? 1.0 / n : 0.0;
             }
         m_s1.assign(static_cast<std::size_t>(groups() * m_taps * width), 0.0);
-        m_s2 = m_s1;
-        m_cost.assign(static_cast<std::size_t>(groups()), 0.0);
-        for (auto& scratch : m_scratch) {
-            scratch.s1.resize(static_cast<std::size_t>(m_taps * width));
-            scratch.s2.resize(static_cast<std::size_t>(m_taps * width));
-        }
     }
 
     std::int64_t k() const { return m_k; }
     std::int64_t groups() const { return (m_units + m_k - 1) / m_k; }
     double weight() const { return m_weight; }
-    // Rough multiply-adds of one proposal (two block rows, two rows each).
+    // The unit in which the annealing budget (UnitReorderingOptions::maxWorkPerLayer) is counted,
+    // per proposal. Kept at its original definition (two block rows of S1 and S2 updates) so that a
+    // layer's step count, and with it the search's result, does not depend on how fast a proposal is.
     double work() const { return 2.0 * 6.0 * double(m_taps * slotCount()); }
 
     // Statistics and costs of every block row for `perm` (position → unit); returns Σ cost.
     double reset(const std::vector<std::int64_t>& perm)
     {
         std::fill(m_s1.begin(), m_s1.end(), 0.0);
-        std::fill(m_s2.begin(), m_s2.end(), 0.0);
-        double total = 0;
+        double total = m_norm2;
         for (std::int64_t g = 0; g < groups(); ++g) {
-            double* s1 = groupS1(g);
-            double* s2 = groupS2(g);
             for (std::int64_t r = 0; r < m_k && g * m_k + r < m_units; ++r)
-                addRow(s1, s2, perm[static_cast<std::size_t>(g * m_k + r)], r, 1.0);
-            m_cost[static_cast<std::size_t>(g)] = cost(g, s1, s2);
-            total += m_cost[static_cast<std::size_t>(g)];
+                addRow(groupS1(g), perm[static_cast<std::size_t>(g * m_k + r)], r, 1.0);
+            total -= meanSquares(g);
         }
-        return total;
+        return std::max(0.0, total);
     }
 
     // Positions a and b (units ua, ub before the swap) exchange their units: returns the change of
-    // Σ cost; commit() then applies it.
+    // Σ cost; commit() then applies the swap.
     double propose(std::int64_t a, std::int64_t b, std::int64_t ua, std::int64_t ub)
     {
+        m_pending = {a, b, ua, ub};
         const std::int64_t ga = a / m_k, gb = b / m_k, ra = a % m_k, rb = b % m_k;
-        m_groups[0] = ga;
-        m_groups[1] = gb == ga ? -1 : gb;
-        double delta = 0;
-        for (int i = 0; i < 2; ++i) {
-            const std::int64_t g = m_groups[i];
-            if (g < 0)
-                continue;
-            Scratch& sc = m_scratch[static_cast<std::size_t>(i)];
-            std::copy_n(groupS1(g), sc.s1.size(), sc.s1.data());
-            std::copy_n(groupS2(g), sc.s2.size(), sc.s2.data());
-            if (g == ga) {
-                addRow(sc.s1.data(), sc.s2.data(), ua, ra, -1.0);
-                addRow(sc.s1.data(), sc.s2.data(), ub, ra, 1.0);
-            }
-            if (g == gb) {
-                addRow(sc.s1.data(), sc.s2.data(), ub, rb, -1.0);
-                addRow(sc.s1.data(), sc.s2.data(), ua, rb, 1.0);
-            }
-            sc.cost = cost(g, sc.s1.data(), sc.s2.data());
-            delta += sc.cost - m_cost[static_cast<std::size_t>(g)];
-        }
-        return delta;
+        // Σ‖rows‖² over all block rows does not change; only the S1²/n terms do.
+        if (ga == gb)
+            return -swapTerm(ga, ub, ua, ra, rb); // ub takes offset ra, ua takes offset rb
+        return -moveTerm(ga, ub, ua, ra) - moveTerm(gb, ua, ub, rb);
     }
 
     void commit()
     {
-        for (int i = 0; i < 2; ++i) {
-            const std::int64_t g = m_groups[i];
-            if (g < 0)
-                continue;
-            const Scratch& sc = m_scratch[static_cast<std::size_t>(i)];
-            std::copy(sc.s1.begin(), sc.s1.end(), groupS1(g));
-            std::copy(sc.s2.begin(), sc.s2.end(), groupS2(g));
-            m_cost[static_cast<std::size_t>(g)] = sc.cost;
-        }
+        const auto [a, b, ua, ub] = m_pending;
+        const std::int64_t ga = a / m_k, gb = b / m_k, ra = a % m_k, rb = b % m_k;
+        addRow(groupS1(ga), ua, ra, -1.0);
+        addRow(groupS1(ga), ub, ra, 1.0);
+        addRow(groupS1(gb), ub, rb, -1.0);
+        addRow(groupS1(gb), ua, rb, 1.0);
     }
 
 private:
-    struct Scratch {
-        std::vector<double> s1, s2;
-        double cost = 0;
+    struct Swap {
+        std::int64_t a = 0, b = 0, ua = 0, ub = 0;
     };
 
     std::int64_t slotCount() const { return m_q * m_k; }
     double* groupS1(std::int64_t g) { return m_s1.data() + g * m_taps * slotCount(); }
-    double* groupS2(std::int64_t g) { return m_s2.data() + g * m_taps * slotCount(); }
+    const double* groupS1(std::int64_t g) const { return m_s1.data() + g * m_taps * slotCount(); }
+    const double* inverseCount(std::int64_t g) const
+    {
+        const bool partial = g == groups() - 1 && m_units % m_k != 0;
+        return m_inverseCount.data() + (partial ? slotCount() : 0);
+    }
+    const float* unitRow(std::int64_t t, std::int64_t u) const
+    {
+        return m_padded.data() + (t * m_units + u) * slotCount();
+    }
 
-    // S1 += sign·x, S2 += sign·x² for unit u's rows placed at offset r of a block row.
-    void addRow(double* s1, double* s2, std::int64_t u, std::int64_t r, double sign) const
+    // S1 += sign·x for unit u's rows placed at offset r of a block row.
+    void addRow(double* s1, std::int64_t u, std::int64_t r, double sign) const
     {
         const std::int64_t width = slotCount();
         const std::int32_t* rot = m_rotation.data() + r * width;
         for (std::int64_t t = 0; t < m_taps; ++t) {
-            const float* x = m_padded.data() + (t * m_units + u) * width;
+            const float* x = unitRow(t, u);
             double* a = s1 + t * width;
-            double* b = s2 + t * width;
-            for (std::int64_t j = 0; j < width; ++j) {
-                const double v = x[rot[j]];
-                a[j] += sign * v;
-                b[j] += sign * v * v;
-            }
+            for (std::int64_t j = 0; j < width; ++j)
+                a[j] += sign * double(x[rot[j]]);
         }
     }
 
-    double cost(std::int64_t g, const double* s1, const double* s2) const
+    // Σ_slots S1²/n of block row g.
+    double meanSquares(std::int64_t g) const
     {
         const std::int64_t width = slotCount();
-        const bool partial = g == groups() - 1 && m_units % m_k != 0;
-        const double* inv = m_inverseCount.data() + (partial ? width : 0);
-        double res = 0;
+        const double* s1 = groupS1(g);
+        const double* inv = inverseCount(g);
+        double sum = 0;
         for (std::int64_t t = 0; t < m_taps; ++t)
             for (std::int64_t j = 0; j < width; ++j)
-                res += s2[t * width + j] - s1[t * width + j] * s1[t * width + j] * inv[j];
-        return std::max(0.0, res);
+                sum += s1[t * width + j] * s1[t * width + j] * inv[j];
+        return sum;
+    }
+
+    // Σ_slots (2·S1 + d)·d/n of block row g when unit `in` replaces unit `out` at offset r
+    // (d = x_in − x_out on the rotated slots).
+    double moveTerm(std::int64_t g, std::int64_t in, std::int64_t out, std::int64_t r) const
+    {
+        const std::int64_t width = slotCount();
+        const std::int32_t* rot = m_rotation.data() + r * width;
+        const double* inv = inverseCount(g);
+        double sum = 0;
+        for (std::int64_t t = 0; t < m_taps; ++t) {
+            const float* xi = unitRow(t, in);
+            const float* xo = unitRow(t, out);
+            const double* s1 = groupS1(g) + t * width;
+            for (std::int64_t j = 0; j < width; ++j) {
+                const double d = double(xi[rot[j]]) - double(xo[rot[j]]);
+                sum += (2.0 * s1[j] + d) * d * inv[j];
+            }
+        }
+        return sum;
+    }
+
+    // The same for a swap inside block row g: unit p moves to offset r (from s), unit q to s (from r).
+    double swapTerm(std::int64_t g, std::int64_t p, std::int64_t q, std::int64_t r, std::int64_t s) const
+    {
+        const std::int64_t width = slotCount();
+        const std::int32_t* rotR = m_rotation.data() + r * width;
+        const std::int32_t* rotS = m_rotation.data() + s * width;
+        const double* inv = inverseCount(g);
+        double sum = 0;
+        for (std::int64_t t = 0; t < m_taps; ++t) {
+            const float* xp = unitRow(t, p);
+            const float* xq = unitRow(t, q);
+            const double* s1 = groupS1(g) + t * width;
+            for (std::int64_t j = 0; j < width; ++j) {
+                const double d = double(xp[rotR[j]]) - double(xq[rotR[j]]) + double(xq[rotS[j]]) - double(xp[rotS[j]]);
+                sum += (2.0 * s1[j] + d) * d * inv[j];
+            }
+        }
+        return sum;
     }
 
     std::int64_t m_k, m_units, m_taps, m_q;
-    double m_weight = 0;
+    double m_weight = 0, m_norm2 = 0;
     std::vector<float> m_padded;
     std::vector<std::int32_t> m_rotation;
     std::vector<double> m_inverseCount; // [full block row | last block row], per slot
-    std::vector<double> m_s1, m_s2;     // per block row, tap and slot
-    std::vector<double> m_cost;
-    std::array<Scratch, 2> m_scratch;
-    std::array<std::int64_t, 2> m_groups{-1, -1};
+    std::vector<double> m_s1;           // per block row, tap and slot
+    Swap m_pending;
 };
 
 // Simulated annealing over swaps of two positions of `perm` (new position → original unit),

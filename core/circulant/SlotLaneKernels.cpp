@@ -19,8 +19,8 @@ constexpr std::int64_t L = kLanes;
 // bytes of weights per slab of output block rows (one j-block's worth), sized for a 1 MiB L2 with
 // room for the j-block's inputs and the accumulators. Measured on Zen 5 (docs/benchmarks.md,
 // "Engine round 2"); simulated L2 misses (cachegrind) agree.
-constexpr std::int64_t kJBlock = 32;
-constexpr std::int64_t kSlabBytes = 256 << 10;
+[[maybe_unused]] constexpr std::int64_t kJBlock = 32; // (used only by the AVX-512 kernels below)
+[[maybe_unused]] constexpr std::int64_t kSlabBytes = 256 << 10;
 } // namespace
 
 namespace {
@@ -123,7 +123,9 @@ void forwardPanel(const float* weights, const float* xs, std::int64_t rowStride,
 // GCC 12 reports its own _mm512_undefined_ps() placeholders as uninitialised: not our code.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 namespace {
 
 // AVX-512 variant of the batched forward product, used when the CPU has AVX-512F/DQ (runtime

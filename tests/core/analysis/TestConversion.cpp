@@ -161,7 +161,7 @@ private slots:
         SpecBuilder b({256});
         b.dense(256, 256).name = "big";
         b.dense(256, 10).name = "out";
-        const ConversionResult r = convertModel(b.done(), ConversionRequest{k, {}, false});
+        const ConversionResult r = convertModel(b.done(), ConversionRequest{{k, {}, false}});
         const LayerConversion& big = entry(r, "big");
         QVERIFY(big.converted);
         const double expected = std::sqrt(1.0 - 1.0 / k);
@@ -175,7 +175,7 @@ private slots:
     void layersLeftDense()
     {
         const ModelSpec spec = smallCnn();
-        const ConversionResult r = convertModel(spec, ConversionRequest{4, {}, false});
+        const ConversionResult r = convertModel(spec, ConversionRequest{{4, {}, false}});
         QVERIFY(!entry(r, "conv1").converted); // C_in = 3 < 4
         QVERIFY(entry(r, "conv1").reason.find("C_in") != std::string::npos);
         QVERIFY(!entry(r, "fc2").converted); // output layer
@@ -186,11 +186,11 @@ private slots:
         QVERIFY(!r.model.find("conv1")->circulant);
         QVERIFY(r.model.find("conv1")->kernel == spec.find("conv1")->kernel);
         // A dimension smaller than k: fc2 has 10 outputs.
-        const ConversionResult r16 = convertModel(spec, ConversionRequest{16, {}, true});
+        const ConversionResult r16 = convertModel(spec, ConversionRequest{{16, {}, true}});
         QVERIFY(!entry(r16, "fc2").converted);
         QVERIFY(entry(r16, "fc2").reason.find("smaller") != std::string::npos);
         // Explicit per-layer sizes override the default and convert the output layer.
-        const ConversionResult rx = convertModel(spec, ConversionRequest{0, {{"fc2", 2}, {"fc1", 1}}, false});
+        const ConversionResult rx = convertModel(spec, ConversionRequest{{0, {{"fc2", 2}, {"fc1", 1}}, false}});
         QVERIFY(entry(rx, "fc2").converted);
         QVERIFY(!entry(rx, "fc1").converted);
         QVERIFY(!entry(rx, "conv2").converted);
@@ -200,7 +200,7 @@ private slots:
         b.dense(16, 16).name = "h";
         b.dense(16, 8).name = "logits";
         b.simple(LayerKind::Activation).activation = ActivationKind::Softmax;
-        const ConversionResult ra = convertModel(b.done(), ConversionRequest{4, {}, false});
+        const ConversionResult ra = convertModel(b.done(), ConversionRequest{{4, {}, false}});
         QVERIFY(entry(ra, "h").converted);
         QVERIFY(!entry(ra, "logits").converted);
     }
@@ -209,17 +209,17 @@ private slots:
     {
         const ModelSpec spec = smallCnn();
         QVERIFY(spec.find("Flatten_3") && spec.find("Flatten_3")->kind == LayerKind::Flatten);
-        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{4, {{"nope", 4}}, false}));
-        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{4, {{"Flatten_3", 4}}, false}));
-        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{4, {{"fc1", 0}}, false}));
-        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{-2, {}, false}));
-        const ConversionResult r = convertModel(spec, ConversionRequest{4, {}, false});
-        QVERIFY_THROWS_EXCEPTION(Error, convertModel(r.model, ConversionRequest{8, {}, false}));
+        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{{4, {{"nope", 4}}, false}}));
+        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{{4, {{"Flatten_3", 4}}, false}}));
+        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{{4, {{"fc1", 0}}, false}}));
+        QVERIFY_THROWS_EXCEPTION(Error, convertModel(spec, ConversionRequest{{-2, {}, false}}));
+        const ConversionResult r = convertModel(spec, ConversionRequest{{4, {}, false}});
+        QVERIFY_THROWS_EXCEPTION(Error, convertModel(r.model, ConversionRequest{{8, {}, false}}));
         // Same k again: kept, reported as converted.
-        const ConversionResult again = convertModel(r.model, ConversionRequest{4, {}, false});
+        const ConversionResult again = convertModel(r.model, ConversionRequest{{4, {}, false}});
         QVERIFY(entry(again, "fc1").converted);
         try {
-            convertModel(spec, ConversionRequest{4, {{"fc9", 4}}, false});
+            convertModel(spec, ConversionRequest{{4, {{"fc9", 4}}, false}});
             QFAIL("accepted an unknown layer name");
         } catch (const Error& e) {
             QVERIFY2(std::string(e.what()).find("fc9") != std::string::npos, e.what());

@@ -54,11 +54,11 @@ private slots:
         Dataset data = readDataset(test::sharedDir() / "data" / "mnist" / "t10k-images-idx3-ubyte.gz", options);
         fitDatasetToInput(data, spec.layers.front().inputShape);
         const Model original(spec);
-        const ConversionResult same = convertModel(spec, ConversionRequest{1, {}, true});
+        const ConversionResult same = convertModel(spec, ConversionRequest{{1, {}, true}});
         const Agreement a = compareModels(original, Model(same.model), data);
         QCOMPARE(a.maxAbsDifference, 0.0);
         QCOMPARE(a.top1Match, 1.0);
-        const ConversionResult r = convertModel(spec, ConversionRequest{4, {}, false});
+        const ConversionResult r = convertModel(spec, ConversionRequest{{4, {}, false}});
         int converted = 0;
         for (const auto& l : r.layers)
             converted += l.converted;

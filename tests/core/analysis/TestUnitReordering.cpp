@@ -129,7 +129,7 @@ private slots:
         const UnitReorderingResult r = reorderUnits(m, {{"fc1", k}, {"fc2", k}});
         QCOMPARE(r.layers.size(), std::size_t(2));
         requireSameFunction(m, r.model, {20});
-        const ConversionRequest request{k, {}, false};
+        const ConversionRequest request{{k, {}, false}};
         const ConversionResult projected = convertModel(r.model, request);
         for (const LayerReordering& l : r.layers) {
             QVERIFY2(l.reordered, qPrintable(QString::fromStdString(l.reason)));
@@ -137,9 +137,10 @@ private slots:
             QVERIFY(l.steps > 0);
             QVERIFY(isPermutation(l.permutation, l.layer == "fc1" ? 24 : 16));
             // The residual the search reports is the one the projection then has.
-            QVERIFY2(std::fabs(conversionOf(projected, l.layer).relativeResidual - l.residualAfter) < 1e-5,
-                     qPrintable(QString("%1 vs %2").arg(conversionOf(projected, l.layer).relativeResidual)
-                                    .arg(l.residualAfter)));
+            QVERIFY2(
+                std::fabs(conversionOf(projected, l.layer).relativeResidual - l.residualAfter) < 1e-5,
+                qPrintable(
+                    QString("%1 vs %2").arg(conversionOf(projected, l.layer).relativeResidual).arg(l.residualAfter)));
         }
         QCOMPARE(r.layers[0].consumer, std::string("fc2"));
         QCOMPARE(r.layers[1].consumer, std::string("out"));
@@ -164,7 +165,7 @@ private slots:
             QVERIFY(l.residualAfter <= l.residualBefore + 1e-12);
         }
         QCOMPARE(r.layers[0].consumer, std::string("conv2"));
-        QCOMPARE(r.layers[1].consumer, std::string("fc"));   // through BatchNormalization and Flatten
+        QCOMPARE(r.layers[1].consumer, std::string("fc")); // through BatchNormalization and Flatten
         QCOMPARE(r.layers[2].consumer, std::string("out"));
         QVERIFY(!isIdentity(r.layers[1].permutation));
     }
@@ -199,7 +200,8 @@ private slots:
         fc1.name = "fc1";
         for (std::int64_t i = 0; i < cols; ++i)
             for (std::int64_t o = 0; o < rows; ++o)
-                fc1.kernel[i * rows + o] = static_cast<float>(w[static_cast<std::size_t>(shuffle[static_cast<std::size_t>(o)] * cols + i)]);
+                fc1.kernel[i * rows + o] =
+                    static_cast<float>(w[static_cast<std::size_t>(shuffle[static_cast<std::size_t>(o)] * cols + i)]);
         b.dense(rows, 3, ActivationKind::Softmax).name = "out";
         const ModelSpec m = b.done();
         const UnitReorderingResult r = reorderUnits(m, {{"fc1", k}});
@@ -285,7 +287,7 @@ private slots:
     void convertModelReorders()
     {
         const ModelSpec m = mlp();
-        ConversionRequest plain{4, {}, false};
+        ConversionRequest plain{{4, {}, false}};
         ConversionRequest reorder = plain;
         reorder.reorderUnits = true;
         const ConversionResult a = convertModel(m, plain);
@@ -293,7 +295,7 @@ private slots:
         QVERIFY(!a.reorderedSource);
         QVERIFY(b.reorderedSource.has_value());
         requireSameFunction(m, *b.reorderedSource, {20});
-        QCOMPARE(b.reordering.size(), std::size_t(2));   // fc1, fc2 (out stays dense)
+        QCOMPARE(b.reordering.size(), std::size_t(2)); // fc1, fc2 (out stays dense)
         for (const char* layer : {"fc1", "fc2"})
             QVERIFY(conversionOf(b, layer).relativeResidual <= conversionOf(a, layer).relativeResidual + 1e-6);
         QVERIFY(conversionOf(b, "fc1").relativeResidual < conversionOf(a, "fc1").relativeResidual - 1e-3);

@@ -115,7 +115,7 @@ private slots:
         QCOMPARE(evaluateModel(limited).evaluation.count, std::int64_t(30));
 
         // Dense vs block-circulant: the same conversion convertModel makes, compared sample by sample.
-        ConversionRequest request{4, {}, false};
+        ConversionRequest request{{4, {}, false}};
         const EvaluateResult cmp = compareDenseVsConverted(c, request);
         QVERIFY(cmp.circulant.has_value());
         const ConversionResult conv = convertModel(m_dense, request);
@@ -171,7 +171,7 @@ private slots:
         const auto out = m_dir / "converted.circnn.h5";
         ConvertConfig c;
         c.model = ModelSource::memory(m_dense);
-        c.conversion = ConversionRequest{4, {}, false};
+        c.conversion = ConversionRequest{{4, {}, false}};
         c.conversion.reorderUnits = true;
         c.progress = stopAfter(1);
         c.output = out;
@@ -205,7 +205,7 @@ private slots:
         QCOMPARE(dense.format, std::string("keras-h5"));
         QCOMPARE(detectModelFormat(kerasName), ModelFormat::KerasH5);
         QVERIFY(dense.warnings.empty());
-        const ModelSpec circ = convertModel(m_dense, ConversionRequest{4, {}, false}).model;
+        const ModelSpec circ = convertModel(m_dense, ConversionRequest{{4, {}, false}}).model;
         const auto circName = m_dir / "saved_circ.h5";
         const SaveResult native = saveModel(circ, circName);
         QCOMPARE(native.format, std::string("circnn"));
