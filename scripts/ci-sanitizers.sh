@@ -44,12 +44,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 configure_asan() {
   # -O1 with line tables only: stack traces name file and line, and the build takes about half the
-  # time of -O2 -g (the sanitizer build is the longest step of CI on a fresh cache). Code that is
-  # never hot (parsing, I/O, JSON, reports, the CLI: circnn_cold_code in CMakeLists.txt) compiles
-  # at -O0, about half its -O1 time; the numerics the tests exercise keep -O1.
+  # time of -O2 -g (the sanitizer build is the longest step of CI on a fresh cache). The command
+  # line, reports and charts (circnn_glue_code in CMakeLists.txt) compile at -O0, about half their
+  # -O1 time; the numerics and the fuzzed parsers keep -O1.
   CC=clang CXX=clang++ cmake -S . -B "$SAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-    -DCIRCNN_COLD_CODE_FLAGS=-O0 -DCIRCNN_SANITIZE=ON -DCIRCNN_FUZZ=ON -DCIRCNN_BUILD_GUI=OFF >/dev/null || return 1
+    -DCIRCNN_GLUE_CODE_FLAGS=-O0 -DCIRCNN_SANITIZE=ON -DCIRCNN_FUZZ=ON -DCIRCNN_BUILD_GUI=OFF >/dev/null || return 1
   budgeted_build "$SAN_BUILD_DIR" || return $?
   stamp "sanitizer build done"
 }
