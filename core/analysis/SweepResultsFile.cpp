@@ -34,6 +34,47 @@ nlohmann::ordered_json sweepHeaderToJson(const SweepResultsHeader& h)
     return j;
 }
 
+namespace {
+
+// One non-empty line of a results file, parsed: a header or a point, appended to `c`.
+void addResultsLine(SweepResultsContents& c, const json& j, const std::string& where, std::size_t lineNo,
+                    std::map<std::size_t, std::size_t>& lineOfIndex)
+{
+    if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
+        throw FormatError("sweep results " + where + " has no \"schema\" (not a circnn sweep results file?)");
+    const std::string schema = j["schema"].get<std::string>();
+    if (schema == kResultsSchema) {
+        SweepResultsHeader h;
+        h.configHash = j.value("config_hash", "");
+        h.shard = j.value("shard", "1/1");
+        if (!j.contains("config"))
+            throw FormatError("sweep results " + where + ": header without \"config\"");
+        h.config = sweepConfigFromJson(j["config"], where);
+        if (h.configHash != sweepConfigHash(h.config))
+            throw FormatError("sweep results " + where + ": config_hash " + h.configHash +
+                              " does not match its config (" + sweepConfigHash(h.config) + "): edited by hand?");
+        h.provenance = provenanceFromJson(j.value("provenance", json::object()));
+        if (!c.headers.empty() && h.configHash != c.headers.front().configHash)
+            throw FormatError("sweep results " + where + ": a second header with another config hash (" + h.configHash +
+                              " vs " + c.headers.front().configHash + ")");
+        c.headers.push_back(std::move(h));
+        return;
+    }
+    if (c.headers.empty())
+        throw FormatError("sweep results " + where + ": a point before the header line");
+    SweepPointResult p = sweepPointFromJson(j, "sweep results " + where);
+    if (p.configHash != c.headers.front().configHash)
+        throw FormatError("sweep results " + where + ": point '" + p.id + "' has config hash " + p.configHash +
+                          ", the file's header " + c.headers.front().configHash);
+    if (auto it = lineOfIndex.find(p.index); it != lineOfIndex.end())
+        throw FormatError("sweep results " + where + ": point '" + p.id + "' already on line " +
+                          std::to_string(it->second));
+    lineOfIndex[p.index] = lineNo;
+    c.points.push_back(std::move(p));
+}
+
+} // namespace
+
 SweepResultsContents readSweepResults(const std::filesystem::path& path)
 {
     const std::string text = readTextInput(path, "sweep results", kMaxSweepResultsBytes);
@@ -59,37 +100,11 @@ SweepResultsContents readSweepResults(const std::filesystem::path& path)
         } catch (const json::exception& e) { // syntax, or a number out of range
             throw FormatError("sweep results " + where + " is not valid JSON (" + e.what() + ")");
         }
-        if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string())
-            throw FormatError("sweep results " + where + " has no \"schema\" (not a circnn sweep results file?)");
-        const std::string schema = j["schema"].get<std::string>();
-        if (schema == kResultsSchema) {
-            SweepResultsHeader h;
-            h.configHash = j.value("config_hash", "");
-            h.shard = j.value("shard", "1/1");
-            if (!j.contains("config"))
-                throw FormatError("sweep results " + where + ": header without \"config\"");
-            h.config = sweepConfigFromJson(j["config"], where);
-            if (h.configHash != sweepConfigHash(h.config))
-                throw FormatError("sweep results " + where + ": config_hash " + h.configHash +
-                                  " does not match its config (" + sweepConfigHash(h.config) + "): edited by hand?");
-            h.provenance = provenanceFromJson(j.value("provenance", json::object()));
-            if (!c.headers.empty() && h.configHash != c.headers.front().configHash)
-                throw FormatError("sweep results " + where + ": a second header with another config hash (" +
-                                  h.configHash + " vs " + c.headers.front().configHash + ")");
-            c.headers.push_back(std::move(h));
-            continue;
+        try {
+            addResultsLine(c, j, where, lineNo, lineOfIndex);
+        } catch (const json::exception& e) { // a value of the wrong type, e.g. a number for a string
+            throw FormatError("sweep results " + where + ": " + e.what());
         }
-        if (c.headers.empty())
-            throw FormatError("sweep results " + where + ": a point before the header line");
-        SweepPointResult p = sweepPointFromJson(j, "sweep results " + where);
-        if (p.configHash != c.headers.front().configHash)
-            throw FormatError("sweep results " + where + ": point '" + p.id + "' has config hash " + p.configHash +
-                              ", the file's header " + c.headers.front().configHash);
-        if (auto it = lineOfIndex.find(p.index); it != lineOfIndex.end())
-            throw FormatError("sweep results " + where + ": point '" + p.id + "' already on line " +
-                              std::to_string(it->second));
-        lineOfIndex[p.index] = lineNo;
-        c.points.push_back(std::move(p));
     }
     if (c.headers.empty())
         throw FormatError("sweep results '" + path.string() + "' has no header line (empty or not a results file)");

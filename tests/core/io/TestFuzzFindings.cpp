@@ -9,6 +9,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "TestSupport.h"
 #include "analysis/SweepConfig.h"
@@ -96,6 +100,37 @@ private slots:
         QVERIFY(!files.empty());
         for (const fs::path& f : files)
             expectCleanError(f.filename().string(), [&] { (void)parseConversionPlan(bytesOf(f)); });
+    }
+
+    void sweepResultsFindings()
+    {
+        const auto files = findings("FuzzSweepResults");
+        QVERIFY(!files.empty());
+        for (const fs::path& f : files)
+            expectCleanError(f.filename().string(), [&] { (void)readSweepResults(f); });
+    }
+
+    void sweepResultsValuesOfTheWrongType()
+    {
+        // The shape of the finding: a header whose provenance "date" is a number. nlohmann::json's
+        // value() throws type_error for it; the reader names the file and line instead.
+        const fs::path good = test::sourceDir() / "tests" / "fuzz" / "seeds" / "FuzzSweepResults" / "results.jsonl";
+        const std::string text = bytesOf(good);
+        const std::size_t eol = text.find('\n');
+        QVERIFY(eol != std::string::npos);
+        QVERIFY(!readSweepResults(good).points.empty()); // the unchanged seed reads
+        for (const auto& [key, bad] :
+             std::vector<std::pair<std::string, std::string>>{{"date", "458.5"}, {"files", "[7]"}, {"tool", "[]"}}) {
+            nlohmann::json header = nlohmann::json::parse(text.substr(0, eol));
+            header["provenance"][key] = nlohmann::json::parse(bad);
+            const fs::path f = writeTemp("provenance-" + key + ".jsonl", header.dump() + text.substr(eol));
+            try {
+                (void)readSweepResults(f);
+                QFAIL(("accepted provenance " + key + " = " + bad).c_str());
+            } catch (const FormatError& e) {
+                QVERIFY2(std::string(e.what()).find("line 1") != std::string::npos, e.what());
+            }
+        }
     }
 
     void numbersOutOfRangeAreFormatErrors()
