@@ -15,8 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template <class Kernel>
-double bestSeconds(int threads, std::size_t n, Kernel kernel)
+template <class Kernel> double bestSeconds(int threads, std::size_t n, Kernel kernel)
 {
     double best = 1e30;
     for (int rep = 0; rep < 7; ++rep) {
