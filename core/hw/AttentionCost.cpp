@@ -1,6 +1,5 @@
 #include "hw/AttentionCost.h"
 
-
 #include "hw/Estimator.h"
 #include "model/LayerShapeRules.h"
 
