@@ -1,6 +1,7 @@
 #include "analysis/UnitReordering.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -138,9 +139,9 @@ public:
         m_pending = {a, b, ua, ub};
         const std::int64_t ga = a / m_k, gb = b / m_k, ra = a % m_k, rb = b % m_k;
         // Σ‖rows‖² over all block rows does not change; only the S1²/n terms do.
-        if (ga == gb)
-            return -swapTerm(ga, ub, ua, ra, rb); // ub takes offset ra, ua takes offset rb
-        return -moveTerm(ga, ub, ua, ra) - moveTerm(gb, ua, ub, rb);
+        if (ga == gb) // ub takes offset ra, ua takes offset rb
+            return -changeTerm<2>(ga, {{{ub, ua, ra}, {ua, ub, rb}}});
+        return -changeTerm<1>(ga, {{{ub, ua, ra}}}) - changeTerm<1>(gb, {{{ua, ub, rb}}});
     }
 
     void commit()
@@ -197,40 +198,33 @@ private:
         return sum;
     }
 
-    // Σ_slots (2·S1 + d)·d/n of block row g when unit `in` replaces unit `out` at offset r
-    // (d = x_in − x_out on the rotated slots).
-    double moveTerm(std::int64_t g, std::int64_t in, std::int64_t out, std::int64_t r) const
-    {
-        const std::int64_t width = slotCount();
-        const std::int32_t* rot = m_rotation.data() + r * width;
-        const double* inv = inverseCount(g);
-        double sum = 0;
-        for (std::int64_t t = 0; t < m_taps; ++t) {
-            const float* xi = unitRow(t, in);
-            const float* xo = unitRow(t, out);
-            const double* s1 = groupS1(g) + t * width;
-            for (std::int64_t j = 0; j < width; ++j) {
-                const double d = double(xi[rot[j]]) - double(xo[rot[j]]);
-                sum += (2.0 * s1[j] + d) * d * inv[j];
-            }
-        }
-        return sum;
-    }
+    // Unit `in` takes the place of unit `out` at offset r of a block row.
+    struct Move {
+        std::int64_t in, out, r;
+    };
 
-    // The same for a swap inside block row g: unit p moves to offset r (from s), unit q to s (from r).
-    double swapTerm(std::int64_t g, std::int64_t p, std::int64_t q, std::int64_t r, std::int64_t s) const
+    // Σ_slots (2·S1 + d)·d/n of block row g after `moves` (d: the change of S1 on a slot, the sum
+    // over the moves of x_in − x_out on their rotated slots). One move when a unit enters from
+    // another block row, two for a swap inside it.
+    template <std::size_t N> double changeTerm(std::int64_t g, const std::array<Move, N>& moves) const
     {
         const std::int64_t width = slotCount();
-        const std::int32_t* rotR = m_rotation.data() + r * width;
-        const std::int32_t* rotS = m_rotation.data() + s * width;
         const double* inv = inverseCount(g);
+        std::array<const std::int32_t*, N> rot;
+        for (std::size_t m = 0; m < N; ++m)
+            rot[m] = m_rotation.data() + moves[m].r * width;
         double sum = 0;
         for (std::int64_t t = 0; t < m_taps; ++t) {
-            const float* xp = unitRow(t, p);
-            const float* xq = unitRow(t, q);
+            std::array<const float*, N> xi, xo;
+            for (std::size_t m = 0; m < N; ++m) {
+                xi[m] = unitRow(t, moves[m].in);
+                xo[m] = unitRow(t, moves[m].out);
+            }
             const double* s1 = groupS1(g) + t * width;
             for (std::int64_t j = 0; j < width; ++j) {
-                const double d = double(xp[rotR[j]]) - double(xq[rotR[j]]) + double(xq[rotS[j]]) - double(xp[rotS[j]]);
+                double d = 0;
+                for (std::size_t m = 0; m < N; ++m)
+                    d += double(xi[m][rot[m][j]]) - double(xo[m][rot[m][j]]);
                 sum += (2.0 * s1[j] + d) * d * inv[j];
             }
         }
