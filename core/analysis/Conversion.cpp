@@ -7,6 +7,7 @@
 
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
+#include "model/AttentionMembers.h"
 #include "model/ConversionRules.h"
 #include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
@@ -197,7 +198,6 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
         if (l.kind == LayerKind::MultiHeadAttention) {
             // The query, key, value and output projections, each a 2-D matrix W = Kᵀ (Keras'
             // (d, heads, dim) kernel read as d × heads·dim), all at the layer's k.
-            Tensor* kernels[4] = {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel};
             const std::int64_t dq = m.find(l.inputs[0])->outputShape.back();
             const std::int64_t dv = m.find(l.inputs[1])->outputShape.back();
             const std::int64_t dk = l.inputs.size() > 2 ? m.find(l.inputs[2])->outputShape.back() : dv;
@@ -205,11 +205,11 @@ ConversionResult convertPlain(const ModelSpec& model, const ConversionRequest& r
             weightsBefore = 0;
             std::int64_t weightsAfter = 0;
             for (std::size_t p = 0; p < 4; ++p) {
-                weightsBefore += kernels[p]->size();
+                weightsBefore += (l.*kAttentionKernels[p]).size();
                 l.attentionCirculant[p] =
-                    projectRecurrent(*kernels[p], proj[p].rows, proj[p].cols, k, residual2, norm2);
+                    projectRecurrent(l.*kAttentionKernels[p], proj[p].rows, proj[p].cols, k, residual2, norm2);
                 weightsAfter += l.attentionCirculant[p]->vectors.size();
-                *kernels[p] = Tensor();
+                l.*kAttentionKernels[p] = Tensor();
             }
             finishLayer(lc, l, m, k, double(weightsBefore) / double(weightsAfter), residual2, norm2, notes);
             result.layers.push_back(lc);

@@ -3,11 +3,11 @@
 #include "analysis/Conversion.h"
 #include "circulant/BlockCirculantMatrix.h"
 #include "common/Error.h"
+#include "model/AttentionMembers.h"
 #include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 namespace circnn {
@@ -69,9 +69,8 @@ bool hasAttentionProjections(const LayerSpec& layer)
 {
     if (layer.kind != LayerKind::MultiHeadAttention)
         return false;
-    const Tensor* kernels[] = {&layer.queryKernel, &layer.keyKernel, &layer.valueKernel, &layer.outputKernel};
     for (std::size_t p = 0; p < 4; ++p)
-        if (!layer.attentionCirculant[p] && kernels[p]->rank() != 3)
+        if (!layer.attentionCirculant[p] && (layer.*kAttentionKernels[p]).rank() != 3)
             return false;
     return true;
 }
@@ -102,7 +101,7 @@ WeightMatrixView attentionProjectionView(const LayerSpec& layer, std::int64_t pr
     } else {
         // Kernel (d, heads, dim) as d × heads·dim, or the output's (heads, value_dim, out) as
         // heads·value_dim × out; W is its transpose.
-        const Tensor& k = *std::array{&layer.queryKernel, &layer.keyKernel, &layer.valueKernel, &layer.outputKernel}[p];
+        const Tensor& k = layer.*kAttentionKernels[p];
         const std::int64_t in = p < 3 ? k.dim(0) : k.dim(0) * k.dim(1);
         setTransposed(k, in, k.size() / std::max<std::int64_t>(1, in), v);
     }

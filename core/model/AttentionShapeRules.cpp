@@ -2,6 +2,7 @@
 // listed in the traits table.
 
 #include "common/Error.h"
+#include "model/AttentionMembers.h"
 #include "model/LayerShapeRules.h"
 #include "model/LayerTraits.h"
 
@@ -54,8 +55,6 @@ Shape multiHeadAttention(const ShapeQuery& q)
         q.fail("output_shape must be positive");
     const auto proj = attentionProjections(l, query[1], value[1], key[1]);
     if (q.checkWeights) {
-        const Tensor* kernels[] = {&l.queryKernel, &l.keyKernel, &l.valueKernel, &l.outputKernel};
-        const Tensor* biases[] = {&l.queryBias, &l.keyBias, &l.valueBias, &l.outputBias};
         const char* names[] = {"query", "key", "value", "attention_output"};
         const Shape kernelShapes[] = {{query[1], l.numHeads, l.keyDim},
                                       {key[1], l.numHeads, l.keyDim},
@@ -75,10 +74,10 @@ Shape multiHeadAttention(const ShapeQuery& q)
                            std::to_string(proj[i].cols));
                 q.expectShape(role.c_str(), c->vectors, {blocks(proj[i].rows, c->k), blocks(proj[i].cols, c->k), c->k});
             } else {
-                q.expectShape(kernelRole.c_str(), *kernels[i], kernelShapes[i]);
+                q.expectShape(kernelRole.c_str(), l.*kAttentionKernels[i], kernelShapes[i]);
             }
             if (l.useBias)
-                q.expectShape((std::string(names[i]) + "/bias").c_str(), *biases[i], biasShapes[i]);
+                q.expectShape((std::string(names[i]) + "/bias").c_str(), l.*kAttentionBiases[i], biasShapes[i]);
         }
     }
     return {query[0], proj[3].rows};

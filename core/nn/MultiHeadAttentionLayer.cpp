@@ -5,16 +5,12 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "model/AttentionMembers.h"
 
 namespace circnn::nn {
 
 namespace {
 
-// The projections' LayerSpec members, in parameter order: query, key, value, output.
-constexpr Tensor LayerSpec::*kKernels[4] = {&LayerSpec::queryKernel, &LayerSpec::keyKernel, &LayerSpec::valueKernel,
-                                            &LayerSpec::outputKernel};
-constexpr Tensor LayerSpec::*kBiases[4] = {&LayerSpec::queryBias, &LayerSpec::keyBias, &LayerSpec::valueBias,
-                                           &LayerSpec::outputBias};
 const char* const kNames[4] = {"query", "key", "value", "attention_output"};
 
 std::span<float> span(Tensor& t)
@@ -88,10 +84,10 @@ void MultiHeadAttentionLayer::prepare(const std::vector<Shape>& inputShapes)
             m_vectors[i] = l.attentionCirculant[i]->vectors;
             checkFinite(m_vectors[i], (name + " block-circulant vectors").c_str());
         } else {
-            m_kernel[i] = l.*kKernels[i];
+            m_kernel[i] = l.*kAttentionKernels[i];
             checkFinite(m_kernel[i], (name + " kernel").c_str());
         }
-        m_bias[i] = l.useBias ? l.*kBiases[i] : Tensor();
+        m_bias[i] = l.useBias ? l.*kAttentionBiases[i] : Tensor();
         checkFinite(m_bias[i], (name + " bias").c_str());
     }
     setProjections();
@@ -348,9 +344,9 @@ void MultiHeadAttentionLayer::storeParameters(LayerSpec& spec) const
         if (spec.attentionCirculant[i])
             spec.attentionCirculant[i]->vectors = m_vectors[i];
         else
-            spec.*kKernels[i] = m_kernel[i];
+            spec.*kAttentionKernels[i] = m_kernel[i];
         if (!m_bias[i].empty())
-            spec.*kBiases[i] = m_bias[i];
+            spec.*kAttentionBiases[i] = m_bias[i];
     }
 }
 

@@ -7,6 +7,7 @@
 #include "common/Error.h"
 #include "common/MemoryBudget.h"
 #include "model/ArchitectureParser.h"
+#include "model/AttentionMembers.h"
 #include "model/ConversionRules.h"
 #include "model/LayerShapeRules.h"
 #include "model/RecurrentKinds.h"
@@ -47,8 +48,6 @@ void allocateWeights(LayerSpec& s, std::int64_t in, std::int64_t k)
             s.bias = s.kind == LayerKind::GRU && s.resetAfter ? Tensor({2, g}) : Tensor({g});
     } else if (s.kind == LayerKind::MultiHeadAttention) { // self-attention: query = key = value
         const auto proj = shape_rules::attentionProjections(s, in, in, in);
-        Tensor* kernels[] = {&s.queryKernel, &s.keyKernel, &s.valueKernel, &s.outputKernel};
-        Tensor* biases[] = {&s.queryBias, &s.keyBias, &s.valueBias, &s.outputBias};
         const Shape kernelShapes[] = {{in, s.numHeads, s.keyDim},
                                       {in, s.numHeads, s.keyDim},
                                       {in, s.numHeads, s.valueDim},
@@ -59,9 +58,9 @@ void allocateWeights(LayerSpec& s, std::int64_t in, std::int64_t k)
             if (k > 0)
                 s.attentionCirculant[p] = circulantMatrix(proj[p].rows, proj[p].cols, k);
             else
-                *kernels[p] = Tensor(kernelShapes[p]);
+                s.*kAttentionKernels[p] = Tensor(kernelShapes[p]);
             if (s.useBias)
-                *biases[p] = Tensor(biasShapes[p]);
+                s.*kAttentionBiases[p] = Tensor(biasShapes[p]);
         }
     } else if (s.kind == LayerKind::LayerNormalization) { // over the features
         s.gamma = Tensor({in});

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/AttentionMembers.h"
 #include "model/LayerTraits.h"
 #include "model/RecurrentKinds.h"
 #include "nn/training/Architecture.h"
@@ -38,24 +39,23 @@ void WeightInitialiser::recurrent(LayerSpec& s, std::int64_t in)
 
 void WeightInitialiser::attention(LayerSpec& s)
 {
-    Tensor* kernels[] = {&s.queryKernel, &s.keyKernel, &s.valueKernel, &s.outputKernel};
-    Tensor* biases[] = {&s.queryBias, &s.keyBias, &s.valueBias, &s.outputBias};
     for (std::size_t p = 0; p < 4; ++p) {
+        Tensor& kernel = s.*kAttentionKernels[p];
         const auto& c = s.attentionCirculant[p];
-        if (!c && kernels[p]->rank() != 3) // no weights (an architecture-only model): nothing to draw
+        if (!c && kernel.rank() != 3) // no weights (an architecture-only model): nothing to draw
             continue;
         std::int64_t fanIn = 0, fanOut = 0;
         if (p < 3) { // (d, heads, dim): the input width d is the 2-D matrix's columns
-            const std::int64_t d = c ? c->cols : kernels[p]->shape().at(0);
+            const std::int64_t d = c ? c->cols : kernel.shape().at(0);
             fanIn = s.numHeads * d;
             fanOut = (p == 2 ? s.valueDim : s.keyDim) * d;
         } else { // (heads, value_dim, out)
-            const std::int64_t out = c ? c->rows : kernels[p]->shape().at(2);
+            const std::int64_t out = c ? c->rows : kernel.shape().at(2);
             fanIn = s.valueDim * s.numHeads;
             fanOut = out * s.numHeads;
         }
-        glorot(c ? s.attentionCirculant[p]->vectors : *kernels[p], fanIn, fanOut);
-        biases[p]->fill(0.0f);
+        glorot(c ? s.attentionCirculant[p]->vectors : kernel, fanIn, fanOut);
+        (s.*kAttentionBiases[p]).fill(0.0f);
     }
 }
 
