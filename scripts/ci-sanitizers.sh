@@ -137,9 +137,14 @@ run_tsan() {
     norandom=(setarch "$(uname -m)" -R)
   fi
   rm -f "$TSAN_BUILD_DIR"/tsan.*
-  # Qt's own (uninstrumented) watchdog thread gives false reports: only reports in our code fail.
+  # Qt is not built with TSan, and its QMutex/QThread::wait synchronise through futexes TSan
+  # cannot see, so QtTest's watchdog thread gave false reports about memory freed inside Qt (about
+  # one run in three; CI failed on one). ignore_noninstrumented_modules makes TSan ignore the
+  # memory accesses of interceptors called from uninstrumented libraries (Qt, libstdc++) while still
+  # recording their synchronisation; a race in our own instrumented code is still reported and
+  # fails the stage (checked with a planted race, docs/reliability.md §6).
   local rc=0
-  TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0 log_path=$TSAN_BUILD_DIR/tsan" \
+  TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0 ignore_noninstrumented_modules=1 log_path=$TSAN_BUILD_DIR/tsan" \
     "${norandom[@]}" "$TSAN_BUILD_DIR/tests/core/common/test_common" >"$TSAN_BUILD_DIR/test_common.out" 2>&1 || rc=$?
   if [ "$rc" != 0 ]; then
     echo "ci-sanitizers: test_common under ThreadSanitizer exited with $rc:"
