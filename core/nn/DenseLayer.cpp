@@ -91,13 +91,14 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
     ownActivationGradient(cache.aux.data(), output, outGrad, cache, gz);
     const std::int64_t rows = x.size() / m_in;
     const int r = static_cast<int>(rows), in = static_cast<int>(m_in), out = static_cast<int>(m_out);
+    const bool deferKernel = cache.deferKernelGradient && !m_matrix;
     if (m_matrix) {
         paramGrads[0].resize(m_vectors.shape());
         if (cache.spectra.batch() == rows)
             m_matrix->vectorGradient(cache.spectra, gz.data(), rows, paramGrads[0].data());
         else
             m_matrix->vectorGradient(x.data(), gz.data(), rows, paramGrads[0].data());
-    } else {
+    } else if (!deferKernel) {
         paramGrads[0].resize({m_in, m_out});
         // dK = xᵀ · gz  (in × out)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, r, 1.0f, x.data(), in, gz.data(), out, 0.0f,
@@ -118,9 +119,18 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
         if (m_matrix)
             m_matrix->multiplyTransposed(gz.data(), gx.data(), rows);
         else // dx = gz · Kᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, in, out, 1.0f, gz.data(), out, m_kernel.data(),
-                        out, 0.0f, gx.data(), in);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, in, out, 1.0f, gz.data(), out, m_kernel.data(), out,
+                        0.0f, gx.data(), in);
     }
+    if (deferKernel) { // the caller forms dK = xᵀ·gz (Layer::deferrableKernelSize())
+        gz.reshape({rows, m_out});
+        paramGrads[0] = std::move(gz);
+    }
+}
+
+std::int64_t DenseLayer::deferrableKernelSize() const
+{
+    return m_matrix ? 0 : m_in * m_out;
 }
 
 } // namespace circnn::nn

@@ -20,9 +20,10 @@ public:
     void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                   std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const override;
     void parametersChanged() override;
+    std::int64_t deferrableKernelSize() const override; // dense kernels (not block-circulant)
 
 private:
-    void linear(const Tensor& x, Tensor& z) const;  // z = x·K + b (no activation)
+    void linear(const Tensor& x, Tensor& z) const; // z = x·K + b (no activation)
     void addBias(Tensor& z, std::int64_t rows) const;
 
     std::int64_t m_in = 0, m_out = 0;

@@ -39,6 +39,9 @@ struct LayerCache {
     InputSpectra spectra;                   // block-circulant Dense: transformed inputs for the weight gradient
     std::vector<InputSpectra> groupSpectra; // block-circulant Conv2D: the same per im2col group
     bool softmaxSkipped = false;            // the layer's final softmax was skipped (output = logits)
+    // Set by Model::forwardTrain() for a layer whose kernel gradient the caller computes itself
+    // (Layer::deferrableKernelSize(), Model::deferredKernelGradients()).
+    bool deferKernelGradient = false;
 };
 
 using Inputs = std::span<const Tensor* const>;
@@ -71,6 +74,13 @@ public:
     // paramGrads (same order; resized and overwritten).
     virtual void backward(Inputs inputs, const Tensor& output, const Tensor& outGrad, const LayerCache& cache,
                           std::span<Tensor* const> inGrads, std::span<Tensor> paramGrads) const = 0;
+
+    // A layer whose kernel gradient is one matrix product, dK = xᵀ·g over its input x (rows × in)
+    // and the gradient g (rows × out) at its pre-activation output, returns the kernel's element
+    // count (in·out; the kernel is parameters()[0]); 0 otherwise. When cache.deferKernelGradient
+    // is set, backward() then writes g (rows × out) into paramGrads[0] instead of dK, so that the
+    // trainer can compute dK block by block inside the optimizer step (never storing it whole).
+    virtual std::int64_t deferrableKernelSize() const { return 0; }
 
     // Trainable parameters (spans into the layer's own storage) in a stable order.
     virtual std::vector<ParameterRef> parameters() { return {}; }

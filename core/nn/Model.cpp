@@ -48,12 +48,17 @@ struct ForwardCache::Impl {
     std::vector<LayerCache> caches; // per layer
     Tensor input;
     bool valid = false;
+    std::int64_t deferKernelMinElements = 0; // ForwardCache::deferKernelGradients()
 };
 
 ForwardCache::ForwardCache() : m_impl(std::make_unique<Impl>()) {}
 ForwardCache::~ForwardCache() = default;
 ForwardCache::ForwardCache(ForwardCache&&) noexcept = default;
 ForwardCache& ForwardCache::operator=(ForwardCache&&) noexcept = default;
+void ForwardCache::deferKernelGradients(std::int64_t minElements)
+{
+    m_impl->deferKernelMinElements = std::max<std::int64_t>(0, minElements);
+}
 ForwardCache::Impl& ForwardCache::impl()
 {
     return *m_impl;
@@ -289,6 +294,8 @@ Tensor Model::forwardTrain(const Tensor& input, ForwardCache& cache, std::mt1993
             in.push_back(&c.input);
         for (std::size_t j : d.inputs[i])
             in.push_back(&c.values[j]);
+        const std::int64_t kernel = d.layers[i]->deferrableKernelSize();
+        c.caches[i].deferKernelGradient = c.deferKernelMinElements > 0 && kernel >= c.deferKernelMinElements;
         d.layers[i]->forwardTrain(in, c.values[i], c.caches[i], rng, logits && i == d.outputIndex);
     }
     c.valid = true;
@@ -348,6 +355,32 @@ void Model::backward(const ForwardCache& cacheIn, const Tensor& outputGradient, 
             }
         }
     }
+}
+
+std::vector<Model::DeferredKernelGradient> Model::deferredKernelGradients(const ForwardCache& cache) const
+{
+    const Impl& d = *m_impl;
+    const ForwardCache::Impl& c = cache.impl();
+    std::vector<DeferredKernelGradient> all;
+    if (!c.valid)
+        return all;
+    for (std::size_t i = 0; i < d.layers.size() && i < c.caches.size(); ++i) {
+        if (!d.needed[i] || !c.caches[i].deferKernelGradient)
+            continue;
+        const Tensor& x = c.values[d.inputs[i].at(0)];
+        const Tensor& y = c.values[i];
+        DeferredKernelGradient k;
+        k.parameter = d.paramOffset[i];
+        k.input = &x;
+        k.out = y.rank() > 0 ? y.shape().back() : 0;
+        k.rows = k.out > 0 ? y.size() / k.out : 0;
+        k.in = k.rows > 0 ? x.size() / k.rows : 0;
+        if (k.in * k.out != d.layers[i]->deferrableKernelSize())
+            throw Error("model '" + d.spec.name + "': layer '" + d.spec.layers[i].name +
+                        "' has a deferred kernel gradient of the wrong shape");
+        all.push_back(k);
+    }
+    return all;
 }
 
 std::vector<ParameterRef> Model::parameters()

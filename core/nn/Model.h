@@ -40,8 +40,8 @@ struct LayerTiming {
 // a bias, BatchNormalization gamma/beta). `values` points into the model and stays valid for its
 // lifetime; after changing values call Model::parametersChanged().
 struct ParameterRef {
-    std::string layer;   // layer name
-    std::string role;    // "kernel", "vectors", "bias", "gamma", "beta"
+    std::string layer; // layer name
+    std::string role;  // "kernel", "vectors", "bias", "gamma", "beta"
     std::span<float> values;
 };
 
@@ -53,6 +53,11 @@ public:
     ~ForwardCache();
     ForwardCache(ForwardCache&&) noexcept;
     ForwardCache& operator=(ForwardCache&&) noexcept;
+    // Leaves the kernel gradients of dense kernels with at least `minElements` elements to the
+    // caller from the next forwardTrain() on (0, the default: never); see
+    // Model::deferredKernelGradients().
+    void deferKernelGradients(std::int64_t minElements);
+
     struct Impl;
     Impl& impl();
     const Impl& impl() const;
@@ -76,8 +81,8 @@ public:
     // The spec with the model's current parameters (after training).
     ModelSpec currentSpec() const;
 
-    Shape inputShape() const;   // without batch
-    Shape outputShape() const;  // without batch
+    Shape inputShape() const;  // without batch
+    Shape outputShape() const; // without batch
 
     // Inference (Dropout is identity, BatchNormalization uses moving statistics). Thread-safe.
     // Parallelises over the batch on all cores unless called from inside a parallel region.
@@ -101,6 +106,19 @@ public:
     // "kernel" (Keras layout) or "vectors" (block-circulant, CirculantWeights layout), then "bias";
     // BatchNormalization "gamma", "beta" (those present in the spec).
     std::vector<ParameterRef> parameters();
+
+    // A kernel gradient left to the caller (ForwardCache::deferKernelGradients()): after backward(),
+    // gradients[parameter] holds the gradient g at the layer's pre-activation output, (rows × out),
+    // instead of dK; dK = xᵀ·g (in × out, the kernel's layout) with `input` viewed as (rows × in).
+    // The trainer forms it inside the optimizer step (KernelGradientSource in Optimizer.h).
+    struct DeferredKernelGradient {
+        std::size_t parameter = 0; // index into parameters()
+        const Tensor* input = nullptr;
+        std::int64_t rows = 0, in = 0, out = 0;
+    };
+    // The kernels whose gradients the last backward() on `cache` left to the caller, in parameter
+    // order (only layers that lead to the output: the others get ordinary zero gradients).
+    std::vector<DeferredKernelGradient> deferredKernelGradients(const ForwardCache& cache) const;
     // Recomputes derived state (weight spectra) after parameters were changed in place.
     void parametersChanged();
 

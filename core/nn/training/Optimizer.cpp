@@ -1,6 +1,7 @@
 #include "nn/training/Optimizer.h"
 
 #include <algorithm>
+#include <cblas.h>
 #include <cmath>
 
 #include "common/Error.h"
@@ -27,6 +28,27 @@ const float* sumParts(const std::vector<const std::vector<Tensor>*>& parts, std:
             out[j] += g[j];
     }
     return out;
+}
+
+// Elements of a kernel gradient formed at a time (whole rows, 1 MB: a thread's block stays in its
+// L2 cache between the product and the update).
+constexpr std::int64_t kKernelBlockElements = 1 << 18;
+
+// Rows [row0, row0 + rows) of dK = Σ_s x_sᵀ·g_s into out (rows × k.out): one product per part,
+// accumulated in part order.
+void kernelGradientRows(const KernelGradientSource& k, std::int64_t row0, std::int64_t rows, float* out)
+{
+    bool first = true;
+    for (const KernelGradientSource::Part& part : k.parts) {
+        if (part.rows == 0)
+            continue;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(rows), static_cast<int>(k.out),
+                    static_cast<int>(part.rows), 1.0f, part.x + row0, static_cast<int>(k.in), part.g,
+                    static_cast<int>(k.out), first ? 0.0f : 1.0f, out, static_cast<int>(k.out));
+        first = false;
+    }
+    if (first) // no rows at all: a zero gradient
+        std::fill(out, out + rows * k.out, 0.0f);
 }
 } // namespace
 
@@ -64,7 +86,8 @@ void Optimizer::step(const std::vector<ParameterRef>& parameters, const std::vec
 }
 
 void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
-                           const std::vector<const std::vector<Tensor>*>& parts, double learningRate)
+                           const std::vector<const std::vector<Tensor>*>& parts, double learningRate,
+                           const std::vector<KernelGradientSource>& kernels)
 {
     if (parts.empty())
         throw ShapeError("optimizer: no gradients");
@@ -72,6 +95,23 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
         if (parameters.size() != gradients->size())
             throw ShapeError("optimizer: " + std::to_string(parameters.size()) + " parameters but " +
                              std::to_string(gradients->size()) + " gradients");
+    // source[t]: the KernelGradientSource of parameter t, or null when its gradient is in `parts`.
+    std::vector<const KernelGradientSource*> source(parameters.size(), nullptr);
+    for (const KernelGradientSource& k : kernels) {
+        if (k.parameter >= parameters.size() || source[k.parameter])
+            throw ShapeError("optimizer: kernel gradient source for parameter " + std::to_string(k.parameter) + " of " +
+                             std::to_string(parameters.size()) + " (or given twice)");
+        const ParameterRef& p = parameters[k.parameter];
+        if (k.in <= 0 || k.out <= 0 || static_cast<std::size_t>(k.in * k.out) != p.values.size())
+            throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " has " +
+                             std::to_string(p.values.size()) + " values but its kernel gradient source is " +
+                             std::to_string(k.in) + " x " + std::to_string(k.out));
+        for (const KernelGradientSource::Part& part : k.parts)
+            if (part.rows < 0 || (part.rows > 0 && (!part.x || !part.g)))
+                throw ShapeError("optimizer: kernel gradient source of " + p.layer + "/" + p.role +
+                                 " has an invalid part");
+        source[k.parameter] = &k;
+    }
     const bool adam = m_options.kind == OptimizerKind::Adam;
     const bool fresh = m_state.empty();
     if (!fresh && m_state.size() != parameters.size())
@@ -79,7 +119,7 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
     for (std::size_t t = 0; t < parameters.size(); ++t) {
         const ParameterRef& p = parameters[t];
         for (const std::vector<Tensor>* gradients : parts)
-            if (static_cast<std::int64_t>(p.values.size()) != (*gradients)[t].size())
+            if (!source[t] && static_cast<std::int64_t>(p.values.size()) != (*gradients)[t].size())
                 throw ShapeError("optimizer: parameter " + p.layer + "/" + p.role + " has " +
                                  std::to_string(p.values.size()) + " values but its gradient has " +
                                  std::to_string((*gradients)[t].size()));
@@ -91,19 +131,20 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
         for (std::size_t t = 0; t < parameters.size(); ++t) {
             State& st = m_state[t];
             st.size = parameters[t].values.size();
-            st.first.reset(new float[st.size]); // zeroed in the update loop below
+            st.first.reset(new float[st.size]); // zeroed in the update loops below
             if (adam)
                 st.second.reset(new float[st.size]);
         }
     }
 
-    // All parameters as one range of elements: segment t covers [offset, offset + n).
+    // All parameters with gradients in `parts` as one range of elements: a segment covers [offset,
+    // offset + n). The kernels with a source are updated in blocks of rows, after them.
     struct Segment {
         float *w, *m, *s;
         std::size_t param, offset, n;
         double decay;
     };
-    std::vector<Segment> segments;
+    std::vector<Segment> segments, kernelSegments;
     segments.reserve(parameters.size());
     std::size_t total = 0;
     const double lambda = m_options.weightDecay;
@@ -111,8 +152,13 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
         const ParameterRef& p = parameters[t];
         const bool decay = lambda > 0 && (p.role == "kernel" || p.role == "vectors" || p.role.ends_with("/kernel") ||
                                           p.role.ends_with("/vectors")); // attention projections
-        segments.push_back({p.values.data(), m_state[t].first.get(), m_state[t].second.get(), t, total, p.values.size(),
-                            decay ? lambda : 0.0});
+        const Segment seg{p.values.data(), m_state[t].first.get(), m_state[t].second.get(), t,
+                          total,           p.values.size(),        decay ? lambda : 0.0};
+        if (source[t]) {
+            kernelSegments.push_back(seg);
+            continue;
+        }
+        segments.push_back(seg);
         total += p.values.size();
     }
     ++m_steps;
@@ -128,6 +174,24 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
     ad.correction1 = 1.0 - std::pow(m_options.beta1, double(m_steps));
     ad.correction2 = 1.0 - std::pow(m_options.beta2, double(m_steps));
 
+    // Updates elements [i, i + n) of a segment from their gradient g.
+    const auto update = [&](const Segment& seg, std::size_t i, std::size_t n, const float* g) {
+        if (fresh) {
+            std::fill(seg.m + i, seg.m + i + n, 0.0f);
+            if (adam)
+                std::fill(seg.s + i, seg.s + i + n, 0.0f);
+        }
+        if (adam) {
+            optimizer::AdamCoefficients c = ad;
+            c.weightDecay = seg.decay;
+            optimizer::adamUpdate(c, seg.w + i, seg.m + i, seg.s + i, g, n);
+        } else {
+            optimizer::SgdCoefficients c = sgd;
+            c.weightDecay = seg.decay;
+            optimizer::sgdUpdate(c, seg.w + i, seg.m + i, g, n);
+        }
+    };
+
     parallelFor(
         total,
         [&](std::size_t begin, std::size_t end) {
@@ -137,29 +201,44 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
                 if (lo >= hi)
                     continue;
                 const std::size_t i0 = lo - seg.offset, i1 = hi - seg.offset;
-                if (fresh) {
-                    std::fill(seg.m + i0, seg.m + i1, 0.0f);
-                    if (adam)
-                        std::fill(seg.s + i0, seg.s + i1, 0.0f);
-                }
                 const float* single = parts.size() == 1 ? (*parts[0])[seg.param].data() : nullptr;
                 const std::size_t blockSize = single ? i1 - i0 : kSumBlock;
                 for (std::size_t i = i0; i < i1; i += blockSize) {
                     const std::size_t n = std::min(blockSize, i1 - i);
-                    const float* g = single ? single + i : sumParts(parts, seg.param, i, n, block);
-                    if (adam) {
-                        optimizer::AdamCoefficients c = ad;
-                        c.weightDecay = seg.decay;
-                        optimizer::adamUpdate(c, seg.w + i, seg.m + i, seg.s + i, g, n);
-                    } else {
-                        optimizer::SgdCoefficients c = sgd;
-                        c.weightDecay = seg.decay;
-                        optimizer::sgdUpdate(c, seg.w + i, seg.m + i, g, n);
-                    }
+                    update(seg, i, n, single ? single + i : sumParts(parts, seg.param, i, n, block));
                 }
             }
         },
         kParallelElements);
+
+    if (kernelSegments.empty())
+        return;
+    // Blocks of kernel rows of a fixed size (which rows a block holds never depends on the thread
+    // count), split over the cores; a thread forms a block's gradient in a buffer of its own that
+    // stays in cache for the update right after.
+    struct RowBlock {
+        const Segment* seg;
+        const KernelGradientSource* src;
+        std::int64_t row0, row1;
+    };
+    std::vector<RowBlock> blocks;
+    for (const Segment& seg : kernelSegments) {
+        const KernelGradientSource& k = *source[seg.param];
+        const std::int64_t rowsPerBlock = std::max<std::int64_t>(1, kKernelBlockElements / k.out);
+        for (std::int64_t r = 0; r < k.in; r += rowsPerBlock)
+            blocks.push_back({&seg, &k, r, std::min(k.in, r + rowsPerBlock)});
+    }
+    parallelFor(blocks.size(), [&](std::size_t begin, std::size_t end) {
+        thread_local std::vector<float> gradient; // kept: no fresh pages every step
+        for (std::size_t b = begin; b < end; ++b) {
+            const RowBlock& rb = blocks[b];
+            const KernelGradientSource& k = *rb.src;
+            const std::int64_t rows = rb.row1 - rb.row0;
+            gradient.resize(static_cast<std::size_t>(rows * k.out));
+            kernelGradientRows(k, rb.row0, rows, gradient.data());
+            update(*rb.seg, static_cast<std::size_t>(rb.row0 * k.out), gradient.size(), gradient.data());
+        }
+    });
 }
 
 } // namespace circnn

@@ -26,6 +26,23 @@ namespace circnn {
 
 enum class OptimizerKind { Sgd, Adam };
 
+// A kernel gradient the optimizer forms itself, a block of kernel rows at a time just before
+// updating that block, so that it never goes through memory whole: dK = Σ_s x_sᵀ·g_s (in × out,
+// row-major, the kernel's layout) over the shards of a mini-batch, each with its layer input x_s
+// (rows_s × in) and the gradient g_s (rows_s × out) at the layer's pre-activation output
+// (Model::deferredKernelGradients()). Each block is one BLAS product per shard, accumulated in
+// shard order.
+struct KernelGradientSource {
+    struct Part {
+        const float* x = nullptr;
+        const float* g = nullptr;
+        std::int64_t rows = 0;
+    };
+    std::size_t parameter = 0; // index into the parameter list
+    std::int64_t in = 0, out = 0;
+    std::vector<Part> parts;
+};
+
 // "sgd" / "adam" (nullopt otherwise) and back.
 std::optional<OptimizerKind> optimizerFromName(const std::string& name);
 const char* optimizerName(OptimizerKind kind);
@@ -49,8 +66,10 @@ public:
     // a mini-batch): gradient t = ((parts[0][t] + parts[1][t]) + parts[2][t]) + … in float, the sum
     // the trainer formed before, so results equal step() on the summed gradients to the last bit. The
     // sum is formed in small blocks just before their update (no summed copy goes through memory).
+    // `kernels` lists parameters whose gradient is formed from a KernelGradientSource instead; their
+    // entries in `parts` are ignored.
     void stepSummed(const std::vector<ParameterRef>& parameters, const std::vector<const std::vector<Tensor>*>& parts,
-                    double learningRate);
+                    double learningRate, const std::vector<KernelGradientSource>& kernels = {});
 
     const OptimizerOptions& options() const { return m_options; }
     std::int64_t stepCount() const { return m_steps; }

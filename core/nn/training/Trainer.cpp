@@ -19,6 +19,9 @@
 namespace circnn {
 
 namespace {
+// Dense kernels from this many elements (256 K, 1 MB) have their gradients formed inside the
+// optimizer step (TrainOptions::fuseKernelGradients); smaller ones cost little either way.
+constexpr std::int64_t kFusedKernelMinElements = 1 << 18;
 
 using Clock = std::chrono::steady_clock;
 
@@ -239,17 +242,29 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     AdmmState admm(options.admm, initial, params);
     if (admm.active())
         result.structureResidual.push_back(admm.residual(params));
-    std::vector<Tensor> total(params.size());
+    // The summed gradient, only for ADMM (otherwise the optimizer sums the shards' parts itself).
+    std::vector<Tensor> total(admm.active() ? params.size() : 0);
     std::vector<std::size_t> gradientOffsets{0}; // parameter p's elements in [offsets[p], offsets[p + 1])
     for (std::size_t p = 0; p < params.size(); ++p) {
-        total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
+        if (admm.active())
+            total[p] = Tensor({static_cast<std::int64_t>(params[p].values.size())});
         gradientOffsets.push_back(gradientOffsets.back() + params[p].values.size());
     }
 
     warmupFactor(options.schedule, 0, 1); // validates the warm-up setting before any work
     const std::size_t threads = std::max<std::size_t>(1, workerCount());
     std::vector<ForwardCache> caches(threads);
-    std::vector<std::vector<Tensor>> shardGrads(threads, total);
+    // Large dense kernels: their gradients are formed inside the optimizer step, block by block, from
+    // the shards' layer inputs and output gradients (KernelGradientSource), instead of each shard
+    // writing a whole kernel-sized gradient that the optimizer then reads back: per step, for a
+    // 4096×4096 kernel and two shards, 64 MB written twice (and zeroed by BLAS first) and read
+    // twice less (docs/benchmarks.md, §4). ADMM needs the summed gradient itself, so it keeps them.
+    const bool fuseKernels = options.fuseKernelGradients && !admm.active();
+    if (fuseKernels)
+        for (ForwardCache& c : caches)
+            c.deferKernelGradients(kFusedKernelMinElements);
+    // Filled by Model::backward() (sized there: a fused kernel's entry holds its output gradient).
+    std::vector<std::vector<Tensor>> shardGrads(threads);
     std::vector<LossSums> shardLoss(threads);
 
     const std::int64_t batches = (result.trainCount + options.batchSize - 1) / options.batchSize;
@@ -318,9 +333,34 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
             });
+            std::vector<KernelGradientSource> kernels;
+            std::vector<bool> fused(params.size(), false);
+            for (std::size_t s = 0; fuseKernels && s < shards; ++s) {
+                const std::vector<Model::DeferredKernelGradient> deferred = model.deferredKernelGradients(caches[s]);
+                if (s == 0)
+                    kernels.resize(deferred.size());
+                if (deferred.size() != kernels.size())
+                    throw Error("training: the shards left different kernel gradients to the optimizer");
+                for (std::size_t i = 0; i < deferred.size(); ++i) {
+                    const Model::DeferredKernelGradient& d = deferred[i];
+                    KernelGradientSource& k = kernels[i];
+                    if (s == 0) {
+                        k.parameter = d.parameter;
+                        k.in = d.in;
+                        k.out = d.out;
+                        fused.at(d.parameter) = true;
+                    } else if (k.parameter != d.parameter || k.in != d.in || k.out != d.out) {
+                        throw Error("training: the shards left different kernel gradients to the optimizer");
+                    }
+                    if (shardGrads[s][d.parameter].size() != d.rows * d.out)
+                        throw Error("training: output gradient of " + params[d.parameter].layer +
+                                    " has the wrong size");
+                    k.parts.push_back({d.input->data(), shardGrads[s][d.parameter].data(), d.rows});
+                }
+            }
             for (std::size_t p = 0; p < params.size(); ++p)
-                for (std::size_t s = 0; s < shards; ++s)
-                    if (shardGrads[s][p].size() != total[p].size())
+                for (std::size_t s = 0; s < shards && !fused[p]; ++s)
+                    if (static_cast<std::size_t>(shardGrads[s][p].size()) != params[p].values.size())
                         throw Error("training: gradient of " + params[p].layer + "/" + params[p].role +
                                     " has the wrong size");
             for (std::size_t s = 0; s < shards; ++s) {
@@ -363,7 +403,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                 std::vector<const std::vector<Tensor>*> parts;
                 for (std::size_t s = 0; s < shards; ++s)
                     parts.push_back(&shardGrads[s]);
-                optimizer.stepSummed(params, parts, stepLr);
+                optimizer.stepSummed(params, parts, stepLr, kernels);
             }
             model.parametersChanged();
             if (admm.active() && (options.admm.updateEveryBatches > 0 ? (b + 1) % options.admm.updateEveryBatches == 0

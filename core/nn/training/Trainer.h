@@ -95,6 +95,10 @@ struct TrainOptions {
     // bestValidationAccuracy then describe it; used for the ADMM phase, whose last epoch is the
     // most nearly block-circulant).
     bool keepBestEpoch = true;
+    // true: gradients of large dense kernels are formed inside the optimizer step, block by block,
+    // instead of being stored whole per thread (faster; the same sums, see Optimizer.h
+    // KernelGradientSource). false keeps the stored gradients (tests compare the two).
+    bool fuseKernelGradients = true;
     // Cancellation and progress: (batches done, total batches of the run); false cancels
     // (Cancelled is thrown after the current batch).
     ProgressFn progress;

@@ -122,6 +122,68 @@ private slots:
         }
     }
 
+    void deferredKernelGradientsAreTheirFactors()
+    {
+        // With ForwardCache::deferKernelGradients(min), backward() leaves every dense kernel of at
+        // least `min` elements as its output gradient g (rows × out) and deferredKernelGradients()
+        // names it with its input x: xᵀ·g (naive loop) equals the kernel gradient backward()
+        // computes otherwise, to float rounding; every other gradient is bit-identical. Covered: a
+        // Dense over a 3-D input (rows = batch × steps), a tanh Dense, a kernel under the threshold
+        // and a block-circulant Dense (neither deferred), and a layer off the output path.
+        SpecBuilder b({4, 12}, "deferred");
+        b.dense(12, 20, ActivationKind::Tanh).name = "seq"; // over (batch, 4, 12): 240 elements
+        b.simple(LayerKind::Flatten).name = "flat";
+        b.dense(80, 16, ActivationKind::Relu).name = "wide"; // 1,280 elements
+        LayerSpec& circ = b.dense(16, 8, ActivationKind::Linear);
+        circ.name = "circ";
+        test::makeCirculant(circ, 16, 4, 23);
+        b.dense(8, 3, ActivationKind::Softmax).name = "small"; // 24 elements: under the threshold
+        b.dense(80, 30, ActivationKind::Linear, {"flat"}).name = "unused";
+        ModelSpec spec = b.done();
+        spec.outputs = {"small"};
+        Model m(spec);
+        const Tensor x = randomTensor({5, 4, 12}, 21);
+        std::mt19937 rng(1), rng2(1);
+        ForwardCache plain, deferred;
+        deferred.deferKernelGradients(200);
+        const Tensor out = m.forwardTrain(x, plain, rng, true);
+        QVERIFY(bitEqual(m.forwardTrain(x, deferred, rng2, true), out));
+        const Tensor g = randomTensor(out.shape(), 22);
+        std::vector<Tensor> want, got;
+        m.backward(plain, g, want);
+        m.backward(deferred, g, got);
+        QVERIFY(m.deferredKernelGradients(plain).empty());
+        const std::vector<Model::DeferredKernelGradient> kernels = m.deferredKernelGradients(deferred);
+        std::vector<std::string> names;
+        for (const Model::DeferredKernelGradient& k : kernels)
+            names.push_back(m.parameters()[k.parameter].layer);
+        QCOMPARE(names, (std::vector<std::string>{"seq", "wide"}));
+        QCOMPARE(kernels[0].rows, std::int64_t(20)); // 5 samples × 4 steps
+        QCOMPARE(kernels[0].in, std::int64_t(12));
+        QCOMPARE(kernels[0].out, std::int64_t(20));
+        QCOMPARE(kernels[1].rows, std::int64_t(5));
+        std::vector<bool> isDeferred(want.size(), false);
+        for (const Model::DeferredKernelGradient& k : kernels) {
+            isDeferred[k.parameter] = true;
+            const Tensor& factor = got[k.parameter];
+            QCOMPARE(factor.size(), k.rows * k.out);
+            QCOMPARE(k.input->size(), k.rows * k.in);
+            const Tensor& dk = want[k.parameter];
+            QCOMPARE(dk.size(), k.in * k.out);
+            for (std::int64_t i = 0; i < k.in; ++i)
+                for (std::int64_t o = 0; o < k.out; ++o) {
+                    double sum = 0;
+                    for (std::int64_t r = 0; r < k.rows; ++r)
+                        sum += double((*k.input)[r * k.in + i]) * double(factor[r * k.out + o]);
+                    QVERIFY2(std::abs(sum - dk[i * k.out + o]) < 1e-5,
+                             (std::to_string(sum) + " vs " + std::to_string(dk[i * k.out + o])).c_str());
+                }
+        }
+        for (std::size_t p = 0; p < want.size(); ++p)
+            if (!isDeferred[p])
+                QVERIFY(bitEqual(got[p], want[p]));
+    }
+
     void batchGradientIsSumOfSampleGradients()
     {
         // 64x64 positions: Conv2D splits a batch of 5 into several im2col groups (and keeps input

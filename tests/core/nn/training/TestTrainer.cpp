@@ -138,6 +138,46 @@ private slots:
         }
     }
 
+    void fusedKernelGradientsTrainLikeStoredOnes()
+    {
+        // A network whose first kernel is large enough for the fused path (96×4096 = 393 K elements
+        // ≥ 256 K: its gradient is formed inside the optimizer step) trains to the same
+        // weights as with stored per-thread gradients, up to BLAS rounding, on 1 and 2 threads;
+        // each path is deterministic, and the fused one is what really changed (a model below the
+        // threshold is not affected at all: bit-identical).
+        const Dataset data = clusters(160, 96, 3, 0.8f, 7);
+        for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+            setWorkerCount(threads);
+            TrainOptions fused = quick(2);
+            TrainOptions stored = fused;
+            stored.fuseKernelGradients = false;
+            const TrainResult a = trainModel(mlp("96-4096-3", 1), data, fused);
+            const TrainResult b = trainModel(mlp("96-4096-3", 1), data, stored);
+            const TrainResult again = trainModel(mlp("96-4096-3", 1), data, fused);
+            QVERIFY(sameWeights(a.model, again.model));
+            double worst = 0, moved = 0;
+            const ModelSpec start = mlp("96-4096-3", 1);
+            for (std::size_t i = 0; i < a.model.layers.size(); ++i) {
+                const Tensor &x = a.model.layers[i].kernel, &y = b.model.layers[i].kernel;
+                QCOMPARE(x.size(), y.size());
+                for (std::int64_t e = 0; e < x.size(); ++e) {
+                    worst = std::max(worst, double(std::abs(x[e] - y[e])));
+                    moved = std::max(moved, double(std::abs(x[e] - start.layers[i].kernel[e])));
+                }
+            }
+            QVERIFY2(moved > 1e-3, std::to_string(moved).c_str());
+            QVERIFY2(worst < 1e-4, std::to_string(worst).c_str());
+            QVERIFY(std::abs(a.history.back().trainLoss - b.history.back().trainLoss) < 1e-4);
+            // Below the threshold nothing changes: 16-16-3 trains bit-identically either way.
+            const Dataset small = clusters(120, 16, 3, 0.8f, 4);
+            TrainOptions smallStored = quick(2);
+            smallStored.fuseKernelGradients = false;
+            QVERIFY(sameWeights(trainModel(mlp("16-16-3", 1), small, quick(2)).model,
+                                trainModel(mlp("16-16-3", 1), small, smallStored).model));
+        }
+        setWorkerCount(0);
+    }
+
     void cancelViaCallbacks()
     {
         const Dataset data = clusters(300, 16, 3, 0.8f, 4);
@@ -158,7 +198,7 @@ private slots:
         };
         QVERIFY_THROWS_EXCEPTION(Cancelled, trainModel(mlp("16-16-3", 4), data, p));
         QCOMPARE(last, std::size_t(10));
-        QCOMPARE(total, std::size_t(50 * 8));  // 240 training samples / 32 = 8 batches per epoch
+        QCOMPARE(total, std::size_t(50 * 8)); // 240 training samples / 32 = 8 batches per epoch
     }
 
     void checkpointIsBestEpoch()
@@ -209,7 +249,7 @@ private slots:
         QVERIFY2(a.top1Match > 0.9, std::to_string(a.top1Match).c_str());
         const ModelSpec wrongTeacher = mlp("16-8-3", 1);
         o.teacher = &wrongTeacher;
-        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-4", 4), data, o));  // 3 vs 4 classes
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-4", 4), data, o)); // 3 vs 4 classes
     }
 
     void shiftAugmentation()
@@ -220,13 +260,13 @@ private slots:
         o.imageShape = {4, 4, 1};
         const TrainResult a = trainModel(mlp("16-16-3", 1), data, o);
         const TrainResult b = trainModel(mlp("16-16-3", 1), data, o);
-        QVERIFY(sameWeights(a.model, b.model));  // augmentation is seeded
+        QVERIFY(sameWeights(a.model, b.model)); // augmentation is seeded
         const TrainResult plain = trainModel(mlp("16-16-3", 1), data, quick(4));
-        QVERIFY(!sameWeights(a.model, plain.model));  // and it changes what is trained on
+        QVERIFY(!sameWeights(a.model, plain.model)); // and it changes what is trained on
         o.imageShape = {3, 3, 1};
         QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-3", 1), data, o));
         o.imageShape = {};
-        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-3", 1), data, o));  // flat samples
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-16-3", 1), data, o)); // flat samples
     }
 
     void kernelProjectionIsBlockCirculant()
@@ -250,14 +290,14 @@ private slots:
                 for (std::int64_t i = 0; i < cols; ++i)
                     for (std::int64_t o = 0; o < rows; ++o) {
                         const std::int64_t i0 = i / 4 * 4, o0 = o / 4 * 4;
-                        const std::int64_t d = ((o - o0) - (i - i0) + 4) % 4;  // same diagonal in row o0 + d, column i0
+                        const std::int64_t d = ((o - o0) - (i - i0) + 4) % 4; // same diagonal in row o0 + d, column i0
                         const float ref = p[static_cast<std::size_t>((t * cols + i0) * rows + o0 + d)];
                         QVERIFY(std::abs(p[static_cast<std::size_t>((t * cols + i) * rows + o)] - ref) < 1e-5f);
                     }
         }
         std::vector<float> x(6), y(6);
         QVERIFY_THROWS_EXCEPTION(ShapeError, projectKernelBlockCirculant({6}, x, 2, y));
-        QVERIFY_THROWS_EXCEPTION(ShapeError, projectKernelBlockCirculant({2, 3}, x, 4, y));  // k > max(2, 3)
+        QVERIFY_THROWS_EXCEPTION(ShapeError, projectKernelBlockCirculant({2, 3}, x, 4, y)); // k > max(2, 3)
     }
 
     void admmPullsTowardBlockCirculant()
@@ -272,7 +312,8 @@ private slots:
             projectKernelBlockCirculant(l.kernel.shape(), {l.kernel.data(), p.size()}, 4, p);
             double r2 = 0, n2 = 0;
             for (std::size_t i = 0; i < p.size(); ++i) {
-                r2 += double(l.kernel[static_cast<std::int64_t>(i)] - p[i]) * (l.kernel[static_cast<std::int64_t>(i)] - p[i]);
+                r2 += double(l.kernel[static_cast<std::int64_t>(i)] - p[i]) *
+                      (l.kernel[static_cast<std::int64_t>(i)] - p[i]);
                 n2 += double(l.kernel[static_cast<std::int64_t>(i)]) * l.kernel[static_cast<std::int64_t>(i)];
             }
             return std::sqrt(r2 / n2);
@@ -285,7 +326,7 @@ private slots:
         const TrainResult admm = trainModel(dense.model, data, o);
         QCOMPARE(admm.structureResidual.size(), std::size_t(5));
         QVERIFY(std::abs(admm.structureResidual.front() - residual(dense.model)) < 1e-6);
-        QVERIFY(std::abs(admm.structureResidual.back() - residual(admm.model)) < 1e-6);  // the last epoch's model
+        QVERIFY(std::abs(admm.structureResidual.back() - residual(admm.model)) < 1e-6); // the last epoch's model
         QCOMPARE(admm.bestEpoch, 4);
         qInfo("relative residual |W - P(W)|/|W|: %.3f before, %.3f after 4 ADMM epochs", admm.structureResidual.front(),
               admm.structureResidual.back());
@@ -316,15 +357,15 @@ private slots:
         o.admm.rho = 0;
         QVERIFY_THROWS_EXCEPTION(Error, trainModel(dense.model, data, o));
         o.admm.rho = 0.5;
-        QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("24-32-4", 4), data, o));  // already block-circulant
+        QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("24-32-4", 4), data, o)); // already block-circulant
     }
 
     void badInput()
     {
         const Dataset data = clusters(100, 16, 3, 0.8f, 4);
         TrainOptions o = quick(1);
-        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("12-8-3", 1), data, o));  // 16 features vs 12
-        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-8-2", 1), data, o));  // label 2 of 2 classes
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("12-8-3", 1), data, o)); // 16 features vs 12
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainModel(mlp("16-8-2", 1), data, o)); // label 2 of 2 classes
         o.batchSize = 0;
         QVERIFY_THROWS_EXCEPTION(Error, trainModel(mlp("16-8-3", 1), data, o));
         o = quick(0);

@@ -277,6 +277,113 @@ private slots:
         setWorkerCount(0);
     }
 
+    void optimizerFormsKernelGradientsFromSources()
+    {
+        // A kernel whose gradient comes from a KernelGradientSource (dK = Σ_s x_sᵀ·g_s, formed block
+        // by block inside the step) is updated exactly as by stepSummed on the shards' gradients
+        // x_sᵀ·g_s computed whole by the naive triple loop in float… up to the product's rounding
+        // (BLAS sums in another order): to 1e-6 after three steps that move weights by ~1e-2. Shapes: a kernel of
+        // several row blocks with a partial last one (700 × 1500 against blocks of 1 MB), and a small odd one (37 ×
+        // 19); 1–3 shards, one of them empty; SGD and Adam; 1 and 2 threads. The results of the fused path are also
+        // bit-identical for 1 and 2 threads.
+        struct Shape2 {
+            std::int64_t in, out;
+        };
+        for (const Shape2 shape : {Shape2{700, 1500}, Shape2{37, 19}})
+            for (const OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam})
+                for (const std::size_t shards : {std::size_t(1), std::size_t(2), std::size_t(3)}) {
+                    std::vector<float> firstThreadCount;
+                    for (const std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+                        setWorkerCount(threads);
+                        OptimizerOptions o;
+                        o.kind = kind;
+                        o.weightDecay = 1e-2;
+                        Optimizer fusedOpt(o), plainOpt(o);
+                        std::vector<float> k(static_cast<std::size_t>(shape.in * shape.out)), b(5);
+                        for (std::size_t i = 0; i < k.size(); ++i)
+                            k[i] = 0.1f * std::sin(0.37f * static_cast<float>(i));
+                        const std::vector<float> k0 = k;
+                        std::vector<float> k2 = k, b2 = b;
+                        std::vector<ParameterRef> fusedParams{{"d", "bias", std::span<float>(b)},
+                                                              {"d", "kernel", std::span<float>(k)}};
+                        std::vector<ParameterRef> plainParams{{"d", "bias", std::span<float>(b2)},
+                                                              {"d", "kernel", std::span<float>(k2)}};
+                        for (int step = 0; step < 3; ++step) {
+                            std::vector<std::vector<float>> xs(shards), gs(shards);
+                            std::vector<std::vector<Tensor>> plainParts(shards), fusedParts(shards);
+                            KernelGradientSource source;
+                            source.parameter = 1;
+                            source.in = shape.in;
+                            source.out = shape.out;
+                            for (std::size_t s = 0; s < shards; ++s) {
+                                const std::int64_t rows = s == 1 ? 0 : 3 + static_cast<std::int64_t>(s);
+                                xs[s].resize(static_cast<std::size_t>(rows * shape.in));
+                                gs[s].resize(static_cast<std::size_t>(rows * shape.out));
+                                for (std::size_t i = 0; i < xs[s].size(); ++i)
+                                    xs[s][i] = std::cos(0.013f * static_cast<float>(i + 5 * s + 11 * step));
+                                for (std::size_t i = 0; i < gs[s].size(); ++i)
+                                    gs[s][i] = std::sin(0.029f * static_cast<float>(i + 3 * s + 7 * step)) / 4.0f;
+                                source.parts.push_back({xs[s].data(), gs[s].data(), rows});
+                                Tensor dk(Shape{shape.in * shape.out});
+                                for (std::int64_t r = 0; r < rows; ++r)
+                                    for (std::int64_t i = 0; i < shape.in; ++i)
+                                        for (std::int64_t j = 0; j < shape.out; ++j)
+                                            dk[i * shape.out + j] += xs[s][static_cast<std::size_t>(r * shape.in + i)] *
+                                                                     gs[s][static_cast<std::size_t>(r * shape.out + j)];
+                                Tensor bias(Shape{5}, 0.01f * static_cast<float>(s + 1));
+                                plainParts[s].push_back(bias);
+                                plainParts[s].push_back(std::move(dk));
+                                fusedParts[s].push_back(bias);
+                                fusedParts[s].push_back(Tensor(Shape{1})); // ignored: the source replaces it
+                            }
+                            std::vector<const std::vector<Tensor>*> plainPointers, fusedPointers;
+                            for (std::size_t s = 0; s < shards; ++s) {
+                                plainPointers.push_back(&plainParts[s]);
+                                fusedPointers.push_back(&fusedParts[s]);
+                            }
+                            fusedOpt.stepSummed(fusedParams, fusedPointers, 0.01, {source});
+                            plainOpt.stepSummed(plainParams, plainPointers, 0.01);
+                        }
+                        QVERIFY(b == b2);
+                        double worst = 0, moved = 0;
+                        for (std::size_t i = 0; i < k.size(); ++i) {
+                            worst = std::max(worst, double(std::abs(k[i] - k2[i])));
+                            moved = std::max(moved, double(std::abs(k[i] - k0[i])));
+                        }
+                        QVERIFY2(moved > 1e-3, std::to_string(moved).c_str());
+                        QVERIFY2(worst <= 1e-6,
+                                 (std::to_string(worst) + " after moving " + std::to_string(moved)).c_str());
+                        if (threads == 1)
+                            firstThreadCount = k;
+                        else
+                            QVERIFY(k == firstThreadCount);
+                    }
+                }
+        setWorkerCount(0);
+        // Bad sources are refused before anything is updated.
+        Optimizer opt(OptimizerOptions{});
+        std::vector<float> w(6, 1.0f);
+        const std::vector<float> w0 = w;
+        std::vector<ParameterRef> params{{"d", "kernel", std::span<float>(w)}};
+        std::vector<Tensor> g{Tensor({1})};
+        KernelGradientSource wrongShape;
+        wrongShape.in = 4;
+        wrongShape.out = 2;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, opt.stepSummed(params, {&g}, 0.1, {wrongShape}));
+        KernelGradientSource outOfRange;
+        outOfRange.parameter = 1;
+        outOfRange.in = 3;
+        outOfRange.out = 2;
+        QVERIFY_THROWS_EXCEPTION(ShapeError, opt.stepSummed(params, {&g}, 0.1, {outOfRange}));
+        KernelGradientSource missingData;
+        missingData.in = 3;
+        missingData.out = 2;
+        missingData.parts.push_back({nullptr, nullptr, 2});
+        QVERIFY_THROWS_EXCEPTION(ShapeError, opt.stepSummed(params, {&g}, 0.1, {missingData}));
+        QVERIFY(w == w0);
+        QCOMPARE(opt.stepCount(), std::int64_t(0));
+    }
+
     void optimizerRejectsBadInput()
     {
         OptimizerOptions o;
