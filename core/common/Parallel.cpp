@@ -158,6 +158,11 @@ void setWorkerCount(std::size_t n)
     g_override.store(n);
 }
 
+bool insideParallelFor()
+{
+    return t_insideParallel;
+}
+
 void parallelFor(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, std::size_t minChunk)
 {
     if (n == 0)

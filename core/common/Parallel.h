@@ -19,4 +19,7 @@ void setWorkerCount(std::size_t n);
 void parallelFor(std::size_t n, const std::function<void(std::size_t begin, std::size_t end)>& body,
                  std::size_t minChunk = 1);
 
+// True on a thread that is running a parallelFor chunk (where parallelFor runs serially).
+bool insideParallelFor();
+
 } // namespace circnn

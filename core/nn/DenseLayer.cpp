@@ -3,8 +3,43 @@
 #include <cblas.h>
 
 #include "common/Error.h"
+#include "common/Parallel.h"
 
 namespace circnn::nn {
+
+namespace {
+// Training's dense products, when the trainer runs a mini-batch as one shard (a model made of
+// large dense kernels, nn/training/Trainer.cpp), are split over the cores here: in fixed blocks of
+// output columns, each the same BLAS call for any thread count (so results do not depend on it).
+// Inside a parallelFor chunk (the trainer's per-thread shards, batched inference) they stay one call.
+constexpr std::int64_t kColumnBlock = 512;
+constexpr std::int64_t kSplitMinMultiplies = std::int64_t(1) << 24;
+
+// C (rows × n, row-major, leading dimension ldc) = op(A) · op(B): op(A) is A (rows × depth, lda) or,
+// with transA, Aᵀ for A (depth × rows, lda); op(B) is B (depth × n, ldb) or, with transB, Bᵀ for
+// B (n × depth, ldb).
+void trainingProduct(bool transA, bool transB, std::int64_t rows, std::int64_t n, std::int64_t depth, const float* a,
+                     std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc)
+{
+    const auto columns = [&](std::int64_t c0, std::int64_t c1) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    static_cast<int>(rows), static_cast<int>(c1 - c0), static_cast<int>(depth), 1.0f, a,
+                    static_cast<int>(lda), transB ? b + c0 * ldb : b + c0, static_cast<int>(ldb), 0.0f, c + c0,
+                    static_cast<int>(ldc));
+    };
+    if (insideParallelFor() || rows * n * depth < kSplitMinMultiplies) {
+        columns(0, n);
+        return;
+    }
+    const std::size_t blocks = static_cast<std::size_t>((n + kColumnBlock - 1) / kColumnBlock);
+    parallelFor(blocks, [&](std::size_t b0, std::size_t b1) {
+        for (std::size_t blk = b0; blk < b1; ++blk) {
+            const std::int64_t c0 = static_cast<std::int64_t>(blk) * kColumnBlock;
+            columns(c0, std::min(n, c0 + kColumnBlock));
+        }
+    });
+}
+} // namespace
 
 void DenseLayer::prepare(const std::vector<Shape>& inputShapes)
 {
@@ -78,7 +113,13 @@ void DenseLayer::forwardTrain(Inputs inputs, Tensor& out, LayerCache& cache, std
         m_matrix->multiply(x.data(), out.data(), rows, cache.spectra);
         addBias(out, rows);
     } else {
-        linear(*inputs[0], out);
+        const Tensor& x = *inputs[0];
+        Shape s = x.shape();
+        s.back() = m_out;
+        out.resize(s);
+        const std::int64_t rows = x.size() / m_in;
+        trainingProduct(false, false, rows, m_out, m_in, x.data(), m_in, m_kernel.data(), m_out, out.data(), m_out);
+        addBias(out, rows);
     }
     applyOwnActivation(out, &cache, skipSoftmax, true);
 }
@@ -90,7 +131,6 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
     Tensor gz;
     ownActivationGradient(cache.aux.data(), output, outGrad, cache, gz);
     const std::int64_t rows = x.size() / m_in;
-    const int r = static_cast<int>(rows), in = static_cast<int>(m_in), out = static_cast<int>(m_out);
     const bool deferKernel = cache.deferKernelGradient && !m_matrix;
     if (m_matrix) {
         paramGrads[0].resize(m_vectors.shape());
@@ -101,8 +141,7 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
     } else if (!deferKernel) {
         paramGrads[0].resize({m_in, m_out});
         // dK = xᵀ · gz  (in × out)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, r, 1.0f, x.data(), in, gz.data(), out, 0.0f,
-                    paramGrads[0].data(), out);
+        trainingProduct(true, false, m_in, m_out, rows, x.data(), m_in, gz.data(), m_out, paramGrads[0].data(), m_out);
     }
     if (!m_bias.empty()) {
         std::vector<double> acc(static_cast<std::size_t>(m_out), 0.0);
@@ -119,8 +158,7 @@ void DenseLayer::backward(Inputs inputs, const Tensor& output, const Tensor& out
         if (m_matrix)
             m_matrix->multiplyTransposed(gz.data(), gx.data(), rows);
         else // dx = gz · Kᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, in, out, 1.0f, gz.data(), out, m_kernel.data(), out,
-                        0.0f, gx.data(), in);
+            trainingProduct(false, true, rows, m_in, m_out, gz.data(), m_out, m_kernel.data(), m_out, gx.data(), m_in);
     }
     if (deferKernel) { // the caller forms dK = xᵀ·gz (Layer::deferrableKernelSize())
         gz.reshape({rows, m_out});

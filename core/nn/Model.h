@@ -14,8 +14,10 @@
 //   whole network sequentially, so results do not depend on the thread count. BLAS is made
 //   single-threaded (openblas_set_num_threads(1), process-wide, at the first Model construction) so
 //   worker threads do not oversubscribe the cores.
-// - forwardTrain()/backward() run on the calling thread only (no parallelFor inside): the trainer
-//   calls them from several threads at once, each with its own ForwardCache and sub-batch.
+// - forwardTrain()/backward() run on the calling thread: the trainer calls them from several threads
+//   at once, each with its own ForwardCache and sub-batch. The one exception: called outside a
+//   parallelFor chunk (the trainer's one-shard mode for models made of large dense kernels), a
+//   Dense layer splits its large products over the cores (DenseLayer.cpp).
 // - BatchNormalization trains with FROZEN moving statistics (see BatchNormalizationLayer.h).
 
 #include <cstdint>

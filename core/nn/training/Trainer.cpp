@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <random>
 
@@ -22,6 +23,41 @@ namespace {
 // Dense kernels from this many elements (256 K, 1 MB) have their gradients formed inside the
 // optimizer step (TrainOptions::fuseKernelGradients); smaller ones cost little either way.
 constexpr std::int64_t kFusedKernelMinElements = 1 << 18;
+
+// A model whose trainable parameters are nearly all (≥ 90 %) in large dense kernels, with no layer
+// that does real work besides its Dense layers, trains each mini-batch as ONE shard whose dense
+// products are split over the cores by column blocks (DenseLayer): with one shard per thread every
+// thread would read (and BLAS pack) every weight of every product for its share of the rows.
+bool trainsAsOneShard(const ModelSpec& spec, const std::vector<ParameterRef>& params)
+{
+    std::map<std::string, const LayerSpec*> byName;
+    for (const LayerSpec& l : spec.layers) {
+        switch (l.kind) {
+        case LayerKind::Input:
+        case LayerKind::Flatten:
+        case LayerKind::Reshape:
+        case LayerKind::Dropout:
+        case LayerKind::Activation:
+            break;
+        case LayerKind::Dense:
+            if (l.circulant)
+                return false;
+            break;
+        default:
+            return false;
+        }
+        byName[l.name] = &l;
+    }
+    std::size_t large = 0, all = 0;
+    for (const ParameterRef& p : params) {
+        all += p.values.size();
+        const auto it = byName.find(p.layer);
+        if (it != byName.end() && it->second->kind == LayerKind::Dense && p.role == "kernel" &&
+            static_cast<std::int64_t>(p.values.size()) >= kFusedKernelMinElements)
+            large += p.values.size();
+    }
+    return all > 0 && large * 10 >= all * 9;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -260,6 +296,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
     // 4096×4096 kernel and two shards, 64 MB written twice (and zeroed by BLAS first) and read
     // twice less (docs/benchmarks.md, §4). ADMM needs the summed gradient itself, so it keeps them.
     const bool fuseKernels = options.fuseKernelGradients && !admm.active();
+    const bool oneShard = options.oneShardForDenseModels && threads > 1 && trainsAsOneShard(initial, params);
     if (fuseKernels)
         for (ForwardCache& c : caches)
             c.deferKernelGradients(kFusedKernelMinElements);
@@ -287,7 +324,7 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
             const std::size_t begin = static_cast<std::size_t>(b * options.batchSize);
             const std::size_t end = std::min(order.size(), begin + static_cast<std::size_t>(options.batchSize));
             const std::size_t bsz = end - begin;
-            const std::size_t shards = std::min(threads, bsz);
+            const std::size_t shards = oneShard ? 1 : std::min(threads, bsz);
             const double scale = 1.0 / double(bsz);
             parallelFor(shards, [&](std::size_t s0, std::size_t s1) {
                 for (std::size_t s = s0; s < s1; ++s) {

@@ -99,6 +99,11 @@ struct TrainOptions {
     // instead of being stored whole per thread (faster; the same sums, see Optimizer.h
     // KernelGradientSource). false keeps the stored gradients (tests compare the two).
     bool fuseKernelGradients = true;
+    // true: a model made of large dense kernels (≥ 90 % of its parameters, no other layer doing real
+    // work) runs each mini-batch as one shard whose dense products are split over the cores, instead
+    // of one shard per thread that each read every weight (faster on several cores; such a run is
+    // then bit-identical for any thread count). false: one shard per thread, as for other models.
+    bool oneShardForDenseModels = true;
     // Cancellation and progress: (batches done, total batches of the run); false cancels
     // (Cancelled is thrown after the current batch).
     ProgressFn progress;

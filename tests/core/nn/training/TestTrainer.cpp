@@ -149,6 +149,7 @@ private slots:
         for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
             setWorkerCount(threads);
             TrainOptions fused = quick(2);
+            fused.oneShardForDenseModels = false; // one shard per thread: 2 parts per kernel on 2 threads
             TrainOptions stored = fused;
             stored.fuseKernelGradients = false;
             const TrainResult a = trainModel(mlp("96-4096-3", 1), data, fused);
@@ -172,10 +173,33 @@ private slots:
             const Dataset small = clusters(120, 16, 3, 0.8f, 4);
             TrainOptions smallStored = quick(2);
             smallStored.fuseKernelGradients = false;
+            smallStored.oneShardForDenseModels = false;
             QVERIFY(sameWeights(trainModel(mlp("16-16-3", 1), small, quick(2)).model,
                                 trainModel(mlp("16-16-3", 1), small, smallStored).model));
         }
         setWorkerCount(0);
+    }
+
+    void denseModelsTrainAsOneShardOnAnyThreadCount()
+    {
+        // A model made of large dense kernels (96×4096 holds 96 % of the parameters) trains each
+        // mini-batch as one shard whose dense products are split over the cores in fixed column
+        // blocks: the weights are bit-identical on 1, 2 and 3 threads. With one shard per thread
+        // (oneShardForDenseModels = false) the gradient sums round differently on 2 threads.
+        const Dataset data = clusters(160, 96, 3, 0.8f, 7);
+        std::vector<ModelSpec> trained;
+        for (std::size_t threads : {std::size_t(1), std::size_t(2), std::size_t(3)}) {
+            setWorkerCount(threads);
+            trained.push_back(trainModel(mlp("96-4096-3", 1), data, quick(2)).model);
+        }
+        QVERIFY(sameWeights(trained[0], trained[1]));
+        QVERIFY(sameWeights(trained[0], trained[2]));
+        TrainOptions sharded = quick(2);
+        sharded.oneShardForDenseModels = false;
+        setWorkerCount(2);
+        const ModelSpec perThread = trainModel(mlp("96-4096-3", 1), data, sharded).model;
+        setWorkerCount(0);
+        QVERIFY(!sameWeights(trained[1], perThread));
     }
 
     void cancelViaCallbacks()
