@@ -59,6 +59,40 @@ bool trainsAsOneShard(const ModelSpec& spec, const std::vector<ParameterRef>& pa
     return all > 0 && large * 10 >= all * 9;
 }
 
+// The gradient sources of the kernels whose gradients the shards' backward passes left to the
+// optimizer (Model::deferredKernelGradients): per kernel, every shard's layer input and output
+// gradient, in shard order. Marks those parameters in `fused`.
+std::vector<KernelGradientSource> kernelGradientSources(const Model& model, const std::vector<ForwardCache>& caches,
+                                                        const std::vector<std::vector<Tensor>>& shardGrads,
+                                                        std::size_t shards, const std::vector<ParameterRef>& params,
+                                                        std::vector<bool>& fused)
+{
+    std::vector<KernelGradientSource> kernels;
+    for (std::size_t s = 0; s < shards; ++s) {
+        const std::vector<Model::DeferredKernelGradient> deferred = model.deferredKernelGradients(caches[s]);
+        if (s == 0)
+            kernels.resize(deferred.size());
+        if (deferred.size() != kernels.size())
+            throw Error("training: the shards left different kernel gradients to the optimizer");
+        for (std::size_t i = 0; i < deferred.size(); ++i) {
+            const Model::DeferredKernelGradient& d = deferred[i];
+            KernelGradientSource& k = kernels[i];
+            if (s == 0) {
+                k.parameter = d.parameter;
+                k.in = d.in;
+                k.out = d.out;
+                fused.at(d.parameter) = true;
+            } else if (k.parameter != d.parameter || k.in != d.in || k.out != d.out) {
+                throw Error("training: the shards left different kernel gradients to the optimizer");
+            }
+            if (shardGrads[s][d.parameter].size() != d.rows * d.out)
+                throw Error("training: output gradient of " + params[d.parameter].layer + " has the wrong size");
+            k.parts.push_back({d.input->data(), shardGrads[s][d.parameter].data(), d.rows});
+        }
+    }
+    return kernels;
+}
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t)
@@ -370,31 +404,10 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
             });
-            std::vector<KernelGradientSource> kernels;
             std::vector<bool> fused(params.size(), false);
-            for (std::size_t s = 0; fuseKernels && s < shards; ++s) {
-                const std::vector<Model::DeferredKernelGradient> deferred = model.deferredKernelGradients(caches[s]);
-                if (s == 0)
-                    kernels.resize(deferred.size());
-                if (deferred.size() != kernels.size())
-                    throw Error("training: the shards left different kernel gradients to the optimizer");
-                for (std::size_t i = 0; i < deferred.size(); ++i) {
-                    const Model::DeferredKernelGradient& d = deferred[i];
-                    KernelGradientSource& k = kernels[i];
-                    if (s == 0) {
-                        k.parameter = d.parameter;
-                        k.in = d.in;
-                        k.out = d.out;
-                        fused.at(d.parameter) = true;
-                    } else if (k.parameter != d.parameter || k.in != d.in || k.out != d.out) {
-                        throw Error("training: the shards left different kernel gradients to the optimizer");
-                    }
-                    if (shardGrads[s][d.parameter].size() != d.rows * d.out)
-                        throw Error("training: output gradient of " + params[d.parameter].layer +
-                                    " has the wrong size");
-                    k.parts.push_back({d.input->data(), shardGrads[s][d.parameter].data(), d.rows});
-                }
-            }
+            const std::vector<KernelGradientSource> kernels =
+                fuseKernels ? kernelGradientSources(model, caches, shardGrads, shards, params, fused)
+                            : std::vector<KernelGradientSource>{};
             for (std::size_t p = 0; p < params.size(); ++p)
                 for (std::size_t s = 0; s < shards && !fused[p]; ++s)
                     if (static_cast<std::size_t>(shardGrads[s][p].size()) != params[p].values.size())
