@@ -218,7 +218,6 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
     // stays in cache for the update right after.
     struct RowBlock {
         const Segment* seg;
-        const KernelGradientSource* src;
         std::int64_t row0, row1;
     };
     std::vector<RowBlock> blocks;
@@ -226,13 +225,13 @@ void Optimizer::stepSummed(const std::vector<ParameterRef>& parameters,
         const KernelGradientSource& k = *source[seg.param];
         const std::int64_t rowsPerBlock = std::max<std::int64_t>(1, kKernelBlockElements / k.out);
         for (std::int64_t r = 0; r < k.in; r += rowsPerBlock)
-            blocks.push_back({&seg, &k, r, std::min(k.in, r + rowsPerBlock)});
+            blocks.push_back({&seg, r, std::min(k.in, r + rowsPerBlock)});
     }
     parallelFor(blocks.size(), [&](std::size_t begin, std::size_t end) {
         thread_local std::vector<float> gradient; // kept: no fresh pages every step
         for (std::size_t b = begin; b < end; ++b) {
             const RowBlock& rb = blocks[b];
-            const KernelGradientSource& k = *rb.src;
+            const KernelGradientSource& k = *source[rb.seg->param];
             const std::int64_t rows = rb.row1 - rb.row0;
             gradient.resize(static_cast<std::size_t>(rows * k.out));
             kernelGradientRows(k, rb.row0, rows, gradient.data());

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <map>
 #include <memory>
 #include <random>
 
@@ -30,7 +29,6 @@ constexpr std::int64_t kFusedKernelMinElements = 1 << 18;
 // thread would read (and BLAS pack) every weight of every product for its share of the rows.
 bool trainsAsOneShard(const ModelSpec& spec, const std::vector<ParameterRef>& params)
 {
-    std::map<std::string, const LayerSpec*> byName;
     for (const LayerSpec& l : spec.layers) {
         switch (l.kind) {
         case LayerKind::Input:
@@ -46,14 +44,12 @@ bool trainsAsOneShard(const ModelSpec& spec, const std::vector<ParameterRef>& pa
         default:
             return false;
         }
-        byName[l.name] = &l;
     }
+    // Every parameter now belongs to a dense (not block-circulant) Dense layer: "kernel" or "bias".
     std::size_t large = 0, all = 0;
     for (const ParameterRef& p : params) {
         all += p.values.size();
-        const auto it = byName.find(p.layer);
-        if (it != byName.end() && it->second->kind == LayerKind::Dense && p.role == "kernel" &&
-            static_cast<std::int64_t>(p.values.size()) >= kFusedKernelMinElements)
+        if (p.role == "kernel" && static_cast<std::int64_t>(p.values.size()) >= kFusedKernelMinElements)
             large += p.values.size();
     }
     return all > 0 && large * 10 >= all * 9;
@@ -61,11 +57,10 @@ bool trainsAsOneShard(const ModelSpec& spec, const std::vector<ParameterRef>& pa
 
 // The gradient sources of the kernels whose gradients the shards' backward passes left to the
 // optimizer (Model::deferredKernelGradients): per kernel, every shard's layer input and output
-// gradient, in shard order. Marks those parameters in `fused`.
+// gradient, in shard order.
 std::vector<KernelGradientSource> kernelGradientSources(const Model& model, const std::vector<ForwardCache>& caches,
                                                         const std::vector<std::vector<Tensor>>& shardGrads,
-                                                        std::size_t shards, const std::vector<ParameterRef>& params,
-                                                        std::vector<bool>& fused)
+                                                        std::size_t shards, const std::vector<ParameterRef>& params)
 {
     std::vector<KernelGradientSource> kernels;
     for (std::size_t s = 0; s < shards; ++s) {
@@ -81,7 +76,6 @@ std::vector<KernelGradientSource> kernelGradientSources(const Model& model, cons
                 k.parameter = d.parameter;
                 k.in = d.in;
                 k.out = d.out;
-                fused.at(d.parameter) = true;
             } else if (k.parameter != d.parameter || k.in != d.in || k.out != d.out) {
                 throw Error("training: the shards left different kernel gradients to the optimizer");
             }
@@ -404,10 +398,12 @@ TrainResult trainModel(const ModelSpec& initial, const Dataset& data, const Trai
                     model.backward(caches[s], grad, shardGrads[s]);
                 }
             });
-            std::vector<bool> fused(params.size(), false);
             const std::vector<KernelGradientSource> kernels =
-                fuseKernels ? kernelGradientSources(model, caches, shardGrads, shards, params, fused)
+                fuseKernels ? kernelGradientSources(model, caches, shardGrads, shards, params)
                             : std::vector<KernelGradientSource>{};
+            std::vector<bool> fused(params.size(), false);
+            for (const KernelGradientSource& k : kernels)
+                fused.at(k.parameter) = true;
             for (std::size_t p = 0; p < params.size(); ++p)
                 for (std::size_t s = 0; s < shards && !fused[p]; ++s)
                     if (static_cast<std::size_t>(shardGrads[s][p].size()) != params[p].values.size())
