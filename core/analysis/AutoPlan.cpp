@@ -12,6 +12,7 @@
 #include "hw/Estimator.h"
 #include "hw/PlatformRegistry.h"
 #include "io/ModelFile.h"
+#include "model/JsonIntegers.h"
 #include "model/ShapeInference.h"
 
 namespace circnn {
@@ -370,7 +371,7 @@ ordered_json autoPlanToJson(const AutoPlanResult& r)
 
 AutoPlanResult autoPlanFromJson(const json& j, const std::string& origin)
 {
-    if (!j.is_object() || j.value("schema", "") != "circnn.autoplan/1")
+    if (!j.is_object() || !j.contains("schema") || j["schema"] != "circnn.autoplan/1")
         throw FormatError(origin + ": not an autoplan result (schema \"circnn.autoplan/1\")");
     AutoPlanResult r;
     try {
@@ -383,20 +384,20 @@ AutoPlanResult autoPlanFromJson(const json& j, const std::string& origin)
         r.denseTop1 = j.at("dense_top1").get<double>();
         r.denseObjective = j.at("dense_objective").get<double>();
         r.layers = j.at("layers").get<std::vector<std::string>>();
-        r.blockSizes = j.at("block_sizes").get<std::vector<std::int64_t>>();
-        r.plan = j.at("plan").get<std::map<std::string, std::int64_t>>();
+        r.blockSizes = json_integers::get<std::vector<std::int64_t>>(j.at("block_sizes"));
+        r.plan = json_integers::get<std::map<std::string, std::int64_t>>(j.at("plan"));
         r.verified = j.at("verified").get<bool>();
         r.planTop1 = j.at("plan_top1").get<double>();
         r.planObjective = j.at("plan_objective").get<double>();
         const json& s = j.at("search");
-        r.sensitivityPoints = s.at("sensitivity_points").get<std::size_t>();
-        r.combinationsScored = s.at("combinations_scored").get<std::size_t>();
-        r.combinationsTotal = s.at("combinations_total").get<std::size_t>();
+        r.sensitivityPoints = json_integers::get<std::size_t>(s.at("sensitivity_points"));
+        r.combinationsScored = json_integers::get<std::size_t>(s.at("combinations_scored"));
+        r.combinationsTotal = json_integers::get<std::size_t>(s.at("combinations_total"));
         r.exhaustive = s.at("exhaustive").get<bool>();
-        r.candidatesWithinBudget = s.at("candidates_within_budget").get<std::size_t>();
+        r.candidatesWithinBudget = json_integers::get<std::size_t>(s.at("candidates_within_budget"));
         for (const json& v : j.at("verifications")) {
             AutoPlanVerification x;
-            x.candidate.blocks = v.at("plan").get<std::map<std::string, std::int64_t>>();
+            x.candidate.blocks = json_integers::get<std::map<std::string, std::int64_t>>(v.at("plan"));
             x.candidate.predictedDrop = v.at("predicted_drop").get<double>();
             x.candidate.objective = v.at("predicted_objective").get<double>();
             x.top1 = v.at("top1").get<double>();

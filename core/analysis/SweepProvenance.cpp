@@ -11,6 +11,7 @@
 
 #include "common/Error.h"
 #include "common/InputFile.h"
+#include "model/JsonIntegers.h"
 
 namespace circnn {
 
@@ -167,8 +168,8 @@ SweepProvenance provenanceFromJson(const nlohmann::json& j)
     p.machine = j.value("machine", "");
     if (j.contains("files") && j["files"].is_array())
         for (const auto& f : j["files"])
-            p.files.push_back(
-                {f.value("role", ""), f.value("path", ""), f.value("bytes", std::int64_t(0)), f.value("sha256", "")});
+            p.files.push_back({f.value("role", ""), f.value("path", ""),
+                               json_integers::value(f, "bytes", std::int64_t(0)), f.value("sha256", "")});
     return p;
 }
 

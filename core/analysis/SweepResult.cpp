@@ -1,8 +1,11 @@
 #include "analysis/SweepResult.h"
 
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "common/Error.h"
+#include "model/JsonIntegers.h"
 
 namespace circnn {
 
@@ -17,7 +20,10 @@ template <typename T> T field(const json& j, const char* key, const std::string&
     if (!j.contains(key))
         throw FormatError(origin + ": missing \"" + key + "\"");
     try {
-        return j.at(key).get<T>();
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+            return json_integers::get<T>(j.at(key));
+        else
+            return j.at(key).get<T>();
     } catch (const json::exception&) {
         throw FormatError(origin + ": \"" + key + "\" has the wrong type (" + j.at(key).dump() + ")");
     }

@@ -32,6 +32,7 @@
 #include "common/MemoryBudget.h"
 #include "io/NativeFormat.h"
 #include "io/Transfer.h"
+#include "model/JsonIntegers.h"
 #include "model/ShapeInference.h"
 
 extern char** environ;
@@ -524,7 +525,7 @@ int runReaderChild(int argc, char** argv)
             options.integerValues = parseIntegerValues(o.at("integer_values").get<std::string>());
             options.lengthsKey = o.at("lengths_key").get<std::string>();
             options.maskKey = o.at("mask_key").get<std::string>();
-            options.limit = o.at("limit").get<std::int64_t>();
+            options.limit = json_integers::get<std::int64_t>(o.at("limit"));
             transfer::writeDataset(out, readDatasetInProcess(path, options));
         } else {
             throw Error("circnn-reader: unknown request '" + request + "'");

@@ -17,7 +17,7 @@ std::string tensorSource(const ConfigContext& c, const json& v, const char* role
 {
     const json* history = &v;
     if (v.is_object()) {
-        if (v.value("class_name", "") != "__keras_tensor__")
+        if (stringOr(v, "class_name") != "__keras_tensor__")
             c.fail(std::string(role) + " argument " + v.dump() + " is not a tensor");
         const json* cfg = member(v, "config");
         history = cfg ? member(*cfg, "keras_history") : nullptr;

@@ -56,10 +56,10 @@ std::pair<std::string, std::string> bidirectionalLayerNames(const json& entry, c
 {
     std::string inner = "rnn", backward;
     if (const json* f = wrapped(entry, "layer"); f && member(*f, "config") && (*f)["config"].is_object())
-        inner = (*f)["config"].value("name", inner);
+        inner = stringOr((*f)["config"], "name", inner);
     backward = directionName("backward_", inner);
     if (const json* b = wrapped(entry, "backward_layer"); b && member(*b, "config") && (*b)["config"].is_object())
-        backward = (*b)["config"].value("name", backward);
+        backward = stringOr((*b)["config"], "name", backward);
     return {name + "/" + directionName("forward_", inner), name + "/" + backward};
 }
 

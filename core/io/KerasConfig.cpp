@@ -28,7 +28,7 @@ void collectHistory(const ConfigContext& c, const json& v, std::vector<std::stri
         for (const auto& e : v)
             collectHistory(c, e, out);
     } else if (v.is_object()) {
-        if (v.value("class_name", "") == "__keras_tensor__") {
+        if (stringOr(v, "class_name") == "__keras_tensor__") {
             const json* cfg = member(v, "config");
             const json* h = cfg ? member(*cfg, "keras_history") : nullptr;
             if (!h || !h->is_array() || h->empty() || !(*h)[0].is_string())
@@ -251,11 +251,13 @@ std::string layerContext(const std::string& file, const LayerSpec& l)
     return file + ": layer '" + l.name + "' (" + (l.className.empty() ? layerKindName(l.kind) : l.className) + "): ";
 }
 
-ModelSpec parseModelConfig(const json& config, const std::string& file)
+namespace {
+
+ModelSpec parseModelConfigUnchecked(const json& config, const std::string& file)
 {
     if (!config.is_object())
         throw FormatError(file + ": model configuration is not a JSON object");
-    const std::string cls = config.value("class_name", "");
+    const std::string cls = stringOr(config, "class_name");
     const json* body = member(config, "config");
     if (!body)
         throw FormatError(file + ": model configuration has no 'config'");
@@ -272,11 +274,11 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Sequential model has no layers");
         checkLayerClasses(file, *layers);
-        m.name = body->is_object() ? body->value("name", "sequential") : "sequential";
+        m.name = body->is_object() ? stringOr(*body, "name", "sequential") : "sequential";
         std::string previous;
         for (std::size_t i = 0; i < layers->size(); ++i) {
             const json& entry = (*layers)[i];
-            if (entry.is_object() && isNestedModelClass(entry.value("class_name", ""))) {
+            if (entry.is_object() && isNestedModelClass(stringOr(entry, "class_name"))) {
                 std::vector<LayerSpec> flat;
                 std::string kept;
                 const std::vector<std::string> feed =
@@ -288,7 +290,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                     addLayer(std::move(f));
                 continue;
             }
-            if (entry.is_object() && isBidirectionalClass(entry.value("class_name", ""))) {
+            if (entry.is_object() && isBidirectionalClass(stringOr(entry, "class_name"))) {
                 if (previous.empty())
                     throw FormatError(file + ": layer '" + entryName(entry) +
                                       "' (Bidirectional): the model has no InputLayer before it (supported: an "
@@ -344,13 +346,13 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         if (!layers || !layers->is_array() || layers->empty())
             throw FormatError(file + ": Functional model has no layers");
         checkLayerClasses(file, *layers);
-        m.name = body->value("name", "model");
+        m.name = stringOr(*body, "name", "model");
         std::map<std::string, std::string> aliases; // nested model → its flattened output layer
         for (std::size_t i = 0; i < layers->size(); ++i) {
             const json& entry = (*layers)[i];
-            if (entry.is_object() && isNestedModelClass(entry.value("class_name", ""))) {
+            if (entry.is_object() && isNestedModelClass(stringOr(entry, "class_name"))) {
                 const std::string name = entryName(entry);
-                ConfigContext c{file, name, entry.value("class_name", "")};
+                ConfigContext c{file, name, stringOr(entry, "class_name")};
                 const json* nodes = member(entry, "inbound_nodes");
                 const auto feed = nodes ? parseInboundNodes(c, *nodes) : std::vector<std::string>{};
                 if (feed.empty())
@@ -363,7 +365,7 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
                     addLayer(std::move(f));
                 continue;
             }
-            if (entry.is_object() && isBidirectionalClass(entry.value("class_name", ""))) {
+            if (entry.is_object() && isBidirectionalClass(stringOr(entry, "class_name"))) {
                 const std::string name = entryName(entry);
                 ConfigContext c{file, name, "Bidirectional"};
                 const json* nodes = member(entry, "inbound_nodes");
@@ -409,6 +411,21 @@ ModelSpec parseModelConfig(const json& config, const std::string& file)
         throw FormatError(file + ": models with " + std::to_string(m.outputs.size()) +
                           " outputs are not supported (exactly one)");
     return m;
+}
+
+} // namespace
+
+ModelSpec parseModelConfig(const json& config, const std::string& file)
+{
+    // The readers check every value they use; a JSON access that still fails (a member of the
+    // wrong type or missing where the structure is assumed) is the file's fault, reported as such
+    // rather than escaping as nlohmann::json's own exception.
+    try {
+        return parseModelConfigUnchecked(config, file);
+    } catch (const json::exception& e) {
+        throw FormatError(file + ": model configuration has a value of an unexpected type or shape (" +
+                          std::string(e.what()) + ")");
+    }
 }
 
 std::vector<std::string> expectedWeightRoles(const LayerSpec& l, int kerasMajor)

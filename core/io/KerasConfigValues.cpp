@@ -23,6 +23,12 @@ const json* member(const json& obj, const std::string& key)
     return &*it;
 }
 
+std::string stringOr(const json& obj, const std::string& key, const std::string& def)
+{
+    const json* v = member(obj, key);
+    return v && v->is_string() ? v->get<std::string>() : def;
+}
+
 std::int64_t toInt(const ConfigContext& c, const json& v, const std::string& key)
 {
     if (v.is_number_integer())

@@ -23,6 +23,10 @@ struct ConfigContext {
 
 // The value of `key`, or nullptr when absent or null.
 const nlohmann::json* member(const nlohmann::json& obj, const std::string& key);
+// The string value of `key`, or `def` when `obj` is not an object or the value is absent or not a
+// string. For dispatch (class_name, a name to match); a value that must be a string is read with
+// getString, which fails naming the layer.
+std::string stringOr(const nlohmann::json& obj, const std::string& key, const std::string& def = "");
 
 std::int64_t toInt(const ConfigContext& c, const nlohmann::json& v, const std::string& key);
 std::int64_t getInt(const ConfigContext& c, const nlohmann::json& cfg, const std::string& key,

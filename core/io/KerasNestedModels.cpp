@@ -49,7 +49,10 @@ std::string flattenNestedModel(const std::string& file, const json& entry, const
     const std::string where = file + ": nested model '" + prefix + "': ";
     if (inputs.size() > 1)
         throw FormatError(where + "called with " + std::to_string(inputs.size()) + " inputs (exactly one)");
-    const json inner = {{"class_name", entry.value("class_name", "")}, {"config", entry.at("config")}};
+    const json* config = member(entry, "config");
+    if (!config)
+        throw FormatError(where + "the entry has no 'config'");
+    const json inner = {{"class_name", stringOr(entry, "class_name")}, {"config", *config}};
     ModelSpec sub;
     try {
         sub = parseModelConfig(inner, file);

@@ -52,7 +52,7 @@ std::vector<std::pair<std::string, std::string>> configLayerOrder(const json& co
     const json& body = config["config"];
     const json& layers = body.is_array() ? body : body["layers"];
     for (const auto& e : layers)
-        order.emplace_back(e["config"].value("name", ""), e.value("class_name", ""));
+        order.emplace_back(stringOr(e["config"], "name"), stringOr(e, "class_name"));
     return order;
 }
 
@@ -331,13 +331,13 @@ ModelSpec readKerasZip(const std::string& path)
                 const std::string group = groupRoot + "/" + (number == 0 ? base : base + "_" + std::to_string(number));
                 if (isNestedModelClass(className)) {
                     for (const auto& e : entries)
-                        if (e["config"].value("name", "") == name)
+                        if (stringOr(e["config"], "name") == name)
                             walk(e, group + "/layers", namePrefix + name + "/");
                     continue;
                 }
                 if (isBidirectionalClass(className)) { // the directions' variables, in forward_layer / backward_layer
                     for (const auto& e : entries)
-                        if (e["config"].value("name", "") == name) {
+                        if (stringOr(e["config"], "name") == name) {
                             const auto [forward, backward] = bidirectionalLayerNames(e, namePrefix + name);
                             for (const auto& [part, sub] :
                                  {std::pair{forward, "/forward_layer"}, std::pair{backward, "/backward_layer"}})

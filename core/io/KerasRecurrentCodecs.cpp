@@ -99,7 +99,7 @@ void readTimeDistributed(const ConfigContext& c, LayerSpec& l, const json& cfg)
     const json* inner = member(cfg, "layer");
     if (!inner || !inner->is_object())
         c.fail("TimeDistributed has no wrapped 'layer'");
-    const std::string cls = inner->value("class_name", "");
+    const std::string cls = stringOr(*inner, "class_name");
     const json* innerCfg = member(*inner, "config");
     if (cls != "Dense" || !innerCfg || !innerCfg->is_object())
         c.fail("TimeDistributed(" + (cls.empty() ? std::string("?") : cls) +

@@ -12,6 +12,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "io/Hdf5.h"
+#include "model/JsonIntegers.h"
 #include "model/LayerTraits.h"
 #include "model/ShapeInference.h"
 
@@ -93,7 +94,7 @@ json layerToJson(const LayerSpec& l)
 
 std::int64_t pairAt(const json& j, const char* key, std::size_t i)
 {
-    return j.at(key).at(i).get<std::int64_t>();
+    return json_integers::get<std::int64_t>(j.at(key).at(i));
 }
 
 LayerSpec layerFromJson(const json& j, const std::string& file)
@@ -115,8 +116,8 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.activation = *a;
     if (const float alpha = j.at("activation_alpha").get<float>(); alpha != 0.0f)
         l.activationAlpha = alpha;
-    l.inputShape = j.at("input_shape").get<Shape>();
-    l.units = j.at("units").get<std::int64_t>();
+    l.inputShape = json_integers::get<Shape>(j.at("input_shape"));
+    l.units = json_integers::get<std::int64_t>(j.at("units"));
     l.useBias = j.at("use_bias").get<bool>();
     l.kernelH = pairAt(j, "kernel_size", 0);
     l.kernelW = pairAt(j, "kernel_size", 1);
@@ -129,9 +130,9 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     l.padBottom = pairAt(j, "zero_padding", 1);
     l.padLeft = pairAt(j, "zero_padding", 2);
     l.padRight = pairAt(j, "zero_padding", 3);
-    l.targetShape = j.at("target_shape").get<Shape>();
-    l.depthMultiplier = j.value("depth_multiplier", std::int64_t(1));
-    l.axis = j.at("axis").get<std::int64_t>();
+    l.targetShape = json_integers::get<Shape>(j.at("target_shape"));
+    l.depthMultiplier = json_integers::value(j, "depth_multiplier", std::int64_t(1));
+    l.axis = json_integers::get<std::int64_t>(j.at("axis"));
     l.epsilon = j.at("epsilon").get<float>();
     l.center = j.value("center", true);
     l.scale = j.value("scale", true);
@@ -145,16 +146,16 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
     }
     l.invert = j.value("invert", false);
     l.statsInConfig = j.value("stats_in_config", false);
-    l.permuteDims = j.value("permute_dims", std::vector<std::int64_t>{});
-    l.repeats = j.value("repeats", std::int64_t(1));
-    l.axes = j.value("axes", std::vector<std::int64_t>{});
+    l.permuteDims = json_integers::value(j, "permute_dims", std::vector<std::int64_t>{});
+    l.repeats = json_integers::value(j, "repeats", std::int64_t(1));
+    l.axes = json_integers::value(j, "axes", std::vector<std::int64_t>{});
     l.maskValue = j.value("mask_value", 0.0f);
     if (!std::isfinite(l.maskValue))
         throw FormatError(file + ": layer '" + l.name + "' has a mask_value that is not a finite number");
     if (const auto att = j.find("attention"); att != j.end()) {
-        l.numHeads = att->at("num_heads").get<std::int64_t>();
-        l.keyDim = att->at("key_dim").get<std::int64_t>();
-        l.valueDim = att->at("value_dim").get<std::int64_t>();
+        l.numHeads = json_integers::get<std::int64_t>(att->at("num_heads"));
+        l.keyDim = json_integers::get<std::int64_t>(att->at("key_dim"));
+        l.valueDim = json_integers::get<std::int64_t>(att->at("value_dim"));
         l.useCausalMask = att->at("use_causal_mask").get<bool>();
     }
     if (const auto seq = j.find("sequence"); seq != j.end()) {
@@ -168,7 +169,7 @@ LayerSpec layerFromJson(const json& j, const std::string& file)
         l.goBackwards = seq->at("go_backwards").get<bool>();
         l.resetAfter = seq->at("reset_after").get<bool>();
         l.zeroOutputForMask = seq->at("zero_output_for_mask").get<bool>();
-        l.inputDim = seq->at("input_dim").get<std::int64_t>();
+        l.inputDim = json_integers::get<std::int64_t>(seq->at("input_dim"));
         l.maskZero = seq->at("mask_zero").get<bool>();
         l.reverseOutputSteps = seq->value("reverse_output_steps", false);
     }
@@ -233,7 +234,7 @@ Provenance provenanceFromJson(const json& j)
                 return e.contains(key) && e.at(key).is_null() ? NAN : e.value(key, 0.0);
             };
             EpochRecord r;
-            r.epoch = e.value("epoch", 0);
+            r.epoch = json_integers::value(e, "epoch", 0);
             r.trainLoss = number("train_loss");
             r.trainAccuracy = number("train_accuracy");
             r.valLoss = number("val_loss");
@@ -415,7 +416,7 @@ ModelSpec read(const std::string& path, std::vector<DeferredTensor>* deferred, b
         if (auto planText = h5::readString(f, f.id(), "plan", "/")) {
             const json plan = parse(*planText, path, "plan");
             for (auto it = plan.begin(); it != plan.end(); ++it)
-                m.plan.perLayer[it.key()] = it.value().get<std::int64_t>();
+                m.plan.perLayer[it.key()] = json_integers::get<std::int64_t>(it.value());
         }
         if (auto provText = h5::readString(f, f.id(), "provenance", "/"))
             m.provenance = provenanceFromJson(parse(*provText, path, "provenance"));
@@ -523,16 +524,16 @@ ModelSpec modelFromDescription(const json& d, const std::string& file)
         for (const auto& lj : d.at("layers"))
             m.layers.push_back(layerFromJson(lj, file));
         for (const auto& c : d.at("circulant")) {
-            const auto i = c.at("layer").get<std::size_t>();
+            const auto i = json_integers::get<std::size_t>(c.at("layer"));
             if (i >= m.layers.size())
                 throw FormatError(file + ": circulant entry for layer " + std::to_string(i) + " of " +
                                   std::to_string(m.layers.size()));
             CirculantWeights w;
-            w.k = c.at("k").get<std::int64_t>();
-            w.rows = c.at("rows").get<std::int64_t>();
-            w.cols = c.at("cols").get<std::int64_t>();
+            w.k = json_integers::get<std::int64_t>(c.at("k"));
+            w.rows = json_integers::get<std::int64_t>(c.at("rows"));
+            w.cols = json_integers::get<std::int64_t>(c.at("cols"));
             if (c.contains("attention")) {
-                const auto p = c.at("attention").get<std::size_t>();
+                const auto p = json_integers::get<std::size_t>(c.at("attention"));
                 if (p >= 4)
                     throw FormatError(file + ": circulant entry for attention projection " + std::to_string(p));
                 m.layers[i].attentionCirculant[p] = std::move(w);
@@ -542,7 +543,7 @@ ModelSpec modelFromDescription(const json& d, const std::string& file)
                 m.layers[i].circulant = std::move(w);
         }
         for (const auto& [name, k] : d.at("plan").items())
-            m.plan.perLayer[name] = k.get<std::int64_t>();
+            m.plan.perLayer[name] = json_integers::get<std::int64_t>(k);
         m.provenance = provenanceFromJson(d.at("provenance"));
     } catch (const json::exception& e) {
         throw FormatError(file + ": model description is malformed (" + e.what() + ")");

@@ -15,6 +15,7 @@
 #include "common/Error.h"
 #include "common/MemoryBudget.h"
 #include "io/NativeFormat.h"
+#include "model/JsonIntegers.h"
 #include "model/LayerTraits.h"
 
 namespace circnn::transfer {
@@ -108,8 +109,12 @@ Message parseMessage(const char* bytes, std::size_t size, const std::string& sou
         bad(source, "header without kind");
     const std::string kind = m.header["kind"];
     if (kind == "error") {
-        const std::string type = m.header.value("type", "error");
-        const std::string message = m.header.value("message", "unknown error");
+        const auto text = [&](const char* key, const char* def) {
+            const auto it = m.header.find(key);
+            return it != m.header.end() && it->is_string() ? it->get<std::string>() : std::string(def);
+        };
+        const std::string type = text("type", "error");
+        const std::string message = text("message", "unknown error");
         if (type == "format")
             throw FormatError(message);
         if (type == "shape")
@@ -129,8 +134,8 @@ std::int64_t checkBlock(const Message& m, const json& shapeJson, const json& off
                         const std::string& source, Shape& shape, std::size_t& offset)
 {
     try {
-        shape = shapeJson.get<Shape>();
-        offset = offsetJson.get<std::size_t>();
+        shape = json_integers::get<Shape>(shapeJson);
+        offset = json_integers::get<std::size_t>(offsetJson);
     } catch (const json::exception& e) {
         bad(source, e.what());
     }
@@ -194,7 +199,7 @@ json fileIdentity(const struct stat& st)
 // The tensor of `spec` a transfer entry names (FormatError for an unknown layer or role).
 Tensor& tensorFor(ModelSpec& spec, const json& entry, const std::string& source)
 {
-    const auto layer = entry.at("layer").get<std::size_t>();
+    const auto layer = json_integers::get<std::size_t>(entry.at("layer"));
     const std::string role = entry.at("role").get<std::string>();
     if (layer >= spec.layers.size())
         bad(source, "tensor of a layer that does not exist");
@@ -223,8 +228,8 @@ void readFileTensors(const Message& m, ModelSpec& spec, int modelFd, const std::
         throw FormatError(source + ": the file changed while it was being read; open it again");
     for (const auto& t : m.header.at("file_tensors")) {
         Tensor& target = tensorFor(spec, t, source);
-        const Shape shape = t.at("shape").get<Shape>();
-        const auto offset = t.at("file_offset").get<std::uint64_t>();
+        const Shape shape = json_integers::get<Shape>(t.at("shape"));
+        const auto offset = json_integers::get<std::uint64_t>(t.at("file_offset"));
         std::int64_t n = 1;
         for (auto d : shape)
             n = d < 0 ? -1 : saturatingMultiply(n, d);
@@ -232,7 +237,7 @@ void readFileTensors(const Message& m, ModelSpec& spec, int modelFd, const std::
         if (n < 0 || bytes < 0 || offset > static_cast<std::uint64_t>(st.st_size) ||
             static_cast<std::uint64_t>(bytes) > static_cast<std::uint64_t>(st.st_size) - offset)
             bad(source, "a tensor lies outside the file");
-        const LayerSpec& l = spec.layers[t.at("layer").get<std::size_t>()];
+        const LayerSpec& l = spec.layers[json_integers::get<std::size_t>(t.at("layer"))];
         checkMemoryBudget(bytes, source + ": layer '" + l.name + "' " + t.at("role").get<std::string>());
         target = Tensor(shape);
         char* p = reinterpret_cast<char*>(target.data());
@@ -260,7 +265,7 @@ void readWeightShapes(const Message& m, ModelSpec& spec, const std::string& sour
         bad(source, "tensors in an architecture-only model");
     spec.weightsLoaded = false;
     for (const auto& w : m.header.at("weight_shapes")) {
-        const auto layer = w.at("layer").get<std::size_t>();
+        const auto layer = json_integers::get<std::size_t>(w.at("layer"));
         if (layer >= spec.layers.size())
             bad(source, "weight shape of a layer that does not exist");
         LayerSpec& l = spec.layers[layer];
@@ -273,7 +278,7 @@ void readWeightShapes(const Message& m, ModelSpec& spec, const std::string& sour
                 (weightRoleFromName(role) && weightShapeKey(l, weightTensor(l, *weightRoleFromName(role))) == role);
         if (!known)
             bad(source, "unknown weight role '" + role + "'");
-        const Shape shape = w.at("shape").get<Shape>();
+        const Shape shape = json_integers::get<Shape>(w.at("shape"));
         for (auto d : shape)
             if (d < 0)
                 bad(source, "negative dimension");
@@ -372,7 +377,7 @@ ModelSpec readModel(const char* bytes, std::size_t size, const std::string& sour
         spec = native::modelFromDescription(m.header.at("model"), source);
         for (const auto& t : m.header.at("tensors")) {
             Tensor* target = &tensorFor(spec, t, source);
-            const LayerSpec& l = spec.layers[t.at("layer").get<std::size_t>()];
+            const LayerSpec& l = spec.layers[json_integers::get<std::size_t>(t.at("layer"))];
             const std::string role = t.at("role").get<std::string>();
             Shape shape;
             std::size_t offset = 0;
@@ -397,7 +402,7 @@ Dataset readDataset(const char* bytes, std::size_t size, const std::string& sour
     Dataset d;
     try {
         d.name = m.header.at("name").get<std::string>();
-        d.classCount = m.header.at("class_count").get<std::int64_t>();
+        d.classCount = json_integers::get<std::int64_t>(m.header.at("class_count"));
         Shape shape;
         std::size_t offset = 0;
         const std::int64_t n = checkBlock(m, m.header.at("images").at("shape"), m.header.at("images").at("offset"),
@@ -405,7 +410,7 @@ Dataset readDataset(const char* bytes, std::size_t size, const std::string& sour
         checkMemoryBudget(saturatingMultiply(n, 4), source + ": images");
         d.images = Tensor(shape);
         copyBlock(d.images.data(), m.data + offset, static_cast<std::size_t>(n) * sizeof(float));
-        Shape labelShape{m.header.at("labels").at("count").get<std::int64_t>()};
+        Shape labelShape{json_integers::get<std::int64_t>(m.header.at("labels").at("count"))};
         const std::int64_t count = checkBlock(m, labelShape, m.header.at("labels").at("offset"), sizeof(std::int32_t),
                                               source, labelShape, offset);
         d.labels.resize(static_cast<std::size_t>(count));

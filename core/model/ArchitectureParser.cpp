@@ -89,18 +89,16 @@ Desc parseShorthand(const std::string& text)
     return d;
 }
 
-Desc parseJson(const std::string& text)
+Desc parseJsonValue(const nlohmann::json& j)
 {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw ShapeError(std::string("architecture JSON: not valid JSON: ") + e.what());
-    }
     if (!j.is_object())
         throw ShapeError("architecture JSON: expected an object with \"input\" and \"layers\"");
     Desc d;
-    d.name = j.value("name", std::string());
+    if (j.contains("name")) {
+        if (!j["name"].is_string())
+            throw ShapeError("architecture JSON: \"name\" must be a string, found " + j["name"].dump());
+        d.name = j["name"].get<std::string>();
+    }
     if (!j.contains("input"))
         throw ShapeError("architecture JSON: missing \"input\" (e.g. [784] or [28,28,1])");
     const auto& in = j["input"];
@@ -120,6 +118,22 @@ Desc parseJson(const std::string& text)
     for (const auto& e : j["layers"])
         architecture::parseJsonEntry(e, "layer " + std::to_string(index++), d.layers);
     return d;
+}
+
+Desc parseJson(const std::string& text)
+{
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw ShapeError(std::string("architecture JSON: not valid JSON: ") + e.what());
+    }
+    // Every value is checked before use; a JSON access that still fails is the description's fault.
+    try {
+        return parseJsonValue(j);
+    } catch (const nlohmann::json::exception& e) {
+        throw ShapeError(std::string("architecture JSON: a value of an unexpected type (") + e.what() + ")");
+    }
 }
 
 std::string layerName(LayerKind kind, LayerNaming naming, int index)
@@ -179,10 +193,10 @@ void parseJsonEntry(const nlohmann::json& entry, const std::string& where, std::
             l.kernel = jsonPositive(e["kernel"], l.where + " \"kernel\"");
         if (e.contains("stride"))
             l.stride = jsonPositive(e["stride"], l.where + " \"stride\"");
-        const std::string pad = e.value("padding", std::string("same"));
+        const nlohmann::json pad = e.contains("padding") ? e["padding"] : nlohmann::json("same");
         if (pad != "same" && pad != "valid")
-            throw ShapeError("architecture JSON " + l.where + ": padding must be \"same\" or \"valid\", found \"" +
-                             pad + "\"");
+            throw ShapeError("architecture JSON " + l.where + ": padding must be \"same\" or \"valid\", found " +
+                             pad.dump());
         l.padding = pad == "same" ? Padding::Same : Padding::Valid;
     } else if (e.contains("maxpool") || e.contains("avgpool")) {
         const bool mx = e.contains("maxpool");

@@ -22,6 +22,8 @@
 #include "io/ConversionPlanFile.h"
 #include "io/DatasetFile.h"
 #include "io/DatasetFormats.h"
+#include "io/KerasConfig.h"
+#include "io/Transfer.h"
 #include "model/ArchitectureParser.h"
 
 using namespace circnn;
@@ -100,6 +102,37 @@ private slots:
         QVERIFY(!files.empty());
         for (const fs::path& f : files)
             expectCleanError(f.filename().string(), [&] { (void)parseConversionPlan(bytesOf(f)); });
+    }
+
+    void kerasConfigFindings()
+    {
+        const auto files = findings("FuzzKerasConfig");
+        QVERIFY(!files.empty());
+        for (const fs::path& f : files) {
+            try {
+                (void)keras::parseModelConfig(nlohmann::json::parse(bytesOf(f)), f.filename().string());
+                QFAIL(("accepted: " + f.filename().string()).c_str());
+            } catch (const FormatError& e) {
+                // Names the file, and says what was wrong in its own words.
+                const std::string message = e.what();
+                QVERIFY2(message.rfind(f.filename().string() + ": ", 0) == 0, e.what());
+                QVERIFY2(message.find("json.exception") == std::string::npos, e.what());
+            }
+        }
+    }
+
+    void nativeMetadataFindings()
+    {
+        // A transfer message (what the isolated reader's child sends) whose model description has a
+        // dilation of 6666…661: too large for any integer type, so nlohmann::json keeps it as a
+        // double, and converting that to std::int64_t was undefined (UBSan stopped the harness).
+        const auto files = findings("FuzzNativeMetadata");
+        QVERIFY(!files.empty());
+        for (const fs::path& f : files) {
+            const std::string bytes = bytesOf(f);
+            expectCleanError(f.filename().string(),
+                             [&] { (void)transfer::readModel(bytes.data(), bytes.size(), f.filename().string()); });
+        }
     }
 
     void sweepResultsFindings()
