@@ -143,23 +143,23 @@ Outcome checkEveryMutant(const std::string& what, json seed, const std::function
     for (const Position& position : positions) {
         if (seen && !seen->insert(position.signature).second)
             continue;
-        const json::json_pointer* p = &position.pointer;
-        json& node = seed[*p];
+        const json::json_pointer& p = position.pointer;
+        json& node = seed[p];
         const json original = node;
         for (const json& r : replacements()) {
             if (r == original)
                 continue;
             node = r;
-            const bool ok = attempt(p->to_string() + " = " + r.dump());
-            seed[*p] = original;
+            const bool ok = attempt(p.to_string() + " = " + r.dump());
+            node = original;
             if (!ok)
                 return o;
         }
-        json& parent = seed[p->parent_pointer()];
+        json& parent = seed[p.parent_pointer()];
         if (parent.is_object()) {
-            parent.erase(p->back());
-            const bool ok = attempt(p->to_string() + " removed");
-            seed[*p] = original;
+            parent.erase(p.back());
+            const bool ok = attempt(p.to_string() + " removed");
+            seed[p] = original; // erase invalidated `node`
             if (!ok)
                 return o;
         }
